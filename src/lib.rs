@@ -1,14 +1,48 @@
 //! crontainer turns a TOML file of jobs into system cron entries that `docker exec` a command
 //! inside a running container, with logging, and lets its user see (`status`), trigger
 //! (`run-now`) and remove (`uninstall`) them. See `README.md` and `DESIGN.md`.
+//!
+//! The pure core (`schedule`, `cron_line`, `block`, `run_log`) never touches the OS; the edges
+//! (`target`, `runtime`, `process`) are thin; `commands` holds one file per subcommand.
 
 pub mod block;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod cron_line;
+pub mod error;
+pub mod process;
 pub mod run_log;
+pub mod runtime;
 pub mod schedule;
+pub mod target;
 
 use std::ffi::OsString;
 
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
 /// Parses the command line, runs the command, prints any error once and returns the exit code.
-pub fn run<I: IntoIterator<Item = OsString>>(_args: I) -> i32 {
-    0
+pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints help and version on stdout with exit 0, usage errors with exit 2.
+            let _ = err.print();
+            return err.exit_code();
+        }
+    };
+    let result = match &cli.command {
+        Command::Plan(args) => commands::plan::run(args),
+        Command::Install(args) => commands::install::run(args),
+        Command::Uninstall(args) => commands::uninstall::run(args),
+    };
+    match result {
+        Ok(code) => code as i32,
+        Err(err) => {
+            eprintln!("crontainer: error: {err:#}");
+            error::exit_code_for(&err) as i32
+        }
+    }
 }

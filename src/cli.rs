@@ -1,0 +1,116 @@
+//! What the user typed: the clap definitions, kept apart from what the program needs
+//! (`config.rs`). Every field's `///` doc is its `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Turn a TOML file of jobs into cron entries that `docker exec` a command inside a running
+/// container, with logging; see them (`status`), trigger one (`run-now`), remove them
+/// (`uninstall`).
+///
+/// The installed cron lines are self-contained: they need only /bin/sh, the container runtime,
+/// flock and date when they fire, never crontainer or its config.
+///
+/// Typical use: `crontainer plan` to see what would be written, `sudo crontainer install`,
+/// `crontainer status`, `crontainer run-now JOB`.
+///
+/// Exit codes: 0 success; 1 failure or unhealthy; 2 bad usage or config (nothing changed);
+/// run-now: the job's own exit code, or 75 when the job is already running.
+#[derive(Debug, Parser)]
+#[command(name = "crontainer", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print what `install` would write (the managed block, or the whole /etc/cron.d file), the
+    /// schedule in words and the next runs; changes nothing.
+    Plan(PlanArgs),
+    /// Write the jobs into the crontab (or /etc/cron.d); idempotent, shows the change as a diff,
+    /// keeps a backup, touches nothing outside crontainer's block.
+    Install(InstallArgs),
+    /// Remove crontainer's block, or one job, from the crontab (or /etc/cron.d); logs stay.
+    Uninstall(UninstallArgs),
+}
+
+/// Where the config comes from.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ConfigArg {
+    /// The config file. Default: $CRONTAINER_CONFIG, then ./crontainer.toml, then
+    /// /etc/crontainer/crontainer.toml.
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Which cron table to act on; each overrides the config's `[cron]` table.
+#[derive(Debug, Args, Clone, Default)]
+pub struct TargetArgs {
+    /// `crontab`: a user's crontab through the crontab program; `cron.d`: the file
+    /// /etc/cron.d/<name> (root only).
+    #[arg(long, value_enum, value_name = "TARGET")]
+    pub target: Option<TargetArg>,
+    /// Whose crontab (crontab target, needs root for another user), or the user the cron.d line
+    /// runs as.
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetArg {
+    #[value(name = "crontab")]
+    Crontab,
+    #[value(name = "cron.d")]
+    CronD,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// How many next runs to list per job.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub next: usize,
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Show the change and the checks, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print one JSON document on stdout (with "changed": true/false) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    /// Remove only this job's lines; default: the whole block.
+    pub job: Option<String>,
+    /// The config whose block to remove. Without one (and none found), every crontainer block
+    /// in the target is removed.
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The block to remove (the config's `[cron] name`); overrides the config.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Show the change, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print one JSON document on stdout (with "changed": true/false) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}

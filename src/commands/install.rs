@@ -1,0 +1,210 @@
+//! `crontainer install`: writes the config's block into the target, idempotently, under the
+//! target's lock, with a diff, a backup and the checks that would otherwise fail at 3 a.m.
+
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde_json::json;
+
+use crate::block;
+use crate::cli::InstallArgs;
+use crate::commands::{self, JSON_VERSION};
+use crate::config::{self, TargetKind};
+use crate::cron_line;
+use crate::error::{ExitCode, bad_input};
+use crate::runtime::{self, ContainerState};
+use crate::target::{self, Target};
+
+pub fn run(args: &InstallArgs) -> Result<ExitCode> {
+    let config = config::load_located(args.config.config.as_deref())?;
+    let (kind, user) = commands::target_settings(Some(&config), &args.target);
+    if kind == TargetKind::CronD
+        && !target::is_root()
+        && std::env::var_os(target::ENV_CROND_DIR).is_none()
+    {
+        return Err(bad_input(
+            "writing /etc/cron.d needs root: run with sudo, or use `--target crontab` for your \
+             own crontab",
+        ));
+    }
+    let target::Resolved { target, run_as } = Target::resolve(kind, user.as_deref(), &config.name)?;
+    let tools = runtime::require_tools(&config.runtime)?;
+    let entries = commands::render_entries(&config, &tools, &target, &run_as)?;
+    let body = cron_line::render_body(&entries);
+    let run_as_user = nix::unistd::User::from_name(&run_as)
+        .ok()
+        .flatten()
+        .with_context(|| format!("user {run_as:?} does not exist on this host"))?;
+
+    let _lock = target.lock()?;
+    let old = target.read()?;
+    if let Some(existing) = block::find(&old, &config.name)? {
+        // Refuse a hand-edited block rather than silently replacing someone's lines.
+        cron_line::parse_body(&existing, target.with_user_column(), &config.name)?;
+    }
+    let new = block::upsert(&old, &config.name, &body)?;
+    let changed = new != old;
+
+    let mut warnings = Vec::new();
+    for job in &config.jobs {
+        warnings.extend(
+            prepare_log(&job.log, &run_as_user, !args.dry_run)
+                .with_context(|| format!("job {:?}", job.id))?,
+        );
+    }
+    let names: Vec<&str> = config.jobs.iter().map(|j| j.container.as_str()).collect();
+    for (job, state) in config
+        .jobs
+        .iter()
+        .zip(runtime::container_states(&tools.runtime, &names))
+    {
+        if state != ContainerState::Running {
+            warnings.push(format!(
+                "job {:?}: container {:?} is {state} now; the job will fail until it runs",
+                job.id, job.container
+            ));
+        }
+    }
+
+    let label = target.describe();
+    let diff = commands::diff(&old, &new, &label, !args.json && commands::color_stdout());
+    let backup = if changed && !args.dry_run {
+        let backup = target.backup(&old)?;
+        target.write(&new)?;
+        Some(backup)
+    } else {
+        None
+    };
+
+    if args.json {
+        commands::print_json(&json!({
+            "version": JSON_VERSION,
+            "changed": changed && !args.dry_run,
+            "would_change": changed,
+            "dry_run": args.dry_run,
+            "target": kind,
+            "where": label,
+            "run_as": run_as,
+            "block": config.name,
+            "jobs": config.jobs.iter().map(|j| &j.id).collect::<Vec<_>>(),
+            "backup": backup,
+            "diff": diff,
+            "warnings": warnings,
+        }));
+        return Ok(ExitCode::Success);
+    }
+    for warning in &warnings {
+        commands::warn(warning);
+    }
+    let count = format!(
+        "{} job{}",
+        entries.len(),
+        if entries.len() == 1 { "" } else { "s" }
+    );
+    if !changed {
+        println!(
+            "{label} is up to date: block `{}` with {count}; nothing changed.",
+            config.name
+        );
+    } else if args.dry_run {
+        print!("{diff}");
+        println!(
+            "dry run: {label} would get block `{}` with {count}; nothing was written.",
+            config.name
+        );
+    } else {
+        print!("{diff}");
+        println!(
+            "installed block `{}` with {count} into {label}, running as {run_as}.",
+            config.name
+        );
+        if let Some(backup) = backup {
+            println!("previous version saved to {}", backup.display());
+        }
+    }
+    Ok(ExitCode::Success)
+}
+
+/// Makes sure the job's user can write its log and lock when cron fires: creates the log's
+/// directory when missing, and the log (0640) and lock files owned by that user.
+/// Returns warnings; errors when the user could not write them.
+fn prepare_log(log: &Path, user: &nix::unistd::User, create: bool) -> Result<Vec<String>> {
+    let mut warnings = Vec::new();
+    let dir = log.parent().unwrap_or(Path::new("/"));
+    if !dir.exists() {
+        if !create {
+            warnings.push(format!("would create the log directory {}", dir.display()));
+            return Ok(warnings);
+        }
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o755)
+            .create(dir)
+            .with_context(|| format!("could not create the log directory {}", dir.display()))?;
+    }
+    let dir_meta =
+        std::fs::metadata(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    if user.uid.is_root() && dir_meta.mode() & 0o002 != 0 && dir_meta.mode() & 0o1000 != 0 {
+        warnings.push(format!(
+            "the log {} is in the world-writable directory {}: another user could plant a \
+             symlink there that a root job would follow; prefer a directory only root can write",
+            log.display(),
+            dir.display()
+        ));
+    }
+    for (path, mode) in [
+        (log.to_path_buf(), 0o640),
+        (cron_line::lock_path(log), 0o600),
+    ] {
+        if !path.exists() && create {
+            let file = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .mode(mode)
+                .open(&path)
+                .with_context(|| format!("could not create {}", path.display()))?;
+            if target::is_root() && !user.uid.is_root() {
+                std::os::unix::fs::fchown(&file, Some(user.uid.as_raw()), Some(user.gid.as_raw()))
+                    .with_context(|| {
+                        format!("could not give {} to {}", path.display(), user.name)
+                    })?;
+            }
+        }
+        let writable = match std::fs::metadata(&path) {
+            Ok(meta) => writable_by(&meta, user),
+            Err(_) => writable_by(&dir_meta, user),
+        };
+        if !writable {
+            return Err(bad_input(format!(
+                "{} is not writable by {}, who runs the job, so every run would fail to log; \
+                 fix with `sudo chown {} {}`, or set `log` to a path {} can write",
+                path.display(),
+                user.name,
+                user.name,
+                path.display(),
+                user.name
+            )));
+        }
+    }
+    Ok(warnings)
+}
+
+/// Whether `user` may write a file with these permission bits (ACLs aside).
+fn writable_by(meta: &std::fs::Metadata, user: &nix::unistd::User) -> bool {
+    if user.uid.is_root() {
+        return true;
+    }
+    let mode = meta.mode();
+    if meta.uid() == user.uid.as_raw() {
+        return mode & 0o200 != 0;
+    }
+    let cname = std::ffi::CString::new(user.name.as_str()).unwrap_or_default();
+    let in_group = nix::unistd::getgrouplist(&cname, user.gid)
+        .map(|groups| groups.iter().any(|g| g.as_raw() == meta.gid()))
+        .unwrap_or(user.gid.as_raw() == meta.gid());
+    if in_group {
+        return mode & 0o020 != 0;
+    }
+    mode & 0o002 != 0
+}

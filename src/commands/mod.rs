@@ -1,0 +1,104 @@
+//! One file per subcommand; this module holds what they share.
+
+pub mod install;
+pub mod plan;
+pub mod uninstall;
+
+use std::io::IsTerminal;
+
+use anyhow::{Context, Result};
+use jiff::Zoned;
+
+use crate::cli::{TargetArg, TargetArgs};
+use crate::config::{Config, TargetKind};
+use crate::cron_line::{self, Entry, Tools};
+use crate::target::Target;
+
+/// Fixes "now" for reproducible output in tests and examples (an RFC 3339 timestamp).
+pub const ENV_NOW: &str = "CRONTAINER_NOW";
+
+/// The current time in the host's time zone (`TZ` honoured), or `$CRONTAINER_NOW`.
+pub fn now() -> Result<Zoned> {
+    let tz = jiff::tz::TimeZone::system();
+    match std::env::var(ENV_NOW) {
+        Ok(value) if !value.is_empty() => {
+            let ts: jiff::Timestamp = value
+                .parse()
+                .with_context(|| format!("{ENV_NOW}={value:?} is not an RFC 3339 timestamp"))?;
+            Ok(ts.to_zoned(tz))
+        }
+        _ => Ok(Zoned::now().with_time_zone(tz)),
+    }
+}
+
+pub fn warn(message: &str) {
+    eprintln!("crontainer: warning: {message}");
+}
+
+/// Colors only on a terminal, and never with `NO_COLOR` set.
+pub fn color_stdout() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// The target kind and user: flags first, then the config, then the defaults.
+pub fn target_settings(
+    config: Option<&Config>,
+    flags: &TargetArgs,
+) -> (TargetKind, Option<String>) {
+    let kind = match flags.target {
+        Some(TargetArg::Crontab) => TargetKind::Crontab,
+        Some(TargetArg::CronD) => TargetKind::CronD,
+        None => config.map_or(TargetKind::Crontab, |c| c.target),
+    };
+    let user = flags
+        .user
+        .clone()
+        .or_else(|| config.and_then(|c| c.user.clone()));
+    (kind, user)
+}
+
+/// Renders every job of the config for `target`.
+pub fn render_entries(
+    config: &Config,
+    tools: &Tools,
+    target: &Target,
+    run_as: &str,
+) -> Result<Vec<Entry>> {
+    let user_column = target.with_user_column().then_some(run_as);
+    config
+        .jobs
+        .iter()
+        .map(|job| cron_line::render_job(job, tools, user_column))
+        .collect()
+}
+
+/// A unified diff of two texts, colored when asked.
+pub fn diff(old: &str, new: &str, label: &str, color: bool) -> String {
+    let diff = similar::TextDiff::from_lines(old, new);
+    let text = diff
+        .unified_diff()
+        .context_radius(2)
+        .header(&format!("{label} (before)"), &format!("{label} (after)"))
+        .to_string();
+    if !color {
+        return text;
+    }
+    text.lines()
+        .map(|line| match line.as_bytes().first() {
+            Some(b'+') if !line.starts_with("+++") => format!("\x1b[32m{line}\x1b[0m\n"),
+            Some(b'-') if !line.starts_with("---") => format!("\x1b[31m{line}\x1b[0m\n"),
+            Some(b'@') => format!("\x1b[36m{line}\x1b[0m\n"),
+            _ => format!("{line}\n"),
+        })
+        .collect()
+}
+
+/// Prints a JSON document on stdout.
+pub fn print_json(value: &serde_json::Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("JSON values serialize")
+    );
+}
+
+pub const JSON_VERSION: u32 = 1;

@@ -1,0 +1,137 @@
+//! `crontainer uninstall [JOB]`: removes crontainer's block (or one job's lines) from the
+//! target, working from what is installed; logs stay.
+
+use anyhow::Result;
+use serde_json::json;
+
+use crate::block;
+use crate::cli::UninstallArgs;
+use crate::commands::{self, JSON_VERSION};
+use crate::config::{self, Config};
+use crate::cron_line;
+use crate::error::{ExitCode, bad_input};
+use crate::target::Target;
+
+pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
+    let config = match &args.config {
+        Some(path) => Some(Config::load(path)?),
+        None => match config::locate(None, std::env::var_os(config::ENV_CONFIG).as_deref()) {
+            Some(path) => Some(Config::load(&path)?),
+            None => None,
+        },
+    };
+    let name = args
+        .name
+        .clone()
+        .or_else(|| config.as_ref().map(|c| c.name.clone()));
+    if let Some(name) = &name {
+        if !config::is_block_name(name) {
+            return Err(bad_input(format!("--name {name:?} is not a block name")));
+        }
+    }
+    let (kind, user) = commands::target_settings(config.as_ref(), &args.target);
+    let resolved = Target::resolve(
+        kind,
+        user.as_deref(),
+        name.as_deref().unwrap_or("crontainer"),
+    )?;
+    let target = resolved.target;
+    let label = target.describe();
+
+    let _lock = target.lock()?;
+    let old = target.read()?;
+    let names = match &name {
+        Some(name) => vec![name.clone()],
+        None => block::names(&old)?,
+    };
+    let mut new = old.clone();
+    let mut removed: Vec<String> = Vec::new();
+    for name in &names {
+        let Some(body) = block::find(&new, name)? else {
+            continue;
+        };
+        match &args.job {
+            None => {
+                let entries = cron_line::parse_body(&body, target.with_user_column(), name)
+                    .unwrap_or_default();
+                removed.extend(entries.into_iter().map(|e| e.marker.id));
+                new = block::remove(&new, name)?.unwrap_or(new);
+            }
+            Some(job) => {
+                let mut entries = cron_line::parse_body(&body, target.with_user_column(), name)?;
+                let before = entries.len();
+                entries.retain(|e| &e.marker.id != job);
+                if entries.len() == before {
+                    continue;
+                }
+                removed.push(job.clone());
+                new = if entries.is_empty() {
+                    block::remove(&new, name)?.unwrap_or(new)
+                } else {
+                    block::upsert(&new, name, &cron_line::render_body(&entries))?
+                };
+            }
+        }
+    }
+    if let Some(job) = &args.job {
+        if removed.is_empty() {
+            return Err(bad_input(format!(
+                "job {job:?} is not installed in {label}{}; `crontainer status` lists what is",
+                name.as_ref()
+                    .map(|n| format!(" (block `{n}`)"))
+                    .unwrap_or_default()
+            )));
+        }
+    }
+    let changed = new != old;
+    let diff = commands::diff(&old, &new, &label, !args.json && commands::color_stdout());
+    let backup = if changed && !args.dry_run {
+        let backup = target.backup(&old)?;
+        target.write(&new)?;
+        Some(backup)
+    } else {
+        None
+    };
+
+    if args.json {
+        commands::print_json(&json!({
+            "version": JSON_VERSION,
+            "changed": changed && !args.dry_run,
+            "would_change": changed,
+            "dry_run": args.dry_run,
+            "target": target.kind(),
+            "where": label,
+            "removed_jobs": removed,
+            "backup": backup,
+            "diff": diff,
+        }));
+        return Ok(ExitCode::Success);
+    }
+    if !changed {
+        println!(
+            "nothing to remove: {label} has no crontainer block{}.",
+            name.map(|n| format!(" `{n}`")).unwrap_or_default()
+        );
+        return Ok(ExitCode::Success);
+    }
+    print!("{diff}");
+    if args.dry_run {
+        println!(
+            "dry run: would remove {} from {label}; nothing was written.",
+            removed.join(", ")
+        );
+    } else {
+        println!(
+            "removed {} from {label}; logs were kept.",
+            if removed.is_empty() {
+                "the block".to_string()
+            } else {
+                removed.join(", ")
+            }
+        );
+        if let Some(backup) = backup {
+            println!("previous version saved to {}", backup.display());
+        }
+    }
+    Ok(ExitCode::Success)
+}

@@ -1,0 +1,593 @@
+//! The TOML config: its schema, defaults and validation, and where it is found.
+//!
+//! The raw serde structs mirror the file exactly (unknown keys are errors, so a typo is never
+//! silently ignored); [`Config::parse`] turns them into the validated [`Config`] the rest of the
+//! program uses, or one error naming the file, the line, the key, what was wrong and what is
+//! accepted.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::error::bad_input;
+use crate::schedule::{CronExpr, Interval, Schedule};
+
+/// Where the config is looked for when `-c` is not given.
+pub const ENV_CONFIG: &str = "CRONTAINER_CONFIG";
+pub const LOCAL_CONFIG: &str = "crontainer.toml";
+pub const SYSTEM_CONFIG: &str = "/etc/crontainer/crontainer.toml";
+
+/// Which cron table the jobs go into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum TargetKind {
+    /// A user's crontab, through the `crontab` program.
+    #[serde(rename = "crontab")]
+    Crontab,
+    /// The file `/etc/cron.d/<name>`, with a user column.
+    #[serde(rename = "cron.d")]
+    CronD,
+}
+
+impl TargetKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::Crontab => "crontab",
+            TargetKind::CronD => "cron.d",
+        }
+    }
+}
+
+/// The validated config.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was read from.
+    pub path: PathBuf,
+    pub target: TargetKind,
+    /// Whose crontab, or the user column of the cron.d file; None: the invoking user
+    /// (crontab) or root (cron.d).
+    pub user: Option<String>,
+    /// Names the managed block and the cron.d file.
+    pub name: String,
+    /// `docker`, `podman`, or an absolute path; resolved to an absolute path when rendering.
+    pub runtime: String,
+    pub log_dir: PathBuf,
+    pub jobs: Vec<Job>,
+}
+
+/// One validated job.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: String,
+    pub description: Option<String>,
+    pub container: String,
+    /// The argv run in the container; never a shell string.
+    pub command: Vec<String>,
+    pub schedule: Schedule,
+    pub log: PathBuf,
+    pub workdir: Option<String>,
+    pub user: Option<String>,
+    pub env: BTreeMap<String, String>,
+    /// Seconds; the process inside the container is stopped when it runs over.
+    pub timeout: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    cron: RawCron,
+    #[serde(default)]
+    defaults: RawDefaults,
+    #[serde(default)]
+    job: Vec<RawJob>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCron {
+    target: Option<Spanned<String>>,
+    user: Option<Spanned<String>>,
+    name: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDefaults {
+    runtime: Option<Spanned<String>>,
+    log_dir: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawJob {
+    id: Spanned<String>,
+    description: Option<Spanned<String>>,
+    container: Spanned<String>,
+    command: Spanned<Vec<Spanned<String>>>,
+    schedule: Option<Spanned<String>>,
+    every: Option<Spanned<String>>,
+    log: Option<Spanned<String>>,
+    workdir: Option<Spanned<String>>,
+    user: Option<Spanned<String>>,
+    env: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
+    timeout: Option<Spanned<String>>,
+}
+
+/// Finds the config: `-c`, then `$CRONTAINER_CONFIG`, then `./crontainer.toml`, then
+/// `/etc/crontainer/crontainer.toml`. Returns None when none of the defaults exists.
+pub fn locate(explicit: Option<&Path>, env_value: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
+    if let Some(path) = explicit {
+        return Some(path.to_path_buf());
+    }
+    if let Some(value) = env_value.filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(value));
+    }
+    [LOCAL_CONFIG, SYSTEM_CONFIG]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+/// The error for "no config anywhere".
+pub fn not_found() -> anyhow::Error {
+    bad_input(format!(
+        "no config found: pass -c FILE, set {ENV_CONFIG}, or create ./{LOCAL_CONFIG} or \
+         {SYSTEM_CONFIG} (see config.example.toml)"
+    ))
+}
+
+impl Config {
+    /// Reads and validates the config at `path`.
+    pub fn load(path: &Path) -> Result<Config> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            let why = match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file".to_string(),
+                std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+                _ if path.is_dir() => "it is a directory, not a file".to_string(),
+                _ => e.to_string(),
+            };
+            bad_input(format!("cannot read config {}: {why}", path.display()))
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            bad_input(format!(
+                "{}: not UTF-8 text (invalid byte at offset {})",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ))
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses and validates config `text`, naming `path` in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Config> {
+        let ctx = Ctx { text, path };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let message = e.message().trim_end().replace('\n', " ");
+            match e.span() {
+                Some(span) => ctx.error_at(span.start, &message),
+                None => bad_input(format!("{}: {message}", path.display())),
+            }
+        })?;
+        ctx.validate(raw)
+    }
+
+    pub fn job(&self, id: &str) -> Option<&Job> {
+        self.jobs.iter().find(|j| j.id == id)
+    }
+}
+
+struct Ctx<'a> {
+    text: &'a str,
+    path: &'a Path,
+}
+
+/// Characters that cron implementations treat differently or that would break the one-line
+/// contract: CR and LF end the line (a CR would even run as part of the command), NUL cuts it,
+/// and a backslash is folded by Debian's cron (`\\` becomes `\`) but kept by cronie.
+fn forbidden_char(value: &str) -> Option<&'static str> {
+    value.chars().find_map(|c| match c {
+        '\n' => Some("a line feed"),
+        '\r' => Some("a carriage return"),
+        '\0' => Some("a NUL byte"),
+        '\\' => Some(
+            "a backslash (Debian's cron folds `\\\\` to `\\`, cronie does not, so it cannot \
+             reach the container reliably)",
+        ),
+        _ => None,
+    })
+}
+
+fn is_job_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+/// A name for the block and the cron.d file. Debian's cron ignores cron.d files whose names
+/// hold anything but letters, digits, `_` and `-` (a dotted name is silently skipped).
+pub fn is_block_name(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    matches!(bytes.next(), Some(b) if b.is_ascii_lowercase() || b.is_ascii_digit())
+        && s.len() <= 64
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+/// Docker's rule for container names (`[a-zA-Z0-9][a-zA-Z0-9_.-]+`), which also covers IDs.
+/// It keeps option-like values such as `--privileged` from ever reaching the command line.
+fn is_container_name(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    matches!(bytes.next(), Some(b) if b.is_ascii_alphanumeric())
+        && s.len() <= 128
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+}
+
+/// A user for `docker exec -u`: a name or uid, optionally `:group` or `:gid`.
+fn is_exec_user(s: &str) -> bool {
+    let part = |p: &str| {
+        let mut bytes = p.bytes();
+        matches!(bytes.next(), Some(b) if b.is_ascii_alphanumeric() || b == b'_')
+            && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+    };
+    match s.split_once(':') {
+        Some((user, group)) => part(user) && part(group),
+        None => part(s),
+    }
+}
+
+/// A host account name as `useradd` accepts it by default.
+pub fn is_unix_user(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    matches!(bytes.next(), Some(b) if b.is_ascii_lowercase() || b == b'_')
+        && s.len() <= 32
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+fn is_env_name(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// A log path: absolute, a file, and free of whitespace so the marker comment can carry it.
+fn check_log_path(value: &str) -> std::result::Result<(), String> {
+    if !value.starts_with('/') {
+        return Err(
+            "must be an absolute path (cron runs jobs from the user's home directory)".into(),
+        );
+    }
+    if value.ends_with('/') {
+        return Err("must name a file, not a directory".into());
+    }
+    if value.split('/').any(|part| part == "..") {
+        return Err("must not contain `..`".into());
+    }
+    if let Some(c) = value.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "must not contain whitespace or control characters (found {c:?})"
+        ));
+    }
+    if let Some(what) = forbidden_char(value) {
+        return Err(format!("must not contain {what}"));
+    }
+    Ok(())
+}
+
+/// Parses a timeout such as "90s", "30m", "4h", "1d", "1h30m" into seconds.
+pub fn parse_duration(text: &str) -> std::result::Result<u64, String> {
+    let accepted = "use a number with a unit s, m, h or d, e.g. \"30m\", \"4h\" or \"1h30m\"";
+    let mut total: u64 = 0;
+    let mut digits = String::new();
+    if text.is_empty() {
+        return Err(format!("is empty; {accepted}"));
+    }
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            _ => return Err(format!("has an unexpected {c:?}; {accepted}")),
+        };
+        let n: u64 = digits
+            .parse()
+            .map_err(|_| format!("has a unit without a number; {accepted}"))?;
+        digits.clear();
+        total = n
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(|| format!("is too large; {accepted}"))?;
+    }
+    if !digits.is_empty() {
+        return Err(format!("has a number without a unit; {accepted}"));
+    }
+    if total == 0 {
+        return Err(format!("must be at least 1s; {accepted}"));
+    }
+    Ok(total)
+}
+
+impl Ctx<'_> {
+    fn line_of(&self, offset: usize) -> usize {
+        let end = offset.min(self.text.len());
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
+    }
+
+    fn error_at(&self, offset: usize, message: &str) -> anyhow::Error {
+        bad_input(format!(
+            "{}:{}: {message}",
+            self.path.display(),
+            self.line_of(offset)
+        ))
+    }
+
+    /// An error about `key` (a dotted path like `job[2].every`) at the value's position.
+    fn key_error<T>(&self, value: &Spanned<T>, key: &str, message: &str) -> anyhow::Error {
+        self.error_at(value.span().start, &format!("`{key}` {message}"))
+    }
+
+    /// Checks a string value that reaches the cron line.
+    fn line_value(&self, value: &Spanned<String>, key: &str) -> Result<String> {
+        if let Some(what) = forbidden_char(value.get_ref()) {
+            return Err(self.key_error(value, key, &format!("must not contain {what}")));
+        }
+        Ok(value.get_ref().clone())
+    }
+
+    fn validate(&self, raw: RawConfig) -> Result<Config> {
+        let target = match raw.cron.target.as_ref() {
+            None => TargetKind::Crontab,
+            Some(t) => match t.get_ref().as_str() {
+                "crontab" => TargetKind::Crontab,
+                "cron.d" => TargetKind::CronD,
+                other => {
+                    return Err(self.key_error(
+                        t,
+                        "cron.target",
+                        &format!("is {other:?}; accepted: \"crontab\" or \"cron.d\""),
+                    ));
+                }
+            },
+        };
+        let user = match raw.cron.user {
+            Some(u) if !is_unix_user(u.get_ref()) => {
+                return Err(self.key_error(
+                    &u,
+                    "cron.user",
+                    &format!(
+                        "{:?} is not a user name (lowercase letters, digits, `_`, `-`)",
+                        u.get_ref()
+                    ),
+                ));
+            }
+            other => other.map(Spanned::into_inner),
+        };
+        let name = match raw.cron.name {
+            Some(n) if !is_block_name(n.get_ref()) => {
+                return Err(self.key_error(
+                    &n,
+                    "cron.name",
+                    &format!(
+                        "{:?} is not accepted: use lowercase letters, digits, `_` and `-`, \
+                         starting with a letter or digit (Debian's cron silently skips \
+                         /etc/cron.d files with other names, e.g. with a dot)",
+                        n.get_ref()
+                    ),
+                ));
+            }
+            Some(n) => n.into_inner(),
+            None => "crontainer".to_string(),
+        };
+        let runtime = match raw.defaults.runtime {
+            None => "docker".to_string(),
+            Some(r) => {
+                let v = r.get_ref();
+                if v == "docker"
+                    || v == "podman"
+                    || (v.starts_with('/')
+                        && forbidden_char(v).is_none()
+                        && !v.contains(char::is_whitespace))
+                {
+                    v.clone()
+                } else {
+                    return Err(self.key_error(
+                        &r,
+                        "defaults.runtime",
+                        &format!("is {v:?}; accepted: \"docker\", \"podman\", or an absolute path such as \"/usr/bin/docker\""),
+                    ));
+                }
+            }
+        };
+        let log_dir = match raw.defaults.log_dir {
+            None => PathBuf::from("/var/log/crontainer"),
+            Some(d) => {
+                let v = d.get_ref().trim_end_matches('/');
+                let v = if v.is_empty() { "/" } else { v };
+                check_log_path(v).map_err(|m| self.key_error(&d, "defaults.log_dir", &m))?;
+                PathBuf::from(v)
+            }
+        };
+        if raw.job.is_empty() {
+            return Err(bad_input(format!(
+                "{}: no jobs: add at least one [[job]] table (see config.example.toml)",
+                self.path.display()
+            )));
+        }
+        let mut jobs: Vec<Job> = Vec::with_capacity(raw.job.len());
+        for raw_job in raw.job {
+            let job = self.validate_job(raw_job, &log_dir, &jobs)?;
+            jobs.push(job);
+        }
+        Ok(Config {
+            path: self.path.to_path_buf(),
+            target,
+            user,
+            name,
+            runtime,
+            log_dir,
+            jobs,
+        })
+    }
+
+    fn validate_job(&self, raw: RawJob, log_dir: &Path, earlier: &[Job]) -> Result<Job> {
+        let id = raw.id.get_ref().clone();
+        if !is_job_id(&id) {
+            return Err(self.key_error(
+                &raw.id,
+                "job.id",
+                &format!(
+                    "{id:?} is not accepted: use 1 to 64 of lowercase letters, digits, `_` and `-`"
+                ),
+            ));
+        }
+        if earlier.iter().any(|j| j.id == id) {
+            return Err(self.key_error(
+                &raw.id,
+                "job.id",
+                &format!("{id:?} is used by two jobs; job ids must be unique"),
+            ));
+        }
+        let key = |k: &str| format!("job {id:?}: {k}");
+
+        let description = match raw.description {
+            Some(d) if d.get_ref().chars().any(char::is_control) => {
+                return Err(self.key_error(
+                    &d,
+                    &key("description"),
+                    "must be one line without control characters",
+                ));
+            }
+            other => other
+                .map(Spanned::into_inner)
+                .filter(|d| !d.trim().is_empty()),
+        };
+
+        let container = raw.container.get_ref().clone();
+        if !is_container_name(&container) {
+            return Err(self.key_error(
+                &raw.container,
+                &key("container"),
+                &format!("{container:?} is not a container name or ID: Docker accepts letters, digits, `_`, `.` and `-`, starting with a letter or digit"),
+            ));
+        }
+
+        if raw.command.get_ref().is_empty() {
+            return Err(self.key_error(
+                &raw.command,
+                &key("command"),
+                "is empty: give the program and its arguments, e.g. [\"python\", \"main_v2.py\"]",
+            ));
+        }
+        let mut command = Vec::with_capacity(raw.command.get_ref().len());
+        for (i, arg) in raw.command.get_ref().iter().enumerate() {
+            command.push(self.line_value(arg, &key(&format!("command[{i}]")))?);
+        }
+        if command[0].is_empty() {
+            return Err(self.key_error(
+                &raw.command,
+                &key("command"),
+                "starts with an empty program name",
+            ));
+        }
+
+        let schedule = match (raw.schedule, raw.every) {
+            (Some(s), None) => Schedule::Cron(CronExpr::parse(s.get_ref()).map_err(|e| {
+                self.key_error(&s, &key("schedule"), &format!("{:?}: {e}", s.get_ref()))
+            })?),
+            (None, Some(e)) => Schedule::Every(Interval::parse(e.get_ref()).map_err(|err| {
+                self.key_error(&e, &key("every"), &format!("{:?}: {err}", e.get_ref()))
+            })?),
+            (Some(s), Some(_)) => {
+                return Err(self.key_error(&s, &key("schedule"), "and `every` are both set; use one: `schedule` for a cron expression, `every` for an exact interval"));
+            }
+            (None, None) => {
+                return Err(self.key_error(&raw.id, &key("schedule"), "is missing: set `every = \"5h\"` (an exact interval) or `schedule = \"0 3 * * *\"` (a cron expression)"));
+            }
+        };
+
+        let log = match raw.log {
+            Some(l) => {
+                check_log_path(l.get_ref()).map_err(|m| self.key_error(&l, &key("log"), &m))?;
+                PathBuf::from(l.into_inner())
+            }
+            None => log_dir.join(format!("{id}.log")),
+        };
+        if let Some(other) = earlier.iter().find(|j| j.log == log) {
+            // The log's lock file (`<log>.lock`) is the job's overlap lock: a shared log would
+            // make two jobs skip each other.
+            return Err(bad_input(format!(
+                "{}: job {id:?}: its log {} is also job {:?}'s log; give each job its own `log`",
+                self.path.display(),
+                log.display(),
+                other.id
+            )));
+        }
+
+        let workdir = match raw.workdir {
+            Some(w) => {
+                let v = self.line_value(&w, &key("workdir"))?;
+                if !v.starts_with('/') {
+                    return Err(self.key_error(
+                        &w,
+                        &key("workdir"),
+                        &format!("{v:?} must be an absolute path inside the container"),
+                    ));
+                }
+                Some(v)
+            }
+            None => None,
+        };
+        let user = match raw.user {
+            Some(u) if !is_exec_user(u.get_ref()) => {
+                return Err(self.key_error(&u, &key("user"), &format!("{:?} is not accepted: a user name or uid, optionally with `:group` or `:gid`", u.get_ref())));
+            }
+            other => other.map(Spanned::into_inner),
+        };
+        let mut env = BTreeMap::new();
+        if let Some(table) = raw.env {
+            for (name, value) in table.into_inner() {
+                if !is_env_name(&name) {
+                    return Err(self.key_error(&value, &key(&format!("env.{name}")), "is not a variable name: use letters, digits and `_`, not starting with a digit"));
+                }
+                let v = self.line_value(&value, &key(&format!("env.{name}")))?;
+                env.insert(name, v);
+            }
+        }
+        let timeout = match raw.timeout {
+            Some(t) => Some(parse_duration(t.get_ref()).map_err(|m| {
+                self.key_error(&t, &key("timeout"), &format!("{:?} {m}", t.get_ref()))
+            })?),
+            None => None,
+        };
+        Ok(Job {
+            id,
+            description,
+            container,
+            command,
+            schedule,
+            log,
+            workdir,
+            user,
+            env,
+            timeout,
+        })
+    }
+}
+
+/// Reads the config named on the command line or found in the usual places.
+pub fn load_located(explicit: Option<&Path>) -> Result<Config> {
+    let env_value = std::env::var_os(ENV_CONFIG);
+    let path = locate(explicit, env_value.as_deref()).ok_or_else(not_found)?;
+    Config::load(&path)
+}

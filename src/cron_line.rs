@@ -1,0 +1,385 @@
+//! Rendering a job into its marker comment and its one cron line, and reading them back.
+//!
+//! The line is the product: it must run under cron's bare environment (`PATH=/usr/bin:/bin`,
+//! `SHELL=/bin/sh`) with nothing but the shell, the container runtime, `flock` and `date`, so
+//! every program is an absolute path resolved at install time, every user-supplied value is one
+//! single-quoted shell word, and every `%` is escaped (cron turns a bare `%` into a newline and
+//! feeds the rest to stdin). Its shape, for the seed job (`every = "5h"`):
+//!
+//! ```text
+//! 0 * * * * [ $(($(/usr/bin/date +\%s)/3600\%5)) = 0 ] || exit 0; exec 9>>/var/log/main_pipeline.log.lock >>/var/log/main_pipeline.log 2>&1; l(){ echo "[crontainer] $(/usr/bin/date -u +\%FT\%TZ) main_pipeline_v2 $* by=${CRONTAINER_BY:-cron}"; }; /usr/bin/flock -n 9 || { l skip reason=running; exit 75; }; l start pid=$$; s=$(/usr/bin/date +\%s); /usr/bin/docker exec ai-video-backend python main_v2.py; c=$?; l end exit=$c seconds=$(($(/usr/bin/date +\%s)-s)); exit $c
+//! ```
+//!
+//! - the guard (only for intervals cron cannot express) skips all but every N-th firing slot,
+//!   counted from the Unix epoch;
+//! - `exec 9>>LOCK >>LOG 2>&1` opens the lock file on fd 9 and sends everything after it,
+//!   the job's stdout and stderr included, to the log;
+//! - `flock -n 9` takes the job's lock without waiting: a run that finds the previous one still
+//!   going logs a `skip` line and stops;
+//! - `l` writes the `[crontainer] TIME JOB EVENT ... by=TRIGGER` lines that `run_log` parses;
+//!   `CRONTAINER_BY` is set by `crontainer run-now`, and unset (so `cron`) under cron;
+//! - the exit code of the line is the job's, so `run-now` can pass it on.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use crate::config::Job;
+use crate::error::bad_input;
+use crate::schedule::{CronExpr, Guard, Rendered};
+
+/// The longest line we write. Debian's cron 3.0pl1 refuses a crontab whose command exceeds its
+/// MAX_COMMAND buffer (1000 bytes with the newline and NUL), with "command too long"; cronie
+/// silently truncates far later. Counting the whole line (schedule and user column too) keeps
+/// us inside the stricter one.
+pub const MAX_LINE: usize = 998;
+
+/// The marker comment that precedes each job's line.
+pub const MARKER_PREFIX: &str = "# crontainer:job ";
+
+/// The first line of every block body: tells a reader of `crontab -l` where the lines come from.
+pub const HEADER: &str =
+    "# Managed by crontainer: edit its config and run `crontainer install`; do not edit below.";
+
+/// The programs the line runs, as absolute paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tools {
+    pub runtime: PathBuf,
+    pub flock: PathBuf,
+    pub date: PathBuf,
+}
+
+/// What crontainer writes above each job's line, and reads back to find its log and lock.
+/// Format: `# crontainer:job id=ID log=PATH lock=PATH [every=5h] [desc=free text to the end]`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Marker {
+    pub id: String,
+    pub log: PathBuf,
+    pub lock: PathBuf,
+    /// The `every` interval as configured, so `status` can say it in words.
+    pub every: Option<String>,
+    pub description: Option<String>,
+}
+
+impl Marker {
+    pub fn to_line(&self) -> String {
+        let mut line = format!(
+            "{MARKER_PREFIX}id={} log={} lock={}",
+            self.id,
+            self.log.display(),
+            self.lock.display()
+        );
+        if let Some(every) = &self.every {
+            line.push_str(&format!(" every={every}"));
+        }
+        if let Some(desc) = &self.description {
+            line.push_str(&format!(" desc={desc}"));
+        }
+        line
+    }
+
+    /// Parses a marker line; None if it is not exactly one crontainer writes.
+    pub fn parse(line: &str) -> Option<Marker> {
+        let rest = line.strip_prefix(MARKER_PREFIX)?;
+        let (fields, description) = match rest.split_once(" desc=") {
+            Some((fields, desc)) => (fields, Some(desc.to_string())),
+            None => (rest, None),
+        };
+        let mut id = None;
+        let mut log = None;
+        let mut lock = None;
+        let mut every = None;
+        for field in fields.split(' ') {
+            let (key, value) = field.split_once('=')?;
+            if value.is_empty() {
+                return None;
+            }
+            let slot = match key {
+                "id" => &mut id,
+                "log" => &mut log,
+                "lock" => &mut lock,
+                "every" => &mut every,
+                _ => return None,
+            };
+            if slot.replace(value.to_string()).is_some() {
+                return None;
+            }
+        }
+        Some(Marker {
+            id: id?,
+            log: PathBuf::from(log?),
+            lock: PathBuf::from(lock?),
+            every,
+            description,
+        })
+    }
+}
+
+/// One job as it stands in a block: its marker and its cron line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub marker: Marker,
+    pub line: String,
+}
+
+/// The lock file of a job whose log is `log`.
+pub fn lock_path(log: &Path) -> PathBuf {
+    let mut lock = log.as_os_str().to_owned();
+    lock.push(".lock");
+    PathBuf::from(lock)
+}
+
+/// Quotes `value` as exactly one literal shell word: bare when it holds only characters no
+/// shell treats specially, otherwise single-quoted, with `'` written as `'"'"'`. No backslash
+/// is ever produced, because Debian's cron folds `\\` while cronie does not.
+pub fn quote(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_./:=@+,-".contains(&b));
+    if plain {
+        value.to_string()
+    } else {
+        format!("'{}'", value.replace('\'', r#"'"'"'"#))
+    }
+}
+
+/// Cron turns every unescaped `%` in the command into a newline (Debian cron, cronie and
+/// busybox alike); `\%` reaches the shell as `%`.
+pub fn escape_percent(command: &str) -> String {
+    command.replace('%', "\\%")
+}
+
+/// The inverse of [`escape_percent`]: the command as cron hands it to `/bin/sh -c`.
+pub fn unescape_percent(command: &str) -> String {
+    command.replace("\\%", "%")
+}
+
+fn path_word(path: &Path) -> String {
+    quote(&path.to_string_lossy())
+}
+
+/// The guard prefix for intervals cron cannot express (unescaped form).
+fn guard_prefix(guard: &Guard, date: &Path) -> String {
+    format!(
+        "[ $(($({} +%s)/{}%{})) = 0 ] || exit 0; ",
+        path_word(date),
+        guard.slot_seconds,
+        guard.every_slots
+    )
+}
+
+/// Splits an (unescaped) command into its guard, if any, and the rest.
+pub fn split_guard(command: &str) -> (Option<Guard>, &str) {
+    let parse = || -> Option<(Guard, &str)> {
+        let rest = command.strip_prefix("[ $(($(")?;
+        let (_, rest) = rest.split_once(" +%s)/")?;
+        let (slot, rest) = rest.split_once('%')?;
+        let (every, rest) = rest.split_once(")) = 0 ] || exit 0; ")?;
+        let guard = Guard {
+            slot_seconds: slot.parse().ok()?,
+            every_slots: every.parse().ok()?,
+        };
+        Some((guard, rest))
+    };
+    match parse() {
+        Some((guard, rest)) => (Some(guard), rest),
+        None => (None, command),
+    }
+}
+
+/// The `docker exec ...` part: every value one literal word. Option values are validated by
+/// the config so none can start with `-`, and Docker stops parsing options at the container
+/// name, so the job's argv reaches the container as given. Never `-t`: cron has no TTY.
+fn exec_words(job: &Job, tools: &Tools) -> String {
+    let mut words = vec![path_word(&tools.runtime), "exec".to_string()];
+    if let Some(user) = &job.user {
+        words.extend(["-u".to_string(), quote(user)]);
+    }
+    if let Some(workdir) = &job.workdir {
+        words.extend(["-w".to_string(), quote(workdir)]);
+    }
+    for (name, value) in &job.env {
+        words.extend(["-e".to_string(), quote(&format!("{name}={value}"))]);
+    }
+    words.push(quote(&job.container));
+    if let Some(seconds) = job.timeout {
+        // Killing the `docker exec` client leaves the process running in the container
+        // (moby#9098), so the timeout runs inside it: coreutils and busybox `timeout` both take
+        // `-k`, and exit 124 (coreutils) or 143 (busybox) when the time ran out.
+        words.extend([
+            "timeout".into(),
+            "-k".into(),
+            "30".into(),
+            seconds.to_string(),
+        ]);
+    }
+    words.extend(job.command.iter().map(|arg| quote(arg)));
+    words.join(" ")
+}
+
+/// The job's shell command, before `%` escaping.
+pub fn render_command(job: &Job, rendered: &Rendered, tools: &Tools) -> String {
+    let date = path_word(&tools.date);
+    let guard = rendered
+        .guard
+        .as_ref()
+        .map(|g| guard_prefix(g, &tools.date))
+        .unwrap_or_default();
+    let timeout = job
+        .timeout
+        .map(|s| format!(" timeout={s}"))
+        .unwrap_or_default();
+    format!(
+        "{guard}exec 9>>{lock} >>{log} 2>&1; \
+         l(){{ echo \"[crontainer] $({date} -u +%FT%TZ) {id} $* by=${{CRONTAINER_BY:-cron}}\"; }}; \
+         {flock} -n 9 || {{ l skip reason=running; exit 75; }}; \
+         l start pid=$$; s=$({date} +%s); {exec}; c=$?; \
+         l end exit=$c seconds=$(($({date} +%s)-s)){timeout}; exit $c",
+        lock = path_word(&lock_path(&job.log)),
+        log = path_word(&job.log),
+        id = job.id,
+        flock = path_word(&tools.flock),
+        exec = exec_words(job, tools),
+    )
+}
+
+/// Renders a job into its marker and cron line. `user_column` is the user field of a cron.d
+/// line (None for a crontab). Errors when the line is too long for cron.
+pub fn render_job(job: &Job, tools: &Tools, user_column: Option<&str>) -> Result<Entry> {
+    let rendered = job.schedule.render();
+    let command = escape_percent(&render_command(job, &rendered, tools));
+    let line = match user_column {
+        Some(user) => format!("{} {user} {command}", rendered.cron.as_str()),
+        None => format!("{} {command}", rendered.cron.as_str()),
+    };
+    if line.len() > MAX_LINE {
+        return Err(bad_input(format!(
+            "job {:?}: its cron line is {} bytes, over the {MAX_LINE} that Debian's cron accepts \
+             (it refuses the whole crontab with \"command too long\"); shorten the command, env \
+             values, workdir or log path by {} bytes, e.g. by moving arguments into a script \
+             inside the container",
+            job.id,
+            line.len(),
+            line.len() - MAX_LINE
+        )));
+    }
+    let marker = Marker {
+        id: job.id.clone(),
+        log: job.log.clone(),
+        lock: lock_path(&job.log),
+        every: match &job.schedule {
+            crate::schedule::Schedule::Every(interval) => Some(interval.to_string()),
+            crate::schedule::Schedule::Cron(_) => None,
+        },
+        description: job.description.clone(),
+    };
+    Ok(Entry { marker, line })
+}
+
+/// The block body for these entries: the header, then each marker and line.
+pub fn render_body(entries: &[Entry]) -> Vec<String> {
+    let mut body = vec![HEADER.to_string()];
+    for entry in entries {
+        body.push(entry.marker.to_line());
+        body.push(entry.line.clone());
+    }
+    body
+}
+
+/// An installed cron line taken apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedLine {
+    /// The schedule fields as written (5 fields, or a nickname).
+    pub cron: String,
+    /// The user column (cron.d only).
+    pub user: Option<String>,
+    /// The command as cron hands it to the shell (`\%` turned back into `%`).
+    pub command: String,
+}
+
+impl ParsedLine {
+    /// The schedule as cron fires it, with the guard when the line has one.
+    pub fn rendered(&self) -> Option<Rendered> {
+        let cron = CronExpr::parse(&self.cron).ok()?;
+        let (guard, _) = split_guard(&self.command);
+        Some(Rendered { cron, guard })
+    }
+
+    /// The command without the guard: what `run-now` runs.
+    pub fn body(&self) -> &str {
+        split_guard(&self.command).1
+    }
+}
+
+/// Takes an installed line apart; `with_user` for cron.d lines.
+pub fn parse_line(line: &str, with_user: bool) -> Option<ParsedLine> {
+    let mut rest = line.trim_start();
+    let nfields = if rest.starts_with('@') { 1 } else { 5 };
+    let mut fields = Vec::with_capacity(nfields);
+    for _ in 0..nfields {
+        let end = rest.find([' ', '\t'])?;
+        fields.push(&rest[..end]);
+        rest = rest[end..].trim_start_matches([' ', '\t']);
+    }
+    let user = if with_user {
+        let end = rest.find([' ', '\t'])?;
+        let user = rest[..end].to_string();
+        rest = rest[end..].trim_start_matches([' ', '\t']);
+        Some(user)
+    } else {
+        None
+    };
+    if rest.is_empty() {
+        return None;
+    }
+    Some(ParsedLine {
+        cron: fields.join(" "),
+        user,
+        command: unescape_percent(rest),
+    })
+}
+
+/// Reads a block body back into entries, refusing anything crontainer did not write: the
+/// header first, then marker and line pairs.
+pub fn parse_body(body: &[String], with_user: bool, block: &str) -> Result<Vec<Entry>> {
+    let refuse = |what: String| {
+        bad_input(format!(
+            "the block `crontainer:{block}` was edited by hand: {what}; move your own lines \
+             outside the `# BEGIN crontainer:{block}` ... `# END crontainer:{block}` lines, or \
+             delete the block and run `crontainer install` again"
+        ))
+    };
+    let mut lines = body.iter();
+    match lines.next() {
+        Some(first) if first == HEADER => {}
+        Some(first) => {
+            return Err(refuse(format!(
+                "its first line is {first:?}, not crontainer's header"
+            )));
+        }
+        None => return Err(refuse("it is empty".to_string())),
+    }
+    let mut entries: Vec<Entry> = Vec::new();
+    while let Some(marker_line) = lines.next() {
+        let marker = Marker::parse(marker_line)
+            .ok_or_else(|| refuse(format!("{marker_line:?} is not a crontainer job marker")))?;
+        let line = lines
+            .next()
+            .ok_or_else(|| refuse(format!("job {:?} has a marker but no cron line", marker.id)))?;
+        if parse_line(line, with_user).is_none() || line.starts_with('#') {
+            return Err(refuse(format!(
+                "job {:?}: {line:?} is not a cron line",
+                marker.id
+            )));
+        }
+        if entries.iter().any(|e| e.marker.id == marker.id) {
+            return Err(refuse(format!("job {:?} appears twice", marker.id)));
+        }
+        entries.push(Entry {
+            marker,
+            line: line.clone(),
+        });
+    }
+    Ok(entries)
+}

@@ -1,0 +1,50 @@
+//! Exit codes, and the error kind that means "bad input: nothing was changed" (exit 2).
+//!
+//! Everything else is an `anyhow::Error` carrying its context chain; `run` prints it once as
+//! `crontainer: error: ...` with the whole chain.
+
+use std::fmt;
+
+/// The process exit codes, in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    Success = 0,
+    /// A failure, or `status` found something unhealthy.
+    Failure = 1,
+    /// Bad usage or config, or a refused input: nothing was changed.
+    Usage = 2,
+    /// `run-now`: the job is already running (BSD's EX_TEMPFAIL).
+    Busy = 75,
+}
+
+/// Bad input (config, arguments, a damaged block): the message says what and how to fix it,
+/// and nothing was changed. Maps to exit code 2 wherever it sits in an error chain.
+#[derive(Debug)]
+pub struct BadInput(pub String);
+
+impl fmt::Display for BadInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadInput {}
+
+/// Shorthand for returning a [`BadInput`] error.
+pub fn bad_input(message: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(BadInput(message.into()))
+}
+
+/// The exit code for an error: 2 when any error in its chain is bad input.
+pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
+    let bad = err.chain().any(|e| {
+        e.is::<BadInput>()
+            || e.is::<crate::block::BlockError>()
+            || e.is::<crate::schedule::ScheduleError>()
+    });
+    if bad {
+        ExitCode::Usage
+    } else {
+        ExitCode::Failure
+    }
+}

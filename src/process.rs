@@ -1,0 +1,140 @@
+//! The one way crontainer starts another program. Errors show the exact command line
+//! (shell-quoted), the exit status and the trimmed stderr, and keep "could not start" apart
+//! from "ran and failed".
+
+use std::ffi::{OsStr, OsString};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Output, Stdio};
+
+use anyhow::{Context, Result, anyhow};
+
+use crate::cron_line::quote;
+
+/// A program to run, built up like `std::process::Command` but printable.
+#[derive(Debug, Clone)]
+pub struct Cmd {
+    program: PathBuf,
+    args: Vec<OsString>,
+    env: Vec<(OsString, OsString)>,
+    env_remove: Vec<OsString>,
+    stdin: Option<Vec<u8>>,
+}
+
+impl Cmd {
+    pub fn new(program: impl AsRef<Path>) -> Cmd {
+        Cmd {
+            program: program.as_ref().to_path_buf(),
+            args: Vec::new(),
+            env: Vec::new(),
+            env_remove: Vec::new(),
+            stdin: None,
+        }
+    }
+
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Cmd {
+        self.args.push(arg.as_ref().to_owned());
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Cmd
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self
+    }
+
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Cmd {
+        self.env
+            .push((key.as_ref().to_owned(), value.as_ref().to_owned()));
+        self
+    }
+
+    pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Cmd {
+        self.env_remove.push(key.as_ref().to_owned());
+        self
+    }
+
+    pub fn stdin(mut self, bytes: Vec<u8>) -> Cmd {
+        self.stdin = Some(bytes);
+        self
+    }
+
+    /// The command line as a user could paste it into a shell.
+    pub fn display(&self) -> String {
+        std::iter::once(self.program.as_os_str())
+            .chain(self.args.iter().map(OsString::as_os_str))
+            .map(|a| quote(&a.to_string_lossy()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(&self.program);
+        command.args(&self.args);
+        for key in &self.env_remove {
+            command.env_remove(key);
+        }
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        command
+    }
+
+    /// Runs to completion, capturing stdout and stderr, whatever the exit status.
+    pub fn output(&self) -> Result<Output> {
+        let mut command = self.command();
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        command.stdin(if self.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        let mut child = command
+            .spawn()
+            .with_context(|| format!("could not start `{}`", self.display()))?;
+        if let Some(bytes) = &self.stdin {
+            let mut stdin = child.stdin.take().expect("stdin was piped");
+            // A program may exit without reading its input; its exit status tells the story.
+            let _ = stdin.write_all(bytes);
+        }
+        child
+            .wait_with_output()
+            .with_context(|| format!("could not wait for `{}`", self.display()))
+    }
+
+    /// Runs to completion and fails unless it exits 0.
+    pub fn run(&self) -> Result<Output> {
+        let output = self.output()?;
+        if output.status.success() {
+            Ok(output)
+        } else {
+            Err(self.failed(&output))
+        }
+    }
+
+    /// The error for a run that exited unsuccessfully.
+    pub fn failed(&self, output: &Output) -> anyhow::Error {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let stderr = stderr.trim();
+        let status = describe_status(output.status);
+        if stderr.is_empty() {
+            anyhow!("`{}` {status}", self.display())
+        } else {
+            anyhow!("`{}` {status}: {stderr}", self.display())
+        }
+    }
+}
+
+/// "exited with 1", or "was killed by signal 9".
+pub fn describe_status(status: ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exited with {code}"),
+        (None, Some(signal)) => format!("was killed by signal {signal}"),
+        (None, None) => "ended abnormally".to_string(),
+    }
+}

@@ -1,0 +1,80 @@
+//! A file in /etc/cron.d, owned by crontainer.
+//!
+//! Debian's cron only reads a cron.d file that is a regular file owned by root, not writable by
+//! group or others, with one hard link, named with letters, digits, `_` and `-`; it ignores the
+//! whole file when its last line lacks a newline or one line is bad. So the file is written to
+//! a temp file in the same directory, made root:root 0644, and renamed into place.
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+#[derive(Debug, Clone)]
+pub struct CronD {
+    path: PathBuf,
+    name: String,
+}
+
+impl CronD {
+    pub fn new(dir: PathBuf, name: &str) -> CronD {
+        CronD {
+            path: dir.join(name),
+            name: name.to_string(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn read(&self) -> Result<String> {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => String::from_utf8(bytes)
+                .with_context(|| format!("{} is not UTF-8 text", self.path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+            Err(e) => Err(e).with_context(|| format!("could not read {}", self.path.display())),
+        }
+    }
+
+    /// Writes the whole file atomically; an empty text removes the file.
+    pub fn write(&self, text: &str) -> Result<()> {
+        if text.is_empty() {
+            return match std::fs::remove_file(&self.path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    Err(e).with_context(|| format!("could not remove {}", self.path.display()))
+                }
+                _ => Ok(()),
+            };
+        }
+        debug_assert!(
+            text.ends_with('\n'),
+            "cron ignores a cron.d file without a final newline"
+        );
+        let dir = self.path.parent().unwrap_or(Path::new("/"));
+        let write = || -> std::io::Result<()> {
+            // A dot in the temp name makes Debian's cron skip it while it is being written.
+            let mut tmp = tempfile::Builder::new()
+                .prefix(".crontainer-")
+                .tempfile_in(dir)?;
+            tmp.write_all(text.as_bytes())?;
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+            if super::is_root() {
+                std::os::unix::fs::fchown(tmp.as_file(), Some(0), Some(0))?;
+            }
+            tmp.as_file().sync_all()?;
+            tmp.persist(&self.path).map_err(|e| e.error)?;
+            Ok(())
+        };
+        write().with_context(|| format!("could not write {}", self.path.display()))?;
+        // Cron notices a changed cron.d file by the directory's mtime on some versions; the
+        // rename updates it.
+        Ok(())
+    }
+}

@@ -1,0 +1,248 @@
+//! Where the block lives: a user's crontab (through the `crontab` program) or a file in
+//! `/etc/cron.d`. Both read the whole text, let the caller edit it (`block.rs`), and write it
+//! back safely; the caller holds [`Target::lock`] across the read-edit-write.
+
+mod cron_d;
+mod crontab;
+
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use nix::fcntl::{Flock, FlockArg};
+
+use crate::config::TargetKind;
+use crate::error::bad_input;
+
+pub use cron_d::CronD;
+pub use crontab::Crontab;
+
+/// Environment overrides, for tests and unusual hosts.
+pub const ENV_CROND_DIR: &str = "CRONTAINER_CROND_DIR";
+pub const ENV_STATE_DIR: &str = "CRONTAINER_STATE_DIR";
+
+/// How many backups of each target are kept.
+const KEEP_BACKUPS: usize = 10;
+
+#[derive(Debug, Clone)]
+pub enum Target {
+    Crontab(Crontab),
+    CronD(CronD),
+}
+
+/// The user and target the command acts on, resolved from flags, config and who we are.
+pub struct Resolved {
+    pub target: Target,
+    /// The user the jobs run as (the crontab's owner, or the cron.d user column).
+    pub run_as: String,
+}
+
+/// Who is running crontainer.
+pub fn current_user() -> String {
+    let uid = nix::unistd::geteuid();
+    nix::unistd::User::from_uid(uid)
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .unwrap_or_else(|| uid.to_string())
+}
+
+pub fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+impl Target {
+    /// Builds the target from its kind, the user (flag or config) and the block name.
+    pub fn resolve(kind: TargetKind, user: Option<&str>, name: &str) -> Result<Resolved> {
+        if let Some(user) = user {
+            if !crate::config::is_unix_user(user) {
+                return Err(bad_input(format!("--user {user:?} is not a user name")));
+            }
+            if nix::unistd::User::from_name(user).ok().flatten().is_none() {
+                return Err(bad_input(format!(
+                    "user {user:?} does not exist on this host"
+                )));
+            }
+        }
+        match kind {
+            TargetKind::Crontab => {
+                let me = current_user();
+                let other = user.filter(|u| *u != me);
+                if other.is_some() && !is_root() {
+                    return Err(bad_input(format!(
+                        "editing {}'s crontab needs root (`crontab -u` is root only); run with \
+                         sudo, or drop --user / `[cron] user` to use your own crontab",
+                        other.unwrap_or_default()
+                    )));
+                }
+                let run_as = user.map(str::to_string).unwrap_or(me);
+                Ok(Resolved {
+                    target: Target::Crontab(Crontab::new(other.map(str::to_string))),
+                    run_as,
+                })
+            }
+            TargetKind::CronD => {
+                let dir = std::env::var_os(ENV_CROND_DIR)
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| PathBuf::from("/etc/cron.d"));
+                let run_as = user.unwrap_or("root").to_string();
+                Ok(Resolved {
+                    target: Target::CronD(CronD::new(dir, name)),
+                    run_as,
+                })
+            }
+        }
+    }
+
+    /// Like [`Target::resolve`] but never fails: `plan` must work on any machine, for any user.
+    pub fn resolve_for_plan(kind: TargetKind, user: Option<&str>, name: &str) -> Resolved {
+        Self::resolve(kind, user, name).unwrap_or_else(|_| {
+            let run_as = user.map(str::to_string);
+            match kind {
+                TargetKind::Crontab => Resolved {
+                    target: Target::Crontab(Crontab::new(run_as.clone())),
+                    run_as: run_as.unwrap_or_else(current_user),
+                },
+                TargetKind::CronD => Resolved {
+                    target: Target::CronD(CronD::new(PathBuf::from("/etc/cron.d"), name)),
+                    run_as: run_as.unwrap_or_else(|| "root".to_string()),
+                },
+            }
+        })
+    }
+
+    pub fn kind(&self) -> TargetKind {
+        match self {
+            Target::Crontab(_) => TargetKind::Crontab,
+            Target::CronD(_) => TargetKind::CronD,
+        }
+    }
+
+    /// In the user's words: "deploy's crontab", "/etc/cron.d/crontainer".
+    pub fn describe(&self) -> String {
+        match self {
+            Target::Crontab(c) => c.describe(),
+            Target::CronD(c) => c.path().display().to_string(),
+        }
+    }
+
+    /// A short name for file names (locks, backups).
+    fn key(&self) -> String {
+        match self {
+            Target::Crontab(c) => format!("crontab-{}", c.owner()),
+            Target::CronD(c) => format!("cron.d-{}", c.name()),
+        }
+    }
+
+    /// Lines in this target carry a user column.
+    pub fn with_user_column(&self) -> bool {
+        matches!(self, Target::CronD(_))
+    }
+
+    /// The whole current text; empty when there is none.
+    pub fn read(&self) -> Result<String> {
+        match self {
+            Target::Crontab(c) => c.read(),
+            Target::CronD(c) => c.read(),
+        }
+    }
+
+    /// Replaces the whole text (an empty text removes a cron.d file, or the crontab's content).
+    pub fn write(&self, text: &str) -> Result<()> {
+        match self {
+            Target::Crontab(c) => c.write(text),
+            Target::CronD(c) => c.write(text),
+        }
+    }
+
+    /// An exclusive lock held across read, edit and write, so two crontainer processes never
+    /// lose each other's edits (the `crontab` program itself has no lock).
+    pub fn lock(&self) -> Result<Flock<File>> {
+        let dir = if Path::new("/run/lock").is_dir() && !cfg!(test) {
+            PathBuf::from("/run/lock")
+        } else {
+            std::env::temp_dir()
+        };
+        let path = dir.join(format!("crontainer-{}.lock", self.key()));
+        // Read-only is enough for flock(2), so a lock file created by another user still works.
+        let file = OpenOptions::new()
+            .read(true)
+            .write(false)
+            .create(false)
+            .open(&path)
+            .or_else(|_| {
+                OpenOptions::new()
+                    .read(true)
+                    .append(true)
+                    .create(true)
+                    .mode(0o644)
+                    .open(&path)
+            })
+            .with_context(|| format!("could not open the lock file {}", path.display()))?;
+        Flock::lock(file, FlockArg::LockExclusive)
+            .map_err(|(_, errno)| anyhow::anyhow!("could not lock {}: {errno}", path.display()))
+    }
+
+    /// Saves `text` (the content before a change) as a timestamped backup, keeping the last
+    /// [`KEEP_BACKUPS`]; returns its path.
+    pub fn backup(&self, text: &str) -> Result<PathBuf> {
+        let dir = state_dir()?.join("backups");
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .with_context(|| format!("could not create the backup directory {}", dir.display()))?;
+        let stamp = jiff::Timestamp::now()
+            .strftime("%Y%m%dT%H%M%S%.fZ")
+            .to_string();
+        let prefix = format!("{}.", self.key());
+        let path = dir.join(format!("{prefix}{stamp}"));
+        write_private(&path, text.as_bytes())
+            .with_context(|| format!("could not write the backup {}", path.display()))?;
+        let mut old: Vec<PathBuf> = std::fs::read_dir(&dir)?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+            .map(|e| e.path())
+            .collect();
+        old.sort();
+        let excess = old.len().saturating_sub(KEEP_BACKUPS);
+        for path in &old[..excess] {
+            let _ = std::fs::remove_file(path);
+        }
+        Ok(path)
+    }
+}
+
+use std::os::unix::fs::DirBuilderExt;
+
+/// Writes a file only its owner can read, fully or not at all (temp file, fsync, rename).
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".crontainer-")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path)?;
+    Ok(())
+}
+
+/// Where backups go: `$CRONTAINER_STATE_DIR`, else /var/lib/crontainer for root, else
+/// `$XDG_STATE_HOME/crontainer` or `~/.local/state/crontainer`.
+pub fn state_dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os(ENV_STATE_DIR).filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    if is_root() {
+        return Ok(PathBuf::from("/var/lib/crontainer"));
+    }
+    if let Some(dir) = std::env::var_os("XDG_STATE_HOME").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir).join("crontainer"));
+    }
+    let home = std::env::var_os("HOME").filter(|d| !d.is_empty()).context(
+        "cannot find a state directory for backups: set HOME, XDG_STATE_HOME or CRONTAINER_STATE_DIR",
+    )?;
+    Ok(PathBuf::from(home).join(".local/state/crontainer"))
+}
