@@ -34,6 +34,57 @@ pub enum Command {
     Install(InstallArgs),
     /// Remove crontainer's block, or one job, from the crontab (or /etc/cron.d); logs stay.
     Uninstall(UninstallArgs),
+    /// Show each job: installed and in step, schedule, next and last run, running now, the
+    /// container's state; and whether a cron daemon runs. Exit 0 only when all is healthy.
+    Status(StatusArgs),
+    /// Run an installed job now, exactly as cron would (same line, lock and log), streaming its
+    /// output; exits with the job's exit code, or 75 when it is already running.
+    #[command(name = "run-now")]
+    RunNow(RunNowArgs),
+    /// Print the output of a job's last run (or the log's last lines), optionally following it.
+    Logs(LogsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Only this job.
+    pub job: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunNowArgs {
+    /// The job's id.
+    pub job: String,
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Start it in the background exactly as cron would and return at once.
+    #[arg(long)]
+    pub detach: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// The job's id.
+    pub job: String,
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// The last N lines of the log instead of the last run's output.
+    #[arg(short = 'n', long, value_name = "N")]
+    pub lines: Option<usize>,
+    /// Keep printing what is appended to the log (Ctrl-C to stop).
+    #[arg(short, long)]
+    pub follow: bool,
 }
 
 /// Where the config comes from.

@@ -50,10 +50,14 @@ pub struct Tools {
 }
 
 /// What crontainer writes above each job's line, and reads back to find its log and lock.
-/// Format: `# crontainer:job id=ID log=PATH lock=PATH [every=5h] [desc=free text to the end]`.
+/// Format: `# crontainer:job id=ID container=NAME runtime=PATH log=PATH lock=PATH [every=5h]
+/// [desc=free text to the end]`. None of the values holds a space (the config sees to it).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Marker {
     pub id: String,
+    pub container: String,
+    /// The runtime the line runs, so `status` asks the same one about the container.
+    pub runtime: PathBuf,
     pub log: PathBuf,
     pub lock: PathBuf,
     /// The `every` interval as configured, so `status` can say it in words.
@@ -64,8 +68,10 @@ pub struct Marker {
 impl Marker {
     pub fn to_line(&self) -> String {
         let mut line = format!(
-            "{MARKER_PREFIX}id={} log={} lock={}",
+            "{MARKER_PREFIX}id={} container={} runtime={} log={} lock={}",
             self.id,
+            self.container,
+            self.runtime.display(),
             self.log.display(),
             self.lock.display()
         );
@@ -86,6 +92,8 @@ impl Marker {
             None => (rest, None),
         };
         let mut id = None;
+        let mut container = None;
+        let mut runtime = None;
         let mut log = None;
         let mut lock = None;
         let mut every = None;
@@ -96,6 +104,8 @@ impl Marker {
             }
             let slot = match key {
                 "id" => &mut id,
+                "container" => &mut container,
+                "runtime" => &mut runtime,
                 "log" => &mut log,
                 "lock" => &mut lock,
                 "every" => &mut every,
@@ -107,6 +117,8 @@ impl Marker {
         }
         Some(Marker {
             id: id?,
+            container: container?,
+            runtime: PathBuf::from(runtime?),
             log: PathBuf::from(log?),
             lock: PathBuf::from(lock?),
             every,
@@ -266,6 +278,8 @@ pub fn render_job(job: &Job, tools: &Tools, user_column: Option<&str>) -> Result
     }
     let marker = Marker {
         id: job.id.clone(),
+        container: job.container.clone(),
+        runtime: tools.runtime.clone(),
         log: job.log.clone(),
         lock: lock_path(&job.log),
         every: match &job.schedule {

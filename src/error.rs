@@ -8,13 +8,27 @@ use std::fmt;
 /// The process exit codes, in one place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitCode {
-    Success = 0,
+    Success,
     /// A failure, or `status` found something unhealthy.
-    Failure = 1,
+    Failure,
     /// Bad usage or config, or a refused input: nothing was changed.
-    Usage = 2,
+    Usage,
     /// `run-now`: the job is already running (BSD's EX_TEMPFAIL).
-    Busy = 75,
+    Busy,
+    /// `run-now`: the job's own exit code.
+    Other(i32),
+}
+
+impl ExitCode {
+    pub fn code(self) -> i32 {
+        match self {
+            ExitCode::Success => 0,
+            ExitCode::Failure => 1,
+            ExitCode::Usage => 2,
+            ExitCode::Busy => 75,
+            ExitCode::Other(code) => code,
+        }
+    }
 }
 
 /// Bad input (config, arguments, a damaged block): the message says what and how to fix it,

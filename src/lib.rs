@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod cron_line;
 pub mod error;
+pub mod host;
 pub mod process;
 pub mod run_log;
 pub mod runtime;
@@ -37,12 +38,15 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         Command::Plan(args) => commands::plan::run(args),
         Command::Install(args) => commands::install::run(args),
         Command::Uninstall(args) => commands::uninstall::run(args),
+        Command::Status(args) => commands::status::run(args),
+        Command::RunNow(args) => commands::run_now::run(args),
+        Command::Logs(args) => commands::logs::run(args),
     };
     match result {
-        Ok(code) => code as i32,
+        Ok(code) => code.code(),
         Err(err) => {
             eprintln!("crontainer: error: {err:#}");
-            error::exit_code_for(&err) as i32
+            error::exit_code_for(&err).code()
         }
     }
 }

@@ -1,7 +1,10 @@
 //! One file per subcommand; this module holds what they share.
 
 pub mod install;
+pub mod logs;
 pub mod plan;
+pub mod run_now;
+pub mod status;
 pub mod uninstall;
 
 use std::io::IsTerminal;
@@ -9,8 +12,9 @@ use std::io::IsTerminal;
 use anyhow::{Context, Result};
 use jiff::Zoned;
 
+use crate::block;
 use crate::cli::{TargetArg, TargetArgs};
-use crate::config::{Config, TargetKind};
+use crate::config::{self, Config, TargetKind};
 use crate::cron_line::{self, Entry, Tools};
 use crate::target::Target;
 
@@ -102,3 +106,46 @@ pub fn print_json(value: &serde_json::Value) {
 }
 
 pub const JSON_VERSION: u32 = 1;
+
+/// The config when one is named or found; None when there is none (commands that work from
+/// what is installed). A named or found config that is invalid is still an error.
+pub fn optional_config(explicit: Option<&std::path::Path>) -> Result<Option<Config>> {
+    match config::locate(explicit, std::env::var_os(config::ENV_CONFIG).as_deref()) {
+        Some(path) => Config::load(&path).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The jobs installed in a target, with the block each sits in.
+pub struct Installed {
+    pub target: Target,
+    pub run_as: String,
+    pub entries: Vec<(String, Entry)>,
+}
+
+/// Reads the installed jobs: of block `name`, or of every crontainer block when None.
+pub fn read_installed(
+    kind: TargetKind,
+    user: Option<&str>,
+    name: Option<&str>,
+) -> Result<Installed> {
+    let resolved = Target::resolve(kind, user, name.unwrap_or("crontainer"))?;
+    let text = resolved.target.read()?;
+    let names = match name {
+        Some(name) => vec![name.to_string()],
+        None => block::names(&text)?,
+    };
+    let mut entries = Vec::new();
+    for name in names {
+        if let Some(body) = block::find(&text, &name)? {
+            for entry in cron_line::parse_body(&body, resolved.target.with_user_column(), &name)? {
+                entries.push((name.clone(), entry));
+            }
+        }
+    }
+    Ok(Installed {
+        target: resolved.target,
+        run_as: resolved.run_as,
+        entries,
+    })
+}

@@ -1,0 +1,194 @@
+//! `crontainer run-now JOB`: runs the installed line's command now, exactly as cron would (the
+//! same shell command, so the same lock, log and start/end lines), marked `by=run-now:USER`,
+//! streaming what it appends to the log, and exits with the job's exit code.
+
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use crate::cli::RunNowArgs;
+use crate::commands;
+use crate::cron_line::{self, Entry};
+use crate::error::{ExitCode, bad_input};
+use crate::host;
+use crate::run_log;
+use crate::runtime;
+use crate::target;
+
+/// The variable the line reads to say who started it; unset under cron.
+pub const ENV_BY: &str = "CRONTAINER_BY";
+
+/// The job to act on: its installed entry, or one rendered from the config with a notice.
+pub struct Found {
+    pub entry: Entry,
+    /// The user the job runs as.
+    pub run_as: String,
+    pub with_user_column: bool,
+    pub installed: bool,
+}
+
+/// Finds `id` in what is installed, falling back to the config.
+pub fn find_job(
+    id: &str,
+    config_path: Option<&Path>,
+    flags: &crate::cli::TargetArgs,
+) -> Result<Found> {
+    let config = commands::optional_config(config_path)?;
+    let (kind, user) = commands::target_settings(config.as_ref(), flags);
+    let name = config.as_ref().map(|c| c.name.clone());
+    let installed = commands::read_installed(kind, user.as_deref(), name.as_deref())?;
+    let with_user_column = installed.target.with_user_column();
+    if let Some((_, entry)) = installed.entries.iter().find(|(_, e)| e.marker.id == id) {
+        let run_as = cron_line::parse_line(&entry.line, with_user_column)
+            .and_then(|p| p.user)
+            .unwrap_or_else(|| installed.run_as.clone());
+        return Ok(Found {
+            entry: entry.clone(),
+            run_as,
+            with_user_column,
+            installed: true,
+        });
+    }
+    match config.as_ref().and_then(|c| c.job(id).map(|j| (c, j))) {
+        Some((config, job)) => {
+            let tools = runtime::require_tools(&config.runtime)?;
+            let entry = cron_line::render_job(job, &tools, None)?;
+            Ok(Found {
+                entry,
+                run_as: installed.run_as,
+                with_user_column: false,
+                installed: false,
+            })
+        }
+        None => {
+            let ids: Vec<&str> = installed
+                .entries
+                .iter()
+                .map(|(_, e)| e.marker.id.as_str())
+                .collect();
+            Err(bad_input(format!(
+                "job {id:?} is not installed in {}{} and not in a config; installed: {}",
+                installed.target.describe(),
+                name.map(|n| format!(" (block `{n}`)")).unwrap_or_default(),
+                if ids.is_empty() {
+                    "none".to_string()
+                } else {
+                    ids.join(", ")
+                }
+            )))
+        }
+    }
+}
+
+pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
+    let found = find_job(&args.job, args.config.config.as_deref(), &args.target)?;
+    let entry = &found.entry;
+    if !found.installed {
+        eprintln!(
+            "crontainer: notice: job {:?} is not installed; running it from the config",
+            args.job
+        );
+    }
+    let parsed = cron_line::parse_line(&entry.line, found.with_user_column)
+        .with_context(|| format!("job {:?}: its installed line cannot be read", args.job))?;
+
+    if let Some(pid) = host::lock_holder(&entry.marker.lock) {
+        let since = run_log::last_run(&entry.marker.log, &entry.marker.id)
+            .ok()
+            .and_then(|l| l.started)
+            .map(|s| format!(" since {} (by {})", s.at, s.by))
+            .unwrap_or_default();
+        eprintln!(
+            "crontainer: job {:?} is already running{since}, pid {pid}; nothing was started",
+            args.job
+        );
+        return Ok(ExitCode::Busy);
+    }
+
+    let me = target::current_user();
+    let mut command = if found.run_as == me {
+        Command::new("/bin/sh")
+    } else if target::is_root() {
+        // Run as the job's user, as cron would; runuser is util-linux's su for root.
+        let mut c = Command::new(runtime::find("runuser", "/usr/sbin/runuser").path);
+        c.args(["-u", &found.run_as, "--", "/bin/sh"]);
+        c
+    } else {
+        return Err(bad_input(format!(
+            "job {:?} runs as {}; running it as {me} would not be what cron does: use sudo",
+            args.job, found.run_as
+        )));
+    };
+    command
+        .arg("-c")
+        .arg(parsed.body())
+        .env(ENV_BY, format!("run-now:{me}"))
+        .stdin(Stdio::null());
+
+    if args.detach {
+        let child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .context("could not start /bin/sh")?;
+        println!(
+            "started job {:?} in the background (pid {}); follow it with `crontainer logs {} --follow` or `tail -f {}`",
+            args.job,
+            child.id(),
+            args.job,
+            entry.marker.log.display()
+        );
+        return Ok(ExitCode::Success);
+    }
+
+    let log = &entry.marker.log;
+    let offset = std::fs::metadata(log).map(|m| m.len()).unwrap_or(0);
+    let mut child = command.spawn().context("could not start /bin/sh")?;
+    let mut follower = Follower { offset };
+    let status = loop {
+        follower.pump(log)?;
+        if let Some(status) = child.try_wait()? {
+            follower.pump(log)?;
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let code = status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
+    Ok(ExitCode::Other(code))
+}
+
+/// Copies what is appended to a file onto stdout.
+pub struct Follower {
+    pub offset: u64,
+}
+
+impl Follower {
+    pub fn pump(&mut self, path: &Path) -> Result<()> {
+        let Ok(mut file) = std::fs::File::open(path) else {
+            return Ok(());
+        };
+        let len = file.metadata()?.len();
+        if len < self.offset {
+            // Truncated (logrotate copytruncate): start again from the top.
+            self.offset = 0;
+        }
+        if len == self.offset {
+            return Ok(());
+        }
+        file.seek(SeekFrom::Start(self.offset))?;
+        let mut buf = Vec::with_capacity((len - self.offset) as usize);
+        file.take(len - self.offset).read_to_end(&mut buf)?;
+        self.offset += buf.len() as u64;
+        let mut out = std::io::stdout().lock();
+        out.write_all(&buf)?;
+        out.flush()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,92 @@
+//! Facts about the host that `status` and `run-now` read without disturbing anything: whether a
+//! cron daemon runs, and whether a job's lock is held (from /proc/locks, so looking never takes
+//! the lock: a cron firing at that moment must not be skipped because we looked).
+
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+/// The cron daemon running on this host, if any: Debian's `cron`, cronie's `crond`, or
+/// busybox's `crond` applet.
+pub fn cron_daemon() -> Option<String> {
+    let entries = std::fs::read_dir("/proc").ok()?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if !name.to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let Ok(comm) = std::fs::read_to_string(entry.path().join("comm")) else {
+            continue;
+        };
+        let comm = comm.trim();
+        match comm {
+            "cron" | "crond" => return Some(format!("{comm} (pid {})", name.to_string_lossy())),
+            "busybox" => {
+                let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+                if cmdline.split(|&b| b == 0).nth(1) == Some(b"crond") {
+                    return Some(format!("busybox crond (pid {})", name.to_string_lossy()));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The pid holding a flock(2) lock on `path`, if any, read from /proc/locks.
+pub fn lock_holder(path: &Path) -> Option<u32> {
+    let meta = std::fs::metadata(path).ok()?;
+    let locks = std::fs::read_to_string("/proc/locks").ok()?;
+    lock_holder_in(&locks, meta.dev(), meta.ino())
+}
+
+/// Finds a FLOCK on (dev, ino) in the text of /proc/locks, whose lines read
+/// `1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF` (device as hex major:minor).
+fn lock_holder_in(locks: &str, dev: u64, ino: u64) -> Option<u32> {
+    let (major, minor) = (nix::sys::stat::major(dev), nix::sys::stat::minor(dev));
+    locks.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        // Blocked waiters are listed as `1: -> FLOCK ...`; only holders count.
+        if fields.get(1) != Some(&"FLOCK") {
+            return None;
+        }
+        let pid: u32 = fields.get(4)?.parse().ok()?;
+        let mut id = fields.get(5)?.split(':');
+        let maj = u64::from_str_radix(id.next()?, 16).ok()?;
+        let min = u64::from_str_radix(id.next()?, 16).ok()?;
+        let inode: u64 = id.next()?.parse().ok()?;
+        (maj == major && min == minor && inode == ino).then_some(pid)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_holder_of_a_flock() {
+        let dev = nix::sys::stat::makedev(0xfd, 1);
+        let locks = "1: POSIX  ADVISORY  WRITE 99 fd:01:5678 0 EOF\n\
+                     2: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF\n\
+                     2: -> FLOCK  ADVISORY  WRITE 4321 fd:01:5678 0 EOF\n";
+        assert_eq!(lock_holder_in(locks, dev, 5678), Some(1234));
+        assert_eq!(lock_holder_in(locks, dev, 5679), None);
+        assert_eq!(
+            lock_holder_in(locks, nix::sys::stat::makedev(0xfd, 2), 5678),
+            None
+        );
+    }
+
+    #[test]
+    fn sees_a_real_lock_and_its_release() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("job.lock");
+        let file = std::fs::File::create(&path).unwrap();
+        assert_eq!(lock_holder(&path), None);
+        let locked = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock)
+            .map_err(|(_, e)| e)
+            .unwrap();
+        assert_eq!(lock_holder(&path), Some(std::process::id()));
+        drop(locked);
+        assert_eq!(lock_holder(&path), None);
+    }
+}
