@@ -1,0 +1,346 @@
+//! Hermetic CLI tests: the real binary against fake `crontab` and `docker` programs.
+
+mod common;
+
+use common::{Env, stderr_of, stdout_of};
+
+#[track_caller]
+fn ok(cmd: &mut assert_cmd::Command) -> String {
+    let output = cmd.output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout_of(&output),
+        stderr_of(&output)
+    );
+    assert_eq!(stderr_of(&output), "", "stderr must be empty on success");
+    stdout_of(&output)
+}
+
+#[track_caller]
+fn fails(cmd: &mut assert_cmd::Command, code: i32) -> String {
+    let output = cmd.output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout_of(&output),
+        stderr_of(&output)
+    );
+    stderr_of(&output)
+}
+
+#[test]
+fn plan_prints_the_block_for_the_shipped_example() {
+    let env = Env::new();
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let out = ok(env.cmd(["plan", "-c"]).arg(&example));
+    let docker = env.path("bin/docker").display().to_string();
+    assert!(out.starts_with("# BEGIN crontainer:crontainer\n"), "{out}");
+    assert!(out.contains("\n# END crontainer:crontainer\n"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "{docker} exec ai-video-backend python main_v2.py;"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("# crontainer:job id=main_pipeline_v2 "),
+        "{out}"
+    );
+    assert!(out.contains(" log=/var/log/main_pipeline.log "), "{out}");
+    // Every % reaches cron escaped.
+    let line = out.lines().find(|l| l.contains(" exec ")).unwrap();
+    assert!(!line.replace("\\%", "").contains('%'), "{line}");
+    assert!(line.len() <= 998);
+}
+
+#[test]
+fn plan_json_is_one_document_with_the_line() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    let out = ok(env.cmd(["plan", "--json", "-c"]).arg(&config));
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["jobs"][0]["id"], "main_pipeline_v2");
+    let line = doc["jobs"][0]["line"].as_str().unwrap();
+    assert!(doc["text"].as_str().unwrap().contains(line));
+}
+
+#[test]
+fn plan_warns_but_works_without_docker() {
+    let env = Env::new();
+    // A PATH with flock and date but no docker.
+    std::fs::create_dir(env.path("bare")).unwrap();
+    for tool in ["flock", "date"] {
+        std::os::unix::fs::symlink(which::which(tool).unwrap(), env.path("bare").join(tool))
+            .unwrap();
+    }
+    let config = env.simple_config("");
+    let output = env
+        .cmd(["plan", "-c"])
+        .arg(&config)
+        .env("PATH", env.path("bare"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert!(
+        stderr_of(&output)
+            .contains("`docker` was not found on PATH; the line would use /usr/bin/docker"),
+        "{}",
+        stderr_of(&output)
+    );
+    assert!(stdout_of(&output).contains("/usr/bin/docker exec ai-video-backend"));
+}
+
+#[test]
+fn install_then_uninstall_gives_back_the_crontab_byte_for_byte() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    let original = "MAILTO=ops@example.com\n# my own job\n*/10 * * * * /usr/local/bin/backup --fast\n\n# Begin Whenever generated tasks for: app\n0 4 * * * /bin/bash -l -c 'echo hi'\n# End Whenever generated tasks for: app\n#Ansible: nightly\n0 2 * * * /opt/nightly.sh\n";
+    env.set_crontab(original);
+
+    let out = ok(env.cmd(["install", "-c"]).arg(&config));
+    assert!(
+        out.contains("installed block `crontainer` with 1 job"),
+        "{out}"
+    );
+    assert!(out.contains("previous version saved to"), "{out}");
+    let installed = env.crontab().unwrap();
+    assert!(
+        installed.starts_with(original),
+        "user lines must stay first and intact"
+    );
+    assert!(installed.contains("# BEGIN crontainer:crontainer\n"));
+
+    // Idempotent: the same config again changes nothing and says so.
+    let out = ok(env.cmd(["install", "-c"]).arg(&config));
+    assert!(out.contains("is up to date"), "{out}");
+    assert_eq!(env.crontab().unwrap(), installed);
+
+    let out = ok(env.cmd(["uninstall", "-c"]).arg(&config));
+    assert!(out.contains("removed main_pipeline_v2"), "{out}");
+    assert_eq!(env.crontab().unwrap(), original);
+
+    let out = ok(env.cmd(["uninstall", "-c"]).arg(&config));
+    assert!(out.contains("nothing to remove"), "{out}");
+    assert_eq!(env.crontab().unwrap(), original);
+}
+
+#[test]
+fn install_keeps_a_backup_of_the_previous_crontab() {
+    let env = Env::new();
+    env.set_crontab("# before\n");
+    let config = env.simple_config("");
+    ok(env.cmd(["install", "-c"]).arg(&config));
+    let backups: Vec<_> = std::fs::read_dir(env.path("state/backups"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(backups.len(), 1);
+    assert_eq!(std::fs::read_to_string(&backups[0]).unwrap(), "# before\n");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&backups[0]).unwrap().permissions().mode();
+    assert_eq!(mode & 0o077, 0, "backups are private: {mode:o}");
+}
+
+#[test]
+fn install_json_says_whether_anything_changed() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    let first: serde_json::Value =
+        serde_json::from_str(&ok(env.cmd(["install", "--json", "-c"]).arg(&config))).unwrap();
+    assert_eq!(first["changed"], true);
+    let second: serde_json::Value =
+        serde_json::from_str(&ok(env.cmd(["install", "--json", "-c"]).arg(&config))).unwrap();
+    assert_eq!(second["changed"], false);
+    assert_eq!(second["backup"], serde_json::Value::Null);
+}
+
+#[test]
+fn dry_run_shows_the_diff_and_writes_nothing() {
+    let env = Env::new();
+    env.set_crontab("# mine\n");
+    let config = env.simple_config("");
+    let out = ok(env.cmd(["install", "--dry-run", "-c"]).arg(&config));
+    assert!(out.contains("+# BEGIN crontainer:crontainer"), "{out}");
+    assert!(out.contains("dry run"), "{out}");
+    assert_eq!(env.crontab().unwrap(), "# mine\n");
+    assert!(!env.path("state/backups").exists());
+}
+
+#[test]
+fn a_hand_edited_block_is_refused_and_nothing_changes() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    ok(env.cmd(["install", "-c"]).arg(&config));
+    let installed = env.crontab().unwrap();
+    let edited = installed.replace(
+        "# END crontainer:crontainer\n",
+        "* * * * * echo sneaky\n# END crontainer:crontainer\n",
+    );
+    env.set_crontab(&edited);
+    let err = fails(env.cmd(["install", "-c"]).arg(&config), 2);
+    assert!(err.contains("edited by hand"), "{err}");
+    assert_eq!(env.crontab().unwrap(), edited);
+    let err = fails(
+        env.cmd(["uninstall", "main_pipeline_v2", "-c"])
+            .arg(&config),
+        2,
+    );
+    assert!(err.contains("edited by hand"), "{err}");
+    assert_eq!(env.crontab().unwrap(), edited);
+}
+
+#[test]
+fn uninstall_one_job_keeps_the_others() {
+    let env = Env::new();
+    let config = env.config(
+        "[[job]]\nid = \"a\"\ncontainer = \"c\"\ncommand = [\"x\"]\nevery = \"1h\"\nlog = \"{dir}/logs/a.log\"\n\
+         [[job]]\nid = \"b\"\ncontainer = \"c\"\ncommand = [\"y\"]\nevery = \"1h\"\nlog = \"{dir}/logs/b.log\"\n",
+    );
+    ok(env.cmd(["install", "-c"]).arg(&config));
+    ok(env.cmd(["uninstall", "a", "-c"]).arg(&config));
+    let text = env.crontab().unwrap();
+    assert!(!text.contains("id=a "), "{text}");
+    assert!(text.contains("id=b "), "{text}");
+    let err = fails(env.cmd(["uninstall", "a", "-c"]).arg(&config), 2);
+    assert!(err.contains("job \"a\" is not installed"), "{err}");
+    ok(env.cmd(["uninstall", "b", "-c"]).arg(&config));
+    assert_eq!(
+        env.crontab().unwrap(),
+        "",
+        "the block goes when its last job does"
+    );
+}
+
+#[test]
+fn uninstall_without_a_config_removes_every_crontainer_block() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    env.set_crontab("# keep me\n");
+    ok(env.cmd(["install", "-c"]).arg(&config));
+    std::fs::remove_file(&config).unwrap();
+    ok(&mut env.cmd(["uninstall"]));
+    assert_eq!(env.crontab().unwrap(), "# keep me\n");
+}
+
+#[test]
+fn a_failing_crontab_write_leaves_the_crontab_alone() {
+    let env = Env::new();
+    env.set_crontab("# precious\n");
+    let config = env.simple_config("");
+    let err = fails(
+        env.cmd(["install", "-c"])
+            .arg(&config)
+            .env("FAKE_CRONTAB_FAIL", "1"),
+        1,
+    );
+    assert!(
+        err.contains("bad minute"),
+        "the crontab program's own message is shown: {err}"
+    );
+    assert_eq!(env.crontab().unwrap(), "# precious\n");
+}
+
+#[test]
+fn cron_d_target_writes_a_root_style_file() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    ok(env
+        .cmd(["install", "--target", "cron.d", "--user", "root", "-c"])
+        .arg(&config));
+    let path = env.path("cron.d/crontainer");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.ends_with('\n'),
+        "Debian's cron ignores a cron.d file without a final newline"
+    );
+    let line = text.lines().find(|l| l.contains(" exec ")).unwrap();
+    assert!(line.starts_with("0 * * * * root "), "{line}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o644
+    );
+    ok(env
+        .cmd(["uninstall", "--target", "cron.d", "-c"])
+        .arg(&config));
+    assert!(!path.exists(), "the file goes when nothing is left in it");
+}
+
+#[test]
+fn install_refuses_a_missing_runtime_and_changes_nothing() {
+    let env = Env::new();
+    env.set_crontab("# mine\n");
+    let config = env.simple_config("");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.insert_str(0, "[defaults]\nruntime = \"/nonexistent/docker\"\n");
+    std::fs::write(&config, text).unwrap();
+    let err = fails(env.cmd(["install", "-c"]).arg(&config), 2);
+    assert!(err.contains("/nonexistent/docker"), "{err}");
+    assert_eq!(env.crontab().unwrap(), "# mine\n");
+}
+
+#[test]
+fn run_now_runs_the_installed_line_and_passes_on_its_exit_code() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    ok(env.cmd(["install", "-c"]).arg(&config));
+    let output = env
+        .cmd(["run-now", "main_pipeline_v2", "-c"])
+        .arg(&config)
+        .env("FAKE_EXIT", "3")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr_of(&output));
+    let out = stdout_of(&output);
+    assert!(out.contains("stdout: hello from the container"), "{out}");
+    assert!(out.contains("stderr: warning from the container"), "{out}");
+    let log = env.read("logs/main.log");
+    let user = Env::user();
+    assert!(
+        log.contains(&format!("main_pipeline_v2 start pid=")),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("main_pipeline_v2 end exit=3 seconds=")),
+        "{log}"
+    );
+    assert!(log.contains(&format!("by=run-now:{user}")), "{log}");
+    assert_eq!(
+        env.docker_calls(),
+        vec![vec!["ai-video-backend", "python", "main_v2.py"]]
+    );
+}
+
+#[test]
+fn run_now_of_a_running_job_exits_75_and_starts_nothing() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    ok(env.cmd(["install", "-c"]).arg(&config));
+    let lock = env.path("logs/main.log.lock");
+    let file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&lock)
+        .unwrap();
+    let _held = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock)
+        .map_err(|(_, e)| e)
+        .unwrap();
+    let err = fails(
+        env.cmd(["run-now", "main_pipeline_v2", "-c"]).arg(&config),
+        75,
+    );
+    assert!(err.contains("is already running"), "{err}");
+    assert!(env.docker_calls().is_empty());
+}
+
+#[test]
+fn run_now_of_an_unknown_job_is_a_usage_error() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    let err = fails(env.cmd(["run-now", "nope", "-c"]).arg(&config), 2);
+    assert!(err.contains("job \"nope\" is not installed"), "{err}");
+}

@@ -1,0 +1,160 @@
+//! A small harness for hermetic CLI tests: a temp dir with fake `crontab` and `docker`
+//! executables on the PATH of the one command under test (never `std::env::set_var`), a state
+//! dir, a cron.d dir, and the tool's own variables scrubbed.
+
+#![allow(dead_code)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// A fake `crontab`: one file per user under $FAKE_CRON_DIR, with the real program's
+/// "no crontab for USER" exit 1; `FAKE_CRONTAB_FAIL=1` makes writes fail.
+const FAKE_CRONTAB: &str = r#"#!/bin/sh
+user=$(id -un)
+if [ "$1" = "-u" ]; then user="$2"; shift 2; fi
+case "$1" in
+  -l) if [ -f "$FAKE_CRON_DIR/$user" ]; then cat "$FAKE_CRON_DIR/$user"; else echo "no crontab for $user" >&2; exit 1; fi ;;
+  -r) rm -f "$FAKE_CRON_DIR/$user" ;;
+  *) if [ -n "$FAKE_CRONTAB_FAIL" ]; then echo "\"$1\":3: bad minute" >&2; echo "errors in crontab file, can't install." >&2; exit 1; fi
+     cp "$1" "$FAKE_CRON_DIR/$user" ;;
+esac
+"#;
+
+/// A fake `docker`: `inspect` answers from $FAKE_DOCKER_STATE (default running; "missing";
+/// "down" for a daemon that does not answer); `exec` appends its argv, one per line, to
+/// $FAKE_DOCKER_CALLS, prints to stdout and stderr, and exits with $FAKE_EXIT (default 0).
+const FAKE_DOCKER: &str = r#"#!/bin/sh
+case "$1" in
+  inspect)
+    case "${FAKE_DOCKER_STATE:-running}" in
+      down) echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2; exit 1 ;;
+      missing) for last; do :; done; echo "Error: No such container: $last" >&2; exit 1 ;;
+      *) shift 5; for name; do echo "0123456789ab /$name ${FAKE_DOCKER_STATE:-running}"; done ;;
+    esac ;;
+  exec)
+    shift
+    for arg; do printf '%s\n' "$arg"; done >> "$FAKE_DOCKER_CALLS"
+    echo "---" >> "$FAKE_DOCKER_CALLS"
+    echo "stdout: hello from the container"
+    echo "stderr: warning from the container" >&2
+    [ -n "$FAKE_SLEEP" ] && sleep "$FAKE_SLEEP"
+    exit "${FAKE_EXIT:-0}" ;;
+  *) echo "fake docker: unexpected $*" >&2; exit 99 ;;
+esac
+"#;
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["bin", "cron", "state", "cron.d", "logs"] {
+            std::fs::create_dir(dir.path().join(sub)).unwrap();
+        }
+        let env = Env { dir };
+        env.write_exe("bin/crontab", FAKE_CRONTAB);
+        env.write_exe("bin/docker", FAKE_DOCKER);
+        env
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn write_exe(&self, rel: &str, text: &str) {
+        let path = self.path(rel);
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    /// Writes `config.toml`; `{dir}` in the text becomes the temp dir.
+    pub fn config(&self, text: &str) -> PathBuf {
+        let path = self.path("config.toml");
+        std::fs::write(
+            &path,
+            text.replace("{dir}", &self.dir.path().display().to_string()),
+        )
+        .unwrap();
+        path
+    }
+
+    /// A config with one job whose log is in the temp dir.
+    pub fn simple_config(&self, extra_job_keys: &str) -> PathBuf {
+        self.config(&format!(
+            "[[job]]\nid = \"main_pipeline_v2\"\ndescription = \"Main Video Pipeline (main_v2.py)\"\n\
+             container = \"ai-video-backend\"\ncommand = [\"python\", \"main_v2.py\"]\n\
+             every = \"5h\"\nlog = \"{{dir}}/logs/main.log\"\n{extra_job_keys}\n"
+        ))
+    }
+
+    /// The command under test, with the fakes first on PATH and the tool's variables scrubbed.
+    pub fn cmd<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut cmd = Command::cargo_bin("crontainer").unwrap();
+        cmd.current_dir(self.dir.path())
+            .env_remove("CRONTAINER_CONFIG")
+            .env_remove("CRONTAINER_BY")
+            .env_remove("CRONTAB_NOHEADER")
+            .env_remove("NO_COLOR")
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", self.path("bin").display()),
+            )
+            .env("TZ", "UTC")
+            .env("CRONTAINER_NOW", "2026-11-29T12:34:56Z")
+            .env("CRONTAINER_STATE_DIR", self.path("state"))
+            .env("CRONTAINER_CROND_DIR", self.path("cron.d"))
+            .env("FAKE_CRON_DIR", self.path("cron"))
+            .env("FAKE_DOCKER_CALLS", self.path("docker-calls"))
+            .args(args);
+        cmd
+    }
+
+    pub fn user() -> String {
+        let out = std::process::Command::new("id")
+            .arg("-un")
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
+    /// The fake crontab of the current user (None: no crontab).
+    pub fn crontab(&self) -> Option<String> {
+        std::fs::read_to_string(self.path("cron").join(Self::user())).ok()
+    }
+
+    pub fn set_crontab(&self, text: &str) {
+        std::fs::write(self.path("cron").join(Self::user()), text).unwrap();
+    }
+
+    pub fn docker_calls(&self) -> Vec<Vec<String>> {
+        let text = std::fs::read_to_string(self.path("docker-calls")).unwrap_or_default();
+        text.split("---\n")
+            .filter(|c| !c.is_empty())
+            .map(|c| c.lines().map(String::from).collect())
+            .collect()
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap_or_default()
+    }
+}
+
+pub fn stdout_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn exists(path: &Path) -> bool {
+    path.exists()
+}
