@@ -72,7 +72,10 @@ pub fn render_entries(
     config
         .jobs
         .iter()
-        .map(|job| cron_line::render_job(job, tools, user_column))
+        .map(|job| {
+            cron_line::render_job(job, tools, user_column)
+                .map_err(|e| crate::error::bad_input(format!("{}: {e:#}", config.path.display())))
+        })
         .collect()
 }
 
