@@ -344,3 +344,138 @@ fn run_now_of_an_unknown_job_is_a_usage_error() {
     let err = fails(env.cmd(["run-now", "nope", "-c"]).arg(&config), 2);
     assert!(err.contains("job \"nope\" is not installed"), "{err}");
 }
+
+#[test]
+fn sixteen_parallel_installs_of_different_blocks_lose_nothing() {
+    let env = Env::new();
+    env.set_crontab("# mine\n");
+    let children: Vec<_> = (0..16)
+        .map(|i| {
+            let config = env.path(&format!("c{i}.toml"));
+            std::fs::write(
+                &config,
+                format!(
+                    "[cron]\nname = \"block{i}\"\n[[job]]\nid = \"j{i}\"\ncontainer = \"c\"\ncommand = [\"x\"]\nevery = \"1h\"\nlog = \"{}/logs/j{i}.log\"\n",
+                    env.dir.path().display()
+                ),
+            )
+            .unwrap();
+            env.std_cmd(["install", "-c"])
+                .arg(&config)
+                .stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", stderr_of(&output));
+    }
+    let text = env.crontab().unwrap();
+    assert!(text.starts_with("# mine\n"));
+    for i in 0..16 {
+        assert!(
+            text.contains(&format!("# BEGIN crontainer:block{i}\n")),
+            "block{i} lost:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn status_reports_installed_jobs_their_last_run_and_the_container() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    ok(env.cmd(["install", "-c"]).arg(&config));
+    let output = env
+        .cmd(["run-now", "main_pipeline_v2", "-c"])
+        .arg(&config)
+        .env("FAKE_EXIT", "3")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+
+    let output = env
+        .cmd(["status", "--json", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a failed last run is unhealthy: {}",
+        stderr_of(&output)
+    );
+    let doc: serde_json::Value = serde_json::from_str(&stdout_of(&output)).unwrap();
+    let job = &doc["jobs"][0];
+    assert_eq!(job["id"], "main_pipeline_v2");
+    assert_eq!(job["installed"], true);
+    assert_eq!(job["in_step"], true);
+    assert_eq!(job["container_state"], "running");
+    assert_eq!(job["running"], false);
+    assert_eq!(job["last_run"]["succeeded"], false);
+    assert!(
+        job["problems"].to_string().contains("exit 3"),
+        "{}",
+        job["problems"]
+    );
+
+    // Drift: change the command in the config.
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("main_v2.py", "main_v3.py");
+    std::fs::write(&config, text).unwrap();
+    let output = env
+        .cmd(["status", "--json", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&stdout_of(&output)).unwrap();
+    assert_eq!(doc["jobs"][0]["in_step"], false);
+    assert!(
+        doc["jobs"][0]["problems"]
+            .to_string()
+            .contains("command differs"),
+        "{}",
+        doc["jobs"][0]["problems"]
+    );
+}
+
+#[test]
+fn status_says_when_the_container_is_missing_or_the_daemon_is_down() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    ok(env.cmd(["install", "-c"]).arg(&config));
+    for (state, expected) in [
+        ("missing", "missing"),
+        ("exited", "not running (exited)"),
+        ("down", "unknown"),
+    ] {
+        let output = env
+            .cmd(["status", "--json", "-c"])
+            .arg(&config)
+            .env("FAKE_DOCKER_STATE", state)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{state}");
+        let doc: serde_json::Value = serde_json::from_str(&stdout_of(&output)).unwrap();
+        let got = doc["jobs"][0]["container_state"].as_str().unwrap();
+        assert!(got.starts_with(expected), "{state}: {got}");
+    }
+}
+
+#[test]
+fn status_plain_output_when_piped() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    ok(env.cmd(["install", "-c"]).arg(&config));
+    let output = env.cmd(["status", "-c"]).arg(&config).output().unwrap();
+    let out = stdout_of(&output);
+    assert!(
+        out.starts_with("main_pipeline_v2: Main Video Pipeline (main_v2.py)\n"),
+        "{out}"
+    );
+    assert!(out.contains("  last run:  never ran"), "{out}");
+    assert!(
+        out.contains("  container: ai-video-backend running"),
+        "{out}"
+    );
+    assert!(out.contains("host: cron daemon "), "{out}");
+}

@@ -97,7 +97,16 @@ impl Env {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
-        let mut cmd = Command::cargo_bin("crontainer").unwrap();
+        Command::from_std(self.std_cmd(args))
+    }
+
+    /// The same as [`Env::cmd`], as a plain `std::process::Command` (to spawn several at once).
+    pub fn std_cmd<I, S>(&self, args: I) -> std::process::Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("crontainer"));
         cmd.current_dir(self.dir.path())
             .env_remove("CRONTAINER_CONFIG")
             .env_remove("CRONTAINER_BY")
