@@ -1088,6 +1088,10 @@ fn describe_cron(expr: &CronExpr) -> String {
             .and_then(|s| s.parse::<u32>().ok())
             .filter(|s| span % s == 0)
     };
+    // "every 5th hour" is how people read `*/5` in hours; the precise hours are in warnings().
+    let hour_step = hour_text
+        .strip_prefix("*/")
+        .and_then(|s| s.parse::<u32>().ok());
 
     // The time of day.
     let mut clock_times = false;
@@ -1099,7 +1103,7 @@ fn describe_cron(expr: &CronExpr) -> String {
         "every hour".to_string()
     } else if minutes.len() == 1 && all_hours {
         format!("at minute {} past every hour", minutes[0])
-    } else if let (1, Some(step)) = (minutes.len(), step_of(hour_text, 24)) {
+    } else if let (1, Some(step)) = (minutes.len(), hour_step) {
         format!("at minute {} past every {} hour", minutes[0], ordinal(step))
     } else if minutes.len() * hours.len() <= 6 {
         clock_times = true;
@@ -1232,5 +1236,980 @@ fn join_with<S: AsRef<str>>(items: &[S], last_joiner: &str) -> String {
                 .join(", "),
             last.as_ref()
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn expr(s: &str) -> CronExpr {
+        CronExpr::parse(s).unwrap_or_else(|e| panic!("{s:?} should parse: {e}"))
+    }
+
+    fn zoned(s: &str) -> Zoned {
+        s.parse().unwrap_or_else(|e| panic!("{s:?}: {e}"))
+    }
+
+    fn tz(name: &str) -> TimeZone {
+        TimeZone::get(name).unwrap_or_else(|e| panic!("time zone {name}: {e}"))
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Grammar
+    // -----------------------------------------------------------------------------------------
+
+    /// The accept/reject boundary, checked against Debian's `crontab` program (3.0pl1-162) by
+    /// `debian_crontab_agrees_with_the_table` (ignored: needs root and cron). Columns: the
+    /// expression, whether Debian's `crontab` accepts it, whether we do. Where Debian accepts
+    /// and we reject, cron would silently misread the line.
+    const BOUNDARY: &[(&str, bool, bool)] = &[
+        ("* * * * *", true, true),
+        ("*\t*\t*\t*\t*", true, true),
+        (" 0 3 * * *", true, true),
+        ("*/0 * * * *", false, false),
+        ("60 * * * *", false, false),
+        ("* 24 * * *", false, false),
+        ("* * 0 * *", false, false),
+        ("* * 32 * *", false, false),
+        ("* * * 13 *", false, false),
+        ("* * * * 8", false, false),
+        ("* * * * 7", true, true),
+        ("* * * * 0", true, true),
+        ("* * * * 0-7", true, true),
+        ("* * * * 5-7", true, true),
+        ("L * * * *", false, false),
+        ("* * L * *", false, false),
+        ("* * * * 5L", false, false),
+        ("* * 15W * *", false, false),
+        ("* * ? * *", false, false),
+        ("* * * * 1#2", true, false),
+        ("20-5 * * * *", true, false),
+        ("* * * * 7-0", true, false),
+        ("* * * dec-jan *", true, false),
+        ("5/10 * * * *", false, false),
+        ("0-59/10 * * * *", true, true),
+        ("0 0 * * * *", false, false),
+        ("* * * * * *", false, false),
+        ("0 0 * * * * 2020", false, false),
+        ("*/60 * * * *", true, false),
+        ("*/61 * * * *", true, false),
+        ("*/24 * * * *", true, true),
+        ("* */24 * * *", true, false),
+        ("0-5/100 * * * *", true, false),
+        ("0 0 30 2 *", true, false),
+        ("0 0 31 4,6 *", true, false),
+        ("0 0 31 * *", true, true),
+        ("0 0 29 2 *", true, true),
+        ("* * * JAN *", true, true),
+        ("* * * jan-mar *", true, true),
+        ("* * * jan-3 *", true, true),
+        ("* * * * mon-fri", true, true),
+        ("* * * * MON,wed", true, true),
+        ("* * * * Sun", true, true),
+        ("* * * * sun-sat", true, true),
+        ("* * * * mon-fri/2", true, true),
+        ("* * * * */mon", false, false),
+        ("* * * * SUNDAY", false, false),
+        ("* * * January *", false, false),
+        ("1,2,3 * * * *", true, true),
+        ("1,,2 * * * *", false, false),
+        (",1 * * * *", false, false),
+        ("1, * * * *", false, false),
+        ("*/5,7 * * * *", true, true),
+        ("1-5/2,*/3 * * * *", true, true),
+        ("*-5 * * * *", true, false),
+        ("*/5/2 * * * *", true, false),
+        ("1-5-7 * * * *", true, false),
+        ("-5 * * * *", false, false),
+        ("5-60 * * * *", false, false),
+        ("0x10 * * * *", false, false),
+        ("010 * * * *", true, true),
+        ("1-59/0 * * * *", false, false),
+        ("* * * */0 *", false, false),
+        ("* * */2 * 1", true, true),
+        ("@reboot", true, true),
+        ("@yearly", true, true),
+        ("@annually", true, true),
+        ("@monthly", true, true),
+        ("@weekly", true, true),
+        ("@daily", true, true),
+        ("@midnight", true, true),
+        ("@hourly", true, true),
+        ("@HOURLY", false, false),
+        ("@every", false, false),
+    ];
+
+    #[test]
+    fn boundary_table_matches_our_parser() {
+        for (line, _debian, ours) in BOUNDARY {
+            let got = CronExpr::parse(line);
+            assert_eq!(got.is_ok(), *ours, "{line:?}: {got:?}");
+        }
+    }
+
+    /// Runs Debian's real `crontab` for a throwaway user on each line of [`BOUNDARY`].
+    #[test]
+    #[ignore = "needs root, cron and docker: see README"]
+    fn debian_crontab_agrees_with_the_table() {
+        use std::process::Command;
+
+        struct User(String);
+        impl Drop for User {
+            fn drop(&mut self) {
+                // Only this test's user and crontab: never anyone else's.
+                let _ = Command::new("crontab").args(["-u", &self.0, "-r"]).output();
+                let _ = Command::new("userdel").args(["-r", &self.0]).output();
+            }
+        }
+
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let name = format!("ctsched-{}-{}", std::process::id(), nanos % 100_000);
+        let status = Command::new("useradd")
+            .args(["-m", &name])
+            .status()
+            .expect("useradd runs");
+        assert!(status.success(), "useradd {name} failed");
+        let user = User(name);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut disagreements = Vec::new();
+        for (i, (line, debian, _ours)) in BOUNDARY.iter().enumerate() {
+            let file = dir.path().join(format!("crontab-{i}"));
+            std::fs::write(&file, format!("{line} /bin/true\n")).expect("write crontab file");
+            let out = Command::new("crontab")
+                .arg("-u")
+                .arg(&user.0)
+                .arg(&file)
+                .output()
+                .expect("crontab runs");
+            if out.status.success() != *debian {
+                disagreements.push(format!(
+                    "{line:?}: crontab exited with {}: {}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ));
+            }
+        }
+        assert!(disagreements.is_empty(), "{disagreements:#?}");
+    }
+
+    #[track_caller]
+    fn check_normalized(input: &str, want: &str) {
+        assert_eq!(expr(input).as_str(), want, "{input:?}");
+    }
+
+    #[test]
+    fn normalized_text() {
+        check_normalized("* * * * *", "* * * * *");
+        check_normalized("  0\t3  * *   1-5 ", "0 3 * * 1-5");
+        check_normalized("0 9 * JAN Mon", "0 9 * JAN Mon");
+        check_normalized("@daily", "@daily");
+        check_normalized(" @hourly\t", "@hourly");
+    }
+
+    #[track_caller]
+    fn check_rejected(input: &str, want_in_message: &[&str]) {
+        let err = CronExpr::parse(input).expect_err(input).to_string();
+        for want in want_in_message {
+            assert!(err.contains(want), "{input:?}: {err:?} lacks {want:?}");
+        }
+        assert!(err.ends_with('.'), "{input:?}: not a sentence: {err:?}");
+    }
+
+    #[test]
+    fn rejections_say_what_and_where() {
+        check_rejected("", &["empty", "5 fields"]);
+        check_rejected("   ", &["empty"]);
+        check_rejected(
+            "*/0 * * * *",
+            &["minute field \"*/0\"", "step", "is 0", "0-59"],
+        );
+        check_rejected(
+            "60 * * * *",
+            &["minute field", "60 is out of range", "0-59"],
+        );
+        check_rejected("* 24 * * *", &["hour field", "0-23"]);
+        check_rejected("* * 0 * *", &["day-of-month field", "1-31"]);
+        check_rejected("* * 32 * *", &["day-of-month field", "32 is out of range"]);
+        check_rejected("* * * 13 *", &["month field", "jan-dec"]);
+        check_rejected(
+            "* * * * 8",
+            &["day-of-week field", "0 and 7 are both Sunday"],
+        );
+        check_rejected("L * * * *", &["minute field", "Quartz"]);
+        check_rejected("* * L * *", &["day-of-month field", "Quartz"]);
+        check_rejected("* * 15W * *", &["day-of-month", "Quartz"]);
+        check_rejected("* * ? * *", &["`?`", "write `*`"]);
+        check_rejected("* * * * 1#2", &["day-of-week", "`1#2`", "silently"]);
+        check_rejected(
+            "20-5 * * * *",
+            &["minute", "`20-5` runs backwards", "never"],
+        );
+        check_rejected(
+            "5/10 * * * *",
+            &["minute", "step without a range", "`5-59/10`"],
+        );
+        check_rejected("0 0 * * * *", &["6 fields", "exactly 5", "seconds"]);
+        check_rejected("0 0 * * * * 2020", &["7 fields"]);
+        check_rejected("0 0 * *", &["4 fields", "exactly 5"]);
+        check_rejected("*/60 * * * *", &["minute", "only one value", "every"]);
+        check_rejected("* */24 * * *", &["hour", "only one value"]);
+        check_rejected("* * * * */7", &["day-of-week", "only one value"]);
+        check_rejected("0 0 30 2 *", &["\"30\"", "\"2\"", "never run"]);
+        check_rejected("0 0 31 4,6 *", &["never"]);
+        check_rejected(
+            "0 0 30 feb mon",
+            &["only on the days in the day-of-week field"],
+        );
+        check_rejected("* * * January *", &["not a month name", "`feb`"]);
+        check_rejected("* * * * SUNDAY", &["day-of-week name"]);
+        check_rejected("1,,2 * * * *", &["empty list element"]);
+        check_rejected("*-5 * * * *", &["`*` cannot be part of a range"]);
+        check_rejected("*/5/2 * * * *", &["step `/5/2`"]);
+        check_rejected("1-5-7 * * * *", &["more than one `-`"]);
+        check_rejected("0x10 * * * *", &["`0x10` is not a number"]);
+        check_rejected("a * * * *", &["minute", "`a` is not a number"]);
+        check_rejected("@HOURLY", &["case-sensitively", "@hourly"]);
+        check_rejected("@every 5h", &["every = \"5h\""]);
+        check_rejected("@fortnightly", &["@reboot", "@hourly"]);
+        check_rejected("0 3 * * *\n", &["spaces and tabs"]);
+    }
+
+    #[test]
+    fn star_flags_follow_the_first_character() {
+        let t = expr("0 0 */2 * 1").times.unwrap();
+        assert!(t.dom_star && !t.dow_star && !t.min_star && !t.hr_star);
+        // `0 0 */2 * 1` is an AND: odd days that are Mondays.
+        assert!(t.day_matches(civil::date(2024, 1, 1))); // Monday, day 1
+        assert!(!t.day_matches(civil::date(2024, 1, 8))); // Monday, day 8
+        assert!(!t.day_matches(civil::date(2024, 1, 3))); // Wednesday, day 3
+        // `0 0 1 * 1` is an OR: day 1 or any Monday.
+        let t = expr("0 0 1 * 1").times.unwrap();
+        assert!(t.day_matches(civil::date(2024, 1, 8)));
+        assert!(t.day_matches(civil::date(2024, 2, 1))); // Thursday
+        assert!(!t.day_matches(civil::date(2024, 1, 3)));
+        // `1-31` is not `*` for the OR rule: Vixie checks the first character only.
+        let t = expr("0 0 1-31 * 1").times.unwrap();
+        assert!(!t.dom_star);
+        assert!(expr("*/5 3 * * *").times.unwrap().is_wildcard());
+        assert!(expr("5 * * * *").times.unwrap().is_wildcard());
+        assert!(!expr("5 3 * * *").times.unwrap().is_wildcard());
+        assert_eq!(expr("0 0 * * 7").times.unwrap().dow, 1);
+    }
+
+    #[test]
+    fn nicknames_set_the_flags_debian_sets() {
+        let t = expr("@hourly").times.unwrap();
+        assert!(t.hr_star && !t.min_star && t.is_wildcard());
+        assert_eq!((t.minute, t.hour), (1, range_bits(0, 23)));
+        for fixed in [
+            "@daily",
+            "@midnight",
+            "@weekly",
+            "@monthly",
+            "@yearly",
+            "@annually",
+        ] {
+            let t = expr(fixed).times.unwrap();
+            assert!(!t.is_wildcard(), "{fixed}");
+            assert_eq!((t.minute, t.hour), (1, 1), "{fixed}");
+        }
+        let weekly = expr("@weekly").times.unwrap();
+        assert!(weekly.day_matches(civil::date(2024, 1, 7))); // Sunday
+        assert!(!weekly.day_matches(civil::date(2024, 1, 1)));
+        let monthly = expr("@monthly").times.unwrap();
+        assert!(monthly.day_matches(civil::date(2024, 5, 1)));
+        assert!(!monthly.day_matches(civil::date(2024, 5, 5))); // a Sunday, not day 1
+        assert!(expr("@reboot").is_reboot());
+        assert!(!expr("@daily").is_reboot());
+    }
+
+    #[track_caller]
+    fn check_warnings(input: &str, want: &[&str]) {
+        let warnings = expr(input).warnings();
+        let all = warnings.join("\n");
+        for w in want {
+            assert!(all.contains(w), "{input:?}: {all:?} lacks {w:?}");
+        }
+        if want.is_empty() {
+            assert!(warnings.is_empty(), "{input:?}: {warnings:?}");
+        }
+    }
+
+    #[test]
+    fn warnings_for_misread_schedules() {
+        check_warnings(
+            "0 */5 * * *",
+            &[
+                "fires at hours 00, 05, 10, 15, 20",
+                "gap across midnight is 4 hours",
+                "every = \"5h\"",
+            ],
+        );
+        check_warnings(
+            "*/7 * * * *",
+            &[
+                "the gap across the top of the hour is 4 minutes",
+                "every = \"7m\"",
+            ],
+        );
+        check_warnings("@reboot", &["before dockerd"]);
+        check_warnings("0 0 1 * 1", &["OR on the days of the week"]);
+        check_warnings("0 0 */2 * 1", &["only on days that match both"]);
+        check_warnings("0 0 31 * *", &["skips those months", "April"]);
+        check_warnings("*/15 * * * *", &[]);
+        check_warnings("0 */6 * * *", &[]);
+        check_warnings("30 9 * * 1-5", &[]);
+        check_warnings("@daily", &[]);
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Intervals
+    // -----------------------------------------------------------------------------------------
+
+    #[track_caller]
+    fn check_interval(input: &str, minutes: u64, canonical: &str) {
+        let iv = Interval::parse(input).unwrap_or_else(|e| panic!("{input:?}: {e}"));
+        assert_eq!(iv.minutes(), minutes, "{input:?}");
+        assert_eq!(iv.to_string(), canonical, "{input:?}");
+        assert_eq!(
+            Interval::parse(canonical),
+            Ok(iv),
+            "{canonical:?} round trip"
+        );
+    }
+
+    #[test]
+    fn intervals_parse_and_print_canonically() {
+        check_interval("1m", 1, "1m");
+        check_interval("15m", 15, "15m");
+        check_interval("90m", 90, "1h30m");
+        check_interval("1h30m", 90, "1h30m");
+        check_interval("5h", 300, "5h");
+        check_interval("24h", 1440, "1d");
+        check_interval("2d", 2880, "2d");
+        check_interval("1d1h", 1500, "1d1h");
+        check_interval("1d0h5m", 1445, "1d5m");
+        check_interval("366d", 366 * 1440, "366d");
+        check_interval("0h1m", 1, "1m");
+    }
+
+    #[track_caller]
+    fn check_bad_interval(input: &str, want: &[&str]) {
+        let err = Interval::parse(input).expect_err(input).to_string();
+        for w in want {
+            assert!(err.contains(w), "{input:?}: {err:?} lacks {w:?}");
+        }
+    }
+
+    #[test]
+    fn interval_errors() {
+        check_bad_interval(
+            "5",
+            &[
+                "\"5\"",
+                "missing a unit",
+                "m (minutes), h (hours) or d (days)",
+                "\"5h\"",
+            ],
+        );
+        check_bad_interval("", &["empty"]);
+        check_bad_interval("0m", &["zero", "at least 1m"]);
+        check_bad_interval("367d", &["longer than 366d"]);
+        check_bad_interval("30s", &["seconds"]);
+        check_bad_interval("2w", &["7d"]);
+        check_bad_interval("5x", &["unknown unit 'x'"]);
+        check_bad_interval("h", &["where a number was expected"]);
+        check_bad_interval("30m1h", &["largest first"]);
+        check_bad_interval("1h1h", &["repeats a unit"]);
+        check_bad_interval(" 5h", &["where a number was expected"]);
+        check_bad_interval("99999999999999999999d", &["longer than 366d"]);
+    }
+
+    #[track_caller]
+    fn check_render(every: &str, cron: &str, guard: Option<(u64, u64)>) {
+        let iv = Interval::parse(every).unwrap();
+        let r = iv.render();
+        assert_eq!(r.cron.as_str(), cron, "{every}");
+        let got = r.guard.map(|g| (g.slot_seconds, g.every_slots));
+        assert_eq!(got, guard, "{every}");
+        if let Some(g) = r.guard {
+            assert_eq!(g.interval(), iv, "{every}: guard's interval");
+        }
+        assert_eq!(Schedule::Every(iv).render(), r);
+    }
+
+    #[test]
+    fn interval_rendering() {
+        check_render("1m", "* * * * *", None);
+        check_render("15m", "*/15 * * * *", None);
+        check_render("30m", "*/30 * * * *", None);
+        check_render("60m", "0 * * * *", None);
+        check_render("2h", "0 */2 * * *", None);
+        check_render("12h", "0 */12 * * *", None);
+        check_render("1d", "0 0 * * *", None);
+        check_render("5h", "0 * * * *", Some((3600, 5)));
+        check_render("2d", "0 * * * *", Some((3600, 48)));
+        check_render("90m", "*/30 * * * *", Some((1800, 3)));
+        check_render("7m", "* * * * *", Some((60, 7)));
+        check_render("45m", "*/15 * * * *", Some((900, 3)));
+        check_render("1h1m", "* * * * *", Some((60, 61)));
+        let cron = expr("0 */5 * * *");
+        assert_eq!(
+            Schedule::Cron(cron.clone()).render(),
+            Rendered { cron, guard: None }
+        );
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Next runs
+    // -----------------------------------------------------------------------------------------
+
+    fn runs(rendered: &Rendered, after: &str, n: usize) -> Vec<String> {
+        next_runs(rendered, &zoned(after), n)
+            .iter()
+            .map(|z| z.strftime("%Y-%m-%d %H:%M %:z").to_string())
+            .collect()
+    }
+
+    #[track_caller]
+    fn check_runs(schedule: &str, after: &str, want: &[&str]) {
+        let r = Schedule::Cron(expr(schedule)).render();
+        assert_eq!(
+            runs(&r, after, want.len()),
+            want,
+            "{schedule} after {after}"
+        );
+    }
+
+    #[test]
+    fn next_runs_in_utc() {
+        let at = "2024-01-31T10:15:00+00:00[UTC]";
+        check_runs(
+            "* * * * *",
+            at,
+            &["2024-01-31 10:16 +00:00", "2024-01-31 10:17 +00:00"],
+        );
+        check_runs(
+            "*/20 * * * *",
+            at,
+            &["2024-01-31 10:20 +00:00", "2024-01-31 10:40 +00:00"],
+        );
+        check_runs("15 10 * * *", at, &["2024-02-01 10:15 +00:00"]);
+        check_runs(
+            "0 0 29 2 *",
+            at,
+            &["2024-02-29 00:00 +00:00", "2028-02-29 00:00 +00:00"],
+        );
+        check_runs(
+            "0 0 31 * *",
+            at,
+            &["2024-03-31 00:00 +00:00", "2024-05-31 00:00 +00:00"],
+        );
+        check_runs(
+            "@yearly",
+            at,
+            &["2025-01-01 00:00 +00:00", "2026-01-01 00:00 +00:00"],
+        );
+        check_runs("@weekly", at, &["2024-02-04 00:00 +00:00"]);
+        check_runs(
+            "@monthly",
+            at,
+            &["2024-02-01 00:00 +00:00", "2024-03-01 00:00 +00:00"],
+        );
+        // AND: odd days that are Mondays. OR: the 1st, or any Monday.
+        check_runs(
+            "0 0 */2 * 1",
+            at,
+            &["2024-02-05 00:00 +00:00", "2024-02-19 00:00 +00:00"],
+        );
+        check_runs(
+            "0 0 1 * 1",
+            at,
+            &["2024-02-01 00:00 +00:00", "2024-02-05 00:00 +00:00"],
+        );
+        check_runs(
+            "30 9 * * 1-5",
+            "2024-02-02T09:30:00+00:00[UTC]",
+            &["2024-02-05 09:30 +00:00"],
+        );
+        check_runs("0 0 29 2 1", at, &["2024-02-05 00:00 +00:00"]);
+        // Feb 29 that is also a Sunday (AND through DOW_STAR-less `*`... no: dow `0` is
+        // restricted and dom `29` too, so this is an OR); use `*/…` to force the AND.
+        check_runs(
+            "0 0 29 2 *",
+            "2096-03-01T00:00:00+00:00[UTC]",
+            &["2104-02-29 00:00 +00:00"],
+        );
+        assert!(next_runs(&expr("@reboot").clone().into_rendered(), &zoned(at), 3).is_empty());
+        assert!(next_runs(&expr("* * * * *").into_rendered(), &zoned(at), 0).is_empty());
+    }
+
+    impl CronExpr {
+        fn into_rendered(self) -> Rendered {
+            Rendered {
+                cron: self,
+                guard: None,
+            }
+        }
+    }
+
+    #[test]
+    fn yearly_job_is_found_by_skipping_not_scanning() {
+        // Not a timed test (see DESIGN.md, Performance): it checks the search steps through
+        // months, which makes 30 years of Feb 29 Mondays cheap.
+        let r = expr("0 0 29 2 */7".replace("*/7", "1").as_str()).into_rendered();
+        let got = next_runs(&r, &zoned("2024-03-01T00:00:00+00:00[UTC]"), 3);
+        assert_eq!(got.len(), 3);
+        let r = expr("0 0 29 2 *").into_rendered();
+        let start = std::time::Instant::now();
+        for _ in 0..100 {
+            assert_eq!(
+                next_runs(&r, &zoned("2024-03-01T00:00:00+00:00[UTC]"), 3).len(),
+                3
+            );
+        }
+        eprintln!("100 x 3 leap-day runs: {:?}", start.elapsed());
+    }
+
+    #[test]
+    fn dst_in_new_york() {
+        // 2024-03-10 02:00 EST -> 03:00 EDT; 2024-11-03 02:00 EDT -> 01:00 EST.
+        let before_spring = "2024-03-10T00:00:00-05:00[America/New_York]";
+        // A fixed-time job in the skipped hour runs right after the jump, once per minute.
+        check_runs(
+            "30 2 * * *",
+            before_spring,
+            &["2024-03-10 03:00 -04:00", "2024-03-11 02:30 -04:00"],
+        );
+        check_runs(
+            "0,30 2 * * *",
+            before_spring,
+            &[
+                "2024-03-10 03:00 -04:00",
+                "2024-03-10 03:00 -04:00",
+                "2024-03-11 02:00 -04:00",
+            ],
+        );
+        // A wildcard job's skipped minutes do not run.
+        check_runs("*/30 2 * * *", before_spring, &["2024-03-11 02:00 -04:00"]);
+        check_runs(
+            "0 * * * *",
+            "2024-03-10T00:30:00-05:00[America/New_York]",
+            &["2024-03-10 01:00 -05:00", "2024-03-10 03:00 -04:00"],
+        );
+        let before_fall = "2024-11-03T00:00:00-04:00[America/New_York]";
+        // A fixed-time job in the repeated hour runs only the first time...
+        check_runs(
+            "30 1 * * *",
+            before_fall,
+            &["2024-11-03 01:30 -04:00", "2024-11-04 01:30 -05:00"],
+        );
+        // ...a wildcard job both times.
+        check_runs(
+            "30 * * * *",
+            before_fall,
+            &[
+                "2024-11-03 00:30 -04:00",
+                "2024-11-03 01:30 -04:00",
+                "2024-11-03 01:30 -05:00",
+                "2024-11-03 02:30 -05:00",
+            ],
+        );
+        // Starting inside the repeated hour, after its first pass.
+        check_runs(
+            "45 1 * * *",
+            "2024-11-03T01:10:00-05:00[America/New_York]",
+            &["2024-11-04 01:45 -05:00"],
+        );
+        check_runs(
+            "*/30 * * * *",
+            "2024-11-03T01:10:00-05:00[America/New_York]",
+            &["2024-11-03 01:30 -05:00", "2024-11-03 02:00 -05:00"],
+        );
+    }
+
+    /// Runs of an interval are exactly that interval apart.
+    #[track_caller]
+    fn check_exact_spacing(every: &str, zone: &str, after: &str, count: usize) {
+        let iv = Interval::parse(every).unwrap();
+        let after = zoned(after).with_time_zone(tz(zone));
+        let got = next_runs(&iv.render(), &after, count);
+        assert_eq!(got.len(), count, "{every} in {zone}");
+        for pair in got.windows(2) {
+            let gap = pair[1].timestamp().as_second() - pair[0].timestamp().as_second();
+            assert_eq!(
+                gap,
+                iv.minutes() as i64 * 60,
+                "{every} in {zone}: {} -> {}",
+                pair[0],
+                pair[1]
+            );
+        }
+        // The first run is no later than one interval away.
+        let first = got[0].timestamp().as_second() - after.timestamp().as_second();
+        assert!(
+            first > 0 && first <= iv.minutes() as i64 * 60,
+            "{every} in {zone}: first after {first}s"
+        );
+    }
+
+    #[test]
+    fn intervals_are_exact_across_midnight_offsets_and_dst() {
+        for every in ["5h", "90m", "7m", "2d", "45m", "1h1m", "15m", "3h", "1d"] {
+            for zone in [
+                "UTC",
+                "Asia/Kolkata",
+                "Asia/Kathmandu",
+                "America/New_York",
+                "Europe/Berlin",
+            ] {
+                // 3h and 1d render to plain `0 */3 * * *` and `0 0 * * *` (the interval divides
+                // the day), which follow the local clock: a DST day makes one gap an hour
+                // shorter or longer.
+                let plain_local = every == "3h" || every == "1d";
+                if plain_local && (zone == "America/New_York" || zone == "Europe/Berlin") {
+                    continue;
+                }
+                for after in [
+                    "2024-03-09T12:07:00+00:00[UTC]",
+                    "2024-11-02T12:07:00+00:00[UTC]",
+                    "2024-03-30T12:07:00+00:00[UTC]",
+                    "2024-10-26T12:07:00+00:00[UTC]",
+                ] {
+                    let count = if every.ends_with('m') && every != "90m" {
+                        400
+                    } else {
+                        40
+                    };
+                    check_exact_spacing(every, zone, after, count);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn five_hours_in_kathmandu_from_a_known_start() {
+        // 2024-01-01 00:00 UTC is slot 473_352 of 3600 s; 473_352 % 5 == 2, so the first kept
+        // slot starts at 03:00 UTC, 08:45 in Kathmandu (+05:45), where `0 * * * *` fires at :00
+        // local = :15 UTC: 03:15 UTC = 09:00 local.
+        let r = Interval::parse("5h").unwrap().render();
+        assert_eq!(
+            runs(&r, "2024-01-01T05:45:00+05:45[Asia/Kathmandu]", 3),
+            [
+                "2024-01-01 09:00 +05:45",
+                "2024-01-01 14:00 +05:45",
+                "2024-01-01 19:00 +05:45"
+            ]
+        );
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Oracles
+    // -----------------------------------------------------------------------------------------
+
+    /// A crontab field: `*`, `*/S`, `N`, `N-M`, `N-M/S` or a list of them; names sometimes.
+    fn field(lo: u32, hi: u32, names: Option<&'static [&'static str]>) -> BoxedStrategy<String> {
+        let value = (lo..=hi, any::<bool>()).prop_map(move |(v, named)| match names {
+            Some(n) if named && (v - lo) < n.len() as u32 => n[(v - lo) as usize].to_uppercase(),
+            _ => v.to_string(),
+        });
+        let element = prop_oneof![
+            3 => value.clone(),
+            2 => (lo..=hi, lo..=hi).prop_map(|(a, b)| format!("{}-{}", a.min(b), a.max(b))),
+            1 => (lo..=hi, lo..=hi, 1..=(hi - lo)).prop_map(|(a, b, s)| format!("{}-{}/{s}", a.min(b), a.max(b))),
+            1 => (1..=(hi - lo)).prop_map(|s| format!("*/{s}")),
+        ];
+        prop_oneof![
+            2 => Just("*".to_string()),
+            3 => element.clone(),
+            1 => prop::collection::vec(element, 2..=3).prop_map(|v| v.join(",")),
+        ]
+        .boxed()
+    }
+
+    /// Random valid 5-field expressions. Hours lean towards 0-4, where DST changes happen, and
+    /// days towards `*`, so that DST days match often enough for the simulation to bite.
+    fn expression() -> impl Strategy<Value = CronExpr> {
+        let hour = prop_oneof![field(0, 23, None), field(0, 4, None)];
+        let mostly_star =
+            |f: BoxedStrategy<String>| prop_oneof![2 => Just("*".to_string()), 1 => f];
+        (
+            field(0, 59, None),
+            hour,
+            mostly_star(field(1, 31, None)),
+            mostly_star(field(1, 12, Some(&MONTH_NAMES))),
+            mostly_star(field(0, 7, Some(&DOW_NAMES))),
+        )
+            .prop_filter_map("cron rejects it", |(mi, h, dom, mo, dow)| {
+                CronExpr::parse(&format!("{mi} {h} {dom} {mo} {dow}")).ok()
+            })
+    }
+
+    fn croner_next(expr: &CronExpr, after: Timestamp, n: usize) -> Vec<i64> {
+        use chrono::TimeZone as _;
+        let times = expr.times.unwrap();
+        let mut builder = croner::Cron::new(expr.as_str());
+        // croner treats only an exact `*` as unrestricted; Vixie cron looks at the first
+        // character. Ask croner for an AND whenever Vixie's flags make one.
+        if times.dom_star || times.dow_star {
+            builder.with_dom_and_dow();
+        }
+        let cron = builder
+            .parse()
+            .unwrap_or_else(|e| panic!("croner rejects {expr}: {e}"));
+        let mut t = chrono::Utc.timestamp_opt(after.as_second(), 0).unwrap();
+        let mut out = Vec::new();
+        for _ in 0..n {
+            t = cron.find_next_occurrence(&t, false).unwrap();
+            out.push(t.timestamp());
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn agrees_with_croner_in_utc(expr in expression(), minutes in 0i64..(40 * 365 * 1440)) {
+            let after = Timestamp::from_second(1_577_836_800 + minutes * 60 + 17).unwrap();
+            let ours: Vec<i64> = next_runs(&expr.clone().into_rendered(), &after.to_zoned(TimeZone::UTC), 5)
+                .iter()
+                .map(|z| z.timestamp().as_second())
+                .collect();
+            prop_assert_eq!(ours, croner_next(&expr, after, 5), "{}", expr);
+        }
+    }
+
+    /// Vixie cron's matcher, written again from entry.c/cron.c for the simulation.
+    fn vixie_matches(t: &Times, dt: civil::DateTime) -> bool {
+        let has = |bits: u64, v: i8| bits >> v & 1 == 1;
+        let dom = has(t.dom, dt.day());
+        let dow = has(t.dow, dt.weekday().to_sunday_zero_offset());
+        has(t.minute, dt.minute())
+            && has(t.hour, dt.hour())
+            && has(t.month, dt.month())
+            && if t.dom_star || t.dow_star {
+                dom && dow
+            } else {
+                dom || dow
+            }
+    }
+
+    /// A minute-by-minute simulation of cron.c's main loop (Vixie 4 / ISC, as Debian runs it):
+    /// the jobs that run at each real minute in (start, end], guard applied.
+    fn simulate_cron(
+        rendered: &Rendered,
+        tz: &TimeZone,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Vec<i64> {
+        let t = rendered.cron.times.unwrap();
+        let wild = t.min_star || t.hr_star;
+        // clockTime = (time + GMToff) / 60: minutes of the local clock.
+        let clock =
+            |ts: Timestamp| (ts.as_second() + i64::from(tz.to_offset(ts).seconds())).div_euclid(60);
+        let mut now = start.as_second().div_euclid(60) * 60;
+        let mut time_running = clock(Timestamp::from_second(now).unwrap());
+        let mut virtual_time = time_running;
+        let mut fired = Vec::new();
+        while now < end.as_second() {
+            now += 60;
+            let real = Timestamp::from_second(now).unwrap();
+            let clock_time = clock(real);
+            if clock_time == time_running {
+                continue; // cron sleeps on
+            }
+            time_running = clock_time;
+            let mut find_jobs = |vtime: i64, do_wild: bool, do_non_wild: bool| {
+                let dt = Timestamp::from_second(vtime * 60)
+                    .unwrap()
+                    .to_zoned(TimeZone::UTC)
+                    .datetime();
+                if vixie_matches(&t, dt) && ((do_non_wild && !wild) || (do_wild && wild)) {
+                    fired.push(now);
+                }
+            };
+            let time_diff = time_running - virtual_time;
+            if time_diff == 1 {
+                virtual_time = time_running;
+                find_jobs(virtual_time, true, true);
+            } else if !(-180..=180).contains(&time_diff) {
+                virtual_time = time_running;
+                find_jobs(time_running, true, true);
+            } else if time_diff > 5 {
+                find_jobs(time_running, true, false);
+                loop {
+                    virtual_time += 1;
+                    find_jobs(virtual_time, false, true);
+                    if virtual_time >= time_running {
+                        break;
+                    }
+                }
+            } else if time_diff > 0 {
+                loop {
+                    virtual_time += 1;
+                    find_jobs(virtual_time, true, true);
+                    if virtual_time >= time_running {
+                        break;
+                    }
+                }
+            } else {
+                find_jobs(time_running, true, false);
+            }
+        }
+        fired
+            .into_iter()
+            .filter(|s| {
+                rendered
+                    .guard
+                    .is_none_or(|g| g.allows(Timestamp::from_second(*s).unwrap()))
+            })
+            .collect()
+    }
+
+    /// DST transitions of 2024-2027 in a zone.
+    fn transitions(zone: &TimeZone) -> Vec<Timestamp> {
+        let from = Timestamp::from_second(1_704_067_200).unwrap(); // 2024-01-01
+        zone.following(from)
+            .take(8)
+            .map(|t| t.timestamp())
+            .collect()
+    }
+
+    fn check_against_simulation(
+        rendered: &Rendered,
+        zone: &str,
+        which: usize,
+        lead_minutes: i64,
+    ) -> Result<(), TestCaseError> {
+        let tz = tz(zone);
+        let transition = transitions(&tz)[which];
+        let start = transition
+            .checked_sub(jiff::SignedDuration::from_mins(lead_minutes))
+            .unwrap();
+        let end = transition
+            .checked_add(jiff::SignedDuration::from_hours(30))
+            .unwrap();
+        let want = simulate_cron(rendered, &tz, start, end);
+        let got: Vec<i64> = next_runs(rendered, &start.to_zoned(tz.clone()), want.len() + 1)
+            .iter()
+            .map(|z| z.timestamp().as_second())
+            .filter(|s| *s <= end.as_second())
+            .collect();
+        prop_assert_eq!(
+            got,
+            want,
+            "{} in {} around {}",
+            rendered.cron,
+            zone,
+            transition
+        );
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn agrees_with_cron_c_across_dst(
+            expr in expression(),
+            zone in prop::sample::select(vec!["Europe/Berlin", "America/New_York"]),
+            which in 0usize..8,
+            lead in 4 * 60i64..(36 * 60),
+        ) {
+            check_against_simulation(&expr.into_rendered(), zone, which, lead)?;
+        }
+
+        #[test]
+        fn guarded_intervals_agree_with_cron_c_across_dst(
+            minutes in prop::sample::select(vec![7u64, 45, 61, 90, 100, 300, 420, 1500, 2880]),
+            zone in prop::sample::select(vec!["Europe/Berlin", "America/New_York"]),
+            which in 0usize..8,
+            lead in 4 * 60i64..(36 * 60),
+        ) {
+            let rendered = Interval { minutes }.render();
+            check_against_simulation(&rendered, zone, which, lead)?;
+        }
+    }
+
+    #[test]
+    fn nicknames_agree_with_cron_c_across_dst() {
+        for nick in ["@hourly", "@daily", "@weekly", "@monthly", "@yearly"] {
+            for zone in ["Europe/Berlin", "America/New_York"] {
+                for which in 0..8 {
+                    check_against_simulation(&expr(nick).into_rendered(), zone, which, 26 * 60)
+                        .unwrap();
+                }
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Words
+    // -----------------------------------------------------------------------------------------
+
+    #[track_caller]
+    fn check_words(schedule: &str, want: &str) {
+        let schedule = match Interval::parse(schedule) {
+            Ok(iv) => Schedule::Every(iv),
+            Err(_) => Schedule::Cron(expr(schedule)),
+        };
+        assert_eq!(describe(&schedule), want);
+    }
+
+    #[test]
+    fn words() {
+        check_words("5h", "every 5 hours");
+        check_words("90m", "every 90 minutes");
+        check_words("15m", "every 15 minutes");
+        check_words("1h", "every hour");
+        check_words("2d", "every 2 days");
+        check_words("1d", "every day");
+        check_words("* * * * *", "every minute");
+        check_words("*/15 * * * *", "every 15 minutes");
+        check_words("0 * * * *", "every hour");
+        check_words("@hourly", "every hour");
+        check_words("0 0 * * *", "every day at 00:00");
+        check_words("@daily", "every day at 00:00");
+        check_words("15 3 * * 1", "at 03:15 on Monday");
+        check_words("0 0 1 * *", "at 00:00 on day 1 of the month");
+        check_words("@monthly", "at 00:00 on day 1 of the month");
+        check_words("@weekly", "at 00:00 on Sunday");
+        check_words("@yearly", "at 00:00 on day 1 of the month in January");
+        check_words("0 */5 * * *", "at minute 0 past every 5th hour");
+        check_words("@reboot", "at boot (when cron starts)");
+        check_words("30 9 * * 1-5", "at 09:30 on Monday through Friday");
+        check_words(
+            "30 9 * * mon,wed,fri",
+            "at 09:30 on Monday, Wednesday and Friday",
+        );
+        check_words("0 9,17 * * *", "every day at 09:00 and 17:00");
+        check_words("5 * * * *", "at minute 5 past every hour");
+        check_words(
+            "0 0 1 * 1",
+            "at 00:00 on day 1 of the month and on every Monday",
+        );
+        check_words(
+            "0 0 */2 * 1",
+            "at 00:00 on day 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29 and 31 of the month when that day is also a Monday",
+        );
+        check_words(
+            "0 12 * jun-aug *",
+            "every day at 12:00 in June through August",
+        );
+        check_words(
+            "*/7 * * * *",
+            "at minute 0, 7, 14, 21, 28, 35, 42, 49 and 56 past every hour",
+        );
+        check_words("* 3 * * *", "every minute of hour 3");
+        check_words(
+            "0-10 1-5 * * *",
+            "at minute 0 through 10 past hour 1 through 5",
+        );
+        check_words("0 0 1-31 * 1", "every day at 00:00");
     }
 }
