@@ -104,8 +104,8 @@ pub fn upsert(text: &str, name: &str, body: &[String]) -> Result<String, BlockEr
             out
         }
         None => {
-            let mut out =
-                String::with_capacity(text.len() + 1 + BEGIN.len() + END.len() + 2 * name.len());
+            let markers_len = BEGIN.len() + END.len() + 2 * name.len() + 2;
+            let mut out = String::with_capacity(text.len() + 1 + markers_len + body_len);
             out.push_str(text);
             if !text.is_empty() && !text.ends_with('\n') {
                 out.push('\n');
