@@ -22,7 +22,12 @@
 //! each line are ever held while scanning, however long the line.
 
 use std::fmt;
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
 
+use anyhow::Context as _;
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -34,6 +39,9 @@ const MARKER: &[u8] = b"[crontainer] ";
 /// recognised. The shell writes ~100 bytes; the bound lets the backward reader keep only the
 /// tail of each line, and [`parse_line`] applies the same bound so both always agree.
 pub const MAX_RECORD_LEN: usize = 1024;
+
+/// How much of the log is read per step when reading backwards.
+const CHUNK_LEN: usize = 64 * 1024;
 
 /// `date -u +%FT%TZ`, which is what the shell line writes.
 const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%SZ";
@@ -293,9 +301,249 @@ impl LastRun {
     }
 }
 
+/// Reads only the end of the log, backwards, until it has found the last start of `job` (or
+/// reached the start of the file). A missing file is a job that never ran.
+pub fn last_run(path: &Path, job: &str) -> anyhow::Result<LastRun> {
+    Ok(scan(path, job, CHUNK_LEN)?
+        .map(|s| s.last)
+        .unwrap_or_default())
+}
+
+/// The bytes of the last run's output: from the last start record of `job` (inclusive; not any
+/// unterminated output of another job glued before it) to the end of the file as it was when
+/// opened. `None` if the job never started in this log, or the log does not exist.
+pub fn last_run_output(path: &Path, job: &str) -> anyhow::Result<Option<Vec<u8>>> {
+    last_run_output_with(path, job, CHUNK_LEN)
+}
+
+fn last_run_output_with(path: &Path, job: &str, chunk: usize) -> anyhow::Result<Option<Vec<u8>>> {
+    let Some(scan) = scan(path, job, chunk)? else {
+        return Ok(None);
+    };
+    let Some(from) = scan.start_offset else {
+        return Ok(None);
+    };
+    read_range(&scan.reader.file, from, scan.reader.size)
+        .map(Some)
+        .with_context(|| format!("could not read log {}", path.display()))
+}
+
+/// The last `n` lines of the file (the final newline, if any, ends the last line rather than
+/// starting an empty one), read from the end. A missing file has no lines.
+pub fn tail_lines(path: &Path, n: usize) -> anyhow::Result<Vec<u8>> {
+    tail_lines_with(path, n, CHUNK_LEN)
+}
+
+fn tail_lines_with(path: &Path, n: usize, chunk: usize) -> anyhow::Result<Vec<u8>> {
+    let context = || format!("could not read log {}", path.display());
+    let Some(mut reader) = Backward::open(path, chunk).with_context(context)? else {
+        return Ok(Vec::new());
+    };
+    let from = reader.start_of_last_lines(n).with_context(context)?;
+    read_range(&reader.file, from, reader.size).with_context(context)
+}
+
+fn read_range(file: &File, from: u64, to: u64) -> io::Result<Vec<u8>> {
+    let len = usize::try_from(to - from).map_err(io::Error::other)?;
+    let mut bytes = vec![0; len];
+    file.read_exact_at(&mut bytes, from)?;
+    Ok(bytes)
+}
+
+struct Scan {
+    last: LastRun,
+    /// Where the marker of the last start record is.
+    start_offset: Option<u64>,
+    reader: Backward,
+}
+
+/// `None` if the log does not exist.
+fn scan(path: &Path, job: &str, chunk: usize) -> anyhow::Result<Option<Scan>> {
+    let context = || format!("could not read log {}", path.display());
+    let Some(mut reader) = Backward::open(path, chunk).with_context(context)? else {
+        return Ok(None);
+    };
+    let mut last = LastRun::default();
+    let mut start_offset = None;
+    while let Some(tail) = reader.next_line_tail().with_context(context)? {
+        let Some((at, record)) = parse_record(&tail.bytes) else {
+            continue;
+        };
+        if record.job != job {
+            continue;
+        }
+        match record.event {
+            Event::Start { .. } => {
+                start_offset = Some(tail.end - tail.bytes.len() as u64 + at as u64);
+                last.started = Some(record);
+                break;
+            }
+            // Going backwards, the last end seen is the first one after the start.
+            Event::End { .. } => last.ended = Some(record),
+            Event::Skip { .. } => {
+                if last.last_skip.is_none() {
+                    last.last_skip = Some(record);
+                }
+            }
+        }
+    }
+    if last.started.is_none() {
+        last.ended = None;
+    }
+    Ok(Some(Scan {
+        last,
+        start_offset,
+        reader,
+    }))
+}
+
+/// The last bytes of one line: at most `MAX_RECORD_LEN + 1` (room for a CR), ending where the
+/// line ends (before its newline).
+struct LineTail {
+    bytes: Vec<u8>,
+    /// File offset just past the last byte of the line.
+    end: u64,
+}
+
+/// Reads a file backwards in chunks, from the size it had when opened: bytes appended later
+/// (the job still writing) are not looked at, so one call sees one consistent prefix.
+struct Backward {
+    file: File,
+    size: u64,
+    chunk: usize,
+    /// Holds the file's bytes from `buf_start`.
+    buf: Vec<u8>,
+    buf_start: u64,
+    /// Everything before this offset is still to be scanned.
+    cursor: u64,
+    /// Whether `cursor` is in the middle of a line whose tail was already given out.
+    mid_line: bool,
+    /// Whether the line at offset 0 was given out.
+    exhausted: bool,
+    /// How many bytes were read from the file, so tests can check that only the end was read.
+    bytes_read: u64,
+}
+
+impl Backward {
+    /// `None` if the file does not exist.
+    fn open(path: &Path, chunk: usize) -> io::Result<Option<Backward>> {
+        assert!(chunk > 0, "chunk length must be positive");
+        let file = match File::open(path) {
+            Ok(file) => file,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        let size = file.metadata()?.len();
+        Ok(Some(Backward {
+            file,
+            size,
+            chunk,
+            buf: Vec::new(),
+            buf_start: size,
+            cursor: size,
+            mid_line: false,
+            exhausted: false,
+            bytes_read: 0,
+        }))
+    }
+
+    /// The bytes from the buffer's start up to `end`, reading the chunk before `end` if the
+    /// buffer does not reach back past it. `end` must be positive and never grow between calls.
+    fn before(&mut self, end: u64) -> io::Result<&[u8]> {
+        if end <= self.buf_start {
+            let start = end.saturating_sub(self.chunk as u64);
+            // The chunk is at most `self.chunk` long, so it fits a usize.
+            self.buf.resize((end - start) as usize, 0);
+            self.file.read_exact_at(&mut self.buf, start)?;
+            self.bytes_read += end - start;
+            self.buf_start = start;
+        }
+        Ok(&self.buf[..(end - self.buf_start) as usize])
+    }
+
+    /// The offset of the last newline before `end`, if any, reading backwards as needed.
+    fn last_newline_before(&mut self, mut end: u64) -> io::Result<Option<u64>> {
+        while end > 0 {
+            let bytes = self.before(end)?;
+            if let Some(i) = bytes.iter().rposition(|&b| b == b'\n') {
+                return Ok(Some(self.buf_start + i as u64));
+            }
+            end = self.buf_start;
+        }
+        Ok(None)
+    }
+
+    /// The tail of the line before the cursor, then moves the cursor past it; `None` once the
+    /// first line of the file was given. A line's beginning is only looked for when the next
+    /// line is asked for, so a huge line whose tail holds what the caller wanted costs nothing
+    /// more.
+    fn next_line_tail(&mut self) -> io::Result<Option<LineTail>> {
+        if self.mid_line {
+            self.mid_line = false;
+            match self.last_newline_before(self.cursor)? {
+                Some(newline) => self.cursor = newline,
+                None => self.exhausted = true,
+            }
+        }
+        if self.exhausted {
+            return Ok(None);
+        }
+        let end = self.cursor;
+        let want = MAX_RECORD_LEN + 1;
+        let mut bytes = Vec::new();
+        let mut at = end;
+        loop {
+            if at == 0 {
+                self.exhausted = true;
+                break;
+            }
+            let segment = self.before(at)?;
+            let segment_start = at - segment.len() as u64;
+            let newline = segment.iter().rposition(|&b| b == b'\n');
+            let from = newline.map_or(0, |i| i + 1);
+            let room = want - bytes.len();
+            if segment.len() - from > room {
+                let piece = &segment[segment.len() - room..];
+                bytes.splice(0..0, piece.iter().copied());
+                at -= room as u64;
+                self.mid_line = true;
+                break;
+            }
+            bytes.splice(0..0, segment[from..].iter().copied());
+            if let Some(i) = newline {
+                at = segment_start + i as u64;
+                break;
+            }
+            at = segment_start;
+        }
+        self.cursor = at;
+        Ok(Some(LineTail { bytes, end }))
+    }
+
+    /// The offset where the last `n` lines of the file begin.
+    fn start_of_last_lines(&mut self, n: usize) -> io::Result<u64> {
+        if n == 0 {
+            return Ok(self.size);
+        }
+        let mut end = self.size;
+        // A final newline ends the last line; it does not start another one.
+        if end > 0 && self.before(end)?.last() == Some(&b'\n') {
+            end -= 1;
+        }
+        for _ in 0..n {
+            match self.last_newline_before(end)? {
+                Some(newline) => end = newline,
+                None => return Ok(0),
+            }
+        }
+        Ok(end + 1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write as _;
 
     fn at(text: &str) -> Timestamp {
         text.parse().unwrap()
@@ -606,5 +854,261 @@ mod tests {
             assert_eq!(run.timed_out(), timed_out, "{run:?}");
             assert_eq!(run.succeeded(), succeeded, "{run:?}");
         }
+    }
+
+    // ----- Reading files -----
+
+    fn log_file(bytes: &[u8]) -> tempfile::NamedTempFile {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(bytes).unwrap();
+        file.flush().unwrap();
+        file
+    }
+
+    fn last_run_with(path: &Path, job: &str, chunk: usize) -> (LastRun, u64) {
+        match scan(path, job, chunk).unwrap() {
+            Some(scan) => (scan.last, scan.reader.bytes_read),
+            None => (LastRun::default(), 0),
+        }
+    }
+
+    /// The simple truth the backward reader must agree with: the whole file, forwards.
+    fn forward(bytes: &[u8], job: &str) -> (LastRun, Option<Vec<u8>>) {
+        let mut last = LastRun::default();
+        let mut output = None;
+        let mut skip_any = None;
+        let mut offset = 0;
+        for line in bytes.split(|&b| b == b'\n') {
+            if let Some((at, record)) = parse_record(line) {
+                if record.job == job {
+                    match record.event {
+                        Event::Start { .. } => {
+                            last = LastRun {
+                                started: Some(record),
+                                ended: None,
+                                last_skip: None,
+                            };
+                            output = Some(bytes[offset + at..].to_vec());
+                        }
+                        Event::End { .. } => {
+                            if last.started.is_some() && last.ended.is_none() {
+                                last.ended = Some(record);
+                            }
+                        }
+                        Event::Skip { .. } => {
+                            skip_any = Some(record.clone());
+                            if last.started.is_some() {
+                                last.last_skip = Some(record);
+                            }
+                        }
+                    }
+                }
+            }
+            offset += line.len() + 1;
+        }
+        if last.started.is_none() {
+            last.last_skip = skip_any;
+        }
+        (last, output)
+    }
+
+    fn forward_tail(bytes: &[u8], n: usize) -> Vec<u8> {
+        let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+        let mut lines: Vec<&[u8]> = body.split(|&b| b == b'\n').collect();
+        if bytes.is_empty() {
+            lines.clear();
+        }
+        let keep = lines.len().saturating_sub(n);
+        let from: usize = lines[..keep].iter().map(|l| l.len() + 1).sum();
+        bytes[from.min(bytes.len())..].to_vec()
+    }
+
+    #[track_caller]
+    fn agrees_with_forward(bytes: &[u8], job: &str, chunk: usize) {
+        let file = log_file(bytes);
+        let (expected, expected_output) = forward(bytes, job);
+        let (got, _) = last_run_with(file.path(), job, chunk);
+        assert_eq!(got, expected, "last_run, chunk {chunk}");
+        let output = last_run_output_with(file.path(), job, chunk).unwrap();
+        assert_eq!(output, expected_output, "last_run_output, chunk {chunk}");
+        for n in 0..6 {
+            assert_eq!(
+                tail_lines_with(file.path(), n, chunk).unwrap(),
+                forward_tail(bytes, n),
+                "tail_lines {n}, chunk {chunk}"
+            );
+        }
+    }
+
+    const LOG: &str = "\
+[crontainer] 2026-11-29T09:00:00Z main_pipeline_v2 start pid=10 by=cron
+old output
+[crontainer] 2026-11-29T09:00:05Z main_pipeline_v2 end exit=1 seconds=5 by=cron
+[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start pid=1234 by=cron
+[crontainer] 2026-11-29T14:00:00Z backup start pid=99 by=cron
+processing...
+[crontainer] 2026-11-29T14:00:02Z backup end exit=0 seconds=2 by=cron
+progress 99%[crontainer] 2026-11-29T14:00:07Z main_pipeline_v2 end exit=0 seconds=7 by=cron
+[crontainer] 2026-11-29T15:00:00Z main_pipeline_v2 skip reason=running by=cron
+";
+
+    #[test]
+    fn last_run_of_a_shared_log() {
+        let file = log_file(LOG.as_bytes());
+        let run = last_run(file.path(), J).unwrap();
+        assert_eq!(
+            run,
+            LastRun {
+                started: Some(start(T, J, Some(1234), Trigger::Cron)),
+                ended: Some(end("2026-11-29T14:00:07Z", J, 0, 7, None)),
+                last_skip: Some(skip("2026-11-29T15:00:00Z", J, "running")),
+            }
+        );
+        assert_eq!(run.succeeded(), Some(true));
+        let output = last_run_output(file.path(), J).unwrap().unwrap();
+        assert!(output.starts_with(b"[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start"));
+        assert!(LOG.as_bytes().ends_with(&output));
+        let backup = last_run(file.path(), "backup").unwrap();
+        assert_eq!(backup.succeeded(), Some(true));
+        assert_eq!(backup.last_skip, None);
+        assert_eq!(last_run(file.path(), "other").unwrap(), LastRun::default());
+        assert_eq!(last_run_output(file.path(), "other").unwrap(), None);
+        assert_eq!(
+            tail_lines(file.path(), 2).unwrap(),
+            LOG.lines()
+                .rev()
+                .take(2)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .fold(Vec::new(), |mut v, l| {
+                    v.extend_from_slice(l.as_bytes());
+                    v.push(b'\n');
+                    v
+                })
+        );
+    }
+
+    #[test]
+    fn every_chunk_size_agrees_with_forward() {
+        let crlf = LOG.replace('\n', "\r\n");
+        let unterminated = LOG.trim_end();
+        let running =
+            "old\n[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start by=cron\nhalf a line";
+        let glued_start = "other job's output[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start by=cron\nout\n";
+        let logs = [
+            LOG,
+            &crlf,
+            unterminated,
+            running,
+            glued_start,
+            "",
+            "\n",
+            "no records",
+        ];
+        for log in logs {
+            let chunks = (1..=48).chain([64, 100, 127, 128, 129, 256, 500, LOG.len(), 4096]);
+            for chunk in chunks {
+                agrees_with_forward(log.as_bytes(), J, chunk);
+                agrees_with_forward(log.as_bytes(), "backup", chunk);
+            }
+        }
+    }
+
+    #[test]
+    fn record_straddling_chunks_in_a_long_line() {
+        // The record sits at the end of a line much longer than a record, in every position
+        // relative to the chunk boundaries.
+        for pad in 0..40 {
+            let mut log = b"x".repeat(3 * MAX_RECORD_LEN + pad);
+            log.extend_from_slice(
+                b"[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start by=cron\nafter\n",
+            );
+            for chunk in [1, 7, 64, 100, 1000, 4096] {
+                agrees_with_forward(&log, J, chunk);
+            }
+        }
+    }
+
+    #[test]
+    fn missing_file_never_ran() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("absent.log");
+        assert_eq!(last_run(&path, J).unwrap(), LastRun::default());
+        assert_eq!(last_run_output(&path, J).unwrap(), None);
+        assert_eq!(tail_lines(&path, 10).unwrap(), b"");
+    }
+
+    #[test]
+    fn other_errors_name_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        // Reading a directory fails with EISDIR at the first read.
+        let err = last_run(dir.path(), J).unwrap_err();
+        let message = format!("{err:#}");
+        assert!(
+            message.contains(&dir.path().display().to_string()),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn appended_after_open_is_not_read() {
+        let file = log_file(LOG.as_bytes());
+        let mut reader = Backward::open(file.path(), 16).unwrap().unwrap();
+        let mut appender = std::fs::OpenOptions::new()
+            .append(true)
+            .open(file.path())
+            .unwrap();
+        appender
+            .write_all(b"[crontainer] 2026-11-29T16:00:00Z main_pipeline_v2 start by=cron\n")
+            .unwrap();
+        let first = reader.next_line_tail().unwrap().unwrap();
+        assert_eq!(first.end, LOG.len() as u64);
+        assert_eq!(first.bytes, b"");
+        let second = reader.next_line_tail().unwrap().unwrap();
+        assert_eq!(
+            parse_line(&second.bytes),
+            Some(skip("2026-11-29T15:00:00Z", J, "running"))
+        );
+    }
+
+    #[test]
+    fn large_log_reads_only_its_end() {
+        const FILLER: u64 = 100 * 1024 * 1024;
+        let file = tempfile::NamedTempFile::new().unwrap();
+        // Sparse: 100 MiB of zeros (one huge line with no newline) costs no disk.
+        file.as_file().set_len(FILLER).unwrap();
+        let mut handle = std::fs::OpenOptions::new()
+            .append(true)
+            .open(file.path())
+            .unwrap();
+        // Glued straight after the filler, so finding its line's beginning would mean reading
+        // all 100 MiB: the reader must stop at the record instead.
+        handle.write_all(LOG.as_bytes()).unwrap();
+        handle.flush().unwrap();
+
+        let (run, read) = last_run_with(file.path(), J, CHUNK_LEN);
+        assert_eq!(run.started, Some(start(T, J, Some(1234), Trigger::Cron)));
+        assert!(read <= CHUNK_LEN as u64, "read {read} bytes");
+
+        let (run, read) = last_run_with(file.path(), "backup", CHUNK_LEN);
+        assert_eq!(run.succeeded(), Some(true));
+        assert!(read <= CHUNK_LEN as u64, "read {read} bytes");
+
+        let output = last_run_output(file.path(), J).unwrap().unwrap();
+        assert!(LOG.as_bytes().ends_with(&output));
+
+        // A job that never ran here needs the whole file, in bounded memory.
+        let (run, read) = last_run_with(file.path(), "other", CHUNK_LEN);
+        assert_eq!(run, LastRun::default());
+        assert_eq!(read, FILLER + LOG.len() as u64);
+
+        let mut reader = Backward::open(file.path(), CHUNK_LEN).unwrap().unwrap();
+        assert_eq!(reader.start_of_last_lines(3).unwrap(), {
+            let lines: Vec<&str> = LOG.lines().collect();
+            let kept: usize = lines[lines.len() - 3..].iter().map(|l| l.len() + 1).sum();
+            FILLER + (LOG.len() - kept) as u64
+        });
+        assert!(reader.bytes_read <= CHUNK_LEN as u64);
     }
 }
