@@ -1111,4 +1111,102 @@ progress 99%[crontainer] 2026-11-29T14:00:07Z main_pipeline_v2 end exit=0 second
         });
         assert!(reader.bytes_read <= CHUNK_LEN as u64);
     }
+
+    mod prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn job() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just(J.to_owned()),
+                Just("backup".to_owned()),
+                "[a-z0-9_-]{1,12}"
+            ]
+        }
+
+        fn trigger() -> impl Strategy<Value = Trigger> {
+            prop_oneof![
+                Just(Trigger::Cron),
+                "[a-z][a-z0-9._@-]{0,20}".prop_map(|user| Trigger::RunNow { user }),
+            ]
+        }
+
+        fn event() -> impl Strategy<Value = Event> {
+            prop_oneof![
+                proptest::option::of(any::<u32>()).prop_map(|pid| Event::Start { pid }),
+                (
+                    any::<i32>(),
+                    any::<u64>(),
+                    proptest::option::of(any::<u64>())
+                )
+                    .prop_map(|(exit, seconds, timeout)| Event::End {
+                        exit,
+                        seconds,
+                        timeout
+                    }),
+                "[a-z_]{1,10}".prop_map(|reason| Event::Skip { reason }),
+            ]
+        }
+
+        fn record() -> impl Strategy<Value = Record> {
+            // Years 1970 to 2096: what `date +%F` writes with four digits.
+            (0i64..4_000_000_000, job(), event(), trigger()).prop_map(|(second, job, event, by)| {
+                Record {
+                    at: Timestamp::from_second(second).unwrap(),
+                    job,
+                    event,
+                    by,
+                }
+            })
+        }
+
+        /// Output as jobs write it: any bytes, biased towards newlines, CRs and markers.
+        fn output() -> impl Strategy<Value = Vec<u8>> {
+            let piece = prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..20),
+                Just(b"\n".to_vec()),
+                Just(b"\r\n".to_vec()),
+                Just(b"\r".to_vec()),
+                Just(MARKER.to_vec()),
+                Just(b"[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start".to_vec()),
+                (0usize..3000).prop_map(|n| b"y".repeat(n)),
+            ];
+            proptest::collection::vec(piece, 0..4).prop_map(|pieces| pieces.concat())
+        }
+
+        fn log() -> impl Strategy<Value = Vec<u8>> {
+            let item = (output(), record(), any::<bool>());
+            (proptest::collection::vec(item, 0..12), output()).prop_map(|(items, trailer)| {
+                let mut log = Vec::new();
+                for (output, record, crlf) in items {
+                    log.extend_from_slice(&output);
+                    log.extend_from_slice(record.to_string().as_bytes());
+                    log.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+                }
+                log.extend_from_slice(&trailer);
+                log
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn display_then_parse_round_trips(record in record()) {
+                prop_assert_eq!(parse_line(record.to_string().as_bytes()), Some(record));
+            }
+
+            #[test]
+            fn parse_line_never_panics(line in proptest::collection::vec(any::<u8>(), 0..200)) {
+                let _ = parse_line(&line);
+            }
+
+            #[test]
+            fn backward_reader_agrees_with_forward_parse(
+                log in log(),
+                job in prop_oneof![Just(J.to_owned()), Just("backup".to_owned())],
+                chunk in prop_oneof![1usize..80, 80usize..5000],
+            ) {
+                agrees_with_forward(&log, &job, chunk);
+            }
+        }
+    }
 }
