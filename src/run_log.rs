@@ -1,50 +1,295 @@
-//! TEMPORARY STUB: replaced by the runlog branch.
+//! The run log: the start, end and skip lines that an installed cron line appends to a job's log
+//! around the job's own output, and reading the last run back from the end of that log.
+//!
+//! The shell line (see `cron_line.rs`) writes, with `echo` and `date -u +%FT%TZ`:
+//!
+//! ```text
+//! [crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start pid=1234 by=cron
+//! ...whatever the job printed...
+//! [crontainer] 2026-11-29T14:00:07Z main_pipeline_v2 end exit=0 seconds=7 by=cron
+//! [crontainer] 2026-11-29T15:00:00Z main_pipeline_v2 skip reason=running by=cron
+//! ```
+//!
+//! This module owns that format: [`Record`]'s `Display` is exactly what the shell writes, and
+//! [`parse_line`] reads it back strictly (unknown keys are ignored so that a newer line can be read
+//! by an older binary). A job's output need not end with a newline, so a record may be glued
+//! after output text on the same physical line; the record is the text after the last
+//! `[crontainer] ` marker of the line.
+//!
+//! Logs grow without bound (DESIGN.md: `status` on a 1 GiB log must cost what it costs on a
+//! 1 KiB one), so everything here reads the file backwards from the size it had when opened, in
+//! chunks, and stops as soon as it has what it needs. Only the last [`MAX_RECORD_LEN`] bytes of
+//! each line are ever held while scanning, however long the line.
+
+use std::fmt;
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
 use std::path::Path;
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+
+use anyhow::Context as _;
+use jiff::Timestamp;
+use serde::Serialize;
+
+/// What every record line starts with (the text before it on the same line, if any, is the
+/// unterminated output of a job).
+const MARKER: &[u8] = b"[crontainer] ";
+
+/// The longest record (from its marker to the end of the line, without a trailing CR) that is
+/// recognised. The shell writes ~100 bytes; the bound lets the backward reader keep only the
+/// tail of each line, and [`parse_line`] applies the same bound so both always agree.
+pub const MAX_RECORD_LEN: usize = 1024;
+
+/// How much of the log is read per step when reading backwards.
+const CHUNK_LEN: usize = 64 * 1024;
+
+/// `date -u +%FT%TZ`, which is what the shell line writes.
+const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%SZ";
+
+/// What happened to a job, as one record says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Event {
-    Start {
-        pid: Option<u32>,
-    },
+    /// The job started; `pid` is the shell's pid, when the line carries one.
+    Start { pid: Option<u32> },
+    /// The job ended with `exit` after `seconds`; `timeout` is the configured limit, if any.
     End {
         exit: i32,
         seconds: u64,
         timeout: Option<u64>,
     },
-    Skip {
-        reason: String,
-    },
+    /// A firing was skipped, e.g. `reason=running` when the previous run still held the lock.
+    Skip { reason: String },
 }
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+
+/// Who started a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Trigger {
+    /// The cron daemon (`by=cron`).
     Cron,
+    /// `crontainer run-now` (`by=run-now:<user>`).
     RunNow { user: String },
 }
-impl std::fmt::Display for Trigger {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+
+impl fmt::Display for Trigger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Trigger::Cron => f.write_str("cron"),
             Trigger::RunNow { user } => write!(f, "run-now by {user}"),
         }
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+
+/// One record line of a log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Record {
-    #[serde(skip)]
-    pub at: jiff::Timestamp,
+    /// When the line was written, to the second (serialized as RFC 3339, e.g.
+    /// `2026-11-29T14:00:00Z`).
+    #[serde(serialize_with = "serialize_timestamp")]
+    pub at: Timestamp,
+    /// The job id.
     pub job: String,
     pub event: Event,
     pub by: Trigger,
 }
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+
+/// jiff's own serde support is behind a feature this crate does not enable; the text is the same
+/// one the log holds.
+fn serialize_timestamp<S: serde::Serializer>(at: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&at.strftime(TIMESTAMP_FORMAT))
+}
+
+impl fmt::Display for Record {
+    /// Exactly the line the shell writes, without its newline.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "[crontainer] {} {} ",
+            self.at.strftime(TIMESTAMP_FORMAT),
+            self.job
+        )?;
+        match &self.event {
+            Event::Start { pid: Some(pid) } => write!(f, "start pid={pid}")?,
+            Event::Start { pid: None } => f.write_str("start")?,
+            Event::End {
+                exit,
+                seconds,
+                timeout,
+            } => {
+                write!(f, "end exit={exit} seconds={seconds}")?;
+                if let Some(timeout) = timeout {
+                    write!(f, " timeout={timeout}")?;
+                }
+            }
+            Event::Skip { reason } => write!(f, "skip reason={reason}")?,
+        }
+        match &self.by {
+            Trigger::Cron => f.write_str(" by=cron"),
+            Trigger::RunNow { user } => write!(f, " by=run-now:{user}"),
+        }
+    }
+}
+
+/// Parses one line (without its newline; a trailing CR is ignored); `None` if it holds no valid
+/// record.
+///
+/// The record is whatever follows the last `[crontainer] ` marker of the line, and it must parse
+/// strictly: a timestamp exactly as `date -u +%FT%TZ` writes it, a job id of `[a-z0-9_-]+`, a known
+/// event, single spaces, each known key at most once with a valid value, `by` present. Unknown
+/// `key=value` pairs are ignored.
+pub fn parse_line(line: &[u8]) -> Option<Record> {
+    parse_record(line).map(|(_, record)| record)
+}
+
+/// [`parse_line`], also giving the index of the record's marker within `line`.
+fn parse_record(line: &[u8]) -> Option<(usize, Record)> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let at = rfind(line, MARKER)?;
+    let text = &line[at..];
+    if text.len() > MAX_RECORD_LEN {
+        return None;
+    }
+    let text = std::str::from_utf8(&text[MARKER.len()..]).ok()?;
+    if text.bytes().any(|b| b.is_ascii_control()) {
+        return None;
+    }
+    parse_fields(text).map(|record| (at, record))
+}
+
+fn parse_fields(text: &str) -> Option<Record> {
+    let mut words = text.split(' ');
+    let at = parse_timestamp(words.next()?)?;
+    let job = words.next()?;
+    if !is_job_id(job) {
+        return None;
+    }
+    let event = words.next()?;
+
+    let mut pid = None;
+    let mut exit = None;
+    let mut seconds = None;
+    let mut timeout = None;
+    let mut reason = None;
+    let mut by = None;
+    for word in words {
+        let (key, value) = word.split_once('=')?;
+        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+            return None;
+        }
+        // Keys that belong to another event are unknown to this one, hence ignored.
+        let known = match (event, key) {
+            (_, "by") => set_once(&mut by, parse_trigger(value)?),
+            ("start", "pid") => set_once(&mut pid, parse_unsigned(value)?),
+            ("end", "exit") => set_once(&mut exit, parse_exit(value)?),
+            ("end", "seconds") => set_once(&mut seconds, parse_unsigned(value)?),
+            ("end", "timeout") => set_once(&mut timeout, parse_unsigned(value)?),
+            ("skip", "reason") if !value.is_empty() => set_once(&mut reason, value.to_owned()),
+            ("skip", "reason") => return None,
+            _ => Some(()),
+        };
+        known?;
+    }
+
+    let event = match event {
+        "start" => Event::Start { pid },
+        "end" => Event::End {
+            exit: exit?,
+            seconds: seconds?,
+            timeout,
+        },
+        "skip" => Event::Skip { reason: reason? },
+        _ => return None,
+    };
+    Some(Record {
+        at,
+        job: job.to_owned(),
+        event,
+        by: by?,
+    })
+}
+
+/// Stores `value` unless the key was already seen: a record that says two things is not trusted.
+fn set_once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
+    if slot.is_some() {
+        return None;
+    }
+    *slot = Some(value);
+    Some(())
+}
+
+/// Only what `date -u +%FT%TZ` writes: formatting it back must give the same text (so no
+/// fractions, offsets, lowercase `t`/`z`, or leap second 60 that would be clamped to 59).
+fn parse_timestamp(word: &str) -> Option<Timestamp> {
+    let at: Timestamp = word.parse().ok()?;
+    (at.strftime(TIMESTAMP_FORMAT).to_string() == word).then_some(at)
+}
+
+fn is_job_id(word: &str) -> bool {
+    !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+fn parse_trigger(value: &str) -> Option<Trigger> {
+    if value == "cron" {
+        return Some(Trigger::Cron);
+    }
+    let user = value.strip_prefix("run-now:")?;
+    (!user.is_empty()).then(|| Trigger::RunNow {
+        user: user.to_owned(),
+    })
+}
+
+/// Plain decimal digits only (`str::parse` would also take a leading `+`).
+fn parse_unsigned<T: std::str::FromStr>(value: &str) -> Option<T> {
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    value.parse().ok()
+}
+
+fn parse_exit(value: &str) -> Option<i32> {
+    match value.strip_prefix('-') {
+        Some(digits) => parse_unsigned::<i32>(digits).map(|n| -n),
+        None => parse_unsigned(value),
+    }
+}
+
+fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
+}
+
+/// The last run of one job, as the log tells it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct LastRun {
+    /// The last start of this job.
     pub started: Option<Record>,
+    /// The first end of this job after that start (none while it runs, or if it was killed
+    /// before it could log one); always `None` when `started` is.
     pub ended: Option<Record>,
+    /// The last skip of this job after the last start (any skip, if it never started in this
+    /// log, e.g. after a rotation while a run was going).
     pub last_skip: Option<Record>,
 }
+
+/// Exit codes of a command stopped by `timeout`: coreutils exits 124, busybox 143 (SIGTERM), and
+/// 137 (SIGKILL) after `-k`.
+const TIMEOUT_EXITS: [i32; 3] = [124, 137, 143];
+
 impl LastRun {
+    /// Whether the last run was stopped by its timeout: its end carries `timeout=N` and its exit
+    /// code is one `timeout` gives.
     pub fn timed_out(&self) -> bool {
-        false
+        matches!(
+            &self.ended,
+            Some(Record { event: Event::End { exit, timeout: Some(_), .. }, .. })
+                if TIMEOUT_EXITS.contains(exit)
+        )
     }
+
+    /// `Some(exit == 0)` once the last run has ended; `None` if it never ran or has not ended.
     pub fn succeeded(&self) -> Option<bool> {
         match &self.ended {
             Some(Record {
@@ -55,15 +300,913 @@ impl LastRun {
         }
     }
 }
-pub fn parse_line(_line: &[u8]) -> Option<Record> {
-    None
+
+/// Reads only the end of the log, backwards, until it has found the last start of `job` (or
+/// reached the start of the file). A missing file is a job that never ran.
+pub fn last_run(path: &Path, job: &str) -> anyhow::Result<LastRun> {
+    Ok(scan(path, job, CHUNK_LEN)?
+        .map(|s| s.last)
+        .unwrap_or_default())
 }
-pub fn last_run(_path: &Path, _job: &str) -> anyhow::Result<LastRun> {
-    Ok(LastRun::default())
+
+/// The bytes of the last run's output: from the last start record of `job` (inclusive; not any
+/// unterminated output of another job glued before it) to the end of the file as it was when
+/// opened. `None` if the job never started in this log, or the log does not exist.
+pub fn last_run_output(path: &Path, job: &str) -> anyhow::Result<Option<Vec<u8>>> {
+    last_run_output_with(path, job, CHUNK_LEN)
 }
-pub fn last_run_output(_path: &Path, _job: &str) -> anyhow::Result<Option<Vec<u8>>> {
-    Ok(None)
+
+fn last_run_output_with(path: &Path, job: &str, chunk: usize) -> anyhow::Result<Option<Vec<u8>>> {
+    let Some(scan) = scan(path, job, chunk)? else {
+        return Ok(None);
+    };
+    let Some(from) = scan.start_offset else {
+        return Ok(None);
+    };
+    read_range(&scan.reader.file, from, scan.reader.size)
+        .map(Some)
+        .with_context(|| format!("could not read log {}", path.display()))
 }
-pub fn tail_lines(_path: &Path, _n: usize) -> anyhow::Result<Vec<u8>> {
-    Ok(vec![])
+
+/// The last `n` lines of the file (the final newline, if any, ends the last line rather than
+/// starting an empty one), read from the end. A missing file has no lines.
+pub fn tail_lines(path: &Path, n: usize) -> anyhow::Result<Vec<u8>> {
+    tail_lines_with(path, n, CHUNK_LEN)
+}
+
+fn tail_lines_with(path: &Path, n: usize, chunk: usize) -> anyhow::Result<Vec<u8>> {
+    let context = || format!("could not read log {}", path.display());
+    let Some(mut reader) = Backward::open(path, chunk).with_context(context)? else {
+        return Ok(Vec::new());
+    };
+    let from = reader.start_of_last_lines(n).with_context(context)?;
+    read_range(&reader.file, from, reader.size).with_context(context)
+}
+
+fn read_range(file: &File, from: u64, to: u64) -> io::Result<Vec<u8>> {
+    let len = usize::try_from(to - from).map_err(io::Error::other)?;
+    let mut bytes = vec![0; len];
+    file.read_exact_at(&mut bytes, from)?;
+    Ok(bytes)
+}
+
+struct Scan {
+    last: LastRun,
+    /// Where the marker of the last start record is.
+    start_offset: Option<u64>,
+    reader: Backward,
+}
+
+/// `None` if the log does not exist.
+fn scan(path: &Path, job: &str, chunk: usize) -> anyhow::Result<Option<Scan>> {
+    let context = || format!("could not read log {}", path.display());
+    let Some(mut reader) = Backward::open(path, chunk).with_context(context)? else {
+        return Ok(None);
+    };
+    let mut last = LastRun::default();
+    let mut start_offset = None;
+    while let Some(tail) = reader.next_line_tail().with_context(context)? {
+        let Some((at, record)) = parse_record(&tail.bytes) else {
+            continue;
+        };
+        if record.job != job {
+            continue;
+        }
+        match record.event {
+            Event::Start { .. } => {
+                start_offset = Some(tail.end - tail.bytes.len() as u64 + at as u64);
+                last.started = Some(record);
+                break;
+            }
+            // Going backwards, the last end seen is the first one after the start.
+            Event::End { .. } => last.ended = Some(record),
+            Event::Skip { .. } => {
+                if last.last_skip.is_none() {
+                    last.last_skip = Some(record);
+                }
+            }
+        }
+    }
+    if last.started.is_none() {
+        last.ended = None;
+    }
+    Ok(Some(Scan {
+        last,
+        start_offset,
+        reader,
+    }))
+}
+
+/// The last bytes of one line: at most `MAX_RECORD_LEN + 1` (room for a CR), ending where the
+/// line ends (before its newline).
+struct LineTail {
+    bytes: Vec<u8>,
+    /// File offset just past the last byte of the line.
+    end: u64,
+}
+
+/// Reads a file backwards in chunks, from the size it had when opened: bytes appended later
+/// (the job still writing) are not looked at, so one call sees one consistent prefix.
+struct Backward {
+    file: File,
+    size: u64,
+    chunk: usize,
+    /// Holds the file's bytes from `buf_start`.
+    buf: Vec<u8>,
+    buf_start: u64,
+    /// Everything before this offset is still to be scanned.
+    cursor: u64,
+    /// Whether `cursor` is in the middle of a line whose tail was already given out.
+    mid_line: bool,
+    /// Whether the line at offset 0 was given out.
+    exhausted: bool,
+    /// How many bytes were read from the file, so tests can check that only the end was read.
+    bytes_read: u64,
+}
+
+impl Backward {
+    /// `None` if the file does not exist.
+    fn open(path: &Path, chunk: usize) -> io::Result<Option<Backward>> {
+        assert!(chunk > 0, "chunk length must be positive");
+        let file = match File::open(path) {
+            Ok(file) => file,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        let size = file.metadata()?.len();
+        Ok(Some(Backward {
+            file,
+            size,
+            chunk,
+            buf: Vec::new(),
+            buf_start: size,
+            cursor: size,
+            mid_line: false,
+            exhausted: false,
+            bytes_read: 0,
+        }))
+    }
+
+    /// The bytes from the buffer's start up to `end`, reading the chunk before `end` if the
+    /// buffer does not reach back past it. `end` must be positive and never grow between calls.
+    fn before(&mut self, end: u64) -> io::Result<&[u8]> {
+        if end <= self.buf_start {
+            let start = end.saturating_sub(self.chunk as u64);
+            // The chunk is at most `self.chunk` long, so it fits a usize.
+            self.buf.resize((end - start) as usize, 0);
+            self.file.read_exact_at(&mut self.buf, start)?;
+            self.bytes_read += end - start;
+            self.buf_start = start;
+        }
+        Ok(&self.buf[..(end - self.buf_start) as usize])
+    }
+
+    /// The offset of the last newline before `end`, if any, reading backwards as needed.
+    fn last_newline_before(&mut self, mut end: u64) -> io::Result<Option<u64>> {
+        while end > 0 {
+            let bytes = self.before(end)?;
+            if let Some(i) = bytes.iter().rposition(|&b| b == b'\n') {
+                return Ok(Some(self.buf_start + i as u64));
+            }
+            end = self.buf_start;
+        }
+        Ok(None)
+    }
+
+    /// The tail of the line before the cursor, then moves the cursor past it; `None` once the
+    /// first line of the file was given. A line's beginning is only looked for when the next
+    /// line is asked for, so a huge line whose tail holds what the caller wanted costs nothing
+    /// more.
+    fn next_line_tail(&mut self) -> io::Result<Option<LineTail>> {
+        if self.mid_line {
+            self.mid_line = false;
+            match self.last_newline_before(self.cursor)? {
+                Some(newline) => self.cursor = newline,
+                None => self.exhausted = true,
+            }
+        }
+        if self.exhausted {
+            return Ok(None);
+        }
+        let end = self.cursor;
+        let want = MAX_RECORD_LEN + 1;
+        let mut bytes = Vec::new();
+        let mut at = end;
+        loop {
+            if at == 0 {
+                self.exhausted = true;
+                break;
+            }
+            let segment = self.before(at)?;
+            let segment_start = at - segment.len() as u64;
+            let newline = segment.iter().rposition(|&b| b == b'\n');
+            let from = newline.map_or(0, |i| i + 1);
+            let room = want - bytes.len();
+            if segment.len() - from > room {
+                let piece = &segment[segment.len() - room..];
+                bytes.splice(0..0, piece.iter().copied());
+                at -= room as u64;
+                self.mid_line = true;
+                break;
+            }
+            bytes.splice(0..0, segment[from..].iter().copied());
+            if let Some(i) = newline {
+                at = segment_start + i as u64;
+                break;
+            }
+            at = segment_start;
+        }
+        self.cursor = at;
+        Ok(Some(LineTail { bytes, end }))
+    }
+
+    /// The offset where the last `n` lines of the file begin.
+    fn start_of_last_lines(&mut self, n: usize) -> io::Result<u64> {
+        if n == 0 {
+            return Ok(self.size);
+        }
+        let mut end = self.size;
+        // A final newline ends the last line; it does not start another one.
+        if end > 0 && self.before(end)?.last() == Some(&b'\n') {
+            end -= 1;
+        }
+        for _ in 0..n {
+            match self.last_newline_before(end)? {
+                Some(newline) => end = newline,
+                None => return Ok(0),
+            }
+        }
+        Ok(end + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write as _;
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    fn start(time: &str, job: &str, pid: Option<u32>, by: Trigger) -> Record {
+        Record {
+            at: at(time),
+            job: job.to_owned(),
+            event: Event::Start { pid },
+            by,
+        }
+    }
+
+    fn end(time: &str, job: &str, exit: i32, seconds: u64, timeout: Option<u64>) -> Record {
+        Record {
+            at: at(time),
+            job: job.to_owned(),
+            event: Event::End {
+                exit,
+                seconds,
+                timeout,
+            },
+            by: Trigger::Cron,
+        }
+    }
+
+    fn skip(time: &str, job: &str, reason: &str) -> Record {
+        Record {
+            at: at(time),
+            job: job.to_owned(),
+            event: Event::Skip {
+                reason: reason.to_owned(),
+            },
+            by: Trigger::Cron,
+        }
+    }
+
+    fn alice() -> Trigger {
+        Trigger::RunNow {
+            user: "alice".to_owned(),
+        }
+    }
+
+    #[track_caller]
+    fn parses(line: &[u8], expected: Option<Record>) {
+        assert_eq!(
+            parse_line(line),
+            expected,
+            "line: {:?}",
+            String::from_utf8_lossy(line)
+        );
+    }
+
+    const T: &str = "2026-11-29T14:00:00Z";
+    const J: &str = "main_pipeline_v2";
+
+    #[test]
+    fn parse_line_valid() {
+        let p = |l: &str| l.as_bytes().to_vec();
+        parses(
+            &p("[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start pid=1234 by=cron"),
+            Some(start(T, J, Some(1234), Trigger::Cron)),
+        );
+        parses(
+            &p("[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start by=cron"),
+            Some(start(T, J, None, Trigger::Cron)),
+        );
+        parses(
+            &p("[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start pid=1 by=run-now:alice"),
+            Some(start(T, J, Some(1), alice())),
+        );
+        parses(
+            &p("[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 end exit=0 seconds=7 by=cron"),
+            Some(end(T, J, 0, 7, None)),
+        );
+        parses(
+            &p(
+                "[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 end exit=124 seconds=14400 timeout=14400 by=cron",
+            ),
+            Some(end(T, J, 124, 14400, Some(14400))),
+        );
+        parses(
+            &p("[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 end exit=-1 seconds=0 by=cron"),
+            Some(end(T, J, -1, 0, None)),
+        );
+        parses(
+            &p("[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 skip reason=running by=cron"),
+            Some(skip(T, J, "running")),
+        );
+        parses(
+            &p("[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start pid=1234 by=cron\r"),
+            Some(start(T, J, Some(1234), Trigger::Cron)),
+        );
+        parses(
+            &p("[crontainer] 2026-11-29T14:00:00Z a-b_9 start by=cron"),
+            Some(start(T, "a-b_9", None, Trigger::Cron)),
+        );
+        // Key order is free; `by` may come first.
+        parses(
+            &p("[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 end by=cron seconds=7 exit=0"),
+            Some(end(T, J, 0, 7, None)),
+        );
+    }
+
+    #[test]
+    fn parse_line_glued_after_output() {
+        let line = b"progress 99%[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 end exit=0 seconds=7 by=cron";
+        parses(line, Some(end(T, J, 0, 7, None)));
+        // Output that itself mentions the marker: the last marker counts.
+        let line = b"[crontainer] junk\xff\xfe[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 skip reason=running by=cron";
+        parses(line, Some(skip(T, J, "running")));
+        // Invalid UTF-8 and CRs (progress bars) before the record are fine.
+        let line =
+            b"\xff\xc3(\r50%\r100%[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start by=cron";
+        parses(line, Some(start(T, J, None, Trigger::Cron)));
+        // A record followed by more text is not a record: the last marker must parse strictly.
+        parses(
+            b"[crontainer] 2026-11-29T14:00:00Z x start by=cron[crontainer] oops",
+            None,
+        );
+        parses(
+            b"[crontainer] 2026-11-29T14:00:00Z x start by=cron and more",
+            None,
+        );
+    }
+
+    #[test]
+    fn parse_line_unknown_keys_are_ignored() {
+        parses(
+            b"[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start pid=1234 host=web1 by=cron new_key=",
+            Some(start(T, J, Some(1234), Trigger::Cron)),
+        );
+        // A key of another event is unknown to this one.
+        parses(
+            b"[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 skip reason=running exit=zzz by=cron",
+            Some(skip(T, J, "running")),
+        );
+    }
+
+    #[test]
+    fn parse_line_other_jobs() {
+        parses(
+            b"[crontainer] 2026-11-29T14:00:00Z backup start by=cron",
+            Some(start(T, "backup", None, Trigger::Cron)),
+        );
+        for job in ["Main", "a.b", "a/b", "ü", "a b"] {
+            let line = format!("[crontainer] 2026-11-29T14:00:00Z {job} start by=cron");
+            parses(line.as_bytes(), None);
+        }
+    }
+
+    #[test]
+    fn parse_line_rejects_malformed() {
+        let bad: &[&[u8]] = &[
+            b"",
+            b"garbage",
+            b"[crontainer]",
+            b"[crontainer] ",
+            b"\xff\xfe\xfd",
+            b"crontainer 2026-11-29T14:00:00Z j start by=cron",
+            b"[Crontainer] 2026-11-29T14:00:00Z j start by=cron",
+            b"[crontainer]  2026-11-29T14:00:00Z j start by=cron",
+            // Timestamps other than `date -u +%FT%TZ`.
+            b"[crontainer] 2026-11-29 14:00:00 j start by=cron",
+            b"[crontainer] 2026-11-29T14:00:00+00:00 j start by=cron",
+            b"[crontainer] 2026-11-29T14:00:00.5Z j start by=cron",
+            b"[crontainer] 2026-11-29t14:00:00z j start by=cron",
+            b"[crontainer] 2026-13-29T14:00:00Z j start by=cron",
+            b"[crontainer] 2026-02-30T14:00:00Z j start by=cron",
+            b"[crontainer] 2026-11-29T24:00:00Z j start by=cron",
+            b"[crontainer] 2026-12-31T23:59:60Z j start by=cron",
+            b"[crontainer] 2026-11-29T14:00Z j start by=cron",
+            b"[crontainer] 1764424800 j start by=cron",
+            // Events, keys and values.
+            b"[crontainer] 2026-11-29T14:00:00Z j",
+            b"[crontainer] 2026-11-29T14:00:00Z j begin by=cron",
+            b"[crontainer] 2026-11-29T14:00:00Z j start",
+            b"[crontainer] 2026-11-29T14:00:00Z j start by=",
+            b"[crontainer] 2026-11-29T14:00:00Z j start by=at",
+            b"[crontainer] 2026-11-29T14:00:00Z j start by=run-now:",
+            b"[crontainer] 2026-11-29T14:00:00Z j start by=run-now",
+            b"[crontainer] 2026-11-29T14:00:00Z j start by=cron by=cron",
+            b"[crontainer] 2026-11-29T14:00:00Z j start pid=x by=cron",
+            b"[crontainer] 2026-11-29T14:00:00Z j start pid=-1 by=cron",
+            b"[crontainer] 2026-11-29T14:00:00Z j start pid=+1 by=cron",
+            b"[crontainer] 2026-11-29T14:00:00Z j start pid= by=cron",
+            b"[crontainer] 2026-11-29T14:00:00Z j start pid=99999999999 by=cron",
+            b"[crontainer] 2026-11-29T14:00:00Z j start pid=1 pid=2 by=cron",
+            b"[crontainer] 2026-11-29T14:00:00Z j start by=cron ",
+            b"[crontainer] 2026-11-29T14:00:00Z j start  by=cron",
+            b"[crontainer] 2026-11-29T14:00:00Z j start\tby=cron",
+            b"[crontainer] 2026-11-29T14:00:00Z j start by=cron\r\r",
+            b"[crontainer] 2026-11-29T14:00:00Z j start noequals by=cron",
+            b"[crontainer] 2026-11-29T14:00:00Z j start Key=1 by=cron",
+            b"[crontainer] 2026-11-29T14:00:00Z j start =1 by=cron",
+            b"[crontainer] 2026-11-29T14:00:00Z j start by=run-now:\xff",
+            b"[crontainer] 2026-11-29T14:00:00Z j end exit=0 by=cron",
+            b"[crontainer] 2026-11-29T14:00:00Z j end seconds=1 by=cron",
+            b"[crontainer] 2026-11-29T14:00:00Z j end exit=0 seconds=-1 by=cron",
+            b"[crontainer] 2026-11-29T14:00:00Z j end exit=- seconds=1 by=cron",
+            b"[crontainer] 2026-11-29T14:00:00Z j end exit=0 seconds=1 timeout= by=cron",
+            b"[crontainer] 2026-11-29T14:00:00Z j skip by=cron",
+            b"[crontainer] 2026-11-29T14:00:00Z j skip reason= by=cron",
+        ];
+        for line in bad {
+            parses(line, None);
+        }
+    }
+
+    #[test]
+    fn parse_line_rejects_overlong_record() {
+        let user = "u".repeat(MAX_RECORD_LEN);
+        let line = format!("[crontainer] 2026-11-29T14:00:00Z j start by=run-now:{user}");
+        parses(line.as_bytes(), None);
+        let prefix = "[crontainer] 2026-11-29T14:00:00Z j start by=run-now:";
+        let user = "u".repeat(MAX_RECORD_LEN - prefix.len());
+        let line = format!("{prefix}{user}\r");
+        assert_eq!(line.len(), MAX_RECORD_LEN + 1);
+        assert!(parse_line(line.as_bytes()).is_some());
+    }
+
+    #[test]
+    fn display_is_the_shell_line() {
+        let lines = [
+            "[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start pid=1234 by=cron",
+            "[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start by=run-now:alice",
+            "[crontainer] 2026-11-29T14:00:07Z main_pipeline_v2 end exit=0 seconds=7 by=cron",
+            "[crontainer] 2026-11-29T15:00:00Z main_pipeline_v2 skip reason=running by=cron",
+            "[crontainer] 2026-11-29T16:00:00Z main_pipeline_v2 end exit=124 seconds=14400 timeout=14400 by=run-now:alice",
+        ];
+        for line in lines {
+            let record = parse_line(line.as_bytes()).unwrap();
+            assert_eq!(record.to_string(), line);
+        }
+        // Subsecond precision is not in the format.
+        let record = Record {
+            at: at("2026-11-29T14:00:00.75Z"),
+            ..start(T, J, None, Trigger::Cron)
+        };
+        assert_eq!(
+            record.to_string(),
+            "[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start by=cron"
+        );
+    }
+
+    #[test]
+    fn trigger_display() {
+        assert_eq!(Trigger::Cron.to_string(), "cron");
+        assert_eq!(alice().to_string(), "run-now by alice");
+    }
+
+    #[test]
+    fn json() {
+        let run = LastRun {
+            started: Some(start(T, J, Some(7), alice())),
+            ended: Some(end("2026-11-29T14:00:07Z", J, 0, 7, None)),
+            last_skip: None,
+        };
+        let json = serde_json::to_value(&run).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "started": {
+                    "at": "2026-11-29T14:00:00Z",
+                    "job": J,
+                    "event": {"kind": "start", "pid": 7},
+                    "by": {"kind": "run-now", "user": "alice"},
+                },
+                "ended": {
+                    "at": "2026-11-29T14:00:07Z",
+                    "job": J,
+                    "event": {"kind": "end", "exit": 0, "seconds": 7, "timeout": null},
+                    "by": {"kind": "cron"},
+                },
+                "last_skip": null,
+            })
+        );
+    }
+
+    #[test]
+    fn timed_out_and_succeeded() {
+        let ended = |exit, timeout| LastRun {
+            started: Some(start(T, J, None, Trigger::Cron)),
+            ended: Some(end(T, J, exit, 1, timeout)),
+            last_skip: None,
+        };
+        let cases = [
+            (ended(0, None), false, Some(true)),
+            (ended(0, Some(60)), false, Some(true)),
+            (ended(1, Some(60)), false, Some(false)),
+            (ended(124, None), false, Some(false)),
+            (ended(124, Some(60)), true, Some(false)),
+            (ended(137, Some(60)), true, Some(false)),
+            (ended(143, Some(60)), true, Some(false)),
+            (ended(125, Some(60)), false, Some(false)),
+            (LastRun::default(), false, None),
+            (
+                LastRun {
+                    started: Some(start(T, J, None, Trigger::Cron)),
+                    ..LastRun::default()
+                },
+                false,
+                None,
+            ),
+        ];
+        for (run, timed_out, succeeded) in cases {
+            assert_eq!(run.timed_out(), timed_out, "{run:?}");
+            assert_eq!(run.succeeded(), succeeded, "{run:?}");
+        }
+    }
+
+    // ----- Reading files -----
+
+    fn log_file(bytes: &[u8]) -> tempfile::NamedTempFile {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(bytes).unwrap();
+        file.flush().unwrap();
+        file
+    }
+
+    fn last_run_with(path: &Path, job: &str, chunk: usize) -> (LastRun, u64) {
+        match scan(path, job, chunk).unwrap() {
+            Some(scan) => (scan.last, scan.reader.bytes_read),
+            None => (LastRun::default(), 0),
+        }
+    }
+
+    /// The simple truth the backward reader must agree with: the whole file, forwards.
+    fn forward(bytes: &[u8], job: &str) -> (LastRun, Option<Vec<u8>>) {
+        let mut last = LastRun::default();
+        let mut output = None;
+        let mut skip_any = None;
+        let mut offset = 0;
+        for line in bytes.split(|&b| b == b'\n') {
+            if let Some((at, record)) = parse_record(line) {
+                if record.job == job {
+                    match record.event {
+                        Event::Start { .. } => {
+                            last = LastRun {
+                                started: Some(record),
+                                ended: None,
+                                last_skip: None,
+                            };
+                            output = Some(bytes[offset + at..].to_vec());
+                        }
+                        Event::End { .. } => {
+                            if last.started.is_some() && last.ended.is_none() {
+                                last.ended = Some(record);
+                            }
+                        }
+                        Event::Skip { .. } => {
+                            skip_any = Some(record.clone());
+                            if last.started.is_some() {
+                                last.last_skip = Some(record);
+                            }
+                        }
+                    }
+                }
+            }
+            offset += line.len() + 1;
+        }
+        if last.started.is_none() {
+            last.last_skip = skip_any;
+        }
+        (last, output)
+    }
+
+    fn forward_tail(bytes: &[u8], n: usize) -> Vec<u8> {
+        let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+        let mut lines: Vec<&[u8]> = body.split(|&b| b == b'\n').collect();
+        if bytes.is_empty() {
+            lines.clear();
+        }
+        let keep = lines.len().saturating_sub(n);
+        let from: usize = lines[..keep].iter().map(|l| l.len() + 1).sum();
+        bytes[from.min(bytes.len())..].to_vec()
+    }
+
+    #[track_caller]
+    fn agrees_with_forward(bytes: &[u8], job: &str, chunk: usize) {
+        let file = log_file(bytes);
+        let (expected, expected_output) = forward(bytes, job);
+        let (got, _) = last_run_with(file.path(), job, chunk);
+        assert_eq!(got, expected, "last_run, chunk {chunk}");
+        let output = last_run_output_with(file.path(), job, chunk).unwrap();
+        assert_eq!(output, expected_output, "last_run_output, chunk {chunk}");
+        for n in 0..6 {
+            assert_eq!(
+                tail_lines_with(file.path(), n, chunk).unwrap(),
+                forward_tail(bytes, n),
+                "tail_lines {n}, chunk {chunk}"
+            );
+        }
+    }
+
+    const LOG: &str = "\
+[crontainer] 2026-11-29T09:00:00Z main_pipeline_v2 start pid=10 by=cron
+old output
+[crontainer] 2026-11-29T09:00:05Z main_pipeline_v2 end exit=1 seconds=5 by=cron
+[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start pid=1234 by=cron
+[crontainer] 2026-11-29T14:00:00Z backup start pid=99 by=cron
+processing...
+[crontainer] 2026-11-29T14:00:02Z backup end exit=0 seconds=2 by=cron
+progress 99%[crontainer] 2026-11-29T14:00:07Z main_pipeline_v2 end exit=0 seconds=7 by=cron
+[crontainer] 2026-11-29T15:00:00Z main_pipeline_v2 skip reason=running by=cron
+";
+
+    #[test]
+    fn last_run_of_a_shared_log() {
+        let file = log_file(LOG.as_bytes());
+        let run = last_run(file.path(), J).unwrap();
+        assert_eq!(
+            run,
+            LastRun {
+                started: Some(start(T, J, Some(1234), Trigger::Cron)),
+                ended: Some(end("2026-11-29T14:00:07Z", J, 0, 7, None)),
+                last_skip: Some(skip("2026-11-29T15:00:00Z", J, "running")),
+            }
+        );
+        assert_eq!(run.succeeded(), Some(true));
+        let output = last_run_output(file.path(), J).unwrap().unwrap();
+        assert!(output.starts_with(b"[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start"));
+        assert!(LOG.as_bytes().ends_with(&output));
+        let backup = last_run(file.path(), "backup").unwrap();
+        assert_eq!(backup.succeeded(), Some(true));
+        assert_eq!(backup.last_skip, None);
+        assert_eq!(last_run(file.path(), "other").unwrap(), LastRun::default());
+        assert_eq!(last_run_output(file.path(), "other").unwrap(), None);
+        assert_eq!(
+            tail_lines(file.path(), 2).unwrap(),
+            LOG.lines()
+                .rev()
+                .take(2)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .fold(Vec::new(), |mut v, l| {
+                    v.extend_from_slice(l.as_bytes());
+                    v.push(b'\n');
+                    v
+                })
+        );
+    }
+
+    #[test]
+    fn every_chunk_size_agrees_with_forward() {
+        let crlf = LOG.replace('\n', "\r\n");
+        let unterminated = LOG.trim_end();
+        let running =
+            "old\n[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start by=cron\nhalf a line";
+        let glued_start = "other job's output[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start by=cron\nout\n";
+        let logs = [
+            LOG,
+            &crlf,
+            unterminated,
+            running,
+            glued_start,
+            "",
+            "\n",
+            "no records",
+        ];
+        for log in logs {
+            let chunks = (1..=48).chain([64, 100, 127, 128, 129, 256, 500, LOG.len(), 4096]);
+            for chunk in chunks {
+                agrees_with_forward(log.as_bytes(), J, chunk);
+                agrees_with_forward(log.as_bytes(), "backup", chunk);
+            }
+        }
+    }
+
+    #[test]
+    fn record_straddling_chunks_in_a_long_line() {
+        // The record sits at the end of a line much longer than a record, in every position
+        // relative to the chunk boundaries.
+        for pad in 0..40 {
+            let mut log = b"x".repeat(3 * MAX_RECORD_LEN + pad);
+            log.extend_from_slice(
+                b"[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start by=cron\nafter\n",
+            );
+            for chunk in [1, 7, 64, 100, 1000, 4096] {
+                agrees_with_forward(&log, J, chunk);
+            }
+        }
+    }
+
+    #[test]
+    fn missing_file_never_ran() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("absent.log");
+        assert_eq!(last_run(&path, J).unwrap(), LastRun::default());
+        assert_eq!(last_run_output(&path, J).unwrap(), None);
+        assert_eq!(tail_lines(&path, 10).unwrap(), b"");
+    }
+
+    #[test]
+    fn other_errors_name_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        // Reading a directory fails with EISDIR at the first read.
+        let err = last_run(dir.path(), J).unwrap_err();
+        let message = format!("{err:#}");
+        assert!(
+            message.contains(&dir.path().display().to_string()),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn appended_after_open_is_not_read() {
+        let file = log_file(LOG.as_bytes());
+        let mut reader = Backward::open(file.path(), 16).unwrap().unwrap();
+        let mut appender = std::fs::OpenOptions::new()
+            .append(true)
+            .open(file.path())
+            .unwrap();
+        appender
+            .write_all(b"[crontainer] 2026-11-29T16:00:00Z main_pipeline_v2 start by=cron\n")
+            .unwrap();
+        let first = reader.next_line_tail().unwrap().unwrap();
+        assert_eq!(first.end, LOG.len() as u64);
+        assert_eq!(first.bytes, b"");
+        let second = reader.next_line_tail().unwrap().unwrap();
+        assert_eq!(
+            parse_line(&second.bytes),
+            Some(skip("2026-11-29T15:00:00Z", J, "running"))
+        );
+    }
+
+    #[test]
+    fn large_log_reads_only_its_end() {
+        const FILLER: u64 = 100 * 1024 * 1024;
+        let file = tempfile::NamedTempFile::new().unwrap();
+        // Sparse: 100 MiB of zeros (one huge line with no newline) costs no disk.
+        file.as_file().set_len(FILLER).unwrap();
+        let mut handle = std::fs::OpenOptions::new()
+            .append(true)
+            .open(file.path())
+            .unwrap();
+        // Glued straight after the filler, so finding its line's beginning would mean reading
+        // all 100 MiB: the reader must stop at the record instead.
+        handle.write_all(LOG.as_bytes()).unwrap();
+        handle.flush().unwrap();
+
+        let (run, read) = last_run_with(file.path(), J, CHUNK_LEN);
+        assert_eq!(run.started, Some(start(T, J, Some(1234), Trigger::Cron)));
+        assert!(read <= CHUNK_LEN as u64, "read {read} bytes");
+
+        let (run, read) = last_run_with(file.path(), "backup", CHUNK_LEN);
+        assert_eq!(run.succeeded(), Some(true));
+        assert!(read <= CHUNK_LEN as u64, "read {read} bytes");
+
+        let output = last_run_output(file.path(), J).unwrap().unwrap();
+        assert!(LOG.as_bytes().ends_with(&output));
+
+        // A job that never ran here needs the whole file, in bounded memory.
+        let (run, read) = last_run_with(file.path(), "other", CHUNK_LEN);
+        assert_eq!(run, LastRun::default());
+        assert_eq!(read, FILLER + LOG.len() as u64);
+
+        let mut reader = Backward::open(file.path(), CHUNK_LEN).unwrap().unwrap();
+        assert_eq!(reader.start_of_last_lines(3).unwrap(), {
+            let lines: Vec<&str> = LOG.lines().collect();
+            let kept: usize = lines[lines.len() - 3..].iter().map(|l| l.len() + 1).sum();
+            FILLER + (LOG.len() - kept) as u64
+        });
+        assert!(reader.bytes_read <= CHUNK_LEN as u64);
+    }
+
+    mod prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn job() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just(J.to_owned()),
+                Just("backup".to_owned()),
+                "[a-z0-9_-]{1,12}"
+            ]
+        }
+
+        fn trigger() -> impl Strategy<Value = Trigger> {
+            prop_oneof![
+                Just(Trigger::Cron),
+                "[a-z][a-z0-9._@-]{0,20}".prop_map(|user| Trigger::RunNow { user }),
+            ]
+        }
+
+        fn event() -> impl Strategy<Value = Event> {
+            prop_oneof![
+                proptest::option::of(any::<u32>()).prop_map(|pid| Event::Start { pid }),
+                (
+                    any::<i32>(),
+                    any::<u64>(),
+                    proptest::option::of(any::<u64>())
+                )
+                    .prop_map(|(exit, seconds, timeout)| Event::End {
+                        exit,
+                        seconds,
+                        timeout
+                    }),
+                "[a-z_]{1,10}".prop_map(|reason| Event::Skip { reason }),
+            ]
+        }
+
+        fn record() -> impl Strategy<Value = Record> {
+            // Years 1970 to 2096: what `date +%F` writes with four digits.
+            (0i64..4_000_000_000, job(), event(), trigger()).prop_map(|(second, job, event, by)| {
+                Record {
+                    at: Timestamp::from_second(second).unwrap(),
+                    job,
+                    event,
+                    by,
+                }
+            })
+        }
+
+        /// Output as jobs write it: any bytes, biased towards newlines, CRs and markers.
+        fn output() -> impl Strategy<Value = Vec<u8>> {
+            let piece = prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..20),
+                Just(b"\n".to_vec()),
+                Just(b"\r\n".to_vec()),
+                Just(b"\r".to_vec()),
+                Just(MARKER.to_vec()),
+                Just(b"[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start".to_vec()),
+                (0usize..3000).prop_map(|n| b"y".repeat(n)),
+            ];
+            proptest::collection::vec(piece, 0..4).prop_map(|pieces| pieces.concat())
+        }
+
+        fn log() -> impl Strategy<Value = Vec<u8>> {
+            let item = (output(), record(), any::<bool>());
+            (proptest::collection::vec(item, 0..12), output()).prop_map(|(items, trailer)| {
+                let mut log = Vec::new();
+                for (output, record, crlf) in items {
+                    log.extend_from_slice(&output);
+                    log.extend_from_slice(record.to_string().as_bytes());
+                    log.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+                }
+                log.extend_from_slice(&trailer);
+                log
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn display_then_parse_round_trips(record in record()) {
+                prop_assert_eq!(parse_line(record.to_string().as_bytes()), Some(record));
+            }
+
+            #[test]
+            fn parse_line_never_panics(line in proptest::collection::vec(any::<u8>(), 0..200)) {
+                let _ = parse_line(&line);
+            }
+
+            #[test]
+            fn backward_reader_agrees_with_forward_parse(
+                log in log(),
+                job in prop_oneof![Just(J.to_owned()), Just("backup".to_owned())],
+                chunk in prop_oneof![1usize..80, 80usize..5000],
+            ) {
+                agrees_with_forward(&log, &job, chunk);
+            }
+        }
+    }
 }
