@@ -207,13 +207,11 @@ fn is_job_id(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
-/// A name for the block and the cron.d file. Debian's cron ignores cron.d files whose names
-/// hold anything but letters, digits, `_` and `-` (a dotted name is silently skipped).
+/// A name for the block and the cron.d file: the block's rule (`block::is_valid_name`), at most
+/// 64 bytes. Debian's cron ignores cron.d files whose names hold anything but letters, digits,
+/// `_` and `-` (a dotted name is silently skipped), which the rule keeps out.
 pub fn is_block_name(s: &str) -> bool {
-    let mut bytes = s.bytes();
-    matches!(bytes.next(), Some(b) if b.is_ascii_lowercase() || b.is_ascii_digit())
-        && s.len() <= 64
-        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    s.len() <= 64 && crate::block::is_valid_name(s)
 }
 
 /// Docker's rule for container names (`[a-zA-Z0-9][a-zA-Z0-9_.-]+`), which also covers IDs.

@@ -479,3 +479,127 @@ fn status_plain_output_when_piped() {
     );
     assert!(out.contains("host: cron daemon "), "{out}");
 }
+
+/// Hostile values in every field that reaches the line arrive in the container byte for byte,
+/// and nothing runs on the host. Run through `run-now`, which runs the installed line's own
+/// command with /bin/sh as cron does (the e2e tests fire the same through the real cron).
+#[test]
+fn hostile_values_reach_the_container_literally() {
+    let env = Env::new();
+    // Relative: the shell runs in the temp dir (the command's cwd), and short keeps the line
+    // under 998 bytes.
+    let canary = env.path("pwned");
+    let hostile = [
+        "$(touch pwned)".to_string(),
+        "`touch pwned`".to_string(),
+        "; touch pwned".to_string(),
+        "| touch pwned".to_string(),
+        "& touch pwned &".to_string(),
+        "> pwned".to_string(),
+        "<>".to_string(),
+        "'single'".to_string(),
+        "\"double\"".to_string(),
+        "it's \"quoted\"".to_string(),
+        "100%".to_string(),
+        "%%d %s".to_string(),
+        "*".to_string(),
+        "$HOME".to_string(),
+        "${PATH}".to_string(),
+        "two  spaces".to_string(),
+        " leading and trailing ".to_string(),
+        "non-ascii: été ✓ 日本".to_string(),
+        "-e X".to_string(),
+        "--privileged".to_string(),
+        "#not a comment".to_string(),
+        "~".to_string(),
+        "!!".to_string(),
+        "".to_string(),
+    ];
+    let toml_str = |s: &str| toml::Value::String(s.to_string()).to_string();
+    let command: Vec<String> = std::iter::once("python".to_string())
+        .chain(hostile.iter().cloned())
+        .collect();
+    // The env carries a few of them (all of them twice would not fit in cron's 998 bytes).
+    let env_values = &hostile[..8];
+    let env_table: Vec<String> = env_values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!("V{i} = {}", toml_str(v)))
+        .collect();
+    let config = env.config(&format!(
+        "[[job]]\nid = \"j\"\ncontainer = \"c\"\nevery = \"1h\"\nlog = \"{{dir}}/logs/j.log\"\n\
+         command = [{}]\nworkdir = {}\nenv = {{ {} }}\n",
+        command
+            .iter()
+            .map(|c| toml_str(c))
+            .collect::<Vec<_>>()
+            .join(", "),
+        toml_str("/srv/$(touch pwned)/%/'q'"),
+        env_table.join(", "),
+    ));
+    ok(env.cmd(["install", "-c"]).arg(&config));
+    let output = env
+        .cmd(["run-now", "j", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let calls = env.docker_calls();
+    assert_eq!(calls.len(), 1);
+    let mut expected = vec!["-w".to_string(), "/srv/$(touch pwned)/%/'q'".to_string()];
+    let mut envs: Vec<(String, String)> = env_values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (format!("V{i}"), v.clone()))
+        .collect();
+    envs.sort();
+    for (k, v) in envs {
+        expected.push("-e".to_string());
+        expected.push(format!("{k}={v}"));
+    }
+    expected.push("c".to_string());
+    expected.extend(command);
+    assert_eq!(calls[0], expected);
+    assert!(!canary.exists(), "a hostile value ran on the host");
+}
+
+#[test]
+fn a_timeout_runs_inside_the_container() {
+    let env = Env::new();
+    let config = env.simple_config("timeout = \"1h30m\"\nuser = \"app\"\n");
+    ok(env.cmd(["install", "-c"]).arg(&config));
+    let output = env
+        .cmd(["run-now", "main_pipeline_v2", "-c"])
+        .arg(&config)
+        .env("FAKE_EXIT", "124")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(124));
+    assert_eq!(
+        env.docker_calls(),
+        vec![vec![
+            "-u",
+            "app",
+            "ai-video-backend",
+            "timeout",
+            "-k",
+            "30",
+            "5400",
+            "python",
+            "main_v2.py"
+        ]]
+    );
+    assert!(
+        env.read("logs/main.log")
+            .contains("end exit=124 seconds=0 timeout=5400 by=")
+    );
+    let doc: serde_json::Value = serde_json::from_str(&stdout_of(
+        &env.cmd(["status", "--json", "-c"])
+            .arg(&config)
+            .output()
+            .unwrap(),
+    ))
+    .unwrap();
+    assert_eq!(doc["jobs"][0]["last_run"]["timed_out"], true);
+    assert!(doc["jobs"][0]["problems"].to_string().contains("timed out"));
+}
