@@ -4,7 +4,7 @@
 
 use std::fs::File;
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -89,12 +89,14 @@ impl TestCrontab {
     }
 
     fn write_raw(text: &[u8]) {
+        let _change = cron_change();
         cmd::run_with_stdin(Command::new("crontab").args(["-u", TEST_USER, "-"]), text);
     }
 }
 
 impl Drop for TestCrontab {
     fn drop(&mut self) {
+        let _change = cron_change();
         let out = match &self.saved {
             Some(text) => {
                 // Not cmd::run_with_stdin: it panics, and we may be unwinding already.
@@ -153,6 +155,7 @@ impl CronDFile {
         // reads half a file: it would ignore the whole file until its mtime changed again.
         let tmp = Path::new("/etc/cron.d").join(format!(".{name}.tmp"));
         let guard = CronDFile { path };
+        let _change = cron_change();
         let write = || -> std::io::Result<()> {
             std::fs::write(&tmp, contents)?;
             std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o644))?;
@@ -180,6 +183,7 @@ impl CronDFile {
 
 impl Drop for CronDFile {
     fn drop(&mut self) {
+        let _change = cron_change();
         if let Err(e) = std::fs::remove_file(&self.path) {
             eprintln!("warning: could not remove {}: {e}", self.path.display());
         }
@@ -213,6 +217,37 @@ impl UserDir {
     pub fn join(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
+}
+
+/// Where Debian's cron looks for changes: it reloads only when the newest mtime of these differs
+/// from the one it saw at its last load, in whole seconds (vixie cron 3.0pl1 and Debian's
+/// patches, database.c; cronie fixed the same race by capping the mtime it keeps at now - 1).
+const CRON_WATCHED: [&str; 3] = ["/var/spool/cron/crontabs", "/etc/cron.d", "/etc/crontab"];
+
+static CRON_CHANGE: Mutex<()> = Mutex::new(());
+
+/// To be held while changing a crontab or a cron.d file. Two changes within one second, with
+/// cron's minutely load between them, leave the newest mtime equal to the one cron saw, so cron
+/// would miss the second change until something else changed: a line that never fires, or a
+/// removed one that keeps firing. So each change waits until the clock has left the second of the
+/// newest mtime (at most a second), and changes in this process take turns.
+fn cron_change() -> MutexGuard<'static, ()> {
+    let guard = CRON_CHANGE.lock().unwrap_or_else(|e| e.into_inner());
+    let newest = CRON_WATCHED
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.mtime())
+        .max()
+        .unwrap_or(0);
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    };
+    while now() <= newest {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    guard
 }
 
 fn test_user() -> nix::unistd::User {
