@@ -27,9 +27,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-/// The reason every e2e test gives `#[ignore]`; `.ci/run` runs them with `--include-ignored`.
-pub const IGNORE_REASON: &str = "needs root, cron and docker: see README";
-
 /// The image `scripts/provision-e2e` builds.
 pub const IMAGE: &str = "crontainer-e2e:latest";
 
