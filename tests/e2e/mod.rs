@@ -1,0 +1,90 @@
+//! Support for the end-to-end tests: real Docker containers, the real cron daemon, and the
+//! crontab of a dedicated test user. DESIGN.md ("Testing for real") says what these tests are
+//! for; `scripts/provision-e2e` sets the machine up (cron, dockerd with no network, the
+//! registry-free image `crontainer-e2e:latest`, the user `crontainer-e2e`).
+//!
+//! Every guard here removes what it made when dropped, also when the test panics, and touches
+//! nothing it did not make: containers and cron.d files get unique names, and the test user's
+//! crontab is saved before and restored after.
+//!
+//! Test binaries use this with `mod e2e;`, each a different subset of it: hence the allow below.
+#![allow(dead_code, unused_imports)]
+
+pub mod cmd;
+pub mod container;
+pub mod cron;
+pub mod job_line;
+pub mod run_log;
+pub mod wait;
+
+pub use container::{Call, Container};
+pub use cron::{CronDFile, TestCrontab, UserDir};
+pub use job_line::JobLine;
+pub use run_log::{RunLogLine, read_log};
+pub use wait::{CRON_FIRE_TIMEOUT, POLL, wait_until};
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The image `scripts/provision-e2e` builds.
+pub const IMAGE: &str = "crontainer-e2e:latest";
+
+/// The user whose crontab the tests own, and as whom cron.d test lines run.
+pub const TEST_USER: &str = "crontainer-e2e";
+
+/// Cron's PATH on Debian (and cronie): the product resolves its runtime against it at install
+/// time, so the tests do too.
+pub const CRON_PATH: &str = "/usr/bin:/bin";
+
+/// The docker client that a cron job finds, used for everything the tests do with docker.
+///
+/// Resolved once against cron's PATH rather than ours: some machines also have a newer client in
+/// `/usr/local/bin` (this one does, 28.x next to Debian's 20.10), and only the one in cron's PATH
+/// is guaranteed to be what a fired job runs.
+pub fn docker() -> &'static Path {
+    static DOCKER: OnceLock<PathBuf> = OnceLock::new();
+    DOCKER.get_or_init(|| {
+        which::which_in("docker", Some(CRON_PATH), "/").unwrap_or_else(|e| {
+            panic!("no docker in cron's PATH {CRON_PATH} ({e}): run scripts/provision-e2e")
+        })
+    })
+}
+
+/// Fails the test with a clear message unless the machine is provisioned: root, a cron daemon,
+/// an answering dockerd, the test image and the test user.
+pub fn require_provisioned() {
+    const HINT: &str = "run `sudo scripts/provision-e2e` first (see README)";
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "e2e tests must run as root: {HINT}"
+    );
+    assert!(
+        cmd::output(Command::new("pgrep").args(["-x", "cron"]))
+            .status
+            .success(),
+        "no cron daemon is running: {HINT}"
+    );
+    let image = cmd::output(Command::new(docker()).args(["image", "inspect", IMAGE]));
+    assert!(
+        image.status.success(),
+        "docker image {IMAGE} is missing or dockerd is not answering: {HINT}\n{}",
+        String::from_utf8_lossy(&image.stderr).trim()
+    );
+    assert!(
+        matches!(nix::unistd::User::from_name(TEST_USER), Ok(Some(_))),
+        "no user {TEST_USER}: {HINT}"
+    );
+}
+
+/// A short random suffix, so names from a crashed earlier run (same pid reused) never collide.
+pub fn random_suffix() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    format!("{:06x}", hasher.finish() & 0xff_ffff)
+}

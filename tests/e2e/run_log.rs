@@ -1,0 +1,59 @@
+//! Reading a job's log as the tests see it: the job's own output, between crontainer's start and
+//! end lines (`[crontainer] <UTC time> <job id> <event> key=value... by=<who>`).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The whole log, lossily decoded; empty if the file does not exist (yet).
+pub fn read_log(path: &Path) -> String {
+    match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => panic!("cannot read log {}: {e}", path.display()),
+    }
+}
+
+/// One of crontainer's own lines in a log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunLogLine {
+    /// As written, e.g. `2026-11-29T14:20:00Z`.
+    pub time: String,
+    pub job: String,
+    /// `start`, `end` or `skip`.
+    pub event: String,
+    /// The `key=value` words, e.g. `exit` → `0`, `by` → `cron`.
+    pub fields: BTreeMap<String, String>,
+}
+
+impl RunLogLine {
+    /// crontainer's lines in `log`, in order; every other line is the job's own output.
+    pub fn parse_all(log: &str) -> Vec<RunLogLine> {
+        log.lines().filter_map(Self::parse).collect()
+    }
+
+    /// `line` as one of crontainer's lines, or None if it is the job's output.
+    pub fn parse(line: &str) -> Option<RunLogLine> {
+        let mut words = line.strip_prefix("[crontainer] ")?.split(' ');
+        let time = words.next()?.to_owned();
+        let job = words.next()?.to_owned();
+        let event = words.next()?.to_owned();
+        let fields = words
+            .filter_map(|w| w.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        Some(RunLogLine {
+            time,
+            job,
+            event,
+            fields,
+        })
+    }
+
+    /// The value of `key`, panicking with the whole line if it is missing.
+    #[track_caller]
+    pub fn field(&self, key: &str) -> &str {
+        self.fields
+            .get(key)
+            .unwrap_or_else(|| panic!("no {key}= in {self:?}"))
+    }
+}
