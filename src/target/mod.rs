@@ -150,6 +150,23 @@ impl Target {
 
     /// Replaces the whole text (an empty text removes a cron.d file, or the crontab's content).
     pub fn write(&self, text: &str) -> Result<()> {
+        self.write_once(text)?;
+        // Debian's cron reloads when the newest mtime of its spool dir, /etc/crontab and
+        // /etc/cron.d differs from the one it saw at its last load, compared in whole seconds.
+        // A change in the same second as that load, after it, is never noticed (cronie stores
+        // `now - 1` to avoid this). Cron loads when it wakes at the top of each minute, so a
+        // write in the first seconds of a minute is written again in the next second, which
+        // gives the directory a newer mtime.
+        let now = jiff::Timestamp::now();
+        if now.as_second().rem_euclid(60) < 3 {
+            let rest = 1_000_000_000 - i64::from(now.subsec_nanosecond());
+            std::thread::sleep(std::time::Duration::from_nanos(rest as u64 + 20_000_000));
+            self.write_once(text)?;
+        }
+        Ok(())
+    }
+
+    fn write_once(&self, text: &str) -> Result<()> {
         match self {
             Target::Crontab(c) => c.write(text),
             Target::CronD(c) => c.write(text),
