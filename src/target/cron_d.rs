@@ -49,7 +49,15 @@ impl CronD {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                     Err(e).with_context(|| format!("could not remove {}", self.path.display()))
                 }
-                _ => Ok(()),
+                Ok(()) => Ok(()),
+                // Already gone (this is the second write of `Target::write`): give the
+                // directory a fresh mtime so cron notices the removal.
+                Err(_) => {
+                    let dir = self.path.parent().unwrap_or(Path::new("/"));
+                    let _ = std::fs::File::open(dir)
+                        .and_then(|d| d.set_modified(std::time::SystemTime::now()));
+                    Ok(())
+                }
             };
         }
         debug_assert!(
