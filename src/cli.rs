@@ -43,6 +43,23 @@ pub enum Command {
     RunNow(RunNowArgs),
     /// Print the output of a job's last run (or the log's last lines), optionally following it.
     Logs(LogsArgs),
+    /// Stop a job from firing without losing it: its line stays in the block, commented out.
+    Pause(PauseArgs),
+    /// Let a paused job fire again: its line is restored exactly.
+    Resume(PauseArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PauseArgs {
+    /// The job's id.
+    pub job: String,
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Print one JSON document on stdout (with "changed": true/false) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

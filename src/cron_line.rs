@@ -51,7 +51,8 @@ pub struct Tools {
 
 /// What crontainer writes above each job's line, and reads back to find its log and lock.
 /// Format: `# crontainer:job id=ID container=NAME runtime=PATH log=PATH lock=PATH [every=5h]
-/// [desc=free text to the end]`. None of the values holds a space (the config sees to it).
+/// [paused_at=TIME paused_by=USER] [desc=free text to the end]`. None of the values holds a
+/// space (the config sees to it).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Marker {
     pub id: String,
@@ -62,6 +63,8 @@ pub struct Marker {
     pub lock: PathBuf,
     /// The `every` interval as configured, so `status` can say it in words.
     pub every: Option<String>,
+    /// Set while the job is paused: its line is then commented out with [`PAUSED_PREFIX`].
+    pub paused: Option<Paused>,
     pub description: Option<String>,
 }
 
@@ -77,6 +80,9 @@ impl Marker {
         );
         if let Some(every) = &self.every {
             line.push_str(&format!(" every={every}"));
+        }
+        if let Some(paused) = &self.paused {
+            line.push_str(&format!(" paused_at={} paused_by={}", paused.at, paused.by));
         }
         if let Some(desc) = &self.description {
             line.push_str(&format!(" desc={desc}"));
@@ -97,6 +103,8 @@ impl Marker {
         let mut log = None;
         let mut lock = None;
         let mut every = None;
+        let mut paused_at = None;
+        let mut paused_by = None;
         for field in fields.split(' ') {
             let (key, value) = field.split_once('=')?;
             if value.is_empty() {
@@ -109,6 +117,8 @@ impl Marker {
                 "log" => &mut log,
                 "lock" => &mut lock,
                 "every" => &mut every,
+                "paused_at" => &mut paused_at,
+                "paused_by" => &mut paused_by,
                 _ => return None,
             };
             if slot.replace(value.to_string()).is_some() {
@@ -122,16 +132,59 @@ impl Marker {
             log: PathBuf::from(log?),
             lock: PathBuf::from(lock?),
             every,
+            paused: match (paused_at, paused_by) {
+                (Some(at), Some(by)) => Some(Paused { at, by }),
+                (None, None) => None,
+                _ => return None,
+            },
             description,
         })
     }
 }
 
-/// One job as it stands in a block: its marker and its cron line.
+/// When and by whom a job was paused.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Paused {
+    /// An RFC 3339 UTC timestamp.
+    pub at: String,
+    pub by: String,
+}
+
+/// What a paused job's line starts with: a comment to cron, undone exactly by `resume`.
+pub const PAUSED_PREFIX: &str = "#paused# ";
+
+/// One job as it stands in a block: its marker and its cron line (commented out with
+/// [`PAUSED_PREFIX`] while paused).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub marker: Marker,
     pub line: String,
+}
+
+impl Entry {
+    /// The cron line as it runs when the job is not paused.
+    pub fn active_line(&self) -> &str {
+        self.line.strip_prefix(PAUSED_PREFIX).unwrap_or(&self.line)
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.marker.paused.is_some()
+    }
+
+    /// The entry paused (`Some`) or resumed (`None`), the line commented out or restored.
+    pub fn with_paused(&self, paused: Option<Paused>) -> Entry {
+        let line = match paused {
+            Some(_) => format!("{PAUSED_PREFIX}{}", self.active_line()),
+            None => self.active_line().to_string(),
+        };
+        Entry {
+            marker: Marker {
+                paused,
+                ..self.marker.clone()
+            },
+            line,
+        }
+    }
 }
 
 /// The lock file of a job whose log is `log`.
@@ -282,6 +335,7 @@ pub fn render_job(job: &Job, tools: &Tools, user_column: Option<&str>) -> Result
         runtime: tools.runtime.clone(),
         log: job.log.clone(),
         lock: lock_path(&job.log),
+        paused: None,
         every: match &job.schedule {
             crate::schedule::Schedule::Every(interval) => Some(interval.to_string()),
             crate::schedule::Schedule::Cron(_) => None,
@@ -381,7 +435,23 @@ pub fn parse_body(body: &[String], with_user: bool, block: &str) -> Result<Vec<E
         let line = lines
             .next()
             .ok_or_else(|| refuse(format!("job {:?} has a marker but no cron line", marker.id)))?;
-        if parse_line(line, with_user).is_none() || line.starts_with('#') {
+        let active = match (&marker.paused, line.strip_prefix(PAUSED_PREFIX)) {
+            (Some(_), Some(active)) => active,
+            (None, None) => line.as_str(),
+            (Some(_), None) => {
+                return Err(refuse(format!(
+                    "job {:?} is marked paused but its line is active",
+                    marker.id
+                )));
+            }
+            (None, Some(_)) => {
+                return Err(refuse(format!(
+                    "job {:?} has a paused line but no pause in its marker",
+                    marker.id
+                )));
+            }
+        };
+        if parse_line(active, with_user).is_none() || active.starts_with('#') {
             return Err(refuse(format!(
                 "job {:?}: {line:?} is not a cron line",
                 marker.id

@@ -41,6 +41,8 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         Command::Status(args) => commands::status::run(args),
         Command::RunNow(args) => commands::run_now::run(args),
         Command::Logs(args) => commands::logs::run(args),
+        Command::Pause(args) => commands::pause::run(args, true),
+        Command::Resume(args) => commands::pause::run(args, false),
     };
     match result {
         Ok(code) => code.code(),

@@ -31,7 +31,6 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     let target::Resolved { target, run_as } = Target::resolve(kind, user.as_deref(), &config.name)?;
     let tools = runtime::require_tools(&config.runtime)?;
     let entries = commands::render_entries(&config, &tools, &target, &run_as)?;
-    let body = cron_line::render_body(&entries);
     let run_as_user = nix::unistd::User::from_name(&run_as)
         .ok()
         .flatten()
@@ -39,10 +38,33 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
 
     let _lock = target.lock()?;
     let old = target.read()?;
-    if let Some(existing) = block::find(&old, &config.name)? {
-        // Refuse a hand-edited block rather than silently replacing someone's lines.
-        cron_line::parse_body(&existing, target.with_user_column(), &config.name)?;
-    }
+    // Refuse a hand-edited block rather than silently replacing someone's lines.
+    let existing = match block::find(&old, &config.name)? {
+        Some(body) => cron_line::parse_body(&body, target.with_user_column(), &config.name)?,
+        None => Vec::new(),
+    };
+    // A paused job stays paused, with its new line.
+    let mut notes = Vec::new();
+    let entries: Vec<_> = entries
+        .into_iter()
+        .map(|entry| {
+            match existing
+                .iter()
+                .find(|e| e.marker.id == entry.marker.id && e.is_paused())
+            {
+                Some(paused) => {
+                    let p = paused.marker.paused.clone().expect("is_paused");
+                    notes.push(format!(
+                    "job {:?} stays paused (since {} by {}): `crontainer resume {}` lets it fire",
+                    entry.marker.id, p.at, p.by, entry.marker.id
+                ));
+                    entry.with_paused(Some(p))
+                }
+                None => entry,
+            }
+        })
+        .collect();
+    let body = cron_line::render_body(&entries);
     let new = block::upsert(&old, &config.name, &body)?;
     let changed = new != old;
 
@@ -68,14 +90,13 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     }
 
     let label = target.describe();
-    let diff = commands::diff(&old, &new, &label, !args.json && commands::color_stdout());
-    let backup = if changed && !args.dry_run {
-        let backup = target.backup(&old)?;
-        target.write(&new)?;
-        Some(backup)
-    } else {
-        None
-    };
+    let commands::Applied { diff, backup, .. } = commands::apply(
+        &target,
+        &old,
+        &new,
+        args.dry_run,
+        !args.json && commands::color_stdout(),
+    )?;
 
     if args.json {
         commands::print_json(&json!({
@@ -91,11 +112,15 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
             "backup": backup,
             "diff": diff,
             "warnings": warnings,
+            "notes": notes,
         }));
         return Ok(ExitCode::Success);
     }
     for warning in &warnings {
         commands::warn(warning);
+    }
+    for note in &notes {
+        println!("{note}");
     }
     let count = format!(
         "{} job{}",

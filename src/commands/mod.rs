@@ -2,6 +2,7 @@
 
 pub mod install;
 pub mod logs;
+pub mod pause;
 pub mod plan;
 pub mod run_now;
 pub mod status;
@@ -150,5 +151,33 @@ pub fn read_installed(
         target: resolved.target,
         run_as: resolved.run_as,
         entries,
+    })
+}
+
+/// The outcome of writing a changed text into a target.
+pub struct Applied {
+    /// The text differed (whether or not it was written: see `dry_run`).
+    pub changed: bool,
+    pub diff: String,
+    /// Where the previous text was saved, when something was written.
+    pub backup: Option<std::path::PathBuf>,
+}
+
+/// Writes `new` over `old` when they differ and this is not a dry run: a backup of `old`
+/// first, then the write. The caller holds the target's lock across its read and this call.
+pub fn apply(target: &Target, old: &str, new: &str, dry_run: bool, color: bool) -> Result<Applied> {
+    let changed = new != old;
+    let diff = diff(old, new, &target.describe(), color);
+    let backup = if changed && !dry_run {
+        let backup = target.backup(old)?;
+        target.write(new)?;
+        Some(backup)
+    } else {
+        None
+    };
+    Ok(Applied {
+        changed,
+        diff,
+        backup,
     })
 }

@@ -43,7 +43,7 @@ pub fn find_job(
     let installed = commands::read_installed(kind, user.as_deref(), name.as_deref())?;
     let with_user_column = installed.target.with_user_column();
     if let Some((_, entry)) = installed.entries.iter().find(|(_, e)| e.marker.id == id) {
-        let run_as = cron_line::parse_line(&entry.line, with_user_column)
+        let run_as = cron_line::parse_line(entry.active_line(), with_user_column)
             .and_then(|p| p.user)
             .unwrap_or_else(|| installed.run_as.clone());
         return Ok(Found {
@@ -93,7 +93,13 @@ pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
             args.job
         );
     }
-    let parsed = cron_line::parse_line(&entry.line, found.with_user_column)
+    if let Some(paused) = &entry.marker.paused {
+        eprintln!(
+            "crontainer: notice: job {:?} is paused (since {} by {}); running it anyway",
+            args.job, paused.at, paused.by
+        );
+    }
+    let parsed = cron_line::parse_line(entry.active_line(), found.with_user_column)
         .with_context(|| format!("job {:?}: its installed line cannot be read", args.job))?;
 
     if let Some(pid) = host::lock_holder(&entry.marker.lock) {

@@ -29,6 +29,7 @@ struct JobStatus {
     words: String,
     cron: Option<String>,
     next_run: Option<Zoned>,
+    paused: Option<cron_line::Paused>,
     last: LastRun,
     last_error: Option<String>,
     running: Option<u32>,
@@ -172,7 +173,7 @@ fn installed_status(
     config: Option<&Config>,
     now: &Zoned,
 ) -> JobStatus {
-    let parsed = cron_line::parse_line(&entry.line, installed.target.with_user_column());
+    let parsed = cron_line::parse_line(entry.active_line(), installed.target.with_user_column());
     let rendered = parsed.as_ref().and_then(|p| p.rendered());
     let schedule = match (&entry.marker.every, &rendered) {
         (Some(every), _) => Interval::parse(every).ok().map(Schedule::Every),
@@ -184,6 +185,7 @@ fn installed_status(
         .map(schedule::describe)
         .unwrap_or_else(|| "unreadable schedule".to_string());
     let next_run = rendered
+        .filter(|_| !entry.is_paused())
         .as_ref()
         .and_then(|r| schedule::next_runs(r, now, 1).into_iter().next());
     let mut drift = Vec::new();
@@ -220,6 +222,7 @@ fn installed_status(
         words,
         cron: parsed.map(|p| p.cron),
         next_run,
+        paused: entry.marker.paused.clone(),
         last,
         last_error,
         running: host::lock_holder(&entry.marker.lock),
@@ -241,6 +244,7 @@ fn config_only_status(job: &crate::config::Job, now: &Zoned) -> JobStatus {
         words: schedule::describe(&job.schedule),
         cron: Some(job.schedule.render().cron.as_str().to_string()),
         next_run: None,
+        paused: None,
         last: run_log::last_run(&job.log, &job.id).unwrap_or_default(),
         last_error: None,
         running: host::lock_holder(&cron_line::lock_path(&job.log)),
@@ -254,12 +258,14 @@ fn config_only_status(job: &crate::config::Job, now: &Zoned) -> JobStatus {
 
 /// What differs between the line the config would install and the installed one.
 fn describe_drift(wanted: &Entry, installed: &Entry, with_user: bool) -> Vec<String> {
+    // A pause is not drift.
+    let installed = &installed.with_paused(None);
     if wanted == installed {
         return Vec::new();
     }
     let (Some(w), Some(i)) = (
         cron_line::parse_line(&wanted.line, with_user),
-        cron_line::parse_line(&installed.line, with_user),
+        cron_line::parse_line(installed.active_line(), with_user),
     ) else {
         return vec!["the installed line differs from the config: run `crontainer install`".into()];
     };
@@ -334,6 +340,7 @@ fn job_json(job: &JobStatus, now: &Zoned) -> Value {
         "schedule": job.cron,
         "words": job.words,
         "next_run": job.next_run.as_ref().map(|z| z.timestamp().to_string()),
+        "paused": job.paused,
         "last_run": {
             "started": record(&job.last.started),
             "ended": record(&job.last.ended),
@@ -365,12 +372,27 @@ fn print_plain(job: &JobStatus, now: &Zoned) {
         "schedule:",
         &format!("{} ({})", job.words, job.cron.as_deref().unwrap_or("?")),
     );
+    if let Some(paused) = &job.paused {
+        row(
+            "paused:",
+            &format!(
+                "since {} by {}: `crontainer resume {}`",
+                paused.at, paused.by, job.id
+            ),
+        );
+    }
     row(
         "next run:",
         &job.next_run
             .as_ref()
             .map(|z| format_time(z, now))
-            .unwrap_or_else(|| "none".into()),
+            .unwrap_or_else(|| {
+                if job.paused.is_some() {
+                    "none: paused".into()
+                } else {
+                    "none".into()
+                }
+            }),
     );
     row("last run:", &last_run_text(job, now));
     row(
@@ -406,10 +428,10 @@ fn print_table(jobs: &[JobStatus], now: &Zoned) {
             let problems = j.problems();
             [
                 j.id.clone(),
-                if problems.is_empty() {
-                    "ok".into()
-                } else {
-                    "PROBLEM".into()
+                match (problems.is_empty(), &j.paused) {
+                    (false, _) => "PROBLEM".into(),
+                    (true, Some(_)) => "paused".into(),
+                    (true, None) => "ok".into(),
                 },
                 j.words.clone(),
                 j.next_run

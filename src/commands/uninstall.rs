@@ -84,14 +84,13 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
         }
     }
     let changed = new != old;
-    let diff = commands::diff(&old, &new, &label, !args.json && commands::color_stdout());
-    let backup = if changed && !args.dry_run {
-        let backup = target.backup(&old)?;
-        target.write(&new)?;
-        Some(backup)
-    } else {
-        None
-    };
+    let commands::Applied { diff, backup, .. } = commands::apply(
+        &target,
+        &old,
+        &new,
+        args.dry_run,
+        !args.json && commands::color_stdout(),
+    )?;
 
     if args.json {
         commands::print_json(&json!({

@@ -1,0 +1,96 @@
+//! `crontainer pause JOB` and `crontainer resume JOB`: stop a job from firing without losing
+//! it. The job's line stays in the block, commented out, and its marker records since when and
+//! by whom; `resume` restores the line exactly. `install` keeps a paused job paused.
+
+use anyhow::Result;
+use serde_json::json;
+
+use crate::block;
+use crate::cli::PauseArgs;
+use crate::commands::{self, JSON_VERSION};
+use crate::cron_line::{self, Paused};
+use crate::error::{ExitCode, bad_input};
+use crate::target::{self, Target};
+
+pub fn run(args: &PauseArgs, pause: bool) -> Result<ExitCode> {
+    let verb = if pause { "pause" } else { "resume" };
+    let config = commands::optional_config(args.config.config.as_deref())?;
+    let (kind, user) = commands::target_settings(config.as_ref(), &args.target);
+    let name = config.as_ref().map(|c| c.name.clone());
+    let resolved = Target::resolve(
+        kind,
+        user.as_deref(),
+        name.as_deref().unwrap_or("crontainer"),
+    )?;
+    let target = resolved.target;
+    let label = target.describe();
+
+    let _lock = target.lock()?;
+    let old = target.read()?;
+    let names = match &name {
+        Some(name) => vec![name.clone()],
+        None => block::names(&old)?,
+    };
+    let mut found = None;
+    for name in &names {
+        let Some(body) = block::find(&old, name)? else {
+            continue;
+        };
+        let entries = cron_line::parse_body(&body, target.with_user_column(), name)?;
+        if let Some(i) = entries.iter().position(|e| e.marker.id == args.job) {
+            found = Some((name.clone(), entries, i));
+            break;
+        }
+    }
+    let Some((block_name, mut entries, i)) = found else {
+        return Err(bad_input(format!(
+            "job {:?} is not installed in {label}; `crontainer status` lists what is",
+            args.job
+        )));
+    };
+    let was = entries[i].marker.paused.clone();
+    let message = match (pause, &was) {
+        (true, Some(p)) => format!(
+            "job {:?} is already paused (since {} by {}); nothing changed.",
+            args.job, p.at, p.by
+        ),
+        (false, None) => format!("job {:?} is not paused; nothing changed.", args.job),
+        (true, None) => {
+            let paused = Paused {
+                at: jiff::Timestamp::now()
+                    .strftime("%Y-%m-%dT%H:%M:%SZ")
+                    .to_string(),
+                by: target::current_user(),
+            };
+            entries[i] = entries[i].with_paused(Some(paused));
+            format!(
+                "paused job {:?} in {label}: cron will not fire it until `crontainer resume {}`.",
+                args.job, args.job
+            )
+        }
+        (false, Some(_)) => {
+            entries[i] = entries[i].with_paused(None);
+            format!(
+                "resumed job {:?} in {label}: cron fires it again from its next run.",
+                args.job
+            )
+        }
+    };
+    let new = block::upsert(&old, &block_name, &cron_line::render_body(&entries))?;
+    let applied = commands::apply(&target, &old, &new, false, false)?;
+
+    if args.json {
+        commands::print_json(&json!({
+            "version": JSON_VERSION,
+            "action": verb,
+            "job": args.job,
+            "changed": applied.changed,
+            "paused": entries[i].marker.paused,
+            "where": label,
+            "backup": applied.backup,
+        }));
+    } else {
+        println!("{message}");
+    }
+    Ok(ExitCode::Success)
+}
