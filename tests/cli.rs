@@ -301,11 +301,11 @@ fn run_now_runs_the_installed_line_and_passes_on_its_exit_code() {
     let log = env.read("logs/main.log");
     let user = Env::user();
     assert!(
-        log.contains(&format!("main_pipeline_v2 start pid=")),
+        log.contains("main_pipeline_v2 start pid="),
         "{log}"
     );
     assert!(
-        log.contains(&format!("main_pipeline_v2 end exit=3 seconds=")),
+        log.contains("main_pipeline_v2 end exit=3 seconds="),
         "{log}"
     );
     assert!(log.contains(&format!("by=run-now:{user}")), "{log}");
