@@ -22,6 +22,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Print only errors and the data asked for (no diffs, notes or warnings).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also print each program crontainer runs (crontab, docker, ...) on stderr.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -47,6 +53,15 @@ pub enum Command {
     Pause(PauseArgs),
     /// Let a paused job fire again: its line is restored exactly.
     Resume(PauseArgs),
+    /// Print a shell completion script: `crontainer completions bash >
+    /// /etc/bash_completion.d/crontainer`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `crontainer man | man -l -`.
+    Man,
 }
 
 #[derive(Debug, Args)]

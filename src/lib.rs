@@ -23,6 +23,7 @@ use std::ffi::OsString;
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
+use crate::error::ExitCode;
 
 /// Parses the command line, runs the command, prints any error once and returns the exit code.
 pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
@@ -34,6 +35,11 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
             return err.exit_code();
         }
     };
+    commands::set_verbosity(match (cli.quiet, cli.verbose) {
+        (true, _) => -1,
+        (_, true) => 1,
+        _ => 0,
+    });
     let result = match &cli.command {
         Command::Plan(args) => commands::plan::run(args),
         Command::Install(args) => commands::install::run(args),
@@ -43,6 +49,12 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         Command::Logs(args) => commands::logs::run(args),
         Command::Pause(args) => commands::pause::run(args, true),
         Command::Resume(args) => commands::pause::run(args, false),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "crontainer", &mut std::io::stdout());
+            Ok(ExitCode::Success)
+        }
+        Command::Man => man_page().map(|()| ExitCode::Success),
     };
     match result {
         Ok(code) => code.code(),
@@ -51,4 +63,28 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
             error::exit_code_for(&err).code()
         }
     }
+}
+
+/// Writes the man page, generated from the clap definitions: the main page, then a section per
+/// subcommand.
+fn man_page() -> anyhow::Result<()> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = std::io::stdout().lock();
+    let man = clap_mangen::Man::new(cmd.clone());
+    man.render_title(&mut out)?;
+    man.render_name_section(&mut out)?;
+    man.render_synopsis_section(&mut out)?;
+    man.render_description_section(&mut out)?;
+    man.render_options_section(&mut out)?;
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = sub.get_name();
+        std::io::Write::write_all(&mut out, format!(".SH \"crontainer {name}\"\n").as_bytes())?;
+        let sub_man = clap_mangen::Man::new(sub.clone().bin_name(format!("crontainer {name}")));
+        sub_man.render_synopsis_section(&mut out)?;
+        sub_man.render_description_section(&mut out)?;
+        sub_man.render_options_section(&mut out)?;
+    }
+    man.render_extra_section(&mut out)?;
+    man.render_version_section(&mut out)?;
+    Ok(())
 }

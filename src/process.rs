@@ -86,6 +86,9 @@ impl Cmd {
 
     /// Runs to completion, capturing stdout and stderr, whatever the exit status.
     pub fn output(&self) -> Result<Output> {
+        if crate::commands::verbose() {
+            eprintln!("+ {}", self.display());
+        }
         let mut command = self.command();
         command.stdout(Stdio::piped()).stderr(Stdio::piped());
         command.stdin(if self.stdin.is_some() {

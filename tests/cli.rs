@@ -300,10 +300,7 @@ fn run_now_runs_the_installed_line_and_passes_on_its_exit_code() {
     assert!(out.contains("stderr: warning from the container"), "{out}");
     let log = env.read("logs/main.log");
     let user = Env::user();
-    assert!(
-        log.contains("main_pipeline_v2 start pid="),
-        "{log}"
-    );
+    assert!(log.contains("main_pipeline_v2 start pid="), "{log}");
     assert!(
         log.contains("main_pipeline_v2 end exit=3 seconds="),
         "{log}"
@@ -685,4 +682,31 @@ fn pause_and_resume_keep_the_line_and_everything_else() {
     assert!(err.contains("not installed"), "{err}");
     ok(env.cmd(["uninstall", "-c"]).arg(&config));
     assert_eq!(env.crontab().unwrap(), "# mine\n");
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_cli_definitions() {
+    let env = Env::new();
+    let bash = ok(&mut env.cmd(["completions", "bash"]));
+    for sub in ["plan", "install", "uninstall", "status", "run-now", "logs", "pause", "resume"] {
+        assert!(bash.contains(sub), "bash completion lacks {sub}");
+    }
+    assert!(ok(&mut env.cmd(["completions", "zsh"])).contains("#compdef crontainer"));
+    assert!(ok(&mut env.cmd(["completions", "fish"])).contains("complete -c crontainer"));
+    let man = ok(&mut env.cmd(["man"]));
+    assert!(man.starts_with(".ie \\n(.g .ds Aq") || man.contains(".TH crontainer 1"), "{}", &man[..200]);
+    assert!(man.contains("crontainer run\\-now") || man.contains("crontainer run-now"), "no run-now section");
+}
+
+#[test]
+fn quiet_prints_nothing_on_success_and_verbose_shows_the_programs_run() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    let out = ok(env.cmd(["install", "-q", "-c"]).arg(&config));
+    assert_eq!(out, "");
+    assert!(env.crontab().unwrap().contains("# BEGIN crontainer:crontainer"));
+    let output = env.cmd(["uninstall", "-v", "-c"]).arg(&config).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let err = stderr_of(&output);
+    assert!(err.lines().any(|l| l.starts_with("+ ") && l.ends_with("crontab -l")), "{err}");
 }

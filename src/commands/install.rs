@@ -120,7 +120,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
         commands::warn(warning);
     }
     for note in &notes {
-        println!("{note}");
+        commands::say(&format!("{note}"));
     }
     let count = format!(
         "{} job{}",
@@ -128,24 +128,24 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
         if entries.len() == 1 { "" } else { "s" }
     );
     if !changed {
-        println!(
+        commands::say(&format!(
             "{label} is up to date: block `{}` with {count}; nothing changed.",
             config.name
-        );
+        ));
     } else if args.dry_run {
-        print!("{diff}");
-        println!(
+        commands::say(&diff);
+        commands::say(&format!(
             "dry run: {label} would get block `{}` with {count}; nothing was written.",
             config.name
-        );
+        ));
     } else {
-        print!("{diff}");
-        println!(
+        commands::say(&diff);
+        commands::say(&format!(
             "installed block `{}` with {count} into {label}, running as {run_as}.",
             config.name
-        );
+        ));
         if let Some(backup) = backup {
-            println!("previous version saved to {}", backup.display());
+            commands::say(&format!("previous version saved to {}", backup.display()));
         }
     }
     Ok(ExitCode::Success)

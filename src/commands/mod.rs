@@ -36,8 +36,43 @@ pub fn now() -> Result<Zoned> {
     }
 }
 
+static VERBOSITY: std::sync::atomic::AtomicI8 = std::sync::atomic::AtomicI8::new(0);
+
+/// -1 for `--quiet`, 1 for `--verbose`, 0 otherwise; set once by `run`.
+pub fn set_verbosity(level: i8) {
+    VERBOSITY.store(level, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn quiet() -> bool {
+    VERBOSITY.load(std::sync::atomic::Ordering::Relaxed) < 0
+}
+
+pub fn verbose() -> bool {
+    VERBOSITY.load(std::sync::atomic::Ordering::Relaxed) > 0
+}
+
+/// A warning on stderr, unless `--quiet`.
 pub fn warn(message: &str) {
-    eprintln!("crontainer: warning: {message}");
+    if !quiet() {
+        eprintln!("crontainer: warning: {message}");
+    }
+}
+
+/// A notice on stderr, unless `--quiet`.
+pub fn notice(message: &str) {
+    if !quiet() {
+        eprintln!("crontainer: notice: {message}");
+    }
+}
+
+/// A message for a person on stdout (diffs, "installed ..."), unless `--quiet`.
+pub fn say(message: &str) {
+    if !quiet() {
+        print!("{message}");
+        if !message.is_empty() && !message.ends_with('\n') {
+            println!();
+        }
+    }
 }
 
 /// Colors only on a terminal, and never with `NO_COLOR` set.

@@ -90,7 +90,7 @@ pub fn run(args: &PauseArgs, pause: bool) -> Result<ExitCode> {
             "backup": applied.backup,
         }));
     } else {
-        println!("{message}");
+        commands::say(&format!("{message}"));
     }
     Ok(ExitCode::Success)
 }

@@ -88,16 +88,16 @@ pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
     let found = find_job(&args.job, args.config.config.as_deref(), &args.target)?;
     let entry = &found.entry;
     if !found.installed {
-        eprintln!(
-            "crontainer: notice: job {:?} is not installed; running it from the config",
+        commands::notice(&format!(
+            "job {:?} is not installed; running it from the config",
             args.job
-        );
+        ));
     }
     if let Some(paused) = &entry.marker.paused {
-        eprintln!(
-            "crontainer: notice: job {:?} is paused (since {} by {}); running it anyway",
+        commands::notice(&format!(
+            "job {:?} is paused (since {} by {}); running it anyway",
             args.job, paused.at, paused.by
-        );
+        ));
     }
     let parsed = cron_line::parse_line(entry.active_line(), found.with_user_column)
         .with_context(|| format!("job {:?}: its installed line cannot be read", args.job))?;

@@ -107,29 +107,29 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
         return Ok(ExitCode::Success);
     }
     if !changed {
-        println!(
+        commands::say(&format!(
             "nothing to remove: {label} has no crontainer block{}.",
             name.map(|n| format!(" `{n}`")).unwrap_or_default()
-        );
+        ));
         return Ok(ExitCode::Success);
     }
-    print!("{diff}");
+    commands::say(&diff);
     if args.dry_run {
-        println!(
+        commands::say(&format!(
             "dry run: would remove {} from {label}; nothing was written.",
             removed.join(", ")
-        );
+        ));
     } else {
-        println!(
+        commands::say(&format!(
             "removed {} from {label}; logs were kept.",
             if removed.is_empty() {
                 "the block".to_string()
             } else {
                 removed.join(", ")
             }
-        );
+        ));
         if let Some(backup) = backup {
-            println!("previous version saved to {}", backup.display());
+            commands::say(&format!("previous version saved to {}", backup.display()));
         }
     }
     Ok(ExitCode::Success)
