@@ -120,7 +120,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
         commands::warn(warning);
     }
     for note in &notes {
-        commands::say(&format!("{note}"));
+        commands::say(note);
     }
     let count = format!(
         "{} job{}",

@@ -90,7 +90,7 @@ pub fn run(args: &PauseArgs, pause: bool) -> Result<ExitCode> {
             "backup": applied.backup,
         }));
     } else {
-        commands::say(&format!("{message}"));
+        commands::say(&message);
     }
     Ok(ExitCode::Success)
 }
