@@ -54,7 +54,26 @@ pub struct Config {
     /// `docker`, `podman`, or an absolute path; resolved to an absolute path when rendering.
     pub runtime: String,
     pub log_dir: PathBuf,
+    /// How the host's logrotate rotates the jobs' logs (root installs).
+    pub rotate: Rotate,
     pub jobs: Vec<Job>,
+}
+
+/// Log rotation settings: rotate a log when it exceeds `size`, keep `keep` old copies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotate {
+    /// A logrotate size: digits with an optional k, M or G suffix.
+    pub size: String,
+    pub keep: u32,
+}
+
+impl Default for Rotate {
+    fn default() -> Rotate {
+        Rotate {
+            size: "10M".to_string(),
+            keep: 5,
+        }
+    }
 }
 
 /// One validated job.
@@ -98,6 +117,8 @@ struct RawCron {
 struct RawDefaults {
     runtime: Option<Spanned<String>>,
     log_dir: Option<Spanned<String>>,
+    rotate_size: Option<Spanned<String>>,
+    rotate_keep: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -416,6 +437,34 @@ impl Ctx<'_> {
                 PathBuf::from(v)
             }
         };
+        let mut rotate = Rotate::default();
+        if let Some(size) = raw.defaults.rotate_size {
+            let v = size.get_ref();
+            let digits = v.trim_end_matches(['k', 'M', 'G']);
+            if digits.is_empty()
+                || !digits.bytes().all(|b| b.is_ascii_digit())
+                || v.len() - digits.len() > 1
+            {
+                return Err(self.key_error(
+                    &size,
+                    "defaults.rotate_size",
+                    &format!("is {v:?}; accepted: a size such as \"500k\", \"10M\" or \"1G\""),
+                ));
+            }
+            rotate.size = v.clone();
+        }
+        if let Some(keep) = raw.defaults.rotate_keep {
+            match u32::try_from(*keep.get_ref()) {
+                Ok(n) if (1..=1000).contains(&n) => rotate.keep = n,
+                _ => {
+                    return Err(self.key_error(
+                        &keep,
+                        "defaults.rotate_keep",
+                        "must be a number from 1 to 1000",
+                    ));
+                }
+            }
+        }
         if raw.job.is_empty() {
             return Err(bad_input(format!(
                 "{}: no jobs: add at least one [[job]] table (see config.example.toml)",
@@ -434,6 +483,7 @@ impl Ctx<'_> {
             name,
             runtime,
             log_dir,
+            rotate,
             jobs,
         })
     }

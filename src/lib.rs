@@ -12,6 +12,7 @@ pub mod config;
 pub mod cron_line;
 pub mod error;
 pub mod host;
+pub mod logrotate;
 pub mod process;
 pub mod run_log;
 pub mod runtime;

@@ -688,14 +688,30 @@ fn pause_and_resume_keep_the_line_and_everything_else() {
 fn completions_and_man_page_come_from_the_cli_definitions() {
     let env = Env::new();
     let bash = ok(&mut env.cmd(["completions", "bash"]));
-    for sub in ["plan", "install", "uninstall", "status", "run-now", "logs", "pause", "resume"] {
+    for sub in [
+        "plan",
+        "install",
+        "uninstall",
+        "status",
+        "run-now",
+        "logs",
+        "pause",
+        "resume",
+    ] {
         assert!(bash.contains(sub), "bash completion lacks {sub}");
     }
     assert!(ok(&mut env.cmd(["completions", "zsh"])).contains("#compdef crontainer"));
     assert!(ok(&mut env.cmd(["completions", "fish"])).contains("complete -c crontainer"));
     let man = ok(&mut env.cmd(["man"]));
-    assert!(man.starts_with(".ie \\n(.g .ds Aq") || man.contains(".TH crontainer 1"), "{}", &man[..200]);
-    assert!(man.contains("crontainer run\\-now") || man.contains("crontainer run-now"), "no run-now section");
+    assert!(
+        man.starts_with(".ie \\n(.g .ds Aq") || man.contains(".TH crontainer 1"),
+        "{}",
+        &man[..200]
+    );
+    assert!(
+        man.contains("crontainer run\\-now") || man.contains("crontainer run-now"),
+        "no run-now section"
+    );
 }
 
 #[test]
@@ -704,9 +720,51 @@ fn quiet_prints_nothing_on_success_and_verbose_shows_the_programs_run() {
     let config = env.simple_config("");
     let out = ok(env.cmd(["install", "-q", "-c"]).arg(&config));
     assert_eq!(out, "");
-    assert!(env.crontab().unwrap().contains("# BEGIN crontainer:crontainer"));
-    let output = env.cmd(["uninstall", "-v", "-c"]).arg(&config).output().unwrap();
+    assert!(
+        env.crontab()
+            .unwrap()
+            .contains("# BEGIN crontainer:crontainer")
+    );
+    let output = env
+        .cmd(["uninstall", "-v", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(0));
     let err = stderr_of(&output);
-    assert!(err.lines().any(|l| l.starts_with("+ ") && l.ends_with("crontab -l")), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("+ ") && l.ends_with("crontab -l")),
+        "{err}"
+    );
+}
+
+#[test]
+fn install_writes_a_logrotate_file_and_uninstall_removes_it() {
+    let env = Env::new();
+    let config = env.config(
+        "[defaults]\nrotate_size = \"1M\"\nrotate_keep = 3\n\
+         [[job]]\nid = \"a\"\ncontainer = \"c\"\ncommand = [\"x\"]\nevery = \"1h\"\nlog = \"{dir}/logs/a.log\"\n\
+         [[job]]\nid = \"b\"\ncontainer = \"c\"\ncommand = [\"y\"]\nevery = \"1h\"\nlog = \"{dir}/logs/b.log\"\n",
+    );
+    let out = ok(env.cmd(["install", "-c"]).arg(&config));
+    assert!(out.contains("log rotation: "), "{out}");
+    let text = env.read("logrotate.d/crontainer-crontainer");
+    for log in ["a.log", "b.log"] {
+        let stanza = format!("{}/logs/{log} {{\n", env.dir.path().display());
+        assert!(text.contains(&stanza), "{text}");
+    }
+    assert!(
+        text.contains("\tsize 1M\n\trotate 3\n\tcopytruncate\n"),
+        "{text}"
+    );
+    ok(env.cmd(["uninstall", "a", "-c"]).arg(&config));
+    let text = env.read("logrotate.d/crontainer-crontainer");
+    assert!(!text.contains("a.log"), "{text}");
+    assert!(
+        text.contains("b.log") && text.contains("\tsize 1M\n"),
+        "{text}"
+    );
+    ok(env.cmd(["uninstall", "-c"]).arg(&config));
+    assert!(!env.path("logrotate.d/crontainer-crontainer").exists());
 }

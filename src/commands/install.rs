@@ -13,6 +13,7 @@ use crate::commands::{self, JSON_VERSION};
 use crate::config::{self, TargetKind};
 use crate::cron_line;
 use crate::error::{ExitCode, bad_input};
+use crate::logrotate;
 use crate::runtime::{self, ContainerState};
 use crate::target::{self, Target};
 
@@ -97,6 +98,29 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
         args.dry_run,
         !args.json && commands::color_stdout(),
     )?;
+    let mut rotation = None;
+    if logrotate::enabled() {
+        if !args.dry_run {
+            let logs: Vec<_> = config.jobs.iter().map(|j| j.log.clone()).collect();
+            rotation = logrotate::sync(&config.name, &logs, &config.rotate)?;
+        }
+    } else if changed {
+        notes.push(format!(
+            "logs are not rotated (that needs root): add them to a logrotate config of your own \
+             with `copytruncate`, or run `logrotate -s ~/.logrotate.state FILE` from your crontab; \
+             e.g.\n{}",
+            logrotate::render(
+                &config.name,
+                &config
+                    .jobs
+                    .iter()
+                    .map(|j| j.log.clone())
+                    .collect::<Vec<_>>(),
+                &config.rotate
+            )
+        ));
+    }
+    let changed = changed || rotation.is_some();
 
     if args.json {
         commands::print_json(&json!({
@@ -110,6 +134,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
             "block": config.name,
             "jobs": config.jobs.iter().map(|j| &j.id).collect::<Vec<_>>(),
             "backup": backup,
+            "logrotate": rotation,
             "diff": diff,
             "warnings": warnings,
             "notes": notes,
@@ -146,6 +171,9 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
         ));
         if let Some(backup) = backup {
             commands::say(&format!("previous version saved to {}", backup.display()));
+        }
+        if let Some(path) = &rotation {
+            commands::say(&format!("log rotation: {}", path.display()));
         }
     }
     Ok(ExitCode::Success)

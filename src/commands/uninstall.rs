@@ -10,6 +10,7 @@ use crate::commands::{self, JSON_VERSION};
 use crate::config::{self, Config};
 use crate::cron_line;
 use crate::error::{ExitCode, bad_input};
+use crate::logrotate;
 use crate::target::Target;
 
 pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
@@ -46,15 +47,18 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
     };
     let mut new = old.clone();
     let mut removed: Vec<String> = Vec::new();
+    // The logs each touched block still has, for its logrotate file.
+    let mut remaining_logs: Vec<(String, Vec<std::path::PathBuf>)> = Vec::new();
     for name in &names {
         let Some(body) = block::find(&new, name)? else {
             continue;
         };
         match &args.job {
             None => {
-                let entries = cron_line::parse_body(&body, target.with_user_column(), name)
-                    .unwrap_or_default();
+                // A block with lines someone added by hand is refused, not deleted with them.
+                let entries = cron_line::parse_body(&body, target.with_user_column(), name)?;
                 removed.extend(entries.into_iter().map(|e| e.marker.id));
+                remaining_logs.push((name.clone(), Vec::new()));
                 new = block::remove(&new, name)?.unwrap_or(new);
             }
             Some(job) => {
@@ -65,6 +69,10 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
                     continue;
                 }
                 removed.push(job.clone());
+                remaining_logs.push((
+                    name.clone(),
+                    entries.iter().map(|e| e.marker.log.clone()).collect(),
+                ));
                 new = if entries.is_empty() {
                     block::remove(&new, name)?.unwrap_or(new)
                 } else {
@@ -91,6 +99,15 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
         args.dry_run,
         !args.json && commands::color_stdout(),
     )?;
+    let mut rotation = Vec::new();
+    if !args.dry_run && logrotate::enabled() {
+        for (name, logs) in &remaining_logs {
+            // Only a file crontainer wrote, with the settings it was written with.
+            if let Some(settings) = logrotate::existing_settings(name) {
+                rotation.extend(logrotate::sync(name, logs, &settings)?);
+            }
+        }
+    }
 
     if args.json {
         commands::print_json(&json!({
@@ -102,6 +119,7 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
             "where": label,
             "removed_jobs": removed,
             "backup": backup,
+            "logrotate": rotation,
             "diff": diff,
         }));
         return Ok(ExitCode::Success);

@@ -52,7 +52,7 @@ pub struct Env {
 impl Env {
     pub fn new() -> Env {
         let dir = tempfile::tempdir().unwrap();
-        for sub in ["bin", "cron", "state", "cron.d", "logs"] {
+        for sub in ["bin", "cron", "state", "cron.d", "logs", "logrotate.d"] {
             std::fs::create_dir(dir.path().join(sub)).unwrap();
         }
         let env = Env { dir };
@@ -120,6 +120,7 @@ impl Env {
             .env("CRONTAINER_NOW", "2026-11-29T12:34:56Z")
             .env("CRONTAINER_STATE_DIR", self.path("state"))
             .env("CRONTAINER_CROND_DIR", self.path("cron.d"))
+            .env("CRONTAINER_LOGROTATE_DIR", self.path("logrotate.d"))
             .env("FAKE_CRON_DIR", self.path("cron"))
             .env("FAKE_DOCKER_CALLS", self.path("docker-calls"))
             .args(args);
