@@ -62,6 +62,20 @@ pub enum Command {
     },
     /// Print the man page (roff): `crontainer man | man -l -`.
     Man,
+    /// Check the host: a cron daemon running, the runtime answering, flock and date present, the
+    /// time zone, each installed block intact and in step with the config, logs writable.
+    Doctor(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,8 +7,12 @@ use std::path::Path;
 
 /// The cron daemon running on this host, if any: Debian's `cron`, cronie's `crond`, or
 /// busybox's `crond` applet.
+/// Overrides /proc for [`cron_daemon`] (for tests).
+pub const ENV_PROC: &str = "CRONTAINER_PROC";
+
 pub fn cron_daemon() -> Option<String> {
-    let entries = std::fs::read_dir("/proc").ok()?;
+    let proc = std::env::var_os(ENV_PROC).unwrap_or_else(|| "/proc".into());
+    let entries = std::fs::read_dir(proc).ok()?;
     for entry in entries.flatten() {
         let name = entry.file_name();
         if !name.to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {

@@ -56,6 +56,7 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
             Ok(ExitCode::Success)
         }
         Command::Man => man_page().map(|()| ExitCode::Success),
+        Command::Doctor(args) => commands::doctor::run(args),
     };
     match result {
         Ok(code) => code.code(),

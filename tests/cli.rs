@@ -768,3 +768,48 @@ fn install_writes_a_logrotate_file_and_uninstall_removes_it() {
     ok(env.cmd(["uninstall", "-c"]).arg(&config));
     assert!(!env.path("logrotate.d/crontainer-crontainer").exists());
 }
+
+#[test]
+fn doctor_checks_the_host_and_the_installed_jobs() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    let output = env.cmd(["doctor", "-c"]).arg(&config).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "not installed yet");
+    assert!(
+        stdout_of(&output).contains("FAIL  job main_pipeline_v2: in the config but not installed"),
+        "{}",
+        stdout_of(&output)
+    );
+
+    ok(env.cmd(["install", "-c"]).arg(&config));
+    let out = ok(env.cmd(["doctor", "-c"]).arg(&config));
+    for expected in [
+        "ok    cron daemon: running: cron (pid 2)",
+        "ok    container runtime:",
+        "ok    job main_pipeline_v2: installed and in step",
+        "ok    log of main_pipeline_v2:",
+    ] {
+        assert!(out.contains(expected), "{expected}\n{out}");
+    }
+
+    env.no_cron_daemon();
+    let output = env
+        .cmd(["doctor", "--json", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_str(&stdout_of(&output)).unwrap();
+    assert_eq!(doc["healthy"], false);
+    assert_eq!(doc["checks"][0]["check"], "cron daemon");
+    assert_eq!(doc["checks"][0]["verdict"], "fail");
+
+    // status says so too, and exits 1.
+    let output = env.cmd(["status", "-c"]).arg(&config).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout_of(&output).contains("cron daemon NOT running"),
+        "{}",
+        stdout_of(&output)
+    );
+}

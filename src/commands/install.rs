@@ -244,7 +244,7 @@ fn prepare_log(log: &Path, user: &nix::unistd::User, create: bool) -> Result<Vec
 }
 
 /// Whether `user` may write a file with these permission bits (ACLs aside).
-fn writable_by(meta: &std::fs::Metadata, user: &nix::unistd::User) -> bool {
+pub fn writable_by(meta: &std::fs::Metadata, user: &nix::unistd::User) -> bool {
     if user.uid.is_root() {
         return true;
     }

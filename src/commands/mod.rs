@@ -1,5 +1,6 @@
 //! One file per subcommand; this module holds what they share.
 
+pub mod doctor;
 pub mod install;
 pub mod logs;
 pub mod pause;

@@ -33,6 +33,7 @@ case "$1" in
       missing) for last; do :; done; echo "Error: No such container: $last" >&2; exit 1 ;;
       *) shift 5; for name; do echo "0123456789ab /$name ${FAKE_DOCKER_STATE:-running}"; done ;;
     esac ;;
+  version) echo "20.10.24" ;;
   exec)
     shift
     for arg; do printf '%s\n' "$arg"; done >> "$FAKE_DOCKER_CALLS"
@@ -52,13 +53,30 @@ pub struct Env {
 impl Env {
     pub fn new() -> Env {
         let dir = tempfile::tempdir().unwrap();
-        for sub in ["bin", "cron", "state", "cron.d", "logs", "logrotate.d"] {
-            std::fs::create_dir(dir.path().join(sub)).unwrap();
+        for sub in [
+            "bin",
+            "cron",
+            "state",
+            "cron.d",
+            "logs",
+            "logrotate.d",
+            "proc/1",
+            "proc/2",
+        ] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
         }
         let env = Env { dir };
         env.write_exe("bin/crontab", FAKE_CRONTAB);
+        // A fake /proc with a cron daemon (pid 2); `no_cron_daemon` takes it away.
+        std::fs::write(env.path("proc/1/comm"), "init\n").unwrap();
+        std::fs::write(env.path("proc/2/comm"), "cron\n").unwrap();
         env.write_exe("bin/docker", FAKE_DOCKER);
         env
+    }
+
+    /// Takes the fake cron daemon away.
+    pub fn no_cron_daemon(&self) {
+        std::fs::remove_dir_all(self.path("proc/2")).unwrap();
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -121,6 +139,7 @@ impl Env {
             .env("CRONTAINER_STATE_DIR", self.path("state"))
             .env("CRONTAINER_CROND_DIR", self.path("cron.d"))
             .env("CRONTAINER_LOGROTATE_DIR", self.path("logrotate.d"))
+            .env("CRONTAINER_PROC", self.path("proc"))
             .env("FAKE_CRON_DIR", self.path("cron"))
             .env("FAKE_DOCKER_CALLS", self.path("docker-calls"))
             .args(args);

@@ -1,0 +1,288 @@
+//! `crontainer doctor`: checks the host for everything the installed lines need when they fire,
+//! and says what to fix. Exit 0 only when nothing failed.
+
+use std::path::Path;
+
+use anyhow::Result;
+use serde_json::json;
+
+use crate::cli::DoctorArgs;
+use crate::commands::{self, JSON_VERSION};
+use crate::cron_line;
+use crate::error::ExitCode;
+use crate::host;
+use crate::process::Cmd;
+use crate::runtime;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Verdict {
+    Ok,
+    Warn,
+    Fail,
+}
+
+struct Check {
+    name: String,
+    verdict: Verdict,
+    detail: String,
+    fix: Option<String>,
+}
+
+fn check(name: &str, verdict: Verdict, detail: impl Into<String>, fix: Option<String>) -> Check {
+    Check {
+        name: name.to_string(),
+        verdict,
+        detail: detail.into(),
+        fix,
+    }
+}
+
+pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
+    let mut checks = Vec::new();
+    let config = match commands::optional_config(args.config.config.as_deref()) {
+        Ok(config) => config,
+        Err(e) => {
+            checks.push(check(
+                "config",
+                Verdict::Fail,
+                format!("{e:#}"),
+                Some("fix the config".into()),
+            ));
+            None
+        }
+    };
+
+    checks.push(match host::cron_daemon() {
+        Some(daemon) => check("cron daemon", Verdict::Ok, format!("running: {daemon}"), None),
+        None => check(
+            "cron daemon",
+            Verdict::Fail,
+            "no cron daemon is running: nothing will fire",
+            Some("start it: `systemctl enable --now cron` (Debian), `systemctl enable --now crond` (cronie), or run `cron`".into()),
+        ),
+    });
+
+    let runtime_name = config.as_ref().map_or("docker", |c| c.runtime.as_str());
+    let (tools, missing) = runtime::resolve_tools(runtime_name);
+    for (name, path) in [("flock", &tools.flock), ("date", &tools.date)] {
+        checks.push(
+            if missing.iter().any(|m| m.starts_with(&format!("`{name}`"))) {
+                check(
+                    name,
+                    Verdict::Fail,
+                    format!("`{name}` was not found on PATH"),
+                    Some("install util-linux and coreutils".into()),
+                )
+            } else {
+                check(name, Verdict::Ok, path.display().to_string(), None)
+            },
+        );
+    }
+    checks.push(runtime_check(runtime_name, &tools.runtime));
+    checks.push(time_zone_check());
+
+    let (kind, user) = commands::target_settings(config.as_ref(), &args.target);
+    let name = config.as_ref().map(|c| c.name.clone());
+    match commands::read_installed(kind, user.as_deref(), name.as_deref()) {
+        Err(e) => checks.push(check(
+            "installed block",
+            Verdict::Fail,
+            format!("{e:#}"),
+            None,
+        )),
+        Ok(installed) => {
+            let label = installed.target.describe();
+            if installed.entries.is_empty() {
+                checks.push(check(
+                    "installed block",
+                    Verdict::Warn,
+                    format!("no crontainer jobs in {label}"),
+                    Some("run `crontainer install`".into()),
+                ));
+            } else {
+                checks.push(check(
+                    "installed block",
+                    Verdict::Ok,
+                    format!("{} job(s) in {label}, intact", installed.entries.len()),
+                    None,
+                ));
+            }
+            if let Some(config) = &config {
+                let user_column = installed
+                    .target
+                    .with_user_column()
+                    .then_some(installed.run_as.as_str());
+                for job in &config.jobs {
+                    let wanted = cron_line::render_job(job, &tools, user_column);
+                    let current = installed
+                        .entries
+                        .iter()
+                        .find(|(_, e)| e.marker.id == job.id)
+                        .map(|(_, e)| e.with_paused(None));
+                    checks.push(match (wanted, current) {
+                        (_, None) => check(
+                            &format!("job {}", job.id),
+                            Verdict::Fail,
+                            format!("in the config but not installed in {label}"),
+                            Some("run `crontainer install`".into()),
+                        ),
+                        (Ok(w), Some(c)) if w == c => check(
+                            &format!("job {}", job.id),
+                            Verdict::Ok,
+                            "installed and in step with the config",
+                            None,
+                        ),
+                        (_, Some(_)) => check(
+                            &format!("job {}", job.id),
+                            Verdict::Fail,
+                            "installed, but drifted from the config",
+                            Some("run `crontainer install`".into()),
+                        ),
+                    });
+                }
+            }
+            for (_, entry) in &installed.entries {
+                checks.push(log_check(
+                    &entry.marker.id,
+                    &entry.marker.log,
+                    &installed.run_as,
+                ));
+            }
+        }
+    }
+
+    let healthy = checks.iter().all(|c| c.verdict != Verdict::Fail);
+    if args.json {
+        commands::print_json(&json!({
+            "version": JSON_VERSION,
+            "healthy": healthy,
+            "checks": checks.iter().map(|c| json!({"check": c.name, "verdict": c.verdict, "detail": c.detail, "fix": c.fix})).collect::<Vec<_>>(),
+        }));
+    } else {
+        for c in &checks {
+            let mark = match c.verdict {
+                Verdict::Ok => "ok  ",
+                Verdict::Warn => "WARN",
+                Verdict::Fail => "FAIL",
+            };
+            println!("{mark}  {}: {}", c.name, c.detail);
+            if let (Some(fix), true) = (&c.fix, c.verdict != Verdict::Ok) {
+                println!("      fix: {fix}");
+            }
+        }
+    }
+    Ok(if healthy {
+        ExitCode::Success
+    } else {
+        ExitCode::Failure
+    })
+}
+
+fn runtime_check(name: &str, path: &Path) -> Check {
+    let cmd = Cmd::new(path).args(["version", "--format", "{{.Server.Version}}"]);
+    match cmd.output() {
+        Ok(out) if out.status.success() => check(
+            "container runtime",
+            Verdict::Ok,
+            format!(
+                "{} answers (server {})",
+                path.display(),
+                String::from_utf8_lossy(&out.stdout).trim()
+            ),
+            None,
+        ),
+        Ok(out) => {
+            let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
+            let fix = if stderr.contains("permission denied") {
+                format!(
+                    "add the user to the `docker` group (`sudo usermod -aG docker {}`) and log in again",
+                    crate::target::current_user()
+                )
+            } else {
+                format!("start the daemon: `systemctl start {name}`")
+            };
+            check(
+                "container runtime",
+                Verdict::Fail,
+                format!("{} does not answer: {stderr}", path.display()),
+                Some(fix),
+            )
+        }
+        Err(e) => check(
+            "container runtime",
+            Verdict::Fail,
+            format!("{e:#}"),
+            Some(format!(
+                "install {name}, or set `[defaults] runtime` to its absolute path"
+            )),
+        ),
+    }
+}
+
+/// Cron fires in the system's time zone; a `TZ` in the shell makes crontainer's "next run"
+/// times use another one.
+fn time_zone_check() -> Check {
+    let system = std::fs::read_link("/etc/localtime")
+        .ok()
+        .and_then(|p| {
+            p.to_string_lossy()
+                .split("zoneinfo/")
+                .nth(1)
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "UTC".to_string());
+    match std::env::var("TZ") {
+        Ok(tz) if !tz.is_empty() && tz.trim_start_matches(':') != system => check(
+            "time zone",
+            Verdict::Warn,
+            format!(
+                "TZ={tz} here, but cron fires in the system time zone {system}; next runs shown follow TZ"
+            ),
+            Some("unset TZ to see times as cron uses them".into()),
+        ),
+        _ => check(
+            "time zone",
+            Verdict::Ok,
+            format!("{system} (cron's and crontainer's)"),
+            None,
+        ),
+    }
+}
+
+fn log_check(id: &str, log: &Path, run_as: &str) -> Check {
+    let name = format!("log of {id}");
+    let Some(user) = nix::unistd::User::from_name(run_as).ok().flatten() else {
+        return check(
+            &name,
+            Verdict::Fail,
+            format!("user {run_as} does not exist"),
+            None,
+        );
+    };
+    let dir = log.parent().unwrap_or(Path::new("/"));
+    let target = if log.exists() { log } else { dir };
+    match std::fs::metadata(target) {
+        Err(_) => check(
+            &name,
+            Verdict::Fail,
+            format!("{} is missing: every run fails to log", dir.display()),
+            Some("run `crontainer install` again to create it".into()),
+        ),
+        Ok(meta) if !super::install::writable_by(&meta, &user) => check(
+            &name,
+            Verdict::Fail,
+            format!(
+                "{} is not writable by {run_as}, who runs the job",
+                target.display()
+            ),
+            Some(format!("sudo chown {run_as} {}", target.display())),
+        ),
+        Ok(_) => check(
+            &name,
+            Verdict::Ok,
+            format!("{} writable by {run_as}", log.display()),
+            None,
+        ),
+    }
+}
