@@ -483,9 +483,18 @@ fn status_plain_output_when_piped() {
 #[test]
 fn hostile_values_reach_the_container_literally() {
     let env = Env::new();
-    // Relative: the shell runs in the temp dir (the command's cwd), and short keeps the line
-    // under 998 bytes.
-    let canary = env.path("pwned");
+    // Relative, so short enough for 998 bytes: run-now starts the shell in the user's home as
+    // cron does, so that is where a `touch pwned` that got through would land.
+    let home = nix::unistd::User::from_uid(nix::unistd::geteuid())
+        .unwrap()
+        .unwrap()
+        .dir;
+    let canary = home.join("pwned");
+    assert!(
+        !canary.exists(),
+        "remove the stale {} first",
+        canary.display()
+    );
     let hostile = [
         "$(touch pwned)".to_string(),
         "`touch pwned`".to_string(),

@@ -114,12 +114,16 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
                     .with_user_column()
                     .then_some(installed.run_as.as_str());
                 for job in &config.jobs {
-                    let wanted = cron_line::render_job(job, &tools, user_column);
                     let current = installed
                         .entries
                         .iter()
                         .find(|(_, e)| e.marker.id == job.id)
                         .map(|(_, e)| e.with_paused(None));
+                    let tools = match &current {
+                        Some(c) => commands::tools_like(&config.runtime, c),
+                        None => tools.clone(),
+                    };
+                    let wanted = cron_line::render_job(job, &tools, user_column);
                     checks.push(match (wanted, current) {
                         (_, None) => check(
                             &format!("job {}", job.id),

@@ -217,3 +217,16 @@ pub fn apply(target: &Target, old: &str, new: &str, dry_run: bool, color: bool) 
         backup,
     })
 }
+
+/// The tools to render the config's line with when comparing it to an installed entry: the
+/// installed runtime when the config names the same program, so a `docker` found elsewhere on
+/// this shell's PATH (sudo's, say) is not reported as drift.
+pub fn tools_like(config_runtime: &str, installed: &Entry) -> Tools {
+    let (mut tools, _) = crate::runtime::resolve_tools(config_runtime);
+    if !config_runtime.starts_with('/')
+        && installed.marker.runtime.file_name() == Some(std::ffi::OsStr::new(config_runtime))
+    {
+        tools.runtime = installed.marker.runtime.clone();
+    }
+    tools
+}

@@ -134,6 +134,7 @@ pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
         .arg(parsed.body())
         .env(ENV_BY, format!("run-now:{me}"))
         .stdin(Stdio::null());
+    cron_environment(&mut command, &found.run_as);
 
     if args.detach {
         let child = command
@@ -168,6 +169,36 @@ pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
         .code()
         .unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
     Ok(ExitCode::Other(code))
+}
+
+/// What cron gives a job (Debian's cron and cronie alike): `PATH=/usr/bin:/bin`,
+/// `SHELL=/bin/sh`, the user's `HOME`, `LOGNAME` and `USER`, starting in `HOME`. The docker
+/// client's variables a login shell may carry (`DOCKER_HOST`, a context) are not there under
+/// cron, so they are not here either: run-now reaches the same daemon cron does.
+fn cron_environment(command: &mut Command, user: &str) {
+    const DOCKER_VARS: [&str; 6] = [
+        "DOCKER_HOST",
+        "DOCKER_CONTEXT",
+        "DOCKER_CONFIG",
+        "DOCKER_TLS_VERIFY",
+        "DOCKER_CERT_PATH",
+        "DOCKER_API_VERSION",
+    ];
+    for var in DOCKER_VARS {
+        command.env_remove(var);
+    }
+    command.env("PATH", "/usr/bin:/bin").env("SHELL", "/bin/sh");
+    command.env("LOGNAME", user).env("USER", user);
+    if let Some(home) = nix::unistd::User::from_name(user)
+        .ok()
+        .flatten()
+        .map(|u| u.dir)
+    {
+        if home.is_dir() {
+            command.current_dir(&home);
+        }
+        command.env("HOME", home);
+    }
 }
 
 /// Copies what is appended to a file onto stdout.

@@ -197,7 +197,7 @@ fn installed_status(
                 entry.marker.id
             )),
             Some(job) => {
-                let (tools, _) = runtime::resolve_tools(&config.runtime);
+                let tools = commands::tools_like(&config.runtime, entry);
                 let user_column = parsed.as_ref().and_then(|p| p.user.clone());
                 if let Ok(wanted) = cron_line::render_job(job, &tools, user_column.as_deref()) {
                     drift.extend(describe_drift(
