@@ -176,15 +176,7 @@ pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
 /// client's variables a login shell may carry (`DOCKER_HOST`, a context) are not there under
 /// cron, so they are not here either: run-now reaches the same daemon cron does.
 fn cron_environment(command: &mut Command, user: &str) {
-    const DOCKER_VARS: [&str; 6] = [
-        "DOCKER_HOST",
-        "DOCKER_CONTEXT",
-        "DOCKER_CONFIG",
-        "DOCKER_TLS_VERIFY",
-        "DOCKER_CERT_PATH",
-        "DOCKER_API_VERSION",
-    ];
-    for var in DOCKER_VARS {
+    for var in runtime::DOCKER_CLIENT_VARS {
         command.env_remove(var);
     }
     command.env("PATH", "/usr/bin:/bin").env("SHELL", "/bin/sh");

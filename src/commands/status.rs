@@ -214,6 +214,13 @@ fn installed_status(
         Err(e) => (LastRun::default(), Some(format!("{e:#}"))),
     };
     let log_size = std::fs::metadata(&entry.marker.log).ok().map(|m| m.len());
+    // Reading /proc/locks can stall for an RCU grace period (~10 ms); a run that logged its end
+    // is not running (a new run writes its start line right after taking the lock), so only
+    // look when the last start has no end.
+    let running = match last.ended {
+        Some(_) => None,
+        None => host::lock_holder(&entry.marker.lock),
+    };
     JobStatus {
         id: entry.marker.id.clone(),
         description: entry.marker.description.clone(),
@@ -225,7 +232,7 @@ fn installed_status(
         paused: entry.marker.paused.clone(),
         last,
         last_error,
-        running: host::lock_holder(&entry.marker.lock),
+        running,
         container: Some((
             entry.marker.container.clone(),
             ContainerState::Unknown("not asked".into()),

@@ -68,7 +68,8 @@ impl Crontab {
             .suffix(".crontab")
             .tempfile()?;
         std::io::Write::write_all(&mut file, text.as_bytes())?;
-        file.as_file().sync_all()?;
+        // No fsync: `crontab FILE` reads it back at once from the page cache and writes its own
+        // copy; the temp file is gone a moment later.
         // `crontab -u USER FILE` run by root reads the file as root; the user's own `crontab
         // FILE` reads it as that user, who created it: 0600 is enough either way.
         self.cmd()?.arg(file.path()).run()?;

@@ -140,6 +140,8 @@ impl Env {
             .env("CRONTAINER_CROND_DIR", self.path("cron.d"))
             .env("CRONTAINER_LOGROTATE_DIR", self.path("logrotate.d"))
             .env("CRONTAINER_PROC", self.path("proc"))
+            // No daemon socket here: container states come from the fake docker.
+            .env("CRONTAINER_DOCKER_SOCKET", self.path("no-docker.sock"))
             .env("FAKE_CRON_DIR", self.path("cron"))
             .env("FAKE_DOCKER_CALLS", self.path("docker-calls"))
             .args(args);
