@@ -7,7 +7,7 @@
 //! feeds the rest to stdin). Its shape, for the seed job (`every = "5h"`):
 //!
 //! ```text
-//! 0 * * * * [ $(($(/usr/bin/date +\%s)/3600\%5)) = 0 ] || exit 0; exec 9>>/var/log/main_pipeline.log.lock >>/var/log/main_pipeline.log 2>&1; l(){ echo "[crontainer] $(/usr/bin/date -u +\%FT\%TZ) main_pipeline_v2 $* by=${CRONTAINER_BY:-cron}"; }; /usr/bin/flock -n 9 || { l skip reason=running; exit 75; }; l start pid=$$; s=$(/usr/bin/date +\%s); /usr/bin/docker exec ai-video-backend python main_v2.py; c=$?; l end exit=$c seconds=$(($(/usr/bin/date +\%s)-s)); exit $c
+//! 0 * * * * [ $(($(/usr/bin/date +\%s)/3600\%5)) = 0 ] || exit 0; exec 9>>/var/log/main_pipeline.log.lock >>/var/log/main_pipeline.log 2>&1; s=; l(){ d=$(/usr/bin/date -u '+\%s \%FT\%TZ'); echo "[crontainer] ${d#* } main_pipeline_v2 $*${s:+ seconds=$((${d\%\% *}-s))} by=${CRONTAINER_BY:-cron}"; }; /usr/bin/flock -n 9 || { l skip reason=running; exit 75; }; l start pid=$$; s=${d\%\% *}; /usr/bin/docker exec ai-video-backend python main_v2.py; c=$?; l end exit=$c; exit $c
 //! ```
 //!
 //! - the guard (only for intervals cron cannot express) skips all but every N-th firing slot,
@@ -16,8 +16,10 @@
 //!   the job's stdout and stderr included, to the log;
 //! - `flock -n 9` takes the job's lock without waiting: a run that finds the previous one still
 //!   going logs a `skip` line and stops;
-//! - `l` writes the `[crontainer] TIME JOB EVENT ... by=TRIGGER` lines that `run_log` parses;
-//!   `CRONTAINER_BY` is set by `crontainer run-now`, and unset (so `cron`) under cron;
+//! - `l` writes the `[crontainer] TIME JOB EVENT ... by=TRIGGER` lines that `run_log` parses,
+//!   with one `date` call giving both the epoch seconds and the UTC time; once the start time
+//!   `s` is set, it adds the run's duration; `CRONTAINER_BY` is set by `crontainer run-now`,
+//!   and unset (so `cron`) under cron;
 //! - the exit code of the line is the job's, so `run-now` can pass it on.
 
 use std::path::{Path, PathBuf};
@@ -41,12 +43,15 @@ pub const MARKER_PREFIX: &str = "# crontainer:job ";
 pub const HEADER: &str =
     "# Managed by crontainer: edit its config and run `crontainer install`; do not edit below.";
 
-/// The programs the line runs, as absolute paths.
+/// The programs the line runs, as absolute paths, and how the host's cron treats `%`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tools {
     pub runtime: PathBuf,
     pub flock: PathBuf,
     pub date: PathBuf,
+    /// Debian's cron and cronie turn a bare `%` into a newline and `\%` into `%`; busybox's
+    /// crond (checked on 1.35) does neither, so a line for it must carry `%` as it is.
+    pub escape_percent: bool,
 }
 
 /// What crontainer writes above each job's line, and reads back to find its log and lock.
@@ -253,6 +258,9 @@ pub fn split_guard(command: &str) -> (Option<Guard>, &str) {
     }
 }
 
+/// Runs `"$@"` so that a TERM from `timeout` stops its whole process group.
+const TIMEOUT_WRAPPER: &str = r#"trap 'trap "" TERM; kill 0; (sleep 30; kill -KILL 0) & wait $p; kill -KILL 0' TERM; "$@" & p=$!; wait $p"#;
+
 /// The `docker exec ...` part: every value one literal word. Option values are validated by
 /// the config so none can start with `-`, and Docker stops parsing options at the container
 /// name, so the job's argv reaches the container as given. Never `-t`: cron has no TTY.
@@ -270,14 +278,18 @@ fn exec_words(job: &Job, tools: &Tools) -> String {
     words.push(quote(&job.container));
     if let Some(seconds) = job.timeout {
         // Killing the `docker exec` client leaves the process running in the container
-        // (moby#9098), so the timeout runs inside it: coreutils and busybox `timeout` both take
-        // `-k`, and exit 124 (coreutils) or 143 (busybox) when the time ran out.
+        // (moby#9098), so the timeout runs inside it. busybox's `timeout` signals only the
+        // job's own process, not the children it started, so a small `sh` stops the whole
+        // process group (docker exec starts each exec in a session of its own): TERM first,
+        // KILL after 30 s or as soon as the job is gone. The run then ends with exit 137.
         words.extend([
             "timeout".into(),
-            "-k".into(),
-            "30".into(),
             seconds.to_string(),
+            "sh".into(),
+            "-c".into(),
         ]);
+        words.push(quote(TIMEOUT_WRAPPER));
+        words.push("sh".into());
     }
     words.extend(job.command.iter().map(|arg| quote(arg)));
     words.join(" ")
@@ -296,11 +308,12 @@ pub fn render_command(job: &Job, rendered: &Rendered, tools: &Tools) -> String {
         .map(|s| format!(" timeout={s}"))
         .unwrap_or_default();
     format!(
-        "{guard}exec 9>>{lock} >>{log} 2>&1; \
-         l(){{ echo \"[crontainer] $({date} -u +%FT%TZ) {id} $* by=${{CRONTAINER_BY:-cron}}\"; }}; \
+        "{guard}exec 9>>{lock} >>{log} 2>&1; s=; \
+         l(){{ d=$({date} -u '+%s %FT%TZ'); \
+         echo \"[crontainer] ${{d#* }} {id} $*${{s:+ seconds=$((${{d%% *}}-s))}} by=${{CRONTAINER_BY:-cron}}\"; }}; \
          {flock} -n 9 || {{ l skip reason=running; exit 75; }}; \
-         l start pid=$$; s=$({date} +%s); {exec}; c=$?; \
-         l end exit=$c seconds=$(($({date} +%s)-s)){timeout}; exit $c",
+         l start pid=$$; s=${{d%% *}}; {exec}; c=$?; \
+         l end exit=$c{timeout}; exit $c",
         lock = path_word(&lock_path(&job.log)),
         log = path_word(&job.log),
         id = job.id,
@@ -313,7 +326,12 @@ pub fn render_command(job: &Job, rendered: &Rendered, tools: &Tools) -> String {
 /// line (None for a crontab). Errors when the line is too long for cron.
 pub fn render_job(job: &Job, tools: &Tools, user_column: Option<&str>) -> Result<Entry> {
     let rendered = job.schedule.render();
-    let command = escape_percent(&render_command(job, &rendered, tools));
+    let command = render_command(job, &rendered, tools);
+    let command = if tools.escape_percent {
+        escape_percent(&command)
+    } else {
+        command
+    };
     let line = match user_column {
         Some(user) => format!("{} {user} {command}", rendered.cron.as_str()),
         None => format!("{} {command}", rendered.cron.as_str()),
@@ -466,4 +484,233 @@ pub fn parse_body(body: &[String], with_user: bool, block: &str) -> Result<Vec<E
         });
     }
     Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[track_caller]
+    fn quotes(value: &str, expected: &str) {
+        assert_eq!(quote(value), expected, "quote({value:?})");
+        // What sh makes of it is the value itself.
+        let out = std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(format!("printf '%s' {expected}"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            value,
+            "sh read back {expected}"
+        );
+    }
+
+    #[test]
+    fn quoting_makes_one_literal_word() {
+        quotes("python", "python");
+        quotes("main_v2.py", "main_v2.py");
+        quotes("/usr/bin/docker", "/usr/bin/docker");
+        quotes("-e", "-e");
+        quotes("KEY=v,a:b@c+d", "KEY=v,a:b@c+d");
+        quotes("", "''");
+        quotes("two  spaces", "'two  spaces'");
+        quotes("$(touch x)", "'$(touch x)'");
+        quotes("`id`", "'`id`'");
+        quotes("a;b|c&d<e>f", "'a;b|c&d<e>f'");
+        quotes("it's", r#"'it'"'"'s'"#);
+        quotes("\"double\"", r#"'"double"'"#);
+        quotes("'", r#"''"'"''"#);
+        quotes("*", "'*'");
+        quotes("$HOME", "'$HOME'");
+        quotes("~", "'~'");
+        quotes("été ✓", "'été ✓'");
+        quotes("50%", "'50%'");
+        quotes("#x", "'#x'");
+    }
+
+    #[test]
+    fn percent_escaping_round_trips() {
+        for text in ["", "%", "a%b%%c", "date +%s", "no percent"] {
+            assert_eq!(unescape_percent(&escape_percent(text)), text);
+            assert!(!escape_percent(text).replace("\\%", "").contains('%'));
+        }
+    }
+
+    fn job(extra: &str) -> Config {
+        Config::parse(
+            &format!(
+                "[[job]]\nid = \"j\"\ncontainer = \"c\"\ncommand = [\"python\", \"main_v2.py\"]\nlog = \"/var/log/j.log\"\n{extra}\n"
+            ),
+            Path::new("test.toml"),
+        )
+        .unwrap()
+    }
+
+    fn tools(escape_percent: bool) -> Tools {
+        Tools {
+            runtime: "/usr/bin/docker".into(),
+            flock: "/usr/bin/flock".into(),
+            date: "/usr/bin/date".into(),
+            escape_percent,
+        }
+    }
+
+    #[test]
+    fn a_guarded_interval_renders_and_parses_back() {
+        let config = job("every = \"5h\"\ndescription = \"Main (v2)\"");
+        let entry = render_job(&config.jobs[0], &tools(true), None).unwrap();
+        assert!(
+            entry
+                .line
+                .starts_with("0 * * * * [ $(($(/usr/bin/date +\\%s)/3600\\%5)) = 0 ] || exit 0; "),
+            "{}",
+            entry.line
+        );
+        assert!(
+            entry
+                .line
+                .contains(" /usr/bin/docker exec c python main_v2.py; "),
+            "{}",
+            entry.line
+        );
+        assert!(!entry.line.contains(" -t "), "never a TTY");
+        let parsed = parse_line(&entry.line, false).unwrap();
+        assert_eq!(parsed.cron, "0 * * * *");
+        assert_eq!(
+            parsed.rendered().unwrap().guard,
+            Some(Guard {
+                slot_seconds: 3600,
+                every_slots: 5
+            })
+        );
+        assert!(
+            parsed
+                .body()
+                .starts_with("exec 9>>/var/log/j.log.lock >>/var/log/j.log 2>&1; ")
+        );
+        assert_eq!(
+            Marker::parse(&entry.marker.to_line()),
+            Some(entry.marker.clone())
+        );
+        assert_eq!(entry.marker.description.as_deref(), Some("Main (v2)"));
+        assert_eq!(entry.marker.every.as_deref(), Some("5h"));
+    }
+
+    #[test]
+    fn a_cron_d_line_has_the_user_column() {
+        let config = job("schedule = \"*/15 * * * 1-5\"");
+        let entry = render_job(&config.jobs[0], &tools(true), Some("deploy")).unwrap();
+        assert!(
+            entry.line.starts_with("*/15 * * * 1-5 deploy exec 9>>"),
+            "{}",
+            entry.line
+        );
+        let parsed = parse_line(&entry.line, true).unwrap();
+        assert_eq!(parsed.user.as_deref(), Some("deploy"));
+        assert_eq!(parsed.rendered().unwrap().guard, None);
+    }
+
+    #[test]
+    fn for_busybox_crond_percent_stays_bare() {
+        let config = job("schedule = \"@hourly\"\nenv = { P = \"100%\" }");
+        let entry = render_job(&config.jobs[0], &tools(false), None).unwrap();
+        assert!(!entry.line.contains('\\'), "{}", entry.line);
+        assert!(entry.line.contains("-e 'P=100%'"), "{}", entry.line);
+        let escaped = render_job(&config.jobs[0], &tools(true), None).unwrap();
+        assert!(escaped.line.contains("-e 'P=100\\%'"), "{}", escaped.line);
+    }
+
+    #[test]
+    fn options_come_before_the_container_and_argv_after_it() {
+        let config = job(
+            "every = \"15m\"\nuser = \"app:app\"\nworkdir = \"/srv/app\"\nenv = { B = \"2\", A = \"x y\" }",
+        );
+        let entry = render_job(&config.jobs[0], &tools(true), None).unwrap();
+        assert!(
+            entry
+                .line
+                .contains(" exec -u app:app -w /srv/app -e 'A=x y' -e B=2 c python main_v2.py; "),
+            "{}",
+            entry.line
+        );
+    }
+
+    #[test]
+    fn a_line_over_998_bytes_is_refused_with_its_length() {
+        let config = job(&format!(
+            "every = \"1h\"\nenv = {{ X = \"{}\" }}",
+            "y".repeat(700)
+        ));
+        let err = render_job(&config.jobs[0], &tools(true), None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("job \"j\": its cron line is 1"), "{err}");
+        assert!(err.contains("over the 998"), "{err}");
+    }
+
+    #[test]
+    fn the_block_body_refuses_lines_crontainer_did_not_write() {
+        let config = job("every = \"1h\"");
+        let entry = render_job(&config.jobs[0], &tools(true), None).unwrap();
+        let body = render_body(std::slice::from_ref(&entry));
+        assert_eq!(parse_body(&body, false, "b").unwrap(), vec![entry.clone()]);
+        let cases: Vec<(Vec<String>, &str)> = vec![
+            (vec![], "it is empty"),
+            (vec!["# hi".into()], "not crontainer's header"),
+            (
+                vec![HEADER.into(), "* * * * * echo".into()],
+                "is not a crontainer job marker",
+            ),
+            (
+                vec![HEADER.into(), entry.marker.to_line()],
+                "has a marker but no cron line",
+            ),
+            (
+                vec![HEADER.into(), entry.marker.to_line(), "# comment".into()],
+                "is not a cron line",
+            ),
+            (
+                vec![
+                    body[0].clone(),
+                    body[1].clone(),
+                    body[2].clone(),
+                    body[1].clone(),
+                    body[2].clone(),
+                ],
+                "appears twice",
+            ),
+            (
+                vec![
+                    HEADER.into(),
+                    entry.marker.to_line(),
+                    format!("{PAUSED_PREFIX}{}", entry.line),
+                ],
+                "paused line but no pause",
+            ),
+        ];
+        for (lines, expected) in cases {
+            let err = parse_body(&lines, false, "b").unwrap_err().to_string();
+            assert!(
+                err.contains(expected) && err.contains("edited by hand"),
+                "{lines:?}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn pausing_comments_the_line_and_resuming_restores_it() {
+        let config = job("every = \"1h\"");
+        let entry = render_job(&config.jobs[0], &tools(true), None).unwrap();
+        let paused = entry.with_paused(Some(Paused {
+            at: "2026-11-29T12:00:00Z".into(),
+            by: "root".into(),
+        }));
+        assert!(paused.line.starts_with(PAUSED_PREFIX));
+        assert_eq!(paused.active_line(), entry.line);
+        let body = render_body(std::slice::from_ref(&paused));
+        assert_eq!(parse_body(&body, false, "b").unwrap(), vec![paused.clone()]);
+        assert_eq!(paused.with_paused(None), entry);
+    }
 }

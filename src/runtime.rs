@@ -75,6 +75,7 @@ pub fn resolve_tools(runtime: &str) -> (Tools, Vec<String>) {
             runtime: runtime.path,
             flock: flock.path,
             date: date.path,
+            escape_percent: !crate::host::cron_daemon().is_some_and(|d| d.starts_with("busybox")),
         },
         missing,
     )

@@ -577,10 +577,10 @@ fn a_timeout_runs_inside_the_container() {
     let output = env
         .cmd(["run-now", "main_pipeline_v2", "-c"])
         .arg(&config)
-        .env("FAKE_EXIT", "124")
+        .env("FAKE_EXIT", "137")
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(124));
+    assert_eq!(output.status.code(), Some(137));
     assert_eq!(
         env.docker_calls(),
         vec![vec![
@@ -588,16 +588,18 @@ fn a_timeout_runs_inside_the_container() {
             "app",
             "ai-video-backend",
             "timeout",
-            "-k",
-            "30",
             "5400",
+            "sh",
+            "-c",
+            r#"trap 'trap "" TERM; kill 0; (sleep 30; kill -KILL 0) & wait $p; kill -KILL 0' TERM; "$@" & p=$!; wait $p"#,
+            "sh",
             "python",
             "main_v2.py"
         ]]
     );
     assert!(
         env.read("logs/main.log")
-            .contains("end exit=124 seconds=0 timeout=5400 by=")
+            .contains("end exit=137 timeout=5400 seconds=0 by=")
     );
     let doc: serde_json::Value = serde_json::from_str(&stdout_of(
         &env.cmd(["status", "--json", "-c"])
