@@ -144,11 +144,7 @@ impl CronDFile {
             contents.ends_with('\n'),
             "Debian's cron ignores a cron.d file whose last line has no newline"
         );
-        let name = format!(
-            "crontainer-e2e-{}-{}",
-            std::process::id(),
-            CRON_D_COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
+        let name = unique_cron_d_name();
         let path = Path::new("/etc/cron.d").join(&name);
         assert!(!path.exists(), "{} exists already", path.display());
         // Written under a dotted name (which Debian's cron skips) and renamed, so cron never
@@ -183,6 +179,57 @@ impl CronDFile {
 
 impl Drop for CronDFile {
     fn drop(&mut self) {
+        let _change = cron_change();
+        if let Err(e) = std::fs::remove_file(&self.path) {
+            eprintln!("warning: could not remove {}: {e}", self.path.display());
+        }
+    }
+}
+
+/// A fresh name `crontainer-e2e-<pid>-<n>` for a file in `/etc/cron.d` (the shape
+/// `scripts/provision-e2e` recognises as a leftover once `<pid>` is gone); also usable as a
+/// crontab block name.
+pub fn unique_cron_d_name() -> String {
+    format!(
+        "crontainer-e2e-{}-{}",
+        std::process::id(),
+        CRON_D_COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// `/etc/cron.d/<name>` as written by the product (`crontainer install --target cron.d`): the
+/// test names it, the product makes it; dropping the guard removes it if it is still there, so
+/// a failed test never leaves a line that fires every minute.
+pub struct CronDGuard {
+    path: PathBuf,
+}
+
+impl CronDGuard {
+    /// Claims a fresh unique name; nothing is written.
+    pub fn new() -> CronDGuard {
+        let path = Path::new("/etc/cron.d").join(unique_cron_d_name());
+        assert!(!path.exists(), "{} exists already", path.display());
+        CronDGuard { path }
+    }
+
+    /// The file name, for `[cron] name`.
+    pub fn name(&self) -> &str {
+        self.path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("utf-8 name")
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for CronDGuard {
+    fn drop(&mut self) {
+        if !self.path.exists() {
+            return;
+        }
         let _change = cron_change();
         if let Err(e) = std::fs::remove_file(&self.path) {
             eprintln!("warning: could not remove {}: {e}", self.path.display());

@@ -14,12 +14,14 @@ pub mod cmd;
 pub mod container;
 pub mod cron;
 pub mod job_line;
+pub mod product;
 pub mod run_log;
 pub mod wait;
 
 pub use container::{Call, Container};
-pub use cron::{CronDFile, TestCrontab, UserDir};
+pub use cron::{CronDFile, CronDGuard, TestCrontab, UserDir, unique_cron_d_name};
 pub use job_line::JobLine;
+pub use product::{Crontainer, status_job, toml_str};
 pub use run_log::{RunLogLine, read_log};
 pub use wait::{CRON_FIRE_TIMEOUT, POLL, wait_until};
 
