@@ -160,10 +160,10 @@ fn state_from_socket(socket: &Path, name: &str) -> std::io::Result<ContainerStat
     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
     stream.set_write_timeout(Some(std::time::Duration::from_secs(10)))?;
     // HTTP/1.0: the daemon answers without chunking and closes the connection.
-    write!(
-        stream,
-        "GET /containers/{name}/json HTTP/1.0\r\nHost: docker\r\n\r\n"
-    )?;
+    // One write: a request split over several could be answered (and the connection closed)
+    // before its end arrives.
+    let request = format!("GET /containers/{name}/json HTTP/1.0\r\nHost: docker\r\n\r\n");
+    stream.write_all(request.as_bytes())?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response)?;
     let invalid = || std::io::Error::new(std::io::ErrorKind::InvalidData, "not an HTTP response");
@@ -259,19 +259,22 @@ mod tests {
         std::thread::spawn(move || {
             for stream in listener.incoming().take(requests) {
                 let mut stream = stream.unwrap();
-                let mut request = [0u8; 1024];
-                let n = stream.read(&mut request).unwrap();
-                let request = String::from_utf8_lossy(&request[..n]).to_string();
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.ends_with(b"\r\n\r\n") {
+                    let n = stream.read(&mut buf).unwrap();
+                    assert!(n > 0, "the request ended early");
+                    request.extend_from_slice(&buf[..n]);
+                }
+                let request = String::from_utf8_lossy(&request).to_string();
                 let (status, body) = answers
                     .iter()
                     .find(|(name, _)| request.starts_with(&format!("GET /containers/{name}/json ")))
                     .map(|(_, body)| ("200 OK", *body))
                     .unwrap_or(("404 Not Found", r#"{"message":"No such container"}"#));
-                write!(
-                    stream,
-                    "HTTP/1.0 {status}\r\nContent-Type: application/json\r\n\r\n{body}"
-                )
-                .unwrap();
+                let response =
+                    format!("HTTP/1.0 {status}\r\nContent-Type: application/json\r\n\r\n{body}");
+                stream.write_all(response.as_bytes()).unwrap();
             }
         });
         socket
