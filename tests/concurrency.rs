@@ -178,7 +178,7 @@ fn install_while_status_and_run_now_run_in_loops() {
     let env = snapshot_env();
     let watched = block_config(&env, "watched", "w", "r0");
     run_ok(
-        &mut env.std_cmd(["install", "-q", "-c"]).arg(&watched),
+        env.std_cmd(["install", "-q", "-c"]).arg(&watched),
         "install watched",
     );
     let stop = std::sync::atomic::AtomicBool::new(false);
