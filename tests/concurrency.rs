@@ -165,6 +165,7 @@ fn sixteen_parallel_install_uninstall_pairs_lose_nothing_and_never_tear() {
     run_ok(&mut env.std_cmd(["uninstall", "-q"]), "uninstall all");
     assert_eq!(env.crontab().unwrap(), PRECIOUS);
     let n = check_snapshots(&env.path("snap"));
+    eprintln!("{n} intermediate texts checked");
     // Every round: 16 installs and 8 uninstalls wrote, each after reading (and read back).
     assert!(n >= ROUNDS * 24 * 2, "only {n} snapshots");
 }
@@ -279,5 +280,6 @@ fn install_while_status_and_run_now_run_in_loops() {
     let log = env.read("logs/w.log");
     assert_eq!(log.matches(" w start ").count(), runs, "{log}");
     assert_eq!(log.matches(" w end exit=0 ").count(), runs, "{log}");
-    check_snapshots(&env.path("snap"));
+    let n = check_snapshots(&env.path("snap"));
+    eprintln!("{runs} runs, {n} intermediate texts checked");
 }
