@@ -23,7 +23,7 @@ esac
 "#;
 
 /// A fake `docker`: `inspect` answers from $FAKE_DOCKER_STATE (default running; "missing";
-/// "down" for a daemon that does not answer); `exec` appends its argv, one per line, to
+/// "down" for a daemon that does not answer, which `version` and `exec` then say too); `exec` appends its argv, one per line, to
 /// $FAKE_DOCKER_CALLS, prints to stdout and stderr, and exits with $FAKE_EXIT (default 0).
 const FAKE_DOCKER: &str = r#"#!/bin/sh
 case "$1" in
@@ -33,8 +33,11 @@ case "$1" in
       missing) for last; do :; done; echo "Error: No such container: $last" >&2; exit 1 ;;
       *) shift 5; for name; do echo "0123456789ab /$name ${FAKE_DOCKER_STATE:-running}"; done ;;
     esac ;;
-  version) echo "20.10.24" ;;
+  version)
+    if [ "$FAKE_DOCKER_STATE" = down ]; then echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2; exit 1; fi
+    echo "20.10.24" ;;
   exec)
+    if [ "$FAKE_DOCKER_STATE" = down ]; then echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2; exit 1; fi
     shift
     for arg; do printf '%s\n' "$arg"; done >> "$FAKE_DOCKER_CALLS"
     echo "---" >> "$FAKE_DOCKER_CALLS"
@@ -176,6 +179,48 @@ impl Env {
     pub fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.path(rel)).unwrap_or_default()
     }
+}
+
+impl Env {
+    /// Every file under the dirs that crontainer may change (the fake crontabs, cron.d and
+    /// logrotate.d), by path relative to the temp dir, with its bytes: to prove that a failed
+    /// command changed nothing.
+    pub fn snapshot(&self) -> std::collections::BTreeMap<String, Vec<u8>> {
+        let mut files = std::collections::BTreeMap::new();
+        for sub in ["cron", "cron.d", "logrotate.d"] {
+            collect_files(self.dir.path(), &self.path(sub), &mut files);
+        }
+        files
+    }
+}
+
+/// Adds every regular file under `dir` (recursively) to `files`, keyed by its path below `root`.
+pub fn collect_files(
+    root: &Path,
+    dir: &Path,
+    files: &mut std::collections::BTreeMap<String, Vec<u8>>,
+) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect_files(root, &path, files);
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            let key = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            files.insert(key, bytes);
+        }
+    }
+}
+
+/// Whether the tests run as root (a few permission faults cannot be made for root).
+pub fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
 }
 
 pub fn stdout_of(output: &std::process::Output) -> String {

@@ -1,0 +1,733 @@
+//! Faults: the programs and files crontainer depends on fail in the ways they fail on real
+//! hosts (issue 6, "Prove it loses nothing and lets nothing in"). Each case checks three things:
+//! a clear message, the previous crontab or cron.d file byte-identical, nothing half-written
+//! (no temp files left behind).
+//!
+//! Hermetic, with the fakes of `tests/common`; the faults only root can make (a full
+//! filesystem, a tmpfs mounted by the test) are e2e tests, ignored like the others.
+
+mod common;
+
+use common::{Env, stderr_of, stdout_of};
+
+const PRECIOUS: &str = "# precious: mine, byte for byte\r\nMAILTO=me\n*/5 * * * * /bin/true # %\n";
+
+/// A fake `crontab` that answers `-l` from the fake dir and runs `$WRITE` (a shell snippet) for
+/// a write, counting every write attempt in `$FAKE_CRON_DIR/../writes`.
+fn fake_crontab(write: &str, list: &str) -> String {
+    format!(
+        r#"#!/bin/sh
+user=$(id -un)
+if [ "$1" = "-u" ]; then user="$2"; shift 2; fi
+case "$1" in
+  -l) {list} ;;
+  -r) rm -f "$FAKE_CRON_DIR/$user" ;;
+  *) echo "$1" >> "$FAKE_CRON_DIR/../writes"; {write} ;;
+esac
+"#
+    )
+}
+
+const LIST_OK: &str = r#"if [ -f "$FAKE_CRON_DIR/$user" ]; then cat "$FAKE_CRON_DIR/$user"; else echo "no crontab for $user" >&2; exit 1; fi"#;
+const WRITE_OK: &str =
+    r#"cp "$1" "$FAKE_CRON_DIR/.tmp.$$" && mv "$FAKE_CRON_DIR/.tmp.$$" "$FAKE_CRON_DIR/$user""#;
+
+/// An env with a precious crontab, an installed config (so there is a block to lose too), and
+/// its own TMPDIR, to see what temp files a failed command leaves.
+fn installed_env() -> (Env, std::path::PathBuf) {
+    let env = Env::new();
+    std::fs::create_dir_all(env.path("tmp")).unwrap();
+    env.set_crontab(PRECIOUS);
+    let config = env.simple_config("");
+    let out = env.cmd(["install", "-c"]).arg(&config).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    // The next install has something to change.
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("main_v2.py", "main_v3.py");
+    std::fs::write(&config, text).unwrap();
+    (env, config)
+}
+
+#[track_caller]
+fn assert_no_temp_files(env: &Env) {
+    for dir in ["tmp", "cron", "cron.d", "state", "state/backups"] {
+        let left: Vec<String> = std::fs::read_dir(env.path(dir))
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with(".crontainer-") || n.starts_with("crontainer-"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(left.is_empty(), "temp files left in {dir}: {left:?}");
+    }
+}
+
+/// Runs `args` expecting `code`, one `crontainer: error:` line naming `expected`, and returns
+/// stderr.
+#[track_caller]
+fn fails_with(cmd: &mut assert_cmd::Command, code: i32, expected: &str) -> String {
+    let out = cmd.output().unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{err}",
+        stdout_of(&out)
+    );
+    assert!(err.contains(expected), "wanted {expected:?} in:\n{err}");
+    assert!(
+        err.lines().any(|l| l.starts_with("crontainer: error: ")),
+        "no error line:\n{err}"
+    );
+    err
+}
+
+#[test]
+fn crontab_killed_mid_write_leaves_the_crontab_and_no_temp_files() {
+    let (env, config) = installed_env();
+    let before = env.snapshot();
+    // Writes half of the new crontab where the real one stages it, then dies with SIGKILL.
+    env.write_exe(
+        "bin/crontab",
+        &fake_crontab(
+            r#"head -c 40 "$1" > "$FAKE_CRON_DIR/.partial"; kill -9 $$"#,
+            LIST_OK,
+        ),
+    );
+    for args in [
+        &["install", "-c"][..],
+        &["uninstall", "-c"],
+        &["uninstall", "main_pipeline_v2", "-c"],
+        &["pause", "main_pipeline_v2", "-c"],
+    ] {
+        let err = fails_with(
+            env.cmd(args).arg(&config).env("TMPDIR", env.path("tmp")),
+            1,
+            "killed by signal 9",
+        );
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        let mut after = env.snapshot();
+        after.remove("cron/.partial");
+        assert_eq!(after, before, "{args:?} changed something");
+        assert_no_temp_files(&env);
+    }
+}
+
+#[test]
+fn crontab_failing_on_write_leaves_everything_as_it_was() {
+    let (env, config) = installed_env();
+    let before = env.snapshot();
+    env.write_exe(
+        "bin/crontab",
+        &fake_crontab(
+            r#"echo "crontab: cannot rename /var/spool/cron/crontabs/tmp.123: No space left on device" >&2; exit 1"#,
+            LIST_OK,
+        ),
+    );
+    for args in [&["install", "-c"][..], &["uninstall", "-c"]] {
+        fails_with(
+            env.cmd(args).arg(&config).env("TMPDIR", env.path("tmp")),
+            1,
+            "No space left on device",
+        );
+        assert_eq!(env.snapshot(), before, "{args:?}");
+        assert_no_temp_files(&env);
+    }
+}
+
+/// `crontab -l` that fails in any way but "no crontab for USER" (exit 1) must abort: treating it
+/// as empty would install over, and so lose, the user's crontab.
+#[test]
+fn an_unreadable_crontab_aborts_and_is_never_written() {
+    let cases = [
+        (
+            "garbage and exit 2",
+            r##"echo "#%&garbage )( BEGIN"; echo "crontab: something broke" >&2; exit 2"##,
+            "exited with 2",
+        ),
+        (
+            "exit 1 but not 'no crontab'",
+            r#"echo "crontab: your UID isn't in the passwd file." >&2; exit 1"#,
+            "UID isn't in the passwd file",
+        ),
+        (
+            "killed while listing",
+            r##"echo "# half a cront"; kill -9 $$"##,
+            "killed by signal 9",
+        ),
+        (
+            "not UTF-8 with exit 0",
+            r#"printf '# \377\376 latin-1 caf\351\n'"#,
+            "not UTF-8",
+        ),
+    ];
+    for (name, list, expected) in cases {
+        let (env, config) = installed_env();
+        let before = env.snapshot();
+        env.write_exe("bin/crontab", &fake_crontab(WRITE_OK, list));
+        for args in [
+            &["install", "-c"][..],
+            &["uninstall", "-c"],
+            &["uninstall", "main_pipeline_v2", "-c"],
+            &["pause", "main_pipeline_v2", "-c"],
+            &["resume", "main_pipeline_v2", "-c"],
+        ] {
+            fails_with(env.cmd(args).arg(&config), 1, expected);
+            assert!(
+                !env.path("writes").exists(),
+                "{name}: {args:?} wrote the crontab"
+            );
+            assert_eq!(env.snapshot(), before, "{name}: {args:?}");
+        }
+        // status and run-now cannot say what is installed: they say so and exit 1.
+        fails_with(env.cmd(["status", "-c"]).arg(&config), 1, expected);
+        fails_with(
+            env.cmd(["run-now", "main_pipeline_v2", "-c"]).arg(&config),
+            1,
+            expected,
+        );
+        assert!(env.docker_calls().is_empty(), "{name}: run-now ran the job");
+    }
+}
+
+/// A crontab program that mangles what it stores (Debian's `crontab -l` prints CR as `\r`, say)
+/// is caught by reading back.
+#[test]
+fn a_crontab_that_reads_back_different_is_reported() {
+    let (env, config) = installed_env();
+    env.write_exe(
+        "bin/crontab",
+        &fake_crontab(
+            r#"sed 's/main_v3/main_vX/' "$1" > "$FAKE_CRON_DIR/$user""#,
+            LIST_OK,
+        ),
+    );
+    fails_with(
+        env.cmd(["install", "-c"]).arg(&config),
+        1,
+        "read back differs",
+    );
+}
+
+#[test]
+fn a_state_dir_that_cannot_hold_backups_fails_before_the_crontab_changes() {
+    let (env, config) = installed_env();
+    let before = env.snapshot();
+    std::fs::write(env.path("a-file"), "not a directory\n").unwrap();
+    for state in ["a-file", "a-file/state"] {
+        for args in [
+            &["install", "-c"][..],
+            &["uninstall", "-c"],
+            &["pause", "main_pipeline_v2", "-c"],
+        ] {
+            fails_with(
+                env.cmd(args)
+                    .arg(&config)
+                    .env("CRONTAINER_STATE_DIR", env.path(state)),
+                1,
+                "backup",
+            );
+            assert!(
+                !env.path("writes").exists(),
+                "{state} {args:?}: wrote without a backup"
+            );
+            assert_eq!(env.snapshot(), before, "{state} {args:?}");
+        }
+    }
+}
+
+/// Root writes anywhere, so this one runs only for other users.
+#[test]
+fn an_unwritable_state_dir_fails_before_the_crontab_changes() {
+    if common::is_root() {
+        eprintln!("skipped: root can write a 0500 directory");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let (env, config) = installed_env();
+    let before = env.snapshot();
+    let backups = env.path("state/backups");
+    std::fs::set_permissions(&backups, std::fs::Permissions::from_mode(0o500)).unwrap();
+    fails_with(env.cmd(["install", "-c"]).arg(&config), 1, "backup");
+    std::fs::set_permissions(&backups, std::fs::Permissions::from_mode(0o700)).unwrap();
+    assert_eq!(env.snapshot(), before);
+    assert_no_temp_files(&env);
+}
+
+#[test]
+fn a_missing_cron_d_dir_is_a_clear_error_and_creates_nothing() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    std::fs::write(env.path("a-file"), "x\n").unwrap();
+    for dir in ["no-such-dir", "a-file"] {
+        let path = env.path(dir);
+        fails_with(
+            env.cmd(["install", "--target", "cron.d", "--user", "root", "-c"])
+                .arg(&config)
+                .env("CRONTAINER_CROND_DIR", &path),
+            1,
+            &path.display().to_string(),
+        );
+        assert!(!env.path("no-such-dir").exists());
+        assert_eq!(env.read("a-file"), "x\n");
+        assert!(
+            std::fs::read_dir(env.path("logrotate.d"))
+                .unwrap()
+                .next()
+                .is_none(),
+            "{dir}: a logrotate file for a block that was never installed"
+        );
+    }
+}
+
+#[test]
+fn docker_daemon_down_install_warns_and_still_installs() {
+    let env = Env::new();
+    env.set_crontab(PRECIOUS);
+    let config = env.simple_config("");
+    let out = env
+        .cmd(["install", "-c"])
+        .arg(&config)
+        .env("FAKE_DOCKER_STATE", "down")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let err = stderr_of(&out);
+    assert!(
+        err.starts_with("crontainer: warning: ")
+            && err.contains("Cannot connect to the Docker daemon"),
+        "{err}"
+    );
+    let text = env.crontab().unwrap();
+    assert!(text.starts_with(PRECIOUS), "{text}");
+    assert!(text.contains("# BEGIN crontainer:crontainer\n"), "{text}");
+}
+
+#[test]
+fn docker_daemon_down_status_exits_1_and_says_so() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    assert!(
+        env.cmd(["install", "-c"])
+            .arg(&config)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let out = env
+        .cmd(["status", "-c"])
+        .arg(&config)
+        .env("FAKE_DOCKER_STATE", "down")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout_of(&out);
+    assert!(text.contains("container runtime does NOT answer"), "{text}");
+    assert!(
+        text.contains("Cannot connect to the Docker daemon"),
+        "{text}"
+    );
+    let out = env
+        .cmd(["status", "--json", "-c"])
+        .arg(&config)
+        .env("FAKE_DOCKER_STATE", "down")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    assert_eq!(doc["runtime_answers"], false, "{doc}");
+    assert_eq!(doc["healthy"], false, "{doc}");
+}
+
+#[test]
+fn docker_daemon_down_run_now_fails_and_logs_the_failure() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    assert!(
+        env.cmd(["install", "-c"])
+            .arg(&config)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let out = env
+        .cmd(["run-now", "main_pipeline_v2", "-c"])
+        .arg(&config)
+        .env("FAKE_DOCKER_STATE", "down")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    // The daemon's own message reaches the user (streamed from the log) and stays in the log.
+    assert!(
+        stdout_of(&out).contains("Cannot connect to the Docker daemon"),
+        "{}",
+        stdout_of(&out)
+    );
+    let log = env.read("logs/main.log");
+    assert!(log.contains("main_pipeline_v2 end exit=1 "), "{log}");
+    // And status then shows a failed last run.
+    let out = env
+        .cmd(["status", "--json", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    assert_eq!(doc["jobs"][0]["last_run"]["succeeded"], false, "{doc}");
+}
+
+#[test]
+fn docker_daemon_down_doctor_fails_the_runtime_check() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    assert!(
+        env.cmd(["install", "-c"])
+            .arg(&config)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let out = env
+        .cmd(["doctor", "-c"])
+        .arg(&config)
+        .env("FAKE_DOCKER_STATE", "down")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout_of(&out);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("FAIL  container runtime")),
+        "{text}"
+    );
+}
+
+#[test]
+fn no_cron_daemon_status_and_doctor_exit_1_and_say_so() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    assert!(
+        env.cmd(["install", "-c"])
+            .arg(&config)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    env.no_cron_daemon();
+    let out = env.cmd(["status", "-c"]).arg(&config).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout_of(&out).contains("cron daemon NOT running: nothing will fire"),
+        "{}",
+        stdout_of(&out)
+    );
+    let out = env
+        .cmd(["status", "--json", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    assert_eq!(doc["healthy"], false);
+    assert_eq!(doc["cron_daemon"], serde_json::Value::Null, "{doc}");
+    let out = env.cmd(["doctor", "-c"]).arg(&config).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout_of(&out).contains("FAIL  cron daemon: no cron daemon is running"),
+        "{}",
+        stdout_of(&out)
+    );
+    // An empty or unreadable /proc is no daemon either, not a crash.
+    for proc in ["empty-proc", "no-such-proc"] {
+        if proc == "empty-proc" {
+            std::fs::create_dir_all(env.path(proc)).unwrap();
+        }
+        let out = env
+            .cmd(["status", "-c"])
+            .arg(&config)
+            .env("CRONTAINER_PROC", env.path(proc))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{proc}: {}", stderr_of(&out));
+        assert!(
+            stdout_of(&out).contains("cron daemon NOT running"),
+            "{proc}"
+        );
+    }
+}
+
+#[test]
+fn log_dir_removed_after_install_doctor_says_so() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    assert!(
+        env.cmd(["install", "-c"])
+            .arg(&config)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    std::fs::remove_dir_all(env.path("logs")).unwrap();
+    let out = env.cmd(["doctor", "-c"]).arg(&config).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout_of(&out);
+    assert!(
+        text.contains(&format!(
+            "FAIL  log of main_pipeline_v2: {} is missing",
+            env.path("logs").display()
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+#[ignore = "BUG: status says `health: ok` and exits 0 when the log's directory is gone (every run will fail)"]
+fn log_dir_removed_after_install_status_says_so() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    assert!(
+        env.cmd(["install", "-c"])
+            .arg(&config)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    std::fs::remove_dir_all(env.path("logs")).unwrap();
+    let out = env.cmd(["status", "-c"]).arg(&config).output().unwrap();
+    let text = stdout_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(&env.path("logs").display().to_string()),
+        "{text}"
+    );
+    assert!(text.contains("missing"), "{text}");
+}
+
+#[test]
+fn log_dir_removed_after_install_run_now_fails_and_runs_nothing() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    assert!(
+        env.cmd(["install", "-c"])
+            .arg(&config)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    std::fs::remove_dir_all(env.path("logs")).unwrap();
+    let out = env
+        .cmd(["run-now", "main_pipeline_v2", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains(&env.path("logs").display().to_string()),
+        "{err}"
+    );
+    assert!(env.docker_calls().is_empty(), "ran without a log");
+    assert!(!env.path("logs").exists(), "run-now is not install");
+}
+
+#[test]
+#[ignore = "BUG: run-now with the log's directory gone exits 2 (\"bad usage, nothing changed\") with only /bin/sh's message"]
+fn log_dir_removed_after_install_run_now_says_so_in_its_own_words() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    assert!(
+        env.cmd(["install", "-c"])
+            .arg(&config)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    std::fs::remove_dir_all(env.path("logs")).unwrap();
+    fails_with(
+        env.cmd(["run-now", "main_pipeline_v2", "-c"]).arg(&config),
+        1,
+        &env.path("logs").display().to_string(),
+    );
+}
+
+/// The log cannot be written when the job fires: replaced by a directory (a fault root cannot
+/// write through either), or made read-only (for other users).
+#[test]
+fn log_not_writable_at_fire_time_fails_the_run_and_status_says_so() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    assert!(
+        env.cmd(["install", "-c"])
+            .arg(&config)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let log = env.path("logs/main.log");
+    std::fs::remove_file(&log).unwrap();
+    std::fs::create_dir(&log).unwrap();
+    let out = env
+        .cmd(["run-now", "main_pipeline_v2", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stderr_of(&out).contains(&log.display().to_string()),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(env.docker_calls().is_empty(), "ran without a log");
+    let out = env.cmd(["status", "-c"]).arg(&config).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout_of(&out).contains("cannot read the log"),
+        "{}",
+        stdout_of(&out)
+    );
+
+    if !common::is_root() {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::remove_dir(&log).unwrap();
+        std::fs::write(&log, "").unwrap();
+        std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o444)).unwrap();
+        let out = env
+            .cmd(["run-now", "main_pipeline_v2", "-c"])
+            .arg(&config)
+            .output()
+            .unwrap();
+        assert_ne!(out.status.code(), Some(0));
+        assert!(env.docker_calls().is_empty(), "ran without a log");
+        assert_eq!(env.read("logs/main.log"), "");
+    }
+}
+
+/// A full filesystem under cron.d and the state dir: a tiny tmpfs mounted by the test, filled
+/// up first. The previous file stays byte-identical and no temp file is left behind.
+#[test]
+#[ignore = "needs root, cron and docker: see README"]
+fn a_full_disk_leaves_the_previous_cron_d_file_and_no_temp_files() {
+    assert!(common::is_root(), "mounts a tmpfs: run as root");
+    let env = Env::new();
+    let mnt = Tmpfs::mount(&env.path("full"));
+    // Two layouts: backups on the full disk too (the backup fails first), or only cron.d full
+    // (the backup succeeds, the file write fails).
+    for (state, label) in [
+        (mnt.path.join("state"), "all full"),
+        (env.path("state"), "cron.d full"),
+    ] {
+        let crond = mnt.path.join("cron.d");
+        let _ = std::fs::remove_file(mnt.path.join("filler"));
+        std::fs::create_dir_all(&crond).unwrap();
+        std::fs::create_dir_all(&state).unwrap();
+        let config = env.simple_config("");
+        let install = |config: &std::path::Path| {
+            env.cmd(["install", "--target", "cron.d", "--user", "root", "-c"])
+                .arg(config)
+                .env("CRONTAINER_CROND_DIR", &crond)
+                .env("CRONTAINER_STATE_DIR", &state)
+                .output()
+                .unwrap()
+        };
+        let out = install(&config);
+        assert!(out.status.success(), "{label}: {}", stderr_of(&out));
+        let before = std::fs::read(crond.join("crontainer")).unwrap();
+        mnt.fill();
+        let text = std::fs::read_to_string(&config)
+            .unwrap()
+            .replace("main_v2.py", "main_v3.py");
+        std::fs::write(&config, text).unwrap();
+        let out = install(&config);
+        assert_eq!(out.status.code(), Some(1), "{label}: {}", stderr_of(&out));
+        let err = stderr_of(&out);
+        assert!(err.contains("No space left on device"), "{label}: {err}");
+        assert_eq!(
+            std::fs::read(crond.join("crontainer")).unwrap(),
+            before,
+            "{label}"
+        );
+        for dir in [crond.clone(), state.join("backups")] {
+            let temps: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap()
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(".crontainer-"))
+                .collect();
+            assert!(
+                temps.is_empty(),
+                "{label}: temp files in {}: {temps:?}",
+                dir.display()
+            );
+        }
+        // Uninstall on a full disk fails the same way and keeps the file.
+        let out = env
+            .cmd(["uninstall", "--target", "cron.d", "-c"])
+            .arg(&config)
+            .env("CRONTAINER_CROND_DIR", &crond)
+            .env("CRONTAINER_STATE_DIR", &state)
+            .output()
+            .unwrap();
+        if label == "all full" {
+            assert_eq!(out.status.code(), Some(1), "{label}: {}", stderr_of(&out));
+            assert_eq!(std::fs::read(crond.join("crontainer")).unwrap(), before);
+        } else {
+            // Removing a file needs no space: uninstall works on a full disk.
+            assert!(out.status.success(), "{label}: {}", stderr_of(&out));
+        }
+        let _ = std::fs::remove_file(crond.join("crontainer"));
+    }
+}
+
+/// A tmpfs of 64 KiB mounted at a path the test owns; unmounted on drop.
+struct Tmpfs {
+    path: std::path::PathBuf,
+}
+
+impl Tmpfs {
+    fn mount(path: &std::path::Path) -> Tmpfs {
+        std::fs::create_dir_all(path).unwrap();
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+            .arg(path)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "mount: {}", stderr_of(&out));
+        Tmpfs {
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// Fills the filesystem until a write fails with ENOSPC.
+    fn fill(&self) {
+        use std::io::Write;
+        let mut file = std::fs::File::create(self.path.join("filler")).unwrap();
+        let chunk = [b'x'; 512];
+        loop {
+            match file.write(&chunk) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.raw_os_error() == Some(nix::libc::ENOSPC) => break,
+                Err(e) => panic!("filling {}: {e}", self.path.display()),
+            }
+        }
+        let _ = file.sync_all();
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(&self.path)
+            .output();
+    }
+}
