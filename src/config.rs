@@ -186,7 +186,7 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Config> {
         let ctx = Ctx { text, path };
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            let message = e.message().trim_end().replace('\n', " ");
+            let message = plain_toml_message(e.message());
             match e.span() {
                 Some(span) => ctx.error_at(span.start, &message),
                 None => bad_input(format!("{}: {message}", path.display())),
@@ -198,6 +198,30 @@ impl Config {
     pub fn job(&self, id: &str) -> Option<&Job> {
         self.jobs.iter().find(|j| j.id == id)
     }
+}
+
+/// toml's message, one line, without the names of our internal structs ("expected struct
+/// RawDefaults with 4 elements" says nothing to a user).
+fn plain_toml_message(message: &str) -> String {
+    let mut text = message.trim_end().replace('\n', " ");
+    for (raw, plain) in [
+        ("struct RawConfig", "a table"),
+        ("struct RawCron", "the [cron] table"),
+        ("struct RawDefaults", "the [defaults] table"),
+        ("struct RawJob", "a [[job]] table"),
+    ] {
+        if let Some(at) = text.find(raw) {
+            let end = text[at..].find(" with ").map_or(at + raw.len(), |w| {
+                let rest = &text[at + w..];
+                at + w
+                    + rest
+                        .find(" elements")
+                        .map_or(rest.len(), |e| e + " elements".len())
+            });
+            text.replace_range(at..end, plain);
+        }
+    }
+    text
 }
 
 struct Ctx<'a> {
@@ -571,6 +595,20 @@ impl Ctx<'_> {
             }
             None => log_dir.join(format!("{id}.log")),
         };
+        let lock = crate::cron_line::lock_path(&log);
+        if let Some(other) = earlier
+            .iter()
+            .find(|j| j.log == lock || crate::cron_line::lock_path(&j.log) == log)
+        {
+            return Err(bad_input(format!(
+                "{}: job {id:?}: its log {} collides with job {:?}'s log {} (each log's lock is \
+                 the log's path plus `.lock`); give the jobs logs that are not each other's locks",
+                self.path.display(),
+                log.display(),
+                other.id,
+                other.log.display()
+            )));
+        }
         if let Some(other) = earlier.iter().find(|j| j.log == log) {
             // The log's lock file (`<log>.lock`) is the job's overlap lock: a shared log would
             // make two jobs skip each other.

@@ -402,7 +402,7 @@ fn every_independent_bad_config_is_exit_2_one_line_and_changes_nothing() {
 }
 
 #[test]
-#[ignore = "BUG: a job's log may be another job's lock file (`log = \"<other log>.lock\"`): accepted, and the two jobs then share one file"]
+
 fn a_log_that_is_another_jobs_lock_is_refused() {
     let env = Env::new();
     let before = env.snapshot();

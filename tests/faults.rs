@@ -487,7 +487,7 @@ fn log_dir_removed_after_install_doctor_says_so() {
 }
 
 #[test]
-#[ignore = "BUG: status says `health: ok` and exits 0 when the log's directory is gone (every run will fail)"]
+
 fn log_dir_removed_after_install_status_says_so() {
     let env = Env::new();
     let config = env.simple_config("");
@@ -539,7 +539,7 @@ fn log_dir_removed_after_install_run_now_fails_and_runs_nothing() {
 }
 
 #[test]
-#[ignore = "BUG: run-now with the log's directory gone exits 2 (\"bad usage, nothing changed\") with only /bin/sh's message"]
+
 fn log_dir_removed_after_install_run_now_says_so_in_its_own_words() {
     let env = Env::new();
     let config = env.simple_config("");

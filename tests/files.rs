@@ -152,7 +152,7 @@ fn backups_are_0600_in_a_0700_dir_and_only_the_last_ten_are_kept() {
 }
 
 #[test]
-#[ignore = "BUG: a backups dir that already exists with mode 0755 is used as is: the crontab backups are listable by anyone"]
+
 fn an_existing_open_backups_dir_is_made_private() {
     let env = Env::new();
     let backups = env.path("state/backups");
@@ -243,7 +243,7 @@ fn a_root_jobs_log_in_a_root_only_dir_is_not_warned_about() {
 }
 
 #[test]
-#[ignore = "BUG: a root job's log in a world-writable dir WITHOUT the sticky bit (0777, worse than /tmp) gets no warning"]
+
 fn a_root_jobs_log_in_a_non_sticky_world_writable_dir_is_warned_about() {
     let env = Env::new();
     let dir = open_dir(&env, "open", 0o777);

@@ -198,7 +198,8 @@ fn prepare_log(log: &Path, user: &nix::unistd::User, create: bool) -> Result<Vec
     }
     let dir_meta =
         std::fs::metadata(dir).with_context(|| format!("cannot read {}", dir.display()))?;
-    if user.uid.is_root() && dir_meta.mode() & 0o002 != 0 && dir_meta.mode() & 0o1000 != 0 {
+    // World-writable, sticky (like /tmp) or not (worse: anyone may also replace the log).
+    if user.uid.is_root() && dir_meta.mode() & 0o002 != 0 {
         warnings.push(format!(
             "the log {} is in the world-writable directory {}: another user could plant a \
              symlink there that a root job would follow; prefer a directory only root can write",

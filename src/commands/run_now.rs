@@ -115,6 +115,25 @@ pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
         return Ok(ExitCode::Busy);
     }
 
+    // The line's first step opens the log and its lock; say plainly why it cannot, rather
+    // than leave it to /bin/sh's message and exit code.
+    let dir = entry.marker.log.parent().unwrap_or(Path::new("/"));
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "job {:?} cannot run: its log's directory {} is missing (`crontainer install` \
+             creates it again); nothing was started",
+            args.job,
+            dir.display()
+        );
+    }
+    if entry.marker.log.is_dir() {
+        anyhow::bail!(
+            "job {:?} cannot run: its log {} is a directory; nothing was started",
+            args.job,
+            entry.marker.log.display()
+        );
+    }
+
     let me = target::current_user();
     let mut command = if found.run_as == me {
         Command::new("/bin/sh")

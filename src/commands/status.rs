@@ -58,6 +58,16 @@ impl JobStatus {
         if let Some(e) = &self.last_error {
             problems.push(format!("cannot read the log: {e}"));
         }
+        if let Some((log, _)) = &self.log {
+            let dir = log.parent().unwrap_or(std::path::Path::new("/"));
+            if self.installed.is_some() && !dir.is_dir() {
+                problems.push(format!(
+                    "the log's directory {} is missing: every run will fail before it starts \
+                     (`crontainer install` creates it again)",
+                    dir.display()
+                ));
+            }
+        }
         problems
     }
 }

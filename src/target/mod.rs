@@ -210,6 +210,10 @@ impl Target {
             .mode(0o700)
             .create(&dir)
             .with_context(|| format!("could not create the backup directory {}", dir.display()))?;
+        // DirBuilder's mode only applies to a new directory: an existing one is made private
+        // too, since backups hold whole crontabs.
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("could not make {} private (mode 0700)", dir.display()))?;
         let stamp = jiff::Timestamp::now()
             .strftime("%Y%m%dT%H%M%S%.fZ")
             .to_string();
@@ -231,7 +235,7 @@ impl Target {
     }
 }
 
-use std::os::unix::fs::DirBuilderExt;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 
 /// Writes a file only its owner can read, fully or not at all (temp file, fsync, rename).
 fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
