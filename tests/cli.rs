@@ -824,3 +824,21 @@ fn doctor_checks_the_host_and_the_installed_jobs() {
         stdout_of(&output)
     );
 }
+
+#[test]
+fn a_closed_pipe_ends_plan_quietly() {
+    let env = Env::new();
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let mut child = env
+        .std_cmd(["plan", "--next", "100", "-c"])
+        .arg(&example)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let err = stderr_of(&output);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(err, "");
+}
