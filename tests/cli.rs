@@ -842,3 +842,49 @@ fn a_closed_pipe_ends_plan_quietly() {
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(err, "");
 }
+
+/// Under a terminal (util-linux's `script` gives the command a pty) the diff is colored, and
+/// `NO_COLOR` turns that off.
+#[test]
+fn colors_only_on_a_terminal_and_never_with_no_color() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    let bin = assert_cmd::cargo::cargo_bin("crontainer");
+    let line = format!(
+        "{} install --dry-run -c {}",
+        bin.display(),
+        config.display()
+    );
+    let under_tty = |no_color: bool| {
+        // The harness's environment (fakes on PATH, overrides), for the command inside `script`.
+        let harness = env.std_cmd(["unused"]);
+        let mut script = std::process::Command::new("script");
+        script
+            .args(["-qec", &line, "/dev/null"])
+            .current_dir(env.path(""));
+        for (k, v) in harness.get_envs() {
+            match v {
+                Some(v) => script.env(k, v),
+                None => script.env_remove(k),
+            };
+        }
+        if no_color {
+            script.env("NO_COLOR", "1");
+        }
+        stdout_of(&script.output().unwrap())
+    };
+    let colored = under_tty(false);
+    assert!(
+        colored.contains("+# BEGIN crontainer:crontainer"),
+        "{colored}"
+    );
+    assert!(
+        colored.contains("\x1b[32m"),
+        "a terminal gets colors: {colored:?}"
+    );
+    let plain = under_tty(true);
+    assert!(plain.contains("+# BEGIN crontainer:crontainer"), "{plain}");
+    assert!(!plain.contains('\x1b'), "NO_COLOR: {plain:?}");
+    // And a pipe never gets colors.
+    assert!(!ok(env.cmd(["install", "--dry-run", "-c"]).arg(&config)).contains('\x1b'));
+}

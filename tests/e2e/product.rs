@@ -27,6 +27,7 @@ impl Crontainer {
             .tempdir()
             .expect("temp dir for configs and state");
         std::fs::create_dir(dir.path().join("state")).expect("state dir");
+        std::fs::create_dir(dir.path().join("logrotate.d")).expect("logrotate dir");
         Crontainer {
             dir,
             configs: AtomicUsize::new(0),
@@ -62,6 +63,12 @@ impl Crontainer {
             .env("PATH", CRON_PATH)
             .env("NO_COLOR", "1")
             .env("CRONTAINER_STATE_DIR", self.state_dir())
+            // Root installs write /etc/logrotate.d/crontainer-<block>; tests keep theirs here
+            // (tests/e2e_logrotate.rs uses the real directory with a unique name).
+            .env(
+                "CRONTAINER_LOGROTATE_DIR",
+                self.dir.path().join("logrotate.d"),
+            )
             .args(args)
             .stdin(std::process::Stdio::null());
         cmd
