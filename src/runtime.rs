@@ -142,12 +142,19 @@ pub fn container_states(runtime: &Path, names: &[&str]) -> Vec<ContainerState> {
         let socket = std::env::var_os(ENV_DOCKER_SOCKET)
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("/var/run/docker.sock"));
-        let states: std::io::Result<Vec<_>> = names
+        // One request per distinct container (many jobs often share one).
+        let mut unique: Vec<&str> = names.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        let states: std::io::Result<Vec<_>> = unique
             .iter()
             .map(|name| state_from_socket(&socket, name))
             .collect();
         if let Ok(states) = states {
-            return states;
+            return names
+                .iter()
+                .map(|name| states[unique.binary_search(name).expect("deduplicated")].clone())
+                .collect();
         }
     }
     states_from_cli(runtime, names)
