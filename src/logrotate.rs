@@ -6,8 +6,7 @@
 //! renamed copy). logrotate refuses a log whose directory is writable by a non-root user unless
 //! the stanza names that user with `su`, so each stanza carries its directory's owner.
 
-use std::io::Write;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -106,19 +105,8 @@ pub fn sync(name: &str, logs: &[PathBuf], rotate: &Rotate) -> Result<Option<Path
     if old.as_deref() == Some(text.as_str()) {
         return Ok(None);
     }
-    let dir = path.parent().unwrap_or(Path::new("/"));
-    let write = || -> std::io::Result<()> {
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".crontainer-")
-            .tempfile_in(dir)?;
-        tmp.write_all(text.as_bytes())?;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(&path).map_err(|e| e.error)?;
-        Ok(())
-    };
-    write().with_context(|| format!("could not write {}", path.display()))?;
+    // logrotate skips a config file that others may write.
+    crate::target::write_atomically(&path, text.as_bytes(), 0o644)?;
     Ok(Some(path))
 }
 

@@ -163,6 +163,17 @@ pub struct Installed {
     pub entries: Vec<(String, Entry)>,
 }
 
+/// The target the flags and config point at, for block `name` (its cron.d file when the
+/// target is cron.d; "crontainer" when no name is known).
+pub fn resolve_target(
+    config: Option<&Config>,
+    flags: &TargetArgs,
+    name: Option<&str>,
+) -> Result<crate::target::Resolved> {
+    let (kind, user) = target_settings(config, flags);
+    Target::resolve(kind, user.as_deref(), name.unwrap_or("crontainer"))
+}
+
 /// Reads the installed jobs: of block `name`, or of every crontainer block when None.
 pub fn read_installed(
     kind: TargetKind,

@@ -10,18 +10,13 @@ use crate::cli::PauseArgs;
 use crate::commands::{self, JSON_VERSION};
 use crate::cron_line::{self, Paused};
 use crate::error::{ExitCode, bad_input};
-use crate::target::{self, Target};
+use crate::target;
 
 pub fn run(args: &PauseArgs, pause: bool) -> Result<ExitCode> {
     let verb = if pause { "pause" } else { "resume" };
     let config = commands::optional_config(args.config.config.as_deref())?;
-    let (kind, user) = commands::target_settings(config.as_ref(), &args.target);
     let name = config.as_ref().map(|c| c.name.clone());
-    let resolved = Target::resolve(
-        kind,
-        user.as_deref(),
-        name.as_deref().unwrap_or("crontainer"),
-    )?;
+    let resolved = commands::resolve_target(config.as_ref(), &args.target, name.as_deref())?;
     let target = resolved.target;
     let label = target.describe();
 

@@ -11,7 +11,6 @@ use crate::config::{self, Config};
 use crate::cron_line;
 use crate::error::{ExitCode, bad_input};
 use crate::logrotate;
-use crate::target::Target;
 
 pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
     let config = match &args.config {
@@ -30,12 +29,7 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
             return Err(bad_input(format!("--name {name:?} is not a block name")));
         }
     }
-    let (kind, user) = commands::target_settings(config.as_ref(), &args.target);
-    let resolved = Target::resolve(
-        kind,
-        user.as_deref(),
-        name.as_deref().unwrap_or("crontainer"),
-    )?;
+    let resolved = commands::resolve_target(config.as_ref(), &args.target, name.as_deref())?;
     let target = resolved.target;
     let label = target.describe();
 

@@ -5,8 +5,6 @@
 //! whole file when its last line lacks a newline or one line is bad. So the file is written to
 //! a temp file in the same directory, made root:root 0644, and renamed into place.
 
-use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -64,23 +62,7 @@ impl CronD {
             text.ends_with('\n'),
             "cron ignores a cron.d file without a final newline"
         );
-        let dir = self.path.parent().unwrap_or(Path::new("/"));
-        let write = || -> std::io::Result<()> {
-            // A dot in the temp name makes Debian's cron skip it while it is being written.
-            let mut tmp = tempfile::Builder::new()
-                .prefix(".crontainer-")
-                .tempfile_in(dir)?;
-            tmp.write_all(text.as_bytes())?;
-            tmp.as_file()
-                .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-            if super::is_root() {
-                std::os::unix::fs::fchown(tmp.as_file(), Some(0), Some(0))?;
-            }
-            tmp.as_file().sync_all()?;
-            tmp.persist(&self.path).map_err(|e| e.error)?;
-            Ok(())
-        };
-        write().with_context(|| format!("could not write {}", self.path.display()))?;
+        super::write_atomically(&self.path, text.as_bytes(), 0o644)?;
         // Cron notices a changed cron.d file by the directory's mtime on some versions; the
         // rename updates it.
         Ok(())

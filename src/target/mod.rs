@@ -219,8 +219,7 @@ impl Target {
             .to_string();
         let prefix = format!("{}.", self.key());
         let path = dir.join(format!("{prefix}{stamp}"));
-        write_private(&path, text.as_bytes())
-            .with_context(|| format!("could not write the backup {}", path.display()))?;
+        write_atomically(&path, text.as_bytes(), 0o600).context("could not save the backup")?;
         let mut old: Vec<PathBuf> = std::fs::read_dir(&dir)?
             .filter_map(|e| e.ok())
             .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
@@ -237,17 +236,28 @@ impl Target {
 
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 
-/// Writes a file only its owner can read, fully or not at all (temp file, fsync, rename).
-fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Writes `bytes` to `path` fully or not at all: a temp file in the same directory (named
+/// `.crontainer-*`: Debian's cron skips dotted names in /etc/cron.d while it is written), with
+/// `mode`, owned by root when we are root, fsynced, then renamed into place.
+pub fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".crontainer-")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path)?;
-    Ok(())
+    use std::os::unix::fs::PermissionsExt;
+    let dir = path.parent().unwrap_or(Path::new("/"));
+    let write = || -> std::io::Result<()> {
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".crontainer-")
+            .tempfile_in(dir)?;
+        tmp.write_all(bytes)?;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+        if is_root() {
+            std::os::unix::fs::fchown(tmp.as_file(), Some(0), Some(0))?;
+        }
+        tmp.as_file().sync_all()?;
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    };
+    write().with_context(|| format!("could not write {}", path.display()))
 }
 
 /// Where backups go: `$CRONTAINER_STATE_DIR`, else /var/lib/crontainer for root, else
