@@ -176,7 +176,9 @@ impl Target {
     /// An exclusive lock held across read, edit and write, so two crontainer processes never
     /// lose each other's edits (the `crontab` program itself has no lock).
     pub fn lock(&self) -> Result<Flock<File>> {
-        let dir = if Path::new("/run/lock").is_dir() && !cfg!(test) {
+        // /run/lock (world-writable, sticky, cleared at boot) is shared by every user who may
+        // edit the same crontab; where it is missing or not writable, the temp dir.
+        let dir = if nix::unistd::access("/run/lock", nix::unistd::AccessFlags::W_OK).is_ok() {
             PathBuf::from("/run/lock")
         } else {
             std::env::temp_dir()
