@@ -888,3 +888,47 @@ fn colors_only_on_a_terminal_and_never_with_no_color() {
     // And a pipe never gets colors.
     assert!(!ok(env.cmd(["install", "--dry-run", "-c"]).arg(&config)).contains('\x1b'));
 }
+
+#[test]
+fn logs_prints_the_last_run_or_the_last_lines() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    ok(env.cmd(["install", "-c"]).arg(&config));
+    let output = env
+        .cmd(["logs", "main_pipeline_v2", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        stderr_of(&output).contains("has not run yet"),
+        "{}",
+        stderr_of(&output)
+    );
+    for exit in ["3", "0"] {
+        let output = env
+            .cmd(["run-now", "main_pipeline_v2", "-c"])
+            .arg(&config)
+            .env("FAKE_EXIT", exit)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(exit.parse().unwrap()));
+    }
+    let last = ok(env.cmd(["logs", "main_pipeline_v2", "-c"]).arg(&config));
+    assert_eq!(
+        last.matches(" start pid=").count(),
+        1,
+        "only the last run: {last}"
+    );
+    assert!(last.contains("stdout: hello from the container"), "{last}");
+    assert!(last.contains(" end exit=0 "), "{last}");
+    assert!(!last.contains(" end exit=3 "), "{last}");
+    let tail = ok(env
+        .cmd(["logs", "main_pipeline_v2", "-n", "2", "-c"])
+        .arg(&config));
+    assert_eq!(tail.lines().count(), 2, "{tail}");
+    assert!(
+        tail.lines().last().unwrap().contains(" end exit=0 "),
+        "{tail}"
+    );
+}
