@@ -238,20 +238,14 @@ fn a_state_dir_that_cannot_hold_backups_fails_before_the_crontab_changes() {
     }
 }
 
-/// Root writes anywhere, so this one runs only for other users.
+/// Read-only by mode for a normal user, by a read-only bind mount for root.
 #[test]
 fn an_unwritable_state_dir_fails_before_the_crontab_changes() {
-    if common::is_root() {
-        eprintln!("skipped: root can write a 0500 directory");
-        return;
-    }
-    use std::os::unix::fs::PermissionsExt;
     let (env, config) = installed_env();
     let before = env.snapshot();
-    let backups = env.path("state/backups");
-    std::fs::set_permissions(&backups, std::fs::Permissions::from_mode(0o500)).unwrap();
+    let read_only = common::ReadOnly::new(&env.path("state/backups"));
     fails_with(env.cmd(["install", "-c"]).arg(&config), 1, "backup");
-    std::fs::set_permissions(&backups, std::fs::Permissions::from_mode(0o700)).unwrap();
+    drop(read_only);
     assert_eq!(env.snapshot(), before);
     assert_no_temp_files(&env);
 }
@@ -596,20 +590,19 @@ fn log_not_writable_at_fire_time_fails_the_run_and_status_says_so() {
         stdout_of(&out)
     );
 
-    if !common::is_root() {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::remove_dir(&log).unwrap();
-        std::fs::write(&log, "").unwrap();
-        std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o444)).unwrap();
-        let out = env
-            .cmd(["run-now", "main_pipeline_v2", "-c"])
-            .arg(&config)
-            .output()
-            .unwrap();
-        assert_ne!(out.status.code(), Some(0));
-        assert!(env.docker_calls().is_empty(), "ran without a log");
-        assert_eq!(env.read("logs/main.log"), "");
-    }
+    // A read-only log (by mode for a normal user, a read-only bind mount for root).
+    std::fs::remove_dir(&log).unwrap();
+    std::fs::write(&log, "").unwrap();
+    let read_only = common::ReadOnly::new(&log);
+    let out = env
+        .cmd(["run-now", "main_pipeline_v2", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    drop(read_only);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(env.docker_calls().is_empty(), "ran without a log");
+    assert_eq!(env.read("logs/main.log"), "");
 }
 
 /// A full filesystem under cron.d and the state dir: a tiny tmpfs mounted by the test, filled

@@ -133,6 +133,17 @@ pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
             entry.marker.log.display()
         );
     }
+    if found.run_as == target::current_user()
+        && entry.marker.log.exists()
+        && nix::unistd::access(&entry.marker.log, nix::unistd::AccessFlags::W_OK).is_err()
+    {
+        anyhow::bail!(
+            "job {:?} cannot run: its log {} is not writable by {}; nothing was started",
+            args.job,
+            entry.marker.log.display(),
+            found.run_as
+        );
+    }
 
     let me = target::current_user();
     let mut command = if found.run_as == me {

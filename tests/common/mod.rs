@@ -223,6 +223,58 @@ pub fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
 }
 
+/// Makes `path` unwritable for whoever runs the tests until dropped: `chmod a-w` for a normal
+/// user; for root, who writes through any mode, a read-only bind mount of it onto itself.
+pub struct ReadOnly {
+    path: PathBuf,
+    mounted: bool,
+    mode: u32,
+}
+
+impl ReadOnly {
+    pub fn new(path: &Path) -> ReadOnly {
+        let mode = std::fs::metadata(path).unwrap().permissions().mode();
+        if is_root() {
+            let run = |args: &[&str]| {
+                let status = std::process::Command::new("mount")
+                    .args(args)
+                    .arg(path)
+                    .arg(path)
+                    .status()
+                    .unwrap();
+                assert!(status.success(), "mount {args:?} {} failed", path.display());
+            };
+            run(&["--bind"]);
+            run(&["-o", "remount,ro,bind"]);
+            ReadOnly {
+                path: path.to_path_buf(),
+                mounted: true,
+                mode,
+            }
+        } else {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & !0o222)).unwrap();
+            ReadOnly {
+                path: path.to_path_buf(),
+                mounted: false,
+                mode,
+            }
+        }
+    }
+}
+
+impl Drop for ReadOnly {
+    fn drop(&mut self) {
+        if self.mounted {
+            let _ = std::process::Command::new("umount")
+                .arg(&self.path)
+                .status();
+        } else {
+            let _ =
+                std::fs::set_permissions(&self.path, std::fs::Permissions::from_mode(self.mode));
+        }
+    }
+}
+
 pub fn stdout_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
