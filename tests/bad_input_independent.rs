@@ -402,7 +402,6 @@ fn every_independent_bad_config_is_exit_2_one_line_and_changes_nothing() {
 }
 
 #[test]
-
 fn a_log_that_is_another_jobs_lock_is_refused() {
     let env = Env::new();
     let before = env.snapshot();

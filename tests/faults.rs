@@ -303,14 +303,7 @@ fn docker_daemon_down_install_warns_and_still_installs() {
 fn docker_daemon_down_status_exits_1_and_says_so() {
     let env = Env::new();
     let config = env.simple_config("");
-    assert!(
-        env.cmd(["install", "-c"])
-            .arg(&config)
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
+    env.install(&config);
     let out = env
         .cmd(["status", "-c"])
         .arg(&config)
@@ -340,14 +333,7 @@ fn docker_daemon_down_status_exits_1_and_says_so() {
 fn docker_daemon_down_run_now_fails_and_logs_the_failure() {
     let env = Env::new();
     let config = env.simple_config("");
-    assert!(
-        env.cmd(["install", "-c"])
-            .arg(&config)
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
+    env.install(&config);
     let out = env
         .cmd(["run-now", "main_pipeline_v2", "-c"])
         .arg(&config)
@@ -378,14 +364,7 @@ fn docker_daemon_down_run_now_fails_and_logs_the_failure() {
 fn docker_daemon_down_doctor_fails_the_runtime_check() {
     let env = Env::new();
     let config = env.simple_config("");
-    assert!(
-        env.cmd(["install", "-c"])
-            .arg(&config)
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
+    env.install(&config);
     let out = env
         .cmd(["doctor", "-c"])
         .arg(&config)
@@ -405,14 +384,7 @@ fn docker_daemon_down_doctor_fails_the_runtime_check() {
 fn no_cron_daemon_status_and_doctor_exit_1_and_say_so() {
     let env = Env::new();
     let config = env.simple_config("");
-    assert!(
-        env.cmd(["install", "-c"])
-            .arg(&config)
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
+    env.install(&config);
     env.no_cron_daemon();
     let out = env.cmd(["status", "-c"]).arg(&config).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -459,14 +431,7 @@ fn no_cron_daemon_status_and_doctor_exit_1_and_say_so() {
 fn log_dir_removed_after_install_doctor_says_so() {
     let env = Env::new();
     let config = env.simple_config("");
-    assert!(
-        env.cmd(["install", "-c"])
-            .arg(&config)
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
+    env.install(&config);
     std::fs::remove_dir_all(env.path("logs")).unwrap();
     let out = env.cmd(["doctor", "-c"]).arg(&config).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -481,18 +446,10 @@ fn log_dir_removed_after_install_doctor_says_so() {
 }
 
 #[test]
-
 fn log_dir_removed_after_install_status_says_so() {
     let env = Env::new();
     let config = env.simple_config("");
-    assert!(
-        env.cmd(["install", "-c"])
-            .arg(&config)
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
+    env.install(&config);
     std::fs::remove_dir_all(env.path("logs")).unwrap();
     let out = env.cmd(["status", "-c"]).arg(&config).output().unwrap();
     let text = stdout_of(&out);
@@ -508,14 +465,7 @@ fn log_dir_removed_after_install_status_says_so() {
 fn log_dir_removed_after_install_run_now_fails_and_runs_nothing() {
     let env = Env::new();
     let config = env.simple_config("");
-    assert!(
-        env.cmd(["install", "-c"])
-            .arg(&config)
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
+    env.install(&config);
     std::fs::remove_dir_all(env.path("logs")).unwrap();
     let out = env
         .cmd(["run-now", "main_pipeline_v2", "-c"])
@@ -533,18 +483,10 @@ fn log_dir_removed_after_install_run_now_fails_and_runs_nothing() {
 }
 
 #[test]
-
 fn log_dir_removed_after_install_run_now_says_so_in_its_own_words() {
     let env = Env::new();
     let config = env.simple_config("");
-    assert!(
-        env.cmd(["install", "-c"])
-            .arg(&config)
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
+    env.install(&config);
     std::fs::remove_dir_all(env.path("logs")).unwrap();
     fails_with(
         env.cmd(["run-now", "main_pipeline_v2", "-c"]).arg(&config),
@@ -559,14 +501,7 @@ fn log_dir_removed_after_install_run_now_says_so_in_its_own_words() {
 fn log_not_writable_at_fire_time_fails_the_run_and_status_says_so() {
     let env = Env::new();
     let config = env.simple_config("");
-    assert!(
-        env.cmd(["install", "-c"])
-            .arg(&config)
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
+    env.install(&config);
     let log = env.path("logs/main.log");
     std::fs::remove_file(&log).unwrap();
     std::fs::create_dir(&log).unwrap();

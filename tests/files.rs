@@ -152,7 +152,6 @@ fn backups_are_0600_in_a_0700_dir_and_only_the_last_ten_are_kept() {
 }
 
 #[test]
-
 fn an_existing_open_backups_dir_is_made_private() {
     let env = Env::new();
     let backups = env.path("state/backups");
@@ -243,7 +242,6 @@ fn a_root_jobs_log_in_a_root_only_dir_is_not_warned_about() {
 }
 
 #[test]
-
 fn a_root_jobs_log_in_a_non_sticky_world_writable_dir_is_warned_about() {
     let env = Env::new();
     let dir = open_dir(&env, "open", 0o777);

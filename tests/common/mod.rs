@@ -159,6 +159,13 @@ impl Env {
         String::from_utf8(out.stdout).unwrap().trim().to_string()
     }
 
+    /// `crontainer install -c CONFIG`, which must succeed.
+    #[track_caller]
+    pub fn install(&self, config: &Path) {
+        let out = self.cmd(["install", "-c"]).arg(config).output().unwrap();
+        assert!(out.status.success(), "install failed: {}", stderr_of(&out));
+    }
+
     /// The fake crontab of the current user (None: no crontab).
     pub fn crontab(&self) -> Option<String> {
         std::fs::read_to_string(self.path("cron").join(Self::user())).ok()
