@@ -139,9 +139,7 @@ pub fn container_states(runtime: &Path, names: &[&str]) -> Vec<ContainerState> {
         return Vec::new();
     }
     if runtime.file_name() == Some(std::ffi::OsStr::new("docker")) {
-        let socket = std::env::var_os(ENV_DOCKER_SOCKET)
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("/var/run/docker.sock"));
+        let socket = docker_socket();
         // One request per distinct container (many jobs often share one).
         let mut unique: Vec<&str> = names.to_vec();
         unique.sort_unstable();
@@ -158,6 +156,13 @@ pub fn container_states(runtime: &Path, names: &[&str]) -> Vec<ContainerState> {
         }
     }
     states_from_cli(runtime, names)
+}
+
+/// The Docker daemon's socket that cron's line reaches (no `DOCKER_HOST` under cron).
+pub fn docker_socket() -> PathBuf {
+    std::env::var_os(ENV_DOCKER_SOCKET)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/run/docker.sock"))
 }
 
 /// `GET /containers/NAME/json` over the Docker daemon's unix socket.

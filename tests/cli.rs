@@ -932,3 +932,36 @@ fn logs_prints_the_last_run_or_the_last_lines() {
         "{tail}"
     );
 }
+
+#[test]
+fn install_warns_when_the_jobs_user_cannot_reach_dockerd() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    // A "socket" only its owner (root here; never the job's user below) may write.
+    let socket = env.path("docker.sock");
+    std::fs::write(&socket, "").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    // The job's user may write its log's directory, whoever runs the test.
+    std::fs::set_permissions(env.path("logs"), std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let output = env
+        .cmd([
+            "install",
+            "--dry-run",
+            "--target",
+            "cron.d",
+            "--user",
+            "nobody",
+            "-c",
+        ])
+        .arg(&config)
+        .env("CRONTAINER_DOCKER_SOCKET", &socket)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let err = stderr_of(&output);
+    assert!(
+        err.contains("nobody may not use") && err.contains("usermod -aG docker nobody"),
+        "{err}"
+    );
+}

@@ -49,17 +49,16 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     let entries: Vec<_> = entries
         .into_iter()
         .map(|entry| {
-            match existing
-                .iter()
-                .find(|e| e.marker.id == entry.marker.id && e.is_paused())
-            {
+            let installed = existing.iter().find(|e| e.marker.id == entry.marker.id);
+            match installed.and_then(|e| e.marker.paused.clone()) {
                 Some(paused) => {
-                    let p = paused.marker.paused.clone().expect("is_paused");
+                    let id = &entry.marker.id;
                     notes.push(format!(
-                    "job {:?} stays paused (since {} by {}): `crontainer resume {}` lets it fire",
-                    entry.marker.id, p.at, p.by, entry.marker.id
-                ));
-                    entry.with_paused(Some(p))
+                        "job {id:?} stays paused (since {} by {}): `crontainer resume {id}` lets \
+                         it fire",
+                        paused.at, paused.by
+                    ));
+                    entry.with_paused(Some(paused))
                 }
                 None => entry,
             }
@@ -76,6 +75,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
                 .with_context(|| format!("job {:?}", job.id))?,
         );
     }
+    warnings.extend(daemon_access_warning(&tools.runtime, &run_as_user));
     let names: Vec<&str> = config.jobs.iter().map(|j| j.container.as_str()).collect();
     for (job, state) in config
         .jobs
@@ -227,6 +227,8 @@ fn prepare_log(log: &Path, user: &nix::unistd::User, create: bool) -> Result<Vec
         }
         let writable = match std::fs::metadata(&path) {
             Ok(meta) => writable_by(&meta, user),
+            // A dry run as root: the real install creates the file and gives it to the user.
+            Err(_) if target::is_root() => true,
             Err(_) => writable_by(&dir_meta, user),
         };
         if !writable {
@@ -242,6 +244,31 @@ fn prepare_log(log: &Path, user: &nix::unistd::User, create: bool) -> Result<Vec
         }
     }
     Ok(warnings)
+}
+
+/// Cron runs the line as `user` with no `DOCKER_HOST`, so the docker client talks to
+/// /var/run/docker.sock: a user who may not write it (not root, not in the socket's group)
+/// gets "permission denied" at every firing.
+fn daemon_access_warning(runtime: &Path, user: &nix::unistd::User) -> Option<String> {
+    if runtime.file_name() != Some(std::ffi::OsStr::new("docker")) {
+        return None;
+    }
+    let socket = runtime::docker_socket();
+    let meta = std::fs::metadata(&socket).ok()?;
+    (!writable_by(&meta, user)).then(|| {
+        format!(
+            "{} may not use {} (owned by group {}), so its jobs will fail with \"permission \
+             denied\": add it to that group (`sudo usermod -aG docker {}`), or run the jobs as \
+             root",
+            user.name,
+            socket.display(),
+            nix::unistd::Group::from_gid(meta.gid().into())
+                .ok()
+                .flatten()
+                .map_or_else(|| meta.gid().to_string(), |g| g.name),
+            user.name
+        )
+    })
 }
 
 /// Whether `user` may write a file with these permission bits (ACLs aside).
