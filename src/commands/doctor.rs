@@ -153,6 +153,20 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
                     &installed.run_as,
                 ));
             }
+            let run_as = nix::unistd::User::from_name(&installed.run_as)
+                .ok()
+                .flatten();
+            if let (Some(user), Some((_, entry))) = (run_as, installed.entries.first()) {
+                let problem = super::install::daemon_access_warning(&entry.marker.runtime, &user);
+                if let Some(problem) = problem {
+                    checks.push(check(
+                        "jobs' user and dockerd",
+                        Verdict::Fail,
+                        problem,
+                        None,
+                    ));
+                }
+            }
         }
     }
 

@@ -249,7 +249,7 @@ fn prepare_log(log: &Path, user: &nix::unistd::User, create: bool) -> Result<Vec
 /// Cron runs the line as `user` with no `DOCKER_HOST`, so the docker client talks to
 /// /var/run/docker.sock: a user who may not write it (not root, not in the socket's group)
 /// gets "permission denied" at every firing.
-fn daemon_access_warning(runtime: &Path, user: &nix::unistd::User) -> Option<String> {
+pub fn daemon_access_warning(runtime: &Path, user: &nix::unistd::User) -> Option<String> {
     if runtime.file_name() != Some(std::ffi::OsStr::new("docker")) {
         return None;
     }
