@@ -150,6 +150,18 @@ pub fn run(args: &StatusArgs) -> Result<ExitCode> {
             "runtime_answers": runtime_answers,
             "jobs": jobs.iter().map(|j| job_json(j, &now)).collect::<Vec<_>>(),
         }));
+    } else if jobs.is_empty() {
+        println!(
+            "no crontainer jobs in {} and no config found: `crontainer install -c FILE` writes \
+             them (or pass -c, --target, --user to look elsewhere)",
+            installed.target.describe()
+        );
+        print_host(
+            &installed,
+            cron.as_deref(),
+            runtime_answers,
+            config.as_ref(),
+        );
     } else if std::io::stdout().is_terminal() {
         print_table(&jobs, &now);
         print_host(
