@@ -174,6 +174,14 @@ pub fn resolve_target(
     Target::resolve(kind, user.as_deref(), name.unwrap_or("crontainer"))
 }
 
+/// The blocks a command acts on: `name`, or every crontainer block in `text` when None.
+pub fn block_names(text: &str, name: Option<&str>) -> Result<Vec<String>> {
+    Ok(match name {
+        Some(name) => vec![name.to_string()],
+        None => block::names(text)?,
+    })
+}
+
 /// Reads the installed jobs: of block `name`, or of every crontainer block when None.
 pub fn read_installed(
     kind: TargetKind,
@@ -182,10 +190,7 @@ pub fn read_installed(
 ) -> Result<Installed> {
     let resolved = Target::resolve(kind, user, name.unwrap_or("crontainer"))?;
     let text = resolved.target.read()?;
-    let names = match name {
-        Some(name) => vec![name.to_string()],
-        None => block::names(&text)?,
-    };
+    let names = block_names(&text, name)?;
     let mut entries = Vec::new();
     for name in names {
         if let Some(body) = block::find(&text, &name)? {

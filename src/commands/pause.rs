@@ -22,10 +22,7 @@ pub fn run(args: &PauseArgs, pause: bool) -> Result<ExitCode> {
 
     let _lock = target.lock()?;
     let old = target.read()?;
-    let names = match &name {
-        Some(name) => vec![name.clone()],
-        None => block::names(&old)?,
-    };
+    let names = commands::block_names(&old, name.as_deref())?;
     let mut found = None;
     for name in &names {
         let Some(body) = block::find(&old, name)? else {

@@ -87,7 +87,7 @@ pub fn run(args: &StatusArgs) -> Result<ExitCode> {
     if let Some(config) = &config {
         for job in &config.jobs {
             if !jobs.iter().any(|j| j.id == job.id) {
-                jobs.push(config_only_status(job, &now));
+                jobs.push(config_only_status(job));
             }
         }
     }
@@ -263,8 +263,7 @@ fn installed_status(
     }
 }
 
-fn config_only_status(job: &crate::config::Job, now: &Zoned) -> JobStatus {
-    let _ = now;
+fn config_only_status(job: &crate::config::Job) -> JobStatus {
     JobStatus {
         id: job.id.clone(),
         description: job.description.clone(),

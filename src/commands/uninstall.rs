@@ -7,19 +7,13 @@ use serde_json::json;
 use crate::block;
 use crate::cli::UninstallArgs;
 use crate::commands::{self, JSON_VERSION};
-use crate::config::{self, Config};
+use crate::config;
 use crate::cron_line;
 use crate::error::{ExitCode, bad_input};
 use crate::logrotate;
 
 pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
-    let config = match &args.config {
-        Some(path) => Some(Config::load(path)?),
-        None => match config::locate(None, std::env::var_os(config::ENV_CONFIG).as_deref()) {
-            Some(path) => Some(Config::load(&path)?),
-            None => None,
-        },
-    };
+    let config = commands::optional_config(args.config.as_deref())?;
     let name = args
         .name
         .clone()
@@ -35,10 +29,7 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
 
     let _lock = target.lock()?;
     let old = target.read()?;
-    let names = match &name {
-        Some(name) => vec![name.clone()],
-        None => block::names(&old)?,
-    };
+    let names = commands::block_names(&old, name.as_deref())?;
     let mut new = old.clone();
     let mut removed: Vec<String> = Vec::new();
     // The logs each touched block still has, for its logrotate file.
