@@ -5,6 +5,20 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
+/// Who is running crontainer.
+pub fn current_user() -> String {
+    let uid = nix::unistd::geteuid();
+    nix::unistd::User::from_uid(uid)
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .unwrap_or_else(|| uid.to_string())
+}
+
+pub fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
 /// The cron daemon running on this host, if any: Debian's `cron`, cronie's `crond`, or
 /// busybox's `crond` applet.
 /// Overrides /proc for [`cron_daemon`] (for tests).

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod cron_line;
+pub mod cron_table;
 pub mod error;
 pub mod host;
 pub mod logrotate;
@@ -17,7 +18,8 @@ pub mod process;
 pub mod run_log;
 pub mod runtime;
 pub mod schedule;
-pub mod target;
+pub mod shell;
+pub mod ui;
 
 use std::ffi::OsString;
 
@@ -36,7 +38,7 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
             return err.exit_code();
         }
     };
-    commands::set_verbosity(match (cli.quiet, cli.verbose) {
+    ui::set_verbosity(match (cli.quiet, cli.verbose) {
         (true, _) => -1,
         (_, true) => 1,
         _ => 0,

@@ -26,7 +26,7 @@ pub fn path(name: &str) -> PathBuf {
 
 /// Whether crontainer manages rotation here: as root (or with the directory overridden).
 pub fn enabled() -> bool {
-    crate::target::is_root() || std::env::var_os(ENV_DIR).is_some()
+    crate::host::is_root() || std::env::var_os(ENV_DIR).is_some()
 }
 
 /// The first line: the settings, so a later `uninstall JOB` without a config can rewrite it.
@@ -106,7 +106,7 @@ pub fn sync(name: &str, logs: &[PathBuf], rotate: &Rotate) -> Result<Option<Path
         return Ok(None);
     }
     // logrotate skips a config file that others may write.
-    crate::target::write_atomically(&path, text.as_bytes(), 0o644)?;
+    crate::cron_table::write_atomically(&path, text.as_bytes(), 0o644)?;
     Ok(Some(path))
 }
 

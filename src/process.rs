@@ -9,7 +9,7 @@ use std::process::{Command, ExitStatus, Output, Stdio};
 
 use anyhow::{Context, Result, anyhow};
 
-use crate::cron_line::quote;
+use crate::shell::quote;
 
 /// A program to run, built up like `std::process::Command` but printable.
 #[derive(Debug, Clone)]
@@ -86,7 +86,7 @@ impl Cmd {
 
     /// Runs to completion, capturing stdout and stderr, whatever the exit status.
     pub fn output(&self) -> Result<Output> {
-        if crate::commands::verbose() {
+        if crate::ui::verbose() {
             eprintln!("+ {}", self.display());
         }
         let mut command = self.command();

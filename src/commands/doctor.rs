@@ -7,12 +7,13 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::DoctorArgs;
-use crate::commands::{self, JSON_VERSION};
+use crate::commands;
 use crate::cron_line;
 use crate::error::ExitCode;
 use crate::host;
 use crate::process::Cmd;
 use crate::runtime;
+use crate::ui::{self, JSON_VERSION};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -172,7 +173,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
 
     let healthy = checks.iter().all(|c| c.verdict != Verdict::Fail);
     if args.json {
-        commands::print_json(&json!({
+        ui::print_json(&json!({
             "version": JSON_VERSION,
             "healthy": healthy,
             "checks": checks.iter().map(|c| json!({"check": c.name, "verdict": c.verdict, "detail": c.detail, "fix": c.fix})).collect::<Vec<_>>(),
@@ -215,7 +216,7 @@ fn runtime_check(name: &str, path: &Path) -> Check {
             let fix = if stderr.contains("permission denied") {
                 format!(
                     "add the user to the `docker` group (`sudo usermod -aG docker {}`) and log in again",
-                    crate::target::current_user()
+                    crate::host::current_user()
                 )
             } else {
                 format!("start the daemon: `systemctl start {name}`")

@@ -9,27 +9,30 @@ use serde_json::json;
 
 use crate::block;
 use crate::cli::InstallArgs;
-use crate::commands::{self, JSON_VERSION};
+use crate::commands;
 use crate::config::{self, TargetKind};
 use crate::cron_line;
+use crate::cron_table::{self, Target};
 use crate::error::{ExitCode, bad_input};
+use crate::host;
 use crate::logrotate;
 use crate::runtime::{self, ContainerState};
-use crate::target::{self, Target};
+use crate::ui::{self, JSON_VERSION};
 
 pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     let config = config::load_located(args.config.config.as_deref())?;
     let (kind, user) = commands::target_settings(Some(&config), &args.target);
     if kind == TargetKind::CronD
-        && !target::is_root()
-        && std::env::var_os(target::ENV_CROND_DIR).is_none()
+        && !host::is_root()
+        && std::env::var_os(cron_table::ENV_CROND_DIR).is_none()
     {
         return Err(bad_input(
             "writing /etc/cron.d needs root: run with sudo, or use `--target crontab` for your \
              own crontab",
         ));
     }
-    let target::Resolved { target, run_as } = Target::resolve(kind, user.as_deref(), &config.name)?;
+    let cron_table::Resolved { target, run_as } =
+        Target::resolve(kind, user.as_deref(), &config.name)?;
     let tools = runtime::require_tools(&config.runtime)?;
     let entries = commands::render_entries(&config, &tools, &target, &run_as)?;
     let run_as_user = nix::unistd::User::from_name(&run_as)
@@ -96,7 +99,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
         &old,
         &new,
         args.dry_run,
-        !args.json && commands::color_stdout(),
+        !args.json && ui::color_stdout(),
     )?;
     let mut rotation = None;
     if logrotate::enabled() {
@@ -123,7 +126,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     let changed = changed || rotation.is_some();
 
     if args.json {
-        commands::print_json(&json!({
+        ui::print_json(&json!({
             "version": JSON_VERSION,
             "changed": changed && !args.dry_run,
             "would_change": changed,
@@ -142,10 +145,10 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
         return Ok(ExitCode::Success);
     }
     for warning in &warnings {
-        commands::warn(warning);
+        ui::warn(warning);
     }
     for note in &notes {
-        commands::say(note);
+        ui::say(note);
     }
     let count = format!(
         "{} job{}",
@@ -153,27 +156,27 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
         if entries.len() == 1 { "" } else { "s" }
     );
     if !changed {
-        commands::say(&format!(
+        ui::say(&format!(
             "{label} is up to date: block `{}` with {count}; nothing changed.",
             config.name
         ));
     } else if args.dry_run {
-        commands::say(&diff);
-        commands::say(&format!(
+        ui::say(&diff);
+        ui::say(&format!(
             "dry run: {label} would get block `{}` with {count}; nothing was written.",
             config.name
         ));
     } else {
-        commands::say(&diff);
-        commands::say(&format!(
+        ui::say(&diff);
+        ui::say(&format!(
             "installed block `{}` with {count} into {label}, running as {run_as}.",
             config.name
         ));
         if let Some(backup) = backup {
-            commands::say(&format!("previous version saved to {}", backup.display()));
+            ui::say(&format!("previous version saved to {}", backup.display()));
         }
         if let Some(path) = &rotation {
-            commands::say(&format!("log rotation: {}", path.display()));
+            ui::say(&format!("log rotation: {}", path.display()));
         }
     }
     Ok(ExitCode::Success)
@@ -218,7 +221,7 @@ fn prepare_log(log: &Path, user: &nix::unistd::User, create: bool) -> Result<Vec
                 .mode(mode)
                 .open(&path)
                 .with_context(|| format!("could not create {}", path.display()))?;
-            if target::is_root() && !user.uid.is_root() {
+            if host::is_root() && !user.uid.is_root() {
                 std::os::unix::fs::fchown(&file, Some(user.uid.as_raw()), Some(user.gid.as_raw()))
                     .with_context(|| {
                         format!("could not give {} to {}", path.display(), user.name)
@@ -228,7 +231,7 @@ fn prepare_log(log: &Path, user: &nix::unistd::User, create: bool) -> Result<Vec
         let writable = match std::fs::metadata(&path) {
             Ok(meta) => writable_by(&meta, user),
             // A dry run as root: the real install creates the file and gives it to the user.
-            Err(_) if target::is_root() => true,
+            Err(_) if host::is_root() => true,
             Err(_) => writable_by(&dir_meta, user),
         };
         if !writable {

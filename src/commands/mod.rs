@@ -9,8 +9,6 @@ pub mod run_now;
 pub mod status;
 pub mod uninstall;
 
-use std::io::IsTerminal;
-
 use anyhow::{Context, Result};
 use jiff::Zoned;
 
@@ -18,7 +16,7 @@ use crate::block;
 use crate::cli::{TargetArg, TargetArgs};
 use crate::config::{self, Config, TargetKind};
 use crate::cron_line::{self, Entry, Tools};
-use crate::target::Target;
+use crate::cron_table::Target;
 
 /// Fixes "now" for reproducible output in tests and examples (an RFC 3339 timestamp).
 pub const ENV_NOW: &str = "CRONTAINER_NOW";
@@ -35,50 +33,6 @@ pub fn now() -> Result<Zoned> {
         }
         _ => Ok(Zoned::now().with_time_zone(tz)),
     }
-}
-
-static VERBOSITY: std::sync::atomic::AtomicI8 = std::sync::atomic::AtomicI8::new(0);
-
-/// -1 for `--quiet`, 1 for `--verbose`, 0 otherwise; set once by `run`.
-pub fn set_verbosity(level: i8) {
-    VERBOSITY.store(level, std::sync::atomic::Ordering::Relaxed);
-}
-
-pub fn quiet() -> bool {
-    VERBOSITY.load(std::sync::atomic::Ordering::Relaxed) < 0
-}
-
-pub fn verbose() -> bool {
-    VERBOSITY.load(std::sync::atomic::Ordering::Relaxed) > 0
-}
-
-/// A warning on stderr, unless `--quiet`.
-pub fn warn(message: &str) {
-    if !quiet() {
-        eprintln!("crontainer: warning: {message}");
-    }
-}
-
-/// A notice on stderr, unless `--quiet`.
-pub fn notice(message: &str) {
-    if !quiet() {
-        eprintln!("crontainer: notice: {message}");
-    }
-}
-
-/// A message for a person on stdout (diffs, "installed ..."), unless `--quiet`.
-pub fn say(message: &str) {
-    if !quiet() {
-        print!("{message}");
-        if !message.is_empty() && !message.ends_with('\n') {
-            println!();
-        }
-    }
-}
-
-/// Colors only on a terminal, and never with `NO_COLOR` set.
-pub fn color_stdout() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// The target kind and user: flags first, then the config, then the defaults.
@@ -116,37 +70,6 @@ pub fn render_entries(
         .collect()
 }
 
-/// A unified diff of two texts, colored when asked.
-pub fn diff(old: &str, new: &str, label: &str, color: bool) -> String {
-    let diff = similar::TextDiff::from_lines(old, new);
-    let text = diff
-        .unified_diff()
-        .context_radius(2)
-        .header(&format!("{label} (before)"), &format!("{label} (after)"))
-        .to_string();
-    if !color {
-        return text;
-    }
-    text.lines()
-        .map(|line| match line.as_bytes().first() {
-            Some(b'+') if !line.starts_with("+++") => format!("\x1b[32m{line}\x1b[0m\n"),
-            Some(b'-') if !line.starts_with("---") => format!("\x1b[31m{line}\x1b[0m\n"),
-            Some(b'@') => format!("\x1b[36m{line}\x1b[0m\n"),
-            _ => format!("{line}\n"),
-        })
-        .collect()
-}
-
-/// Prints a JSON document on stdout.
-pub fn print_json(value: &serde_json::Value) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(value).expect("JSON values serialize")
-    );
-}
-
-pub const JSON_VERSION: u32 = 1;
-
 /// The config when one is named or found; None when there is none (commands that work from
 /// what is installed). A named or found config that is invalid is still an error.
 pub fn optional_config(explicit: Option<&std::path::Path>) -> Result<Option<Config>> {
@@ -169,7 +92,7 @@ pub fn resolve_target(
     config: Option<&Config>,
     flags: &TargetArgs,
     name: Option<&str>,
-) -> Result<crate::target::Resolved> {
+) -> Result<crate::cron_table::Resolved> {
     let (kind, user) = target_settings(config, flags);
     Target::resolve(kind, user.as_deref(), name.unwrap_or("crontainer"))
 }
@@ -219,7 +142,7 @@ pub struct Applied {
 /// first, then the write. The caller holds the target's lock across its read and this call.
 pub fn apply(target: &Target, old: &str, new: &str, dry_run: bool, color: bool) -> Result<Applied> {
     let changed = new != old;
-    let diff = diff(old, new, &target.describe(), color);
+    let diff = crate::ui::diff(old, new, &target.describe(), color);
     let backup = if changed && !dry_run {
         let backup = target.backup(old)?;
         target.write(new)?;

@@ -7,10 +7,11 @@ use serde_json::json;
 
 use crate::block;
 use crate::cli::PauseArgs;
-use crate::commands::{self, JSON_VERSION};
+use crate::commands;
 use crate::cron_line::{self, Paused};
 use crate::error::{ExitCode, bad_input};
-use crate::target;
+use crate::host;
+use crate::ui::{self, JSON_VERSION};
 
 pub fn run(args: &PauseArgs, pause: bool) -> Result<ExitCode> {
     let verb = if pause { "pause" } else { "resume" };
@@ -52,7 +53,7 @@ pub fn run(args: &PauseArgs, pause: bool) -> Result<ExitCode> {
                 at: jiff::Timestamp::now()
                     .strftime("%Y-%m-%dT%H:%M:%SZ")
                     .to_string(),
-                by: target::current_user(),
+                by: host::current_user(),
             };
             entries[i] = entries[i].with_paused(Some(paused));
             format!(
@@ -72,7 +73,7 @@ pub fn run(args: &PauseArgs, pause: bool) -> Result<ExitCode> {
     let applied = commands::apply(&target, &old, &new, false, false)?;
 
     if args.json {
-        commands::print_json(&json!({
+        ui::print_json(&json!({
             "version": JSON_VERSION,
             "action": verb,
             "job": args.job,
@@ -82,7 +83,7 @@ pub fn run(args: &PauseArgs, pause: bool) -> Result<ExitCode> {
             "backup": applied.backup,
         }));
     } else {
-        commands::say(&message);
+        ui::say(&message);
     }
     Ok(ExitCode::Success)
 }

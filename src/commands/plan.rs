@@ -6,13 +6,14 @@ use serde_json::json;
 
 use crate::block;
 use crate::cli::PlanArgs;
-use crate::commands::{self, JSON_VERSION};
+use crate::commands;
 use crate::config;
 use crate::cron_line;
+use crate::cron_table::Target;
 use crate::error::ExitCode;
 use crate::runtime;
 use crate::schedule;
-use crate::target::Target;
+use crate::ui::{self, JSON_VERSION, format_time};
 
 pub fn run(args: &PlanArgs) -> Result<ExitCode> {
     let config = config::load_located(args.config.config.as_deref())?;
@@ -61,7 +62,7 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
                 })
             })
             .collect();
-        commands::print_json(&json!({
+        ui::print_json(&json!({
             "version": JSON_VERSION,
             "config": config.path,
             "target": kind,
@@ -76,7 +77,7 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
     }
 
     for warning in &warnings {
-        commands::warn(warning);
+        ui::warn(warning);
     }
     print!("{text}");
     println!();
@@ -112,36 +113,7 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
 
 fn shell_words(argv: &[String]) -> String {
     argv.iter()
-        .map(|a| cron_line::quote(a))
+        .map(|a| crate::shell::quote(a))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// "2026-11-29 15:00 UTC (in 52m)".
-pub fn format_time(at: &jiff::Zoned, now: &jiff::Zoned) -> String {
-    let when = at.strftime("%Y-%m-%d %H:%M %Z");
-    let seconds = at.timestamp().as_second() - now.timestamp().as_second();
-    if seconds >= 0 {
-        format!("{when} (in {})", human_duration(seconds.unsigned_abs()))
-    } else {
-        format!("{when} ({} ago)", human_duration(seconds.unsigned_abs()))
-    }
-}
-
-/// "3d4h", "2h13m", "52m", "40s".
-pub fn human_duration(seconds: u64) -> String {
-    let (d, h, m, s) = (
-        seconds / 86400,
-        seconds / 3600 % 24,
-        seconds / 60 % 60,
-        seconds % 60,
-    );
-    match (d, h, m) {
-        (0, 0, 0) => format!("{s}s"),
-        (0, 0, _) => format!("{m}m"),
-        (0, _, 0) => format!("{h}h"),
-        (0, _, _) => format!("{h}h{m}m"),
-        (_, 0, _) => format!("{d}d"),
-        _ => format!("{d}d{h}h"),
-    }
 }

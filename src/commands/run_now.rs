@@ -17,7 +17,7 @@ use crate::error::{ExitCode, bad_input};
 use crate::host;
 use crate::run_log;
 use crate::runtime;
-use crate::target;
+use crate::ui;
 
 /// The variable the line reads to say who started it; unset under cron.
 pub const ENV_BY: &str = "CRONTAINER_BY";
@@ -88,13 +88,13 @@ pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
     let found = find_job(&args.job, args.config.config.as_deref(), &args.target)?;
     let entry = &found.entry;
     if !found.installed {
-        commands::notice(&format!(
+        ui::notice(&format!(
             "job {:?} is not installed; running it from the config",
             args.job
         ));
     }
     if let Some(paused) = &entry.marker.paused {
-        commands::notice(&format!(
+        ui::notice(&format!(
             "job {:?} is paused (since {} by {}); running it anyway",
             args.job, paused.at, paused.by
         ));
@@ -133,7 +133,7 @@ pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
             entry.marker.log.display()
         );
     }
-    if found.run_as == target::current_user()
+    if found.run_as == host::current_user()
         && entry.marker.log.exists()
         && nix::unistd::access(&entry.marker.log, nix::unistd::AccessFlags::W_OK).is_err()
     {
@@ -145,10 +145,10 @@ pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
         );
     }
 
-    let me = target::current_user();
+    let me = host::current_user();
     let mut command = if found.run_as == me {
         Command::new("/bin/sh")
-    } else if target::is_root() {
+    } else if host::is_root() {
         // Run as the job's user, as cron would; runuser is util-linux's su for root.
         let mut c = Command::new(runtime::find("runuser", "/usr/sbin/runuser").path);
         c.args(["-u", &found.run_as, "--", "/bin/sh"]);

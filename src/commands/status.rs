@@ -9,7 +9,7 @@ use jiff::Zoned;
 use serde_json::{Value, json};
 
 use crate::cli::StatusArgs;
-use crate::commands::{self, Installed, JSON_VERSION, plan::format_time};
+use crate::commands::{self, Installed};
 use crate::config::Config;
 use crate::cron_line::{self, Entry};
 use crate::error::{ExitCode, bad_input};
@@ -17,6 +17,7 @@ use crate::host;
 use crate::run_log::{self, Event, LastRun};
 use crate::runtime::{self, ContainerState};
 use crate::schedule::{self, Interval, Schedule};
+use crate::ui::{self, JSON_VERSION, format_time, human_bytes};
 
 /// Everything `status` knows about one job.
 struct JobStatus {
@@ -141,7 +142,7 @@ pub fn run(args: &StatusArgs) -> Result<ExitCode> {
         jobs.iter().all(|j| j.problems().is_empty()) && cron.is_some() && !jobs.is_empty();
 
     if args.json {
-        commands::print_json(&json!({
+        ui::print_json(&json!({
             "version": JSON_VERSION,
             "healthy": healthy,
             "where": installed.target.describe(),
@@ -325,7 +326,7 @@ fn end_summary(last: &LastRun) -> String {
             let timed_out = if last.timed_out() { ", timed out" } else { "" };
             format!(
                 "exit {exit}, took {}{timed_out}",
-                commands::plan::human_duration(*seconds)
+                ui::human_duration(*seconds)
             )
         }
         _ => "no end line".to_string(),
@@ -473,7 +474,7 @@ fn print_table(jobs: &[JobStatus], now: &Zoned) {
                     }
                     Some(s) => format!(
                         "{} ago, {}",
-                        commands::plan::human_duration(
+                        ui::human_duration(
                             (now.timestamp().as_second() - s.at.as_second()).max(0) as u64
                         ),
                         end_summary(&j.last)
@@ -537,13 +538,4 @@ fn print_host(
             .map(|c| format!(", compared with {}", c.path.display()))
             .unwrap_or_default()
     );
-}
-
-fn human_bytes(n: u64) -> String {
-    match n {
-        0..1024 => format!("{n} B"),
-        1024..1048576 => format!("{:.1} KiB", n as f64 / 1024.0),
-        1048576..1073741824 => format!("{:.1} MiB", n as f64 / 1048576.0),
-        _ => format!("{:.1} GiB", n as f64 / 1073741824.0),
-    }
 }

@@ -6,11 +6,12 @@ use serde_json::json;
 
 use crate::block;
 use crate::cli::UninstallArgs;
-use crate::commands::{self, JSON_VERSION};
+use crate::commands;
 use crate::config;
 use crate::cron_line;
 use crate::error::{ExitCode, bad_input};
 use crate::logrotate;
+use crate::ui::{self, JSON_VERSION};
 
 pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
     let config = commands::optional_config(args.config.as_deref())?;
@@ -82,7 +83,7 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
         &old,
         &new,
         args.dry_run,
-        !args.json && commands::color_stdout(),
+        !args.json && ui::color_stdout(),
     )?;
     let mut rotation = Vec::new();
     if !args.dry_run && logrotate::enabled() {
@@ -95,7 +96,7 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
     }
 
     if args.json {
-        commands::print_json(&json!({
+        ui::print_json(&json!({
             "version": JSON_VERSION,
             "changed": changed && !args.dry_run,
             "would_change": changed,
@@ -110,20 +111,20 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
         return Ok(ExitCode::Success);
     }
     if !changed {
-        commands::say(&format!(
+        ui::say(&format!(
             "nothing to remove: {label} has no crontainer block{}.",
             name.map(|n| format!(" `{n}`")).unwrap_or_default()
         ));
         return Ok(ExitCode::Success);
     }
-    commands::say(&diff);
+    ui::say(&diff);
     if args.dry_run {
-        commands::say(&format!(
+        ui::say(&format!(
             "dry run: would remove {} from {label}; nothing was written.",
             removed.join(", ")
         ));
     } else {
-        commands::say(&format!(
+        ui::say(&format!(
             "removed {} from {label}; logs were kept.",
             if removed.is_empty() {
                 "the block".to_string()
@@ -132,7 +133,7 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
             }
         ));
         if let Some(backup) = backup {
-            commands::say(&format!("previous version saved to {}", backup.display()));
+            ui::say(&format!("previous version saved to {}", backup.display()));
         }
     }
     Ok(ExitCode::Success)

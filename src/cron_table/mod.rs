@@ -38,20 +38,6 @@ pub struct Resolved {
     pub run_as: String,
 }
 
-/// Who is running crontainer.
-pub fn current_user() -> String {
-    let uid = nix::unistd::geteuid();
-    nix::unistd::User::from_uid(uid)
-        .ok()
-        .flatten()
-        .map(|u| u.name)
-        .unwrap_or_else(|| uid.to_string())
-}
-
-pub fn is_root() -> bool {
-    nix::unistd::geteuid().is_root()
-}
-
 impl Target {
     /// Builds the target from its kind, the user (flag or config) and the block name.
     pub fn resolve(kind: TargetKind, user: Option<&str>, name: &str) -> Result<Resolved> {
@@ -67,9 +53,9 @@ impl Target {
         }
         match kind {
             TargetKind::Crontab => {
-                let me = current_user();
+                let me = crate::host::current_user();
                 let other = user.filter(|u| *u != me);
-                if other.is_some() && !is_root() {
+                if other.is_some() && !crate::host::is_root() {
                     return Err(bad_input(format!(
                         "editing {}'s crontab needs root (`crontab -u` is root only); run with \
                          sudo, or drop --user / `[cron] user` to use your own crontab",
@@ -102,7 +88,7 @@ impl Target {
             match kind {
                 TargetKind::Crontab => Resolved {
                     target: Target::Crontab(Crontab::new(run_as.clone())),
-                    run_as: run_as.unwrap_or_else(current_user),
+                    run_as: run_as.unwrap_or_else(crate::host::current_user),
                 },
                 TargetKind::CronD => Resolved {
                     target: Target::CronD(CronD::new(PathBuf::from("/etc/cron.d"), name)),
@@ -252,7 +238,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         tmp.write_all(bytes)?;
         tmp.as_file()
             .set_permissions(std::fs::Permissions::from_mode(mode))?;
-        if is_root() {
+        if crate::host::is_root() {
             std::os::unix::fs::fchown(tmp.as_file(), Some(0), Some(0))?;
         }
         tmp.as_file().sync_all()?;
@@ -268,7 +254,7 @@ pub fn state_dir() -> Result<PathBuf> {
     if let Some(dir) = std::env::var_os(ENV_STATE_DIR).filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir));
     }
-    if is_root() {
+    if crate::host::is_root() {
         return Ok(PathBuf::from("/var/lib/crontainer"));
     }
     if let Some(dir) = std::env::var_os("XDG_STATE_HOME").filter(|d| !d.is_empty()) {

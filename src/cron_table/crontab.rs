@@ -27,7 +27,7 @@ impl Crontab {
     }
 
     pub fn owner(&self) -> String {
-        self.user.clone().unwrap_or_else(super::current_user)
+        self.user.clone().unwrap_or_else(crate::host::current_user)
     }
 
     pub fn describe(&self) -> String {

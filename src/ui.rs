@@ -1,0 +1,121 @@
+//! What crontainer says to a person: the verbosity set once by `run`, warnings and notices on
+//! stderr, messages and JSON on stdout, diffs, and times in words. It imports nothing of ours,
+//! so every layer may use it (the process wrapper reads `verbose` to echo commands).
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicI8, Ordering};
+
+/// The version of every `--json` document's shape; raised when a field changes meaning.
+pub const JSON_VERSION: u32 = 1;
+
+static VERBOSITY: AtomicI8 = AtomicI8::new(0);
+
+/// -1 for `--quiet`, 1 for `--verbose`, 0 otherwise; set once by `run`.
+pub fn set_verbosity(level: i8) {
+    VERBOSITY.store(level, Ordering::Relaxed);
+}
+
+pub fn quiet() -> bool {
+    VERBOSITY.load(Ordering::Relaxed) < 0
+}
+
+pub fn verbose() -> bool {
+    VERBOSITY.load(Ordering::Relaxed) > 0
+}
+
+/// A warning on stderr, unless `--quiet`.
+pub fn warn(message: &str) {
+    if !quiet() {
+        eprintln!("crontainer: warning: {message}");
+    }
+}
+
+/// A notice on stderr, unless `--quiet`.
+pub fn notice(message: &str) {
+    if !quiet() {
+        eprintln!("crontainer: notice: {message}");
+    }
+}
+
+/// A message for a person on stdout (diffs, "installed ..."), unless `--quiet`.
+pub fn say(message: &str) {
+    if !quiet() {
+        print!("{message}");
+        if !message.is_empty() && !message.ends_with('\n') {
+            println!();
+        }
+    }
+}
+
+/// Colors only on a terminal, and never with `NO_COLOR` set.
+pub fn color_stdout() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// A unified diff of two texts, colored when asked.
+pub fn diff(old: &str, new: &str, label: &str, color: bool) -> String {
+    let diff = similar::TextDiff::from_lines(old, new);
+    let text = diff
+        .unified_diff()
+        .context_radius(2)
+        .header(&format!("{label} (before)"), &format!("{label} (after)"))
+        .to_string();
+    if !color {
+        return text;
+    }
+    text.lines()
+        .map(|line| match line.as_bytes().first() {
+            Some(b'+') if !line.starts_with("+++") => format!("\x1b[32m{line}\x1b[0m\n"),
+            Some(b'-') if !line.starts_with("---") => format!("\x1b[31m{line}\x1b[0m\n"),
+            Some(b'@') => format!("\x1b[36m{line}\x1b[0m\n"),
+            _ => format!("{line}\n"),
+        })
+        .collect()
+}
+
+/// Prints a JSON document on stdout.
+pub fn print_json(value: &serde_json::Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("JSON values serialize")
+    );
+}
+
+/// "2026-11-29 15:00 UTC (in 52m)".
+pub fn format_time(at: &jiff::Zoned, now: &jiff::Zoned) -> String {
+    let when = at.strftime("%Y-%m-%d %H:%M %Z");
+    let seconds = at.timestamp().as_second() - now.timestamp().as_second();
+    if seconds >= 0 {
+        format!("{when} (in {})", human_duration(seconds.unsigned_abs()))
+    } else {
+        format!("{when} ({} ago)", human_duration(seconds.unsigned_abs()))
+    }
+}
+
+/// "3d4h", "2h13m", "52m", "40s".
+pub fn human_duration(seconds: u64) -> String {
+    let (d, h, m, s) = (
+        seconds / 86400,
+        seconds / 3600 % 24,
+        seconds / 60 % 60,
+        seconds % 60,
+    );
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, _) => format!("{m}m"),
+        (0, _, 0) => format!("{h}h"),
+        (0, _, _) => format!("{h}h{m}m"),
+        (_, 0, _) => format!("{d}d"),
+        _ => format!("{d}d{h}h"),
+    }
+}
+
+/// "1.5 KiB".
+pub fn human_bytes(n: u64) -> String {
+    match n {
+        0..1024 => format!("{n} B"),
+        1024..1048576 => format!("{:.1} KiB", n as f64 / 1024.0),
+        1048576..1073741824 => format!("{:.1} MiB", n as f64 / 1048576.0),
+        _ => format!("{:.1} GiB", n as f64 / 1073741824.0),
+    }
+}
