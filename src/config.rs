@@ -31,15 +31,6 @@ pub enum TargetKind {
     CronD,
 }
 
-impl TargetKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TargetKind::Crontab => "crontab",
-            TargetKind::CronD => "cron.d",
-        }
-    }
-}
-
 /// The validated config.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -53,7 +44,6 @@ pub struct Config {
     pub name: String,
     /// `docker`, `podman`, or an absolute path; resolved to an absolute path when rendering.
     pub runtime: String,
-    pub log_dir: PathBuf,
     /// How the host's logrotate rotates the jobs' logs (root installs).
     pub rotate: Rotate,
     pub jobs: Vec<Job>,
@@ -91,6 +81,21 @@ pub struct Job {
     pub env: BTreeMap<String, String>,
     /// Seconds; the process inside the container is stopped when it runs over.
     pub timeout: Option<u64>,
+}
+
+impl Job {
+    /// The job's overlap lock: the line takes it with `flock -n` before it runs.
+    pub fn lock(&self) -> PathBuf {
+        lock_path(&self.log)
+    }
+}
+
+/// The lock file of a job whose log is `log`: the log's path plus `.lock`, so the two sit side by
+/// side and one `log` setting places both.
+pub fn lock_path(log: &Path) -> PathBuf {
+    let mut lock = log.as_os_str().to_owned();
+    lock.push(".lock");
+    PathBuf::from(lock)
 }
 
 #[derive(Debug, Deserialize)]
@@ -506,7 +511,6 @@ impl Ctx<'_> {
             user,
             name,
             runtime,
-            log_dir,
             rotate,
             jobs,
         })
@@ -595,10 +599,10 @@ impl Ctx<'_> {
             }
             None => log_dir.join(format!("{id}.log")),
         };
-        let lock = crate::cron_line::lock_path(&log);
+        let lock = lock_path(&log);
         if let Some(other) = earlier
             .iter()
-            .find(|j| j.log == lock || crate::cron_line::lock_path(&j.log) == log)
+            .find(|j| j.log == lock || lock_path(&j.log) == log)
         {
             return Err(bad_input(format!(
                 "{}: job {id:?}: its log {} collides with job {:?}'s log {} (each log's lock is \

@@ -193,13 +193,6 @@ impl Entry {
     }
 }
 
-/// The lock file of a job whose log is `log`.
-pub fn lock_path(log: &Path) -> PathBuf {
-    let mut lock = log.as_os_str().to_owned();
-    lock.push(".lock");
-    PathBuf::from(lock)
-}
-
 fn path_word(path: &Path) -> String {
     quote(&path.to_string_lossy())
 }
@@ -289,7 +282,7 @@ pub fn render_command(job: &Job, rendered: &Rendered, tools: &Tools) -> String {
          {flock} -n 9 || {{ l skip reason=running; exit 75; }}; \
          l start pid=$$; s=${{d%% *}}; {exec}; c=$?; \
          l end exit=$c{timeout}; exit $c",
-        lock = path_word(&lock_path(&job.log)),
+        lock = path_word(&job.lock()),
         log = path_word(&job.log),
         id = job.id,
         flock = path_word(&tools.flock),
@@ -327,7 +320,7 @@ pub fn render_job(job: &Job, tools: &Tools, user_column: Option<&str>) -> Result
         container: job.container.clone(),
         runtime: tools.runtime.clone(),
         log: job.log.clone(),
-        lock: lock_path(&job.log),
+        lock: job.lock(),
         paused: None,
         every: match &job.schedule {
             crate::schedule::Schedule::Every(interval) => Some(interval.to_string()),

@@ -48,17 +48,3 @@ impl std::error::Error for BadInput {}
 pub fn bad_input(message: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(BadInput(message.into()))
 }
-
-/// The exit code for an error: 2 when any error in its chain is bad input.
-pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
-    let bad = err.chain().any(|e| {
-        e.is::<BadInput>()
-            || e.is::<crate::block::BlockError>()
-            || e.is::<crate::schedule::ScheduleError>()
-    });
-    if bad {
-        ExitCode::Usage
-    } else {
-        ExitCode::Failure
-    }
-}

@@ -1,9 +1,10 @@
-//! Facts about the host that `status` and `run-now` read without disturbing anything: whether a
-//! cron daemon runs, and whether a job's lock is held (from /proc/locks, so looking never takes
-//! the lock: a cron firing at that moment must not be skipped because we looked).
+//! Facts about the host, read without disturbing anything: who is running crontainer, whether a
+//! cron daemon runs, whether a job's lock is held (from /proc/locks, so looking never takes the
+//! lock: a cron firing at that moment must not be skipped because we looked), and who may write
+//! a file or reach the Docker daemon's socket. It imports nothing of ours above `ui`.
 
 use std::os::unix::fs::MetadataExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Who is running crontainer.
 pub fn current_user() -> String {
@@ -74,6 +75,61 @@ fn lock_holder_in(locks: &str, dev: u64, ino: u64) -> Option<u32> {
         let inode: u64 = id.next()?.parse().ok()?;
         (maj == major && min == minor && inode == ino).then_some(pid)
     })
+}
+
+/// Overrides the Docker daemon's socket that states are read from (for tests: a path that does
+/// not exist makes crontainer ask the `docker` program instead).
+pub const ENV_DOCKER_SOCKET: &str = "CRONTAINER_DOCKER_SOCKET";
+
+/// The Docker daemon's socket that cron's line reaches (no `DOCKER_HOST` under cron).
+pub fn docker_socket() -> PathBuf {
+    std::env::var_os(ENV_DOCKER_SOCKET)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/run/docker.sock"))
+}
+
+/// Cron runs the line as `user` with no `DOCKER_HOST`, so the docker client talks to
+/// /var/run/docker.sock: a user who may not write it (not root, not in the socket's group)
+/// gets "permission denied" at every firing.
+pub fn daemon_access_warning(runtime: &Path, user: &nix::unistd::User) -> Option<String> {
+    if runtime.file_name() != Some(std::ffi::OsStr::new("docker")) {
+        return None;
+    }
+    let socket = docker_socket();
+    let meta = std::fs::metadata(&socket).ok()?;
+    (!writable_by(&meta, user)).then(|| {
+        format!(
+            "{} may not use {} (owned by group {}), so its jobs will fail with \"permission \
+             denied\": add it to that group (`sudo usermod -aG docker {}`), or run the jobs as \
+             root",
+            user.name,
+            socket.display(),
+            nix::unistd::Group::from_gid(meta.gid().into())
+                .ok()
+                .flatten()
+                .map_or_else(|| meta.gid().to_string(), |g| g.name),
+            user.name
+        )
+    })
+}
+
+/// Whether `user` may write a file with these permission bits (ACLs aside).
+pub fn writable_by(meta: &std::fs::Metadata, user: &nix::unistd::User) -> bool {
+    if user.uid.is_root() {
+        return true;
+    }
+    let mode = meta.mode();
+    if meta.uid() == user.uid.as_raw() {
+        return mode & 0o200 != 0;
+    }
+    let cname = std::ffi::CString::new(user.name.as_str()).unwrap_or_default();
+    let in_group = nix::unistd::getgrouplist(&cname, user.gid)
+        .map(|groups| groups.iter().any(|g| g.as_raw() == meta.gid()))
+        .unwrap_or(user.gid.as_raw() == meta.gid());
+    if in_group {
+        return mode & 0o020 != 0;
+    }
+    mode & 0o002 != 0
 }
 
 #[cfg(test)]

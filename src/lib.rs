@@ -64,7 +64,7 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         Ok(code) => code.code(),
         Err(err) => {
             eprintln!("crontainer: error: {err:#}");
-            error::exit_code_for(&err).code()
+            exit_code_for(&err).code()
         }
     }
 }
@@ -91,4 +91,19 @@ fn man_page() -> anyhow::Result<()> {
     man.render_extra_section(&mut out)?;
     man.render_version_section(&mut out)?;
     Ok(())
+}
+
+/// The exit code for an error: 2 when any error in its chain is bad input. It lives here, at the
+/// top, because it knows the error types of every layer while `error` imports none of them.
+pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
+    let bad = err.chain().any(|e| {
+        e.is::<error::BadInput>()
+            || e.is::<crate::block::BlockError>()
+            || e.is::<crate::schedule::ScheduleError>()
+    });
+    if bad {
+        ExitCode::Usage
+    } else {
+        ExitCode::Failure
+    }
 }

@@ -115,10 +115,6 @@ impl std::fmt::Display for ContainerState {
     }
 }
 
-/// Overrides the Docker daemon's socket that states are read from (for tests: a path that does
-/// not exist makes crontainer ask the `docker` program instead).
-pub const ENV_DOCKER_SOCKET: &str = "CRONTAINER_DOCKER_SOCKET";
-
 /// The docker client's variables a login shell may carry but cron does not: whatever crontainer
 /// asks the runtime, it asks the daemon that the cron line will reach.
 pub const DOCKER_CLIENT_VARS: [&str; 6] = [
@@ -139,7 +135,7 @@ pub fn container_states(runtime: &Path, names: &[&str]) -> Vec<ContainerState> {
         return Vec::new();
     }
     if runtime.file_name() == Some(std::ffi::OsStr::new("docker")) {
-        let socket = docker_socket();
+        let socket = crate::host::docker_socket();
         // One request per distinct container (many jobs often share one).
         let mut unique: Vec<&str> = names.to_vec();
         unique.sort_unstable();
@@ -156,13 +152,6 @@ pub fn container_states(runtime: &Path, names: &[&str]) -> Vec<ContainerState> {
         }
     }
     states_from_cli(runtime, names)
-}
-
-/// The Docker daemon's socket that cron's line reaches (no `DOCKER_HOST` under cron).
-pub fn docker_socket() -> PathBuf {
-    std::env::var_os(ENV_DOCKER_SOCKET)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/run/docker.sock"))
 }
 
 /// `GET /containers/NAME/json` over the Docker daemon's unix socket.

@@ -158,7 +158,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
                 .ok()
                 .flatten();
             if let (Some(user), Some((_, entry))) = (run_as, installed.entries.first()) {
-                let problem = super::install::daemon_access_warning(&entry.marker.runtime, &user);
+                let problem = host::daemon_access_warning(&entry.marker.runtime, &user);
                 if let Some(problem) = problem {
                     checks.push(check(
                         "jobs' user and dockerd",
@@ -288,7 +288,7 @@ fn log_check(id: &str, log: &Path, run_as: &str) -> Check {
             format!("{} is missing: every run fails to log", dir.display()),
             Some("run `crontainer install` again to create it".into()),
         ),
-        Ok(meta) if !super::install::writable_by(&meta, &user) => check(
+        Ok(meta) if !host::writable_by(&meta, &user) => check(
             &name,
             Verdict::Fail,
             format!(

@@ -78,7 +78,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
                 .with_context(|| format!("job {:?}", job.id))?,
         );
     }
-    warnings.extend(daemon_access_warning(&tools.runtime, &run_as_user));
+    warnings.extend(host::daemon_access_warning(&tools.runtime, &run_as_user));
     let names: Vec<&str> = config.jobs.iter().map(|j| j.container.as_str()).collect();
     for (job, state) in config
         .jobs
@@ -210,10 +210,7 @@ fn prepare_log(log: &Path, user: &nix::unistd::User, create: bool) -> Result<Vec
             dir.display()
         ));
     }
-    for (path, mode) in [
-        (log.to_path_buf(), 0o640),
-        (cron_line::lock_path(log), 0o600),
-    ] {
+    for (path, mode) in [(log.to_path_buf(), 0o640), (config::lock_path(log), 0o600)] {
         if !path.exists() && create {
             let file = std::fs::OpenOptions::new()
                 .append(true)
@@ -229,10 +226,10 @@ fn prepare_log(log: &Path, user: &nix::unistd::User, create: bool) -> Result<Vec
             }
         }
         let writable = match std::fs::metadata(&path) {
-            Ok(meta) => writable_by(&meta, user),
+            Ok(meta) => host::writable_by(&meta, user),
             // A dry run as root: the real install creates the file and gives it to the user.
             Err(_) if host::is_root() => true,
-            Err(_) => writable_by(&dir_meta, user),
+            Err(_) => host::writable_by(&dir_meta, user),
         };
         if !writable {
             return Err(bad_input(format!(
@@ -247,48 +244,4 @@ fn prepare_log(log: &Path, user: &nix::unistd::User, create: bool) -> Result<Vec
         }
     }
     Ok(warnings)
-}
-
-/// Cron runs the line as `user` with no `DOCKER_HOST`, so the docker client talks to
-/// /var/run/docker.sock: a user who may not write it (not root, not in the socket's group)
-/// gets "permission denied" at every firing.
-pub fn daemon_access_warning(runtime: &Path, user: &nix::unistd::User) -> Option<String> {
-    if runtime.file_name() != Some(std::ffi::OsStr::new("docker")) {
-        return None;
-    }
-    let socket = runtime::docker_socket();
-    let meta = std::fs::metadata(&socket).ok()?;
-    (!writable_by(&meta, user)).then(|| {
-        format!(
-            "{} may not use {} (owned by group {}), so its jobs will fail with \"permission \
-             denied\": add it to that group (`sudo usermod -aG docker {}`), or run the jobs as \
-             root",
-            user.name,
-            socket.display(),
-            nix::unistd::Group::from_gid(meta.gid().into())
-                .ok()
-                .flatten()
-                .map_or_else(|| meta.gid().to_string(), |g| g.name),
-            user.name
-        )
-    })
-}
-
-/// Whether `user` may write a file with these permission bits (ACLs aside).
-pub fn writable_by(meta: &std::fs::Metadata, user: &nix::unistd::User) -> bool {
-    if user.uid.is_root() {
-        return true;
-    }
-    let mode = meta.mode();
-    if meta.uid() == user.uid.as_raw() {
-        return mode & 0o200 != 0;
-    }
-    let cname = std::ffi::CString::new(user.name.as_str()).unwrap_or_default();
-    let in_group = nix::unistd::getgrouplist(&cname, user.gid)
-        .map(|groups| groups.iter().any(|g| g.as_raw() == meta.gid()))
-        .unwrap_or(user.gid.as_raw() == meta.gid());
-    if in_group {
-        return mode & 0o020 != 0;
-    }
-    mode & 0o002 != 0
 }

@@ -276,7 +276,7 @@ fn config_only_status(job: &crate::config::Job) -> JobStatus {
         paused: None,
         last: run_log::last_run(&job.log, &job.id).unwrap_or_default(),
         last_error: None,
-        running: host::lock_holder(&cron_line::lock_path(&job.log)),
+        running: host::lock_holder(&job.lock()),
         container: None,
         log: Some((
             job.log.clone(),
