@@ -675,9 +675,17 @@ impl Ctx<'_> {
     }
 }
 
-/// Reads the config named on the command line or found in the usual places.
+/// The config named on the command line or found in the usual places; None when there is none
+/// (commands that work from what is installed). A named or found config that is invalid is
+/// still an error.
+pub fn load_optional(explicit: Option<&Path>) -> Result<Option<Config>> {
+    match locate(explicit, std::env::var_os(ENV_CONFIG).as_deref()) {
+        Some(path) => Config::load(&path).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Like [`load_optional`], for commands that need a config: none found is an error.
 pub fn load_located(explicit: Option<&Path>) -> Result<Config> {
-    let env_value = std::env::var_os(ENV_CONFIG);
-    let path = locate(explicit, env_value.as_deref()).ok_or_else(not_found)?;
-    Config::load(&path)
+    load_optional(explicit)?.ok_or_else(not_found)
 }

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::cli::DoctorArgs;
 use crate::commands;
+use crate::config;
 use crate::cron_line;
 use crate::error::ExitCode;
 use crate::host;
@@ -41,7 +42,7 @@ fn check(name: &str, verdict: Verdict, detail: impl Into<String>, fix: Option<St
 
 pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
     let mut checks = Vec::new();
-    let config = match commands::optional_config(args.config.config.as_deref()) {
+    let config = match config::load_optional(args.config.config.as_deref()) {
         Ok(config) => config,
         Err(e) => {
             checks.push(check(

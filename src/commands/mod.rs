@@ -9,6 +9,9 @@ pub mod run_now;
 pub mod status;
 pub mod uninstall;
 
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
 use anyhow::{Context, Result};
 use jiff::Zoned;
 
@@ -17,6 +20,8 @@ use crate::cli::{TargetArg, TargetArgs};
 use crate::config::{self, Config, TargetKind};
 use crate::cron_line::{self, Entry, Tools};
 use crate::cron_table::Target;
+use crate::error::bad_input;
+use crate::runtime;
 
 /// Fixes "now" for reproducible output in tests and examples (an RFC 3339 timestamp).
 pub const ENV_NOW: &str = "CRONTAINER_NOW";
@@ -68,15 +73,6 @@ pub fn render_entries(
                 .map_err(|e| crate::error::bad_input(format!("{}: {e:#}", config.path.display())))
         })
         .collect()
-}
-
-/// The config when one is named or found; None when there is none (commands that work from
-/// what is installed). A named or found config that is invalid is still an error.
-pub fn optional_config(explicit: Option<&std::path::Path>) -> Result<Option<Config>> {
-    match config::locate(explicit, std::env::var_os(config::ENV_CONFIG).as_deref()) {
-        Some(path) => Config::load(&path).map(Some),
-        None => Ok(None),
-    }
 }
 
 /// The jobs installed in a target, with the block each sits in.
@@ -168,4 +164,91 @@ pub fn tools_like(config_runtime: &str, installed: &Entry) -> Tools {
         tools.runtime = installed.marker.runtime.clone();
     }
     tools
+}
+
+/// The job to act on: its installed entry, or one rendered from the config with a notice.
+pub struct Found {
+    pub entry: Entry,
+    /// The user the job runs as.
+    pub run_as: String,
+    pub with_user_column: bool,
+    pub installed: bool,
+}
+
+/// Finds `id` in what is installed, falling back to the config.
+pub fn find_job(id: &str, config_path: Option<&Path>, flags: &TargetArgs) -> Result<Found> {
+    let config = config::load_optional(config_path)?;
+    let (kind, user) = target_settings(config.as_ref(), flags);
+    let name = config.as_ref().map(|c| c.name.clone());
+    let installed = read_installed(kind, user.as_deref(), name.as_deref())?;
+    let with_user_column = installed.target.with_user_column();
+    if let Some((_, entry)) = installed.entries.iter().find(|(_, e)| e.marker.id == id) {
+        let run_as = cron_line::parse_line(entry.active_line(), with_user_column)
+            .and_then(|p| p.user)
+            .unwrap_or_else(|| installed.run_as.clone());
+        return Ok(Found {
+            entry: entry.clone(),
+            run_as,
+            with_user_column,
+            installed: true,
+        });
+    }
+    match config.as_ref().and_then(|c| c.job(id).map(|j| (c, j))) {
+        Some((config, job)) => {
+            let tools = runtime::require_tools(&config.runtime)?;
+            let entry = cron_line::render_job(job, &tools, None)?;
+            Ok(Found {
+                entry,
+                run_as: installed.run_as,
+                with_user_column: false,
+                installed: false,
+            })
+        }
+        None => {
+            let ids: Vec<&str> = installed
+                .entries
+                .iter()
+                .map(|(_, e)| e.marker.id.as_str())
+                .collect();
+            Err(bad_input(format!(
+                "job {id:?} is not installed in {}{} and not in a config; installed: {}",
+                installed.target.describe(),
+                name.map(|n| format!(" (block `{n}`)")).unwrap_or_default(),
+                if ids.is_empty() {
+                    "none".to_string()
+                } else {
+                    ids.join(", ")
+                }
+            )))
+        }
+    }
+}
+
+/// Copies what is appended to a file onto stdout.
+pub struct Follower {
+    pub offset: u64,
+}
+
+impl Follower {
+    pub fn pump(&mut self, path: &Path) -> Result<()> {
+        let Ok(mut file) = std::fs::File::open(path) else {
+            return Ok(());
+        };
+        let len = file.metadata()?.len();
+        if len < self.offset {
+            // Truncated (logrotate copytruncate): start again from the top.
+            self.offset = 0;
+        }
+        if len == self.offset {
+            return Ok(());
+        }
+        file.seek(SeekFrom::Start(self.offset))?;
+        let mut buf = Vec::with_capacity((len - self.offset) as usize);
+        file.take(len - self.offset).read_to_end(&mut buf)?;
+        self.offset += buf.len() as u64;
+        let mut out = std::io::stdout().lock();
+        out.write_all(&buf)?;
+        out.flush()?;
+        Ok(())
+    }
 }

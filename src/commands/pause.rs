@@ -8,6 +8,7 @@ use serde_json::json;
 use crate::block;
 use crate::cli::PauseArgs;
 use crate::commands;
+use crate::config;
 use crate::cron_line::{self, Paused};
 use crate::error::{ExitCode, bad_input};
 use crate::host;
@@ -15,7 +16,7 @@ use crate::ui::{self, JSON_VERSION};
 
 pub fn run(args: &PauseArgs, pause: bool) -> Result<ExitCode> {
     let verb = if pause { "pause" } else { "resume" };
-    let config = commands::optional_config(args.config.config.as_deref())?;
+    let config = config::load_optional(args.config.config.as_deref())?;
     let name = config.as_ref().map(|c| c.name.clone());
     let resolved = commands::resolve_target(config.as_ref(), &args.target, name.as_deref())?;
     let target = resolved.target;

@@ -2,7 +2,6 @@
 //! same shell command, so the same lock, log and start/end lines), marked `by=run-now:USER`,
 //! streaming what it appends to the log, and exits with the job's exit code.
 
-use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -12,7 +11,7 @@ use anyhow::{Context, Result};
 
 use crate::cli::RunNowArgs;
 use crate::commands;
-use crate::cron_line::{self, Entry};
+use crate::cron_line;
 use crate::error::{ExitCode, bad_input};
 use crate::host;
 use crate::run_log;
@@ -22,70 +21,8 @@ use crate::ui;
 /// The variable the line reads to say who started it; unset under cron.
 pub const ENV_BY: &str = "CRONTAINER_BY";
 
-/// The job to act on: its installed entry, or one rendered from the config with a notice.
-pub struct Found {
-    pub entry: Entry,
-    /// The user the job runs as.
-    pub run_as: String,
-    pub with_user_column: bool,
-    pub installed: bool,
-}
-
-/// Finds `id` in what is installed, falling back to the config.
-pub fn find_job(
-    id: &str,
-    config_path: Option<&Path>,
-    flags: &crate::cli::TargetArgs,
-) -> Result<Found> {
-    let config = commands::optional_config(config_path)?;
-    let (kind, user) = commands::target_settings(config.as_ref(), flags);
-    let name = config.as_ref().map(|c| c.name.clone());
-    let installed = commands::read_installed(kind, user.as_deref(), name.as_deref())?;
-    let with_user_column = installed.target.with_user_column();
-    if let Some((_, entry)) = installed.entries.iter().find(|(_, e)| e.marker.id == id) {
-        let run_as = cron_line::parse_line(entry.active_line(), with_user_column)
-            .and_then(|p| p.user)
-            .unwrap_or_else(|| installed.run_as.clone());
-        return Ok(Found {
-            entry: entry.clone(),
-            run_as,
-            with_user_column,
-            installed: true,
-        });
-    }
-    match config.as_ref().and_then(|c| c.job(id).map(|j| (c, j))) {
-        Some((config, job)) => {
-            let tools = runtime::require_tools(&config.runtime)?;
-            let entry = cron_line::render_job(job, &tools, None)?;
-            Ok(Found {
-                entry,
-                run_as: installed.run_as,
-                with_user_column: false,
-                installed: false,
-            })
-        }
-        None => {
-            let ids: Vec<&str> = installed
-                .entries
-                .iter()
-                .map(|(_, e)| e.marker.id.as_str())
-                .collect();
-            Err(bad_input(format!(
-                "job {id:?} is not installed in {}{} and not in a config; installed: {}",
-                installed.target.describe(),
-                name.map(|n| format!(" (block `{n}`)")).unwrap_or_default(),
-                if ids.is_empty() {
-                    "none".to_string()
-                } else {
-                    ids.join(", ")
-                }
-            )))
-        }
-    }
-}
-
 pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
-    let found = find_job(&args.job, args.config.config.as_deref(), &args.target)?;
+    let found = commands::find_job(&args.job, args.config.config.as_deref(), &args.target)?;
     let entry = &found.entry;
     if !found.installed {
         ui::notice(&format!(
@@ -186,7 +123,7 @@ pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
     let log = &entry.marker.log;
     let offset = std::fs::metadata(log).map(|m| m.len()).unwrap_or(0);
     let mut child = command.spawn().context("could not start /bin/sh")?;
-    let mut follower = Follower { offset };
+    let mut follower = commands::Follower { offset };
     let status = loop {
         follower.pump(log)?;
         if let Some(status) = child.try_wait()? {
@@ -220,34 +157,5 @@ fn cron_environment(command: &mut Command, user: &str) {
             command.current_dir(&home);
         }
         command.env("HOME", home);
-    }
-}
-
-/// Copies what is appended to a file onto stdout.
-pub struct Follower {
-    pub offset: u64,
-}
-
-impl Follower {
-    pub fn pump(&mut self, path: &Path) -> Result<()> {
-        let Ok(mut file) = std::fs::File::open(path) else {
-            return Ok(());
-        };
-        let len = file.metadata()?.len();
-        if len < self.offset {
-            // Truncated (logrotate copytruncate): start again from the top.
-            self.offset = 0;
-        }
-        if len == self.offset {
-            return Ok(());
-        }
-        file.seek(SeekFrom::Start(self.offset))?;
-        let mut buf = Vec::with_capacity((len - self.offset) as usize);
-        file.take(len - self.offset).read_to_end(&mut buf)?;
-        self.offset += buf.len() as u64;
-        let mut out = std::io::stdout().lock();
-        out.write_all(&buf)?;
-        out.flush()?;
-        Ok(())
     }
 }

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::cli::StatusArgs;
 use crate::commands::{self, Installed};
-use crate::config::Config;
+use crate::config::{self, Config};
 use crate::cron_line::{self, Entry};
 use crate::error::{ExitCode, bad_input};
 use crate::host;
@@ -74,7 +74,7 @@ impl JobStatus {
 }
 
 pub fn run(args: &StatusArgs) -> Result<ExitCode> {
-    let config = commands::optional_config(args.config.config.as_deref())?;
+    let config = config::load_optional(args.config.config.as_deref())?;
     let (kind, user) = commands::target_settings(config.as_ref(), &args.target);
     let name = config.as_ref().map(|c| c.name.clone());
     let installed = commands::read_installed(kind, user.as_deref(), name.as_deref())?;

@@ -14,7 +14,7 @@ use crate::logrotate;
 use crate::ui::{self, JSON_VERSION};
 
 pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
-    let config = commands::optional_config(args.config.as_deref())?;
+    let config = config::load_optional(args.config.as_deref())?;
     let name = args
         .name
         .clone()
