@@ -9,7 +9,6 @@ use serde_json::json;
 use crate::cli::DoctorArgs;
 use crate::commands;
 use crate::config;
-use crate::cron_line;
 use crate::error::ExitCode;
 use crate::host;
 use crate::process::Cmd;
@@ -120,26 +119,30 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
                         .entries
                         .iter()
                         .find(|(_, e)| e.marker.id == job.id)
-                        .map(|(_, e)| e.with_paused(None));
-                    let tools = match &current {
-                        Some(c) => commands::tools_like(&config.runtime, c),
-                        None => tools.clone(),
-                    };
-                    let wanted = cron_line::render_job(job, &tools, user_column);
-                    checks.push(match (wanted, current) {
-                        (_, None) => check(
+                        .map(|(_, e)| e);
+                    let drift = current.map(|c| {
+                        commands::drift(
+                            &config.runtime,
+                            job,
+                            c,
+                            user_column,
+                            installed.target.with_user_column(),
+                        )
+                    });
+                    checks.push(match drift {
+                        None => check(
                             &format!("job {}", job.id),
                             Verdict::Fail,
                             format!("in the config but not installed in {label}"),
                             Some("run `crontainer install`".into()),
                         ),
-                        (Ok(w), Some(c)) if w == c => check(
+                        Some(Ok(d)) if d.is_empty() => check(
                             &format!("job {}", job.id),
                             Verdict::Ok,
                             "installed and in step with the config",
                             None,
                         ),
-                        (_, Some(_)) => check(
+                        Some(_) => check(
                             &format!("job {}", job.id),
                             Verdict::Fail,
                             "installed, but drifted from the config",

@@ -43,10 +43,10 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     let _lock = target.lock()?;
     let old = target.read()?;
     // Refuse a hand-edited block rather than silently replacing someone's lines.
-    let existing = match block::find(&old, &config.name)? {
-        Some(body) => cron_line::parse_body(&body, target.with_user_column(), &config.name)?,
-        None => Vec::new(),
-    };
+    let mut existing = Vec::new();
+    for block in commands::parse_blocks(&old, Some(&config.name), target.with_user_column())? {
+        existing.extend(block?.1);
+    }
     // A paused job stays paused, with its new line.
     let mut notes = Vec::new();
     let entries: Vec<_> = entries

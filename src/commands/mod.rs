@@ -17,7 +17,7 @@ use jiff::Zoned;
 
 use crate::block;
 use crate::cli::{TargetArg, TargetArgs};
-use crate::config::{self, Config, TargetKind};
+use crate::config::{self, Config, Job, TargetKind};
 use crate::cron_line::{self, Entry, Tools};
 use crate::cron_table::Target;
 use crate::error::bad_input;
@@ -93,12 +93,26 @@ pub fn resolve_target(
     Target::resolve(kind, user.as_deref(), name.unwrap_or("crontainer"))
 }
 
-/// The blocks a command acts on: `name`, or every crontainer block in `text` when None.
-pub fn block_names(text: &str, name: Option<&str>) -> Result<Vec<String>> {
-    Ok(match name {
+/// The crontainer blocks a command acts on, each with its parsed entries: block `name`, or every
+/// block in `text` when None. Lazy, so a command that stops at the block it wants never reads
+/// the ones after it; a block with lines someone added by hand is an error, never guessed at.
+pub fn parse_blocks<'a>(
+    text: &'a str,
+    name: Option<&str>,
+    with_user: bool,
+) -> Result<impl Iterator<Item = Result<(String, Vec<Entry>)>> + 'a> {
+    let names = match name {
         Some(name) => vec![name.to_string()],
         None => block::names(text)?,
-    })
+    };
+    Ok(names.into_iter().filter_map(move |name| {
+        let body = match block::find(text, &name) {
+            Ok(Some(body)) => body,
+            Ok(None) => return None,
+            Err(e) => return Some(Err(e.into())),
+        };
+        Some(cron_line::parse_body(&body, with_user, &name).map(|entries| (name, entries)))
+    }))
 }
 
 /// Reads the installed jobs: of block `name`, or of every crontainer block when None.
@@ -109,14 +123,10 @@ pub fn read_installed(
 ) -> Result<Installed> {
     let resolved = Target::resolve(kind, user, name.unwrap_or("crontainer"))?;
     let text = resolved.target.read()?;
-    let names = block_names(&text, name)?;
     let mut entries = Vec::new();
-    for name in names {
-        if let Some(body) = block::find(&text, &name)? {
-            for entry in cron_line::parse_body(&body, resolved.target.with_user_column(), &name)? {
-                entries.push((name.clone(), entry));
-            }
-        }
+    for block in parse_blocks(&text, name, resolved.target.with_user_column())? {
+        let (name, parsed) = block?;
+        entries.extend(parsed.into_iter().map(|entry| (name.clone(), entry)));
     }
     Ok(Installed {
         target: resolved.target,
@@ -153,10 +163,25 @@ pub fn apply(target: &Target, old: &str, new: &str, dry_run: bool, color: bool) 
     })
 }
 
+/// What differs between the line the config would install for `job` and the `installed` entry,
+/// in words; empty when they are in step (a pause is not drift). An error when the config's
+/// line cannot be rendered. `status` and `doctor` both judge drift with this.
+pub fn drift(
+    config_runtime: &str,
+    job: &Job,
+    installed: &Entry,
+    user_column: Option<&str>,
+    with_user: bool,
+) -> Result<Vec<String>> {
+    let tools = tools_like(config_runtime, installed);
+    let wanted = cron_line::render_job(job, &tools, user_column)?;
+    Ok(describe_drift(&wanted, installed, with_user))
+}
+
 /// The tools to render the config's line with when comparing it to an installed entry: the
 /// installed runtime when the config names the same program, so a `docker` found elsewhere on
 /// this shell's PATH (sudo's, say) is not reported as drift.
-pub fn tools_like(config_runtime: &str, installed: &Entry) -> Tools {
+fn tools_like(config_runtime: &str, installed: &Entry) -> Tools {
     let (mut tools, _) = crate::runtime::resolve_tools(config_runtime);
     if !config_runtime.starts_with('/')
         && installed.marker.runtime.file_name() == Some(std::ffi::OsStr::new(config_runtime))
@@ -164,6 +189,38 @@ pub fn tools_like(config_runtime: &str, installed: &Entry) -> Tools {
         tools.runtime = installed.marker.runtime.clone();
     }
     tools
+}
+
+/// What differs between the line the config would install and the installed one.
+fn describe_drift(wanted: &Entry, installed: &Entry, with_user: bool) -> Vec<String> {
+    // A pause is not drift.
+    let installed = &installed.with_paused(None);
+    if wanted == installed {
+        return Vec::new();
+    }
+    let (Some(w), Some(i)) = (
+        cron_line::parse_line(&wanted.line, with_user),
+        cron_line::parse_line(installed.active_line(), with_user),
+    ) else {
+        return vec!["the installed line differs from the config: run `crontainer install`".into()];
+    };
+    let mut what = Vec::new();
+    if w.cron != i.cron || w.rendered().map(|r| r.guard) != i.rendered().map(|r| r.guard) {
+        what.push("schedule");
+    }
+    if w.body() != i.body() {
+        what.push("command");
+    }
+    if w.user != i.user {
+        what.push("user");
+    }
+    if wanted.marker != installed.marker && what.is_empty() {
+        what.push("log or description");
+    }
+    vec![format!(
+        "drifted from the config ({} differs): run `crontainer install`",
+        what.join(", ")
+    )]
 }
 
 /// The job to act on: its installed entry, or one rendered from the config with a notice.

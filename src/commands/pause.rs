@@ -24,15 +24,11 @@ pub fn run(args: &PauseArgs, pause: bool) -> Result<ExitCode> {
 
     let _lock = target.lock()?;
     let old = target.read()?;
-    let names = commands::block_names(&old, name.as_deref())?;
     let mut found = None;
-    for name in &names {
-        let Some(body) = block::find(&old, name)? else {
-            continue;
-        };
-        let entries = cron_line::parse_body(&body, target.with_user_column(), name)?;
+    for block in commands::parse_blocks(&old, name.as_deref(), target.with_user_column())? {
+        let (name, entries) = block?;
         if let Some(i) = entries.iter().position(|e| e.marker.id == args.job) {
-            found = Some((name.clone(), entries, i));
+            found = Some((name, entries, i));
             break;
         }
     }

@@ -220,14 +220,16 @@ fn installed_status(
                 entry.marker.id
             )),
             Some(job) => {
-                let tools = commands::tools_like(&config.runtime, entry);
                 let user_column = parsed.as_ref().and_then(|p| p.user.clone());
-                if let Ok(wanted) = cron_line::render_job(job, &tools, user_column.as_deref()) {
-                    drift.extend(describe_drift(
-                        &wanted,
-                        entry,
-                        installed.target.with_user_column(),
-                    ));
+                // A config whose line cannot be rendered is reported by `plan` and `install`.
+                if let Ok(found) = commands::drift(
+                    &config.runtime,
+                    job,
+                    entry,
+                    user_column.as_deref(),
+                    installed.target.with_user_column(),
+                ) {
+                    drift.extend(found);
                 }
             }
         }
@@ -283,38 +285,6 @@ fn config_only_status(job: &crate::config::Job) -> JobStatus {
             std::fs::metadata(&job.log).ok().map(|m| m.len()),
         )),
     }
-}
-
-/// What differs between the line the config would install and the installed one.
-fn describe_drift(wanted: &Entry, installed: &Entry, with_user: bool) -> Vec<String> {
-    // A pause is not drift.
-    let installed = &installed.with_paused(None);
-    if wanted == installed {
-        return Vec::new();
-    }
-    let (Some(w), Some(i)) = (
-        cron_line::parse_line(&wanted.line, with_user),
-        cron_line::parse_line(installed.active_line(), with_user),
-    ) else {
-        return vec!["the installed line differs from the config: run `crontainer install`".into()];
-    };
-    let mut what = Vec::new();
-    if w.cron != i.cron || w.rendered().map(|r| r.guard) != i.rendered().map(|r| r.guard) {
-        what.push("schedule");
-    }
-    if w.body() != i.body() {
-        what.push("command");
-    }
-    if w.user != i.user {
-        what.push("user");
-    }
-    if wanted.marker != installed.marker && what.is_empty() {
-        what.push("log or description");
-    }
-    vec![format!(
-        "drifted from the config ({} differs): run `crontainer install`",
-        what.join(", ")
-    )]
 }
 
 fn end_summary(last: &LastRun) -> String {

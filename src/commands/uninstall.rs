@@ -30,40 +30,33 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
 
     let _lock = target.lock()?;
     let old = target.read()?;
-    let names = commands::block_names(&old, name.as_deref())?;
+    let blocks = commands::parse_blocks(&old, name.as_deref(), target.with_user_column())?;
     let mut new = old.clone();
     let mut removed: Vec<String> = Vec::new();
     // The logs each touched block still has, for its logrotate file.
     let mut remaining_logs: Vec<(String, Vec<std::path::PathBuf>)> = Vec::new();
-    for name in &names {
-        let Some(body) = block::find(&new, name)? else {
-            continue;
-        };
+    for block in blocks {
+        // A block with lines someone added by hand is refused, not deleted with them.
+        let (name, mut entries) = block?;
         match &args.job {
             None => {
-                // A block with lines someone added by hand is refused, not deleted with them.
-                let entries = cron_line::parse_body(&body, target.with_user_column(), name)?;
                 removed.extend(entries.into_iter().map(|e| e.marker.id));
-                remaining_logs.push((name.clone(), Vec::new()));
-                new = block::remove(&new, name)?.unwrap_or(new);
+                new = block::remove(&new, &name)?.unwrap_or(new);
+                remaining_logs.push((name, Vec::new()));
             }
             Some(job) => {
-                let mut entries = cron_line::parse_body(&body, target.with_user_column(), name)?;
                 let before = entries.len();
                 entries.retain(|e| &e.marker.id != job);
                 if entries.len() == before {
                     continue;
                 }
                 removed.push(job.clone());
-                remaining_logs.push((
-                    name.clone(),
-                    entries.iter().map(|e| e.marker.log.clone()).collect(),
-                ));
                 new = if entries.is_empty() {
-                    block::remove(&new, name)?.unwrap_or(new)
+                    block::remove(&new, &name)?.unwrap_or(new)
                 } else {
-                    block::upsert(&new, name, &cron_line::render_body(&entries))?
+                    block::upsert(&new, &name, &cron_line::render_body(&entries))?
                 };
+                remaining_logs.push((name, entries.iter().map(|e| e.marker.log.clone()).collect()));
             }
         }
     }
