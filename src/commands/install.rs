@@ -17,7 +17,7 @@ use crate::error::{ExitCode, bad_input};
 use crate::host;
 use crate::logrotate;
 use crate::runtime::{self, ContainerState};
-use crate::ui::{self, JSON_VERSION};
+use crate::ui;
 
 pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     let config = config::load_located(args.config.config.as_deref())?;
@@ -94,7 +94,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     }
 
     let label = target.describe();
-    let commands::Applied { diff, backup, .. } = commands::apply(
+    let applied = commands::apply(
         &target,
         &old,
         &new,
@@ -126,22 +126,20 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     let changed = changed || rotation.is_some();
 
     if args.json {
-        ui::print_json(&json!({
-            "version": JSON_VERSION,
-            "changed": changed && !args.dry_run,
-            "would_change": changed,
-            "dry_run": args.dry_run,
-            "target": kind,
-            "where": label,
-            "run_as": run_as,
-            "block": config.name,
-            "jobs": config.jobs.iter().map(|j| &j.id).collect::<Vec<_>>(),
-            "backup": backup,
-            "logrotate": rotation,
-            "diff": diff,
-            "warnings": warnings,
-            "notes": notes,
-        }));
+        ui::print_json(&applied.report(
+            changed,
+            args.dry_run,
+            json!({
+                "target": kind,
+                "where": label,
+                "run_as": run_as,
+                "block": config.name,
+                "jobs": config.jobs.iter().map(|j| &j.id).collect::<Vec<_>>(),
+                "logrotate": rotation,
+                "warnings": warnings,
+                "notes": notes,
+            }),
+        ));
         return Ok(ExitCode::Success);
     }
     for warning in &warnings {
@@ -161,20 +159,18 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
             config.name
         ));
     } else if args.dry_run {
-        ui::say(&diff);
+        ui::say(&applied.diff);
         ui::say(&format!(
             "dry run: {label} would get block `{}` with {count}; nothing was written.",
             config.name
         ));
     } else {
-        ui::say(&diff);
+        ui::say(&applied.diff);
         ui::say(&format!(
             "installed block `{}` with {count} into {label}, running as {run_as}.",
             config.name
         ));
-        if let Some(backup) = backup {
-            ui::say(&format!("previous version saved to {}", backup.display()));
-        }
+        applied.say_backup();
         if let Some(path) = &rotation {
             ui::say(&format!("log rotation: {}", path.display()));
         }

@@ -144,6 +144,38 @@ pub struct Applied {
     pub backup: Option<std::path::PathBuf>,
 }
 
+impl Applied {
+    /// The `--json` report of a command that edits a target: whether it changed anything (or
+    /// would, in a dry run), the backup and the diff, with the command's own `fields` added.
+    /// `changed` may be wider than the text (install counts a new logrotate file too).
+    pub fn report(
+        &self,
+        changed: bool,
+        dry_run: bool,
+        fields: serde_json::Value,
+    ) -> serde_json::Value {
+        let mut report = serde_json::json!({
+            "version": crate::ui::JSON_VERSION,
+            "changed": changed && !dry_run,
+            "would_change": changed,
+            "dry_run": dry_run,
+            "backup": self.backup,
+            "diff": self.diff,
+        });
+        if let (Some(map), serde_json::Value::Object(fields)) = (report.as_object_mut(), fields) {
+            map.extend(fields);
+        }
+        report
+    }
+
+    /// Says where the previous text was saved, when something was written.
+    pub fn say_backup(&self) {
+        if let Some(backup) = &self.backup {
+            crate::ui::say(&format!("previous version saved to {}", backup.display()));
+        }
+    }
+}
+
 /// Writes `new` over `old` when they differ and this is not a dry run: a backup of `old`
 /// first, then the write. The caller holds the target's lock across its read and this call.
 pub fn apply(target: &Target, old: &str, new: &str, dry_run: bool, color: bool) -> Result<Applied> {

@@ -11,7 +11,7 @@ use crate::config;
 use crate::cron_line;
 use crate::error::{ExitCode, bad_input};
 use crate::logrotate;
-use crate::ui::{self, JSON_VERSION};
+use crate::ui;
 
 pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
     let config = config::load_optional(args.config.as_deref())?;
@@ -71,7 +71,7 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
         }
     }
     let changed = new != old;
-    let commands::Applied { diff, backup, .. } = commands::apply(
+    let applied = commands::apply(
         &target,
         &old,
         &new,
@@ -89,18 +89,16 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
     }
 
     if args.json {
-        ui::print_json(&json!({
-            "version": JSON_VERSION,
-            "changed": changed && !args.dry_run,
-            "would_change": changed,
-            "dry_run": args.dry_run,
-            "target": target.kind(),
-            "where": label,
-            "removed_jobs": removed,
-            "backup": backup,
-            "logrotate": rotation,
-            "diff": diff,
-        }));
+        ui::print_json(&applied.report(
+            changed,
+            args.dry_run,
+            json!({
+                "target": target.kind(),
+                "where": label,
+                "removed_jobs": removed,
+                "logrotate": rotation,
+            }),
+        ));
         return Ok(ExitCode::Success);
     }
     if !changed {
@@ -110,7 +108,7 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
         ));
         return Ok(ExitCode::Success);
     }
-    ui::say(&diff);
+    ui::say(&applied.diff);
     if args.dry_run {
         ui::say(&format!(
             "dry run: would remove {} from {label}; nothing was written.",
@@ -125,9 +123,7 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
                 removed.join(", ")
             }
         ));
-        if let Some(backup) = backup {
-            ui::say(&format!("previous version saved to {}", backup.display()));
-        }
+        applied.say_backup();
     }
     Ok(ExitCode::Success)
 }
