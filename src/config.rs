@@ -250,7 +250,9 @@ fn forbidden_char(value: &str) -> Option<&'static str> {
     })
 }
 
-fn is_job_id(s: &str) -> bool {
+/// A job id: lowercase letters, digits, `_` and `-`, at most 64 bytes. The one rule for ids in the
+/// config and in the log lines read back.
+pub fn is_job_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
         && s.bytes()

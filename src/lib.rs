@@ -50,8 +50,8 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         Command::Status(args) => commands::status::run(args),
         Command::RunNow(args) => commands::run_now::run(args),
         Command::Logs(args) => commands::logs::run(args),
-        Command::Pause(args) => commands::pause::run(args, true),
-        Command::Resume(args) => commands::pause::run(args, false),
+        Command::Pause(args) => commands::pause::run(args, commands::pause::Action::Pause),
+        Command::Resume(args) => commands::pause::run(args, commands::pause::Action::Resume),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut cmd, "crontainer", &mut std::io::stdout());

@@ -3,9 +3,8 @@
 //! from "ran and failed".
 
 use std::ffi::{OsStr, OsString};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 
 use anyhow::{Context, Result, anyhow};
 
@@ -18,7 +17,7 @@ pub struct Cmd {
     args: Vec<OsString>,
     env: Vec<(OsString, OsString)>,
     env_remove: Vec<OsString>,
-    stdin: Option<Vec<u8>>,
+    current_dir: Option<PathBuf>,
 }
 
 impl Cmd {
@@ -28,7 +27,7 @@ impl Cmd {
             args: Vec::new(),
             env: Vec::new(),
             env_remove: Vec::new(),
-            stdin: None,
+            current_dir: None,
         }
     }
 
@@ -58,8 +57,8 @@ impl Cmd {
         self
     }
 
-    pub fn stdin(mut self, bytes: Vec<u8>) -> Cmd {
-        self.stdin = Some(bytes);
+    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Cmd {
+        self.current_dir = Some(dir.as_ref().to_path_buf());
         self
     }
 
@@ -72,7 +71,7 @@ impl Cmd {
             .join(" ")
     }
 
-    pub fn command(&self) -> Command {
+    fn command(&self) -> Command {
         let mut command = Command::new(&self.program);
         command.args(&self.args);
         for key in &self.env_remove {
@@ -81,29 +80,37 @@ impl Cmd {
         for (key, value) in &self.env {
             command.env(key, value);
         }
+        if let Some(dir) = &self.current_dir {
+            command.current_dir(dir);
+        }
         command
+    }
+
+    /// With `--verbose`, shows the command on stderr before it runs.
+    fn announce(&self) {
+        if crate::ui::verbose() {
+            eprintln!("+ {}", self.display());
+        }
+    }
+
+    /// Starts the program without waiting for it, with no input; `configure` sets anything
+    /// else (where its output goes, its process group). For a program the user watches, such as
+    /// the job `run-now` starts.
+    pub fn spawn(&self, configure: impl FnOnce(&mut Command)) -> Result<Child> {
+        self.announce();
+        let mut command = self.command();
+        command.stdin(Stdio::null());
+        configure(&mut command);
+        command
+            .spawn()
+            .with_context(|| format!("could not start `{}`", self.display()))
     }
 
     /// Runs to completion, capturing stdout and stderr, whatever the exit status.
     pub fn output(&self) -> Result<Output> {
-        if crate::ui::verbose() {
-            eprintln!("+ {}", self.display());
-        }
-        let mut command = self.command();
-        command.stdout(Stdio::piped()).stderr(Stdio::piped());
-        command.stdin(if self.stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        });
-        let mut child = command
-            .spawn()
-            .with_context(|| format!("could not start `{}`", self.display()))?;
-        if let Some(bytes) = &self.stdin {
-            let mut stdin = child.stdin.take().expect("stdin was piped");
-            // A program may exit without reading its input; its exit status tells the story.
-            let _ = stdin.write_all(bytes);
-        }
+        let child = self.spawn(|command| {
+            command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        })?;
         child
             .wait_with_output()
             .with_context(|| format!("could not wait for `{}`", self.display()))

@@ -44,7 +44,7 @@ pub const MAX_RECORD_LEN: usize = 1024;
 const CHUNK_LEN: usize = 64 * 1024;
 
 /// `date -u +%FT%TZ`, which is what the shell line writes.
-const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%SZ";
+pub const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%SZ";
 
 /// What happened to a job, as one record says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -161,7 +161,7 @@ fn parse_fields(text: &str) -> Option<Record> {
     let mut words = text.split(' ');
     let at = parse_timestamp(words.next()?)?;
     let job = words.next()?;
-    if !is_job_id(job) {
+    if !crate::config::is_job_id(job) {
         return None;
     }
     let event = words.next()?;
@@ -223,13 +223,6 @@ fn set_once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
 fn parse_timestamp(word: &str) -> Option<Timestamp> {
     let at: Timestamp = word.parse().ok()?;
     (at.strftime(TIMESTAMP_FORMAT).to_string() == word).then_some(at)
-}
-
-fn is_job_id(word: &str) -> bool {
-    !word.is_empty()
-        && word
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
 fn parse_trigger(value: &str) -> Option<Trigger> {

@@ -40,36 +40,54 @@ fn is_executable(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
-/// The tools for the line, and a note for each that could not be found.
-pub fn resolve_tools(runtime: &str) -> (Tools, Vec<String>) {
+/// A program the line runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    Runtime,
+    Flock,
+    Date,
+}
+
+/// A tool that could not be found, and what to say about it.
+#[derive(Debug, Clone)]
+pub struct Missing {
+    pub tool: Tool,
+    pub message: String,
+}
+
+/// The tools for the line, and each one that could not be found.
+pub fn resolve_tools(runtime: &str) -> (Tools, Vec<Missing>) {
     let runtime_fallback = if runtime.starts_with('/') {
         runtime.to_string()
     } else {
         format!("/usr/bin/{runtime}")
     };
     let found = [
-        (runtime, find(runtime, &runtime_fallback)),
-        ("flock", find("flock", "/usr/bin/flock")),
-        ("date", find("date", "/usr/bin/date")),
+        (Tool::Runtime, runtime, find(runtime, &runtime_fallback)),
+        (Tool::Flock, "flock", find("flock", "/usr/bin/flock")),
+        (Tool::Date, "date", find("date", "/usr/bin/date")),
     ];
     let missing = found
         .iter()
-        .filter(|(_, f)| !f.found)
-        .map(|(name, f)| {
-            let hint = match *name {
-                "flock" => " (Debian: util-linux)",
-                "date" => " (coreutils)",
-                _ => {
+        .filter(|(_, _, f)| !f.found)
+        .map(|(tool, name, f)| {
+            let hint = match tool {
+                Tool::Flock => " (Debian: util-linux)",
+                Tool::Date => " (coreutils)",
+                Tool::Runtime => {
                     " (set `[defaults] runtime` to its absolute path if it is installed elsewhere)"
                 }
             };
-            format!(
-                "`{name}` was not found on PATH; the line would use {}{hint}",
-                f.path.display()
-            )
+            Missing {
+                tool: *tool,
+                message: format!(
+                    "`{name}` was not found on PATH; the line would use {}{hint}",
+                    f.path.display()
+                ),
+            }
         })
         .collect();
-    let [(_, runtime), (_, flock), (_, date)] = found;
+    let [(_, _, runtime), (_, _, flock), (_, _, date)] = found;
     (
         Tools {
             runtime: runtime.path,
@@ -88,7 +106,8 @@ pub fn require_tools(runtime: &str) -> Result<Tools> {
     if missing.is_empty() {
         Ok(tools)
     } else {
-        Err(bad_input(missing.join("; ")))
+        let messages: Vec<String> = missing.into_iter().map(|m| m.message).collect();
+        Err(bad_input(messages.join("; ")))
     }
 }
 

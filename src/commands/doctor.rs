@@ -66,19 +66,20 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
 
     let runtime_name = config.as_ref().map_or("docker", |c| c.runtime.as_str());
     let (tools, missing) = runtime::resolve_tools(runtime_name);
-    for (name, path) in [("flock", &tools.flock), ("date", &tools.date)] {
-        checks.push(
-            if missing.iter().any(|m| m.starts_with(&format!("`{name}`"))) {
-                check(
-                    name,
-                    Verdict::Fail,
-                    format!("`{name}` was not found on PATH"),
-                    Some("install util-linux and coreutils".into()),
-                )
-            } else {
-                check(name, Verdict::Ok, path.display().to_string(), None)
-            },
-        );
+    for (tool, name, path) in [
+        (runtime::Tool::Flock, "flock", &tools.flock),
+        (runtime::Tool::Date, "date", &tools.date),
+    ] {
+        checks.push(if missing.iter().any(|m| m.tool == tool) {
+            check(
+                name,
+                Verdict::Fail,
+                format!("`{name}` was not found on PATH"),
+                Some("install util-linux and coreutils".into()),
+            )
+        } else {
+            check(name, Verdict::Ok, path.display().to_string(), None)
+        });
     }
     checks.push(runtime_check(runtime_name, &tools.runtime));
     checks.push(time_zone_check());

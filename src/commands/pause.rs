@@ -14,8 +14,18 @@ use crate::error::{ExitCode, bad_input};
 use crate::host;
 use crate::ui::{self, JSON_VERSION};
 
-pub fn run(args: &PauseArgs, pause: bool) -> Result<ExitCode> {
-    let verb = if pause { "pause" } else { "resume" };
+/// What the command does to the job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Pause,
+    Resume,
+}
+
+pub fn run(args: &PauseArgs, action: Action) -> Result<ExitCode> {
+    let verb = match action {
+        Action::Pause => "pause",
+        Action::Resume => "resume",
+    };
     let config = config::load_optional(args.config.config.as_deref())?;
     let name = config.as_ref().map(|c| c.name.clone());
     let resolved = commands::resolve_target(config.as_ref(), &args.target, name.as_deref())?;
@@ -39,16 +49,16 @@ pub fn run(args: &PauseArgs, pause: bool) -> Result<ExitCode> {
         )));
     };
     let was = entries[i].marker.paused.clone();
-    let message = match (pause, &was) {
-        (true, Some(p)) => format!(
+    let message = match (action, &was) {
+        (Action::Pause, Some(p)) => format!(
             "job {:?} is already paused (since {} by {}); nothing changed.",
             args.job, p.at, p.by
         ),
-        (false, None) => format!("job {:?} is not paused; nothing changed.", args.job),
-        (true, None) => {
+        (Action::Resume, None) => format!("job {:?} is not paused; nothing changed.", args.job),
+        (Action::Pause, None) => {
             let paused = Paused {
                 at: jiff::Timestamp::now()
-                    .strftime("%Y-%m-%dT%H:%M:%SZ")
+                    .strftime(crate::run_log::TIMESTAMP_FORMAT)
                     .to_string(),
                 by: host::current_user(),
             };
@@ -58,7 +68,7 @@ pub fn run(args: &PauseArgs, pause: bool) -> Result<ExitCode> {
                 args.job, args.job
             )
         }
-        (false, Some(_)) => {
+        (Action::Resume, Some(_)) => {
             entries[i] = entries[i].with_paused(None);
             format!(
                 "resumed job {:?} in {label}: cron fires it again from its next run.",

@@ -4,7 +4,7 @@
 
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -14,6 +14,7 @@ use crate::commands;
 use crate::cron_line;
 use crate::error::{ExitCode, bad_input};
 use crate::host;
+use crate::process::Cmd;
 use crate::run_log;
 use crate::runtime;
 use crate::ui;
@@ -83,33 +84,31 @@ pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
     }
 
     let me = host::current_user();
-    let mut command = if found.run_as == me {
-        Command::new("/bin/sh")
+    let shell = if found.run_as == me {
+        Cmd::new("/bin/sh")
     } else if host::is_root() {
         // Run as the job's user, as cron would; runuser is util-linux's su for root.
-        let mut c = Command::new(runtime::find("runuser", "/usr/sbin/runuser").path);
-        c.args(["-u", &found.run_as, "--", "/bin/sh"]);
-        c
+        Cmd::new(runtime::find("runuser", "/usr/sbin/runuser").path).args([
+            "-u",
+            &found.run_as,
+            "--",
+            "/bin/sh",
+        ])
     } else {
         return Err(bad_input(format!(
             "job {:?} runs as {}; running it as {me} would not be what cron does: use sudo",
             args.job, found.run_as
         )));
     };
-    command
-        .arg("-c")
-        .arg(parsed.body())
-        .env(ENV_BY, format!("run-now:{me}"))
-        .stdin(Stdio::null());
-    cron_environment(&mut command, &found.run_as);
+    let command = cron_environment(shell.arg("-c").arg(parsed.body()), &found.run_as)
+        .env(ENV_BY, format!("run-now:{me}"));
 
     if args.detach {
-        let child = command
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .context("could not start /bin/sh")?;
+        let child = command.spawn(|c| {
+            c.stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .process_group(0);
+        })?;
         println!(
             "started job {:?} in the background (pid {}); follow it with `crontainer logs {} --follow` or `tail -f {}`",
             args.job,
@@ -122,7 +121,7 @@ pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
 
     let log = &entry.marker.log;
     let offset = std::fs::metadata(log).map(|m| m.len()).unwrap_or(0);
-    let mut child = command.spawn().context("could not start /bin/sh")?;
+    let mut child = command.spawn(|_| {})?;
     let mut follower = commands::Follower { offset };
     let status = loop {
         follower.pump(log)?;
@@ -142,20 +141,24 @@ pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
 /// `SHELL=/bin/sh`, the user's `HOME`, `LOGNAME` and `USER`, starting in `HOME`. The docker
 /// client's variables a login shell may carry (`DOCKER_HOST`, a context) are not there under
 /// cron, so they are not here either: run-now reaches the same daemon cron does.
-fn cron_environment(command: &mut Command, user: &str) {
+fn cron_environment(mut command: Cmd, user: &str) -> Cmd {
     for var in runtime::DOCKER_CLIENT_VARS {
-        command.env_remove(var);
+        command = command.env_remove(var);
     }
-    command.env("PATH", "/usr/bin:/bin").env("SHELL", "/bin/sh");
-    command.env("LOGNAME", user).env("USER", user);
+    command = command
+        .env("PATH", "/usr/bin:/bin")
+        .env("SHELL", "/bin/sh")
+        .env("LOGNAME", user)
+        .env("USER", user);
     if let Some(home) = nix::unistd::User::from_name(user)
         .ok()
         .flatten()
         .map(|u| u.dir)
     {
         if home.is_dir() {
-            command.current_dir(&home);
+            command = command.current_dir(&home);
         }
-        command.env("HOME", home);
+        command = command.env("HOME", home);
     }
+    command
 }
