@@ -107,3 +107,136 @@ pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
         ExitCode::Failure
     }
 }
+
+/// The layering `docs/ARCHITECTURE.md` draws, checked on the source text so that it stays true:
+/// a module names only modules of a lower rank (or its own folder), and no command names
+/// another command.
+#[cfg(test)]
+mod layering {
+    use std::path::Path;
+
+    /// Each top-level module's rank: it may import only modules of a strictly lower rank.
+    const RANKS: &[(&str, u8)] = &[
+        // The bottom: output, shell words, exit codes. Imports nothing of ours.
+        ("ui", 0),
+        ("shell", 0),
+        ("error", 0),
+        // The pure core.
+        ("schedule", 1),
+        ("block", 1),
+        ("config", 2),
+        ("cron_line", 3),
+        ("run_log", 3),
+        // The edges: the host, programs, the runtime, the cron tables, logrotate.
+        ("host", 4),
+        ("process", 4),
+        ("runtime", 5),
+        ("cron_table", 5),
+        ("logrotate", 6),
+        // What the user typed, then the commands.
+        ("cli", 7),
+        ("commands", 8),
+    ];
+
+    fn rank(module: &str) -> u8 {
+        RANKS
+            .iter()
+            .find(|(name, _)| *name == module)
+            .unwrap_or_else(|| panic!("module {module} has no rank in the layering table"))
+            .1
+    }
+
+    /// The `crate::NAME` (or `super::NAME`) words in a source text, comments left out.
+    fn named(text: &str, prefix: &str) -> Vec<String> {
+        text.lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .flat_map(|line| {
+                line.match_indices(prefix).flat_map(move |(at, _)| {
+                    let rest = &line[at + prefix.len()..];
+                    // `crate::{a, b::c}` names each of a and b.
+                    let items: Vec<&str> = match rest.strip_prefix('{') {
+                        Some(inner) => inner.split('}').next().unwrap_or("").split(',').collect(),
+                        None => vec![rest],
+                    };
+                    items
+                        .into_iter()
+                        .map(|item| {
+                            item.trim_start()
+                                .chars()
+                                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                                .collect::<String>()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .filter(|name| !name.is_empty())
+            .collect()
+    }
+
+    fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn no_module_imports_one_above_it_and_no_command_imports_another() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        sources(&src, &mut files);
+        let commands: Vec<String> = files
+            .iter()
+            .filter(|p| p.parent() == Some(&src.join("commands")))
+            .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .filter(|s| s != "mod")
+            .collect();
+        let mut wrong = Vec::new();
+        for file in &files {
+            let relative = file.strip_prefix(&src).unwrap();
+            let top = relative
+                .components()
+                .next()
+                .unwrap()
+                .as_os_str()
+                .to_string_lossy()
+                .trim_end_matches(".rs")
+                .to_string();
+            if top == "lib" || top == "main" {
+                continue;
+            }
+            let text = std::fs::read_to_string(file).unwrap();
+            for name in named(&text, "crate::") {
+                if name != top && rank(&name) >= rank(&top) {
+                    wrong.push(format!("{} imports {name}", relative.display()));
+                }
+            }
+            if top == "commands" {
+                let this = file.file_stem().unwrap().to_string_lossy();
+                for name in named(&text, "commands::")
+                    .into_iter()
+                    .chain(named(&text, "super::"))
+                {
+                    if commands.contains(&name) && name != this {
+                        wrong.push(format!("{} imports the command {name}", relative.display()));
+                    }
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "layering broken:\n{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn the_check_sees_an_import_and_skips_comments() {
+        let text = "use crate::ui;\n// crate::commands in a comment\nlet x = crate::run_log::f();\n\
+                    use crate::{host, cron_table::Target};\nuse crate::shell::{quote, b};";
+        assert_eq!(
+            named(text, "crate::"),
+            ["ui", "run_log", "host", "cron_table", "shell"]
+        );
+    }
+}
