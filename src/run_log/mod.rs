@@ -1,0 +1,537 @@
+//! The run log: the start, end and skip lines that an installed cron line appends to a job's log
+//! around the job's own output, and reading the last run back from the end of that log.
+//!
+//! The shell line (see `cron_line.rs`) writes, with `echo` and `date -u +%FT%TZ`:
+//!
+//! ```text
+//! [crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start pid=1234 by=cron
+//! ...whatever the job printed...
+//! [crontainer] 2026-11-29T14:00:07Z main_pipeline_v2 end exit=0 seconds=7 by=cron
+//! [crontainer] 2026-11-29T15:00:00Z main_pipeline_v2 skip reason=running by=cron
+//! ```
+//!
+//! This module owns that format: [`Record`]'s `Display` is exactly what the shell writes, and
+//! [`parse_line`] reads it back strictly (unknown keys are ignored so that a newer line can be read
+//! by an older binary). A job's output need not end with a newline, so a record may be glued
+//! after output text on the same physical line; the record is the text after the last
+//! `[crontainer] ` marker of the line.
+//!
+//! Logs grow without bound (DESIGN.md: `status` on a 1 GiB log must cost what it costs on a
+//! 1 KiB one), so everything here reads the file backwards from the size it had when opened, in
+//! chunks, and stops as soon as it has what it needs. Only the last [`MAX_RECORD_LEN`] bytes of
+//! each line are ever held while scanning, however long the line.
+
+use std::fmt;
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+use anyhow::Context as _;
+use jiff::Timestamp;
+use serde::Serialize;
+
+/// What every record line starts with (the text before it on the same line, if any, is the
+/// unterminated output of a job).
+const MARKER: &[u8] = b"[crontainer] ";
+
+/// The longest record (from its marker to the end of the line, without a trailing CR) that is
+/// recognised. The shell writes ~100 bytes; the bound lets the backward reader keep only the
+/// tail of each line, and [`parse_line`] applies the same bound so both always agree.
+pub const MAX_RECORD_LEN: usize = 1024;
+
+/// How much of the log is read per step when reading backwards.
+const CHUNK_LEN: usize = 64 * 1024;
+
+/// `date -u +%FT%TZ`, which is what the shell line writes.
+pub const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%SZ";
+
+/// What happened to a job, as one record says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Event {
+    /// The job started; `pid` is the shell's pid, when the line carries one.
+    Start { pid: Option<u32> },
+    /// The job ended with `exit` after `seconds`; `timeout` is the configured limit, if any.
+    End {
+        exit: i32,
+        seconds: u64,
+        timeout: Option<u64>,
+    },
+    /// A firing was skipped, e.g. `reason=running` when the previous run still held the lock.
+    Skip { reason: String },
+}
+
+/// Who started a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Trigger {
+    /// The cron daemon (`by=cron`).
+    Cron,
+    /// `crontainer run-now` (`by=run-now:<user>`).
+    RunNow { user: String },
+}
+
+impl fmt::Display for Trigger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Trigger::Cron => f.write_str("cron"),
+            Trigger::RunNow { user } => write!(f, "run-now by {user}"),
+        }
+    }
+}
+
+/// One record line of a log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Record {
+    /// When the line was written, to the second (serialized as RFC 3339, e.g.
+    /// `2026-11-29T14:00:00Z`).
+    #[serde(serialize_with = "serialize_timestamp")]
+    pub at: Timestamp,
+    /// The job id.
+    pub job: String,
+    pub event: Event,
+    pub by: Trigger,
+}
+
+/// jiff's own serde support is behind a feature this crate does not enable; the text is the same
+/// one the log holds.
+fn serialize_timestamp<S: serde::Serializer>(at: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&at.strftime(TIMESTAMP_FORMAT))
+}
+
+impl fmt::Display for Record {
+    /// Exactly the line the shell writes, without its newline.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "[crontainer] {} {} ",
+            self.at.strftime(TIMESTAMP_FORMAT),
+            self.job
+        )?;
+        match &self.event {
+            Event::Start { pid: Some(pid) } => write!(f, "start pid={pid}")?,
+            Event::Start { pid: None } => f.write_str("start")?,
+            Event::End {
+                exit,
+                seconds,
+                timeout,
+            } => {
+                write!(f, "end exit={exit} seconds={seconds}")?;
+                if let Some(timeout) = timeout {
+                    write!(f, " timeout={timeout}")?;
+                }
+            }
+            Event::Skip { reason } => write!(f, "skip reason={reason}")?,
+        }
+        match &self.by {
+            Trigger::Cron => f.write_str(" by=cron"),
+            Trigger::RunNow { user } => write!(f, " by=run-now:{user}"),
+        }
+    }
+}
+
+/// Parses one line (without its newline; a trailing CR is ignored); `None` if it holds no valid
+/// record.
+///
+/// The record is whatever follows the last `[crontainer] ` marker of the line, and it must parse
+/// strictly: a timestamp exactly as `date -u +%FT%TZ` writes it, a job id of `[a-z0-9_-]+`, a known
+/// event, single spaces, each known key at most once with a valid value, `by` present. Unknown
+/// `key=value` pairs are ignored.
+pub fn parse_line(line: &[u8]) -> Option<Record> {
+    parse_record(line).map(|(_, record)| record)
+}
+
+/// [`parse_line`], also giving the index of the record's marker within `line`.
+fn parse_record(line: &[u8]) -> Option<(usize, Record)> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let at = rfind(line, MARKER)?;
+    let text = &line[at..];
+    if text.len() > MAX_RECORD_LEN {
+        return None;
+    }
+    let text = std::str::from_utf8(&text[MARKER.len()..]).ok()?;
+    if text.bytes().any(|b| b.is_ascii_control()) {
+        return None;
+    }
+    parse_fields(text).map(|record| (at, record))
+}
+
+fn parse_fields(text: &str) -> Option<Record> {
+    let mut words = text.split(' ');
+    let at = parse_timestamp(words.next()?)?;
+    let job = words.next()?;
+    if !crate::config::is_job_id(job) {
+        return None;
+    }
+    let event = words.next()?;
+
+    let mut pid = None;
+    let mut exit = None;
+    let mut seconds = None;
+    let mut timeout = None;
+    let mut reason = None;
+    let mut by = None;
+    for word in words {
+        let (key, value) = word.split_once('=')?;
+        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+            return None;
+        }
+        // Keys that belong to another event are unknown to this one, hence ignored.
+        let known = match (event, key) {
+            (_, "by") => set_once(&mut by, parse_trigger(value)?),
+            ("start", "pid") => set_once(&mut pid, parse_unsigned(value)?),
+            ("end", "exit") => set_once(&mut exit, parse_exit(value)?),
+            ("end", "seconds") => set_once(&mut seconds, parse_unsigned(value)?),
+            ("end", "timeout") => set_once(&mut timeout, parse_unsigned(value)?),
+            ("skip", "reason") if !value.is_empty() => set_once(&mut reason, value.to_owned()),
+            ("skip", "reason") => return None,
+            _ => Some(()),
+        };
+        known?;
+    }
+
+    let event = match event {
+        "start" => Event::Start { pid },
+        "end" => Event::End {
+            exit: exit?,
+            seconds: seconds?,
+            timeout,
+        },
+        "skip" => Event::Skip { reason: reason? },
+        _ => return None,
+    };
+    Some(Record {
+        at,
+        job: job.to_owned(),
+        event,
+        by: by?,
+    })
+}
+
+/// Stores `value` unless the key was already seen: a record that says two things is not trusted.
+fn set_once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
+    if slot.is_some() {
+        return None;
+    }
+    *slot = Some(value);
+    Some(())
+}
+
+/// Only what `date -u +%FT%TZ` writes: formatting it back must give the same text (so no
+/// fractions, offsets, lowercase `t`/`z`, or leap second 60 that would be clamped to 59).
+fn parse_timestamp(word: &str) -> Option<Timestamp> {
+    let at: Timestamp = word.parse().ok()?;
+    (at.strftime(TIMESTAMP_FORMAT).to_string() == word).then_some(at)
+}
+
+fn parse_trigger(value: &str) -> Option<Trigger> {
+    if value == "cron" {
+        return Some(Trigger::Cron);
+    }
+    let user = value.strip_prefix("run-now:")?;
+    (!user.is_empty()).then(|| Trigger::RunNow {
+        user: user.to_owned(),
+    })
+}
+
+/// Plain decimal digits only (`str::parse` would also take a leading `+`).
+fn parse_unsigned<T: std::str::FromStr>(value: &str) -> Option<T> {
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    value.parse().ok()
+}
+
+fn parse_exit(value: &str) -> Option<i32> {
+    match value.strip_prefix('-') {
+        Some(digits) => parse_unsigned::<i32>(digits).map(|n| -n),
+        None => parse_unsigned(value),
+    }
+}
+
+fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
+}
+
+/// The last run of one job, as the log tells it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LastRun {
+    /// The last start of this job.
+    pub started: Option<Record>,
+    /// The first end of this job after that start (none while it runs, or if it was killed
+    /// before it could log one); always `None` when `started` is.
+    pub ended: Option<Record>,
+    /// The last skip of this job after the last start (any skip, if it never started in this
+    /// log, e.g. after a rotation while a run was going).
+    pub last_skip: Option<Record>,
+}
+
+/// Exit codes of a command stopped by `timeout`: coreutils exits 124, busybox 143 (SIGTERM), and
+/// 137 (SIGKILL) after `-k`.
+const TIMEOUT_EXITS: [i32; 3] = [124, 137, 143];
+
+impl LastRun {
+    /// Whether the last run was stopped by its timeout: its end carries `timeout=N` and its exit
+    /// code is one `timeout` gives.
+    pub fn timed_out(&self) -> bool {
+        matches!(
+            &self.ended,
+            Some(Record { event: Event::End { exit, timeout: Some(_), .. }, .. })
+                if TIMEOUT_EXITS.contains(exit)
+        )
+    }
+
+    /// `Some(exit == 0)` once the last run has ended; `None` if it never ran or has not ended.
+    pub fn succeeded(&self) -> Option<bool> {
+        match &self.ended {
+            Some(Record {
+                event: Event::End { exit, .. },
+                ..
+            }) => Some(*exit == 0),
+            _ => None,
+        }
+    }
+}
+
+/// Reads only the end of the log, backwards, until it has found the last start of `job` (or
+/// reached the start of the file). A missing file is a job that never ran.
+pub fn last_run(path: &Path, job: &str) -> anyhow::Result<LastRun> {
+    Ok(scan(path, job, CHUNK_LEN)?
+        .map(|s| s.last)
+        .unwrap_or_default())
+}
+
+/// The bytes of the last run's output: from the last start record of `job` (inclusive; not any
+/// unterminated output of another job glued before it) to the end of the file as it was when
+/// opened. `None` if the job never started in this log, or the log does not exist.
+pub fn last_run_output(path: &Path, job: &str) -> anyhow::Result<Option<Vec<u8>>> {
+    last_run_output_with(path, job, CHUNK_LEN)
+}
+
+fn last_run_output_with(path: &Path, job: &str, chunk: usize) -> anyhow::Result<Option<Vec<u8>>> {
+    let Some(scan) = scan(path, job, chunk)? else {
+        return Ok(None);
+    };
+    let Some(from) = scan.start_offset else {
+        return Ok(None);
+    };
+    read_range(&scan.reader.file, from, scan.reader.size)
+        .map(Some)
+        .with_context(|| format!("could not read log {}", path.display()))
+}
+
+/// The last `n` lines of the file (the final newline, if any, ends the last line rather than
+/// starting an empty one), read from the end. A missing file has no lines.
+pub fn tail_lines(path: &Path, n: usize) -> anyhow::Result<Vec<u8>> {
+    tail_lines_with(path, n, CHUNK_LEN)
+}
+
+fn tail_lines_with(path: &Path, n: usize, chunk: usize) -> anyhow::Result<Vec<u8>> {
+    let context = || format!("could not read log {}", path.display());
+    let Some(mut reader) = Backward::open(path, chunk).with_context(context)? else {
+        return Ok(Vec::new());
+    };
+    let from = reader.start_of_last_lines(n).with_context(context)?;
+    read_range(&reader.file, from, reader.size).with_context(context)
+}
+
+fn read_range(file: &File, from: u64, to: u64) -> io::Result<Vec<u8>> {
+    let len = usize::try_from(to - from).map_err(io::Error::other)?;
+    let mut bytes = vec![0; len];
+    file.read_exact_at(&mut bytes, from)?;
+    Ok(bytes)
+}
+
+struct Scan {
+    last: LastRun,
+    /// Where the marker of the last start record is.
+    start_offset: Option<u64>,
+    reader: Backward,
+}
+
+/// `None` if the log does not exist.
+fn scan(path: &Path, job: &str, chunk: usize) -> anyhow::Result<Option<Scan>> {
+    let context = || format!("could not read log {}", path.display());
+    let Some(mut reader) = Backward::open(path, chunk).with_context(context)? else {
+        return Ok(None);
+    };
+    let mut last = LastRun::default();
+    let mut start_offset = None;
+    while let Some(tail) = reader.next_line_tail().with_context(context)? {
+        let Some((at, record)) = parse_record(&tail.bytes) else {
+            continue;
+        };
+        if record.job != job {
+            continue;
+        }
+        match record.event {
+            Event::Start { .. } => {
+                start_offset = Some(tail.end - tail.bytes.len() as u64 + at as u64);
+                last.started = Some(record);
+                break;
+            }
+            // Going backwards, the last end seen is the first one after the start.
+            Event::End { .. } => last.ended = Some(record),
+            Event::Skip { .. } => {
+                if last.last_skip.is_none() {
+                    last.last_skip = Some(record);
+                }
+            }
+        }
+    }
+    if last.started.is_none() {
+        last.ended = None;
+    }
+    Ok(Some(Scan {
+        last,
+        start_offset,
+        reader,
+    }))
+}
+
+/// The last bytes of one line: at most `MAX_RECORD_LEN + 1` (room for a CR), ending where the
+/// line ends (before its newline).
+struct LineTail {
+    bytes: Vec<u8>,
+    /// File offset just past the last byte of the line.
+    end: u64,
+}
+
+/// Reads a file backwards in chunks, from the size it had when opened: bytes appended later
+/// (the job still writing) are not looked at, so one call sees one consistent prefix.
+struct Backward {
+    file: File,
+    size: u64,
+    chunk: usize,
+    /// Holds the file's bytes from `buf_start`.
+    buf: Vec<u8>,
+    buf_start: u64,
+    /// Everything before this offset is still to be scanned.
+    cursor: u64,
+    /// Whether `cursor` is in the middle of a line whose tail was already given out.
+    mid_line: bool,
+    /// Whether the line at offset 0 was given out.
+    exhausted: bool,
+    /// How many bytes were read from the file, so tests can check that only the end was read.
+    bytes_read: u64,
+}
+
+impl Backward {
+    /// `None` if the file does not exist.
+    fn open(path: &Path, chunk: usize) -> io::Result<Option<Backward>> {
+        assert!(chunk > 0, "chunk length must be positive");
+        let file = match File::open(path) {
+            Ok(file) => file,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        let size = file.metadata()?.len();
+        Ok(Some(Backward {
+            file,
+            size,
+            chunk,
+            buf: Vec::new(),
+            buf_start: size,
+            cursor: size,
+            mid_line: false,
+            exhausted: false,
+            bytes_read: 0,
+        }))
+    }
+
+    /// The bytes from the buffer's start up to `end`, reading the chunk before `end` if the
+    /// buffer does not reach back past it. `end` must be positive and never grow between calls.
+    fn before(&mut self, end: u64) -> io::Result<&[u8]> {
+        if end <= self.buf_start {
+            let start = end.saturating_sub(self.chunk as u64);
+            // The chunk is at most `self.chunk` long, so it fits a usize.
+            self.buf.resize((end - start) as usize, 0);
+            self.file.read_exact_at(&mut self.buf, start)?;
+            self.bytes_read += end - start;
+            self.buf_start = start;
+        }
+        Ok(&self.buf[..(end - self.buf_start) as usize])
+    }
+
+    /// The offset of the last newline before `end`, if any, reading backwards as needed.
+    fn last_newline_before(&mut self, mut end: u64) -> io::Result<Option<u64>> {
+        while end > 0 {
+            let bytes = self.before(end)?;
+            if let Some(i) = bytes.iter().rposition(|&b| b == b'\n') {
+                return Ok(Some(self.buf_start + i as u64));
+            }
+            end = self.buf_start;
+        }
+        Ok(None)
+    }
+
+    /// The tail of the line before the cursor, then moves the cursor past it; `None` once the
+    /// first line of the file was given. A line's beginning is only looked for when the next
+    /// line is asked for, so a huge line whose tail holds what the caller wanted costs nothing
+    /// more.
+    fn next_line_tail(&mut self) -> io::Result<Option<LineTail>> {
+        if self.mid_line {
+            self.mid_line = false;
+            match self.last_newline_before(self.cursor)? {
+                Some(newline) => self.cursor = newline,
+                None => self.exhausted = true,
+            }
+        }
+        if self.exhausted {
+            return Ok(None);
+        }
+        let end = self.cursor;
+        let want = MAX_RECORD_LEN + 1;
+        let mut bytes = Vec::new();
+        let mut at = end;
+        loop {
+            if at == 0 {
+                self.exhausted = true;
+                break;
+            }
+            let segment = self.before(at)?;
+            let segment_start = at - segment.len() as u64;
+            let newline = segment.iter().rposition(|&b| b == b'\n');
+            let from = newline.map_or(0, |i| i + 1);
+            let room = want - bytes.len();
+            if segment.len() - from > room {
+                let piece = &segment[segment.len() - room..];
+                bytes.splice(0..0, piece.iter().copied());
+                at -= room as u64;
+                self.mid_line = true;
+                break;
+            }
+            bytes.splice(0..0, segment[from..].iter().copied());
+            if let Some(i) = newline {
+                at = segment_start + i as u64;
+                break;
+            }
+            at = segment_start;
+        }
+        self.cursor = at;
+        Ok(Some(LineTail { bytes, end }))
+    }
+
+    /// The offset where the last `n` lines of the file begin.
+    fn start_of_last_lines(&mut self, n: usize) -> io::Result<u64> {
+        if n == 0 {
+            return Ok(self.size);
+        }
+        let mut end = self.size;
+        // A final newline ends the last line; it does not start another one.
+        if end > 0 && self.before(end)?.last() == Some(&b'\n') {
+            end -= 1;
+        }
+        for _ in 0..n {
+            match self.last_newline_before(end)? {
+                Some(newline) => end = newline,
+                None => return Ok(0),
+            }
+        }
+        Ok(end + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests;
