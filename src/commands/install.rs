@@ -94,13 +94,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     }
 
     let label = target.describe();
-    let applied = commands::apply(
-        &target,
-        &old,
-        &new,
-        args.dry_run,
-        !args.json && ui::color_stdout(),
-    )?;
+    let applied = commands::apply(&target, &old, &new, args.dry_run, args.json)?;
     let mut rotation = None;
     if logrotate::enabled() {
         if !args.dry_run {

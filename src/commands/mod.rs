@@ -178,8 +178,10 @@ impl Applied {
 
 /// Writes `new` over `old` when they differ and this is not a dry run: a backup of `old`
 /// first, then the write. The caller holds the target's lock across its read and this call.
-pub fn apply(target: &Target, old: &str, new: &str, dry_run: bool, color: bool) -> Result<Applied> {
+/// The diff is colored for a terminal, never in `json` output.
+pub fn apply(target: &Target, old: &str, new: &str, dry_run: bool, json: bool) -> Result<Applied> {
     let changed = new != old;
+    let color = !json && crate::ui::color_stdout();
     let diff = crate::ui::diff(old, new, &target.describe(), color);
     let backup = if changed && !dry_run {
         let backup = target.backup(old)?;

@@ -77,7 +77,7 @@ pub fn run(args: &PauseArgs, action: Action) -> Result<ExitCode> {
         }
     };
     let new = block::upsert(&old, &block_name, &cron_line::render_body(&entries))?;
-    let applied = commands::apply(&target, &old, &new, false, false)?;
+    let applied = commands::apply(&target, &old, &new, false, args.json)?;
 
     if args.json {
         ui::print_json(&json!({

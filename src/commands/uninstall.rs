@@ -71,13 +71,7 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
         }
     }
     let changed = new != old;
-    let applied = commands::apply(
-        &target,
-        &old,
-        &new,
-        args.dry_run,
-        !args.json && ui::color_stdout(),
-    )?;
+    let applied = commands::apply(&target, &old, &new, args.dry_run, args.json)?;
     let mut rotation = Vec::new();
     if !args.dry_run && logrotate::enabled() {
         for (name, logs) in &remaining_logs {
