@@ -1,9 +1,10 @@
 //! crontainer turns a TOML file of jobs into system cron entries that `docker exec` a command
 //! inside a running container, with logging, and lets its user see (`status`), trigger
-//! (`run-now`) and remove (`uninstall`) them. See `README.md` and `DESIGN.md`.
+//! (`run-now`) and remove (`uninstall`) them. See `README.md`, and `docs/ARCHITECTURE.md`
+//! for the layers and the line contract.
 //!
 //! The pure core (`schedule`, `cron_line`, `block`, `run_log`) never touches the OS; the edges
-//! (`target`, `runtime`, `process`) are thin; `commands` holds one file per subcommand.
+//! (`cron_table`, `runtime`, `process`, `host`) are thin; `commands` holds one file per subcommand.
 
 pub mod block;
 pub mod cli;

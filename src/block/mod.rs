@@ -10,8 +10,8 @@
 //! # END crontainer:<name>
 //! ```
 //!
-//! Everything outside a block belongs to the user and is kept byte for byte (DESIGN.md,
-//! principle 3), whatever it holds: CRLF lines, trailing spaces, a last line without "\n",
+//! Everything outside a block belongs to the user and is kept byte for byte (docs/ARCHITECTURE.md,
+//! "Invariants"), whatever it holds: CRLF lines, trailing spaces, a last line without "\n",
 //! whenever's `# Begin Whenever generated tasks for: x` or Ansible's `#Ansible: x` lines.
 //!
 //! # Markers

@@ -16,7 +16,7 @@
 //! after output text on the same physical line; the record is the text after the last
 //! `[crontainer] ` marker of the line.
 //!
-//! Logs grow without bound (DESIGN.md: `status` on a 1 GiB log must cost what it costs on a
+//! Logs grow without bound (docs/ARCHITECTURE.md: `status` on a 1 GiB log must cost what it costs on a
 //! 1 KiB one), so everything here reads the file backwards from the size it had when opened, in
 //! chunks, and stops as soon as it has what it needs. Only the last [`MAX_RECORD_LEN`] bytes of
 //! each line are ever held while scanning, however long the line.
