@@ -81,7 +81,13 @@ pub struct Job {
     pub env: BTreeMap<String, String>,
     /// Seconds; the process inside the container is stopped when it runs over.
     pub timeout: Option<u64>,
+    /// Seconds a firing may start late before `status` calls it missed.
+    pub grace: u64,
 }
+
+/// How late a firing may start before it counts as missed: cron starts jobs within the first
+/// seconds of the minute, but a loaded host or a cron restart can delay it.
+pub const DEFAULT_GRACE: u64 = 5 * 60;
 
 impl Job {
     /// The job's overlap lock: the line takes it with `flock -n` before it runs.
@@ -140,6 +146,7 @@ struct RawJob {
     user: Option<Spanned<String>>,
     env: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
     timeout: Option<Spanned<String>>,
+    grace: Option<Spanned<String>>,
 }
 
 /// Finds the config: `-c`, then `$CRONTAINER_CONFIG`, then `./crontainer.toml`, then
@@ -662,6 +669,12 @@ impl Ctx<'_> {
             })?),
             None => None,
         };
+        let grace = match raw.grace {
+            Some(g) => parse_duration(g.get_ref()).map_err(|m| {
+                self.key_error(&g, &key("grace"), &format!("{:?} {m}", g.get_ref()))
+            })?,
+            None => DEFAULT_GRACE,
+        };
         Ok(Job {
             id,
             description,
@@ -673,6 +686,7 @@ impl Ctx<'_> {
             user,
             env,
             timeout,
+            grace,
         })
     }
 }

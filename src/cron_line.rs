@@ -7,19 +7,23 @@
 //! feeds the rest to stdin). Its shape, for the seed job (`every = "5h"`):
 //!
 //! ```text
-//! 0 * * * * [ $(($(/usr/bin/date +\%s)/3600\%5)) = 0 ] || exit 0; exec 9>>/var/log/main_pipeline.log.lock >>/var/log/main_pipeline.log 2>&1; s=; l(){ d=$(/usr/bin/date -u '+\%s \%FT\%TZ'); echo "[crontainer] ${d#* } main_pipeline_v2 $*${s:+ seconds=$((${d\%\% *}-s))} by=${CRONTAINER_BY:-cron}"; }; /usr/bin/flock -n 9 || { l skip reason=running; exit 75; }; l start pid=$$; s=${d\%\% *}; /usr/bin/docker exec ai-video-backend python main_v2.py; c=$?; l end exit=$c; exit $c
+//! 0 * * * * [ $(($(/usr/bin/date +\%s)/3600\%5)) = 0 ] || exit 0; exec 9<>/var/log/main_pipeline.log.lock >>/var/log/main_pipeline.log 2>&1; s=; r=; l(){ d=$(/usr/bin/date -u '+\%s \%FT\%TZ'); echo "[crontainer] ${d#* } main_pipeline_v2 $*${r:+ run=$r}${s:+ seconds=$((${d\%\% *}-s))} by=${CRONTAINER_BY:-cron}"; }; /usr/bin/flock -n 9 || { read r <&9; l skip reason=running; exit 75; }; l start pid=$$; s=${d\%\% *}; r=$$-$s; echo $r >&9; /usr/bin/docker exec ai-video-backend python main_v2.py; c=$?; l end exit=$c; exit $c
 //! ```
 //!
 //! - the guard (only for intervals cron cannot express) skips all but every N-th firing slot,
 //!   counted from the Unix epoch;
-//! - `exec 9>>LOCK >>LOG 2>&1` opens the lock file on fd 9 and sends everything after it,
-//!   the job's stdout and stderr included, to the log;
+//! - `exec 9<>LOCK >>LOG 2>&1` opens the lock file on fd 9 (read-write, so the run can leave its
+//!   id there) and sends everything after it, the job's stdout and stderr included, to the log;
 //! - `flock -n 9` takes the job's lock without waiting: a run that finds the previous one still
-//!   going logs a `skip` line and stops;
+//!   going reads that run's id from the lock file, logs a `skip` line naming it and stops;
 //! - `l` writes the `[crontainer] TIME JOB EVENT ... by=TRIGGER` lines that `run_log` parses,
 //!   with one `date` call giving both the epoch seconds and the UTC time; once the start time
 //!   `s` is set, it adds the run's duration; `CRONTAINER_BY` is set by `crontainer run-now`,
 //!   and unset (so `cron`) under cron;
+//! - once started, the run's id `r` (the shell's pid and its start second) goes into the lock
+//!   file, where no rotation and no output of the job can change it, and onto its end line, so
+//!   `status` pairs a run's records exactly and a job printing look-alike lines changes nothing;
+//!   the lock file also keeps the last start for telling a missed firing from a rotated log;
 //! - the exit code of the line is the job's, so `run-now` can pass it on.
 
 use std::path::{Path, PathBuf};
@@ -57,8 +61,9 @@ pub struct Tools {
 
 /// What crontainer writes above each job's line, and reads back to find its log and lock.
 /// Format: `# crontainer:job id=ID container=NAME runtime=PATH log=PATH lock=PATH [every=5h]
-/// [paused_at=TIME paused_by=USER] [desc=free text to the end]`. None of the values holds a
-/// space (the config sees to it).
+/// [grace=SECONDS] [installed=TIME] [paused_at=TIME paused_by=USER] [desc=free text to the end]`.
+/// None of the values holds a space (the config sees to it). 0.1 wrote neither `grace` nor
+/// `installed`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Marker {
     pub id: String,
@@ -69,6 +74,11 @@ pub struct Marker {
     pub lock: PathBuf,
     /// The `every` interval as configured, so `status` can say it in words.
     pub every: Option<String>,
+    /// How late a firing may start before `status` calls it missed, when not the default.
+    pub grace: Option<u64>,
+    /// When this line was installed (RFC 3339 UTC); a firing due before it cannot be missed.
+    /// Kept by an identical re-install; None in blocks 0.1 wrote.
+    pub installed: Option<String>,
     /// Set while the job is paused: its line is then commented out with [`PAUSED_PREFIX`].
     pub paused: Option<Paused>,
     pub description: Option<String>,
@@ -86,6 +96,12 @@ impl Marker {
         );
         if let Some(every) = &self.every {
             line.push_str(&format!(" every={every}"));
+        }
+        if let Some(grace) = self.grace {
+            line.push_str(&format!(" grace={grace}"));
+        }
+        if let Some(installed) = &self.installed {
+            line.push_str(&format!(" installed={installed}"));
         }
         if let Some(paused) = &self.paused {
             line.push_str(&format!(" paused_at={} paused_by={}", paused.at, paused.by));
@@ -109,6 +125,8 @@ impl Marker {
         let mut log = None;
         let mut lock = None;
         let mut every = None;
+        let mut grace = None;
+        let mut installed = None;
         let mut paused_at = None;
         let mut paused_by = None;
         for field in fields.split(' ') {
@@ -123,6 +141,8 @@ impl Marker {
                 "log" => &mut log,
                 "lock" => &mut lock,
                 "every" => &mut every,
+                "grace" => &mut grace,
+                "installed" => &mut installed,
                 "paused_at" => &mut paused_at,
                 "paused_by" => &mut paused_by,
                 _ => return None,
@@ -138,6 +158,12 @@ impl Marker {
             log: PathBuf::from(log?),
             lock: PathBuf::from(lock?),
             every,
+            grace: match grace {
+                Some(g) if !g.bytes().all(|b| b.is_ascii_digit()) => return None,
+                Some(g) => Some(g.parse().ok()?),
+                None => None,
+            },
+            installed,
             paused: match (paused_at, paused_by) {
                 (Some(at), Some(by)) => Some(Paused { at, by }),
                 (None, None) => None,
@@ -175,6 +201,14 @@ impl Entry {
 
     pub fn is_paused(&self) -> bool {
         self.marker.paused.is_some()
+    }
+
+    /// The entry as the config renders it: not paused, no install time. Two entries that are
+    /// the same job line compare equal this way.
+    pub fn as_rendered(&self) -> Entry {
+        let mut entry = self.with_paused(None);
+        entry.marker.installed = None;
+        entry
     }
 
     /// The entry paused (`Some`) or resumed (`None`), the line commented out or restored.
@@ -276,11 +310,11 @@ pub fn render_command(job: &Job, rendered: &Rendered, tools: &Tools) -> String {
         .map(|s| format!(" timeout={s}"))
         .unwrap_or_default();
     format!(
-        "{guard}exec 9>>{lock} >>{log} 2>&1; s=; \
+        "{guard}exec 9<>{lock} >>{log} 2>&1; s=; r=; \
          l(){{ d=$({date} -u '+%s %FT%TZ'); \
-         echo \"[crontainer] ${{d#* }} {id} $*${{s:+ seconds=$((${{d%% *}}-s))}} by=${{CRONTAINER_BY:-cron}}\"; }}; \
-         {flock} -n 9 || {{ l skip reason=running; exit 75; }}; \
-         l start pid=$$; s=${{d%% *}}; {exec}; c=$?; \
+         echo \"[crontainer] ${{d#* }} {id} $*${{r:+ run=$r}}${{s:+ seconds=$((${{d%% *}}-s))}} by=${{CRONTAINER_BY:-cron}}\"; }}; \
+         {flock} -n 9 || {{ read r <&9; l skip reason=running; exit 75; }}; \
+         l start pid=$$; s=${{d%% *}}; r=$$-$s; echo $r >&9; {exec}; c=$?; \
          l end exit=$c{timeout}; exit $c",
         lock = path_word(&job.lock()),
         log = path_word(&job.log),
@@ -321,6 +355,8 @@ pub fn render_job(job: &Job, tools: &Tools, user_column: Option<&str>) -> Result
         runtime: tools.runtime.clone(),
         log: job.log.clone(),
         lock: job.lock(),
+        grace: (job.grace != crate::config::DEFAULT_GRACE).then_some(job.grace),
+        installed: None,
         paused: None,
         every: match &job.schedule {
             crate::schedule::Schedule::Every(interval) => Some(interval.to_string()),
@@ -509,7 +545,7 @@ mod tests {
         assert!(
             parsed
                 .body()
-                .starts_with("exec 9>>/var/log/j.log.lock >>/var/log/j.log 2>&1; ")
+                .starts_with("exec 9<>/var/log/j.log.lock >>/var/log/j.log 2>&1; ")
         );
         assert_eq!(
             Marker::parse(&entry.marker.to_line()),
@@ -524,7 +560,7 @@ mod tests {
         let config = job("schedule = \"*/15 * * * 1-5\"");
         let entry = render_job(&config.jobs[0], &tools(true), Some("deploy")).unwrap();
         assert!(
-            entry.line.starts_with("*/15 * * * 1-5 deploy exec 9>>"),
+            entry.line.starts_with("*/15 * * * 1-5 deploy exec 9<>"),
             "{}",
             entry.line
         );

@@ -51,6 +51,13 @@ pub fn cron_daemon() -> Option<String> {
     None
 }
 
+/// When the host booted, from /proc/stat's `btime` (seconds since the epoch).
+pub fn boot_time() -> Option<jiff::Timestamp> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let seconds = stat.lines().find_map(|l| l.strip_prefix("btime "))?;
+    jiff::Timestamp::from_second(seconds.trim().parse().ok()?).ok()
+}
+
 /// The pid holding a flock(2) lock on `path`, if any, read from /proc/locks.
 pub fn lock_holder(path: &Path) -> Option<u32> {
     let meta = std::fs::metadata(path).ok()?;

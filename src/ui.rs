@@ -81,12 +81,14 @@ pub fn print_json(value: &serde_json::Value) {
     );
 }
 
-/// "2026-11-29 15:00 UTC (in 52m)".
+/// "2026-11-29 15:00 UTC (in 52m)", "... (5m ago)", or "... (just now)" for the last minute.
 pub fn format_time(at: &jiff::Zoned, now: &jiff::Zoned) -> String {
     let when = at.strftime("%Y-%m-%d %H:%M %Z");
     let seconds = at.timestamp().as_second() - now.timestamp().as_second();
-    if seconds >= 0 {
+    if seconds > 0 {
         format!("{when} (in {})", human_duration(seconds.unsigned_abs()))
+    } else if seconds > -60 {
+        format!("{when} (just now)")
     } else {
         format!("{when} ({} ago)", human_duration(seconds.unsigned_abs()))
     }

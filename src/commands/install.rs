@@ -47,12 +47,24 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     for block in commands::parse_blocks(&old, Some(&config.name), target.with_user_column())? {
         existing.extend(block?.1);
     }
-    // A paused job stays paused, with its new line.
+    // A paused job stays paused, with its new line. A job whose line is unchanged keeps the
+    // time it was installed (so `status` judges missed firings from it); a new or changed line
+    // is installed now.
+    let installed_at = commands::now()?
+        .timestamp()
+        .strftime(crate::run_log::TIMESTAMP_FORMAT)
+        .to_string();
     let mut notes = Vec::new();
     let entries: Vec<_> = entries
         .into_iter()
-        .map(|entry| {
+        .map(|mut entry| {
             let installed = existing.iter().find(|e| e.marker.id == entry.marker.id);
+            entry.marker.installed = Some(
+                installed
+                    .filter(|e| e.as_rendered() == entry)
+                    .and_then(|e| e.marker.installed.clone())
+                    .unwrap_or_else(|| installed_at.clone()),
+            );
             match installed.and_then(|e| e.marker.paused.clone()) {
                 Some(paused) => {
                     let id = &entry.marker.id;

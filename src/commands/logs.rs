@@ -16,7 +16,11 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode> {
     let log = &found.entry.marker.log;
     let bytes = match args.lines {
         Some(n) => run_log::tail_lines(log, n)?,
-        None => match run_log::last_run_output(log, &args.job)? {
+        None => match run_log::last_run_output(
+            log,
+            &args.job,
+            run_log::lock_run(&found.entry.marker.lock),
+        )? {
             Some(bytes) => bytes,
             None => {
                 eprintln!(

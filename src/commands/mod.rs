@@ -227,8 +227,8 @@ fn tools_like(config_runtime: &str, installed: &Entry) -> Tools {
 
 /// What differs between the line the config would install and the installed one.
 fn describe_drift(wanted: &Entry, installed: &Entry, with_user: bool) -> Vec<String> {
-    // A pause is not drift.
-    let installed = &installed.with_paused(None);
+    // A pause is not drift, nor when the line was installed.
+    let installed = &installed.as_rendered();
     if wanted == installed {
         return Vec::new();
     }

@@ -41,10 +41,11 @@ pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
         .with_context(|| format!("job {:?}: its installed line cannot be read", args.job))?;
 
     if let Some(pid) = host::lock_holder(&entry.marker.lock) {
-        let since = run_log::last_run(&entry.marker.log, &entry.marker.id)
+        let lock_run = run_log::lock_run(&entry.marker.lock);
+        let since = run_log::last_run_of(&entry.marker.log, &entry.marker.id, lock_run)
             .ok()
             .and_then(|l| l.started)
-            .map(|s| format!(" since {} (by {})", s.at, s.by))
+            .map(|s| format!(" since {} ({})", s.at, s.by.started_by()))
             .unwrap_or_default();
         eprintln!(
             "crontainer: job {:?} is already running{since}, pid {pid}; nothing was started",

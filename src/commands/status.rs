@@ -32,6 +32,9 @@ struct JobStatus {
     next_run: Option<Zoned>,
     paused: Option<cron_line::Paused>,
     last: LastRun,
+    /// A firing cron should have started (after the line was installed, more than the grace
+    /// period ago) with no start or skip since.
+    missed: Option<Zoned>,
     last_error: Option<String>,
     running: Option<u32>,
     container: Option<(String, ContainerState)>,
@@ -51,10 +54,24 @@ impl JobStatus {
             }
             _ => {}
         }
+        if let Some(missed) = &self.missed {
+            problems.push(format!(
+                "missed: cron should have started it at {}; no start since",
+                missed.strftime("%Y-%m-%d %H:%M %Z")
+            ));
+        }
         if self.last.timed_out() {
             problems.push("the last run timed out".to_string());
         } else if self.last.succeeded() == Some(false) {
             problems.push(format!("the last run failed ({})", end_summary(&self.last)));
+        } else if let (Some(started), None, None) =
+            (self.last.started_at(), &self.last.ended, self.running)
+        {
+            problems.push(format!(
+                "the run started at {} did not finish (no end line): it was killed, or the \
+                 host went down",
+                started.strftime(run_log::TIMESTAMP_FORMAT)
+            ));
         }
         if let Some(e) = &self.last_error {
             problems.push(format!("cannot read the log: {e}"));
@@ -208,8 +225,8 @@ fn installed_status(
         .map(schedule::describe)
         .unwrap_or_else(|| "unreadable schedule".to_string());
     let next_run = rendered
-        .filter(|_| !entry.is_paused())
         .as_ref()
+        .filter(|_| !entry.is_paused())
         .and_then(|r| schedule::next_runs(r, now, 1).into_iter().next());
     let mut drift = Vec::new();
     if let Some(config) = config {
@@ -234,9 +251,24 @@ fn installed_status(
             }
         }
     }
-    let (last, last_error) = match run_log::last_run(&entry.marker.log, &entry.marker.id) {
-        Ok(last) => (last, None),
-        Err(e) => (LastRun::default(), Some(format!("{e:#}"))),
+    // The lock file names the newest run the line started: its records are the only ones that
+    // count, whatever the job printed.
+    let lock_run = run_log::lock_run(&entry.marker.lock);
+    let (last, last_error) =
+        match run_log::last_run_of(&entry.marker.log, &entry.marker.id, lock_run) {
+            Ok(last) => (last, None),
+            Err(e) => (LastRun::default(), Some(format!("{e:#}"))),
+        };
+    let missed = if entry.is_paused() {
+        None
+    } else {
+        missed_firing(
+            rendered.as_ref(),
+            entry.marker.installed.as_deref(),
+            &last,
+            now,
+            entry.marker.grace.unwrap_or(crate::config::DEFAULT_GRACE),
+        )
     };
     let log_size = std::fs::metadata(&entry.marker.log).ok().map(|m| m.len());
     // Reading /proc/locks can stall for an RCU grace period (~10 ms); a run that logged its end
@@ -256,6 +288,7 @@ fn installed_status(
         next_run,
         paused: entry.marker.paused.clone(),
         last,
+        missed,
         last_error,
         running,
         container: Some((
@@ -276,7 +309,9 @@ fn config_only_status(job: &crate::config::Job) -> JobStatus {
         cron: Some(job.schedule.render().cron.as_str().to_string()),
         next_run: None,
         paused: None,
-        last: run_log::last_run(&job.log, &job.id).unwrap_or_default(),
+        last: run_log::last_run_of(&job.log, &job.id, run_log::lock_run(&job.lock()))
+            .unwrap_or_default(),
+        missed: None,
         last_error: None,
         running: host::lock_holder(&job.lock()),
         container: None,
@@ -285,6 +320,37 @@ fn config_only_status(job: &crate::config::Job) -> JobStatus {
             std::fs::metadata(&job.log).ok().map(|m| m.len()),
         )),
     }
+}
+
+/// The first firing cron should have started since the line was installed and the job last
+/// started or was skipped, if it is more than `grace` seconds past: a job that never fires
+/// (a crontab setting `SHELL` to another shell, a cron daemon skipping the crontab) is caught
+/// here. `@reboot` jobs are due once per boot after their install. None for a line crontainer
+/// 0.1 installed, whose marker does not say when.
+fn missed_firing(
+    rendered: Option<&schedule::Rendered>,
+    installed: Option<&str>,
+    last: &LastRun,
+    now: &Zoned,
+    grace: u64,
+) -> Option<Zoned> {
+    let installed: jiff::Timestamp = installed?.parse().ok()?;
+    let rendered = rendered?;
+    let since = [last.started_at(), last.last_skip.as_ref().map(|s| s.at)]
+        .into_iter()
+        .flatten()
+        .fold(installed, jiff::Timestamp::max);
+    let due = if rendered.cron.is_reboot() {
+        host::boot_time()
+            .filter(|boot| *boot > since)?
+            .to_zoned(now.time_zone().clone())
+    } else {
+        schedule::next_runs(rendered, &since.to_zoned(now.time_zone().clone()), 1)
+            .into_iter()
+            .next()?
+    };
+    let late = now.timestamp().as_second() - due.timestamp().as_second();
+    (late > grace as i64).then_some(due)
 }
 
 fn end_summary(last: &LastRun) -> String {
@@ -304,16 +370,23 @@ fn end_summary(last: &LastRun) -> String {
 }
 
 fn last_run_text(job: &JobStatus, now: &Zoned) -> String {
-    let Some(start) = &job.last.started else {
+    let Some(started_at) = job.last.started_at() else {
         return "never ran (no start line in the log)".to_string();
     };
-    let at = format_time(&start.at.to_zoned(now.time_zone().clone()), now);
+    let at = format_time(&started_at.to_zoned(now.time_zone().clone()), now);
     let outcome = match (&job.last.ended, job.running) {
         (Some(_), _) => end_summary(&job.last),
         (None, Some(_)) => "running now".to_string(),
         (None, None) => "no end line: it was killed, or the host went down".to_string(),
     };
-    let mut text = format!("{at} by {}, {outcome}", start.by);
+    // Without a start record (rotated out of the log), the lock file still says when.
+    let by = job
+        .last
+        .started
+        .as_ref()
+        .map(|s| format!(" {}", s.by.started_by()))
+        .unwrap_or_default();
+    let mut text = format!("{at}{by}, {outcome}");
     if let Some(skip) = &job.last.last_skip {
         text.push_str(&format!(
             "; a firing at {} was skipped (previous run still going)",
@@ -437,18 +510,20 @@ fn print_table(jobs: &[JobStatus], now: &Zoned) {
                     .as_ref()
                     .map(|z| format_time(z, now))
                     .unwrap_or_else(|| "-".into()),
-                match &j.last.started {
+                match j.last.started_at() {
                     None => "never".into(),
                     Some(_) if j.running.is_some() && j.last.ended.is_none() => {
                         "running now".into()
                     }
-                    Some(s) => format!(
-                        "{} ago, {}",
-                        ui::human_duration(
-                            (now.timestamp().as_second() - s.at.as_second()).max(0) as u64
-                        ),
-                        end_summary(&j.last)
-                    ),
+                    Some(at) => {
+                        let ago = (now.timestamp().as_second() - at.as_second()).max(0) as u64;
+                        let ago = if ago < 60 {
+                            "just now".to_string()
+                        } else {
+                            format!("{} ago", ui::human_duration(ago))
+                        };
+                        format!("{ago}, {}", end_summary(&j.last))
+                    }
                 },
                 j.container
                     .as_ref()

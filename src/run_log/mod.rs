@@ -57,9 +57,75 @@ pub enum Event {
         exit: i32,
         seconds: u64,
         timeout: Option<u64>,
+        /// The run this end belongs to; None in lines crontainer 0.1 wrote.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        run: Option<RunId>,
     },
     /// A firing was skipped, e.g. `reason=running` when the previous run still held the lock.
-    Skip { reason: String },
+    Skip {
+        reason: String,
+        /// The run that held the lock; None in lines crontainer 0.1 wrote.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        run: Option<RunId>,
+    },
+}
+
+/// Which run a record belongs to: the pid of the line's shell and the second its start line was
+/// written, `PID-EPOCH` in the log (`run=4130-1764451688`). The start line carries both already
+/// (`pid=` and its time); the line writes the id into its lock file when the run starts and onto
+/// its end line, and a firing skipped for that run reads it back from the lock file. A job's
+/// output cannot know it, so a forged record never pairs with a real run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RunId {
+    pub pid: u32,
+    pub started: i64,
+}
+
+impl RunId {
+    /// The id of the run a start record opened; None for a start without a pid.
+    pub fn of_start(record: &Record) -> Option<RunId> {
+        match record.event {
+            Event::Start { pid: Some(pid) } => Some(RunId {
+                pid,
+                started: record.at.as_second(),
+            }),
+            _ => None,
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<RunId> {
+        let (pid, started) = text.split_once('-')?;
+        Some(RunId {
+            pid: parse_unsigned(pid)?,
+            started: parse_unsigned(started)?,
+        })
+    }
+
+    /// When the run started.
+    pub fn started_at(&self) -> Timestamp {
+        Timestamp::from_second(self.started).unwrap_or(Timestamp::UNIX_EPOCH)
+    }
+}
+
+impl fmt::Display for RunId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.pid, self.started)
+    }
+}
+
+impl Serialize for RunId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// The run a job's lock file names: the newest run the line started (it writes `PID-EPOCH`
+/// there once it holds the lock). Kept outside the log, so a rotation or a job's output cannot
+/// change it. None when the file is missing, empty (a line of crontainer 0.1 never writes it), or
+/// unreadable to us.
+pub fn lock_run(lock: &Path) -> Option<RunId> {
+    let text = std::fs::read_to_string(lock).ok()?;
+    RunId::parse(text.trim_end_matches('\n'))
 }
 
 /// Who started a run.
@@ -70,6 +136,16 @@ pub enum Trigger {
     Cron,
     /// `crontainer run-now` (`by=run-now:<user>`).
     RunNow { user: String },
+}
+
+impl Trigger {
+    /// Who started a run, as a sentence says it: "by cron", "run-now by alice".
+    pub fn started_by(&self) -> String {
+        match self {
+            Trigger::Cron => "by cron".to_string(),
+            Trigger::RunNow { user } => format!("run-now by {user}"),
+        }
+    }
 }
 
 impl fmt::Display for Trigger {
@@ -101,7 +177,8 @@ fn serialize_timestamp<S: serde::Serializer>(at: &Timestamp, s: S) -> Result<S::
 }
 
 impl fmt::Display for Record {
-    /// Exactly the line the shell writes, without its newline.
+    /// The line the shell writes, without its newline, its fields in a canonical order (the
+    /// shell puts `timeout` and `run` before `seconds`; the parser takes any order).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -116,13 +193,22 @@ impl fmt::Display for Record {
                 exit,
                 seconds,
                 timeout,
+                run,
             } => {
                 write!(f, "end exit={exit} seconds={seconds}")?;
                 if let Some(timeout) = timeout {
                     write!(f, " timeout={timeout}")?;
                 }
+                if let Some(run) = run {
+                    write!(f, " run={run}")?;
+                }
             }
-            Event::Skip { reason } => write!(f, "skip reason={reason}")?,
+            Event::Skip { reason, run } => {
+                write!(f, "skip reason={reason}")?;
+                if let Some(run) = run {
+                    write!(f, " run={run}")?;
+                }
+            }
         }
         match &self.by {
             Trigger::Cron => f.write_str(" by=cron"),
@@ -171,6 +257,7 @@ fn parse_fields(text: &str) -> Option<Record> {
     let mut seconds = None;
     let mut timeout = None;
     let mut reason = None;
+    let mut run = None;
     let mut by = None;
     for word in words {
         let (key, value) = word.split_once('=')?;
@@ -186,6 +273,7 @@ fn parse_fields(text: &str) -> Option<Record> {
             ("end", "timeout") => set_once(&mut timeout, parse_unsigned(value)?),
             ("skip", "reason") if !value.is_empty() => set_once(&mut reason, value.to_owned()),
             ("skip", "reason") => return None,
+            ("end" | "skip", "run") => set_once(&mut run, RunId::parse(value)?),
             _ => Some(()),
         };
         known?;
@@ -197,8 +285,12 @@ fn parse_fields(text: &str) -> Option<Record> {
             exit: exit?,
             seconds: seconds?,
             timeout,
+            run,
         },
-        "skip" => Event::Skip { reason: reason? },
+        "skip" => Event::Skip {
+            reason: reason?,
+            run,
+        },
         _ => return None,
     };
     Some(Record {
@@ -257,14 +349,16 @@ fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// The last run of one job, as the log tells it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct LastRun {
-    /// The last start of this job.
+    /// The start record of the last run (None if it never ran, or its start was rotated away).
     pub started: Option<Record>,
-    /// The first end of this job after that start (none while it runs, or if it was killed
-    /// before it could log one); always `None` when `started` is.
+    /// The end record of that run (none while it runs, or if it was killed before it could log
+    /// one); always `None` when neither `started` nor `run` is known.
     pub ended: Option<Record>,
-    /// The last skip of this job after the last start (any skip, if it never started in this
-    /// log, e.g. after a rotation while a run was going).
+    /// The last skip while that run held the lock (any skip after the last start for lines
+    /// that do not name their run, or if it never started in this log).
     pub last_skip: Option<Record>,
+    /// Which run it is: named by the lock file, or the start record's pid and time.
+    pub run: Option<RunId>,
 }
 
 /// Exit codes of a command stopped by `timeout`: coreutils exits 124, busybox 143 (SIGTERM), and
@@ -282,6 +376,15 @@ impl LastRun {
         )
     }
 
+    /// When the last run started: its start record, or the lock file when the start was rotated
+    /// out of the log.
+    pub fn started_at(&self) -> Option<Timestamp> {
+        self.started
+            .as_ref()
+            .map(|s| s.at)
+            .or_else(|| self.run.map(|r| r.started_at()))
+    }
+
     /// `Some(exit == 0)` once the last run has ended; `None` if it never ran or has not ended.
     pub fn succeeded(&self) -> Option<bool> {
         match &self.ended {
@@ -295,22 +398,52 @@ impl LastRun {
 }
 
 /// Reads only the end of the log, backwards, until it has found the last start of `job` (or
-/// reached the start of the file). A missing file is a job that never ran.
+/// reached the start of the file). A missing file is a job that never ran. Records are paired by
+/// the run they name, so a job's output that imitates them changes nothing; see [`last_run_of`].
 pub fn last_run(path: &Path, job: &str) -> anyhow::Result<LastRun> {
-    Ok(scan(path, job, CHUNK_LEN)?
-        .map(|s| s.last)
-        .unwrap_or_default())
+    last_run_of(path, job, None)
 }
 
-/// The bytes of the last run's output: from the last start record of `job` (inclusive; not any
+/// The last run of `job`, when the lock file names it (`run`, from [`lock_run`]): only that run's
+/// start, end and skip records count, whatever else the log holds (a forged record cannot carry
+/// the run's id). When its start is no longer in the log (a rotation by copytruncate), the
+/// previous generation `<log>.1` is read too. Without `run` (a line of crontainer 0.1, or a lock
+/// file we may not read), the newest start is the run, paired with the end that names it, or for
+/// 0.1's ends, which name no run, the first end after it.
+pub fn last_run_of(path: &Path, job: &str, run: Option<RunId>) -> anyhow::Result<LastRun> {
+    let mut last = scan(path, job, run, CHUNK_LEN)?
+        .map(|s| s.last)
+        .unwrap_or_default();
+    if let (Some(run), None) = (run, &last.started) {
+        let mut rotated = path.as_os_str().to_owned();
+        rotated.push(".1");
+        if let Some(older) = scan(Path::new(&rotated), job, Some(run), CHUNK_LEN)? {
+            last.started = older.last.started;
+            last.ended = last.ended.or(older.last.ended);
+            last.last_skip = last.last_skip.or(older.last.last_skip);
+        }
+    }
+    Ok(last)
+}
+
+/// The bytes of the last run's output: from the last run's start record (inclusive; not any
 /// unterminated output of another job glued before it) to the end of the file as it was when
 /// opened. `None` if the job never started in this log, or the log does not exist.
-pub fn last_run_output(path: &Path, job: &str) -> anyhow::Result<Option<Vec<u8>>> {
-    last_run_output_with(path, job, CHUNK_LEN)
+pub fn last_run_output(
+    path: &Path,
+    job: &str,
+    run: Option<RunId>,
+) -> anyhow::Result<Option<Vec<u8>>> {
+    last_run_output_with(path, job, run, CHUNK_LEN)
 }
 
-fn last_run_output_with(path: &Path, job: &str, chunk: usize) -> anyhow::Result<Option<Vec<u8>>> {
-    let Some(scan) = scan(path, job, chunk)? else {
+fn last_run_output_with(
+    path: &Path,
+    job: &str,
+    run: Option<RunId>,
+    chunk: usize,
+) -> anyhow::Result<Option<Vec<u8>>> {
+    let Some(scan) = scan(path, job, run, chunk)? else {
         return Ok(None);
     };
     let Some(from) = scan.start_offset else {
@@ -345,19 +478,31 @@ fn read_range(file: &File, from: u64, to: u64) -> io::Result<Vec<u8>> {
 
 struct Scan {
     last: LastRun,
-    /// Where the marker of the last start record is.
+    /// Where the marker of the last run's start record is.
     start_offset: Option<u64>,
     reader: Backward,
 }
 
-/// `None` if the log does not exist.
-fn scan(path: &Path, job: &str, chunk: usize) -> anyhow::Result<Option<Scan>> {
+/// `None` if the log does not exist. With `known`, only that run's records count; without it,
+/// the newest start is the run (see [`last_run_of`]).
+fn scan(
+    path: &Path,
+    job: &str,
+    known: Option<RunId>,
+    chunk: usize,
+) -> anyhow::Result<Option<Scan>> {
     let context = || format!("could not read log {}", path.display());
     let Some(mut reader) = Backward::open(path, chunk).with_context(context)? else {
         return Ok(None);
     };
-    let mut last = LastRun::default();
+    let mut last = LastRun {
+        run: known,
+        ..LastRun::default()
+    };
     let mut start_offset = None;
+    // The end records after the start, newest first.
+    let mut ends: Vec<Record> = Vec::new();
+    let mut skips: Vec<Record> = Vec::new();
     while let Some(tail) = reader.next_line_tail().with_context(context)? {
         let Some((at, record)) = parse_record(&tail.bytes) else {
             continue;
@@ -365,23 +510,53 @@ fn scan(path: &Path, job: &str, chunk: usize) -> anyhow::Result<Option<Scan>> {
         if record.job != job {
             continue;
         }
-        match record.event {
+        match &record.event {
             Event::Start { .. } => {
+                let id = RunId::of_start(&record);
+                if known.is_some() && id != known {
+                    // Not the run the lock file names: another job's output, or forged.
+                    continue;
+                }
                 start_offset = Some(tail.end - tail.bytes.len() as u64 + at as u64);
+                last.run = id;
                 last.started = Some(record);
                 break;
             }
-            // Going backwards, the last end seen is the first one after the start.
-            Event::End { .. } => last.ended = Some(record),
-            Event::Skip { .. } => {
-                if last.last_skip.is_none() {
-                    last.last_skip = Some(record);
+            Event::End { run, .. } => {
+                if known.is_none() || *run == known {
+                    ends.push(record);
+                }
+            }
+            Event::Skip { run, .. } => {
+                if known.is_none() || *run == known {
+                    skips.push(record);
                 }
             }
         }
     }
-    if last.started.is_none() {
-        last.ended = None;
+    let names_run = |record: &Record| match &record.event {
+        Event::End { run, .. } | Event::Skip { run, .. } => *run,
+        Event::Start { .. } => None,
+    };
+    if last.run.is_some() {
+        // The end that names this run; going backwards, the first one met is the newest.
+        last.ended = ends.iter().find(|r| names_run(r) == last.run).cloned();
+        if last.ended.is_none()
+            && last.started.is_some()
+            && ends.iter().all(|r| names_run(r).is_none())
+        {
+            // Lines of crontainer 0.1 name no run: the first end after the start.
+            last.ended = ends.last().cloned();
+        }
+        last.last_skip = skips
+            .into_iter()
+            .find(|r| names_run(r).is_none() || names_run(r) == last.run);
+    } else {
+        // No run known, or a start without a pid: the first end after the start, if any.
+        if last.started.is_some() {
+            last.ended = ends.last().cloned();
+        }
+        last.last_skip = skips.into_iter().next();
     }
     Ok(Some(Scan {
         last,

@@ -24,6 +24,7 @@ fn end(time: &str, job: &str, exit: i32, seconds: u64, timeout: Option<u64>) -> 
             exit,
             seconds,
             timeout,
+            run: None,
         },
         by: Trigger::Cron,
     }
@@ -35,6 +36,7 @@ fn skip(time: &str, job: &str, reason: &str) -> Record {
         job: job.to_owned(),
         event: Event::Skip {
             reason: reason.to_owned(),
+            run: None,
         },
         by: Trigger::Cron,
     }
@@ -260,6 +262,10 @@ fn json() {
         started: Some(start(T, J, Some(7), alice())),
         ended: Some(end("2026-11-29T14:00:07Z", J, 0, 7, None)),
         last_skip: None,
+        run: Some(RunId {
+            pid: 7,
+            started: at(T).as_second(),
+        }),
     };
     let json = serde_json::to_value(&run).unwrap();
     assert_eq!(
@@ -278,6 +284,7 @@ fn json() {
                 "by": {"kind": "cron"},
             },
             "last_skip": null,
+            "run": format!("7-{}", at(T).as_second()),
         })
     );
 }
@@ -288,6 +295,7 @@ fn timed_out_and_succeeded() {
         started: Some(start(T, J, None, Trigger::Cron)),
         ended: Some(end(T, J, exit, 1, timeout)),
         last_skip: None,
+        run: None,
     };
     let cases = [
         (ended(0, None), false, Some(true)),
@@ -324,49 +332,82 @@ fn log_file(bytes: &[u8]) -> tempfile::NamedTempFile {
 }
 
 fn last_run_with(path: &Path, job: &str, chunk: usize) -> (LastRun, u64) {
-    match scan(path, job, chunk).unwrap() {
+    match scan(path, job, None, chunk).unwrap() {
         Some(scan) => (scan.last, scan.reader.bytes_read),
         None => (LastRun::default(), 0),
     }
 }
 
-/// The simple truth the backward reader must agree with: the whole file, forwards.
+/// The simple truth the backward reader must agree with: the whole file, forwards. The newest
+/// start is the run; the end that names it is its end, or for ends that name no run (0.1's), the
+/// first end after it; skips that name another run are not its.
 fn forward(bytes: &[u8], job: &str) -> (LastRun, Option<Vec<u8>>) {
-    let mut last = LastRun::default();
-    let mut output = None;
+    let mut started = None;
+    let mut ends: Vec<Record> = Vec::new();
+    let mut skips: Vec<Record> = Vec::new();
     let mut skip_any = None;
+    let mut output = None;
     let mut offset = 0;
     for line in bytes.split(|&b| b == b'\n') {
         if let Some((at, record)) = parse_record(line) {
             if record.job == job {
                 match record.event {
                     Event::Start { .. } => {
-                        last = LastRun {
-                            started: Some(record),
-                            ended: None,
-                            last_skip: None,
-                        };
+                        started = Some(record);
+                        ends.clear();
+                        skips.clear();
                         output = Some(bytes[offset + at..].to_vec());
                     }
-                    Event::End { .. } => {
-                        if last.started.is_some() && last.ended.is_none() {
-                            last.ended = Some(record);
-                        }
-                    }
+                    Event::End { .. } => ends.push(record),
                     Event::Skip { .. } => {
                         skip_any = Some(record.clone());
-                        if last.started.is_some() {
-                            last.last_skip = Some(record);
-                        }
+                        skips.push(record);
                     }
                 }
             }
         }
         offset += line.len() + 1;
     }
-    if last.started.is_none() {
-        last.last_skip = skip_any;
-    }
+    let names = |r: &Record| match &r.event {
+        Event::End { run, .. } | Event::Skip { run, .. } => *run,
+        Event::Start { .. } => None,
+    };
+    let Some(started) = started else {
+        let last = LastRun {
+            last_skip: skip_any,
+            ..LastRun::default()
+        };
+        return (last, output);
+    };
+    let run = RunId::of_start(&started);
+    let (ended, last_skip) = match run {
+        Some(id) => {
+            let ended = ends
+                .iter()
+                .rev()
+                .find(|r| names(r) == Some(id))
+                .cloned()
+                .or_else(|| {
+                    ends.iter()
+                        .all(|r| names(r).is_none())
+                        .then(|| ends.first().cloned())
+                        .flatten()
+                });
+            let skip = skips
+                .iter()
+                .rev()
+                .find(|r| names(r).is_none() || names(r) == Some(id))
+                .cloned();
+            (ended, skip)
+        }
+        None => (ends.first().cloned(), skips.last().cloned()),
+    };
+    let last = LastRun {
+        started: Some(started),
+        ended,
+        last_skip,
+        run,
+    };
     (last, output)
 }
 
@@ -387,7 +428,7 @@ fn agrees_with_forward(bytes: &[u8], job: &str, chunk: usize) {
     let (expected, expected_output) = forward(bytes, job);
     let (got, _) = last_run_with(file.path(), job, chunk);
     assert_eq!(got, expected, "last_run, chunk {chunk}");
-    let output = last_run_output_with(file.path(), job, chunk).unwrap();
+    let output = last_run_output_with(file.path(), job, None, chunk).unwrap();
     assert_eq!(output, expected_output, "last_run_output, chunk {chunk}");
     for n in 0..6 {
         assert_eq!(
@@ -420,17 +461,21 @@ fn last_run_of_a_shared_log() {
             started: Some(start(T, J, Some(1234), Trigger::Cron)),
             ended: Some(end("2026-11-29T14:00:07Z", J, 0, 7, None)),
             last_skip: Some(skip("2026-11-29T15:00:00Z", J, "running")),
+            run: Some(RunId {
+                pid: 1234,
+                started: at(T).as_second(),
+            }),
         }
     );
     assert_eq!(run.succeeded(), Some(true));
-    let output = last_run_output(file.path(), J).unwrap().unwrap();
+    let output = last_run_output(file.path(), J, None).unwrap().unwrap();
     assert!(output.starts_with(b"[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start"));
     assert!(LOG.as_bytes().ends_with(&output));
     let backup = last_run(file.path(), "backup").unwrap();
     assert_eq!(backup.succeeded(), Some(true));
     assert_eq!(backup.last_skip, None);
     assert_eq!(last_run(file.path(), "other").unwrap(), LastRun::default());
-    assert_eq!(last_run_output(file.path(), "other").unwrap(), None);
+    assert_eq!(last_run_output(file.path(), "other", None).unwrap(), None);
     assert_eq!(
         tail_lines(file.path(), 2).unwrap(),
         LOG.lines()
@@ -494,7 +539,7 @@ fn missing_file_never_ran() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("absent.log");
     assert_eq!(last_run(&path, J).unwrap(), LastRun::default());
-    assert_eq!(last_run_output(&path, J).unwrap(), None);
+    assert_eq!(last_run_output(&path, J, None).unwrap(), None);
     assert_eq!(tail_lines(&path, 10).unwrap(), b"");
 }
 
@@ -554,7 +599,7 @@ fn large_log_reads_only_its_end() {
     assert_eq!(run.succeeded(), Some(true));
     assert!(read <= CHUNK_LEN as u64, "read {read} bytes");
 
-    let output = last_run_output(file.path(), J).unwrap().unwrap();
+    let output = last_run_output(file.path(), J, None).unwrap().unwrap();
     assert!(LOG.as_bytes().ends_with(&output));
 
     // A job that never ran here needs the whole file, in bounded memory.
@@ -590,20 +635,28 @@ mod prop {
         ]
     }
 
+    fn run_id() -> impl Strategy<Value = Option<RunId>> {
+        proptest::option::of(
+            (any::<u32>(), 0i64..4_000_000_000).prop_map(|(pid, started)| RunId { pid, started }),
+        )
+    }
+
     fn event() -> impl Strategy<Value = Event> {
         prop_oneof![
             proptest::option::of(any::<u32>()).prop_map(|pid| Event::Start { pid }),
             (
                 any::<i32>(),
                 any::<u64>(),
-                proptest::option::of(any::<u64>())
+                proptest::option::of(any::<u64>()),
+                run_id(),
             )
-                .prop_map(|(exit, seconds, timeout)| Event::End {
+                .prop_map(|(exit, seconds, timeout, run)| Event::End {
                     exit,
                     seconds,
-                    timeout
+                    timeout,
+                    run,
                 }),
-            "[a-z_]{1,10}".prop_map(|reason| Event::Skip { reason }),
+            ("[a-z_]{1,10}", run_id()).prop_map(|(reason, run)| Event::Skip { reason, run }),
         ]
     }
 
