@@ -1,140 +1,821 @@
-//! Running the real `crontainer` binary from e2e tests: configs written to a temp dir, backups
-//! kept in a temp state dir, and cron's PATH, so the runtime the line names is the one a fired
-//! job finds (`/usr/bin/docker`, the same as [`super::docker`]).
+//! The product end to end: `crontainer install` writes the line, the real cron daemon fires it,
+//! `docker exec` runs the command in a real container, and `status`, `run-now` and `uninstall`
+//! read back what happened. Only the product makes the lines here (no hand-made line).
+//!
+//! The tests that wait for cron all use `* * * * *` lines in their own `/etc/cron.d` files (or
+//! the test user's crontab, for one), so they run on parallel threads and share the same minute:
+//! the whole file takes about one cron minute. Tests that need no cron (run-now, timeout) never
+//! fire: their lines are scheduled for 1 January at midnight.
+//!
+//! Needs a provisioned machine (`sudo scripts/provision-e2e`); run with
+//! `cargo test -- --include-ignored` as root, as `.ci/run` does.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
 
-use super::CRON_PATH;
+use crate::support::{
+    self, CRON_FIRE_TIMEOUT, Call, Container, CronDGuard, Crontainer, POLL, RunLogLine, TEST_USER,
+    TestCrontab, UserDir, cmd, docker, read_log, status_job, toml_str, wait_until,
+};
 
-/// A scratch place for one test's configs and crontainer's state (backups).
-pub struct Crontainer {
-    dir: tempfile::TempDir,
-    configs: AtomicUsize,
+/// A schedule that never fires while a test runs (unless it runs at New Year's midnight).
+const NEVER: &str = "0 0 1 1 *";
+
+/// One `[[job]]` table: the seed job's command in `container`, logging to `log`.
+fn job_toml(id: &str, container: &str, log: &Path, schedule: &str, extra: &str) -> String {
+    format!(
+        "[[job]]\nid = \"{id}\"\ndescription = \"Main Video Pipeline (main_v2.py)\"\n\
+         container = \"{container}\"\ncommand = [\"python\", \"main_v2.py\"]\n\
+         schedule = \"{schedule}\"\nlog = {log}\n{extra}\n",
+        log = toml_str(log.to_str().expect("utf-8 log path")),
+    )
 }
 
-impl Default for Crontainer {
-    fn default() -> Self {
-        Self::new()
-    }
+/// A config for `/etc/cron.d/<name>`, with the lines running as `user` (None: root).
+fn cron_d_config(name: &str, user: Option<&str>, jobs: &str) -> String {
+    let user = user
+        .map(|u| format!("user = \"{u}\"\n"))
+        .unwrap_or_default();
+    format!(
+        "[cron]\ntarget = \"cron.d\"\nname = \"{name}\"\n{user}\n\
+         [defaults]\nruntime = \"docker\"\n\n{jobs}"
+    )
 }
 
-impl Crontainer {
-    pub fn new() -> Crontainer {
-        let dir = tempfile::Builder::new()
-            .prefix("crontainer-e2e-state-")
-            .tempdir()
-            .expect("temp dir for configs and state");
-        std::fs::create_dir(dir.path().join("state")).expect("state dir");
-        std::fs::create_dir(dir.path().join("logrotate.d")).expect("logrotate dir");
-        Crontainer {
-            dir,
-            configs: AtomicUsize::new(0),
-        }
-    }
-
-    /// Writes `text` as a new config file and returns its path.
-    pub fn config(&self, text: &str) -> PathBuf {
-        let n = self.configs.fetch_add(1, Ordering::Relaxed);
-        let path = self.dir.path().join(format!("config-{n}.toml"));
-        std::fs::write(&path, text).expect("write the config");
-        path
-    }
-
-    pub fn state_dir(&self) -> PathBuf {
-        self.dir.path().join("state")
-    }
-
-    /// `crontainer ARGS` with cron's PATH, the temp state dir, and the tool's own variables
-    /// scrubbed; run from the temp dir so no `./crontainer.toml` is picked up.
-    pub fn cmd<I, S>(&self, args: I) -> Command
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<std::ffi::OsStr>,
-    {
-        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("crontainer"));
-        cmd.current_dir(self.dir.path())
-            .env_remove("CRONTAINER_CONFIG")
-            .env_remove("CRONTAINER_BY")
-            .env_remove("CRONTAINER_NOW")
-            .env_remove("CRONTAINER_CROND_DIR")
-            .env_remove("CRONTAB_NOHEADER")
-            .env("PATH", CRON_PATH)
-            .env("NO_COLOR", "1")
-            .env("CRONTAINER_STATE_DIR", self.state_dir())
-            // Root installs write /etc/logrotate.d/crontainer-<block>; tests keep theirs here
-            // (tests/e2e_logrotate.rs uses the real directory with a unique name).
-            .env(
-                "CRONTAINER_LOGROTATE_DIR",
-                self.dir.path().join("logrotate.d"),
-            )
-            .args(args)
-            .stdin(std::process::Stdio::null());
-        cmd
-    }
-
-    /// Runs `crontainer ARGS` to completion, whatever its exit code.
-    pub fn output<I, S>(&self, args: I) -> Output
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<std::ffi::OsStr>,
-    {
-        let mut cmd = self.cmd(args);
-        cmd.output()
-            .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"))
-    }
-
-    /// Runs `crontainer ARGS` and panics, showing both streams, unless it exits with `code`.
-    #[track_caller]
-    pub fn expect<I, S>(&self, args: I, code: i32) -> Output
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<std::ffi::OsStr>,
-    {
-        let args: Vec<std::ffi::OsString> =
-            args.into_iter().map(|a| a.as_ref().to_owned()).collect();
-        let out = self.output(&args);
-        assert_eq!(
-            out.status.code(),
-            Some(code),
-            "crontainer {args:?} exited with {}\nstdout:\n{}\nstderr:\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    }
-
-    /// `crontainer status --json -c CONFIG`: its exit code and the parsed document.
-    pub fn status_json(&self, config: &Path) -> (Option<i32>, serde_json::Value) {
-        let out = self.output([
-            "status".as_ref(),
-            "--json".as_ref(),
-            "-c".as_ref(),
-            config.as_os_str(),
-        ]);
-        let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "status --json printed no JSON ({e}): stdout {:?} stderr {:?}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        (out.status.code(), json)
-    }
+/// The crontainer lines of `log` for job `id`.
+fn log_lines(log: &Path, id: &str) -> Vec<RunLogLine> {
+    RunLogLine::parse_all(&read_log(log))
+        .into_iter()
+        .filter(|l| l.job == id)
+        .collect()
 }
 
-/// `s` as a TOML string literal (escapes included), for building configs with hostile values.
-pub fn toml_str(s: &str) -> String {
-    toml::Value::String(s.to_owned()).to_string()
-}
-
-/// The job with `id` in a `status --json` document.
+/// Waits (bounded) until `log` has a line for `id` with `event`, and returns the log.
 #[track_caller]
-pub fn status_job<'a>(status: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    status["jobs"]
-        .as_array()
-        .and_then(|jobs| jobs.iter().find(|j| j["id"] == id))
-        .unwrap_or_else(|| panic!("no job {id} in status: {status:#}"))
+fn wait_for_event(log: &Path, id: &str, event: &str, timeout: Duration) -> String {
+    let seen = || log_lines(log, id).iter().any(|l| l.event == event);
+    assert!(
+        wait_until(timeout, POLL, seen),
+        "no `{event}` line for {id} within {timeout:?}; log so far:\n{}",
+        read_log(log)
+    );
+    read_log(log)
+}
+
+/// Asserts the log holds exactly one run of the seed job, started by `by`, ending with `exit`,
+/// with both of the job's output streams between its start and end lines.
+#[track_caller]
+fn assert_one_seed_run(log: &str, id: &str, by: &str, exit: &str) {
+    let lines = RunLogLine::parse_all(log);
+    let events: Vec<&str> = lines.iter().map(|l| l.event.as_str()).collect();
+    assert_eq!(events, ["start", "end"], "log:\n{log}");
+    for line in &lines {
+        assert_eq!(line.job, id, "log:\n{log}");
+        assert_eq!(line.field("by"), by, "log:\n{log}");
+        assert!(
+            line.time.ends_with('Z') && line.time.parse::<jiff::Timestamp>().is_ok(),
+            "not a UTC timestamp: {:?}",
+            line.time
+        );
+    }
+    assert!(lines[0].field("pid").parse::<u32>().is_ok(), "log:\n{log}");
+    assert_eq!(lines[1].field("exit"), exit, "log:\n{log}");
+    assert!(
+        lines[1].field("seconds").parse::<u64>().is_ok(),
+        "log:\n{log}"
+    );
+    let all: Vec<&str> = log.lines().collect();
+    assert!(all.first().is_some_and(|l| l.starts_with("[crontainer] ")));
+    assert!(all.last().is_some_and(|l| l.starts_with("[crontainer] ")));
+    let mut output: Vec<&str> = all[1..all.len() - 1].to_vec();
+    output.sort();
+    assert_eq!(
+        output,
+        [
+            "stderr: warning from python",
+            "stdout: hello from python main_v2.py"
+        ],
+        "log:\n{log}"
+    );
+}
+
+/// The one call the container got: `python main_v2.py` as root in `/`, ended with `exit`.
+#[track_caller]
+fn assert_one_seed_call(container: &Container, exit: i32) -> Call {
+    let calls = container.calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    let call = calls.into_iter().next().expect("one call");
+    assert_eq!(call.argv, [b"main_v2.py".to_vec()], "{call:?}");
+    assert_eq!((call.user.as_str(), call.cwd.as_str()), ("root", "/"));
+    assert_eq!(call.exit, Some(exit), "{call:?}");
+    call
+}
+
+/// The checks on `status --json` after one cron run that ended with `exit`.
+#[track_caller]
+fn assert_status_after_cron_run(status: &serde_json::Value, id: &str, exit: i64) {
+    let job = status_job(status, id);
+    assert_eq!(job["installed"], true, "{job:#}");
+    assert_eq!(job["in_step"], true, "{job:#}");
+    assert_eq!(job["container_state"], "running", "{job:#}");
+    assert_eq!(job["running"], false, "{job:#}");
+    let last = &job["last_run"];
+    assert_eq!(last["succeeded"], exit == 0, "{job:#}");
+    assert_eq!(last["timed_out"], false, "{job:#}");
+    assert_eq!(last["started"]["by"], "cron", "{job:#}");
+    assert_eq!(last["started"]["event"]["kind"], "start", "{job:#}");
+    assert_eq!(last["ended"]["event"]["kind"], "end", "{job:#}");
+    assert_eq!(last["ended"]["event"]["exit"], exit, "{job:#}");
+    assert!(
+        status["cron_daemon"].is_string(),
+        "a cron daemon runs: {status:#}"
+    );
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+// --- the scenarios cron fires, all in the same minute ----------------------------------------
+
+/// Every scenario that waits for the cron daemon, each on its own thread, so that they all wait
+/// for the same minute: libtest runs only as many tests at once as the machine has CPUs (two on
+/// CI), which would queue them one cron minute after another. A failure names its scenario.
+#[test]
+#[ignore = "needs root, cron and docker: see README"]
+fn cron_fires_installed_jobs() {
+    support::require_provisioned();
+    let scenarios: [(&str, fn()); 7] = [
+        (
+            "seed job in the test user's crontab",
+            seed_job_installed_in_the_test_users_crontab_is_fired_by_cron,
+        ),
+        (
+            "seed job in /etc/cron.d",
+            seed_job_installed_in_cron_d_is_fired_by_cron,
+        ),
+        (
+            "failing job",
+            failing_job_fired_by_cron_is_logged_and_makes_status_fail,
+        ),
+        (
+            "firing during a long run-now",
+            cron_firing_during_a_long_run_now_is_skipped_and_logged,
+        ),
+        (
+            "hostile values",
+            hostile_argv_env_and_workdir_reach_the_container_byte_for_byte_when_cron_fires,
+        ),
+        (
+            "stopped container",
+            job_into_a_stopped_container_logs_the_failure_and_status_says_so,
+        ),
+        (
+            "runtime outside cron's PATH",
+            runtime_outside_crons_path_is_run_by_its_absolute_path,
+        ),
+    ];
+    let running: Vec<_> = scenarios
+        .iter()
+        .map(|&(name, scenario)| {
+            let thread = std::thread::Builder::new()
+                .name(name.to_owned())
+                .spawn(scenario)
+                .expect("spawn a scenario thread");
+            (name, thread)
+        })
+        .collect();
+    let failed: Vec<String> = running
+        .into_iter()
+        .filter_map(|(name, thread)| {
+            let panic = thread.join().err()?;
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_default();
+            Some(format!("{name}: {message}"))
+        })
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {} scenarios failed:\n\n{}",
+        failed.len(),
+        scenarios.len(),
+        failed.join("\n\n")
+    );
+}
+
+// --- 1. the seed job through both targets --------------------------------------------------
+
+fn seed_job_installed_in_the_test_users_crontab_is_fired_by_cron() {
+    let container = Container::start();
+    let dir = UserDir::new();
+    let tool = Crontainer::new();
+    let log = dir.join("main_pipeline.log");
+    let crontab = TestCrontab::acquire();
+    let before = crontab.read();
+    let config = tool.config(&format!(
+        "[cron]\ntarget = \"crontab\"\nuser = \"{TEST_USER}\"\nname = \"{}\"\n\n\
+         [defaults]\nruntime = \"docker\"\n\n{}",
+        support::unique_cron_d_name(),
+        job_toml("main_pipeline_v2", container.name(), &log, "* * * * *", "")
+    ));
+    let out = tool.expect(["install", "-c", path_str(&config)], 0);
+    let installed = crontab.read();
+    assert!(
+        installed.contains("/usr/bin/docker exec") && installed.starts_with(&before),
+        "stdout: {}\ncrontab:\n{installed}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    let log_text = wait_for_event(&log, "main_pipeline_v2", "end", CRON_FIRE_TIMEOUT);
+    let calls = container.calls();
+    assert_one_seed_run(&log_text, "main_pipeline_v2", "cron", "0");
+    let (code, status) = tool.status_json(&config);
+    tool.expect(["uninstall", "-c", path_str(&config)], 0);
+    assert_eq!(crontab.read(), before, "uninstall restores the crontab");
+    drop(crontab);
+
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_one_seed_call(&container, 0);
+    assert_status_after_cron_run(&status, "main_pipeline_v2", 0);
+    assert_eq!(code, Some(0), "all healthy, so status exits 0: {status:#}");
+    assert_eq!(status["healthy"], true, "{status:#}");
+}
+
+fn seed_job_installed_in_cron_d_is_fired_by_cron() {
+    let container = Container::start();
+    let dir = UserDir::new();
+    let tool = Crontainer::new();
+    let file = CronDGuard::new();
+    let log = dir.join("main_pipeline.log");
+    let config = tool.config(&cron_d_config(
+        file.name(),
+        Some(TEST_USER),
+        &job_toml("main_pipeline_v2", container.name(), &log, "* * * * *", ""),
+    ));
+    tool.expect(["install", "-c", path_str(&config)], 0);
+    let text = std::fs::read_to_string(file.path()).expect("install wrote the cron.d file");
+    assert!(
+        text.contains(&format!("* * * * * {TEST_USER} ")),
+        "the cron.d line names its user:\n{text}"
+    );
+
+    let log_text = wait_for_event(&log, "main_pipeline_v2", "end", CRON_FIRE_TIMEOUT);
+    assert_one_seed_run(&log_text, "main_pipeline_v2", "cron", "0");
+    let (code, status) = tool.status_json(&config);
+    tool.expect(["uninstall", "-c", path_str(&config)], 0);
+    assert!(!file.path().exists(), "uninstall removes the cron.d file");
+
+    assert_one_seed_call(&container, 0);
+    assert_status_after_cron_run(&status, "main_pipeline_v2", 0);
+    assert_eq!(code, Some(0), "all healthy, so status exits 0: {status:#}");
+}
+
+fn failing_job_fired_by_cron_is_logged_and_makes_status_fail() {
+    let container = Container::start();
+    let dir = UserDir::new();
+    let tool = Crontainer::new();
+    let file = CronDGuard::new();
+    let log = dir.join("exits_three.log");
+    let config = tool.config(&cron_d_config(
+        file.name(),
+        Some(TEST_USER),
+        &job_toml(
+            "exits_three",
+            container.name(),
+            &log,
+            "* * * * *",
+            "env = { EXIT_CODE = \"3\" }",
+        ),
+    ));
+    tool.expect(["install", "-c", path_str(&config)], 0);
+
+    let log_text = wait_for_event(&log, "exits_three", "end", CRON_FIRE_TIMEOUT);
+    let (code, status) = tool.status_json(&config);
+    tool.expect(["uninstall", "-c", path_str(&config)], 0);
+
+    assert_one_seed_run(&log_text, "exits_three", "cron", "3");
+    let call = assert_one_seed_call(&container, 3);
+    assert_eq!(call.env.get("EXIT_CODE").map(String::as_str), Some("3"));
+    assert_status_after_cron_run(&status, "exits_three", 3);
+    assert_eq!(code, Some(1), "a failed last run is unhealthy: {status:#}");
+    assert_eq!(status["healthy"], false, "{status:#}");
+    let problems = status_job(&status, "exits_three")["problems"].to_string();
+    assert!(problems.contains("failed"), "{problems}");
+}
+
+// --- 2. run-now ------------------------------------------------------------------------------
+
+#[test]
+#[ignore = "needs root, cron and docker: see README"]
+fn run_now_streams_the_output_logs_the_run_and_exits_with_the_jobs_code() {
+    support::require_provisioned();
+    let container = Container::start();
+    let dir = UserDir::new();
+    let tool = Crontainer::new();
+    let file = CronDGuard::new();
+    let log = dir.join("exits_five.log");
+    let config = tool.config(&cron_d_config(
+        file.name(),
+        Some(TEST_USER),
+        &job_toml(
+            "exits_five",
+            container.name(),
+            &log,
+            NEVER,
+            "env = { EXIT_CODE = \"5\" }",
+        ),
+    ));
+    tool.expect(["install", "-c", path_str(&config)], 0);
+
+    let out = tool.expect(["run-now", "exits_five", "-c", path_str(&config)], 5);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for want in [
+        "stdout: hello from python main_v2.py",
+        "stderr: warning from python",
+        " exits_five start ",
+        " exits_five end exit=5 ",
+    ] {
+        assert!(stdout.contains(want), "run-now shows {want:?}: {stdout}");
+    }
+    assert_one_seed_run(&read_log(&log), "exits_five", "run-now:root", "5");
+    assert_one_seed_call(&container, 5);
+    tool.expect(["uninstall", "-c", path_str(&config)], 0);
+}
+
+#[test]
+#[ignore = "needs root, cron and docker: see README"]
+fn run_now_while_the_job_runs_exits_75_and_starts_nothing() {
+    support::require_provisioned();
+    let container = Container::start();
+    let dir = UserDir::new();
+    let tool = Crontainer::new();
+    let file = CronDGuard::new();
+    let log = dir.join("sleeper.log");
+    let config = tool.config(&cron_d_config(
+        file.name(),
+        Some(TEST_USER),
+        &job_toml(
+            "sleeper",
+            container.name(),
+            &log,
+            NEVER,
+            "env = { SLEEP_SECONDS = \"20\" }",
+        ),
+    ));
+    tool.expect(["install", "-c", path_str(&config)], 0);
+
+    tool.expect(
+        ["run-now", "sleeper", "--detach", "-c", path_str(&config)],
+        0,
+    );
+    assert!(
+        wait_until(Duration::from_secs(15), POLL, || container.calls().len()
+            == 1),
+        "the detached run did not reach the container; log:\n{}",
+        read_log(&log)
+    );
+    let out = tool.expect(["run-now", "sleeper", "-c", path_str(&config)], 75);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already running"),
+        "{out:?}"
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    let starts = log_lines(&log, "sleeper")
+        .iter()
+        .filter(|l| l.event == "start")
+        .count();
+    assert_eq!(starts, 1, "log:\n{}", read_log(&log));
+    assert_eq!(
+        container.calls().len(),
+        1,
+        "the second run-now started nothing"
+    );
+    let first = &log_lines(&log, "sleeper")[0];
+    assert_eq!(first.field("by"), "run-now:root");
+
+    tool.expect(["uninstall", "-c", path_str(&config)], 0);
+    // Removing the container ends the detached run's `docker exec`; wait for its end line so
+    // no process of this test outlives it.
+    drop(container);
+    wait_for_event(&log, "sleeper", "end", Duration::from_secs(30));
+}
+
+fn cron_firing_during_a_long_run_now_is_skipped_and_logged() {
+    let container = Container::start();
+    let dir = UserDir::new();
+    let tool = Crontainer::new();
+    let file = CronDGuard::new();
+    let log = dir.join("long.log");
+    // Long enough to cover cron's next firing (within 62 s of the second install), with slack.
+    let config = |schedule: &str| {
+        tool.config(&cron_d_config(
+            file.name(),
+            Some(TEST_USER),
+            &job_toml(
+                "long",
+                container.name(),
+                &log,
+                schedule,
+                "env = { SLEEP_SECONDS = \"100\" }",
+            ),
+        ))
+    };
+    // First installed with a schedule that does not fire, so the run-now surely runs first
+    // whatever the second hand says; then rescheduled to every minute while it runs.
+    let never = config(NEVER);
+    tool.expect(["install", "-c", path_str(&never)], 0);
+    tool.expect(["run-now", "long", "--detach", "-c", path_str(&never)], 0);
+    assert!(
+        wait_until(Duration::from_secs(15), POLL, || container.calls().len()
+            == 1),
+        "the detached run did not reach the container; log:\n{}",
+        read_log(&log)
+    );
+    let every_minute = config("* * * * *");
+    tool.expect(["install", "-c", path_str(&every_minute)], 0);
+
+    let log_text = wait_for_event(&log, "long", "skip", CRON_FIRE_TIMEOUT);
+    tool.expect(["uninstall", "-c", path_str(&every_minute)], 0);
+    let lines = log_lines(&log, "long");
+    let events: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| (l.event.as_str(), l.field("by")))
+        .collect();
+    assert_eq!(
+        events[..2],
+        [("start", "run-now:root"), ("skip", "cron")],
+        "log:\n{log_text}"
+    );
+    assert_eq!(lines[1].field("reason"), "running", "log:\n{log_text}");
+    assert_eq!(container.calls().len(), 1, "the skipped firing ran nothing");
+
+    drop(container);
+    wait_for_event(&log, "long", "end", Duration::from_secs(30));
+}
+
+// --- 5. hostile values, fired by the real cron -----------------------------------------------
+
+/// Strings a host shell (or cron) would act on if anything on the way evaluated them; `{canary}`
+/// becomes a path under /tmp that must never be created.
+const HOSTILE: [&str; 34] = [
+    "$(touch {canary}-a)",
+    "`touch {canary}-b`",
+    "; touch {canary}-c",
+    "| touch {canary}-d",
+    "& touch {canary}-e &",
+    "> {canary}-f",
+    "<>",
+    "< /etc/passwd",
+    "'single quoted'",
+    "\"double quoted\"",
+    "it's",
+    "%",
+    "%%",
+    "100%d %s",
+    "*",
+    "/*",
+    "$HOME",
+    "${HOME}",
+    "two  spaces",
+    " lead and trail ",
+    "-",
+    "--privileged",
+    "-e",
+    "ünïcødé ✓ 日本",
+    "# not a comment",
+    "~",
+    "~root",
+    "",
+    "a\tb",
+    "$((6*7))",
+    "!",
+    "{a,b}",
+    "&&",
+    "$$ $0 $@",
+];
+
+fn hostile_argv_env_and_workdir_reach_the_container_byte_for_byte_when_cron_fires() {
+    let canary = format!("/tmp/crontainer-e2e-pwned-{}", std::process::id());
+    let hostile: Vec<String> = HOSTILE
+        .iter()
+        .map(|s| s.replace("{canary}", &canary))
+        .collect();
+    let container = Container::start();
+    let workdir = format!("/tmp/wd $(touch {canary}-w) 'q' \"d\" %% * ~ #x ; |");
+    cmd::run(Command::new(docker()).args(["exec", container.name(), "mkdir", "-p", &workdir]));
+    let dir = UserDir::new();
+    let tool = Crontainer::new();
+    let file = CronDGuard::new();
+
+    // Three jobs, so that each line stays under cron's 998 bytes: two carry the argv, one the
+    // env values and the workdir.
+    let argv_job = |id: &str, args: &[String]| {
+        let mut command = vec![toml_str("python"), toml_str(id)];
+        command.extend(args.iter().map(|a| toml_str(a)));
+        format!(
+            "[[job]]\nid = \"{id}\"\ncontainer = \"{}\"\ncommand = [{}]\n\
+             schedule = \"* * * * *\"\nlog = {}\n\n",
+            container.name(),
+            command.join(", "),
+            toml_str(path_str(&dir.join(&format!("{id}.log"))))
+        )
+    };
+    let half = hostile.len() / 2;
+    let env: Vec<(String, String)> = hostile
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 0)
+        .map(|(i, v)| (format!("H{i:02}"), v.clone()))
+        .collect();
+    let env_toml: Vec<String> = env
+        .iter()
+        .map(|(k, v)| format!("{k} = {}", toml_str(v)))
+        .collect();
+    let env_job = format!(
+        "[[job]]\nid = \"j3\"\ncontainer = \"{}\"\ncommand = [\"python\", \"j3\"]\n\
+         schedule = \"* * * * *\"\nlog = {}\nworkdir = {}\nenv = {{ {} }}\n",
+        container.name(),
+        toml_str(path_str(&dir.join("j3.log"))),
+        toml_str(&workdir),
+        env_toml.join(", ")
+    );
+    let jobs = format!(
+        "{}{}{}",
+        argv_job("j1", &hostile[..half]),
+        argv_job("j2", &hostile[half..]),
+        env_job
+    );
+    let config = tool.config(&cron_d_config(file.name(), Some(TEST_USER), &jobs));
+    tool.expect(["install", "-c", path_str(&config)], 0);
+    let installed = std::fs::read_to_string(file.path()).expect("the cron.d file");
+    for line in installed.lines() {
+        assert!(line.len() <= 998, "{} bytes: {line}", line.len());
+    }
+
+    for id in ["j1", "j2", "j3"] {
+        wait_for_event(
+            &dir.join(&format!("{id}.log")),
+            id,
+            "end",
+            CRON_FIRE_TIMEOUT,
+        );
+    }
+    tool.expect(["uninstall", "-c", path_str(&config)], 0);
+
+    let calls = container.calls();
+    let call = |id: &str| -> &Call {
+        let matching: Vec<&Call> = calls
+            .iter()
+            .filter(|c| c.argv.first().map(Vec::as_slice) == Some(id.as_bytes()))
+            .collect();
+        assert_eq!(matching.len(), 1, "one call of {id}: {calls:?}");
+        matching[0]
+    };
+    let expect_argv = |id: &str, args: &[String]| -> Vec<Vec<u8>> {
+        std::iter::once(id.as_bytes().to_vec())
+            .chain(args.iter().map(|a| a.as_bytes().to_vec()))
+            .collect()
+    };
+    assert_eq!(call("j1").argv, expect_argv("j1", &hostile[..half]));
+    assert_eq!(call("j2").argv, expect_argv("j2", &hostile[half..]));
+    let j3 = call("j3");
+    for (name, value) in &env {
+        assert_eq!(j3.env.get(name), Some(value), "env {name}: {j3:?}");
+    }
+    assert_eq!(j3.cwd, workdir, "{j3:?}");
+    for call in &calls {
+        assert_eq!(call.exit, Some(0), "{call:?}");
+    }
+    let pwned: Vec<_> = std::fs::read_dir("/tmp")
+        .expect("read /tmp")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&canary[5..]))
+        .map(|e| e.path())
+        .collect();
+    assert!(
+        pwned.is_empty(),
+        "the host shell ran injected code: {pwned:?}"
+    );
+}
+
+// --- 6. a stopped container -------------------------------------------------------------------
+
+fn job_into_a_stopped_container_logs_the_failure_and_status_says_so() {
+    let container = Container::start();
+    let dir = UserDir::new();
+    let tool = Crontainer::new();
+    let file = CronDGuard::new();
+    let log = dir.join("stopped.log");
+    let config = tool.config(&cron_d_config(
+        file.name(),
+        Some(TEST_USER),
+        &job_toml("stopped", container.name(), &log, "* * * * *", ""),
+    ));
+    tool.expect(["install", "-c", path_str(&config)], 0);
+    container.stop();
+
+    let log_text = wait_for_event(&log, "stopped", "end", CRON_FIRE_TIMEOUT);
+    let (code, status) = tool.status_json(&config);
+    tool.expect(["uninstall", "-c", path_str(&config)], 0);
+
+    let lines = log_lines(&log, "stopped");
+    let end = lines.iter().find(|l| l.event == "end").expect("end line");
+    assert_ne!(end.field("exit"), "0", "log:\n{log_text}");
+    assert_eq!(end.field("by"), "cron", "log:\n{log_text}");
+    assert!(
+        log_text.contains("is not running"),
+        "docker's message is in the log:\n{log_text}"
+    );
+    let job = status_job(&status, "stopped");
+    let state = job["container_state"].as_str().unwrap_or_default();
+    assert!(state.starts_with("not running"), "{job:#}");
+    assert_eq!(job["last_run"]["succeeded"], false, "{job:#}");
+    assert!(
+        job["problems"].to_string().contains("is not running"),
+        "{job:#}"
+    );
+    assert_eq!(code, Some(1), "{status:#}");
+    assert!(container.calls().is_empty());
+}
+
+// --- 7. timeout ---------------------------------------------------------------------------------
+
+/// Installs a job with `timeout = "5s"` that would sleep 60 s, runs it with `run-now`, and
+/// returns (run-now's exit code, how long it took, the log, status --json).
+fn run_timed_out_job(
+    container: &Container,
+    dir: &UserDir,
+    tool: &Crontainer,
+    file: &CronDGuard,
+) -> (Option<i32>, Duration, String, serde_json::Value) {
+    let log = dir.join("slow.log");
+    let config = tool.config(&cron_d_config(
+        file.name(),
+        Some(TEST_USER),
+        &job_toml(
+            "slow",
+            container.name(),
+            &log,
+            NEVER,
+            "timeout = \"5s\"\nenv = { SLEEP_SECONDS = \"60\" }",
+        ),
+    ));
+    tool.expect(["install", "-c", path_str(&config)], 0);
+    let started = Instant::now();
+    let out = tool.output(["run-now", "slow", "-c", path_str(&config)]);
+    let took = started.elapsed();
+    let (_, status) = tool.status_json(&config);
+    tool.expect(["uninstall", "-c", path_str(&config)], 0);
+    (out.status.code(), took, read_log(&log), status)
+}
+
+/// The processes in the container, as `ps -o pid,stat,args` lines, zombies left out (the
+/// container's pid 1 is `sleep`, which reaps nobody).
+fn live_processes(container: &Container) -> Vec<String> {
+    let out = cmd::run(Command::new(docker()).args([
+        "exec",
+        container.name(),
+        "ps",
+        "-o",
+        "pid,stat,args",
+    ]));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(1)
+        .filter(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .is_some_and(|s| !s.starts_with('Z'))
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+#[ignore = "needs root, cron and docker: see README"]
+fn timeout_stops_the_job_inside_the_container() {
+    support::require_provisioned();
+    let container = Container::start();
+    let dir = UserDir::new();
+    let tool = Crontainer::new();
+    let file = CronDGuard::new();
+    let (code, took, log, status) = run_timed_out_job(&container, &dir, &tool, &file);
+
+    assert!(
+        matches!(code, Some(124 | 137 | 143)),
+        "run-now exits with timeout's code, got {code:?}; log:\n{log}"
+    );
+    assert!(
+        took >= Duration::from_secs(4) && took < Duration::from_secs(20),
+        "the run ended after {took:?}, not about 5 s"
+    );
+    let lines = RunLogLine::parse_all(&log);
+    let end = lines
+        .iter()
+        .find(|l| l.event == "end")
+        .unwrap_or_else(|| panic!("no end line:\n{log}"));
+    assert_eq!(end.field("timeout"), "5", "log:\n{log}");
+    assert_eq!(
+        Some(end.field("exit")),
+        code.map(|c| c.to_string()).as_deref()
+    );
+    let job = status_job(&status, "slow");
+    assert_eq!(job["last_run"]["timed_out"], true, "{job:#}");
+    assert_eq!(job["last_run"]["succeeded"], false, "{job:#}");
+
+    // The job's own process, not only the docker client, is gone: it never wrote its exit
+    // record and its pid is no longer alive in the container.
+    let calls = container.calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0].exit, None, "the job ran to its end: {calls:?}");
+    let pid = calls[0].pid.to_string();
+    let live = live_processes(&container);
+    assert!(
+        !live
+            .iter()
+            .any(|l| l.split_whitespace().next() == Some(pid.as_str())),
+        "the job's process {pid} still runs: {live:?}"
+    );
+}
+
+/// With busybox's `timeout` (the only one in Alpine-style images like this test image), only the
+/// job's own process gets the signal; its children (here the stand-in's `sleep 60`, in real
+/// life e.g. an ffmpeg started by the pipeline) would keep running after the timeout, while the
+/// lock is released and the next run may start. The line's wrapper stops the whole group.
+#[test]
+#[ignore = "needs root, cron and docker: see README"]
+fn timeout_also_stops_the_jobs_child_processes() {
+    support::require_provisioned();
+    let container = Container::start();
+    let dir = UserDir::new();
+    let tool = Crontainer::new();
+    let file = CronDGuard::new();
+    let (code, _, log, _) = run_timed_out_job(&container, &dir, &tool, &file);
+    assert!(
+        matches!(code, Some(124 | 137 | 143)),
+        "{code:?}; log:\n{log}"
+    );
+    let live = live_processes(&container);
+    let leftovers: Vec<&String> = live.iter().filter(|l| l.contains("sleep 60")).collect();
+    assert!(
+        leftovers.is_empty(),
+        "after the timeout, the job's child processes still run in the container: {leftovers:?}"
+    );
+}
+
+// --- 9. the runtime's absolute path ---------------------------------------------------------------
+
+/// A runtime outside cron's PATH (`/usr/local/bin`, `/snap/bin`) is run by its absolute path:
+/// here a wrapper in a temp dir that notes each call and execs the real docker. A line that named
+/// `docker` bare would still work under cron (it finds /usr/bin/docker), but not via the wrapper.
+fn runtime_outside_crons_path_is_run_by_its_absolute_path() {
+    let container = Container::start();
+    let bin = tempfile::Builder::new()
+        .prefix("crontainer-e2e-runtime-")
+        .tempdir()
+        .expect("temp dir for the wrapper");
+    let calls_file = bin.path().join("calls");
+    let wrapper = bin.path().join("docker");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$1\" >> {}\nexec {} \"$@\"\n",
+            path_str(&calls_file),
+            path_str(docker())
+        ),
+    )
+    .expect("write the wrapper");
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755))
+        .expect("chmod the wrapper");
+    let tool = Crontainer::new();
+    let file = CronDGuard::new();
+    let log = bin.path().join("wrapped.log");
+    let config = tool.config(
+        &cron_d_config(
+            file.name(),
+            None,
+            &job_toml("wrapped", container.name(), &log, "* * * * *", ""),
+        )
+        .replace(
+            "runtime = \"docker\"",
+            &format!("runtime = {}", toml_str(path_str(&wrapper))),
+        ),
+    );
+    tool.expect(["install", "-c", path_str(&config)], 0);
+    std::fs::write(&calls_file, "").expect("reset the wrapper's calls");
+
+    let log_text = wait_for_event(&log, "wrapped", "end", CRON_FIRE_TIMEOUT);
+    tool.expect(["uninstall", "-c", path_str(&config)], 0);
+    assert_one_seed_run(&log_text, "wrapped", "cron", "0");
+    assert_eq!(
+        std::fs::read_to_string(&calls_file).unwrap_or_default(),
+        "exec\n",
+        "cron ran the configured runtime {}",
+        wrapper.display()
+    );
 }

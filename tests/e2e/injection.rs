@@ -6,12 +6,10 @@
 //! Needs a provisioned machine (`sudo scripts/provision-e2e`); run with
 //! `cargo test -- --include-ignored` as root, as `.ci/run` does.
 
-mod e2e;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use e2e::{CRON_FIRE_TIMEOUT, Container, POLL, wait_until};
+use crate::support::{self, CRON_FIRE_TIMEOUT, Container, POLL, wait_until};
 
 /// The hostile strings that fit in one line together (cron's 998 bytes) and that the config
 /// accepts; `tests/injection.rs` covers all of them, and each field, hermetically.
@@ -65,14 +63,14 @@ fn crontainer(dir: &Path, args: &[&str]) -> std::process::Output {
 #[test]
 #[ignore = "needs root, cron and docker: see README"]
 fn cron_fires_hostile_values_into_the_container_literally() {
-    e2e::require_provisioned();
+    support::require_provisioned();
     let container = Container::start();
     let dir = tempfile::Builder::new()
         .prefix("crontainer-e2e-inj-")
         .tempdir()
         .unwrap();
     std::fs::create_dir(dir.path().join("logrotate.d")).unwrap();
-    let name = format!("crontainer-rel-{}", e2e::random_suffix());
+    let name = format!("crontainer-rel-{}", support::random_suffix());
     let log: PathBuf = dir.path().join("j.log");
     let toml_str = |s: &str| toml::Value::String(s.to_string()).to_string();
     let config = dir.path().join("config.toml");
@@ -83,7 +81,7 @@ fn cron_fires_hostile_values_into_the_container_literally() {
              [defaults]\nruntime = \"{}\"\n\
              [[job]]\nid = \"inj\"\ncontainer = \"{}\"\nschedule = \"* * * * *\"\n\
              log = \"{}\"\ncommand = [\"python\", {}]\nenv = {{ HOSTILE = {} }}\n",
-            e2e::docker().display(),
+            support::docker().display(),
             container.name(),
             log.display(),
             SUBSET

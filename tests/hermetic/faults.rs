@@ -6,9 +6,7 @@
 //! Hermetic, with the fakes of `tests/common`; the faults only root can make (a full
 //! filesystem, a tmpfs mounted by the test) are e2e tests, ignored like the others.
 
-mod common;
-
-use common::{Env, stderr_of, stdout_of};
+use crate::common::{self, Env, stderr_of, stdout_of};
 
 const PRECIOUS: &str = "# precious: mine, byte for byte\r\nMAILTO=me\n*/5 * * * * /bin/true # %\n";
 

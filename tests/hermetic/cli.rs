@@ -1,8 +1,6 @@
 //! Hermetic CLI tests: the real binary against fake `crontab` and `docker` programs.
 
-mod common;
-
-use common::{Env, stderr_of, stdout_of};
+use crate::common::{Env, stderr_of, stdout_of};
 
 #[track_caller]
 fn ok(cmd: &mut assert_cmd::Command) -> String {

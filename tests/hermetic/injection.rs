@@ -5,9 +5,7 @@
 //! `run-now`, which runs the installed line's own command with /bin/sh as cron does;
 //! `tests/e2e_injection.rs` has the real cron daemon fire a subset into a real container.
 
-mod common;
-
-use common::{Env, stderr_of, stdout_of};
+use crate::common::{Env, stderr_of, stdout_of};
 
 /// Hostile strings: shell syntax that survives naive quoting, control characters, look-alikes
 /// of options, cron lines and markers, and Unicode that hides what a reader sees. `@LOCK@`
