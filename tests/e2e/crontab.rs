@@ -8,11 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{self, Crontainer, TEST_USER, TestCrontab, UserDir, cmd, toml_str};
-
-fn path_str(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
-}
+use crate::support::{self, Crontainer, TEST_USER, TestCrontab, UserDir, cmd, path_str, toml_str};
 
 /// A config for the test user's crontab with one seed-like job logging into `dir`.
 fn crontab_config(name: &str, id: &str, dir: &UserDir, every: &str) -> String {

@@ -1,7 +1,7 @@
 //! Injection for real (issue 6): `crontainer install` writes a cron.d file into the real
 //! /etc/cron.d, the real cron daemon fires it, and the real container's `python` stand-in
-//! records argv and env: a subset of `tests/injection.rs`'s hostile strings arrives byte for
-//! byte, and nothing ran on the host.
+//! records argv and env: a subset of `tests/hermetic/injection.rs`'s hostile strings arrives byte
+//! for byte, and nothing ran on the host.
 //!
 //! Needs a provisioned machine (`sudo scripts/provision-e2e`); run with
 //! `cargo test -- --include-ignored` as root, as `.ci/run` does.
@@ -12,7 +12,7 @@ use std::process::Command;
 use crate::support::{self, CRON_FIRE_TIMEOUT, Container, POLL, wait_until};
 
 /// The hostile strings that fit in one line together (cron's 998 bytes) and that the config
-/// accepts; `tests/injection.rs` covers all of them, and each field, hermetically.
+/// accepts; `tests/hermetic/injection.rs` covers all of them, and each field, hermetically.
 const SUBSET: &[&str] = &[
     "$((1+1))",
     "${IFS}",

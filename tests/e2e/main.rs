@@ -16,4 +16,6 @@ mod injection;
 mod logrotate;
 mod nonroot;
 mod pause;
-mod product;
+mod product_cron;
+mod product_run_now;
+mod product_timeout;

@@ -10,9 +10,14 @@ mod common;
 
 mod bad_input;
 mod bad_input_independent;
-mod cli;
+mod cli_install;
+mod cli_pause;
+mod cli_plan;
+mod cli_run_now;
+mod cli_status;
 mod concurrency;
 mod every_line;
-mod faults;
+mod faults_crontab;
+mod faults_host;
 mod files;
 mod injection;

@@ -46,10 +46,6 @@ impl TestCrontab {
         }
     }
 
-    pub fn user(&self) -> &'static str {
-        TEST_USER
-    }
-
     /// The crontab as `crontab -l` prints it; empty if the user has none.
     pub fn read(&self) -> String {
         String::from_utf8(Self::read_raw().unwrap_or_default()).expect("crontab is UTF-8")
@@ -162,18 +158,6 @@ impl CronDFile {
             panic!("cannot write {}: {e}", guard.path.display());
         }
         guard
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// The name cron and crontainer know it by.
-    pub fn name(&self) -> &str {
-        self.path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .expect("utf-8 name")
     }
 }
 
