@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{self, CRON_FIRE_TIMEOUT, Container, POLL, wait_until};
+use crate::support::{self, CRON_FIRE_TIMEOUT, Container, CronDShare, POLL, wait_until};
 
 /// The hostile strings that fit in one line together (cron's 998 bytes) and that the config
 /// accepts; `tests/hermetic/injection.rs` covers all of them, and each field, hermetically.
@@ -40,6 +40,8 @@ const SUBSET: &[&str] = &[
 /// Removes what the install made in /etc/cron.d and /run/lock, whatever happens.
 struct Installed {
     name: String,
+    /// Released after the files are removed (fields drop after `drop`).
+    _share: CronDShare,
 }
 
 impl Drop for Installed {
@@ -94,7 +96,10 @@ fn cron_fires_hostile_values_into_the_container_literally() {
     )
     .unwrap();
     let _ = std::fs::remove_file("/tmp/crontainer-e2e-pwned");
-    let guard = Installed { name: name.clone() };
+    let guard = Installed {
+        name: name.clone(),
+        _share: CronDShare::take(),
+    };
     let out = crontainer(dir.path(), &["install", "-c", config.to_str().unwrap()]);
     assert!(
         out.status.success(),

@@ -8,7 +8,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 use nix::fcntl::{Flock, FlockArg};
 
@@ -127,9 +127,90 @@ impl Drop for TestCrontab {
 
 static CRON_D_COUNTER: AtomicUsize = AtomicUsize::new(0);
 
+/// Who has `/etc/cron.d` in this process: how many tests have (or are making) a file there, and
+/// whether one test has the directory alone.
+struct CronDUsers {
+    shares: usize,
+    alone: bool,
+}
+
+static CRON_D_USERS: Mutex<CronDUsers> = Mutex::new(CronDUsers {
+    shares: 0,
+    alone: false,
+});
+static CRON_D_USERS_CHANGED: Condvar = Condvar::new();
+
+fn cron_d_users() -> MutexGuard<'static, CronDUsers> {
+    // Nothing panics while holding it; a poisoned lock still has consistent counts.
+    CRON_D_USERS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn wait_for_cron_d_users(
+    users: MutexGuard<'static, CronDUsers>,
+) -> MutexGuard<'static, CronDUsers> {
+    CRON_D_USERS_CHANGED
+        .wait(users)
+        .unwrap_or_else(|e| e.into_inner())
+}
+
+/// A share of `/etc/cron.d`, held while a test has a file there or the product may be making one:
+/// [`CronDFile`] and [`CronDGuard`] hold one, and so must any other guard of such a file. Shares
+/// do not exclude each other, only [`CronDAlone`].
+pub struct CronDShare(());
+
+impl CronDShare {
+    /// Waits while another test has the directory alone.
+    pub fn take() -> CronDShare {
+        let mut users = cron_d_users();
+        while users.alone {
+            users = wait_for_cron_d_users(users);
+        }
+        users.shares += 1;
+        CronDShare(())
+    }
+}
+
+impl Drop for CronDShare {
+    fn drop(&mut self) {
+        cron_d_users().shares -= 1;
+        CRON_D_USERS_CHANGED.notify_all();
+    }
+}
+
+/// `/etc/cron.d` to one test alone: while it is held, no other test of this process has a file
+/// there or makes one. For a test that compares the directory's listing before and after, now
+/// that all e2e tests run on parallel threads of one process (they were separate binaries, which
+/// cargo runs one after another).
+///
+/// Never take it while holding a [`CronDShare`] (it would wait for itself). A test that needs
+/// both acquires [`TestCrontab`] first; so no test may wait for [`TestCrontab`] while it holds a
+/// share.
+pub struct CronDAlone(());
+
+impl CronDAlone {
+    /// Waits until no test of this process has a file in `/etc/cron.d` or the directory alone.
+    pub fn take() -> CronDAlone {
+        let mut users = cron_d_users();
+        while users.alone || users.shares > 0 {
+            users = wait_for_cron_d_users(users);
+        }
+        users.alone = true;
+        CronDAlone(())
+    }
+}
+
+impl Drop for CronDAlone {
+    fn drop(&mut self) {
+        cron_d_users().alone = false;
+        CRON_D_USERS_CHANGED.notify_all();
+    }
+}
+
 /// A file `/etc/cron.d/crontainer-e2e-<pid>-<n>` made by this test; dropping it removes it.
 pub struct CronDFile {
     path: PathBuf,
+    /// Released after the file is removed (fields drop after `drop`).
+    _share: CronDShare,
 }
 
 impl CronDFile {
@@ -140,13 +221,17 @@ impl CronDFile {
             contents.ends_with('\n'),
             "Debian's cron ignores a cron.d file whose last line has no newline"
         );
+        let share = CronDShare::take();
         let name = unique_cron_d_name();
         let path = Path::new("/etc/cron.d").join(&name);
         assert!(!path.exists(), "{} exists already", path.display());
         // Written under a dotted name (which Debian's cron skips) and renamed, so cron never
         // reads half a file: it would ignore the whole file until its mtime changed again.
         let tmp = Path::new("/etc/cron.d").join(format!(".{name}.tmp"));
-        let guard = CronDFile { path };
+        let guard = CronDFile {
+            path,
+            _share: share,
+        };
         let _change = cron_change();
         let write = || -> std::io::Result<()> {
             std::fs::write(&tmp, contents)?;
@@ -186,14 +271,20 @@ pub fn unique_cron_d_name() -> String {
 /// a failed test never leaves a line that fires every minute.
 pub struct CronDGuard {
     path: PathBuf,
+    /// Released after the file is removed (fields drop after `drop`).
+    _share: CronDShare,
 }
 
 impl CronDGuard {
     /// Claims a fresh unique name; nothing is written.
     pub fn new() -> CronDGuard {
+        let share = CronDShare::take();
         let path = Path::new("/etc/cron.d").join(unique_cron_d_name());
         assert!(!path.exists(), "{} exists already", path.display());
-        CronDGuard { path }
+        CronDGuard {
+            path,
+            _share: share,
+        }
     }
 
     /// The file name, for `[cron] name`.

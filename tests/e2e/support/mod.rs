@@ -17,7 +17,9 @@ pub mod seed;
 pub mod wait;
 
 pub use container::{Call, Container};
-pub use cron::{CronDFile, CronDGuard, TestCrontab, UserDir, unique_cron_d_name};
+pub use cron::{
+    CronDAlone, CronDFile, CronDGuard, CronDShare, TestCrontab, UserDir, unique_cron_d_name,
+};
 pub use job_line::JobLine;
 pub use product::{Crontainer, NEVER, cron_d_config, job_toml, status_job, toml_str};
 pub use run_log::{RunLogLine, log_lines, read_log, wait_for_event};
