@@ -1,305 +1,127 @@
-//! Guards for what the tests give the cron daemon: the test user's crontab, files in
-//! `/etc/cron.d`, and a directory the test user's jobs may write their logs and locks to.
-//! Each puts things back as they were when dropped, and touches nothing it did not make.
+//! The real cron daemon fires a job line of the shape crontainer generates, and the line
+//! `docker exec`s the command in a real container: the argv arrives intact, the log gets the
+//! job's output between a start and an end line, and the end line carries the exit code.
+//!
+//! Needs a provisioned machine (`sudo scripts/provision-e2e`); run with
+//! `cargo test -- --include-ignored` as root, as `.ci/run` does.
 
-use std::fs::File;
-use std::io::Write;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use crate::support::{
+    self, CRON_FIRE_TIMEOUT, Container, CronDFile, JobLine, POLL, RunLogLine, TestCrontab, UserDir,
+    read_log, wait_until,
+};
 
-use nix::fcntl::{Flock, FlockArg};
-
-use super::{TEST_USER, cmd};
-
-/// The test user's crontab, owned by one test at a time: saved when acquired, restored on drop.
-///
-/// Tests in one binary run on parallel threads, and tools like cargo-nextest run each test in its
-/// own process, so acquiring takes a lock of both kinds (an in-process mutex and a `flock` on the
-/// test user's home directory, which provisioning made and nobody else locks).
-pub struct TestCrontab {
-    /// None: the user had no crontab.
-    saved: Option<Vec<u8>>,
-    _flock: Flock<File>,
-    _mutex: MutexGuard<'static, ()>,
-}
-
-static CRONTAB_MUTEX: Mutex<()> = Mutex::new(());
-
-impl TestCrontab {
-    /// Waits until no other test owns the crontab, then saves it.
-    pub fn acquire() -> TestCrontab {
-        // A test that panicked while holding the mutex has restored the crontab in its drop.
-        let mutex = CRONTAB_MUTEX.lock().unwrap_or_else(|e| e.into_inner());
-        let home = test_user().dir;
-        let dir = File::open(&home)
-            .unwrap_or_else(|e| panic!("cannot open {} to lock it: {e}", home.display()));
-        let flock = Flock::lock(dir, FlockArg::LockExclusive)
-            .unwrap_or_else(|(_, e)| panic!("cannot lock {}: {e}", home.display()));
-        let saved = Self::read_raw();
-        TestCrontab {
-            saved,
-            _flock: flock,
-            _mutex: mutex,
-        }
-    }
-
-    pub fn user(&self) -> &'static str {
-        TEST_USER
-    }
-
-    /// The crontab as `crontab -l` prints it; empty if the user has none.
-    pub fn read(&self) -> String {
-        String::from_utf8(Self::read_raw().unwrap_or_default()).expect("crontab is UTF-8")
-    }
-
-    /// Replaces the whole crontab with `text`.
-    pub fn write(&self, text: &str) {
-        Self::write_raw(text.as_bytes());
-    }
-
-    /// Appends `line` (one line, no newline) to the crontab.
-    pub fn add_line(&self, line: &str) {
-        assert!(!line.contains('\n'), "one line at a time: {line:?}");
-        let mut text = self.read();
-        if !text.is_empty() && !text.ends_with('\n') {
-            text.push('\n');
-        }
-        text.push_str(line);
-        text.push('\n');
-        self.write(&text);
-    }
-
-    /// `crontab -l`: Some(bytes), or None for Debian's "no crontab for USER" (exit 1).
-    fn read_raw() -> Option<Vec<u8>> {
-        let out = cmd::output(Command::new("crontab").args(["-u", TEST_USER, "-l"]));
-        if out.status.success() {
-            return Some(out.stdout);
-        }
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            stderr.contains("no crontab for"),
-            "crontab -u {TEST_USER} -l failed ({}): {}",
-            out.status,
-            stderr.trim()
-        );
-        None
-    }
-
-    fn write_raw(text: &[u8]) {
-        let _change = cron_change();
-        cmd::run_with_stdin(Command::new("crontab").args(["-u", TEST_USER, "-"]), text);
-    }
-}
-
-impl Drop for TestCrontab {
-    fn drop(&mut self) {
-        let _change = cron_change();
-        let out = match &self.saved {
-            Some(text) => {
-                // Not cmd::run_with_stdin: it panics, and we may be unwinding already.
-                let child = Command::new("crontab")
-                    .args(["-u", TEST_USER, "-"])
-                    .stdin(std::process::Stdio::piped())
-                    .stdout(std::process::Stdio::null())
-                    .stderr(std::process::Stdio::piped())
-                    .spawn();
-                child.and_then(|mut child| {
-                    child.stdin.take().expect("piped").write_all(text)?;
-                    child.wait_with_output()
-                })
-            }
-            None => Command::new("crontab")
-                .args(["-u", TEST_USER, "-r"])
-                .stdin(std::process::Stdio::null())
-                .output(),
-        };
-        match out {
-            Ok(out) if out.status.success() => {}
-            // Removing a crontab that is already gone is what we wanted.
-            Ok(out) if String::from_utf8_lossy(&out.stderr).contains("no crontab for") => {}
-            Ok(out) => eprintln!(
-                "warning: could not restore the crontab of {TEST_USER}: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ),
-            Err(e) => eprintln!("warning: could not restore the crontab of {TEST_USER}: {e}"),
-        }
-    }
-}
-
-static CRON_D_COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-/// A file `/etc/cron.d/crontainer-e2e-<pid>-<n>` made by this test; dropping it removes it.
-pub struct CronDFile {
-    path: PathBuf,
-}
-
-impl CronDFile {
-    /// Writes `contents` (lines with a user field; must end in a newline, or Debian's cron
-    /// ignores the whole file) as a new cron.d file, root-owned and 0644 as cron demands.
-    pub fn create(contents: &str) -> CronDFile {
-        assert!(
-            contents.ends_with('\n'),
-            "Debian's cron ignores a cron.d file whose last line has no newline"
-        );
-        let name = unique_cron_d_name();
-        let path = Path::new("/etc/cron.d").join(&name);
-        assert!(!path.exists(), "{} exists already", path.display());
-        // Written under a dotted name (which Debian's cron skips) and renamed, so cron never
-        // reads half a file: it would ignore the whole file until its mtime changed again.
-        let tmp = Path::new("/etc/cron.d").join(format!(".{name}.tmp"));
-        let guard = CronDFile { path };
-        let _change = cron_change();
-        let write = || -> std::io::Result<()> {
-            std::fs::write(&tmp, contents)?;
-            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o644))?;
-            std::fs::rename(&tmp, &guard.path)
-        };
-        if let Err(e) = write() {
-            let _ = std::fs::remove_file(&tmp);
-            panic!("cannot write {}: {e}", guard.path.display());
-        }
-        guard
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// The name cron and crontainer know it by.
-    pub fn name(&self) -> &str {
-        self.path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .expect("utf-8 name")
-    }
-}
-
-impl Drop for CronDFile {
-    fn drop(&mut self) {
-        let _change = cron_change();
-        if let Err(e) = std::fs::remove_file(&self.path) {
-            eprintln!("warning: could not remove {}: {e}", self.path.display());
-        }
-    }
-}
-
-/// A fresh name `crontainer-e2e-<pid>-<n>` for a file in `/etc/cron.d` (the shape
-/// `scripts/provision-e2e` recognises as a leftover once `<pid>` is gone); also usable as a
-/// crontab block name.
-pub fn unique_cron_d_name() -> String {
-    format!(
-        "crontainer-e2e-{}-{}",
-        std::process::id(),
-        CRON_D_COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// `/etc/cron.d/<name>` as written by the product (`crontainer install --target cron.d`): the
-/// test names it, the product makes it; dropping the guard removes it if it is still there, so
-/// a failed test never leaves a line that fires every minute.
-pub struct CronDGuard {
-    path: PathBuf,
-}
-
-impl CronDGuard {
-    /// Claims a fresh unique name; nothing is written.
-    pub fn new() -> CronDGuard {
-        let path = Path::new("/etc/cron.d").join(unique_cron_d_name());
-        assert!(!path.exists(), "{} exists already", path.display());
-        CronDGuard { path }
-    }
-
-    /// The file name, for `[cron] name`.
-    pub fn name(&self) -> &str {
-        self.path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .expect("utf-8 name")
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl Drop for CronDGuard {
-    fn drop(&mut self) {
-        if !self.path.exists() {
-            return;
-        }
-        let _change = cron_change();
-        if let Err(e) = std::fs::remove_file(&self.path) {
-            eprintln!("warning: could not remove {}: {e}", self.path.display());
-        }
-    }
-}
-
-/// A temporary directory owned by the test user, so its cron jobs can write logs and locks there
-/// (the directory's parents must be searchable by that user: `/tmp` is).
-pub struct UserDir {
-    dir: tempfile::TempDir,
-}
-
-impl UserDir {
-    pub fn new() -> UserDir {
-        let dir = tempfile::Builder::new()
-            .prefix("crontainer-e2e-job-")
-            .tempdir()
-            .expect("temp dir for job logs");
-        let user = test_user();
-        nix::unistd::chown(dir.path(), Some(user.uid), Some(user.gid)).unwrap_or_else(|e| {
-            panic!("cannot chown {} to {TEST_USER}: {e}", dir.path().display())
-        });
-        UserDir { dir }
-    }
-
-    pub fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// A path inside this directory.
-    pub fn join(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-}
-
-/// Where Debian's cron looks for changes: it reloads only when the newest mtime of these differs
-/// from the one it saw at its last load, in whole seconds (vixie cron 3.0pl1 and Debian's
-/// patches, database.c; cronie fixed the same race by capping the mtime it keeps at now - 1).
-const CRON_WATCHED: [&str; 3] = ["/var/spool/cron/crontabs", "/etc/cron.d", "/etc/crontab"];
-
-static CRON_CHANGE: Mutex<()> = Mutex::new(());
-
-/// To be held while changing a crontab or a cron.d file. Two changes within one second, with
-/// cron's minutely load between them, leave the newest mtime equal to the one cron saw, so cron
-/// would miss the second change until something else changed: a line that never fires, or a
-/// removed one that keeps firing. So each change waits until the clock has left the second of the
-/// newest mtime (at most a second), and changes in this process take turns.
-fn cron_change() -> MutexGuard<'static, ()> {
-    let guard = CRON_CHANGE.lock().unwrap_or_else(|e| e.into_inner());
-    let newest = CRON_WATCHED
-        .iter()
-        .filter_map(|p| std::fs::metadata(p).ok())
-        .map(|m| m.mtime())
-        .max()
-        .unwrap_or(0);
-    let now = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64)
+/// Waits for the job's end line and returns the log and its crontainer lines.
+#[track_caller]
+fn wait_for_run(job: &JobLine) -> (String, Vec<RunLogLine>) {
+    let ended = || {
+        RunLogLine::parse_all(&read_log(&job.log))
+            .iter()
+            .any(|l| l.event == "end")
     };
-    while now() <= newest {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    guard
+    assert!(
+        wait_until(CRON_FIRE_TIMEOUT, POLL, ended),
+        "cron did not run {} within {CRON_FIRE_TIMEOUT:?}; log so far: {:?}",
+        job.job_id,
+        read_log(&job.log)
+    );
+    let log = read_log(&job.log);
+    let lines = RunLogLine::parse_all(&log);
+    (log, lines)
 }
 
-fn test_user() -> nix::unistd::User {
-    nix::unistd::User::from_name(TEST_USER)
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| panic!("no user {TEST_USER}: run scripts/provision-e2e"))
+#[track_caller]
+fn assert_one_run(job: &JobLine, log: &str, lines: &[RunLogLine], exit: &str) {
+    let events: Vec<&str> = lines.iter().map(|l| l.event.as_str()).collect();
+    assert_eq!(events, ["start", "end"], "log: {log}");
+    let (start, end) = (&lines[0], &lines[1]);
+    for line in lines {
+        assert_eq!(line.job, job.job_id, "log: {log}");
+        assert_eq!(line.field("by"), "cron", "log: {log}");
+        assert!(
+            line.time.ends_with('Z') && line.time.parse::<jiff::Timestamp>().is_ok(),
+            "not a UTC timestamp: {:?}",
+            line.time
+        );
+    }
+    assert!(start.field("pid").parse::<u32>().is_ok(), "log: {log}");
+    assert_eq!(end.field("exit"), exit, "log: {log}");
+    assert!(end.field("seconds").parse::<u64>().is_ok(), "log: {log}");
+    // The job's own output, both streams, sits between the two lines.
+    let output: Vec<&str> = log
+        .lines()
+        .filter(|l| RunLogLine::parse(l).is_none())
+        .collect();
+    let mut output_sorted = output.clone();
+    output_sorted.sort();
+    assert_eq!(
+        output_sorted,
+        [
+            "stderr: warning from python",
+            "stdout: hello from python main_v2.py"
+        ],
+        "log: {log}"
+    );
+    assert!(log.starts_with("[crontainer] "), "log: {log}");
+    assert!(
+        log.trim_end()
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("[crontainer] ")
+    );
+}
+
+#[test]
+#[ignore = "needs root, cron and docker: see README"]
+fn cron_runs_the_job_from_the_test_users_crontab() {
+    support::require_provisioned();
+    let container = Container::start();
+    let dir = UserDir::new();
+    let job = JobLine::every_minute(
+        "main_pipeline_v2",
+        container.name(),
+        &["python", "main_v2.py"],
+        dir.path(),
+    );
+    let crontab = TestCrontab::acquire();
+    crontab.add_line(&job.crontab_line());
+
+    let (log, lines) = wait_for_run(&job);
+    drop(crontab);
+
+    assert_one_run(&job, &log, &lines, "0");
+    let calls = container.calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0].argv, [b"main_v2.py".to_vec()]);
+    assert_eq!(calls[0].user, "root");
+    assert_eq!(calls[0].cwd, "/");
+    assert_eq!(calls[0].exit, Some(0));
+}
+
+#[test]
+#[ignore = "needs root, cron and docker: see README"]
+fn cron_logs_the_jobs_exit_code() {
+    support::require_provisioned();
+    let container = Container::start();
+    let dir = UserDir::new();
+    let job = JobLine::every_minute(
+        "exits_three",
+        container.name(),
+        &["python", "main_v2.py"],
+        dir.path(),
+    )
+    .env("EXIT_CODE", "3");
+    // A cron.d file rather than the crontab: it exercises that target too, and it lets this
+    // test wait for the same minute as the one above instead of for the crontab after it.
+    let file = CronDFile::create(&format!("{}\n", job.cron_d_line(support::TEST_USER)));
+
+    let (log, lines) = wait_for_run(&job);
+    drop(file);
+
+    assert_one_run(&job, &log, &lines, "3");
+    let calls = container.calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0].args(), ["main_v2.py"]);
+    assert_eq!(calls[0].env.get("EXIT_CODE").map(String::as_str), Some("3"));
+    assert_eq!(calls[0].exit, Some(3));
 }

@@ -2,17 +2,15 @@
 //! only) or write /etc/cron.d. Each is exit 2 with a message that says so, and changes nothing.
 //! Run as root (to become `nobody` with runuser), on the dedicated test user's crontab.
 
-mod e2e;
-
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
-use e2e::TestCrontab;
+use crate::support::{self, CronDAlone, TestCrontab};
 
 #[test]
 #[ignore = "needs root, cron and docker: see README"]
 fn a_normal_user_cannot_edit_another_users_crontab_or_cron_d() {
-    e2e::require_provisioned();
+    support::require_provisioned();
     let crontab = TestCrontab::acquire();
     crontab.write("# the test user's own\n");
     // A config `nobody` can read.
@@ -39,18 +37,21 @@ fn a_normal_user_cannot_edit_another_users_crontab_or_cron_d() {
             .args(args)
             .arg("-c")
             .arg(&config)
-            .env("PATH", e2e::CRON_PATH)
+            .env("PATH", support::CRON_PATH)
             .env("CRONTAINER_STATE_DIR", dir.path().join("state"))
             .current_dir(dir.path())
             .output()
             .unwrap()
     };
+    // Other tests of this binary add and remove files there on parallel threads: keep them out
+    // until the listing has been compared.
+    let _cron_d = CronDAlone::take();
     let crond_before: Vec<_> = std::fs::read_dir("/etc/cron.d")
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
 
-    let out = as_nobody(&["install", "--user", e2e::TEST_USER]);
+    let out = as_nobody(&["install", "--user", support::TEST_USER]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("needs root"), "{err}");

@@ -4,15 +4,14 @@
 //! and keeps a copy of every text it was given and every text it printed, so that each
 //! intermediate state can be checked, not only the last one.
 //!
-//! `tests/cli.rs` has 16 parallel installs of 16 different blocks; these go further: installs
-//! and uninstalls mixed, over several rounds, and installs while `status` and `run-now` read.
-
-mod common;
+//! `tests/hermetic/cli_install.rs` has 16 parallel installs of 16 different blocks; these go
+//! further: installs and uninstalls mixed, over several rounds, and installs while `status` and
+//! `run-now` read.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use common::{Env, stderr_of, stdout_of};
+use crate::common::{Env, stderr_of, stdout_of};
 use crontainer::{block, cron_line};
 
 const PRECIOUS: &str = "# mine\nMAILTO=me\n17 3 * * * /usr/local/bin/backup # keep\n";

@@ -1,5 +1,5 @@
-//! The cron line crontainer generates for a job (DESIGN.md, "The cron line contract"), written
-//! out by hand so the e2e tests can fire it before the product exists.
+//! The cron line crontainer generates for a job (the README's "The generated line, piece by
+//! piece"), written out by hand so the e2e tests can fire it before the product exists.
 //!
 //! `JobLine::command` is the one place the shape lives: when `crontainer plan`/`install` can
 //! produce the line, swap its body for the product's output and every test follows.

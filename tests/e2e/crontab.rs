@@ -5,16 +5,10 @@
 //! Needs a provisioned machine (`sudo scripts/provision-e2e`); run with
 //! `cargo test -- --include-ignored` as root, as `.ci/run` does.
 
-mod e2e;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use e2e::{Crontainer, TEST_USER, TestCrontab, UserDir, cmd, toml_str};
-
-fn path_str(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
-}
+use crate::support::{self, Crontainer, TEST_USER, TestCrontab, UserDir, cmd, path_str, toml_str};
 
 /// A config for the test user's crontab with one seed-like job logging into `dir`.
 fn crontab_config(name: &str, id: &str, dir: &UserDir, every: &str) -> String {
@@ -77,12 +71,12 @@ fn backups(tool: &Crontainer) -> usize {
 #[test]
 #[ignore = "needs root, cron and docker: see README"]
 fn install_and_uninstall_keep_the_users_crontab_byte_for_byte() {
-    e2e::require_provisioned();
+    support::require_provisioned();
     let dir = UserDir::new();
     let tool = Crontainer::new();
     let crontab = TestCrontab::acquire();
     let original = set_users_own_crontab(&crontab);
-    let name = e2e::unique_cron_d_name();
+    let name = support::unique_cron_d_name();
     let config = tool.config(&crontab_config(&name, "main_pipeline_v2", &dir, "5h"));
     let config = path_str(&config);
 
@@ -124,7 +118,7 @@ fn install_and_uninstall_keep_the_users_crontab_byte_for_byte() {
 #[test]
 #[ignore = "needs root, cron and docker: see README"]
 fn sixteen_parallel_installs_and_uninstalls_lose_nothing() {
-    e2e::require_provisioned();
+    support::require_provisioned();
     let dir = UserDir::new();
     let tool = Crontainer::new();
     let crontab = TestCrontab::acquire();
@@ -190,7 +184,7 @@ fn planned_block(tool: &Crontainer, config: &Path) -> String {
 #[test]
 #[ignore = "needs root, cron and docker: see README"]
 fn plans_output_is_accepted_by_the_real_crontab() {
-    e2e::require_provisioned();
+    support::require_provisioned();
     let dir = UserDir::new();
     let tool = Crontainer::new();
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");

@@ -1,9 +1,7 @@
 //! The bad-input catalogue: each config or command line is refused with exit 2, one clear
 //! message naming the problem, and the crontab and cron.d directory byte-identical afterwards.
 
-mod common;
-
-use common::{Env, stderr_of, stdout_of};
+use crate::common::{Env, stderr_of, stdout_of};
 
 const JOB: &str = "id = \"j\"\ncontainer = \"c\"\ncommand = [\"python\", \"main_v2.py\"]\nevery = \"5h\"\nlog = \"{dir}/logs/j.log\"\n";
 

@@ -1,13 +1,12 @@
 //! Injection, an independent set (issue 6): hostile strings written for this file, none taken
-//! from `tests/cli.rs`, in every field that reaches the line (a command argument, an env value,
-//! the workdir, the user). Each is either refused (exit 2, one line naming the file, nothing
-//! changed) or reaches the container byte for byte, with nothing run on the host. Run through
-//! `run-now`, which runs the installed line's own command with /bin/sh as cron does;
-//! `tests/e2e_injection.rs` has the real cron daemon fire a subset into a real container.
+//! from `tests/hermetic/cli_run_now.rs`, in every field that reaches the line (a command
+//! argument, an env value, the workdir, the user). Each is either refused (exit 2, one line
+//! naming the file, nothing changed) or reaches the container byte for byte, with nothing run on
+//! the host. Run through `run-now`, which runs the installed line's own command with /bin/sh as
+//! cron does; `tests/e2e/injection.rs` has the real cron daemon fire a subset into a real
+//! container.
 
-mod common;
-
-use common::{Env, stderr_of, stdout_of};
+use crate::common::{Env, stderr_of, stdout_of};
 
 /// Hostile strings: shell syntax that survives naive quoting, control characters, look-alikes
 /// of options, cron lines and markers, and Unicode that hides what a reader sees. `@LOCK@`

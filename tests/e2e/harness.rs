@@ -1,11 +1,9 @@
 //! The e2e harness itself, against real Docker but without cron (a few seconds): when a cron test
 //! fails, these say whether to blame the machine, the harness or the line.
 
-mod e2e;
-
 use std::process::Command;
 
-use e2e::{Container, cmd, docker};
+use crate::support::{self, Container, cmd, docker};
 
 /// Arguments the host shell would mangle if anything on the way evaluated them.
 const TRICKY: [&str; 8] = [
@@ -22,7 +20,7 @@ const TRICKY: [&str; 8] = [
 #[test]
 #[ignore = "needs root, cron and docker: see README"]
 fn stand_in_records_each_call_exactly() {
-    e2e::require_provisioned();
+    support::require_provisioned();
     let container = Container::start_with(&["-e", "FROM_RUN=1"]);
     cmd::run(
         Command::new(docker())
@@ -68,7 +66,7 @@ fn stand_in_records_each_call_exactly() {
 #[test]
 #[ignore = "needs root, cron and docker: see README"]
 fn stand_in_exits_with_exit_code_and_stop_makes_exec_fail() {
-    e2e::require_provisioned();
+    support::require_provisioned();
     let container = Container::start();
     let exec = |env: &str| {
         cmd::output(Command::new(docker()).args(["exec", "-e", env, container.name(), "python"]))

@@ -3,12 +3,11 @@
 //! and once resumed it fires within the next minute; the user's own crontab lines stay
 //! byte-identical throughout.
 
-mod e2e;
-
 use std::time::Duration;
 
-use e2e::{
-    CRON_FIRE_TIMEOUT, Container, Crontainer, POLL, TestCrontab, UserDir, toml_str, wait_until,
+use crate::support::{
+    self, CRON_FIRE_TIMEOUT, Container, Crontainer, POLL, TestCrontab, UserDir, toml_str,
+    wait_until,
 };
 
 /// Waits until the wall clock is in seconds 5..50 of a minute, so a change made now is seen by
@@ -43,7 +42,7 @@ fn outside_the_block(text: &str) -> String {
 #[test]
 #[ignore = "needs root, cron and docker: see README"]
 fn a_paused_job_does_not_fire_and_fires_again_once_resumed() {
-    e2e::require_provisioned();
+    support::require_provisioned();
     let container = Container::start();
     let dir = UserDir::new();
     let tool = Crontainer::new();
@@ -54,7 +53,7 @@ fn a_paused_job_does_not_fire_and_fires_again_once_resumed() {
         format!(
             "[cron]\nuser = \"{}\"\nname = \"e2e-pause\"\n[[job]]\nid = \"paused\"\ncontainer = \"{}\"\n\
              command = [\"python\", {}]\nschedule = \"* * * * *\"\nlog = {}\n",
-            e2e::TEST_USER,
+            support::TEST_USER,
             container.name(),
             toml_str(arg),
             toml_str(&dir.join("paused.log").display().to_string())
@@ -69,7 +68,7 @@ fn a_paused_job_does_not_fire_and_fires_again_once_resumed() {
     assert_eq!(outside_the_block(&crontab.read()), mine);
     let (_, status) = tool.status_json(&config);
     assert!(
-        e2e::status_job(&status, "paused")["paused"]["at"].is_string(),
+        support::status_job(&status, "paused")["paused"]["at"].is_string(),
         "{status:#}"
     );
 

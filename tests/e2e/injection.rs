@@ -1,20 +1,18 @@
 //! Injection for real (issue 6): `crontainer install` writes a cron.d file into the real
 //! /etc/cron.d, the real cron daemon fires it, and the real container's `python` stand-in
-//! records argv and env: a subset of `tests/injection.rs`'s hostile strings arrives byte for
-//! byte, and nothing ran on the host.
+//! records argv and env: a subset of `tests/hermetic/injection.rs`'s hostile strings arrives byte
+//! for byte, and nothing ran on the host.
 //!
 //! Needs a provisioned machine (`sudo scripts/provision-e2e`); run with
 //! `cargo test -- --include-ignored` as root, as `.ci/run` does.
 
-mod e2e;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use e2e::{CRON_FIRE_TIMEOUT, Container, POLL, wait_until};
+use crate::support::{self, CRON_FIRE_TIMEOUT, Container, CronDShare, POLL, wait_until};
 
 /// The hostile strings that fit in one line together (cron's 998 bytes) and that the config
-/// accepts; `tests/injection.rs` covers all of them, and each field, hermetically.
+/// accepts; `tests/hermetic/injection.rs` covers all of them, and each field, hermetically.
 const SUBSET: &[&str] = &[
     "$((1+1))",
     "${IFS}",
@@ -42,6 +40,8 @@ const SUBSET: &[&str] = &[
 /// Removes what the install made in /etc/cron.d and /run/lock, whatever happens.
 struct Installed {
     name: String,
+    /// Released after the files are removed (fields drop after `drop`).
+    _share: CronDShare,
 }
 
 impl Drop for Installed {
@@ -65,14 +65,14 @@ fn crontainer(dir: &Path, args: &[&str]) -> std::process::Output {
 #[test]
 #[ignore = "needs root, cron and docker: see README"]
 fn cron_fires_hostile_values_into_the_container_literally() {
-    e2e::require_provisioned();
+    support::require_provisioned();
     let container = Container::start();
     let dir = tempfile::Builder::new()
         .prefix("crontainer-e2e-inj-")
         .tempdir()
         .unwrap();
     std::fs::create_dir(dir.path().join("logrotate.d")).unwrap();
-    let name = format!("crontainer-rel-{}", e2e::random_suffix());
+    let name = format!("crontainer-rel-{}", support::random_suffix());
     let log: PathBuf = dir.path().join("j.log");
     let toml_str = |s: &str| toml::Value::String(s.to_string()).to_string();
     let config = dir.path().join("config.toml");
@@ -83,7 +83,7 @@ fn cron_fires_hostile_values_into_the_container_literally() {
              [defaults]\nruntime = \"{}\"\n\
              [[job]]\nid = \"inj\"\ncontainer = \"{}\"\nschedule = \"* * * * *\"\n\
              log = \"{}\"\ncommand = [\"python\", {}]\nenv = {{ HOSTILE = {} }}\n",
-            e2e::docker().display(),
+            support::docker().display(),
             container.name(),
             log.display(),
             SUBSET
@@ -96,7 +96,10 @@ fn cron_fires_hostile_values_into_the_container_literally() {
     )
     .unwrap();
     let _ = std::fs::remove_file("/tmp/crontainer-e2e-pwned");
-    let guard = Installed { name: name.clone() };
+    let guard = Installed {
+        name: name.clone(),
+        _share: CronDShare::take(),
+    };
     let out = crontainer(dir.path(), &["install", "-c", config.to_str().unwrap()]);
     assert!(
         out.status.success(),

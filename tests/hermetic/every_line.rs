@@ -3,9 +3,7 @@
 //! `plan` lists, and at no other time. The line runs in the real /bin/sh; only `date` (to move
 //! the clock) and `docker` (to record the runs) are fakes.
 
-mod common;
-
-use common::{Env, stderr_of, stdout_of};
+use crate::common::{Env, stderr_of, stdout_of};
 
 /// `date` answering for the instant in $FAKE_EPOCH, in the two forms the line asks for.
 const FAKE_DATE: &str = r#"#!/bin/sh

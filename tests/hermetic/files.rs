@@ -4,12 +4,10 @@
 //! directory; logs are 0640 and lock files 0600; a root job's log in a directory anyone can
 //! write is warned about (a planted symlink would be followed as root).
 
-mod common;
-
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
-use common::{Env, stderr_of, stdout_of};
+use crate::common::{self, Env, stderr_of, stdout_of};
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path)

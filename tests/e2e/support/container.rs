@@ -83,11 +83,6 @@ impl Container {
         &self.name
     }
 
-    /// The host directory mounted at `/rec`.
-    pub fn rec_dir(&self) -> &Path {
-        self.rec.path()
-    }
-
     /// Stops the container (right away: its `sleep` is pid 1 and ignores SIGTERM), so that
     /// `docker exec` into it fails as it does for a stopped app container.
     pub fn stop(&self) {

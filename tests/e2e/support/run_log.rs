@@ -3,6 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::Duration;
+
+use super::{POLL, wait_until};
 
 /// The whole log, lossily decoded; empty if the file does not exist (yet).
 pub fn read_log(path: &Path) -> String {
@@ -56,4 +59,24 @@ impl RunLogLine {
             .get(key)
             .unwrap_or_else(|| panic!("no {key}= in {self:?}"))
     }
+}
+
+/// The crontainer lines of `log` for job `id`.
+pub fn log_lines(log: &Path, id: &str) -> Vec<RunLogLine> {
+    RunLogLine::parse_all(&read_log(log))
+        .into_iter()
+        .filter(|l| l.job == id)
+        .collect()
+}
+
+/// Waits (bounded) until `log` has a line for `id` with `event`, and returns the log.
+#[track_caller]
+pub fn wait_for_event(log: &Path, id: &str, event: &str, timeout: Duration) -> String {
+    let seen = || log_lines(log, id).iter().any(|l| l.event == event);
+    assert!(
+        wait_until(timeout, POLL, seen),
+        "no `{event}` line for {id} within {timeout:?}; log so far:\n{}",
+        read_log(log)
+    );
+    read_log(log)
 }

@@ -64,7 +64,7 @@ impl Crontainer {
             .env("NO_COLOR", "1")
             .env("CRONTAINER_STATE_DIR", self.state_dir())
             // Root installs write /etc/logrotate.d/crontainer-<block>; tests keep theirs here
-            // (tests/e2e_logrotate.rs uses the real directory with a unique name).
+            // (tests/e2e/logrotate.rs uses the real directory with a unique name).
             .env(
                 "CRONTAINER_LOGROTATE_DIR",
                 self.dir.path().join("logrotate.d"),
@@ -137,4 +137,28 @@ pub fn status_job<'a>(status: &'a serde_json::Value, id: &str) -> &'a serde_json
         .as_array()
         .and_then(|jobs| jobs.iter().find(|j| j["id"] == id))
         .unwrap_or_else(|| panic!("no job {id} in status: {status:#}"))
+}
+
+/// A schedule that never fires while a test runs (unless it runs at New Year's midnight).
+pub const NEVER: &str = "0 0 1 1 *";
+
+/// One `[[job]]` table: the seed job's command in `container`, logging to `log`.
+pub fn job_toml(id: &str, container: &str, log: &Path, schedule: &str, extra: &str) -> String {
+    format!(
+        "[[job]]\nid = \"{id}\"\ndescription = \"Main Video Pipeline (main_v2.py)\"\n\
+         container = \"{container}\"\ncommand = [\"python\", \"main_v2.py\"]\n\
+         schedule = \"{schedule}\"\nlog = {log}\n{extra}\n",
+        log = toml_str(log.to_str().expect("utf-8 log path")),
+    )
+}
+
+/// A config for `/etc/cron.d/<name>`, with the lines running as `user` (None: root).
+pub fn cron_d_config(name: &str, user: Option<&str>, jobs: &str) -> String {
+    let user = user
+        .map(|u| format!("user = \"{u}\"\n"))
+        .unwrap_or_default();
+    format!(
+        "[cron]\ntarget = \"cron.d\"\nname = \"{name}\"\n{user}\n\
+         [defaults]\nruntime = \"docker\"\n\n{jobs}"
+    )
 }

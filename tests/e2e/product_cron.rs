@@ -2,143 +2,25 @@
 //! `docker exec` runs the command in a real container, and `status`, `run-now` and `uninstall`
 //! read back what happened. Only the product makes the lines here (no hand-made line).
 //!
-//! The tests that wait for cron all use `* * * * *` lines in their own `/etc/cron.d` files (or
-//! the test user's crontab, for one), so they run on parallel threads and share the same minute:
-//! the whole file takes about one cron minute. Tests that need no cron (run-now, timeout) never
-//! fire: their lines are scheduled for 1 January at midnight.
+//! This part: what the cron daemon fires. The scenarios all use `* * * * *` lines in their own
+//! `/etc/cron.d` files (or the test user's crontab, for one), and one test runs them on parallel
+//! threads so that they share the same minute: it takes about one cron minute. The tests that
+//! need no cron (`product_run_now`, `product_timeout`) never fire: their lines are scheduled for
+//! 1 January at midnight.
 //!
 //! Needs a provisioned machine (`sudo scripts/provision-e2e`); run with
 //! `cargo test -- --include-ignored` as root, as `.ci/run` does.
 
-mod e2e;
-
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use e2e::{
-    CRON_FIRE_TIMEOUT, Call, Container, CronDGuard, Crontainer, POLL, RunLogLine, TEST_USER,
-    TestCrontab, UserDir, cmd, docker, read_log, status_job, toml_str, wait_until,
+use crate::support::{
+    self, CRON_FIRE_TIMEOUT, Call, Container, CronDGuard, Crontainer, NEVER, POLL, TEST_USER,
+    TestCrontab, UserDir, assert_one_seed_call, assert_one_seed_run, assert_status_after_cron_run,
+    cmd, cron_d_config, docker, job_toml, log_lines, path_str, read_log, status_job, toml_str,
+    wait_for_event, wait_until,
 };
-
-/// A schedule that never fires while a test runs (unless it runs at New Year's midnight).
-const NEVER: &str = "0 0 1 1 *";
-
-/// One `[[job]]` table: the seed job's command in `container`, logging to `log`.
-fn job_toml(id: &str, container: &str, log: &Path, schedule: &str, extra: &str) -> String {
-    format!(
-        "[[job]]\nid = \"{id}\"\ndescription = \"Main Video Pipeline (main_v2.py)\"\n\
-         container = \"{container}\"\ncommand = [\"python\", \"main_v2.py\"]\n\
-         schedule = \"{schedule}\"\nlog = {log}\n{extra}\n",
-        log = toml_str(log.to_str().expect("utf-8 log path")),
-    )
-}
-
-/// A config for `/etc/cron.d/<name>`, with the lines running as `user` (None: root).
-fn cron_d_config(name: &str, user: Option<&str>, jobs: &str) -> String {
-    let user = user
-        .map(|u| format!("user = \"{u}\"\n"))
-        .unwrap_or_default();
-    format!(
-        "[cron]\ntarget = \"cron.d\"\nname = \"{name}\"\n{user}\n\
-         [defaults]\nruntime = \"docker\"\n\n{jobs}"
-    )
-}
-
-/// The crontainer lines of `log` for job `id`.
-fn log_lines(log: &Path, id: &str) -> Vec<RunLogLine> {
-    RunLogLine::parse_all(&read_log(log))
-        .into_iter()
-        .filter(|l| l.job == id)
-        .collect()
-}
-
-/// Waits (bounded) until `log` has a line for `id` with `event`, and returns the log.
-#[track_caller]
-fn wait_for_event(log: &Path, id: &str, event: &str, timeout: Duration) -> String {
-    let seen = || log_lines(log, id).iter().any(|l| l.event == event);
-    assert!(
-        wait_until(timeout, POLL, seen),
-        "no `{event}` line for {id} within {timeout:?}; log so far:\n{}",
-        read_log(log)
-    );
-    read_log(log)
-}
-
-/// Asserts the log holds exactly one run of the seed job, started by `by`, ending with `exit`,
-/// with both of the job's output streams between its start and end lines.
-#[track_caller]
-fn assert_one_seed_run(log: &str, id: &str, by: &str, exit: &str) {
-    let lines = RunLogLine::parse_all(log);
-    let events: Vec<&str> = lines.iter().map(|l| l.event.as_str()).collect();
-    assert_eq!(events, ["start", "end"], "log:\n{log}");
-    for line in &lines {
-        assert_eq!(line.job, id, "log:\n{log}");
-        assert_eq!(line.field("by"), by, "log:\n{log}");
-        assert!(
-            line.time.ends_with('Z') && line.time.parse::<jiff::Timestamp>().is_ok(),
-            "not a UTC timestamp: {:?}",
-            line.time
-        );
-    }
-    assert!(lines[0].field("pid").parse::<u32>().is_ok(), "log:\n{log}");
-    assert_eq!(lines[1].field("exit"), exit, "log:\n{log}");
-    assert!(
-        lines[1].field("seconds").parse::<u64>().is_ok(),
-        "log:\n{log}"
-    );
-    let all: Vec<&str> = log.lines().collect();
-    assert!(all.first().is_some_and(|l| l.starts_with("[crontainer] ")));
-    assert!(all.last().is_some_and(|l| l.starts_with("[crontainer] ")));
-    let mut output: Vec<&str> = all[1..all.len() - 1].to_vec();
-    output.sort();
-    assert_eq!(
-        output,
-        [
-            "stderr: warning from python",
-            "stdout: hello from python main_v2.py"
-        ],
-        "log:\n{log}"
-    );
-}
-
-/// The one call the container got: `python main_v2.py` as root in `/`, ended with `exit`.
-#[track_caller]
-fn assert_one_seed_call(container: &Container, exit: i32) -> Call {
-    let calls = container.calls();
-    assert_eq!(calls.len(), 1, "{calls:?}");
-    let call = calls.into_iter().next().expect("one call");
-    assert_eq!(call.argv, [b"main_v2.py".to_vec()], "{call:?}");
-    assert_eq!((call.user.as_str(), call.cwd.as_str()), ("root", "/"));
-    assert_eq!(call.exit, Some(exit), "{call:?}");
-    call
-}
-
-/// The checks on `status --json` after one cron run that ended with `exit`.
-#[track_caller]
-fn assert_status_after_cron_run(status: &serde_json::Value, id: &str, exit: i64) {
-    let job = status_job(status, id);
-    assert_eq!(job["installed"], true, "{job:#}");
-    assert_eq!(job["in_step"], true, "{job:#}");
-    assert_eq!(job["container_state"], "running", "{job:#}");
-    assert_eq!(job["running"], false, "{job:#}");
-    let last = &job["last_run"];
-    assert_eq!(last["succeeded"], exit == 0, "{job:#}");
-    assert_eq!(last["timed_out"], false, "{job:#}");
-    assert_eq!(last["started"]["by"], "cron", "{job:#}");
-    assert_eq!(last["started"]["event"]["kind"], "start", "{job:#}");
-    assert_eq!(last["ended"]["event"]["kind"], "end", "{job:#}");
-    assert_eq!(last["ended"]["event"]["exit"], exit, "{job:#}");
-    assert!(
-        status["cron_daemon"].is_string(),
-        "a cron daemon runs: {status:#}"
-    );
-}
-
-fn path_str(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
-}
 
 // --- the scenarios cron fires, all in the same minute ----------------------------------------
 
@@ -148,7 +30,7 @@ fn path_str(path: &Path) -> &str {
 #[test]
 #[ignore = "needs root, cron and docker: see README"]
 fn cron_fires_installed_jobs() {
-    e2e::require_provisioned();
+    support::require_provisioned();
     let scenarios: [(&str, fn()); 7] = [
         (
             "seed job in the test user's crontab",
@@ -222,7 +104,7 @@ fn seed_job_installed_in_the_test_users_crontab_is_fired_by_cron() {
     let config = tool.config(&format!(
         "[cron]\ntarget = \"crontab\"\nuser = \"{TEST_USER}\"\nname = \"{}\"\n\n\
          [defaults]\nruntime = \"docker\"\n\n{}",
-        e2e::unique_cron_d_name(),
+        support::unique_cron_d_name(),
         job_toml("main_pipeline_v2", container.name(), &log, "* * * * *", "")
     ));
     let out = tool.expect(["install", "-c", path_str(&config)], 0);
@@ -310,102 +192,7 @@ fn failing_job_fired_by_cron_is_logged_and_makes_status_fail() {
     assert!(problems.contains("failed"), "{problems}");
 }
 
-// --- 2. run-now ------------------------------------------------------------------------------
-
-#[test]
-#[ignore = "needs root, cron and docker: see README"]
-fn run_now_streams_the_output_logs_the_run_and_exits_with_the_jobs_code() {
-    e2e::require_provisioned();
-    let container = Container::start();
-    let dir = UserDir::new();
-    let tool = Crontainer::new();
-    let file = CronDGuard::new();
-    let log = dir.join("exits_five.log");
-    let config = tool.config(&cron_d_config(
-        file.name(),
-        Some(TEST_USER),
-        &job_toml(
-            "exits_five",
-            container.name(),
-            &log,
-            NEVER,
-            "env = { EXIT_CODE = \"5\" }",
-        ),
-    ));
-    tool.expect(["install", "-c", path_str(&config)], 0);
-
-    let out = tool.expect(["run-now", "exits_five", "-c", path_str(&config)], 5);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    for want in [
-        "stdout: hello from python main_v2.py",
-        "stderr: warning from python",
-        " exits_five start ",
-        " exits_five end exit=5 ",
-    ] {
-        assert!(stdout.contains(want), "run-now shows {want:?}: {stdout}");
-    }
-    assert_one_seed_run(&read_log(&log), "exits_five", "run-now:root", "5");
-    assert_one_seed_call(&container, 5);
-    tool.expect(["uninstall", "-c", path_str(&config)], 0);
-}
-
-#[test]
-#[ignore = "needs root, cron and docker: see README"]
-fn run_now_while_the_job_runs_exits_75_and_starts_nothing() {
-    e2e::require_provisioned();
-    let container = Container::start();
-    let dir = UserDir::new();
-    let tool = Crontainer::new();
-    let file = CronDGuard::new();
-    let log = dir.join("sleeper.log");
-    let config = tool.config(&cron_d_config(
-        file.name(),
-        Some(TEST_USER),
-        &job_toml(
-            "sleeper",
-            container.name(),
-            &log,
-            NEVER,
-            "env = { SLEEP_SECONDS = \"20\" }",
-        ),
-    ));
-    tool.expect(["install", "-c", path_str(&config)], 0);
-
-    tool.expect(
-        ["run-now", "sleeper", "--detach", "-c", path_str(&config)],
-        0,
-    );
-    assert!(
-        wait_until(Duration::from_secs(15), POLL, || container.calls().len()
-            == 1),
-        "the detached run did not reach the container; log:\n{}",
-        read_log(&log)
-    );
-    let out = tool.expect(["run-now", "sleeper", "-c", path_str(&config)], 75);
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("already running"),
-        "{out:?}"
-    );
-    std::thread::sleep(Duration::from_secs(1));
-    let starts = log_lines(&log, "sleeper")
-        .iter()
-        .filter(|l| l.event == "start")
-        .count();
-    assert_eq!(starts, 1, "log:\n{}", read_log(&log));
-    assert_eq!(
-        container.calls().len(),
-        1,
-        "the second run-now started nothing"
-    );
-    let first = &log_lines(&log, "sleeper")[0];
-    assert_eq!(first.field("by"), "run-now:root");
-
-    tool.expect(["uninstall", "-c", path_str(&config)], 0);
-    // Removing the container ends the detached run's `docker exec`; wait for its end line so
-    // no process of this test outlives it.
-    drop(container);
-    wait_for_event(&log, "sleeper", "end", Duration::from_secs(30));
-}
+// --- 2. run-now, and cron firing during it ---------------------------------------------------
 
 fn cron_firing_during_a_long_run_now_is_skipped_and_logged() {
     let container = Container::start();
@@ -643,131 +430,6 @@ fn job_into_a_stopped_container_logs_the_failure_and_status_says_so() {
     );
     assert_eq!(code, Some(1), "{status:#}");
     assert!(container.calls().is_empty());
-}
-
-// --- 7. timeout ---------------------------------------------------------------------------------
-
-/// Installs a job with `timeout = "5s"` that would sleep 60 s, runs it with `run-now`, and
-/// returns (run-now's exit code, how long it took, the log, status --json).
-fn run_timed_out_job(
-    container: &Container,
-    dir: &UserDir,
-    tool: &Crontainer,
-    file: &CronDGuard,
-) -> (Option<i32>, Duration, String, serde_json::Value) {
-    let log = dir.join("slow.log");
-    let config = tool.config(&cron_d_config(
-        file.name(),
-        Some(TEST_USER),
-        &job_toml(
-            "slow",
-            container.name(),
-            &log,
-            NEVER,
-            "timeout = \"5s\"\nenv = { SLEEP_SECONDS = \"60\" }",
-        ),
-    ));
-    tool.expect(["install", "-c", path_str(&config)], 0);
-    let started = Instant::now();
-    let out = tool.output(["run-now", "slow", "-c", path_str(&config)]);
-    let took = started.elapsed();
-    let (_, status) = tool.status_json(&config);
-    tool.expect(["uninstall", "-c", path_str(&config)], 0);
-    (out.status.code(), took, read_log(&log), status)
-}
-
-/// The processes in the container, as `ps -o pid,stat,args` lines, zombies left out (the
-/// container's pid 1 is `sleep`, which reaps nobody).
-fn live_processes(container: &Container) -> Vec<String> {
-    let out = cmd::run(Command::new(docker()).args([
-        "exec",
-        container.name(),
-        "ps",
-        "-o",
-        "pid,stat,args",
-    ]));
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .skip(1)
-        .filter(|l| {
-            l.split_whitespace()
-                .nth(1)
-                .is_some_and(|s| !s.starts_with('Z'))
-        })
-        .map(str::to_owned)
-        .collect()
-}
-
-#[test]
-#[ignore = "needs root, cron and docker: see README"]
-fn timeout_stops_the_job_inside_the_container() {
-    e2e::require_provisioned();
-    let container = Container::start();
-    let dir = UserDir::new();
-    let tool = Crontainer::new();
-    let file = CronDGuard::new();
-    let (code, took, log, status) = run_timed_out_job(&container, &dir, &tool, &file);
-
-    assert!(
-        matches!(code, Some(124 | 137 | 143)),
-        "run-now exits with timeout's code, got {code:?}; log:\n{log}"
-    );
-    assert!(
-        took >= Duration::from_secs(4) && took < Duration::from_secs(20),
-        "the run ended after {took:?}, not about 5 s"
-    );
-    let lines = RunLogLine::parse_all(&log);
-    let end = lines
-        .iter()
-        .find(|l| l.event == "end")
-        .unwrap_or_else(|| panic!("no end line:\n{log}"));
-    assert_eq!(end.field("timeout"), "5", "log:\n{log}");
-    assert_eq!(
-        Some(end.field("exit")),
-        code.map(|c| c.to_string()).as_deref()
-    );
-    let job = status_job(&status, "slow");
-    assert_eq!(job["last_run"]["timed_out"], true, "{job:#}");
-    assert_eq!(job["last_run"]["succeeded"], false, "{job:#}");
-
-    // The job's own process, not only the docker client, is gone: it never wrote its exit
-    // record and its pid is no longer alive in the container.
-    let calls = container.calls();
-    assert_eq!(calls.len(), 1, "{calls:?}");
-    assert_eq!(calls[0].exit, None, "the job ran to its end: {calls:?}");
-    let pid = calls[0].pid.to_string();
-    let live = live_processes(&container);
-    assert!(
-        !live
-            .iter()
-            .any(|l| l.split_whitespace().next() == Some(pid.as_str())),
-        "the job's process {pid} still runs: {live:?}"
-    );
-}
-
-/// With busybox's `timeout` (the only one in Alpine-style images like this test image), only the
-/// job's own process gets the signal; its children (here the stand-in's `sleep 60`, in real
-/// life e.g. an ffmpeg started by the pipeline) would keep running after the timeout, while the
-/// lock is released and the next run may start. The line's wrapper stops the whole group.
-#[test]
-#[ignore = "needs root, cron and docker: see README"]
-fn timeout_also_stops_the_jobs_child_processes() {
-    e2e::require_provisioned();
-    let container = Container::start();
-    let dir = UserDir::new();
-    let tool = Crontainer::new();
-    let file = CronDGuard::new();
-    let (code, _, log, _) = run_timed_out_job(&container, &dir, &tool, &file);
-    assert!(
-        matches!(code, Some(124 | 137 | 143)),
-        "{code:?}; log:\n{log}"
-    );
-    let live = live_processes(&container);
-    let leftovers: Vec<&String> = live.iter().filter(|l| l.contains("sleep 60")).collect();
-    assert!(
-        leftovers.is_empty(),
-        "after the timeout, the job's child processes still run in the container: {leftovers:?}"
-    );
 }
 
 // --- 9. the runtime's absolute path ---------------------------------------------------------------

@@ -2,11 +2,9 @@
 //! /etc/logrotate.d is accepted by `logrotate -d`, a forced rotation keeps the running line
 //! logging into the same path (copytruncate), and `status` shows the run after it.
 
-mod e2e;
-
 use std::process::Command;
 
-use e2e::{Container, CronDGuard, Crontainer, UserDir};
+use crate::support::{self, Container, CronDGuard, Crontainer, UserDir};
 
 /// Removes /etc/logrotate.d/crontainer-<name> when dropped, also after a panic.
 struct LogrotateGuard(std::path::PathBuf);
@@ -20,7 +18,7 @@ impl Drop for LogrotateGuard {
 #[test]
 #[ignore = "needs root, cron and docker: see README"]
 fn logrotate_accepts_the_file_and_status_follows_a_forced_rotation() {
-    e2e::require_provisioned();
+    support::require_provisioned();
     let container = Container::start();
     let dir = UserDir::new();
     let tool = Crontainer::new();
@@ -39,7 +37,7 @@ fn logrotate_accepts_the_file_and_status_follows_a_forced_rotation() {
          [[job]]\nid = \"rot\"\ncontainer = \"{}\"\ncommand = [\"python\", \"main_v2.py\"]\n\
          schedule = \"0 0 1 1 *\"\nlog = \"{}\"\n",
         file.name(),
-        e2e::TEST_USER,
+        support::TEST_USER,
         container.name(),
         log.display()
     ));

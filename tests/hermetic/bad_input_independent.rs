@@ -1,11 +1,9 @@
 //! An independent bad-config catalogue (issue 6): written without looking at the cases of
-//! `tests/bad_input.rs`, and none repeats one. Each config is refused by `plan` and `install`
-//! with exit 2, one line on stderr that names the file and the key, nothing on stdout, and the
-//! crontab, the cron.d directory and the logrotate directory byte-identical afterwards.
+//! `tests/hermetic/bad_input.rs`, and none repeats one. Each config is refused by `plan` and
+//! `install` with exit 2, one line on stderr that names the file and the key, nothing on stdout,
+//! and the crontab, the cron.d directory and the logrotate directory byte-identical afterwards.
 
-mod common;
-
-use common::{Env, stderr_of, stdout_of};
+use crate::common::{Env, stderr_of, stdout_of};
 
 /// A valid job's keys, to build on.
 const JOB: &str = "id = \"j\"\ncontainer = \"c\"\ncommand = [\"x\"]\nevery = \"1h\"\nlog = \"{dir}/logs/j.log\"\n";

@@ -2,8 +2,6 @@
 //! executables on the PATH of the one command under test (never `std::env::set_var`), a state
 //! dir, a cron.d dir, and the tool's own variables scrubbed.
 
-#![allow(dead_code)]
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -282,14 +280,63 @@ impl Drop for ReadOnly {
     }
 }
 
+/// Runs `cmd`, which must exit 0 with nothing on stderr, and returns its stdout.
+#[track_caller]
+pub fn ok(cmd: &mut assert_cmd::Command) -> String {
+    let output = cmd.output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout_of(&output),
+        stderr_of(&output)
+    );
+    assert_eq!(stderr_of(&output), "", "stderr must be empty on success");
+    stdout_of(&output)
+}
+
+/// Runs `cmd`, which must exit with `code`, and returns its stderr.
+#[track_caller]
+pub fn fails(cmd: &mut assert_cmd::Command, code: i32) -> String {
+    let output = cmd.output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout_of(&output),
+        stderr_of(&output)
+    );
+    stderr_of(&output)
+}
+
+/// A user's crontab the fault tests must keep byte for byte (a CR, an env line, a `%`).
+pub const PRECIOUS: &str =
+    "# precious: mine, byte for byte\r\nMAILTO=me\n*/5 * * * * /bin/true # %\n";
+
+/// Runs `args` expecting `code`, one `crontainer: error:` line naming `expected`, and returns
+/// stderr.
+#[track_caller]
+pub fn fails_with(cmd: &mut assert_cmd::Command, code: i32, expected: &str) -> String {
+    let out = cmd.output().unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{err}",
+        stdout_of(&out)
+    );
+    assert!(err.contains(expected), "wanted {expected:?} in:\n{err}");
+    assert!(
+        err.lines().any(|l| l.starts_with("crontainer: error: ")),
+        "no error line:\n{err}"
+    );
+    err
+}
+
 pub fn stdout_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 pub fn stderr_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-pub fn exists(path: &Path) -> bool {
-    path.exists()
 }

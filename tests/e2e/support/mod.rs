@@ -1,14 +1,11 @@
 //! Support for the end-to-end tests: real Docker containers, the real cron daemon, and the
-//! crontab of a dedicated test user. DESIGN.md ("Testing for real") says what these tests are
-//! for; `scripts/provision-e2e` sets the machine up (cron, dockerd with no network, the
-//! registry-free image `crontainer-e2e:latest`, the user `crontainer-e2e`).
+//! crontab of a dedicated test user. The README's "Tests" says what these tests are for;
+//! `scripts/provision-e2e` sets the machine up (cron, dockerd with no network, the registry-free
+//! image `crontainer-e2e:latest`, the user `crontainer-e2e`).
 //!
 //! Every guard here removes what it made when dropped, also when the test panics, and touches
 //! nothing it did not make: containers and cron.d files get unique names, and the test user's
 //! crontab is saved before and restored after.
-//!
-//! Test binaries use this with `mod e2e;`, each a different subset of it: hence the allow below.
-#![allow(dead_code, unused_imports)]
 
 pub mod cmd;
 pub mod container;
@@ -16,13 +13,17 @@ pub mod cron;
 pub mod job_line;
 pub mod product;
 pub mod run_log;
+pub mod seed;
 pub mod wait;
 
 pub use container::{Call, Container};
-pub use cron::{CronDFile, CronDGuard, TestCrontab, UserDir, unique_cron_d_name};
+pub use cron::{
+    CronDAlone, CronDFile, CronDGuard, CronDShare, TestCrontab, UserDir, unique_cron_d_name,
+};
 pub use job_line::JobLine;
-pub use product::{Crontainer, status_job, toml_str};
-pub use run_log::{RunLogLine, read_log};
+pub use product::{Crontainer, NEVER, cron_d_config, job_toml, status_job, toml_str};
+pub use run_log::{RunLogLine, log_lines, read_log, wait_for_event};
+pub use seed::{assert_one_seed_call, assert_one_seed_run, assert_status_after_cron_run};
 pub use wait::{CRON_FIRE_TIMEOUT, POLL, wait_until};
 
 use std::path::{Path, PathBuf};
@@ -89,4 +90,9 @@ pub fn random_suffix() -> String {
             .map_or(0, |d| d.as_nanos()),
     );
     format!("{:06x}", hasher.finish() & 0xff_ffff)
+}
+
+/// `path` as a `&str`, for command lines and configs (the tests' paths are UTF-8).
+pub fn path_str(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
 }

@@ -1,0 +1,21 @@
+//! The end-to-end tests: real Docker containers, the real cron daemon, and the crontab of a
+//! dedicated test user (see `support`). Every test is `#[ignore]`d: they need a provisioned
+//! machine (`sudo scripts/provision-e2e`) and run with `cargo test -- --include-ignored` as
+//! root, as `.ci/run` does.
+//!
+//! One test binary for all of them (each subject a module), so their tests run on parallel
+//! threads of one process: whatever two tests share on the host (the test user's crontab, the
+//! listing of /etc/cron.d, cron's view of changes) is guarded in `support`.
+
+mod support;
+
+mod cron;
+mod crontab;
+mod harness;
+mod injection;
+mod logrotate;
+mod nonroot;
+mod pause;
+mod product_cron;
+mod product_run_now;
+mod product_timeout;

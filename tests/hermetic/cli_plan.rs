@@ -1,0 +1,187 @@
+//! Hermetic CLI tests: the real binary against fake `crontab` and `docker` programs. This part:
+//! `plan`, and how the CLI prints (quiet and verbose, colors only on a terminal, a closed pipe,
+//! completions and the man page).
+
+use crate::common::{Env, ok, stderr_of, stdout_of};
+
+#[test]
+fn plan_prints_the_block_for_the_shipped_example() {
+    let env = Env::new();
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let out = ok(env.cmd(["plan", "-c"]).arg(&example));
+    let docker = env.path("bin/docker").display().to_string();
+    assert!(out.starts_with("# BEGIN crontainer:crontainer\n"), "{out}");
+    assert!(out.contains("\n# END crontainer:crontainer\n"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "{docker} exec ai-video-backend python main_v2.py;"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("# crontainer:job id=main_pipeline_v2 "),
+        "{out}"
+    );
+    assert!(out.contains(" log=/var/log/main_pipeline.log "), "{out}");
+    // Every % reaches cron escaped.
+    let line = out.lines().find(|l| l.contains(" exec ")).unwrap();
+    assert!(!line.replace("\\%", "").contains('%'), "{line}");
+    assert!(line.len() <= 998);
+}
+
+#[test]
+fn plan_json_is_one_document_with_the_line() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    let out = ok(env.cmd(["plan", "--json", "-c"]).arg(&config));
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["jobs"][0]["id"], "main_pipeline_v2");
+    let line = doc["jobs"][0]["line"].as_str().unwrap();
+    assert!(doc["text"].as_str().unwrap().contains(line));
+}
+
+#[test]
+fn plan_warns_but_works_without_docker() {
+    let env = Env::new();
+    // A PATH with flock and date but no docker.
+    std::fs::create_dir(env.path("bare")).unwrap();
+    for tool in ["flock", "date"] {
+        std::os::unix::fs::symlink(which::which(tool).unwrap(), env.path("bare").join(tool))
+            .unwrap();
+    }
+    let config = env.simple_config("");
+    let output = env
+        .cmd(["plan", "-c"])
+        .arg(&config)
+        .env("PATH", env.path("bare"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert!(
+        stderr_of(&output)
+            .contains("`docker` was not found on PATH; the line would use /usr/bin/docker"),
+        "{}",
+        stderr_of(&output)
+    );
+    assert!(stdout_of(&output).contains("/usr/bin/docker exec ai-video-backend"));
+}
+
+#[test]
+fn a_closed_pipe_ends_plan_quietly() {
+    let env = Env::new();
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let mut child = env
+        .std_cmd(["plan", "--next", "100", "-c"])
+        .arg(&example)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let err = stderr_of(&output);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(err, "");
+}
+
+/// Under a terminal (util-linux's `script` gives the command a pty) the diff is colored, and
+/// `NO_COLOR` turns that off.
+#[test]
+fn colors_only_on_a_terminal_and_never_with_no_color() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    let bin = assert_cmd::cargo::cargo_bin("crontainer");
+    let line = format!(
+        "{} install --dry-run -c {}",
+        bin.display(),
+        config.display()
+    );
+    let under_tty = |no_color: bool| {
+        // The harness's environment (fakes on PATH, overrides), for the command inside `script`.
+        let harness = env.std_cmd(["unused"]);
+        let mut script = std::process::Command::new("script");
+        script
+            .args(["-qec", &line, "/dev/null"])
+            .current_dir(env.path(""));
+        for (k, v) in harness.get_envs() {
+            match v {
+                Some(v) => script.env(k, v),
+                None => script.env_remove(k),
+            };
+        }
+        if no_color {
+            script.env("NO_COLOR", "1");
+        }
+        stdout_of(&script.output().unwrap())
+    };
+    let colored = under_tty(false);
+    assert!(
+        colored.contains("+# BEGIN crontainer:crontainer"),
+        "{colored}"
+    );
+    assert!(
+        colored.contains("\x1b[32m"),
+        "a terminal gets colors: {colored:?}"
+    );
+    let plain = under_tty(true);
+    assert!(plain.contains("+# BEGIN crontainer:crontainer"), "{plain}");
+    assert!(!plain.contains('\x1b'), "NO_COLOR: {plain:?}");
+    // And a pipe never gets colors.
+    assert!(!ok(env.cmd(["install", "--dry-run", "-c"]).arg(&config)).contains('\x1b'));
+}
+
+#[test]
+fn quiet_prints_nothing_on_success_and_verbose_shows_the_programs_run() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    let out = ok(env.cmd(["install", "-q", "-c"]).arg(&config));
+    assert_eq!(out, "");
+    assert!(
+        env.crontab()
+            .unwrap()
+            .contains("# BEGIN crontainer:crontainer")
+    );
+    let output = env
+        .cmd(["uninstall", "-v", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let err = stderr_of(&output);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("+ ") && l.ends_with("crontab -l")),
+        "{err}"
+    );
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_cli_definitions() {
+    let env = Env::new();
+    let bash = ok(&mut env.cmd(["completions", "bash"]));
+    for sub in [
+        "plan",
+        "install",
+        "uninstall",
+        "status",
+        "run-now",
+        "logs",
+        "pause",
+        "resume",
+    ] {
+        assert!(bash.contains(sub), "bash completion lacks {sub}");
+    }
+    assert!(ok(&mut env.cmd(["completions", "zsh"])).contains("#compdef crontainer"));
+    assert!(ok(&mut env.cmd(["completions", "fish"])).contains("complete -c crontainer"));
+    let man = ok(&mut env.cmd(["man"]));
+    assert!(
+        man.starts_with(".ie \\n(.g .ds Aq") || man.contains(".TH crontainer 1"),
+        "{}",
+        &man[..200]
+    );
+    assert!(
+        man.contains("crontainer run\\-now") || man.contains("crontainer run-now"),
+        "no run-now section"
+    );
+}

@@ -1,0 +1,23 @@
+//! The hermetic tests: the real `crontainer` binary against fake `crontab` and `docker`
+//! programs, in temp dirs (see `common`), with no real cron daemon or Docker. `cargo test` runs
+//! them; the few that need root (a tmpfs or bind mount, a chown) are `#[ignore]`d and run with
+//! `cargo test -- --include-ignored` as root, as `.ci/run` does.
+//!
+//! One test binary for all of them (each subject a module): one link instead of one per file,
+//! and a helper of `common` that no test uses any more is a warning again.
+
+mod common;
+
+mod bad_input;
+mod bad_input_independent;
+mod cli_install;
+mod cli_pause;
+mod cli_plan;
+mod cli_run_now;
+mod cli_status;
+mod concurrency;
+mod every_line;
+mod faults_crontab;
+mod faults_host;
+mod files;
+mod injection;
