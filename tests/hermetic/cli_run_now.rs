@@ -22,10 +22,17 @@ fn run_now_runs_the_installed_line_and_passes_on_its_exit_code() {
     let log = env.read("logs/main.log");
     let user = Env::user();
     assert!(log.contains("main_pipeline_v2 start pid="), "{log}");
+    // The end line names its run: the start's pid and second.
+    let pid = log
+        .split("main_pipeline_v2 start pid=")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("no start pid in {log}"));
     assert!(
-        log.contains("main_pipeline_v2 end exit=3 seconds="),
+        log.contains(&format!("main_pipeline_v2 end exit=3 run={pid}-")),
         "{log}"
     );
+    assert!(log.contains(" seconds="), "{log}");
     assert!(log.contains(&format!("by=run-now:{user}")), "{log}");
     assert_eq!(
         env.docker_calls(),
@@ -183,10 +190,9 @@ fn a_timeout_runs_inside_the_container() {
             "main_v2.py"
         ]]
     );
-    assert!(
-        env.read("logs/main.log")
-            .contains("end exit=137 timeout=5400 seconds=0 by=")
-    );
+    let log = env.read("logs/main.log");
+    assert!(log.contains("end exit=137 timeout=5400 run="), "{log}");
+    assert!(log.contains(" seconds=0 by="), "{log}");
     let doc: serde_json::Value = serde_json::from_str(&stdout_of(
         &env.cmd(["status", "--json", "-c"])
             .arg(&config)
