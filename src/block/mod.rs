@@ -118,6 +118,77 @@ pub fn upsert(text: &str, name: &str, body: &[String]) -> Result<String, BlockEr
     })
 }
 
+/// Whether cron reads `line` as an environment assignment (`NAME=value`, spaces allowed around
+/// the `=`, as Debian's cron and cronie's `load_env` parse them). An assignment applies to every
+/// line below it, so one above a block (`SHELL=/usr/bin/python3`) changes how its lines run.
+pub fn is_assignment(line: &str) -> bool {
+    let line = line.trim_start_matches([' ', '\t']);
+    if line.starts_with('#') {
+        return false;
+    }
+    let name_len = line
+        .find(|c: char| c == '=' || c == ' ' || c == '\t')
+        .unwrap_or(line.len());
+    name_len > 0
+        && line[name_len..]
+            .trim_start_matches([' ', '\t'])
+            .starts_with('=')
+}
+
+/// The environment assignments above block `name` (line number and text), outside any block:
+/// each one reaches the block's lines. Empty when the block is missing or nothing is above it.
+pub fn assignments_above(text: &str, name: &str) -> Result<Vec<(usize, String)>, BlockError> {
+    check_name(name)?;
+    let blocks = parse(text)?;
+    let Some(block) = blocks.iter().find(|block| block.name == name) else {
+        return Ok(Vec::new());
+    };
+    Ok(user_assignments(text, &blocks, block.begin.start)
+        .map(|line| (line.number, line.text.to_owned()))
+        .collect())
+}
+
+/// The assignment lines before offset `until` that stand outside every block.
+fn user_assignments<'a>(
+    text: &'a str,
+    blocks: &'a [Block<'a>],
+    until: usize,
+) -> impl Iterator<Item = Line<'a>> + 'a {
+    lines(&text[..until]).filter(move |line| {
+        is_assignment(line.text)
+            && !blocks
+                .iter()
+                .any(|b| b.begin.start <= line.start && line.start < b.end.next)
+    })
+}
+
+/// Moves block `name` above the first environment assignment of the text when one stands above
+/// it, so that its lines run with cron's own environment (`SHELL=/bin/sh`, its `PATH`, the
+/// owner's `HOME`) whatever the user sets, while the user's lines below keep exactly the
+/// assignments they had: the block itself holds none. Every byte outside the block stays, in
+/// the same order; only the block's place changes. The text as it was when nothing is above it.
+pub fn place_above_assignments(text: &str, name: &str) -> Result<String, BlockError> {
+    check_name(name)?;
+    let blocks = parse(text)?;
+    let Some(block) = blocks.iter().find(|block| block.name == name) else {
+        return Ok(text.to_owned());
+    };
+    let Some(first) = user_assignments(text, &blocks, block.begin.start).next() else {
+        return Ok(text.to_owned());
+    };
+    let whole = &text[block.begin.start..block.end.next];
+    let mut out = String::with_capacity(text.len() + 1);
+    out.push_str(&text[..first.start]);
+    out.push_str(whole);
+    if !whole.ends_with('\n') {
+        // The block was the text's last line, without a newline: it now has lines below it.
+        out.push('\n');
+    }
+    out.push_str(&text[first.start..block.begin.start]);
+    out.push_str(&text[block.end.next..]);
+    Ok(out)
+}
+
 /// Removes block `name`, its markers included, and leaves every other byte as it was; `None`
 /// when the text has no such block.
 pub fn remove(text: &str, name: &str) -> Result<Option<String>, BlockError> {

@@ -253,6 +253,19 @@ proptest! {
     }
 
     #[test]
+    fn a_block_placed_above_assignments_has_none_above_and_removes_to_the_original(
+        text in crontab(),
+        body in body(),
+    ) {
+        let installed = place_above_assignments(&upsert(&text, NAME, &body).unwrap(), NAME).unwrap();
+        prop_assert_eq!(find(&installed, NAME).unwrap(), Some(body));
+        prop_assert_eq!(assignments_above(&installed, NAME).unwrap(), Vec::new());
+        // The user's lines keep their bytes and order, so each keeps the assignments above it.
+        prop_assert_eq!(remove(&installed, NAME).unwrap(), Some(text.clone()));
+        prop_assert_eq!(place_above_assignments(&installed, NAME).unwrap(), installed.clone());
+    }
+
+    #[test]
     fn a_missing_final_newline_is_the_only_byte_added(text in any_ending_crontab(), body in body()) {
         let installed = upsert(&text, NAME, &body).unwrap();
         prop_assert!(installed.starts_with(&text));

@@ -184,3 +184,48 @@ fn shows_control_characters_and_long_lines_readably() {
     assert_eq!(shown("a\rb\tc\u{1}"), "a\\rb\\tc\\u{1}");
     assert_eq!(shown(&"x".repeat(200)), format!("{}…", "x".repeat(80)));
 }
+
+#[test]
+fn assignments_are_what_cron_reads_as_environment() {
+    for line in [
+        "SHELL=/usr/bin/python3",
+        "PATH = /x",
+        "  MAILTO=",
+        "TZ=UTC",
+        "A=b c",
+    ] {
+        assert!(is_assignment(line), "{line:?}");
+    }
+    for line in [
+        "# SHELL=/bin/sh",
+        "0 * * * * A=b cmd",
+        "@daily X=1",
+        "",
+        "=x",
+        "* * * * * x",
+    ] {
+        assert!(!is_assignment(line), "{line:?}");
+    }
+}
+
+#[test]
+fn a_block_below_an_assignment_moves_above_it() {
+    let text = "# mine\nSHELL=/usr/bin/python3\n1 * * * * print(1)\n# BEGIN crontainer:web\na\n# END crontainer:web\n2 * * * * x\n";
+    assert_eq!(
+        assignments_above(text, "web").unwrap(),
+        vec![(2, "SHELL=/usr/bin/python3".to_owned())]
+    );
+    let placed = place_above_assignments(text, "web").unwrap();
+    assert_eq!(
+        placed,
+        "# mine\n# BEGIN crontainer:web\na\n# END crontainer:web\nSHELL=/usr/bin/python3\n1 * * * * print(1)\n2 * * * * x\n"
+    );
+    assert_eq!(assignments_above(&placed, "web").unwrap(), Vec::new());
+    // Nothing above it: left where it is.
+    assert_eq!(place_above_assignments(&placed, "web").unwrap(), placed);
+    let last = "A=1\n# BEGIN crontainer:web\na\n# END crontainer:web";
+    assert_eq!(
+        place_above_assignments(last, "web").unwrap(),
+        "# BEGIN crontainer:web\na\n# END crontainer:web\nA=1\n"
+    );
+}

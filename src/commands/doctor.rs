@@ -9,9 +9,11 @@ use serde_json::json;
 use crate::cli::DoctorArgs;
 use crate::commands;
 use crate::config;
+use crate::cron_line::{self, Entry};
 use crate::error::ExitCode;
 use crate::host;
 use crate::process::Cmd;
+use crate::run_log;
 use crate::runtime;
 use crate::ui::{self, JSON_VERSION};
 
@@ -150,6 +152,33 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
                             Some("run `crontainer install`".into()),
                         ),
                     });
+                }
+            }
+            let now = commands::now()?;
+            let mut blocks: Vec<&str> = Vec::new();
+            for (block, entry) in &installed.entries {
+                if !blocks.contains(&block.as_str()) {
+                    blocks.push(block);
+                    if let Some(problem) = commands::environment_problem(&installed, block) {
+                        checks.push(check(
+                            &format!("environment of block {block}"),
+                            Verdict::Fail,
+                            problem,
+                            Some("run `crontainer install`".into()),
+                        ));
+                    }
+                }
+                if let Some(missed) = missed(entry, installed.target.with_user_column(), &now) {
+                    checks.push(check(
+                        &format!("firings of {}", entry.marker.id),
+                        Verdict::Fail,
+                        missed,
+                        Some(
+                            "check that the cron daemon reads this crontab (`doctor`'s other \
+                             checks, cron's log) and that nothing above the block changes its shell"
+                                .into(),
+                        ),
+                    ));
                 }
             }
             for (_, entry) in &installed.entries {
@@ -309,4 +338,26 @@ fn log_check(id: &str, log: &Path, run_as: &str) -> Check {
             None,
         ),
     }
+}
+
+/// "missed: cron should have started it at ..." when a firing is overdue (as `status` says it).
+fn missed(entry: &Entry, with_user: bool, now: &jiff::Zoned) -> Option<String> {
+    if entry.is_paused() {
+        return None;
+    }
+    let rendered = cron_line::parse_line(entry.active_line(), with_user)?.rendered();
+    let last = run_log::last_run_of(
+        &entry.marker.log,
+        &entry.marker.id,
+        run_log::lock_run(&entry.marker.lock),
+    )
+    .ok()?;
+    let due = commands::missed_firing(
+        rendered.as_ref(),
+        entry.marker.installed.as_deref(),
+        &last,
+        now,
+        entry.marker.grace.unwrap_or(crate::config::DEFAULT_GRACE),
+    )?;
+    Some(commands::missed_words(&due))
 }

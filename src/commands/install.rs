@@ -81,6 +81,18 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
         .collect();
     let body = cron_line::render_body(&entries);
     let new = block::upsert(&old, &config.name, &body)?;
+    // An environment assignment above the block (`SHELL=/usr/bin/fish`) would apply to its lines
+    // too: the block goes above the first one, and the user's lines keep theirs.
+    let above = block::assignments_above(&new, &config.name)?;
+    let new = block::place_above_assignments(&new, &config.name)?;
+    if let Some((line, text)) = above.first() {
+        notes.push(format!(
+            "block `{}` now sits above `{text}` (line {line}), so cron runs its lines with its \
+             own environment (/bin/sh, its PATH) while your lines below keep the settings above \
+             them",
+            config.name
+        ));
+    }
     let changed = new != old;
 
     let mut warnings = Vec::new();

@@ -80,6 +80,9 @@ pub struct Installed {
     pub target: Target,
     pub run_as: String,
     pub entries: Vec<(String, Entry)>,
+    /// Environment assignments above a block (its name, the line number and text): cron
+    /// applies them to the block's lines too.
+    pub assignments: Vec<(String, usize, String)>,
 }
 
 /// The target the flags and config point at, for block `name` (its cron.d file when the
@@ -115,6 +118,64 @@ pub fn parse_blocks<'a>(
     }))
 }
 
+/// The first firing cron should have started since the line was installed and the job last
+/// started or was skipped, if it is more than `grace` seconds past: a job that never fires
+/// (a crontab setting `SHELL` to another shell, a cron daemon skipping the crontab) is caught
+/// here. `@reboot` jobs are due once per boot after their install. None for a line crontainer
+/// 0.1 installed, whose marker does not say when.
+pub fn missed_firing(
+    rendered: Option<&crate::schedule::Rendered>,
+    installed: Option<&str>,
+    last: &crate::run_log::LastRun,
+    now: &Zoned,
+    grace: u64,
+) -> Option<Zoned> {
+    let installed: jiff::Timestamp = installed?.parse().ok()?;
+    let rendered = rendered?;
+    let since = [last.started_at(), last.last_skip.as_ref().map(|s| s.at)]
+        .into_iter()
+        .flatten()
+        .fold(installed, jiff::Timestamp::max);
+    let due = if rendered.cron.is_reboot() {
+        crate::host::boot_time()
+            .filter(|boot| *boot > since)?
+            .to_zoned(now.time_zone().clone())
+    } else {
+        crate::schedule::next_runs(rendered, &since.to_zoned(now.time_zone().clone()), 1)
+            .into_iter()
+            .next()?
+    };
+    let late = now.timestamp().as_second() - due.timestamp().as_second();
+    (late > grace as i64).then_some(due)
+}
+
+/// A missed firing in words, as `status` and `doctor` say it.
+pub fn missed_words(due: &Zoned) -> String {
+    format!(
+        "missed: cron should have started it at {}; no start since",
+        due.strftime("%Y-%m-%d %H:%M %Z")
+    )
+}
+
+/// What an environment assignment above block `name` does to it, in words for `status` and
+/// `doctor`; None when the block has none above it.
+pub fn environment_problem(installed: &Installed, name: &str) -> Option<String> {
+    let above: Vec<String> = installed
+        .assignments
+        .iter()
+        .filter(|(block, _, _)| block == name)
+        .map(|(_, line, text)| format!("`{text}` (line {line})"))
+        .collect();
+    (!above.is_empty()).then(|| {
+        format!(
+            "{} sets {} above block `{name}`, and cron runs the block's lines with it: \
+             `crontainer install` moves the block above it",
+            installed.target.describe(),
+            above.join(", ")
+        )
+    })
+}
+
 /// Reads the installed jobs: of block `name`, or of every crontainer block when None.
 pub fn read_installed(
     kind: TargetKind,
@@ -124,14 +185,19 @@ pub fn read_installed(
     let resolved = Target::resolve(kind, user, name.unwrap_or("crontainer"))?;
     let text = resolved.target.read()?;
     let mut entries = Vec::new();
+    let mut assignments = Vec::new();
     for block in parse_blocks(&text, name, resolved.target.with_user_column())? {
         let (name, parsed) = block?;
+        for (line, assignment) in block::assignments_above(&text, &name)? {
+            assignments.push((name.clone(), line, assignment));
+        }
         entries.extend(parsed.into_iter().map(|entry| (name.clone(), entry)));
     }
     Ok(Installed {
         target: resolved.target,
         run_as: resolved.run_as,
         entries,
+        assignments,
     })
 }
 

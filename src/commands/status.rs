@@ -32,6 +32,8 @@ struct JobStatus {
     next_run: Option<Zoned>,
     paused: Option<cron_line::Paused>,
     last: LastRun,
+    /// An environment assignment above the job's block that changes how its line runs.
+    environment: Option<String>,
     /// A firing cron should have started (after the line was installed, more than the grace
     /// period ago) with no start or skip since.
     missed: Option<Zoned>,
@@ -48,6 +50,7 @@ impl JobStatus {
             problems.push("not installed: run `crontainer install`".to_string());
         }
         problems.extend(self.drift.iter().cloned());
+        problems.extend(self.environment.iter().cloned());
         match &self.container {
             Some((name, state)) if *state != ContainerState::Running => {
                 problems.push(format!("container {name} is {state}"));
@@ -55,10 +58,7 @@ impl JobStatus {
             _ => {}
         }
         if let Some(missed) = &self.missed {
-            problems.push(format!(
-                "missed: cron should have started it at {}; no start since",
-                missed.strftime("%Y-%m-%d %H:%M %Z")
-            ));
+            problems.push(commands::missed_words(missed));
         }
         if self.last.timed_out() {
             problems.push("the last run timed out".to_string());
@@ -262,7 +262,7 @@ fn installed_status(
     let missed = if entry.is_paused() {
         None
     } else {
-        missed_firing(
+        commands::missed_firing(
             rendered.as_ref(),
             entry.marker.installed.as_deref(),
             &last,
@@ -288,6 +288,7 @@ fn installed_status(
         next_run,
         paused: entry.marker.paused.clone(),
         last,
+        environment: commands::environment_problem(installed, block),
         missed,
         last_error,
         running,
@@ -311,6 +312,7 @@ fn config_only_status(job: &crate::config::Job) -> JobStatus {
         paused: None,
         last: run_log::last_run_of(&job.log, &job.id, run_log::lock_run(&job.lock()))
             .unwrap_or_default(),
+        environment: None,
         missed: None,
         last_error: None,
         running: host::lock_holder(&job.lock()),
@@ -320,37 +322,6 @@ fn config_only_status(job: &crate::config::Job) -> JobStatus {
             std::fs::metadata(&job.log).ok().map(|m| m.len()),
         )),
     }
-}
-
-/// The first firing cron should have started since the line was installed and the job last
-/// started or was skipped, if it is more than `grace` seconds past: a job that never fires
-/// (a crontab setting `SHELL` to another shell, a cron daemon skipping the crontab) is caught
-/// here. `@reboot` jobs are due once per boot after their install. None for a line crontainer
-/// 0.1 installed, whose marker does not say when.
-fn missed_firing(
-    rendered: Option<&schedule::Rendered>,
-    installed: Option<&str>,
-    last: &LastRun,
-    now: &Zoned,
-    grace: u64,
-) -> Option<Zoned> {
-    let installed: jiff::Timestamp = installed?.parse().ok()?;
-    let rendered = rendered?;
-    let since = [last.started_at(), last.last_skip.as_ref().map(|s| s.at)]
-        .into_iter()
-        .flatten()
-        .fold(installed, jiff::Timestamp::max);
-    let due = if rendered.cron.is_reboot() {
-        host::boot_time()
-            .filter(|boot| *boot > since)?
-            .to_zoned(now.time_zone().clone())
-    } else {
-        schedule::next_runs(rendered, &since.to_zoned(now.time_zone().clone()), 1)
-            .into_iter()
-            .next()?
-    };
-    let late = now.timestamp().as_second() - due.timestamp().as_second();
-    (late > grace as i64).then_some(due)
 }
 
 fn end_summary(last: &LastRun) -> String {
