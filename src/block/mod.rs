@@ -127,7 +127,7 @@ pub fn is_assignment(line: &str) -> bool {
         return false;
     }
     let name_len = line
-        .find(|c: char| c == '=' || c == ' ' || c == '\t')
+        .find(['=', ' ', '\t'])
         .unwrap_or(line.len());
     name_len > 0
         && line[name_len..]
