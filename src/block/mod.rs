@@ -126,9 +126,7 @@ pub fn is_assignment(line: &str) -> bool {
     if line.starts_with('#') {
         return false;
     }
-    let name_len = line
-        .find(['=', ' ', '\t'])
-        .unwrap_or(line.len());
+    let name_len = line.find(['=', ' ', '\t']).unwrap_or(line.len());
     name_len > 0
         && line[name_len..]
             .trim_start_matches([' ', '\t'])

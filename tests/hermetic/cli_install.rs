@@ -1,7 +1,7 @@
 //! Hermetic CLI tests: the real binary against fake `crontab` and `docker` programs. This part:
 //! `install` and `uninstall`, into a crontab and into cron.d.
 
-use crate::common::{Env, fails, ok, stderr_of};
+use crate::common::{Env, fails, ok, stderr_of, without_blocks};
 
 #[test]
 fn install_then_uninstall_gives_back_the_crontab_byte_for_byte() {
@@ -17,9 +17,14 @@ fn install_then_uninstall_gives_back_the_crontab_byte_for_byte() {
     );
     assert!(out.contains("previous version saved to"), "{out}");
     let installed = env.crontab().unwrap();
+    assert_eq!(
+        without_blocks(&installed),
+        original,
+        "user lines must stay intact and in order"
+    );
     assert!(
-        installed.starts_with(original),
-        "user lines must stay first and intact"
+        installed.starts_with("# BEGIN crontainer:crontainer\n"),
+        "above the user's MAILTO line, which would otherwise reach the block's lines: {installed}"
     );
     assert!(installed.contains("# BEGIN crontainer:crontainer\n"));
 

@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::common::{Env, stderr_of, stdout_of};
+use crate::common::{Env, stderr_of, stdout_of, without_blocks};
 use crontainer::{block, cron_line};
 
 const PRECIOUS: &str = "# mine\nMAILTO=me\n17 3 * * * /usr/local/bin/backup # keep\n";
@@ -64,8 +64,9 @@ fn block_config(env: &Env, name: &str, id: &str, tag: &str) -> std::path::PathBu
 /// block reads back as crontainer's, and the user's own lines are all there. Returns the blocks.
 #[track_caller]
 fn check_text(text: &str, what: &str) -> Vec<String> {
-    assert!(
-        text.starts_with(PRECIOUS),
+    assert_eq!(
+        without_blocks(text),
+        PRECIOUS,
         "{what}: the user's lines are gone:\n{text}"
     );
     let names = block::names(text).unwrap_or_else(|e| panic!("{what}: a torn text ({e}):\n{text}"));
