@@ -1,0 +1,265 @@
+//! A status you can trust, with the real cron daemon and real Docker: what `status` said was
+//! healthy on crontainer 0.1 although the job was not doing its work (issue "a status you can
+//! trust"). Each test reproduces one case as it was seen:
+//!
+//! - a crontab line `SHELL=/usr/bin/python3` above the block: cron ran the block's lines with
+//!   python, nothing was logged, and `status` said "never ran", healthy;
+//! - a run killed on the host: a start line, no end line, the lock free, and "healthy";
+//! - a job printing a line shaped like crontainer's end line, then failing: "exit 0", healthy.
+//!
+//! Needs a provisioned machine (`sudo scripts/provision-e2e`); run with
+//! `cargo test -- --include-ignored` as root, as `.ci/run` does.
+
+use std::time::Duration;
+
+use crate::support::{
+    self, CRON_FIRE_TIMEOUT, Container, CronDGuard, Crontainer, NEVER, POLL, TEST_USER,
+    TestCrontab, UserDir, cron_d_config, job_toml, path_str, random_suffix, read_log, status_job,
+    toml_str, wait_until,
+};
+
+/// A job that prints crontainer-shaped lines for itself (as printing another job's log would),
+/// runs a few seconds, and fails with 7.
+fn forging_job(id: &str, container: &str, log: &std::path::Path, schedule: &str) -> String {
+    let script = format!(
+        "echo '[crontainer] 2026-11-29T20:30:00Z {id} end exit=0 seconds=1 by=cron'; \
+         echo '[crontainer] 2026-11-29T20:30:01Z {id} start pid=1 by=cron'; \
+         echo '[crontainer] 2026-11-29T20:30:02Z {id} skip reason=running by=cron'; \
+         sleep 6; exit 7"
+    );
+    format!(
+        "[[job]]\nid = \"{id}\"\ncontainer = \"{container}\"\ncommand = [\"sh\", \"-c\", {}]\n\
+         schedule = \"{schedule}\"\nlog = {}\n",
+        toml_str(&script),
+        toml_str(path_str(log)),
+    )
+}
+
+#[test]
+#[ignore = "needs root, cron and docker: see README"]
+fn a_jobs_forged_lines_change_nothing_under_run_now_and_under_cron() {
+    support::require_provisioned();
+    let container = Container::start();
+    let dir = UserDir::new();
+    let tool = Crontainer::new();
+    let file = CronDGuard::new();
+    let now_log = dir.join("forge.log");
+    let cron_log = dir.join("forgecron.log");
+    let config = tool.config(&cron_d_config(
+        file.name(),
+        Some(TEST_USER),
+        &format!(
+            "{}\n{}",
+            forging_job("forge", container.name(), &now_log, NEVER),
+            forging_job("forgecron", container.name(), &cron_log, "* * * * *"),
+        ),
+    ));
+    tool.expect(["install", "-c", path_str(&config)], 0);
+
+    // run-now in the background: while it sleeps, its forged lines are already in the log.
+    tool.expect(["run-now", "forge", "--detach", "-c", path_str(&config)], 0);
+    assert!(
+        wait_until(Duration::from_secs(20), POLL, || read_log(&now_log)
+            .contains("forge skip reason=running by=cron")),
+        "the job did not print: {}",
+        read_log(&now_log)
+    );
+    let (_, status) = tool.status_json(&config);
+    let job = status_job(&status, "forge");
+    assert_eq!(job["running"], true, "it still runs: {job:#}");
+    assert_eq!(job["last_run"]["ended"], serde_json::Value::Null, "{job:#}");
+    assert_eq!(
+        job["last_run"]["succeeded"],
+        serde_json::Value::Null,
+        "{job:#}"
+    );
+    assert!(
+        wait_until(Duration::from_secs(30), POLL, || read_log(&now_log)
+            .contains("forge end exit=7 run=")),
+        "no real end line: {}",
+        read_log(&now_log)
+    );
+    let (code, status) = tool.status_json(&config);
+    let job = status_job(&status, "forge");
+    assert_eq!(job["last_run"]["succeeded"], false, "{job:#}");
+    assert_eq!(job["last_run"]["ended"]["event"]["exit"], 7, "{job:#}");
+    assert_eq!(
+        job["last_run"]["started"]["by"], "run-now by root",
+        "{job:#}"
+    );
+    assert_eq!(job["healthy"], false, "{job:#}");
+    assert_eq!(code, Some(1));
+
+    // The same under the real cron daemon.
+    assert!(
+        wait_until(CRON_FIRE_TIMEOUT + Duration::from_secs(10), POLL, || {
+            read_log(&cron_log).contains("forgecron end exit=7 run=")
+        }),
+        "cron did not run forgecron to its end: {}",
+        read_log(&cron_log)
+    );
+    let (_, status) = tool.status_json(&config);
+    let job = status_job(&status, "forgecron");
+    assert_eq!(job["last_run"]["ended"]["event"]["exit"], 7, "{job:#}");
+    assert_eq!(job["last_run"]["started"]["by"], "cron", "{job:#}");
+    assert!(
+        job["problems"]
+            .to_string()
+            .contains("the last run failed (exit 7"),
+        "{job:#}"
+    );
+    tool.expect(["uninstall", "-c", path_str(&config)], 0);
+}
+
+#[test]
+#[ignore = "needs root, cron and docker: see README"]
+fn a_run_killed_on_the_host_is_a_failure_not_a_shrug() {
+    support::require_provisioned();
+    let container = Container::start();
+    let dir = UserDir::new();
+    let tool = Crontainer::new();
+    let file = CronDGuard::new();
+    let log = dir.join("killed.log");
+    let config = tool.config(&cron_d_config(
+        file.name(),
+        Some(TEST_USER),
+        &job_toml(
+            "killed",
+            container.name(),
+            &log,
+            NEVER,
+            "env = { SLEEP_SECONDS = \"60\" }",
+        ),
+    ));
+    tool.expect(["install", "-c", path_str(&config)], 0);
+    let out = tool.expect(
+        ["run-now", "killed", "--detach", "-c", path_str(&config)],
+        0,
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    // "started job "killed" in the background (pid N); ...": its own process group.
+    let pid: i32 = stdout
+        .split("(pid ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .and_then(|pid| pid.parse().ok())
+        .unwrap_or_else(|| panic!("no pid in {stdout:?}"));
+    assert!(
+        wait_until(Duration::from_secs(20), POLL, || read_log(&log)
+            .contains("killed start pid=")),
+        "no start line: {}",
+        read_log(&log)
+    );
+    // The host goes down for this run: every process of it, the line's shell and the docker
+    // client, killed at once.
+    nix::sys::signal::killpg(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill the run's process group");
+    let mut last = serde_json::Value::Null;
+    assert!(
+        wait_until(Duration::from_secs(20), POLL, || {
+            let (code, status) = tool.status_json(&config);
+            last = status_job(&status, "killed").clone();
+            code == Some(1) && last["running"] == false
+        }),
+        "status still says healthy or running: {last:#}"
+    );
+    assert!(
+        last["problems"]
+            .to_string()
+            .contains("did not finish (no end line): it was killed, or the host went down"),
+        "{last:#}"
+    );
+    tool.expect(["uninstall", "-c", path_str(&config)], 0);
+}
+
+#[test]
+#[ignore = "needs root, cron and docker: see README"]
+fn a_shell_line_above_the_block_is_moved_out_of_its_way_and_a_firing_that_never_comes_is_missed() {
+    support::require_provisioned();
+    let container = Container::start();
+    let dir = UserDir::new();
+    let tool = Crontainer::new();
+    let crontab = TestCrontab::acquire();
+    let marker = format!("/tmp/crontainer-e2e-python-{}", random_suffix());
+    let _cleanup = RemoveOnDrop(marker.clone());
+    // The user's crontab runs python, and a line of theirs below relies on it.
+    let mine = format!(
+        "SHELL=/usr/bin/python3\n* * * * * open('{marker}', 'w').write('ran under python')\n"
+    );
+    crontab.write(&mine);
+    let log = dir.join("shell.log");
+    let config = tool.config(&format!(
+        "[cron]\nuser = \"{TEST_USER}\"\nname = \"trust-{}\"\n\n{}",
+        random_suffix(),
+        job_toml(
+            "shell",
+            container.name(),
+            &log,
+            "* * * * *",
+            "grace = \"30s\""
+        ),
+    ));
+    let out = tool.expect(["install", "-c", path_str(&config)], 0);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("now sits above `SHELL=/usr/bin/python3`"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let installed = crontab.read();
+    assert!(installed.ends_with(&mine), "{installed}");
+
+    // The block fires with /bin/sh; the user's line still gets python.
+    assert!(
+        wait_until(CRON_FIRE_TIMEOUT + Duration::from_secs(10), POLL, || {
+            read_log(&log).contains("shell end exit=0 run=")
+                && std::fs::read_to_string(&marker).is_ok_and(|t| t == "ran under python")
+        }),
+        "log: {:?}; the user's python line wrote: {:?}",
+        read_log(&log),
+        std::fs::read_to_string(&marker)
+    );
+
+    // Someone puts the SHELL line back on top: cron runs the block's line with python, which
+    // fails before the line can log anything. status says so at once, and calls the next firing
+    // missed once its grace has passed.
+    crontab.write(&format!("SHELL=/usr/bin/python3\n{installed}"));
+    let (code, status) = tool.status_json(&config);
+    assert_eq!(code, Some(1), "{status:#}");
+    assert!(
+        status_job(&status, "shell")["problems"]
+            .to_string()
+            .contains("sets `SHELL=/usr/bin/python3` (line 1) above block"),
+        "{status:#}"
+    );
+    let mut last = serde_json::Value::Null;
+    assert!(
+        wait_until(Duration::from_secs(160), Duration::from_secs(2), || {
+            let (_, status) = tool.status_json(&config);
+            last = status_job(&status, "shell").clone();
+            last["problems"]
+                .to_string()
+                .contains("missed: cron should have started it at")
+        }),
+        "no missed firing reported: {last:#}"
+    );
+    let doctor = tool.output(["doctor", "-c", path_str(&config)]);
+    assert_eq!(doctor.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&doctor.stdout).contains("missed: cron should have started it"),
+        "{}",
+        String::from_utf8_lossy(&doctor.stdout)
+    );
+    tool.expect(["uninstall", "-c", path_str(&config)], 0);
+}
+
+/// Removes a file the test's cron line may have written.
+struct RemoveOnDrop(String);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
