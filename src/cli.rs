@@ -44,7 +44,8 @@ pub enum Command {
     /// container's state; and whether a cron daemon runs. Exit 0 only when all is healthy.
     Status(StatusArgs),
     /// Run an installed job now, exactly as cron would (same line, lock and log), streaming its
-    /// output; exits with the job's exit code, or 75 when it is already running.
+    /// output; exits with the job's exit code, or 75 when it is already running. Ctrl-C stops the
+    /// job, inside the container too (`--detach` leaves it running).
     #[command(name = "run-now")]
     RunNow(RunNowArgs),
     /// Print the output of a job's last run (or the log's last lines), optionally following it.
@@ -112,7 +113,8 @@ pub struct RunNowArgs {
     pub config: ConfigArg,
     #[command(flatten)]
     pub target: TargetArgs,
-    /// Start it in the background exactly as cron would and return at once.
+    /// Start it in the background exactly as cron would and return at once; it goes on after
+    /// this shell ends.
     #[arg(long)]
     pub detach: bool,
 }

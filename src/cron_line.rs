@@ -263,11 +263,29 @@ pub fn split_guard(command: &str) -> (Option<Guard>, &str) {
 /// Runs `"$@"` so that a TERM from `timeout` stops its whole process group.
 const TIMEOUT_WRAPPER: &str = r#"trap 'trap "" TERM; kill 0; (sleep 30; kill -KILL 0) & wait $p; kill -KILL 0' TERM; "$@" & p=$!; wait $p"#;
 
+/// Stops the job inside the container when the `docker exec` client goes away (killed, or
+/// interrupted by Ctrl-C under `run-now`): killing the client leaves the process running in the
+/// container (moby#9098), but the stdin it attached with `-i` then ends there. The job runs in
+/// the background with no input; `read` waits on the attached stdin (saved on fd 3, since a
+/// background list gets /dev/null) and, at its end, the whole process group (docker and podman
+/// start each exec in a session of its own) gets TERM, then KILL after 9 s. Terse: it counts
+/// against the 998 bytes of every line. When the job ends
+/// first, the watcher goes and the job's exit code is the line's.
+pub const WATCH_WRAPPER: &str = r#"exec 3<&0;"$@"</dev/null&p=$!;{ while read _;do :;done<&3;trap "" TERM;kill 0;sleep 9;kill -9 0;}&w=$!;wait $p;c=$?;kill $w 2>&-;exit $c"#;
+
 /// The `docker exec ...` part: every value one literal word. Option values are validated by
 /// the config so none can start with `-`, and Docker stops parsing options at the container
 /// name, so the job's argv reaches the container as given. Never `-t`: cron has no TTY.
+///
+/// The client's stdin is /dev/ptmx: a new pseudo-terminal master whose other side no one opens,
+/// so it never gives data nor an end of file, and the attached stdin in the container ends
+/// exactly when the client does (see [`WATCH_WRAPPER`]).
 fn exec_words(job: &Job, tools: &Tools) -> String {
-    let mut words = vec![path_word(&tools.runtime), "exec".to_string()];
+    let mut words = vec![
+        path_word(&tools.runtime),
+        "exec".to_string(),
+        "-i".to_string(),
+    ];
     if let Some(user) = &job.user {
         words.extend(["-u".to_string(), quote(user)]);
     }
@@ -278,6 +296,7 @@ fn exec_words(job: &Job, tools: &Tools) -> String {
         words.extend(["-e".to_string(), quote(&format!("{name}={value}"))]);
     }
     words.push(quote(&job.container));
+    words.extend(["sh".into(), "-c".into(), quote(WATCH_WRAPPER), "sh".into()]);
     if let Some(seconds) = job.timeout {
         // Killing the `docker exec` client leaves the process running in the container
         // (moby#9098), so the timeout runs inside it. busybox's `timeout` signals only the
@@ -294,6 +313,7 @@ fn exec_words(job: &Job, tools: &Tools) -> String {
         words.push("sh".into());
     }
     words.extend(job.command.iter().map(|arg| quote(arg)));
+    words.push("</dev/ptmx".into());
     words.join(" ")
 }
 
@@ -528,7 +548,12 @@ mod tests {
         assert!(
             entry
                 .line
-                .contains(" /usr/bin/docker exec c python main_v2.py; "),
+                .contains(" /usr/bin/docker exec -i c sh -c 'exec 3<&0;"),
+            "{}",
+            entry.line
+        );
+        assert!(
+            entry.line.contains("' sh python main_v2.py </dev/ptmx; "),
             "{}",
             entry.line
         );
@@ -588,7 +613,12 @@ mod tests {
         assert!(
             entry
                 .line
-                .contains(" exec -u app:app -w /srv/app -e 'A=x y' -e B=2 c python main_v2.py; "),
+                .contains(" exec -i -u app:app -w /srv/app -e 'A=x y' -e B=2 c sh -c '"),
+            "{}",
+            entry.line
+        );
+        assert!(
+            entry.line.contains("' sh python main_v2.py </dev/ptmx; "),
             "{}",
             entry.line
         );

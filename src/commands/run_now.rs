@@ -5,6 +5,7 @@
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -122,20 +123,65 @@ pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
 
     let log = &entry.marker.log;
     let offset = std::fs::metadata(log).map(|m| m.len()).unwrap_or(0);
-    let mut child = command.spawn(|_| {})?;
+    catch_interrupts()?;
+    // Its own process group, so that an interrupt reaches the job through us: we stop the
+    // line's shell and the runtime's client together, and the line's watcher then stops the job
+    // inside the container (a client killed alone leaves it running there, moby#9098).
+    let mut child = command.spawn(|c| {
+        c.process_group(0);
+    })?;
     let mut follower = commands::Follower { offset };
+    let mut stopped = None;
     let status = loop {
         follower.pump(log)?;
+        let signal = INTERRUPTED.load(Ordering::SeqCst);
+        if signal != 0 && stopped.is_none() {
+            let group = nix::unistd::Pid::from_raw(child.id() as i32);
+            let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGTERM);
+            stopped = Some(signal);
+        }
         if let Some(status) = child.try_wait()? {
             follower.pump(log)?;
             break status;
         }
         std::thread::sleep(Duration::from_millis(50));
     };
+    if let Some(signal) = stopped {
+        ui::notice(&format!(
+            "interrupted: job {:?} was stopped, inside the container too; its log has no end \
+             line for this run",
+            args.job
+        ));
+        return Ok(ExitCode::Other(128 + signal));
+    }
     let code = status
         .code()
         .unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
     Ok(ExitCode::Other(code))
+}
+
+/// The signal that interrupted `run-now` (0: none yet).
+static INTERRUPTED: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn note_interrupt(signal: i32) {
+    INTERRUPTED.store(signal, Ordering::SeqCst);
+}
+
+/// Ctrl-C, a hang-up or a TERM no longer end `run-now` at once: they are noted, and the job's
+/// process group is stopped instead. The job's own processes start with the default actions,
+/// since handlers do not survive `exec`.
+fn catch_interrupts() -> Result<()> {
+    use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+    let action = SigAction::new(
+        SigHandler::Handler(note_interrupt),
+        SaFlags::SA_RESTART,
+        SigSet::empty(),
+    );
+    for signal in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
+        // SAFETY: the handler only stores into an atomic, which is async-signal-safe.
+        unsafe { sigaction(signal, &action) }.context("could not catch interrupts")?;
+    }
+    Ok(())
 }
 
 /// What cron gives a job (Debian's cron and cronie alike): `PATH=/usr/bin:/bin`,

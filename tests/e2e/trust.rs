@@ -263,3 +263,150 @@ impl Drop for RemoveOnDrop {
         let _ = std::fs::remove_file(&self.0);
     }
 }
+
+/// Whether the seed stand-in's `sleep` still runs in the container.
+fn job_runs_in(container: &Container) -> bool {
+    let out = std::process::Command::new(support::docker())
+        .args(["exec", container.name(), "ps"])
+        .output()
+        .expect("docker exec ps");
+    String::from_utf8_lossy(&out.stdout).contains("sleep 60")
+}
+
+/// A job that runs a minute, installed for the test user in a cron.d file that never fires.
+fn long_job(
+    tool: &Crontainer,
+    file: &CronDGuard,
+    container: &Container,
+    log: &std::path::Path,
+) -> std::path::PathBuf {
+    tool.config(&cron_d_config(
+        file.name(),
+        Some(TEST_USER),
+        &job_toml(
+            "long",
+            container.name(),
+            log,
+            NEVER,
+            "env = { SLEEP_SECONDS = \"60\" }",
+        ),
+    ))
+}
+
+#[test]
+#[ignore = "needs root, cron and docker: see README"]
+fn ctrl_c_on_run_now_stops_the_job_inside_the_container() {
+    support::require_provisioned();
+    let container = Container::start();
+    let dir = UserDir::new();
+    let tool = Crontainer::new();
+    let file = CronDGuard::new();
+    let log = dir.join("long.log");
+    let config = long_job(&tool, &file, &container, &log);
+    tool.expect(["install", "-c", path_str(&config)], 0);
+
+    // As a terminal runs it: in a process group of its own, which Ctrl-C signals.
+    let mut run_now = tool.cmd(["run-now", "long", "-c", path_str(&config)]);
+    std::os::unix::process::CommandExt::process_group(&mut run_now, 0);
+    let child = run_now
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start run-now");
+    assert!(
+        wait_until(Duration::from_secs(20), POLL, || job_runs_in(&container)),
+        "the job did not start: {}",
+        read_log(&log)
+    );
+    nix::sys::signal::killpg(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .expect("Ctrl-C");
+    let out = child.wait_with_output().expect("run-now ends");
+    assert_eq!(out.status.code(), Some(130), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("interrupted: job \"long\" was stopped"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        wait_until(Duration::from_secs(15), POLL, || !job_runs_in(&container)),
+        "the job goes on inside the container"
+    );
+    let (code, status) = tool.status_json(&config);
+    let job = status_job(&status, "long");
+    assert_eq!(job["running"], false, "{job:#}");
+    assert!(
+        job["problems"].to_string().contains("did not finish"),
+        "{job:#}"
+    );
+    assert_eq!(code, Some(1));
+    tool.expect(["uninstall", "-c", path_str(&config)], 0);
+}
+
+#[test]
+#[ignore = "needs root, cron and docker: see README"]
+fn a_killed_line_shell_leaves_the_run_visible_and_the_next_firing_skipped_until_it_ends() {
+    support::require_provisioned();
+    let container = Container::start();
+    let dir = UserDir::new();
+    let tool = Crontainer::new();
+    let file = CronDGuard::new();
+    let log = dir.join("long.log");
+    let config = long_job(&tool, &file, &container, &log);
+    tool.expect(["install", "-c", path_str(&config)], 0);
+    let out = tool.expect(["run-now", "long", "--detach", "-c", path_str(&config)], 0);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let group: i32 = stdout
+        .split("(pid ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .and_then(|pid| pid.parse().ok())
+        .unwrap_or_else(|| panic!("no pid in {stdout:?}"));
+    assert!(
+        wait_until(Duration::from_secs(20), POLL, || job_runs_in(&container)),
+        "the job did not start: {}",
+        read_log(&log)
+    );
+    // The line's shell (the pid on its start line) is killed; the docker client lives on.
+    let log_text = read_log(&log);
+    let shell: i32 = log_text
+        .split("long start pid=")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|pid| pid.parse().ok())
+        .unwrap_or_else(|| panic!("no start pid in {log_text:?}"));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(shell),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill the line's shell");
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(job_runs_in(&container), "the job itself still runs");
+    let (_, status) = tool.status_json(&config);
+    let job = status_job(&status, "long");
+    assert_eq!(job["running"], true, "the run is still seen: {job:#}");
+    // A firing now is skipped, as cron's would be: the run still holds the job's lock.
+    tool.expect(["run-now", "long", "-c", path_str(&config)], 75);
+
+    // Then the docker client goes too: the job is stopped inside the container.
+    nix::sys::signal::killpg(
+        nix::unistd::Pid::from_raw(group),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill the rest of the run");
+    assert!(
+        wait_until(Duration::from_secs(15), POLL, || !job_runs_in(&container)),
+        "the job goes on inside the container"
+    );
+    let (code, status) = tool.status_json(&config);
+    let job = status_job(&status, "long");
+    assert_eq!(job["running"], false, "{job:#}");
+    assert!(
+        job["problems"].to_string().contains("did not finish"),
+        "{job:#}"
+    );
+    assert_eq!(code, Some(1));
+    tool.expect(["uninstall", "-c", path_str(&config)], 0);
+}

@@ -13,11 +13,10 @@ fn plan_prints_the_block_for_the_shipped_example() {
     assert!(out.starts_with("# BEGIN crontainer:crontainer\n"), "{out}");
     assert!(out.contains("\n# END crontainer:crontainer\n"), "{out}");
     assert!(
-        out.contains(&format!(
-            "{docker} exec ai-video-backend python main_v2.py;"
-        )),
+        out.contains(&format!("{docker} exec -i ai-video-backend sh -c '")),
         "{out}"
     );
+    assert!(out.contains("' sh python main_v2.py </dev/ptmx;"), "{out}");
     assert!(
         out.contains("# crontainer:job id=main_pipeline_v2 "),
         "{out}"
@@ -64,7 +63,7 @@ fn plan_warns_but_works_without_docker() {
         "{}",
         stderr_of(&output)
     );
-    assert!(stdout_of(&output).contains("/usr/bin/docker exec ai-video-backend"));
+    assert!(stdout_of(&output).contains("/usr/bin/docker exec -i ai-video-backend"));
 }
 
 #[test]

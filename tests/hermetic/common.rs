@@ -21,8 +21,11 @@ esac
 "#;
 
 /// A fake `docker`: `inspect` answers from $FAKE_DOCKER_STATE (default running; "missing";
-/// "down" for a daemon that does not answer, which `version` and `exec` then say too); `exec` appends its argv, one per line, to
-/// $FAKE_DOCKER_CALLS, prints to stdout and stderr, and exits with $FAKE_EXIT (default 0).
+/// "down" for a daemon that does not answer, which `version` and `exec` then say too). `exec`
+/// must get `-i` and crontainer's watcher (`sh -c 'exec 3<&0;...' sh`, which stops the job when
+/// the client goes away); it appends its other arguments, one per line, to $FAKE_DOCKER_CALLS,
+/// then runs the watcher here, with itself as the job: it prints to stdout and stderr, sleeps
+/// $FAKE_SLEEP and exits with $FAKE_EXIT (default 0).
 const FAKE_DOCKER: &str = r#"#!/bin/sh
 case "$1" in
   inspect)
@@ -37,8 +40,20 @@ case "$1" in
   exec)
     if [ "$FAKE_DOCKER_STATE" = down ]; then echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2; exit 1; fi
     shift
+    if [ "$1" != -i ]; then echo "fake docker: exec without -i" >&2; exit 98; fi
+    shift
+    watch=
+    while [ $# -gt 0 ]; do
+      if [ "$1" = sh ] && [ "$2" = -c ]; then
+        case "$3" in 'exec 3<&0;'*) watch=$3; shift 4; break ;; esac
+      fi
+      printf '%s\n' "$1"; shift
+    done >> "$FAKE_DOCKER_CALLS"
     for arg; do printf '%s\n' "$arg"; done >> "$FAKE_DOCKER_CALLS"
     echo "---" >> "$FAKE_DOCKER_CALLS"
+    if [ -z "$watch" ]; then echo "fake docker: exec without the watcher" >&2; exit 98; fi
+    exec sh -c "$watch" sh "$0" __job ;;
+  __job)
     echo "stdout: hello from the container"
     echo "stderr: warning from the container" >&2
     [ -n "$FAKE_SLEEP" ] && sleep "$FAKE_SLEEP"

@@ -6,6 +6,8 @@
 //! cron does; `tests/e2e/injection.rs` has the real cron daemon fire a subset into a real
 //! container.
 
+use crontainer::cron_line::WATCH_WRAPPER;
+
 use crate::common::{Env, stderr_of, stdout_of};
 
 /// Hostile strings: shell syntax that survives naive quoting, control characters, look-alikes
@@ -153,11 +155,19 @@ fn hostile_values_are_refused_or_reach_the_container_literally() {
                         .output()
                         .unwrap();
                     let got = calls(&env);
-                    let mut expected: Vec<Vec<u8>> = expected_opts
-                        .iter()
-                        .map(|s| s.as_bytes().to_vec())
-                        .collect();
-                    expected.extend([b"c".to_vec(), b"python".to_vec(), arg.as_bytes().to_vec()]);
+                    // `-i` and the watcher that stops the job if the client goes away, then
+                    // the job's argv.
+                    let mut expected: Vec<Vec<u8>> = vec![b"-i".to_vec()];
+                    expected.extend(expected_opts.iter().map(|s| s.as_bytes().to_vec()));
+                    expected.extend([
+                        b"c".to_vec(),
+                        b"sh".to_vec(),
+                        b"-c".to_vec(),
+                        WATCH_WRAPPER.as_bytes().to_vec(),
+                        b"sh".to_vec(),
+                        b"python".to_vec(),
+                        arg.as_bytes().to_vec(),
+                    ]);
                     if run.status.code() != Some(0) || got.len() != n + 1 || got[n] != expected {
                         failures.push(format!(
                             "{case}: exit {:?}, stderr {:?}, calls {:?}",
