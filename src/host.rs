@@ -20,13 +20,16 @@ pub fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
 }
 
-/// The cron daemon running on this host, if any: Debian's `cron`, cronie's `crond`, or
-/// busybox's `crond` applet.
 /// Overrides /proc for [`cron_daemon`] (for tests).
 pub const ENV_PROC: &str = "CRONTAINER_PROC";
 
+/// The cron daemon running on this host, if any: Debian's `cron`, cronie's `crond`, or
+/// busybox's `crond` applet, with its pid and, where we may read it, its binary. Only a process
+/// of the host's own PID namespace counts: a `crond` inside a container is seen in /proc too,
+/// but it does not read the host's crontabs.
 pub fn cron_daemon() -> Option<String> {
     let proc = std::env::var_os(ENV_PROC).unwrap_or_else(|| "/proc".into());
+    let ours = std::fs::read_link("/proc/self/ns/pid").ok();
     let entries = std::fs::read_dir(proc).ok()?;
     for entry in entries.flatten() {
         let name = entry.file_name();
@@ -37,16 +40,28 @@ pub fn cron_daemon() -> Option<String> {
             continue;
         };
         let comm = comm.trim();
-        match comm {
-            "cron" | "crond" => return Some(format!("{comm} (pid {})", name.to_string_lossy())),
+        let what = match comm {
+            "cron" | "crond" => comm.to_string(),
             "busybox" => {
                 let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
-                if cmdline.split(|&b| b == 0).nth(1) == Some(b"crond") {
-                    return Some(format!("busybox crond (pid {})", name.to_string_lossy()));
+                if cmdline.split(|&b| b == 0).nth(1) != Some(b"crond") {
+                    continue;
                 }
+                "busybox crond".to_string()
             }
-            _ => {}
+            _ => continue,
+        };
+        // Another user's namespace link is unreadable without root: then it may be ours.
+        let theirs = std::fs::read_link(entry.path().join("ns/pid")).ok();
+        if let (Some(ours), Some(theirs)) = (&ours, &theirs) {
+            if ours != theirs {
+                continue;
+            }
         }
+        let binary = std::fs::read_link(entry.path().join("exe"))
+            .map(|exe| format!(", {}", exe.display()))
+            .unwrap_or_default();
+        return Some(format!("{what} (pid {}{binary})", name.to_string_lossy()));
     }
     None
 }

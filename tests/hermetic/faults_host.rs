@@ -420,3 +420,42 @@ impl Drop for Tmpfs {
             .output();
     }
 }
+
+#[test]
+fn a_crond_in_another_pid_namespace_is_not_the_hosts_cron_daemon() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    env.install(&config);
+    env.no_cron_daemon();
+    // busybox's crond inside a container: /proc shows it, with the container's PID namespace.
+    std::fs::create_dir_all(env.path("proc/77/ns")).unwrap();
+    std::fs::write(env.path("proc/77/comm"), "busybox\n").unwrap();
+    std::fs::write(env.path("proc/77/cmdline"), b"busybox\0crond\0-f\0").unwrap();
+    std::os::unix::fs::symlink("pid:[1]", env.path("proc/77/ns/pid")).unwrap();
+    let out = env
+        .cmd(["status", "--json", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    assert_eq!(doc["cron_daemon"], serde_json::Value::Null, "{doc}");
+    assert_eq!(out.status.code(), Some(1));
+    let doctor = env.cmd(["doctor", "-c"]).arg(&config).output().unwrap();
+    assert_eq!(doctor.status.code(), Some(1));
+
+    // The same process in our own namespace is the daemon, named with its binary.
+    std::fs::remove_file(env.path("proc/77/ns/pid")).unwrap();
+    let ours = std::fs::read_link("/proc/self/ns/pid").unwrap();
+    std::os::unix::fs::symlink(&ours, env.path("proc/77/ns/pid")).unwrap();
+    std::os::unix::fs::symlink("/usr/bin/busybox", env.path("proc/77/exe")).unwrap();
+    let out = env
+        .cmd(["status", "--json", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    assert_eq!(
+        doc["cron_daemon"], "busybox crond (pid 77, /usr/bin/busybox)",
+        "{doc}"
+    );
+}
