@@ -330,6 +330,14 @@ fn check_log_path(value: &str) -> std::result::Result<(), String> {
     if let Some(what) = forbidden_char(value) {
         return Err(format!("must not contain {what}"));
     }
+    // The logrotate file names each log as written, and logrotate reads `*`, `?`, `[...]` and
+    // `{a,b}` as patterns: `copytruncate` would then rotate other programs' logs.
+    if let Some(c) = value.chars().find(|c| "*?[]{}".contains(*c)) {
+        return Err(format!(
+            "must not contain the glob character {c:?} (logrotate would read the path as a \
+             pattern and rotate other files)"
+        ));
+    }
     Ok(())
 }
 

@@ -247,6 +247,16 @@ const BAD_CONFIGS: &[(&str, &str, &str)] = &[
         "not a directory",
     ),
     (
+        "log with a glob",
+        "[[job]]\nid = \"j\"\ncontainer = \"c\"\ncommand = [\"x\"]\nevery = \"1h\"\nlog = \"/var/log/app/*.log\"\n",
+        "glob",
+    ),
+    (
+        "log_dir with a brace",
+        "[defaults]\nlog_dir = \"/var/log/{a,b}\"\n[[job]]\nid = \"j\"\ncontainer = \"c\"\ncommand = [\"x\"]\nevery = \"1h\"\n",
+        "glob",
+    ),
+    (
         "log with dotdot",
         "[[job]]\nid = \"j\"\ncontainer = \"c\"\ncommand = [\"x\"]\nevery = \"1h\"\nlog = \"/var/log/../etc/passwd\"\n",
         "`..`",
