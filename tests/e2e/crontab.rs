@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::blocks::without_blocks;
 use crate::support::{self, Crontainer, TEST_USER, TestCrontab, UserDir, cmd, path_str, toml_str};
 
 /// A config for the test user's crontab with one seed-like job logging into `dir`.
@@ -82,16 +83,23 @@ fn install_and_uninstall_keep_the_users_crontab_byte_for_byte() {
 
     tool.expect(["install", "-c", config], 0);
     let installed = crontab.read();
-    assert!(
-        installed.starts_with(&original),
-        "the user's lines stay first and intact:\n{installed}"
+    assert_eq!(
+        without_blocks(&installed),
+        original,
+        "the user's lines stay intact and in order:\n{installed}"
     );
-    let block = &installed[original.len()..];
+    // One block, above the user's first environment line (`MAILTO=`), which would otherwise
+    // reach its lines.
+    let (first, rest) = original.split_once('\n').unwrap();
+    let block = installed
+        .strip_prefix(&format!("{first}\n"))
+        .and_then(|after| after.strip_suffix(rest))
+        .unwrap_or_else(|| panic!("the block is not right below the first line:\n{installed}"));
     assert!(
         block.starts_with(&format!("# BEGIN crontainer:{name}\n"))
             && block.ends_with(&format!("# END crontainer:{name}\n"))
-            && block.contains(" main_v2.py; c=$?;"),
-        "one block added at the end:\n{block}"
+            && block.contains(" main_v2.py </dev/ptmx; c=$?;"),
+        "one block above MAILTO=:\n{block}"
     );
     assert_eq!(backups(&tool), 1, "a backup of the previous crontab");
 
@@ -154,7 +162,7 @@ fn sixteen_parallel_installs_and_uninstalls_lose_nothing() {
 
     run_all("install");
     let installed = crontab.read();
-    assert!(installed.starts_with(&original), "{installed}");
+    assert_eq!(without_blocks(&installed), original, "{installed}");
     for (name, _) in &configs {
         for marker in ["BEGIN", "END"] {
             let line = format!("# {marker} crontainer:{name}\n");

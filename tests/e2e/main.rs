@@ -7,6 +7,8 @@
 //! threads of one process: whatever two tests share on the host (the test user's crontab, the
 //! listing of /etc/cron.d, cron's view of changes) is guarded in `support`.
 
+#[path = "../shared/blocks.rs"]
+mod blocks;
 mod support;
 
 mod cron;

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use crate::blocks::without_blocks;
 use crate::support::{
     self, CRON_FIRE_TIMEOUT, Container, Crontainer, POLL, TestCrontab, UserDir, toml_str,
     wait_until,
@@ -20,23 +21,6 @@ fn away_from_the_minute_boundary() {
         }
         std::thread::sleep(Duration::from_millis(500));
     }
-}
-
-/// The user's crontab with crontainer's block taken out.
-fn outside_the_block(text: &str) -> String {
-    let mut out = String::new();
-    let mut inside = false;
-    for line in text.lines() {
-        if line.starts_with("# BEGIN crontainer:") {
-            inside = true;
-        } else if line.starts_with("# END crontainer:") {
-            inside = false;
-        } else if !inside {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
 }
 
 #[test]
@@ -65,7 +49,7 @@ fn a_paused_job_does_not_fire_and_fires_again_once_resumed() {
     away_from_the_minute_boundary();
     tool.expect(["install", "-c", &c], 0);
     tool.expect(["pause", "paused", "-c", &c], 0);
-    assert_eq!(outside_the_block(&crontab.read()), mine);
+    assert_eq!(without_blocks(&crontab.read()), mine);
     let (_, status) = tool.status_json(&config);
     assert!(
         support::status_job(&status, "paused")["paused"]["at"].is_string(),
@@ -81,10 +65,10 @@ fn a_paused_job_does_not_fire_and_fires_again_once_resumed() {
     let text = crontab.read();
     assert!(
         text.lines()
-            .any(|l| l.starts_with("#paused# ") && l.contains(" python second;")),
+            .any(|l| l.starts_with("#paused# ") && l.contains(" python second </dev/ptmx;")),
         "{text}"
     );
-    assert_eq!(outside_the_block(&text), mine);
+    assert_eq!(without_blocks(&text), mine);
     std::thread::sleep(Duration::from_secs(65));
     assert!(
         container.calls().is_empty(),
@@ -94,7 +78,7 @@ fn a_paused_job_does_not_fire_and_fires_again_once_resumed() {
 
     away_from_the_minute_boundary();
     tool.expect(["resume", "paused", "-c", &c], 0);
-    assert_eq!(outside_the_block(&crontab.read()), mine);
+    assert_eq!(without_blocks(&crontab.read()), mine);
     assert!(
         wait_until(CRON_FIRE_TIMEOUT, POLL, || !container.calls().is_empty()),
         "the resumed job did not fire within {CRON_FIRE_TIMEOUT:?}"

@@ -301,7 +301,7 @@ fn hostile_argv_env_and_workdir_reach_the_container_byte_for_byte_when_cron_fire
     let tool = Crontainer::new();
     let file = CronDGuard::new();
 
-    // Three jobs, so that each line stays under cron's 998 bytes: two carry the argv, one the
+    // Four jobs, so that each line stays under cron's 998 bytes: three carry the argv, one the
     // env values and the workdir.
     let argv_job = |id: &str, args: &[String]| {
         let mut command = vec![toml_str("python"), toml_str(id)];
@@ -314,7 +314,12 @@ fn hostile_argv_env_and_workdir_reach_the_container_byte_for_byte_when_cron_fire
             toml_str(path_str(&dir.join(&format!("{id}.log"))))
         )
     };
-    let half = hostile.len() / 2;
+    let third = hostile.len().div_ceil(3);
+    let parts: Vec<(&str, &[String])> = vec![
+        ("j1", &hostile[..third]),
+        ("j2", &hostile[third..2 * third]),
+        ("j4", &hostile[2 * third..]),
+    ];
     let env: Vec<(String, String)> = hostile
         .iter()
         .enumerate()
@@ -333,12 +338,11 @@ fn hostile_argv_env_and_workdir_reach_the_container_byte_for_byte_when_cron_fire
         toml_str(&workdir),
         env_toml.join(", ")
     );
-    let jobs = format!(
-        "{}{}{}",
-        argv_job("j1", &hostile[..half]),
-        argv_job("j2", &hostile[half..]),
-        env_job
-    );
+    let jobs: String = parts
+        .iter()
+        .map(|(id, args)| argv_job(id, args))
+        .chain(std::iter::once(env_job))
+        .collect();
     let config = tool.config(&cron_d_config(file.name(), Some(TEST_USER), &jobs));
     tool.expect(["install", "-c", path_str(&config)], 0);
     let installed = std::fs::read_to_string(file.path()).expect("the cron.d file");
@@ -346,7 +350,7 @@ fn hostile_argv_env_and_workdir_reach_the_container_byte_for_byte_when_cron_fire
         assert!(line.len() <= 998, "{} bytes: {line}", line.len());
     }
 
-    for id in ["j1", "j2", "j3"] {
+    for id in ["j1", "j2", "j3", "j4"] {
         wait_for_event(
             &dir.join(&format!("{id}.log")),
             id,
@@ -370,8 +374,9 @@ fn hostile_argv_env_and_workdir_reach_the_container_byte_for_byte_when_cron_fire
             .chain(args.iter().map(|a| a.as_bytes().to_vec()))
             .collect()
     };
-    assert_eq!(call("j1").argv, expect_argv("j1", &hostile[..half]));
-    assert_eq!(call("j2").argv, expect_argv("j2", &hostile[half..]));
+    for (id, args) in &parts {
+        assert_eq!(call(id).argv, expect_argv(id, args));
+    }
     let j3 = call("j3");
     for (name, value) in &env {
         assert_eq!(j3.env.get(name), Some(value), "env {name}: {j3:?}");

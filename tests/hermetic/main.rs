@@ -6,6 +6,8 @@
 //! One test binary for all of them (each subject a module): one link instead of one per file,
 //! and a helper of `common` that no test uses any more is a warning again.
 
+#[path = "../shared/blocks.rs"]
+mod blocks;
 mod common;
 
 mod bad_input;
