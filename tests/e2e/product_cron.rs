@@ -301,7 +301,7 @@ fn hostile_argv_env_and_workdir_reach_the_container_byte_for_byte_when_cron_fire
     let tool = Crontainer::new();
     let file = CronDGuard::new();
 
-    // Four jobs, so that each line stays under cron's 998 bytes: three carry the argv, one the
+    // Five jobs, so that each line stays under cron's 998 bytes: four carry the argv, one the
     // env values and the workdir.
     let argv_job = |id: &str, args: &[String]| {
         let mut command = vec![toml_str("python"), toml_str(id)];
@@ -314,12 +314,15 @@ fn hostile_argv_env_and_workdir_reach_the_container_byte_for_byte_when_cron_fire
             toml_str(path_str(&dir.join(&format!("{id}.log"))))
         )
     };
-    let third = hostile.len().div_ceil(3);
-    let parts: Vec<(&str, &[String])> = vec![
-        ("j1", &hostile[..third]),
-        ("j2", &hostile[third..2 * third]),
-        ("j4", &hostile[2 * third..]),
-    ];
+    let parts: Vec<(&str, &[String])> = ["j1", "j2", "j4", "j5"]
+        .into_iter()
+        .zip(hostile.chunks(hostile.len().div_ceil(4)))
+        .collect();
+    assert_eq!(
+        parts.iter().map(|(_, args)| args.len()).sum::<usize>(),
+        hostile.len(),
+        "every hostile value in some job's argv"
+    );
     let env: Vec<(String, String)> = hostile
         .iter()
         .enumerate()
@@ -350,7 +353,7 @@ fn hostile_argv_env_and_workdir_reach_the_container_byte_for_byte_when_cron_fire
         assert!(line.len() <= 998, "{} bytes: {line}", line.len());
     }
 
-    for id in ["j1", "j2", "j3", "j4"] {
+    for id in ["j1", "j2", "j3", "j4", "j5"] {
         wait_for_event(
             &dir.join(&format!("{id}.log")),
             id,
