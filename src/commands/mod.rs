@@ -5,6 +5,7 @@ pub mod doctor;
 pub mod install;
 pub mod job_status;
 pub mod logs;
+pub mod metrics;
 pub mod pause;
 pub mod plan;
 pub mod run_now;

@@ -9,7 +9,7 @@ use jiff::Zoned;
 use serde_json::{Value, json};
 
 use crate::cli::StatusArgs;
-use crate::commands::job_status::{self, JobStatus, end_summary, installed_status};
+use crate::commands::job_status::{self, JobStatus, end_summary};
 use crate::commands::{self, Installed};
 use crate::config::{self, Config};
 use crate::error::{ExitCode, bad_input};
@@ -24,11 +24,7 @@ pub fn run(args: &StatusArgs) -> Result<ExitCode> {
     let installed = commands::read_installed(kind, user.as_deref(), name.as_deref())?;
     let now = commands::now()?;
 
-    let mut jobs: Vec<JobStatus> = installed
-        .entries
-        .iter()
-        .map(|(block, entry)| installed_status(entry, block, &installed, config.as_ref(), &now))
-        .collect();
+    let mut jobs = job_status::installed_statuses(&installed, config.as_ref(), &now);
     if let Some(config) = &config {
         for job in &config.jobs {
             if !jobs.iter().any(|j| j.id == job.id) {

@@ -89,9 +89,22 @@ impl JobStatus {
     }
 }
 
+/// The status of every job installed in `installed`, in block order.
+pub fn installed_statuses(
+    installed: &Installed,
+    config: Option<&Config>,
+    now: &Zoned,
+) -> Vec<JobStatus> {
+    installed
+        .entries
+        .iter()
+        .map(|(block, entry)| installed_status(entry, block, installed, config, now))
+        .collect()
+}
+
 /// The status of an installed job, from its entry in `block`; the container's state is
 /// "not asked" until [`ask_containers`].
-pub fn installed_status(
+fn installed_status(
     entry: &Entry,
     block: &str,
     installed: &Installed,
