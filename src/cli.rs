@@ -63,12 +63,15 @@ pub enum Command {
     },
     /// Print the man page (roff): `crontainer man | man -l -`.
     Man,
-    /// Print every installed job's state as Prometheus gauges (text exposition format, labels
-    /// `job` and `block`): last start, end and success times, last exit code and duration,
-    /// running, paused, missed, healthy, next run. Times are unix seconds; a value not known yet
-    /// (no run, no next run) is left out, never NaN. With `--textfile DIR`, write them to
-    /// DIR/crontainer.prom for node_exporter's textfile collector instead: `crontainer metrics
-    /// --textfile /var/lib/prometheus/node-exporter` from cron every minute.
+    /// Print every installed job's state as Prometheus gauges, or write them for node_exporter's
+    /// textfile collector (`--textfile DIR`).
+    ///
+    /// Text exposition format, labels `job` and `block`: last start, end and success times, last
+    /// exit code and duration, running, paused, missed, healthy (as `status` judges it), next run.
+    /// Times are unix seconds; a value not known yet (no run, no next run) is left out, never
+    /// NaN. Exit 0 whatever the jobs' health: it is in the gauges. For node_exporter, run
+    /// `crontainer metrics -q -c CONFIG --textfile /var/lib/prometheus/node-exporter` from cron
+    /// every minute.
     Metrics(MetricsArgs),
     /// Check the host: a cron daemon running, the runtime answering, flock and date present, the
     /// time zone, each installed block intact and in step with the config, logs writable.
