@@ -63,6 +63,16 @@ pub enum Command {
     },
     /// Print the man page (roff): `crontainer man | man -l -`.
     Man,
+    /// Print every installed job's state as Prometheus gauges, or write them for node_exporter's
+    /// textfile collector (`--textfile DIR`).
+    ///
+    /// Text exposition format, labels `job` and `block`: last start, end and success times, last
+    /// exit code and duration, running, paused, missed, healthy (as `status` judges it), next run.
+    /// Times are unix seconds; a value not known yet (no run, no next run) is left out, never
+    /// NaN. Exit 0 whatever the jobs' health: it is in the gauges. For node_exporter, run
+    /// `crontainer metrics -q -c CONFIG --textfile /var/lib/prometheus/node-exporter` from cron
+    /// every minute.
+    Metrics(MetricsArgs),
     /// Check the host: a cron daemon running, the runtime answering, flock and date present, the
     /// time zone, each installed block intact and in step with the config, logs writable.
     Doctor(DoctorArgs),
@@ -103,6 +113,19 @@ pub struct StatusArgs {
     /// Print one JSON document on stdout instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Write DIR/crontainer.prom (through a temp file in DIR and a rename, so a reader never sees
+    /// half of it) instead of printing: the directory node_exporter's
+    /// `--collector.textfile.directory` reads.
+    #[arg(long, value_name = "DIR")]
+    pub textfile: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

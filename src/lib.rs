@@ -60,6 +60,7 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         }
         Command::Man => man_page().map(|()| ExitCode::Success),
         Command::Doctor(args) => commands::doctor::run(args),
+        Command::Metrics(args) => commands::metrics::run(args),
     };
     match result {
         Ok(code) => code.code(),

@@ -1,8 +1,11 @@
-//! One file per subcommand; this module holds what they share.
+//! One file per subcommand; this module holds what they share, and `job_status/` the one picture
+//! of a job that `status` and `metrics` both report.
 
 pub mod doctor;
 pub mod install;
+pub mod job_status;
 pub mod logs;
+pub mod metrics;
 pub mod pause;
 pub mod plan;
 pub mod run_now;

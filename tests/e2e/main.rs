@@ -16,6 +16,7 @@ mod crontab;
 mod harness;
 mod injection;
 mod logrotate;
+mod metrics;
 mod nonroot;
 mod pause;
 mod product_cron;

@@ -23,4 +23,5 @@ mod faults_crontab;
 mod faults_host;
 mod files;
 mod injection;
+mod metrics;
 mod trust;

@@ -1,0 +1,284 @@
+//! One job's state as `status` and `metrics` both report it: installed where, in step with the
+//! config, its schedule and next run, its last run from the log, running now, missed, and what
+//! makes it unhealthy. One copy, so a job `status` calls unhealthy is the job `metrics` reports
+//! with `healthy 0`. A folder rather than `commands/job_status.rs`: every file beside `mod.rs` is
+//! a subcommand, and this is not one.
+
+use jiff::Zoned;
+
+use crate::commands::{self, Installed};
+use crate::config::Config;
+use crate::cron_line::{self, Entry};
+use crate::host;
+use crate::run_log::{self, Event, LastRun};
+use crate::runtime::{self, ContainerState};
+use crate::schedule::{self, Interval, Schedule};
+use crate::ui;
+
+/// Everything `status` and `metrics` know about one job.
+pub struct JobStatus {
+    pub id: String,
+    pub description: Option<String>,
+    /// Where it is installed, or None.
+    pub installed: Option<String>,
+    /// The block it is installed in, or None.
+    pub block: Option<String>,
+    /// What differs from the config (empty: in step, or no config to compare with).
+    pub drift: Vec<String>,
+    pub words: String,
+    pub cron: Option<String>,
+    pub next_run: Option<Zoned>,
+    pub paused: Option<cron_line::Paused>,
+    pub last: LastRun,
+    /// An environment assignment above the job's block that changes how its line runs.
+    pub environment: Option<String>,
+    /// A firing cron should have started (after the line was installed, more than the grace
+    /// period ago) with no start or skip since.
+    pub missed: Option<Zoned>,
+    pub last_error: Option<String>,
+    pub running: Option<u32>,
+    pub container: Option<(String, ContainerState)>,
+    pub log: Option<(std::path::PathBuf, Option<u64>)>,
+}
+
+impl JobStatus {
+    /// What makes the job unhealthy, in words; empty when it is healthy.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.installed.is_none() {
+            problems.push("not installed: run `crontainer install`".to_string());
+        }
+        problems.extend(self.drift.iter().cloned());
+        problems.extend(self.environment.iter().cloned());
+        match &self.container {
+            Some((name, state)) if *state != ContainerState::Running => {
+                problems.push(format!("container {name} is {state}"));
+            }
+            _ => {}
+        }
+        if let Some(missed) = &self.missed {
+            problems.push(commands::missed_words(missed));
+        }
+        if self.last.timed_out() {
+            problems.push("the last run timed out".to_string());
+        } else if self.last.succeeded() == Some(false) {
+            problems.push(format!("the last run failed ({})", end_summary(&self.last)));
+        } else if let (Some(started), None, None) =
+            (self.last.started_at(), &self.last.ended, self.running)
+        {
+            problems.push(format!(
+                "the run started at {} did not finish (no end line): it was killed, or the \
+                 host went down",
+                started.strftime(run_log::TIMESTAMP_FORMAT)
+            ));
+        }
+        if let Some(e) = &self.last_error {
+            problems.push(format!("cannot read the log: {e}"));
+        }
+        if let Some((log, _)) = &self.log {
+            let dir = log.parent().unwrap_or(std::path::Path::new("/"));
+            if self.installed.is_some() && !dir.is_dir() {
+                problems.push(format!(
+                    "the log's directory {} is missing: every run will fail before it starts \
+                     (`crontainer install` creates it again)",
+                    dir.display()
+                ));
+            }
+        }
+        problems
+    }
+}
+
+/// The status of every job installed in `installed`, in block order.
+pub fn installed_statuses(
+    installed: &Installed,
+    config: Option<&Config>,
+    now: &Zoned,
+) -> Vec<JobStatus> {
+    installed
+        .entries
+        .iter()
+        .map(|(block, entry)| installed_status(entry, block, installed, config, now))
+        .collect()
+}
+
+/// The status of an installed job, from its entry in `block`; the container's state is
+/// "not asked" until [`ask_containers`].
+fn installed_status(
+    entry: &Entry,
+    block: &str,
+    installed: &Installed,
+    config: Option<&Config>,
+    now: &Zoned,
+) -> JobStatus {
+    let parsed = cron_line::parse_line(entry.active_line(), installed.target.with_user_column());
+    let rendered = parsed.as_ref().and_then(|p| p.rendered());
+    let schedule = match (&entry.marker.every, &rendered) {
+        (Some(every), _) => Interval::parse(every).ok().map(Schedule::Every),
+        (None, Some(r)) => Some(Schedule::Cron(r.cron.clone())),
+        (None, None) => None,
+    };
+    let words = schedule
+        .as_ref()
+        .map(schedule::describe)
+        .unwrap_or_else(|| "unreadable schedule".to_string());
+    let next_run = rendered
+        .as_ref()
+        .filter(|_| !entry.is_paused())
+        .and_then(|r| schedule::next_runs(r, now, 1).into_iter().next());
+    let mut drift = Vec::new();
+    if let Some(config) = config {
+        match config.job(&entry.marker.id) {
+            None => drift.push(format!(
+                "installed but not in the config {}: `crontainer uninstall {}` removes it",
+                config.path.display(),
+                entry.marker.id
+            )),
+            Some(job) => {
+                let user_column = parsed.as_ref().and_then(|p| p.user.clone());
+                // A config whose line cannot be rendered is reported by `plan` and `install`.
+                if let Ok(found) = commands::drift(
+                    &config.runtime,
+                    job,
+                    entry,
+                    user_column.as_deref(),
+                    installed.target.with_user_column(),
+                ) {
+                    drift.extend(found);
+                }
+            }
+        }
+    }
+    // The lock file names the newest run the line started: its records are the only ones that
+    // count, whatever the job printed.
+    let lock_run = run_log::lock_run(&entry.marker.lock);
+    let (last, last_error) =
+        match run_log::last_run_of(&entry.marker.log, &entry.marker.id, lock_run) {
+            Ok(last) => (last, None),
+            Err(e) => (LastRun::default(), Some(format!("{e:#}"))),
+        };
+    let missed = if entry.is_paused() {
+        None
+    } else {
+        commands::missed_firing(
+            rendered.as_ref(),
+            entry.marker.installed.as_deref(),
+            &last,
+            now,
+            entry.marker.grace.unwrap_or(crate::config::DEFAULT_GRACE),
+        )
+    };
+    let log_size = std::fs::metadata(&entry.marker.log).ok().map(|m| m.len());
+    // Reading /proc/locks can stall for an RCU grace period (~10 ms); a run that logged its end
+    // is not running (a new run writes its start line right after taking the lock), so only
+    // look when the last start has no end.
+    let running = match last.ended {
+        Some(_) => None,
+        None => host::lock_holder(&entry.marker.lock),
+    };
+    JobStatus {
+        id: entry.marker.id.clone(),
+        description: entry.marker.description.clone(),
+        installed: Some(format!("{} (block {block})", installed.target.describe())),
+        block: Some(block.to_string()),
+        drift,
+        words,
+        cron: parsed.map(|p| p.cron),
+        next_run,
+        paused: entry.marker.paused.clone(),
+        last,
+        environment: commands::environment_problem(installed, block),
+        missed,
+        last_error,
+        running,
+        container: Some((
+            entry.marker.container.clone(),
+            ContainerState::Unknown("not asked".into()),
+        )),
+        log: Some((entry.marker.log.clone(), log_size)),
+    }
+}
+
+/// The status of a job that is in the config but not installed.
+pub fn config_only_status(job: &crate::config::Job) -> JobStatus {
+    JobStatus {
+        id: job.id.clone(),
+        description: job.description.clone(),
+        installed: None,
+        block: None,
+        drift: Vec::new(),
+        words: schedule::describe(&job.schedule),
+        cron: Some(job.schedule.render().cron.as_str().to_string()),
+        next_run: None,
+        paused: None,
+        last: run_log::last_run_of(&job.log, &job.id, run_log::lock_run(&job.lock()))
+            .unwrap_or_default(),
+        environment: None,
+        missed: None,
+        last_error: None,
+        running: host::lock_holder(&job.lock()),
+        container: None,
+        log: Some((
+            job.log.clone(),
+            std::fs::metadata(&job.log).ok().map(|m| m.len()),
+        )),
+    }
+}
+
+/// How the last run ended, in words (`exit 3, took 2 s`).
+pub fn end_summary(last: &LastRun) -> String {
+    match &last.ended {
+        Some(run_log::Record {
+            event: Event::End { exit, seconds, .. },
+            ..
+        }) => {
+            let timed_out = if last.timed_out() { ", timed out" } else { "" };
+            format!(
+                "exit {exit}, took {}{timed_out}",
+                ui::human_duration(*seconds)
+            )
+        }
+        _ => "no end line".to_string(),
+    }
+}
+
+/// Fills in the container state of every job in `jobs` installed in `installed`, with one
+/// inspect call per runtime for all their containers. Whether the runtimes answered (None when
+/// none was asked).
+pub fn ask_containers(jobs: &mut [JobStatus], installed: &Installed) -> Option<bool> {
+    let mut by_runtime: Vec<(std::path::PathBuf, Vec<usize>)> = Vec::new();
+    for (i, entry) in jobs.iter().enumerate() {
+        let Some(runtime) = installed
+            .entries
+            .iter()
+            .find(|(_, e)| e.marker.id == entry.id)
+            .map(|(_, e)| e.marker.runtime.clone())
+        else {
+            continue;
+        };
+        match by_runtime.iter_mut().find(|(r, _)| *r == runtime) {
+            Some((_, list)) => list.push(i),
+            None => by_runtime.push((runtime, vec![i])),
+        }
+    }
+    let mut runtime_answers = None;
+    for (runtime, indexes) in &by_runtime {
+        let names: Vec<String> = indexes
+            .iter()
+            .filter_map(|&i| jobs[i].container.as_ref().map(|(n, _)| n.clone()))
+            .collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let states = runtime::container_states(runtime, &refs);
+        runtime_answers = Some(
+            !states
+                .iter()
+                .any(|s| matches!(s, ContainerState::Unknown(_))),
+        );
+        for (&i, state) in indexes.iter().zip(states) {
+            if let Some((_, s)) = jobs[i].container.as_mut() {
+                *s = state;
+            }
+        }
+    }
+    runtime_answers
+}
