@@ -376,6 +376,81 @@ mod tests {
         );
     }
 
+    fn chmod(path: &Path, mode: u32) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    #[test]
+    fn a_path_is_roots_alone_only_when_every_step_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        std::fs::write(&file, "").unwrap();
+        chmod(&file, 0o644);
+        chmod(dir.path(), 0o755);
+        let loose =
+            |path: &Path, strict| loose_for_root(path, strict).map(|l| (l.path, l.mode & 0o7777));
+        if !is_root() {
+            // The temp dir is the tester's own.
+            assert_eq!(
+                loose(&file, false).map(|l| l.0),
+                Some(dir.path().to_path_buf())
+            );
+            return;
+        }
+        assert_eq!(loose(&file, false), None);
+        chmod(dir.path(), 0o775);
+        assert_eq!(loose(&file, false), Some((dir.path().to_path_buf(), 0o775)));
+        // Sticky like /tmp: fine on the way, not for the directory a file is still to be made in.
+        chmod(dir.path(), 0o1777);
+        assert_eq!(loose(&file, false), None);
+        assert_eq!(
+            loose(dir.path(), true),
+            Some((dir.path().to_path_buf(), 0o1777))
+        );
+        chmod(dir.path(), 0o755);
+        // What a symlink points to counts, not the link.
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        assert_eq!(loose(&link, false), None);
+        nix::unistd::chown(&file, Some(65534.into()), None).unwrap();
+        assert_eq!(loose(&link, false), Some((file.clone(), 0o644)));
+        assert_eq!(loose(&dir.path().join("missing"), false), None);
+    }
+
+    #[test]
+    fn access_is_asked_as_the_user_along_the_whole_path() {
+        let Some(nobody) = nix::unistd::User::from_name("nobody").ok().flatten() else {
+            return;
+        };
+        if !is_root() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let inner = dir.path().join("x");
+        std::fs::create_dir(&inner).unwrap();
+        chmod(&inner, 0o777);
+        let file = inner.join("f");
+        std::fs::write(&file, "").unwrap();
+        chmod(&file, 0o644);
+        chmod(dir.path(), 0o755);
+        let denied = |need| {
+            denied_as(&nobody, &file, need)
+                .unwrap()
+                .map(|d| (d.path, d.need))
+        };
+        assert_eq!(denied(Need::Read), None);
+        assert_eq!(denied(Need::Write), Some((file.clone(), Need::Write)));
+        // The directory above refuses passage, though the file's own directory is open to all.
+        chmod(dir.path(), 0o700);
+        assert_eq!(
+            denied(Need::Read),
+            Some((dir.path().to_path_buf(), Need::Search))
+        );
+        let root = nix::unistd::User::from_uid(0.into()).unwrap().unwrap();
+        assert_eq!(denied_as(&root, &file, Need::Write).unwrap(), None);
+    }
+
     #[test]
     fn sees_a_real_lock_and_its_release() {
         let dir = tempfile::tempdir().unwrap();

@@ -21,3 +21,4 @@ mod faults_crontab;
 mod faults_host;
 mod files;
 mod injection;
+mod security;
