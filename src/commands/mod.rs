@@ -486,8 +486,8 @@ pub fn check_log(id: &str, log: &Path, user: &nix::unistd::User) -> Result<LogPl
         };
         return Err(bad_input(format!(
             "job {id:?}: {} may not write {}, so install will not create {what} for it there: a \
-             file of {} in a directory that is not theirs (in /etc/profile.d, shell code every \
-             login runs) is a way in for them; fix: set `log` to a path in a directory {} owns, \
+             file owned by {} in a directory that is not theirs (in /etc/profile.d, shell code \
+             every login runs) is a way in for them; fix: set `log` to a path in a directory {} owns, \
              or have an admin prepare one (`sudo install -d -o {} DIR`)",
             user.name,
             existing.display(),

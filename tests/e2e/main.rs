@@ -19,3 +19,4 @@ mod pause;
 mod product_cron;
 mod product_run_now;
 mod product_timeout;
+mod security;
