@@ -95,6 +95,14 @@ fn a_root_install_refuses_a_config_a_normal_user_may_change() {
         &["owned by root, mode 0646"],
         &[&log],
     );
+    // doctor says the same.
+    let out = env.cmd(["doctor", "-c"]).arg(&config).output().unwrap();
+    let text = common::stdout_of(&out);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("FAIL  root's inputs") && l.contains("mode 0646")),
+        "{text}"
+    );
     // Root's file 0644, in a directory of the user's: they can swap the file.
     let home = mkdir(&env, "home-deploy", 0o755);
     give_to_nobody(&home);
