@@ -1,8 +1,9 @@
 //! Secrets out of sight (issue 17, what was seen 4): a value in the job's `env_file` reaches the
 //! container's environment when the real cron fires the line through the real Docker, and is in
 //! neither `/etc/cron.d/<name>` (readable by every local user) nor any process's command line
-//! (`ps` shows every user's) while the job runs. The other cases of issue 17 need no cron
-//! daemon: they are in `tests/hermetic/security.rs`.
+//! (`ps` shows every user's) while the job runs. And issue 13's unreachable log, on the real
+//! /root and the test user: refused at install, where it used to fail at every firing. The other
+//! cases of issue 17 need no cron daemon: they are in `tests/hermetic/security.rs`.
 //!
 //! Needs a provisioned machine (`sudo scripts/provision-e2e`); run with
 //! `cargo test -- --include-ignored` as root, as `.ci/run` does.
@@ -11,8 +12,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
 use crate::support::{
-    self, CRON_FIRE_TIMEOUT, Container, CronDGuard, Crontainer, POLL, TEST_USER, UserDir,
-    cron_d_config, job_toml, path_str, toml_str, wait_for_event, wait_until,
+    self, CRON_FIRE_TIMEOUT, Container, CronDGuard, Crontainer, NEVER, POLL, TEST_USER,
+    TestCrontab, UserDir, cron_d_config, job_toml, path_str, toml_str, wait_for_event, wait_until,
 };
 
 /// The command lines of every process on the host, the container's included, with the pid.
@@ -103,4 +104,53 @@ fn a_secret_in_env_file_reaches_the_container_but_not_cron_d_nor_the_process_lis
         Some(secret.as_str()),
         "the container's environment has the secret: {call:?}"
     );
+}
+
+/// Removes a directory this test might have made (only a product that failed the test makes
+/// it), even when the test panics.
+struct RemoveDir(std::path::PathBuf);
+
+impl Drop for RemoveDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+#[ignore = "needs root, cron and docker: see README"]
+fn a_log_under_root_for_the_test_users_job_is_refused_naming_root() {
+    support::require_provisioned();
+    let root_home = std::path::Path::new("/root");
+    let mode = std::os::unix::fs::MetadataExt::mode(&std::fs::metadata(root_home).unwrap());
+    assert_eq!(
+        mode & 0o7777,
+        0o700,
+        "this test needs /root to be 0700, as Debian makes it"
+    );
+    let crontab = TestCrontab::acquire();
+    let before = crontab.read();
+    let dir = root_home.join(format!("crontainer-e2e-{}", support::random_suffix()));
+    let _cleanup = RemoveDir(dir.clone());
+    let log = dir.join("job.log");
+    let tool = Crontainer::new();
+    let config = tool.config(&format!(
+        "[cron]\nuser = \"{TEST_USER}\"\nname = \"unreachable\"\n{}",
+        job_toml("unreachable", "no-such-container", &log, NEVER, "")
+    ));
+    let out = tool.expect(["install", "-c", path_str(&config)], 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "/root (owned by root, mode 0700) does not let {TEST_USER} enter"
+        )),
+        "{err}"
+    );
+    assert!(!dir.exists(), "install made {}", dir.display());
+    assert_eq!(
+        crontab.read(),
+        before,
+        "the test user's crontab is unchanged"
+    );
+    let out = tool.output(["doctor", "-c", path_str(&config)]);
+    assert_eq!(out.status.code(), Some(1));
 }
