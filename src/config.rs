@@ -20,6 +20,11 @@ pub const ENV_CONFIG: &str = "CRONTAINER_CONFIG";
 pub const LOCAL_CONFIG: &str = "crontainer.toml";
 pub const SYSTEM_CONFIG: &str = "/etc/crontainer/crontainer.toml";
 
+/// Where logs go when the config names neither `log` nor `log_dir`: crontainer's own directory,
+/// where no program reads a file as code, so install may create a job's log there for the job's
+/// user even though that user cannot write the directory.
+pub const DEFAULT_LOG_DIR: &str = "/var/log/crontainer";
+
 /// Which cron table the jobs go into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum TargetKind {
@@ -79,6 +84,9 @@ pub struct Job {
     pub workdir: Option<String>,
     pub user: Option<String>,
     pub env: BTreeMap<String, String>,
+    /// A file of `NAME=value` lines the runtime reads (`docker exec --env-file`): the values stay
+    /// out of the cron line and the process list, where `env` values are visible to every user.
+    pub env_file: Option<PathBuf>,
     /// Seconds; the process inside the container is stopped when it runs over.
     pub timeout: Option<u64>,
     /// Seconds a firing may start late before `status` calls it missed.
@@ -145,6 +153,7 @@ struct RawJob {
     workdir: Option<Spanned<String>>,
     user: Option<Spanned<String>>,
     env: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
+    env_file: Option<Spanned<String>>,
     timeout: Option<Spanned<String>>,
     grace: Option<Spanned<String>>,
 }
@@ -475,7 +484,7 @@ impl Ctx<'_> {
             }
         };
         let log_dir = match raw.defaults.log_dir {
-            None => PathBuf::from("/var/log/crontainer"),
+            None => PathBuf::from(DEFAULT_LOG_DIR),
             Some(d) => {
                 let v = d.get_ref().trim_end_matches('/');
                 let v = if v.is_empty() { "/" } else { v };
@@ -671,6 +680,15 @@ impl Ctx<'_> {
                 env.insert(name, v);
             }
         }
+        // Checked like a log path: absolute and one plain word, as it goes into the line.
+        let env_file = match raw.env_file {
+            Some(f) => {
+                check_log_path(f.get_ref())
+                    .map_err(|m| self.key_error(&f, &key("env_file"), &m))?;
+                Some(PathBuf::from(f.into_inner()))
+            }
+            None => None,
+        };
         let timeout = match raw.timeout {
             Some(t) => Some(parse_duration(t.get_ref()).map_err(|m| {
                 self.key_error(&t, &key("timeout"), &format!("{:?} {m}", t.get_ref()))
@@ -693,6 +711,7 @@ impl Ctx<'_> {
             workdir,
             user,
             env,
+            env_file,
             timeout,
             grace,
         })

@@ -292,6 +292,11 @@ fn exec_words(job: &Job, tools: &Tools) -> String {
     if let Some(workdir) = &job.workdir {
         words.extend(["-w".to_string(), quote(workdir)]);
     }
+    // The runtime's client reads the file, as the job's user, at each firing: only its path is
+    // in the line and in the process list.
+    if let Some(env_file) = &job.env_file {
+        words.extend(["--env-file".to_string(), path_word(env_file)]);
+    }
     for (name, value) in &job.env {
         words.extend(["-e".to_string(), quote(&format!("{name}={value}"))]);
     }
@@ -619,6 +624,20 @@ mod tests {
         );
         assert!(
             entry.line.contains("' sh python main_v2.py </dev/ptmx; "),
+            "{}",
+            entry.line
+        );
+    }
+
+    #[test]
+    fn an_env_file_is_passed_by_its_path_before_the_container() {
+        let config =
+            job("every = \"1h\"\nenv_file = \"/etc/crontainer/app.env\"\nenv = { A = \"1\" }");
+        let entry = render_job(&config.jobs[0], &tools(true), None).unwrap();
+        assert!(
+            entry
+                .line
+                .contains(" exec --env-file /etc/crontainer/app.env -e A=1 c python main_v2.py; "),
             "{}",
             entry.line
         );

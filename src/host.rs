@@ -1,10 +1,13 @@
 //! Facts about the host, read without disturbing anything: who is running crontainer, whether a
 //! cron daemon runs, whether a job's lock is held (from /proc/locks, so looking never takes the
 //! lock: a cron firing at that moment must not be skipped because we looked), and who may write
-//! a file or reach the Docker daemon's socket. It imports nothing of ours above `ui`.
+//! a file or reach the Docker daemon's socket, and what a user other than root could change. It
+//! imports only the bottom layer (`shell`, for a path in a fix).
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+
+use anyhow::Result;
 
 /// Who is running crontainer.
 pub fn current_user() -> String {
@@ -154,6 +157,222 @@ pub fn writable_by(meta: &std::fs::Metadata, user: &nix::unistd::User) -> bool {
     mode & 0o002 != 0
 }
 
+/// A path someone other than root could change: a file or directory along the way to something
+/// root trusts, with its owner and mode, to name in the refusal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loose {
+    pub path: PathBuf,
+    pub owner: String,
+    pub mode: u32,
+}
+
+impl Loose {
+    /// "PATH (owned by deploy, mode 0775)".
+    pub fn describe(&self) -> String {
+        format!(
+            "{} (owned by {}, mode {:04o})",
+            self.path.display(),
+            self.owner,
+            self.mode & 0o7777
+        )
+    }
+
+    /// The commands that hand it to root.
+    pub fn fix(&self) -> String {
+        let path = crate::shell::quote(&self.path.to_string_lossy());
+        format!("`sudo chown root:root {path} && sudo chmod go-w {path}`")
+    }
+}
+
+/// The first of `path` and the directories above it that a user other than root could change or
+/// replace: owned by someone else, or writable by group or others. This is cron's own rule for
+/// the files it runs as root (Debian's cron and cronie skip a cron.d file that is not root's or
+/// that group or others may write) applied to every directory on the way, like sshd's
+/// StrictModes: whoever may write a directory may swap what lies in it.
+///
+/// A root-owned sticky directory (`/tmp`) is fine on the way: no one else may replace or rename
+/// the root-owned entry below it. `strict_dir` takes that exception away from `path` itself, for
+/// a directory in which files are still to be created (a log's), where anyone may create the
+/// name first. Both the path as written and the one its symlinks resolve to are checked. None
+/// when everything is root's, or when `path` does not exist (the caller checks what it needs).
+pub fn loose_for_root(path: &Path, strict_dir: bool) -> Option<Loose> {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let resolved = std::fs::canonicalize(&absolute).ok()?;
+    for chain in [&absolute, &resolved] {
+        let mut ancestors: Vec<&Path> = chain.ancestors().collect();
+        ancestors.reverse();
+        for (i, step) in ancestors.iter().enumerate() {
+            // A symlink's own owner and mode do not matter: only whoever may write the directory
+            // it sits in (checked as the step before) can change it; what it points to is checked
+            // in the resolved chain.
+            let Ok(meta) = std::fs::symlink_metadata(step) else {
+                return None;
+            };
+            if meta.file_type().is_symlink() {
+                continue;
+            }
+            let last = i + 1 == ancestors.len();
+            let sticky_ok = meta.is_dir() && meta.mode() & 0o1000 != 0 && !(last && strict_dir);
+            let loose = meta.uid() != 0 || (meta.mode() & 0o022 != 0 && !sticky_ok);
+            if loose {
+                return Some(Loose {
+                    path: step.to_path_buf(),
+                    owner: user_name(meta.uid()),
+                    mode: meta.mode(),
+                });
+            }
+        }
+    }
+    None
+}
+
+/// A uid's user name, or the number when it has none.
+pub fn user_name(uid: u32) -> String {
+    nix::unistd::User::from_uid(uid.into())
+        .ok()
+        .flatten()
+        .map_or_else(|| uid.to_string(), |u| u.name)
+}
+
+/// What a user needs of a path: to pass through a directory, to write, or to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    Search,
+    Write,
+    Read,
+}
+
+impl Need {
+    fn flags(self) -> nix::unistd::AccessFlags {
+        match self {
+            Need::Search => nix::unistd::AccessFlags::X_OK,
+            Need::Write => nix::unistd::AccessFlags::W_OK,
+            Need::Read => nix::unistd::AccessFlags::R_OK,
+        }
+    }
+
+    pub fn words(self) -> &'static str {
+        match self {
+            Need::Search => "enter (search, `x`)",
+            Need::Write => "write",
+            Need::Read => "read",
+        }
+    }
+}
+
+/// A path `user` was refused, and what was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denied {
+    pub path: PathBuf,
+    pub need: Need,
+}
+
+impl Denied {
+    /// "/root (owned by root, mode 0700) does not let deploy enter (search, `x`) it".
+    pub fn describe(&self, user: &str) -> String {
+        let what = std::fs::metadata(&self.path).map_or_else(
+            |_| self.path.display().to_string(),
+            |meta| {
+                format!(
+                    "{} (owned by {}, mode {:04o})",
+                    self.path.display(),
+                    user_name(meta.uid()),
+                    meta.mode() & 0o7777
+                )
+            },
+        );
+        format!("{what} does not let {user} {} it", self.need.words())
+    }
+}
+
+/// The first existing directory above `path` that `user` may not enter, or `path` itself when it
+/// exists and `user` may not do `need` with it. Checked as that user, by the kernel: a child
+/// process drops to the user's uid, gid and groups and asks access(2) for each, so ACLs,
+/// read-only mounts and every directory on the way count, as they will when cron runs the job
+/// (a mode-bit guess misses them: issue 13, a log under /root, 0700, was "writable"). Without
+/// root the check runs in this process, as the user it is.
+pub fn denied_as(user: &nix::unistd::User, path: &Path, need: Need) -> Result<Option<Denied>> {
+    let mut checks: Vec<(PathBuf, Need)> = path
+        .ancestors()
+        .skip(1)
+        .filter(|dir| dir.exists())
+        .map(|dir| (dir.to_path_buf(), Need::Search))
+        .collect();
+    checks.reverse();
+    if path.exists() {
+        checks.push((path.to_path_buf(), need));
+    }
+    let first = first_denied(user, &checks)?;
+    Ok(first.map(|i| Denied {
+        path: checks[i].0.clone(),
+        need: checks[i].1,
+    }))
+}
+
+/// The index of the first check `user` fails, asked of the kernel as that user.
+fn first_denied(user: &nix::unistd::User, checks: &[(PathBuf, Need)]) -> Result<Option<usize>> {
+    use anyhow::Context;
+    use nix::unistd::{ForkResult, access};
+    // Prepared before the fork: after it, the child may only make system calls (another thread
+    // may hold the allocator's lock at the moment of the fork).
+    let paths: Vec<(std::ffi::CString, nix::unistd::AccessFlags)> = checks
+        .iter()
+        .map(|(p, need)| {
+            std::ffi::CString::new(p.as_os_str().as_encoded_bytes())
+                .map(|c| (c, need.flags()))
+                .with_context(|| format!("{} holds a NUL byte", p.display()))
+        })
+        .collect::<Result<_>>()?;
+    let first = |paths: &[(std::ffi::CString, nix::unistd::AccessFlags)]| {
+        paths
+            .iter()
+            .position(|(p, flags)| access(p.as_c_str(), *flags).is_err())
+    };
+    let me = nix::unistd::geteuid();
+    if me == user.uid || !me.is_root() {
+        return Ok(first(&paths));
+    }
+    let name = std::ffi::CString::new(user.name.as_str())
+        .with_context(|| format!("user name {:?} holds a NUL byte", user.name))?;
+    let groups = nix::unistd::getgrouplist(&name, user.gid)
+        .with_context(|| format!("cannot read the groups of {}", user.name))?;
+    // The child's exit code: 0 all allowed, 1 + the index of the first refused (at most 253
+    // checks: a path has fewer components), 255 when it could not become the user.
+    // SAFETY: the child only makes system calls (setgroups, setgid, setuid, access, _exit) on
+    // data prepared above, then exits without returning.
+    match unsafe { nix::unistd::fork() }.context("cannot fork to check access as the job's user")? {
+        ForkResult::Child => {
+            let code = if nix::unistd::setgroups(&groups).is_err()
+                || nix::unistd::setgid(user.gid).is_err()
+                || nix::unistd::setuid(user.uid).is_err()
+            {
+                255
+            } else {
+                first(&paths).map_or(0, |i| (i + 1).min(254) as i32)
+            };
+            // SAFETY: _exit(2) ends the child at once, without running this process's atexit
+            // handlers or flushing its buffers, which belong to the parent.
+            unsafe { nix::libc::_exit(code) }
+        }
+        ForkResult::Parent { child } => {
+            match nix::sys::wait::waitpid(child, None)
+                .context("cannot wait for the access check")?
+            {
+                nix::sys::wait::WaitStatus::Exited(_, 0) => Ok(None),
+                nix::sys::wait::WaitStatus::Exited(_, code) if code < 255 => {
+                    Ok(Some(code as usize - 1))
+                }
+                status => anyhow::bail!(
+                    "could not check access as {} (uid {}): the checking process ended with \
+                     {status:?}",
+                    user.name,
+                    user.uid
+                ),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,6 +389,81 @@ mod tests {
             lock_holder_in(locks, nix::sys::stat::makedev(0xfd, 2), 5678),
             None
         );
+    }
+
+    fn chmod(path: &Path, mode: u32) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    #[test]
+    fn a_path_is_roots_alone_only_when_every_step_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        std::fs::write(&file, "").unwrap();
+        chmod(&file, 0o644);
+        chmod(dir.path(), 0o755);
+        let loose =
+            |path: &Path, strict| loose_for_root(path, strict).map(|l| (l.path, l.mode & 0o7777));
+        if !is_root() {
+            // The temp dir is the tester's own.
+            assert_eq!(
+                loose(&file, false).map(|l| l.0),
+                Some(dir.path().to_path_buf())
+            );
+            return;
+        }
+        assert_eq!(loose(&file, false), None);
+        chmod(dir.path(), 0o775);
+        assert_eq!(loose(&file, false), Some((dir.path().to_path_buf(), 0o775)));
+        // Sticky like /tmp: fine on the way, not for the directory a file is still to be made in.
+        chmod(dir.path(), 0o1777);
+        assert_eq!(loose(&file, false), None);
+        assert_eq!(
+            loose(dir.path(), true),
+            Some((dir.path().to_path_buf(), 0o1777))
+        );
+        chmod(dir.path(), 0o755);
+        // What a symlink points to counts, not the link.
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        assert_eq!(loose(&link, false), None);
+        nix::unistd::chown(&file, Some(65534.into()), None).unwrap();
+        assert_eq!(loose(&link, false), Some((file.clone(), 0o644)));
+        assert_eq!(loose(&dir.path().join("missing"), false), None);
+    }
+
+    #[test]
+    fn access_is_asked_as_the_user_along_the_whole_path() {
+        let Some(nobody) = nix::unistd::User::from_name("nobody").ok().flatten() else {
+            return;
+        };
+        if !is_root() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let inner = dir.path().join("x");
+        std::fs::create_dir(&inner).unwrap();
+        chmod(&inner, 0o777);
+        let file = inner.join("f");
+        std::fs::write(&file, "").unwrap();
+        chmod(&file, 0o644);
+        chmod(dir.path(), 0o755);
+        let denied = |need| {
+            denied_as(&nobody, &file, need)
+                .unwrap()
+                .map(|d| (d.path, d.need))
+        };
+        assert_eq!(denied(Need::Read), None);
+        assert_eq!(denied(Need::Write), Some((file.clone(), Need::Write)));
+        // The directory above refuses passage, though the file's own directory is open to all.
+        chmod(dir.path(), 0o700);
+        assert_eq!(
+            denied(Need::Read),
+            Some((dir.path().to_path_buf(), Need::Search))
+        );
+        let root = nix::unistd::User::from_uid(0.into()).unwrap().unwrap();
+        assert_eq!(denied_as(&root, &file, Need::Write).unwrap(), None);
     }
 
     #[test]

@@ -84,6 +84,19 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
         });
     }
     checks.push(runtime_check(runtime_name, &tools.runtime));
+    if let Some(config) = &config
+        && host::is_root()
+    {
+        checks.push(match commands::require_root_controlled(config, &tools) {
+            Ok(()) => check(
+                "root's inputs",
+                Verdict::Ok,
+                "the config and the programs the line runs are root's alone",
+                None,
+            ),
+            Err(e) => check("root's inputs", Verdict::Fail, format!("{e:#}"), None),
+        });
+    }
     checks.push(time_zone_check());
 
     let (kind, user) = commands::target_settings(config.as_ref(), &args.target);
@@ -303,6 +316,8 @@ fn time_zone_check() -> Check {
     }
 }
 
+/// The log's path checked by the rules `install` applies before it creates anything, and the
+/// files themselves: a missing log means every run fails to log.
 fn log_check(id: &str, log: &Path, run_as: &str) -> Check {
     let name = format!("log of {id}");
     let Some(user) = nix::unistd::User::from_name(run_as).ok().flatten() else {
@@ -314,22 +329,13 @@ fn log_check(id: &str, log: &Path, run_as: &str) -> Check {
         );
     };
     let dir = log.parent().unwrap_or(Path::new("/"));
-    let target = if log.exists() { log } else { dir };
-    match std::fs::metadata(target) {
-        Err(_) => check(
+    match commands::check_log(id, log, &user) {
+        Err(e) => check(&name, Verdict::Fail, format!("{e:#}"), None),
+        Ok(_) if !dir.exists() => check(
             &name,
             Verdict::Fail,
             format!("{} is missing: every run fails to log", dir.display()),
             Some("run `crontainer install` again to create it".into()),
-        ),
-        Ok(meta) if !host::writable_by(&meta, &user) => check(
-            &name,
-            Verdict::Fail,
-            format!(
-                "{} is not writable by {run_as}, who runs the job",
-                target.display()
-            ),
-            Some(format!("sudo chown {run_as} {}", target.display())),
         ),
         Ok(_) => check(
             &name,

@@ -1,7 +1,7 @@
 //! `crontainer install`: writes the config's block into the target, idempotently, under the
 //! target's lock, with a diff, a backup and the checks that would otherwise fail at 3 a.m.
 
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -34,11 +34,20 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     let cron_table::Resolved { target, run_as } =
         Target::resolve(kind, user.as_deref(), &config.name)?;
     let tools = runtime::require_tools(&config.runtime)?;
+    commands::require_root_controlled(&config, &tools)?;
     let entries = commands::render_entries(&config, &tools, &target, &run_as)?;
     let run_as_user = nix::unistd::User::from_name(&run_as)
         .ok()
         .flatten()
         .with_context(|| format!("user {run_as:?} does not exist on this host"))?;
+    // Every job's files are judged before anything is created, so a refusal changes nothing.
+    let mut log_plans = Vec::new();
+    for job in &config.jobs {
+        log_plans.push(commands::check_log(&job.id, &job.log, &run_as_user)?);
+        if let Some(env_file) = &job.env_file {
+            commands::check_env_file(&job.id, env_file, &run_as_user)?;
+        }
+    }
 
     let _lock = target.lock()?;
     let old = target.read()?;
@@ -95,12 +104,19 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     }
     let changed = new != old;
 
-    let mut warnings = Vec::new();
-    for job in &config.jobs {
-        warnings.extend(
-            prepare_log(&job.log, &run_as_user, !args.dry_run)
-                .with_context(|| format!("job {:?}", job.id))?,
-        );
+    let mut warnings = commands::env_warnings(&config, kind, &target);
+    for (job, plan) in config.jobs.iter().zip(&log_plans) {
+        if args.dry_run {
+            if plan.missing_dir {
+                warnings.push(format!(
+                    "would create the log directory {}",
+                    job.log.parent().unwrap_or(Path::new("/")).display()
+                ));
+            }
+        } else {
+            create_log(&job.log, plan, &run_as_user)
+                .with_context(|| format!("job {:?}", job.id))?;
+        }
     }
     warnings.extend(host::daemon_access_warning(&tools.runtime, &run_as_user));
     let names: Vec<&str> = config.jobs.iter().map(|j| j.container.as_str()).collect();
@@ -196,66 +212,40 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     Ok(ExitCode::Success)
 }
 
-/// Makes sure the job's user can write its log and lock when cron fires: creates the log's
-/// directory when missing, and the log (0640) and lock files owned by that user.
-/// Returns warnings; errors when the user could not write them.
-fn prepare_log(log: &Path, user: &nix::unistd::User, create: bool) -> Result<Vec<String>> {
-    let mut warnings = Vec::new();
+/// Creates what `commands::check_log` found missing: the log's directory (the job's user's
+/// when it lies under a directory that user may write, so the line can create its lock again),
+/// and the log (0640) and lock (0600) files, owned by the job's user.
+fn create_log(log: &Path, plan: &commands::LogPlan, user: &nix::unistd::User) -> Result<()> {
     let dir = log.parent().unwrap_or(Path::new("/"));
-    if !dir.exists() {
-        if !create {
-            warnings.push(format!("would create the log directory {}", dir.display()));
-            return Ok(warnings);
-        }
+    if plan.missing_dir {
+        let missing: Vec<&Path> = dir.ancestors().take_while(|d| !d.exists()).collect();
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o755)
             .create(dir)
             .with_context(|| format!("could not create the log directory {}", dir.display()))?;
-    }
-    let dir_meta =
-        std::fs::metadata(dir).with_context(|| format!("cannot read {}", dir.display()))?;
-    // World-writable, sticky (like /tmp) or not (worse: anyone may also replace the log).
-    if user.uid.is_root() && dir_meta.mode() & 0o002 != 0 {
-        warnings.push(format!(
-            "the log {} is in the world-writable directory {}: another user could plant a \
-             symlink there that a root job would follow; prefer a directory only root can write",
-            log.display(),
-            dir.display()
-        ));
-    }
-    for (path, mode) in [(log.to_path_buf(), 0o640), (config::lock_path(log), 0o600)] {
-        if !path.exists() && create {
-            let file = std::fs::OpenOptions::new()
-                .append(true)
-                .create(true)
-                .mode(mode)
-                .open(&path)
-                .with_context(|| format!("could not create {}", path.display()))?;
-            if host::is_root() && !user.uid.is_root() {
-                std::os::unix::fs::fchown(&file, Some(user.uid.as_raw()), Some(user.gid.as_raw()))
-                    .with_context(|| {
-                        format!("could not give {} to {}", path.display(), user.name)
-                    })?;
+        if plan.dirs_for_user && host::is_root() {
+            for created in missing {
+                nix::unistd::chown(created, Some(user.uid), Some(user.gid)).with_context(|| {
+                    format!("could not give {} to {}", created.display(), user.name)
+                })?;
             }
         }
-        let writable = match std::fs::metadata(&path) {
-            Ok(meta) => host::writable_by(&meta, user),
-            // A dry run as root: the real install creates the file and gives it to the user.
-            Err(_) if host::is_root() => true,
-            Err(_) => host::writable_by(&dir_meta, user),
-        };
-        if !writable {
-            return Err(bad_input(format!(
-                "{} is not writable by {}, who runs the job, so every run would fail to log; \
-                 fix with `sudo chown {} {}`, or set `log` to a path {} can write",
-                path.display(),
-                user.name,
-                user.name,
-                path.display(),
-                user.name
-            )));
+    }
+    for (path, mode) in [(log.to_path_buf(), 0o640), (config::lock_path(log), 0o600)] {
+        if path.exists() {
+            continue;
+        }
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(mode)
+            .open(&path)
+            .with_context(|| format!("could not create {}", path.display()))?;
+        if host::is_root() && !user.uid.is_root() {
+            std::os::unix::fs::fchown(&file, Some(user.uid.as_raw()), Some(user.gid.as_raw()))
+                .with_context(|| format!("could not give {} to {}", path.display(), user.name))?;
         }
     }
-    Ok(warnings)
+    Ok(())
 }

@@ -23,6 +23,7 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
     // install, and the line shows the path it would use.
     let (tools, missing) = runtime::resolve_tools(&config.runtime);
     let mut warnings: Vec<String> = missing.into_iter().map(|m| m.message).collect();
+    warnings.extend(commands::env_warnings(&config, kind, &resolved.target));
     let entries = commands::render_entries(&config, &tools, &resolved.target, &resolved.run_as)?;
     let body = cron_line::render_body(&entries);
     let text = block::upsert("", &config.name, &body)?;

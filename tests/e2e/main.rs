@@ -23,3 +23,4 @@ mod product_cron;
 mod product_run_now;
 mod product_timeout;
 mod trust;
+mod security;

@@ -25,3 +25,4 @@ mod files;
 mod injection;
 mod metrics;
 mod trust;
+mod security;
