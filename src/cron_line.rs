@@ -637,7 +637,12 @@ mod tests {
         assert!(
             entry
                 .line
-                .contains(" exec --env-file /etc/crontainer/app.env -e A=1 c python main_v2.py; "),
+                .contains(" exec -i --env-file /etc/crontainer/app.env -e A=1 c sh -c '"),
+            "{}",
+            entry.line
+        );
+        assert!(
+            entry.line.contains("' sh python main_v2.py </dev/ptmx; "),
             "{}",
             entry.line
         );

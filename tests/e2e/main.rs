@@ -22,5 +22,5 @@ mod pause;
 mod product_cron;
 mod product_run_now;
 mod product_timeout;
-mod trust;
 mod security;
+mod trust;

@@ -24,5 +24,5 @@ mod faults_host;
 mod files;
 mod injection;
 mod metrics;
-mod trust;
 mod security;
+mod trust;

@@ -373,7 +373,7 @@ fn an_env_file_reaches_the_runtime_by_its_path_and_its_contents_are_never_shown(
     }
     let crontab = env.crontab().unwrap();
     let cron_d = env.read("cron.d/crontainer");
-    let option = format!(" --env-file {} c python main_v2.py", file.display());
+    let option = format!(" --env-file {} c sh -c '", file.display());
     assert!(crontab.contains(&option), "{crontab}");
     assert!(cron_d.contains(&option), "{cron_d}");
     for (what, text) in [
