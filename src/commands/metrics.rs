@@ -15,7 +15,6 @@ use anyhow::{Context, Result};
 use crate::cli::MetricsArgs;
 use crate::commands::job_status::JobStatus;
 use crate::commands::{self, job_status};
-use crate::config;
 use crate::error::ExitCode;
 use crate::run_log::{Event, Record};
 use crate::ui;
@@ -104,10 +103,8 @@ fn end_of(job: &JobStatus) -> Option<(i32, u64)> {
 }
 
 pub fn run(args: &MetricsArgs) -> Result<ExitCode> {
-    let config = config::load_optional(args.config.config.as_deref())?;
-    let (kind, user) = commands::target_settings(config.as_ref(), &args.target);
-    let name = config.as_ref().map(|c| c.name.clone());
-    let installed = commands::read_installed(kind, user.as_deref(), name.as_deref())?;
+    let (config, installed) =
+        commands::config_and_installed(args.config.config.as_deref(), &args.target)?;
     let now = commands::now()?;
     let mut jobs = job_status::installed_statuses(&installed, config.as_ref(), &now);
     // One inspect call for all containers, as `status` makes: a stopped container makes a job

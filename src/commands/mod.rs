@@ -179,6 +179,19 @@ pub fn environment_problem(installed: &Installed, name: &str) -> Option<String> 
     })
 }
 
+/// The config, when one is named or found, and the jobs installed where it (or the flags) point:
+/// its block, or every crontainer block there. What the commands that report start from.
+pub fn config_and_installed(
+    config: Option<&Path>,
+    flags: &TargetArgs,
+) -> Result<(Option<Config>, Installed)> {
+    let config = config::load_optional(config)?;
+    let (kind, user) = target_settings(config.as_ref(), flags);
+    let name = config.as_ref().map(|c| c.name.clone());
+    let installed = read_installed(kind, user.as_deref(), name.as_deref())?;
+    Ok((config, installed))
+}
+
 /// Reads the installed jobs: of block `name`, or of every crontainer block when None.
 pub fn read_installed(
     kind: TargetKind,

@@ -11,17 +11,15 @@ use serde_json::{Value, json};
 use crate::cli::StatusArgs;
 use crate::commands::job_status::{self, JobStatus, end_summary};
 use crate::commands::{self, Installed};
-use crate::config::{self, Config};
+use crate::config::Config;
 use crate::error::{ExitCode, bad_input};
 use crate::host;
 use crate::run_log;
 use crate::ui::{self, JSON_VERSION, format_time, human_bytes};
 
 pub fn run(args: &StatusArgs) -> Result<ExitCode> {
-    let config = config::load_optional(args.config.config.as_deref())?;
-    let (kind, user) = commands::target_settings(config.as_ref(), &args.target);
-    let name = config.as_ref().map(|c| c.name.clone());
-    let installed = commands::read_installed(kind, user.as_deref(), name.as_deref())?;
+    let (config, installed) =
+        commands::config_and_installed(args.config.config.as_deref(), &args.target)?;
     let now = commands::now()?;
 
     let mut jobs = job_status::installed_statuses(&installed, config.as_ref(), &now);

@@ -301,7 +301,7 @@ fn hostile_argv_env_and_workdir_reach_the_container_byte_for_byte_when_cron_fire
     let tool = Crontainer::new();
     let file = CronDGuard::new();
 
-    // Five jobs, so that each line stays under cron's 998 bytes: four carry the argv, one the
+    // Six jobs, so that each line stays under cron's 998 bytes: four carry the argv, two the
     // env values and the workdir.
     let argv_job = |id: &str, args: &[String]| {
         let mut command = vec![toml_str("python"), toml_str(id)];
@@ -329,18 +329,28 @@ fn hostile_argv_env_and_workdir_reach_the_container_byte_for_byte_when_cron_fire
         .filter(|(i, _)| i % 2 == 0)
         .map(|(i, v)| (format!("H{i:02}"), v.clone()))
         .collect();
-    let env_toml: Vec<String> = env
-        .iter()
-        .map(|(k, v)| format!("{k} = {}", toml_str(v)))
+    // The env values over two jobs, the workdir on both.
+    let env_parts: Vec<(&str, &[(String, String)])> = ["j3", "j6"]
+        .into_iter()
+        .zip(env.chunks(env.len().div_ceil(2)))
         .collect();
-    let env_job = format!(
-        "[[job]]\nid = \"j3\"\ncontainer = \"{}\"\ncommand = [\"python\", \"j3\"]\n\
-         schedule = \"* * * * *\"\nlog = {}\nworkdir = {}\nenv = {{ {} }}\n",
-        container.name(),
-        toml_str(path_str(&dir.join("j3.log"))),
-        toml_str(&workdir),
-        env_toml.join(", ")
-    );
+    let env_job: String = env_parts
+        .iter()
+        .map(|(id, values)| {
+            let env_toml: Vec<String> = values
+                .iter()
+                .map(|(k, v)| format!("{k} = {}", toml_str(v)))
+                .collect();
+            format!(
+                "[[job]]\nid = \"{id}\"\ncontainer = \"{}\"\ncommand = [\"python\", \"{id}\"]\n\
+                 schedule = \"* * * * *\"\nlog = {}\nworkdir = {}\nenv = {{ {} }}\n\n",
+                container.name(),
+                toml_str(path_str(&dir.join(format!("{id}.log")))),
+                toml_str(&workdir),
+                env_toml.join(", ")
+            )
+        })
+        .collect();
     let jobs: String = parts
         .iter()
         .map(|(id, args)| argv_job(id, args))
@@ -353,7 +363,7 @@ fn hostile_argv_env_and_workdir_reach_the_container_byte_for_byte_when_cron_fire
         assert!(line.len() <= 998, "{} bytes: {line}", line.len());
     }
 
-    for id in ["j1", "j2", "j3", "j4", "j5"] {
+    for id in ["j1", "j2", "j3", "j4", "j5", "j6"] {
         wait_for_event(
             &dir.join(&format!("{id}.log")),
             id,
@@ -380,11 +390,18 @@ fn hostile_argv_env_and_workdir_reach_the_container_byte_for_byte_when_cron_fire
     for (id, args) in &parts {
         assert_eq!(call(id).argv, expect_argv(id, args));
     }
-    let j3 = call("j3");
-    for (name, value) in &env {
-        assert_eq!(j3.env.get(name), Some(value), "env {name}: {j3:?}");
+    for (id, values) in &env_parts {
+        let job = call(id);
+        for (name, value) in values.iter() {
+            assert_eq!(job.env.get(name), Some(value), "env {name}: {job:?}");
+        }
+        assert_eq!(job.cwd, workdir, "{job:?}");
     }
-    assert_eq!(j3.cwd, workdir, "{j3:?}");
+    assert_eq!(
+        env_parts.iter().map(|(_, v)| v.len()).sum::<usize>(),
+        env.len(),
+        "every env value in some job"
+    );
     for call in &calls {
         assert_eq!(call.exit, Some(0), "{call:?}");
     }

@@ -199,7 +199,7 @@ fn a_shell_line_above_the_block_is_moved_out_of_its_way_and_a_firing_that_never_
             container.name(),
             &log,
             "* * * * *",
-            "grace = \"30s\""
+            "grace = \"5s\""
         ),
     ));
     let out = tool.expect(["install", "-c", path_str(&config)], 0);
