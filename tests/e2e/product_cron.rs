@@ -345,7 +345,7 @@ fn hostile_argv_env_and_workdir_reach_the_container_byte_for_byte_when_cron_fire
                 "[[job]]\nid = \"{id}\"\ncontainer = \"{}\"\ncommand = [\"python\", \"{id}\"]\n\
                  schedule = \"* * * * *\"\nlog = {}\nworkdir = {}\nenv = {{ {} }}\n\n",
                 container.name(),
-                toml_str(path_str(&dir.join(format!("{id}.log")))),
+                toml_str(path_str(&dir.join(&format!("{id}.log")))),
                 toml_str(&workdir),
                 env_toml.join(", ")
             )
