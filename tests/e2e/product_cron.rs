@@ -301,8 +301,8 @@ fn hostile_argv_env_and_workdir_reach_the_container_byte_for_byte_when_cron_fire
     let tool = Crontainer::new();
     let file = CronDGuard::new();
 
-    // Six jobs, so that each line stays under cron's 998 bytes: four carry the argv, two the
-    // env values and the workdir.
+    // Seven jobs, so that each line stays under cron's 998 bytes: four carry the argv, three the
+    // env values and one of them the workdir.
     let argv_job = |id: &str, args: &[String]| {
         let mut command = vec![toml_str("python"), toml_str(id)];
         command.extend(args.iter().map(|a| toml_str(a)));
@@ -329,10 +329,10 @@ fn hostile_argv_env_and_workdir_reach_the_container_byte_for_byte_when_cron_fire
         .filter(|(i, _)| i % 2 == 0)
         .map(|(i, v)| (format!("H{i:02}"), v.clone()))
         .collect();
-    // The env values over two jobs, the workdir on both.
-    let env_parts: Vec<(&str, &[(String, String)])> = ["j3", "j6"]
+    // The env values over three jobs, the workdir on the last.
+    let env_parts: Vec<(&str, &[(String, String)])> = ["j3", "j6", "j7"]
         .into_iter()
-        .zip(env.chunks(env.len().div_ceil(2)))
+        .zip(env.chunks(env.len().div_ceil(3)))
         .collect();
     let env_job: String = env_parts
         .iter()
@@ -341,12 +341,16 @@ fn hostile_argv_env_and_workdir_reach_the_container_byte_for_byte_when_cron_fire
                 .iter()
                 .map(|(k, v)| format!("{k} = {}", toml_str(v)))
                 .collect();
+            let workdir = if *id == "j7" {
+                format!("workdir = {}\n", toml_str(&workdir))
+            } else {
+                String::new()
+            };
             format!(
                 "[[job]]\nid = \"{id}\"\ncontainer = \"{}\"\ncommand = [\"python\", \"{id}\"]\n\
-                 schedule = \"* * * * *\"\nlog = {}\nworkdir = {}\nenv = {{ {} }}\n\n",
+                 schedule = \"* * * * *\"\nlog = {}\n{workdir}env = {{ {} }}\n\n",
                 container.name(),
                 toml_str(path_str(&dir.join(&format!("{id}.log")))),
-                toml_str(&workdir),
                 env_toml.join(", ")
             )
         })
@@ -363,7 +367,7 @@ fn hostile_argv_env_and_workdir_reach_the_container_byte_for_byte_when_cron_fire
         assert!(line.len() <= 998, "{} bytes: {line}", line.len());
     }
 
-    for id in ["j1", "j2", "j3", "j4", "j5", "j6"] {
+    for id in ["j1", "j2", "j3", "j4", "j5", "j6", "j7"] {
         wait_for_event(
             &dir.join(&format!("{id}.log")),
             id,
@@ -395,8 +399,9 @@ fn hostile_argv_env_and_workdir_reach_the_container_byte_for_byte_when_cron_fire
         for (name, value) in values.iter() {
             assert_eq!(job.env.get(name), Some(value), "env {name}: {job:?}");
         }
-        assert_eq!(job.cwd, workdir, "{job:?}");
     }
+    let j7 = call("j7");
+    assert_eq!(j7.cwd, workdir, "{j7:?}");
     assert_eq!(
         env_parts.iter().map(|(_, v)| v.len()).sum::<usize>(),
         env.len(),
