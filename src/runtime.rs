@@ -111,6 +111,33 @@ pub fn require_tools(runtime: &str) -> Result<Tools> {
     }
 }
 
+/// Why `user`'s jobs cannot reach the containers crontainer sees through `runtime`, if they
+/// cannot. Docker: the user may not use the daemon's socket. Podman has no daemon: each user has
+/// a store of their own (rootless), so jobs run as another user than the one running crontainer
+/// would look for the container in that user's store, while `install`, `status` and `run-now`
+/// look in ours (as root: the rootful one, which only root's jobs reach).
+pub fn access_warning(runtime: &Path, user: &nix::unistd::User) -> Option<String> {
+    if !is_podman(runtime) {
+        return crate::host::daemon_access_warning(runtime, user);
+    }
+    let me = nix::unistd::geteuid();
+    (user.uid != me).then(|| {
+        let me = crate::host::current_user();
+        format!(
+            "the jobs run as {user} but podman has no daemon they share with {me}: they will \
+             look for their containers in {user}'s own (rootless) podman, not in {me}'s that \
+             crontainer checks, and fail: run them as {me} (`[cron] user = \"{me}\"`), or, if \
+             the containers are {user}'s, install as {user} into {user}'s own crontab",
+            user = user.name
+        )
+    })
+}
+
+/// Whether the runtime is Podman (by its file name, as for Docker's socket shortcut).
+pub fn is_podman(runtime: &Path) -> bool {
+    runtime.file_name() == Some(std::ffi::OsStr::new("podman"))
+}
+
 /// A container's state as the runtime reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
