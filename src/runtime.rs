@@ -328,6 +328,27 @@ mod tests {
     }
 
     #[test]
+    fn podman_jobs_run_as_another_user_are_warned_about() {
+        let podman = Path::new("/usr/bin/podman");
+        let me = nix::unistd::User::from_uid(nix::unistd::geteuid())
+            .unwrap()
+            .expect("the current user has a passwd entry");
+        assert_eq!(access_warning(podman, &me), None);
+        let mut other = me.clone();
+        other.uid = nix::unistd::Uid::from_raw(me.uid.as_raw().wrapping_add(1));
+        other.name = "someone-else".into();
+        let warning = access_warning(podman, &other).expect("a warning");
+        assert!(
+            warning.starts_with("the jobs run as someone-else but podman has no daemon"),
+            "{warning}"
+        );
+        assert!(
+            warning.contains(&format!("`[cron] user = \"{}\"`", me.name)),
+            "{warning}"
+        );
+    }
+
+    #[test]
     fn states_come_from_the_daemon_socket() {
         let dir = tempfile::tempdir().unwrap();
         let socket = fake_daemon(
