@@ -9,6 +9,8 @@
 
 mod support;
 
+mod ansible;
+
 mod cron;
 mod crontab;
 mod harness;
