@@ -146,13 +146,8 @@ def main():
         )
         with os.fdopen(fd, "wb") as f:
             f.write(to_bytes(content))
-        if before is not None:
-            # The config keeps its owner and mode (it may hold secrets in `env`).
-            st = os.stat(config)
-            os.chmod(new_file, st.st_mode & 0o7777)
-            os.chown(new_file, st.st_uid, st.st_gid)
-        else:
-            os.chmod(new_file, 0o644)
+        # No chmod here: atomic_move gives the new file the old one's mode and owner (it may
+        # hold secrets in `env`), or the umask's default for a first config.
 
     try:
         rc, answer, stdout, stderr = run_crontainer(module, new_file or config)

@@ -7,6 +7,7 @@
 //! `CRONTAINER_ANSIBLE_VENV`. Needs a provisioned machine (`sudo scripts/provision-e2e`); run with
 //! `cargo test -- --include-ignored` as root, as `.ci/run` does.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -247,12 +248,28 @@ fn ansible_module_installs_is_idempotent_checks_removes_and_fails_on_a_bad_confi
     assert_eq!(std::fs::read_to_string(&ansible.config).unwrap(), content);
     assert_eq!(crontab.read(), installed);
 
+    // New content replaces the config, which keeps its mode (it may hold secrets in `env`).
+    std::fs::set_permissions(&ansible.config, std::fs::Permissions::from_mode(0o600))
+        .expect("chmod the config");
+    ansible.play(&hourly, "present", &[]).expect(0, 1, 0);
+    assert_eq!(std::fs::read_to_string(&ansible.config).unwrap(), hourly);
+    let mode = std::fs::metadata(&ansible.config)
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o7777, 0o600, "the config's mode changed");
+    let installed = crontab.read();
+    assert!(
+        installed.contains("\n0 * * * * exec "),
+        "crontab:\n{installed}"
+    );
+
     // absent under --check: changed, the block stays; then removed; then ok.
     ansible
-        .play(&content, "absent", &["--check"])
+        .play(&hourly, "absent", &["--check"])
         .expect(0, 1, 0);
     assert_eq!(crontab.read(), installed);
-    let play = ansible.play(&content, "absent", &[]);
+    let play = ansible.play(&hourly, "absent", &[]);
     play.expect(0, 1, 0);
     assert!(
         play.stdout.contains(&format!("-{begin}")),
@@ -260,7 +277,7 @@ fn ansible_module_installs_is_idempotent_checks_removes_and_fails_on_a_bad_confi
         play.stdout
     );
     assert_eq!(crontab.read(), before, "state: absent restores the crontab");
-    ansible.play(&content, "absent", &[]).expect(0, 0, 0);
+    ansible.play(&hourly, "absent", &[]).expect(0, 0, 0);
 }
 
 #[test]
