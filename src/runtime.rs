@@ -161,15 +161,20 @@ impl std::fmt::Display for ContainerState {
     }
 }
 
-/// The docker client's variables a login shell may carry but cron does not: whatever crontainer
-/// asks the runtime, it asks the daemon that the cron line will reach.
-pub const DOCKER_CLIENT_VARS: [&str; 6] = [
+/// The runtime clients' variables a login shell may carry but cron does not: whatever crontainer
+/// asks the runtime, it asks the daemon (or, for podman, the store) that the cron line will
+/// reach. Docker's, and podman's that point it at a remote service or another config (podman
+/// 4.3 obeys `CONTAINER_HOST` and `CONTAINER_CONNECTION`; the name predates podman support).
+pub const DOCKER_CLIENT_VARS: [&str; 9] = [
     "DOCKER_HOST",
     "DOCKER_CONTEXT",
     "DOCKER_CONFIG",
     "DOCKER_TLS_VERIFY",
     "DOCKER_CERT_PATH",
     "DOCKER_API_VERSION",
+    "CONTAINER_HOST",
+    "CONTAINER_CONNECTION",
+    "CONTAINERS_CONF",
 ];
 
 /// Asks the runtime for the state of each container. For docker, straight from the daemon's

@@ -204,7 +204,11 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
 }
 
 fn runtime_check(name: &str, path: &Path) -> Check {
-    let cmd = Cmd::new(path).args(["version", "--format", "{{.Server.Version}}"]);
+    let mut cmd = Cmd::new(path).args(["version", "--format", "{{.Server.Version}}"]);
+    // The daemon (or podman store) the cron lines reach, not one a login shell points at.
+    for var in runtime::DOCKER_CLIENT_VARS {
+        cmd = cmd.env_remove(var);
+    }
     match cmd.output() {
         Ok(out) if out.status.success() => check(
             "container runtime",

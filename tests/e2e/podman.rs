@@ -171,7 +171,24 @@ fn podman_run_now_streams_the_output_logs_the_run_and_exits_with_the_jobs_code()
     ));
     tool.expect(["install", "-c", path_str(&config)], 0);
 
-    let out = tool.expect(["run-now", "exits_five", "-c", path_str(&config)], 5);
+    // A login shell's remote-podman variables, which cron never has: crontainer asks the podman
+    // the cron line reaches, so run-now and status still find the container.
+    let with_remote_podman = |args: &[&str]| {
+        tool.cmd(args)
+            .env("CONTAINER_HOST", "unix:///nonexistent/podman.sock")
+            .env("CONTAINER_CONNECTION", "nonexistent")
+            .output()
+            .expect("start crontainer")
+    };
+    let out = with_remote_podman(&["run-now", "exits_five", "-c", path_str(&config)]);
+    assert_eq!(out.status.code(), Some(5), "{out:?}");
+    let status = with_remote_podman(&["status", "--json", "-c", path_str(&config)]);
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).expect("status JSON");
+    assert_eq!(
+        status_job(&status, "exits_five")["container_state"],
+        "running",
+        "{status:#}"
+    );
     tool.expect(["uninstall", "-c", path_str(&config)], 0);
     let stdout = String::from_utf8_lossy(&out.stdout);
     for want in [
