@@ -1,5 +1,7 @@
 //! The Ansible module (`ansible/library/crontainer.py`) run by the real `ansible-core` against
-//! localhost with the local connection, on the test user's crontab: install (changed), again (ok),
+//! localhost with the local connection, on a uniquely named /etc/cron.d file whose lines run as
+//! the test user (not the test user's crontab: holding it for the ~10 playbook runs would make
+//! every crontab test wait): install (changed), again (ok),
 //! `--check` (nothing written), `state: absent`, a bad config (the task fails with crontainer's
 //! message); and `ansible-lint` on the shipped example playbook.
 //!
@@ -11,7 +13,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::support::{self, Crontainer, NEVER, TEST_USER, TestCrontab, UserDir, path_str};
+use crate::support::{self, CronDGuard, Crontainer, NEVER, TEST_USER, UserDir, path_str};
 
 /// Set by `.ci/run` to the venv holding ansible-core and ansible-lint.
 const VENV_VAR: &str = "CRONTAINER_ANSIBLE_VENV";
@@ -52,7 +54,7 @@ const PLAYBOOK: &str = r#"---
         config: "{{ config }}"
         content: "{{ content }}"
         state: "{{ state }}"
-        target: crontab
+        target: cron.d
         user: "{{ cron_user }}"
         executable: "{{ executable }}"
 "#;
@@ -179,13 +181,16 @@ fn ansible_module_installs_is_idempotent_checks_removes_and_fails_on_a_bad_confi
     support::require_provisioned();
     let ansible = Ansible::new(venv_bin());
     let dir = UserDir::new();
-    let block = support::unique_cron_d_name();
+    let file = CronDGuard::new();
+    let block = file.name().to_owned();
+    // The cron.d file as it is now; "" while it does not exist.
+    let cron_d = || std::fs::read_to_string(file.path()).unwrap_or_default();
     let content = config_toml(&block, &dir.join("fleet.log"), NEVER);
     let begin = format!("# BEGIN crontainer:{block}");
-    let crontab = TestCrontab::acquire();
-    let before = crontab.read();
+    let before = cron_d();
+    assert_eq!(before, "", "{} exists already", file.path().display());
 
-    // --check: reports the change and its diff, writes neither the config nor the crontab.
+    // --check: reports the change and its diff, writes neither the config nor the cron.d file.
     let play = ansible.play(&content, "present", &["--check"]);
     play.expect(0, 1, 0);
     assert!(
@@ -193,17 +198,17 @@ fn ansible_module_installs_is_idempotent_checks_removes_and_fails_on_a_bad_confi
         "{}",
         play.stdout
     );
-    assert_eq!(crontab.read(), before, "--check changed the crontab");
+    assert_eq!(cron_d(), before, "--check wrote the cron.d file");
     assert!(!ansible.config.exists(), "--check wrote the config");
 
     // Installs: changed; the config written; crontainer's warning (the job's container does
     // not exist) shown as Ansible's.
     let play = ansible.play(&content, "present", &[]);
     play.expect(0, 1, 0);
-    let installed = crontab.read();
+    let installed = cron_d();
     assert!(
         installed.starts_with(&before) && installed.contains(&begin),
-        "crontab:\n{installed}"
+        "cron.d file:\n{installed}"
     );
     assert_eq!(
         std::fs::read_to_string(&ansible.config).expect("the config was written"),
@@ -217,7 +222,7 @@ fn ansible_module_installs_is_idempotent_checks_removes_and_fails_on_a_bad_confi
 
     // Again: ok, not changed.
     ansible.play(&content, "present", &[]).expect(0, 0, 0);
-    assert_eq!(crontab.read(), installed);
+    assert_eq!(cron_d(), installed);
 
     // A new schedule under --check: changed, with the config's diff, and nothing written.
     let hourly = config_toml(&block, &dir.join("fleet.log"), "0 * * * *");
@@ -228,11 +233,11 @@ fn ansible_module_installs_is_idempotent_checks_removes_and_fails_on_a_bad_confi
         "{}",
         play.stdout
     );
-    assert_eq!(crontab.read(), installed);
+    assert_eq!(cron_d(), installed);
     assert_eq!(std::fs::read_to_string(&ansible.config).unwrap(), content);
 
     // A bad config fails the task with crontainer's message, naming the config; the good config
-    // and the crontab stay as they were.
+    // and the cron.d file stay as they were.
     let bad = config_toml(&block, &dir.join("fleet.log"), "61 * * * *");
     let play = ansible.play(&bad, "present", &[]);
     play.expect(2, 0, 1);
@@ -246,7 +251,7 @@ fn ansible_module_installs_is_idempotent_checks_removes_and_fails_on_a_bad_confi
         play.stdout
     );
     assert_eq!(std::fs::read_to_string(&ansible.config).unwrap(), content);
-    assert_eq!(crontab.read(), installed);
+    assert_eq!(cron_d(), installed);
 
     // New content replaces the config, which keeps its mode (it may hold secrets in `env`).
     std::fs::set_permissions(&ansible.config, std::fs::Permissions::from_mode(0o600))
@@ -258,17 +263,17 @@ fn ansible_module_installs_is_idempotent_checks_removes_and_fails_on_a_bad_confi
         .permissions()
         .mode();
     assert_eq!(mode & 0o7777, 0o600, "the config's mode changed");
-    let installed = crontab.read();
+    let installed = cron_d();
     assert!(
-        installed.contains("\n0 * * * * exec "),
-        "crontab:\n{installed}"
+        installed.contains(&format!("\n0 * * * * {TEST_USER} exec ")),
+        "cron.d file:\n{installed}"
     );
 
     // absent under --check: changed, the block stays; then removed; then ok.
     ansible
         .play(&hourly, "absent", &["--check"])
         .expect(0, 1, 0);
-    assert_eq!(crontab.read(), installed);
+    assert_eq!(cron_d(), installed);
     let play = ansible.play(&hourly, "absent", &[]);
     play.expect(0, 1, 0);
     assert!(
@@ -276,7 +281,7 @@ fn ansible_module_installs_is_idempotent_checks_removes_and_fails_on_a_bad_confi
         "{}",
         play.stdout
     );
-    assert_eq!(crontab.read(), before, "state: absent restores the crontab");
+    assert_eq!(cron_d(), before, "state: absent removes the block");
     ansible.play(&hourly, "absent", &[]).expect(0, 0, 0);
 }
 
