@@ -111,6 +111,33 @@ pub fn require_tools(runtime: &str) -> Result<Tools> {
     }
 }
 
+/// Why `user`'s jobs cannot reach the containers crontainer sees through `runtime`, if they
+/// cannot. Docker: the user may not use the daemon's socket. Podman has no daemon: each user has
+/// a store of their own (rootless), so jobs run as another user than the one running crontainer
+/// would look for the container in that user's store, while `install`, `status` and `run-now`
+/// look in ours (as root: the rootful one, which only root's jobs reach).
+pub fn access_warning(runtime: &Path, user: &nix::unistd::User) -> Option<String> {
+    if !is_podman(runtime) {
+        return crate::host::daemon_access_warning(runtime, user);
+    }
+    let me = nix::unistd::geteuid();
+    (user.uid != me).then(|| {
+        let me = crate::host::current_user();
+        format!(
+            "the jobs run as {user} but podman has no daemon they share with {me}: they will \
+             look for their containers in {user}'s own (rootless) podman, not in {me}'s that \
+             crontainer checks, and fail: run them as {me} (`[cron] user = \"{me}\"`), or, if \
+             the containers are {user}'s, install as {user} into {user}'s own crontab",
+            user = user.name
+        )
+    })
+}
+
+/// Whether the runtime is Podman (by its file name, as for Docker's socket shortcut).
+pub fn is_podman(runtime: &Path) -> bool {
+    runtime.file_name() == Some(std::ffi::OsStr::new("podman"))
+}
+
 /// A container's state as the runtime reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -134,15 +161,20 @@ impl std::fmt::Display for ContainerState {
     }
 }
 
-/// The docker client's variables a login shell may carry but cron does not: whatever crontainer
-/// asks the runtime, it asks the daemon that the cron line will reach.
-pub const DOCKER_CLIENT_VARS: [&str; 6] = [
+/// The runtime clients' variables a login shell may carry but cron does not: whatever crontainer
+/// asks the runtime, it asks the daemon (or, for podman, the store) that the cron line will
+/// reach. Docker's, and podman's that point it at a remote service or another config (podman
+/// 4.3 obeys `CONTAINER_HOST` and `CONTAINER_CONNECTION`; the name predates podman support).
+pub const DOCKER_CLIENT_VARS: [&str; 9] = [
     "DOCKER_HOST",
     "DOCKER_CONTEXT",
     "DOCKER_CONFIG",
     "DOCKER_TLS_VERIFY",
     "DOCKER_CERT_PATH",
     "DOCKER_API_VERSION",
+    "CONTAINER_HOST",
+    "CONTAINER_CONNECTION",
+    "CONTAINERS_CONF",
 ];
 
 /// Asks the runtime for the state of each container. For docker, straight from the daemon's
@@ -298,6 +330,27 @@ mod tests {
             }
         });
         socket
+    }
+
+    #[test]
+    fn podman_jobs_run_as_another_user_are_warned_about() {
+        let podman = Path::new("/usr/bin/podman");
+        let me = nix::unistd::User::from_uid(nix::unistd::geteuid())
+            .unwrap()
+            .expect("the current user has a passwd entry");
+        assert_eq!(access_warning(podman, &me), None);
+        let mut other = me.clone();
+        other.uid = nix::unistd::Uid::from_raw(me.uid.as_raw().wrapping_add(1));
+        other.name = "someone-else".into();
+        let warning = access_warning(podman, &other).expect("a warning");
+        assert!(
+            warning.starts_with("the jobs run as someone-else but podman has no daemon"),
+            "{warning}"
+        );
+        assert!(
+            warning.contains(&format!("`[cron] user = \"{}\"`", me.name)),
+            "{warning}"
+        );
     }
 
     #[test]

@@ -205,14 +205,14 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
                 .ok()
                 .flatten();
             if let (Some(user), Some((_, entry))) = (run_as, installed.entries.first()) {
-                let problem = host::daemon_access_warning(&entry.marker.runtime, &user);
+                let problem = runtime::access_warning(&entry.marker.runtime, &user);
                 if let Some(problem) = problem {
-                    checks.push(check(
-                        "jobs' user and dockerd",
-                        Verdict::Fail,
-                        problem,
-                        None,
-                    ));
+                    let name = if runtime::is_podman(&entry.marker.runtime) {
+                        "jobs' user and podman"
+                    } else {
+                        "jobs' user and dockerd"
+                    };
+                    checks.push(check(name, Verdict::Fail, problem, None));
                 }
             }
         }
@@ -246,7 +246,11 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
 }
 
 fn runtime_check(name: &str, path: &Path) -> Check {
-    let cmd = Cmd::new(path).args(["version", "--format", "{{.Server.Version}}"]);
+    let mut cmd = Cmd::new(path).args(["version", "--format", "{{.Server.Version}}"]);
+    // The daemon (or podman store) the cron lines reach, not one a login shell points at.
+    for var in runtime::DOCKER_CLIENT_VARS {
+        cmd = cmd.env_remove(var);
+    }
     match cmd.output() {
         Ok(out) if out.status.success() => check(
             "container runtime",
@@ -260,7 +264,11 @@ fn runtime_check(name: &str, path: &Path) -> Check {
         ),
         Ok(out) => {
             let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
-            let fix = if stderr.contains("permission denied") {
+            // Podman has no daemon to start: when it does not answer, its own diagnosis
+            // (storage, runtime, rlimits) is in `podman info`.
+            let fix = if runtime::is_podman(path) {
+                "run `podman info` as this user to see what podman lacks".to_string()
+            } else if stderr.contains("permission denied") {
                 format!(
                     "add the user to the `docker` group (`sudo usermod -aG docker {}`) and log in again",
                     crate::host::current_user()

@@ -118,7 +118,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
                 .with_context(|| format!("job {:?}", job.id))?;
         }
     }
-    warnings.extend(host::daemon_access_warning(&tools.runtime, &run_as_user));
+    warnings.extend(runtime::access_warning(&tools.runtime, &run_as_user));
     let names: Vec<&str> = config.jobs.iter().map(|j| j.container.as_str()).collect();
     for (job, state) in config
         .jobs

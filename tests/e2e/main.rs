@@ -1,4 +1,4 @@
-//! The end-to-end tests: real Docker containers, the real cron daemon, and the crontab of a
+//! The end-to-end tests: real Docker (and rootful Podman) containers, the real cron daemon, and the crontab of a
 //! dedicated test user (see `support`). Every test is `#[ignore]`d: they need a provisioned
 //! machine (`sudo scripts/provision-e2e`) and run with `cargo test -- --include-ignored` as
 //! root, as `.ci/run` does.
@@ -11,6 +11,8 @@
 mod blocks;
 mod support;
 
+mod ansible;
+
 mod cron;
 mod crontab;
 mod harness;
@@ -19,6 +21,7 @@ mod logrotate;
 mod metrics;
 mod nonroot;
 mod pause;
+mod podman;
 mod product_cron;
 mod product_run_now;
 mod product_timeout;

@@ -1,6 +1,6 @@
 //! A throwaway container of the test image, with no network, whose `python` stand-in records
 //! every call into a host directory the test can read (see `scripts/provision-e2e` for the
-//! record layout).
+//! record layout). Docker's by default; rootful Podman's with [`Container::start_podman`].
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
@@ -8,13 +8,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{IMAGE, cmd, docker, random_suffix};
+use super::{IMAGE, cmd, docker, podman, random_suffix};
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// A running container named `crontainer-e2e-<pid>-<n>-<random>`; dropping it removes it.
 pub struct Container {
     name: String,
+    /// The runtime that made it (docker or podman), which every later call goes through.
+    runtime: &'static Path,
     /// Bind-mounted at `/rec`; removed after the container.
     rec: tempfile::TempDir,
 }
@@ -54,6 +56,26 @@ impl Container {
 
     /// Like `start`, with extra `docker run` options (e.g. `["-e", "EXIT_CODE=3"]`).
     pub fn start_with(options: &[&str]) -> Container {
+        Self::start_on(docker(), options)
+    }
+
+    /// Starts a container of the test image in rootful Podman, with no network.
+    pub fn start_podman() -> Container {
+        // On this kind of machine runc fails with "error setting rlimits" unless the limits
+        // are given, and within the host's hard limits (`ulimit -Hn` is 20000 here); Docker's
+        // daemon sets its own.
+        Self::start_on(
+            podman(),
+            &[
+                "--ulimit",
+                "nofile=20000:20000",
+                "--ulimit",
+                "nproc=1000:1000",
+            ],
+        )
+    }
+
+    fn start_on(runtime: &'static Path, options: &[&str]) -> Container {
         let rec = tempfile::Builder::new()
             .prefix("crontainer-e2e-rec-")
             .tempdir()
@@ -67,9 +89,9 @@ impl Container {
             COUNTER.fetch_add(1, Ordering::Relaxed),
             random_suffix()
         );
-        let container = Container { name, rec };
+        let container = Container { name, runtime, rec };
         cmd::run(
-            Command::new(docker())
+            Command::new(runtime)
                 .args(["run", "-d", "--network", "none", "--name", &container.name])
                 .arg("-v")
                 .arg(format!("{}:/rec", container.rec.path().display()))
@@ -86,7 +108,7 @@ impl Container {
     /// Stops the container (right away: its `sleep` is pid 1 and ignores SIGTERM), so that
     /// `docker exec` into it fails as it does for a stopped app container.
     pub fn stop(&self) {
-        cmd::run(Command::new(docker()).args(["stop", "-t", "0", &self.name]));
+        cmd::run(Command::new(self.runtime).args(["stop", "-t", "0", &self.name]));
     }
 
     /// Every completed record of a call to the stand-in, in the order they were made.
@@ -144,7 +166,14 @@ fn read_call(dir: &Path) -> Call {
 
 impl Drop for Container {
     fn drop(&mut self) {
-        let out = cmd::output(Command::new(docker()).args(["rm", "-f", "-v", &self.name]));
+        let mut rm = Command::new(self.runtime);
+        rm.args(["rm", "-f", "-v"]);
+        if self.runtime == podman() {
+            // Podman's `rm -f` sends SIGTERM and waits 10 s for the `sleep` (pid 1, ignores it)
+            // before SIGKILL; Docker's kills at once and has no such option.
+            rm.args(["-t", "0"]);
+        }
+        let out = cmd::output(rm.arg(&self.name));
         if !out.status.success() {
             // Never panic in drop: the test may already be unwinding.
             eprintln!(

@@ -54,6 +54,27 @@ pub fn docker() -> &'static Path {
     })
 }
 
+/// The rootful Podman client, found the same way as [`docker`].
+pub fn podman() -> &'static Path {
+    static PODMAN: OnceLock<PathBuf> = OnceLock::new();
+    PODMAN.get_or_init(|| {
+        which::which_in("podman", Some(CRON_PATH), "/").unwrap_or_else(|e| {
+            panic!("no podman in cron's PATH {CRON_PATH} ({e}): run scripts/provision-e2e")
+        })
+    })
+}
+
+/// [`require_provisioned`], and Podman has the test image.
+pub fn require_provisioned_podman() {
+    require_provisioned();
+    let image = cmd::output(Command::new(podman()).args(["image", "inspect", IMAGE]));
+    assert!(
+        image.status.success(),
+        "podman has no image {IMAGE}: run `sudo scripts/provision-e2e` first (see README)\n{}",
+        String::from_utf8_lossy(&image.stderr).trim()
+    );
+}
+
 /// Fails the test with a clear message unless the machine is provisioned: root, a cron daemon,
 /// an answering dockerd, the test image and the test user.
 pub fn require_provisioned() {

@@ -46,6 +46,16 @@ impl Crontainer {
         self.dir.path().join("state")
     }
 
+    /// Where root installs write their logrotate files in tests (see [`Crontainer::cmd`]).
+    pub fn logrotate_dir(&self) -> PathBuf {
+        self.dir.path().join("logrotate.d")
+    }
+
+    /// The temp dir that holds the configs.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// `crontainer ARGS` with cron's PATH, the temp state dir, and the tool's own variables
     /// scrubbed; run from the temp dir so no `./crontainer.toml` is picked up.
     pub fn cmd<I, S>(&self, args: I) -> Command
@@ -65,10 +75,7 @@ impl Crontainer {
             .env("CRONTAINER_STATE_DIR", self.state_dir())
             // Root installs write /etc/logrotate.d/crontainer-<block>; tests keep theirs here
             // (tests/e2e/logrotate.rs uses the real directory with a unique name).
-            .env(
-                "CRONTAINER_LOGROTATE_DIR",
-                self.dir.path().join("logrotate.d"),
-            )
+            .env("CRONTAINER_LOGROTATE_DIR", self.logrotate_dir())
             .args(args)
             .stdin(std::process::Stdio::null());
         cmd
