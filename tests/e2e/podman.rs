@@ -13,9 +13,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    self, CRON_FIRE_TIMEOUT, Container, CronDGuard, Crontainer, NEVER, RunLogLine, TEST_USER,
-    UserDir, assert_one_seed_call, assert_one_seed_run, assert_status_after_cron_run, cmd,
-    cron_d_config, docker, job_toml, log_lines, path_str, podman, read_log, status_job,
+    self, CRON_FIRE_TIMEOUT, Container, CronDGuard, Crontainer, NEVER, RootDir, RunLogLine,
+    TEST_USER, UserDir, assert_one_seed_call, assert_one_seed_run, assert_status_after_cron_run,
+    cmd, cron_d_config, docker, job_toml, log_lines, path_str, podman, read_log, status_job,
     wait_for_event,
 };
 
@@ -78,7 +78,7 @@ fn seed_job_is_fired_by_cron_into_a_podman_container() {
         !in_docker.status.success(),
         "docker knows the container too"
     );
-    let dir = UserDir::new();
+    let dir = RootDir::new();
     let tool = Crontainer::new();
     let file = CronDGuard::new();
     let log = dir.join("main_pipeline.log");
@@ -95,11 +95,15 @@ fn seed_job_is_fired_by_cron_into_a_podman_container() {
     );
     let text = std::fs::read_to_string(file.path()).expect("install wrote the cron.d file");
     let exec = format!(
-        " {} exec {} python main_v2.py;",
+        " {} exec -i {} sh -c '",
         path_str(podman()),
         container.name()
     );
     assert!(text.contains(&exec), "the line runs podman:\n{text}");
+    assert!(
+        text.contains("' sh python main_v2.py </dev/ptmx;"),
+        "with the watcher:\n{text}"
+    );
 
     let log_text = wait_for_event(&log, "main_pipeline_v2", "end", CRON_FIRE_TIMEOUT);
     let (code, status) = tool.status_json(&config);
@@ -114,7 +118,7 @@ fn seed_job_is_fired_by_cron_into_a_podman_container() {
 
 fn job_into_a_stopped_podman_container_logs_the_failure_and_status_says_so() {
     let container = Container::start_podman();
-    let dir = UserDir::new();
+    let dir = RootDir::new();
     let tool = Crontainer::new();
     let file = CronDGuard::new();
     let log = dir.join("stopped.log");
@@ -154,7 +158,7 @@ fn job_into_a_stopped_podman_container_logs_the_failure_and_status_says_so() {
 fn podman_run_now_streams_the_output_logs_the_run_and_exits_with_the_jobs_code() {
     support::require_provisioned_podman();
     let container = Container::start_podman();
-    let dir = UserDir::new();
+    let dir = RootDir::new();
     let tool = Crontainer::new();
     let file = CronDGuard::new();
     let log = dir.join("exits_five.log");
@@ -208,7 +212,7 @@ fn podman_run_now_streams_the_output_logs_the_run_and_exits_with_the_jobs_code()
 fn podman_timeout_stops_the_job_and_its_children_inside_the_container() {
     support::require_provisioned_podman();
     let container = Container::start_podman();
-    let dir = UserDir::new();
+    let dir = RootDir::new();
     let tool = Crontainer::new();
     let file = CronDGuard::new();
     let log = dir.join("slow.log");
@@ -306,7 +310,7 @@ fn doctor_json(tool: &Crontainer, config: &std::path::Path) -> (Option<i32>, ser
 fn doctor_checks_podman_and_jobs_run_as_a_user_who_cannot_see_roots_containers() {
     support::require_provisioned_podman();
     let container = Container::start_podman();
-    let dir = UserDir::new();
+    let dir = RootDir::new();
     let tool = Crontainer::new();
 
     // As root, with root's (rootful) podman: healthy.
@@ -331,7 +335,8 @@ fn doctor_checks_podman_and_jobs_run_as_a_user_who_cannot_see_roots_containers()
     // container: install warns, and doctor fails the check, naming the fix.
     // (A log of its own: root's install made the first one root's.)
     let file = CronDGuard::new();
-    let log = dir.join("doctor-user.log");
+    let user_dir = UserDir::new();
+    let log = user_dir.join("doctor-user.log");
     let job = job_toml("doctor", container.name(), &log, NEVER, "");
     let config = tool.config(&podman_config(&file, Some(TEST_USER), &job));
     let out = tool.expect(["install", "--json", "-c", path_str(&config)], 0);

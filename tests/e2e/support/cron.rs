@@ -341,6 +341,27 @@ impl UserDir {
     }
 }
 
+/// A temporary directory only root may write, for the logs of jobs that run as root: a root job
+/// may not log where another user could swap the log for a symlink (install refuses it).
+pub struct RootDir {
+    dir: tempfile::TempDir,
+}
+
+impl RootDir {
+    pub fn new() -> RootDir {
+        let dir = tempfile::Builder::new()
+            .prefix("crontainer-e2e-root-")
+            .tempdir()
+            .expect("temp dir for root jobs' logs");
+        RootDir { dir }
+    }
+
+    /// A path inside this directory.
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
 /// Where Debian's cron looks for changes: it reloads only when the newest mtime of these differs
 /// from the one it saw at its last load, in whole seconds (vixie cron 3.0pl1 and Debian's
 /// patches, database.c; cronie fixed the same race by capping the mtime it keeps at now - 1).

@@ -18,7 +18,8 @@ pub mod wait;
 
 pub use container::{Call, Container};
 pub use cron::{
-    CronDAlone, CronDFile, CronDGuard, CronDShare, TestCrontab, UserDir, unique_cron_d_name,
+    CronDAlone, CronDFile, CronDGuard, CronDShare, RootDir, TestCrontab, UserDir,
+    unique_cron_d_name,
 };
 pub use job_line::JobLine;
 pub use product::{Crontainer, NEVER, cron_d_config, job_toml, status_job, toml_str};
