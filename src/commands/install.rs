@@ -41,6 +41,8 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
         .flatten()
         .with_context(|| format!("user {run_as:?} does not exist on this host"))?;
     // Every job's files are judged before anything is created, so a refusal changes nothing.
+    // What they ask of the kernel as the job's user is asked at once, by one child process.
+    host::prefetch_access(&run_as_user, &commands::log_checks(&config.jobs))?;
     let mut log_plans = Vec::new();
     for job in &config.jobs {
         log_plans.push(commands::check_log(&job.id, &job.log, &run_as_user)?);

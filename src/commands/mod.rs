@@ -496,6 +496,26 @@ pub struct LogPlan {
     pub dirs_for_user: bool,
 }
 
+/// The paths and needs [`check_log`] asks about for these jobs' logs (for
+/// `host::prefetch_access`): each log and lock, written, and the nearest existing directory.
+pub fn log_checks(jobs: &[Job]) -> Vec<(std::path::PathBuf, crate::host::Need)> {
+    use crate::host::Need;
+    jobs.iter()
+        .flat_map(|job| {
+            let dir = job.log.parent().unwrap_or(Path::new("/"));
+            let existing = dir
+                .ancestors()
+                .find(|d| d.exists())
+                .unwrap_or(Path::new("/"));
+            [
+                (job.log.clone(), Need::Write),
+                (job.lock(), Need::Write),
+                (existing.to_path_buf(), Need::Write),
+            ]
+        })
+        .collect()
+}
+
 /// The rules for a job's log and its lock, shared by `install` (before it creates anything) and
 /// `doctor`; an error (exit 2) names the directory at fault and the fix.
 ///
