@@ -136,14 +136,7 @@ fn a_run_killed_on_the_host_is_a_failure_not_a_shrug() {
         ["run-now", "killed", "--detach", "-c", path_str(&config)],
         0,
     );
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    // "started job "killed" in the background (pid N); ...": its own process group.
-    let pid: i32 = stdout
-        .split("(pid ")
-        .nth(1)
-        .and_then(|rest| rest.split(')').next())
-        .and_then(|pid| pid.parse().ok())
-        .unwrap_or_else(|| panic!("no pid in {stdout:?}"));
+    let pid = detached_group(&out);
     assert!(
         wait_until(Duration::from_secs(20), POLL, || read_log(&log)
             .contains("killed start pid=")),
@@ -255,6 +248,19 @@ fn a_shell_line_above_the_block_is_moved_out_of_its_way_and_a_firing_that_never_
     tool.expect(["uninstall", "-c", path_str(&config)], 0);
 }
 
+/// The process group `run-now --detach` started, from what it printed: "started job "x" in the
+/// background (pid N); ...".
+#[track_caller]
+fn detached_group(out: &std::process::Output) -> i32 {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout
+        .split("(pid ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .and_then(|pid| pid.parse().ok())
+        .unwrap_or_else(|| panic!("no pid in {stdout:?}"))
+}
+
 /// Removes a file the test's cron line may have written.
 struct RemoveOnDrop(String);
 
@@ -357,13 +363,7 @@ fn a_killed_line_shell_leaves_the_run_visible_and_the_next_firing_skipped_until_
     let config = long_job(&tool, &file, &container, &log);
     tool.expect(["install", "-c", path_str(&config)], 0);
     let out = tool.expect(["run-now", "long", "--detach", "-c", path_str(&config)], 0);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let group: i32 = stdout
-        .split("(pid ")
-        .nth(1)
-        .and_then(|rest| rest.split(')').next())
-        .and_then(|pid| pid.parse().ok())
-        .unwrap_or_else(|| panic!("no pid in {stdout:?}"));
+    let group = detached_group(&out);
     assert!(
         wait_until(Duration::from_secs(20), POLL, || job_runs_in(&container)),
         "the job did not start: {}",
