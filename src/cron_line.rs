@@ -7,16 +7,18 @@
 //! feeds the rest to stdin). Its shape, for the seed job (`every = "5h"`):
 //!
 //! ```text
-//! 0 * * * * [ $(($(/usr/bin/date +\%s)/3600\%5)) = 0 ] || exit 0; exec 9<>/var/log/main_pipeline.log.lock >>/var/log/main_pipeline.log 2>&1; s=; r=; l(){ d=$(/usr/bin/date -u '+\%s \%FT\%TZ'); echo "[crontainer] ${d#* } main_pipeline_v2 $*${r:+ run=$r}${s:+ seconds=$((${d\%\% *}-s))} by=${CRONTAINER_BY:-cron}"; }; /usr/bin/flock -n 9 || { read r <&9; l skip reason=running; exit 75; }; l start pid=$$; s=${d\%\% *}; r=$$-$s; echo $r >&9; /usr/bin/docker exec ai-video-backend python main_v2.py; c=$?; l end exit=$c; exit $c
+//! 0 * * * * [ $(($(/usr/bin/date +\%s)/3600\%5)) = 0 ] || exit 0; L=/var/log/main_pipeline.log; exec 9<>"$L.lock" >>"$L" 2>&1; s=; r=; l(){ [ "$(/usr/bin/tail -c1 "$L")" ]&&echo; d=$(/usr/bin/date -u '+\%s \%FT\%TZ'); echo "[crontainer] ${d#* } main_pipeline_v2 $*${r:+ run=$r}${s:+ seconds=$((${d\%\% *}-s))} by=${CRONTAINER_BY:-cron}"; }; /usr/bin/flock -n 9 || { read r <&9; l skip reason=running; exit 75; }; l start pid=$$; s=${d\%\% *}; r=$$-$s; echo $r >&9; /usr/bin/docker exec -i ai-video-backend sh -c WATCHER sh python main_v2.py </dev/ptmx; c=$?; l end exit=$c; exit $c
 //! ```
 //!
 //! - the guard (only for intervals cron cannot express) skips all but every N-th firing slot,
 //!   counted from the Unix epoch;
-//! - `exec 9<>LOCK >>LOG 2>&1` opens the lock file on fd 9 (read-write, so the run can leave its
-//!   id there) and sends everything after it, the job's stdout and stderr included, to the log;
+//! - `exec 9<>"$L.lock" >>"$L" 2>&1` opens the lock file (the log `L` plus `.lock`) on fd 9
+//!   (read-write, so the run can leave its id there) and sends everything after it, the job's
+//!   stdout and stderr included, to the log;
 //! - `flock -n 9` takes the job's lock without waiting: a run that finds the previous one still
 //!   going reads that run's id from the lock file, logs a `skip` line naming it and stops;
 //! - `l` writes the `[crontainer] TIME JOB EVENT ... by=TRIGGER` lines that `run_log` parses,
+//!   each on a line of its own (a newline first when the job's output did not end with one),
 //!   with one `date` call giving both the epoch seconds and the UTC time; once the start time
 //!   `s` is set, it adds the run's duration; `CRONTAINER_BY` is set by `crontainer run-now`,
 //!   and unset (so `cron`) under cron;
@@ -54,6 +56,8 @@ pub struct Tools {
     pub runtime: PathBuf,
     pub flock: PathBuf,
     pub date: PathBuf,
+    /// Reads the log's last byte, so a crontainer line never continues a job's unfinished one.
+    pub tail: PathBuf,
     /// Debian's cron and cronie turn a bare `%` into a newline and `\%` into `%`; busybox's
     /// crond (checked on 1.35) does neither, so a line for it must carry `%` as it is.
     pub escape_percent: bool,
@@ -324,7 +328,11 @@ fn exec_words(job: &Job, tools: &Tools) -> String {
 
 /// The job's shell command, before `%` escaping.
 pub fn render_command(job: &Job, rendered: &Rendered, tools: &Tools) -> String {
+    // The lock is always the log's path plus `.lock` (`config::lock_path`), so the line names
+    // the log once, in `L`: each byte counts against cron's 998.
+    debug_assert_eq!(job.lock(), crate::config::lock_path(&job.log));
     let date = path_word(&tools.date);
+    let tail = path_word(&tools.tail);
     let guard = rendered
         .guard
         .as_ref()
@@ -335,13 +343,12 @@ pub fn render_command(job: &Job, rendered: &Rendered, tools: &Tools) -> String {
         .map(|s| format!(" timeout={s}"))
         .unwrap_or_default();
     format!(
-        "{guard}exec 9<>{lock} >>{log} 2>&1; s=; r=; \
-         l(){{ d=$({date} -u '+%s %FT%TZ'); \
+        "{guard}L={log}; exec 9<>\"$L.lock\" >>\"$L\" 2>&1; s=; r=; \
+         l(){{ [ \"$({tail} -c1 \"$L\")\" ]&&echo; d=$({date} -u '+%s %FT%TZ'); \
          echo \"[crontainer] ${{d#* }} {id} $*${{r:+ run=$r}}${{s:+ seconds=$((${{d%% *}}-s))}} by=${{CRONTAINER_BY:-cron}}\"; }}; \
          {flock} -n 9 || {{ read r <&9; l skip reason=running; exit 75; }}; \
          l start pid=$$; s=${{d%% *}}; r=$$-$s; echo $r >&9; {exec}; c=$?; \
          l end exit=$c{timeout}; exit $c",
-        lock = path_word(&job.lock()),
         log = path_word(&job.log),
         id = job.id,
         flock = path_word(&tools.flock),
@@ -535,6 +542,7 @@ mod tests {
             runtime: "/usr/bin/docker".into(),
             flock: "/usr/bin/flock".into(),
             date: "/usr/bin/date".into(),
+            tail: "/usr/bin/tail".into(),
             escape_percent,
         }
     }
@@ -575,7 +583,7 @@ mod tests {
         assert!(
             parsed
                 .body()
-                .starts_with("exec 9<>/var/log/j.log.lock >>/var/log/j.log 2>&1; ")
+                .starts_with("L=/var/log/j.log; exec 9<>\"$L.lock\" >>\"$L\" 2>&1; ")
         );
         assert_eq!(
             Marker::parse(&entry.marker.to_line()),
@@ -590,7 +598,9 @@ mod tests {
         let config = job("schedule = \"*/15 * * * 1-5\"");
         let entry = render_job(&config.jobs[0], &tools(true), Some("deploy")).unwrap();
         assert!(
-            entry.line.starts_with("*/15 * * * 1-5 deploy exec 9<>"),
+            entry
+                .line
+                .starts_with("*/15 * * * 1-5 deploy L=/var/log/j.log; exec 9<>"),
             "{}",
             entry.line
         );

@@ -71,6 +71,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
     for (tool, name, path) in [
         (runtime::Tool::Flock, "flock", &tools.flock),
         (runtime::Tool::Date, "date", &tools.date),
+        (runtime::Tool::Tail, "tail", &tools.tail),
     ] {
         checks.push(if missing.iter().any(|m| m.tool == tool) {
             check(

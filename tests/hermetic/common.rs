@@ -25,8 +25,11 @@ esac
 /// must get `-i` and crontainer's watcher (`sh -c 'exec 3<&0;...' sh`, which stops the job when
 /// the client goes away); it appends its other arguments, one per line, to $FAKE_DOCKER_CALLS,
 /// then runs the watcher here, with itself as the job: it prints to stdout and stderr, sleeps
-/// $FAKE_SLEEP and exits with $FAKE_EXIT (default 0).
+/// $FAKE_SLEEP, prints $FAKE_PARTIAL with no newline after it and exits with $FAKE_EXIT
+/// (default 0).
 const FAKE_DOCKER: &str = r#"#!/bin/sh
+# The runtime's environment as each call got it (`runtime_env`).
+echo "$1 $DOCKER_HOST" >> "${FAKE_DOCKER_CALLS%/*}/docker-env"
 case "$1" in
   inspect)
     case "${FAKE_DOCKER_STATE:-running}" in
@@ -57,6 +60,7 @@ case "$1" in
     echo "stdout: hello from the container"
     echo "stderr: warning from the container" >&2
     [ -n "$FAKE_SLEEP" ] && sleep "$FAKE_SLEEP"
+    printf %s "$FAKE_PARTIAL"
     exit "${FAKE_EXIT:-0}" ;;
   *) echo "fake docker: unexpected $*" >&2; exit 99 ;;
 esac
