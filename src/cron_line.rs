@@ -64,7 +64,8 @@ pub struct Tools {
 }
 
 /// What crontainer writes above each job's line, and reads back to find its log and lock.
-/// Format: `# crontainer:job id=ID container=NAME runtime=PATH log=PATH lock=PATH [every=5h]
+/// Format: `# crontainer:job id=ID container=NAME runtime=PATH log=PATH lock=PATH
+/// [runtime_env=NAME=VALUE,...] [every=5h]
 /// [grace=SECONDS] [installed=TIME] [paused_at=TIME paused_by=USER] [desc=free text to the end]`.
 /// None of the values holds a space (the config sees to it). 0.1 wrote neither `grace` nor
 /// `installed`.
@@ -74,6 +75,8 @@ pub struct Marker {
     pub container: String,
     /// The runtime the line runs, so `status` asks the same one about the container.
     pub runtime: PathBuf,
+    /// The runtime's environment the line exports (`runtime_env`), so `status` asks with it.
+    pub runtime_env: std::collections::BTreeMap<String, String>,
     pub log: PathBuf,
     pub lock: PathBuf,
     /// The `every` interval as configured, so `status` can say it in words.
@@ -98,6 +101,14 @@ impl Marker {
             self.log.display(),
             self.lock.display()
         );
+        if !self.runtime_env.is_empty() {
+            let vars: Vec<String> = self
+                .runtime_env
+                .iter()
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect();
+            line.push_str(&format!(" runtime_env={}", vars.join(",")));
+        }
         if let Some(every) = &self.every {
             line.push_str(&format!(" every={every}"));
         }
@@ -126,6 +137,7 @@ impl Marker {
         let mut id = None;
         let mut container = None;
         let mut runtime = None;
+        let mut runtime_env = None;
         let mut log = None;
         let mut lock = None;
         let mut every = None;
@@ -142,6 +154,7 @@ impl Marker {
                 "id" => &mut id,
                 "container" => &mut container,
                 "runtime" => &mut runtime,
+                "runtime_env" => &mut runtime_env,
                 "log" => &mut log,
                 "lock" => &mut lock,
                 "every" => &mut every,
@@ -159,6 +172,17 @@ impl Marker {
             id: id?,
             container: container?,
             runtime: PathBuf::from(runtime?),
+            runtime_env: match runtime_env {
+                None => Default::default(),
+                Some(vars) => vars
+                    .split(',')
+                    .map(|var| {
+                        let (name, value) = var.split_once('=')?;
+                        (!name.is_empty() && !value.is_empty())
+                            .then(|| (name.to_string(), value.to_string()))
+                    })
+                    .collect::<Option<_>>()?,
+            },
             log: PathBuf::from(log?),
             lock: PathBuf::from(lock?),
             every,
@@ -342,8 +366,14 @@ pub fn render_command(job: &Job, rendered: &Rendered, tools: &Tools) -> String {
         .timeout
         .map(|s| format!(" timeout={s}"))
         .unwrap_or_default();
+    // The runtime's own variables, for every runtime call the line makes.
+    let exports: String = job
+        .runtime_env
+        .iter()
+        .map(|(name, value)| format!("export {name}={}; ", quote(value)))
+        .collect();
     format!(
-        "{guard}L={log}; exec 9<>\"$L.lock\" >>\"$L\" 2>&1; s=; r=; \
+        "{guard}{exports}L={log}; exec 9<>\"$L.lock\" >>\"$L\" 2>&1; s=; r=; \
          l(){{ [ \"$({tail} -c1 \"$L\")\" ]&&echo; d=$({date} -u '+%s %FT%TZ'); \
          echo \"[crontainer] ${{d#* }} {id} $*${{r:+ run=$r}}${{s:+ seconds=$((${{d%% *}}-s))}} by=${{CRONTAINER_BY:-cron}}\"; }}; \
          {flock} -n 9 || {{ read r <&9; l skip reason=running; exit 75; }}; \
@@ -385,6 +415,7 @@ pub fn render_job(job: &Job, tools: &Tools, user_column: Option<&str>) -> Result
         id: job.id.clone(),
         container: job.container.clone(),
         runtime: tools.runtime.clone(),
+        runtime_env: job.runtime_env.clone(),
         log: job.log.clone(),
         lock: job.lock(),
         grace: (job.grace != crate::config::DEFAULT_GRACE).then_some(job.grace),

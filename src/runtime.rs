@@ -119,9 +119,10 @@ pub fn require_tools(runtime: &str) -> Result<Tools> {
 /// a store of their own (rootless), so jobs run as another user than the one running crontainer
 /// would look for the container in that user's store, while `install`, `status` and `run-now`
 /// look in ours (as root: the rootful one, which only root's jobs reach).
-pub fn access_warning(runtime: &Path, user: &nix::unistd::User) -> Option<String> {
+pub fn access_warning(runtime: &Path, env: &Env, user: &nix::unistd::User) -> Option<String> {
     if !is_podman(runtime) {
-        return crate::host::daemon_access_warning(runtime, user);
+        let host = env.get("DOCKER_HOST").map(String::as_str);
+        return crate::host::daemon_access_warning(runtime, host, user);
     }
     let me = nix::unistd::geteuid();
     (user.uid != me).then(|| {
@@ -134,6 +135,22 @@ pub fn access_warning(runtime: &Path, user: &nix::unistd::User) -> Option<String
             user = user.name
         )
     })
+}
+
+/// The runtime client's own variables from the config (`runtime_env`), as the line exports them.
+pub type Env = std::collections::BTreeMap<String, String>;
+
+/// A call of the runtime's client as the cron line makes it: none of the client variables a
+/// login shell may carry, only the config's `runtime_env`. The one way crontainer runs it.
+pub fn client(runtime: &Path, env: &Env) -> Cmd {
+    let mut cmd = Cmd::new(runtime);
+    for var in DOCKER_CLIENT_VARS {
+        cmd = cmd.env_remove(var);
+    }
+    for (name, value) in env {
+        cmd = cmd.env(name, value);
+    }
+    cmd
 }
 
 /// Whether the runtime is Podman (by its file name, as for Docker's socket shortcut).
@@ -184,12 +201,15 @@ pub const DOCKER_CLIENT_VARS: [&str; 9] = [
 /// socket (one small HTTP request per container, no client process: starting the docker CLI
 /// costs ~20 ms, most of what `status` and `install` take); otherwise, or when the socket
 /// cannot be reached, one `inspect` call of the runtime's CLI.
-pub fn container_states(runtime: &Path, names: &[&str]) -> Vec<ContainerState> {
+pub fn container_states(runtime: &Path, env: &Env, names: &[&str]) -> Vec<ContainerState> {
     if names.is_empty() {
         return Vec::new();
     }
-    if runtime.file_name() == Some(std::ffi::OsStr::new("docker")) {
-        let socket = crate::host::docker_socket();
+    let socket = crate::host::docker_socket(env.get("DOCKER_HOST").map(String::as_str));
+    if let (true, Some(socket)) = (
+        runtime.file_name() == Some(std::ffi::OsStr::new("docker")),
+        socket,
+    ) {
         // One request per distinct container (many jobs often share one).
         let mut unique: Vec<&str> = names.to_vec();
         unique.sort_unstable();
@@ -205,7 +225,7 @@ pub fn container_states(runtime: &Path, names: &[&str]) -> Vec<ContainerState> {
                 .collect();
         }
     }
-    states_from_cli(runtime, names)
+    states_from_cli(runtime, env, names)
 }
 
 /// `GET /containers/NAME/json` over the Docker daemon's unix socket.
@@ -251,11 +271,11 @@ fn state_from_socket(socket: &Path, name: &str) -> std::io::Result<ContainerStat
 }
 
 /// One `RUNTIME inspect` call for all the containers.
-fn states_from_cli(runtime: &Path, names: &[&str]) -> Vec<ContainerState> {
+fn states_from_cli(runtime: &Path, env: &Env, names: &[&str]) -> Vec<ContainerState> {
     let mut unique: Vec<&str> = names.to_vec();
     unique.sort_unstable();
     unique.dedup();
-    let mut cmd = Cmd::new(runtime)
+    let cmd = client(runtime, env)
         .args([
             "inspect",
             "--type",
@@ -264,9 +284,6 @@ fn states_from_cli(runtime: &Path, names: &[&str]) -> Vec<ContainerState> {
             "{{.Id}} {{.Name}} {{.State.Status}}",
         ])
         .args(&unique);
-    for var in DOCKER_CLIENT_VARS {
-        cmd = cmd.env_remove(var);
-    }
     let output = match cmd.output() {
         Ok(output) => output,
         Err(e) => return vec![ContainerState::Unknown(format!("{e:#}")); names.len()],
@@ -341,11 +358,11 @@ mod tests {
         let me = nix::unistd::User::from_uid(nix::unistd::geteuid())
             .unwrap()
             .expect("the current user has a passwd entry");
-        assert_eq!(access_warning(podman, &me), None);
+        assert_eq!(access_warning(podman, &Env::new(), &me), None);
         let mut other = me.clone();
         other.uid = nix::unistd::Uid::from_raw(me.uid.as_raw().wrapping_add(1));
         other.name = "someone-else".into();
-        let warning = access_warning(podman, &other).expect("a warning");
+        let warning = access_warning(podman, &Env::new(), &other).expect("a warning");
         assert!(
             warning.starts_with("the jobs run as someone-else but podman has no daemon"),
             "{warning}"

@@ -160,6 +160,9 @@ impl Env {
             .env("CRONTAINER_CROND_DIR", self.path("cron.d"))
             .env("CRONTAINER_LOGROTATE_DIR", self.path("logrotate.d"))
             .env("CRONTAINER_PROC", self.path("proc"))
+            // No zone files: cron's time zone is UTC here unless a test gives the fake daemon a
+            // `TZ` (the host's own /etc/localtime plays no part).
+            .env("CRONTAINER_ETC", self.path("etc"))
             // No daemon socket here: container states come from the fake docker.
             .env("CRONTAINER_DOCKER_SOCKET", self.path("no-docker.sock"))
             .env("FAKE_CRON_DIR", self.path("cron"))

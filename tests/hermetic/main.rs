@@ -18,6 +18,7 @@ mod cli_plan;
 mod cli_run_now;
 mod cli_status;
 mod concurrency;
+mod cron_view;
 mod every_line;
 mod faults_crontab;
 mod faults_host;

@@ -246,13 +246,13 @@ pub fn end_summary(last: &LastRun) -> String {
 /// inspect call per runtime for all their containers. Whether the runtimes answered (None when
 /// none was asked).
 pub fn ask_containers(jobs: &mut [JobStatus], installed: &Installed) -> Option<bool> {
-    let mut by_runtime: Vec<(std::path::PathBuf, Vec<usize>)> = Vec::new();
+    let mut by_runtime: Vec<((std::path::PathBuf, runtime::Env), Vec<usize>)> = Vec::new();
     for (i, entry) in jobs.iter().enumerate() {
         let Some(runtime) = installed
             .entries
             .iter()
             .find(|(_, e)| e.marker.id == entry.id)
-            .map(|(_, e)| e.marker.runtime.clone())
+            .map(|(_, e)| (e.marker.runtime.clone(), e.marker.runtime_env.clone()))
         else {
             continue;
         };
@@ -262,13 +262,13 @@ pub fn ask_containers(jobs: &mut [JobStatus], installed: &Installed) -> Option<b
         }
     }
     let mut runtime_answers = None;
-    for (runtime, indexes) in &by_runtime {
+    for ((runtime, env), indexes) in &by_runtime {
         let names: Vec<String> = indexes
             .iter()
             .filter_map(|&i| jobs[i].container.as_ref().map(|(n, _)| n.clone()))
             .collect();
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let states = runtime::container_states(runtime, &refs);
+        let states = runtime::container_states(runtime, env, &refs);
         runtime_answers = Some(
             !states
                 .iter()
