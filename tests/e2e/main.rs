@@ -14,6 +14,7 @@ mod support;
 mod ansible;
 
 mod cron;
+mod cron_view;
 mod crontab;
 mod harness;
 mod injection;
