@@ -265,7 +265,7 @@ fn ansible_module_installs_is_idempotent_checks_removes_and_fails_on_a_bad_confi
     assert_eq!(mode & 0o7777, 0o600, "the config's mode changed");
     let installed = cron_d();
     assert!(
-        installed.contains(&format!("\n0 * * * * {TEST_USER} exec ")),
+        installed.contains(&format!("\n0 * * * * {TEST_USER} L=")),
         "cron.d file:\n{installed}"
     );
 
