@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::config::Job;
+use crate::config::{ContainerRef, Job};
 use crate::error::bad_input;
 use crate::schedule::{CronExpr, Guard, Rendered};
 use crate::shell::{escape_percent, quote, unescape_percent};
@@ -61,13 +61,14 @@ pub struct Tools {
 
 /// What crontainer writes above each job's line, and reads back to find its log and lock.
 /// Format: `# crontainer:job id=ID container=NAME runtime=PATH log=PATH lock=PATH [every=5h]
-/// [grace=SECONDS] [installed=TIME] [paused_at=TIME paused_by=USER] [desc=free text to the end]`.
+/// [grace=SECONDS] [installed=TIME] [paused_at=TIME paused_by=USER] [desc=free text to the end]`,
+/// with `service=NAME [project=NAME]` in place of `container=` for a Compose service.
 /// None of the values holds a space (the config sees to it). 0.1 wrote neither `grace` nor
-/// `installed`.
+/// `installed`, nor `service`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Marker {
     pub id: String,
-    pub container: String,
+    pub container: ContainerRef,
     /// The runtime the line runs, so `status` asks the same one about the container.
     pub runtime: PathBuf,
     pub log: PathBuf,
@@ -86,10 +87,20 @@ pub struct Marker {
 
 impl Marker {
     pub fn to_line(&self) -> String {
+        let container = match &self.container {
+            ContainerRef::Name(name) => format!("container={name}"),
+            ContainerRef::Service {
+                service,
+                project: Some(project),
+            } => format!("service={service} project={project}"),
+            ContainerRef::Service {
+                service,
+                project: None,
+            } => format!("service={service}"),
+        };
         let mut line = format!(
-            "{MARKER_PREFIX}id={} container={} runtime={} log={} lock={}",
+            "{MARKER_PREFIX}id={} {container} runtime={} log={} lock={}",
             self.id,
-            self.container,
             self.runtime.display(),
             self.log.display(),
             self.lock.display()
@@ -121,6 +132,8 @@ impl Marker {
         };
         let mut id = None;
         let mut container = None;
+        let mut service = None;
+        let mut project = None;
         let mut runtime = None;
         let mut log = None;
         let mut lock = None;
@@ -137,6 +150,8 @@ impl Marker {
             let slot = match key {
                 "id" => &mut id,
                 "container" => &mut container,
+                "service" => &mut service,
+                "project" => &mut project,
                 "runtime" => &mut runtime,
                 "log" => &mut log,
                 "lock" => &mut lock,
@@ -153,7 +168,11 @@ impl Marker {
         }
         Some(Marker {
             id: id?,
-            container: container?,
+            container: match (container, service, project) {
+                (Some(name), None, None) => ContainerRef::Name(name),
+                (None, Some(service), project) => ContainerRef::Service { service, project },
+                _ => return None,
+            },
             runtime: PathBuf::from(runtime?),
             log: PathBuf::from(log?),
             lock: PathBuf::from(lock?),
@@ -300,7 +319,12 @@ fn exec_words(job: &Job, tools: &Tools) -> String {
     for (name, value) in &job.env {
         words.extend(["-e".to_string(), quote(&format!("{name}={value}"))]);
     }
-    words.push(quote(&job.container));
+    words.push(match &job.container {
+        ContainerRef::Name(name) => quote(name),
+        // The id [`service_lookup`] found: `k` up to the first character that is not hex (the
+        // newline before a second id, or the `/` before the project).
+        ContainerRef::Service { .. } => "${k%%[!0-9a-f]*}".to_string(),
+    });
     words.extend(["sh".into(), "-c".into(), quote(WATCH_WRAPPER), "sh".into()]);
     if let Some(seconds) = job.timeout {
         // Killing the `docker exec` client leaves the process running in the container
@@ -322,6 +346,59 @@ fn exec_words(job: &Job, tools: &Tools) -> String {
     words.join(" ")
 }
 
+/// Compose's labels on every container it makes (docker/compose `api.ProjectLabel`, ...).
+pub const PROJECT_LABEL: &str = "com.docker.compose.project";
+pub const SERVICE_LABEL: &str = "com.docker.compose.service";
+
+/// The exit code and log reason of a firing that finds no running container of its service
+/// (sysexits' EX_UNAVAILABLE), and of one whose service runs in several Compose projects while
+/// the job names none (EX_CONFIG: the config must say which).
+pub const EXIT_NO_CONTAINER: i32 = 69;
+pub const EXIT_SEVERAL_PROJECTS: i32 = 78;
+pub const REASON_NO_CONTAINER: &str = "no_container";
+pub const REASON_SEVERAL_PROJECTS: &str = "several_projects";
+
+/// For a Compose service: lists, when the line fires, the running containers with the service's
+/// labels and keeps the first one `RUNTIME ps` lists (Docker lists the newest first) in `k`,
+/// its id first. None running, or (no `project` given) the service running in two projects, ends
+/// the run with a logged reason and its own exit code, before any `exec`. The status side
+/// ([`crate::runtime::resolve_service`]) applies the same rule to the same listing.
+///
+/// Terse, as it counts against the 998 bytes: with a `project`, `ps -q` alone (~170 bytes);
+/// without, each container is listed as `ID/PROJECT` and the first whose project differs from
+/// the first one's ends the run (~300 bytes). Compose project names are `[a-z0-9_-]`, so the unquoted words split only between
+/// containers; an odd hand-made label at worst reads as a second project.
+fn service_lookup(job: &Job, tools: &Tools) -> String {
+    let ContainerRef::Service { service, project } = &job.container else {
+        return String::new();
+    };
+    // `-q` only with a project: Docker ignores `--format` when both are given.
+    let ps = |quiet: &str| {
+        format!(
+            "{} ps -{quiet}f status=running -f label={SERVICE_LABEL}={}",
+            path_word(&tools.runtime),
+            quote(service)
+        )
+    };
+    let none = format!(
+        "l end exit={EXIT_NO_CONTAINER} reason={REASON_NO_CONTAINER};exit {EXIT_NO_CONTAINER}"
+    );
+    match project {
+        Some(project) => format!(
+            "k=$({} -f label={PROJECT_LABEL}={});[ \"$k\" ]||{{ {none};}}; ",
+            ps("q"),
+            quote(project)
+        ),
+        None => format!(
+            "k=;for a in $({} --format '{{{{.ID}}}}/{{{{.Label \"{PROJECT_LABEL}\"}}}}');\
+             do [ ${{k:=$a}} = ${{k%/*}}/${{a#*/}} ]||{{ l end exit={EXIT_SEVERAL_PROJECTS} \
+             reason={REASON_SEVERAL_PROJECTS};exit {EXIT_SEVERAL_PROJECTS};}};done;\
+             [ \"$k\" ]||{{ {none};}}; ",
+            ps("")
+        ),
+    }
+}
+
 /// The job's shell command, before `%` escaping.
 pub fn render_command(job: &Job, rendered: &Rendered, tools: &Tools) -> String {
     let date = path_word(&tools.date);
@@ -339,12 +416,13 @@ pub fn render_command(job: &Job, rendered: &Rendered, tools: &Tools) -> String {
          l(){{ d=$({date} -u '+%s %FT%TZ'); \
          echo \"[crontainer] ${{d#* }} {id} $*${{r:+ run=$r}}${{s:+ seconds=$((${{d%% *}}-s))}} by=${{CRONTAINER_BY:-cron}}\"; }}; \
          {flock} -n 9 || {{ read r <&9; l skip reason=running; exit 75; }}; \
-         l start pid=$$; s=${{d%% *}}; r=$$-$s; echo $r >&9; {exec}; c=$?; \
+         l start pid=$$; s=${{d%% *}}; r=$$-$s; echo $r >&9; {lookup}{exec}; c=$?; \
          l end exit=$c{timeout}; exit $c",
         lock = path_word(&job.lock()),
         log = path_word(&job.log),
         id = job.id,
         flock = path_word(&tools.flock),
+        lookup = service_lookup(job, tools),
         exec = exec_words(job, tools),
     )
 }
@@ -368,10 +446,17 @@ pub fn render_job(job: &Job, tools: &Tools, user_column: Option<&str>) -> Result
             "job {:?}: its cron line is {} bytes, over the {MAX_LINE} that Debian's cron accepts \
              (it refuses the whole crontab with \"command too long\"); shorten the command, env \
              values, workdir or log path by {} bytes, e.g. by moving arguments into a script \
-             inside the container",
+             inside the container{}",
             job.id,
             line.len(),
-            line.len() - MAX_LINE
+            line.len() - MAX_LINE,
+            match &job.container {
+                ContainerRef::Service { project: None, .. } => {
+                    "; or set `project`: the line then needs no check that the service runs in \
+                     one project only (about 130 bytes less)"
+                }
+                _ => "",
+            }
         )));
     }
     let marker = Marker {

@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::cron_line::Tools;
+use crate::config::ContainerRef;
+use crate::cron_line::{
+    EXIT_NO_CONTAINER, EXIT_SEVERAL_PROJECTS, PROJECT_LABEL, SERVICE_LABEL, Tools,
+};
 use crate::error::bad_input;
 use crate::process::Cmd;
 
@@ -148,6 +151,8 @@ pub enum ContainerState {
     Missing,
     /// The runtime did not answer (daemon down, no permission).
     Unknown(String),
+    /// A Compose service that resolves to no container now: why, in words.
+    Unresolved(String),
 }
 
 impl std::fmt::Display for ContainerState {
@@ -157,6 +162,7 @@ impl std::fmt::Display for ContainerState {
             ContainerState::Stopped(status) => write!(f, "not running ({status})"),
             ContainerState::Missing => f.write_str("missing (no such container)"),
             ContainerState::Unknown(why) => write!(f, "unknown: {why}"),
+            ContainerState::Unresolved(why) => f.write_str(why),
         }
     }
 }
@@ -203,6 +209,124 @@ pub fn container_states(runtime: &Path, names: &[&str]) -> Vec<ContainerState> {
         }
     }
     states_from_cli(runtime, names)
+}
+
+/// Each job's container as it resolves now, with its state: a named container as it is, a
+/// Compose service's to the running container its line would pick (its name, `Running`) or to
+/// `ContainerState::Unresolved` saying why none. One inspect call for the names and one `ps`
+/// call for the services.
+pub fn resolve_containers(runtime: &Path, refs: &[&ContainerRef]) -> Vec<(String, ContainerState)> {
+    let names: Vec<&str> = refs.iter().filter_map(|r| r.name()).collect();
+    let mut states = container_states(runtime, &names).into_iter();
+    let listed = if refs.iter().any(|r| r.name().is_none()) {
+        Some(running_service_containers(runtime))
+    } else {
+        None
+    };
+    refs.iter()
+        .map(|r| match r {
+            ContainerRef::Name(name) => (name.clone(), states.next().expect("one state per name")),
+            ContainerRef::Service { service, project } => {
+                let resolved = match listed.as_ref().expect("listed for services") {
+                    Ok(list) => resolve_service(list, service, project.as_deref()),
+                    Err(why) => Err(ContainerState::Unknown(why.clone())),
+                };
+                match resolved {
+                    Ok(found) => (found.name.clone(), ContainerState::Running),
+                    Err(state) => (r.to_string(), state),
+                }
+            }
+        })
+        .collect()
+}
+
+/// A running container that Compose's labels tie to a service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceContainer {
+    pub id: String,
+    pub name: String,
+    pub project: String,
+    pub service: String,
+}
+
+/// The separator of the `ps` format below: none of Docker's ids, Compose's project and service
+/// names, nor container names holds it.
+const PS_SEPARATOR: char = '/';
+
+/// Every running container with a Compose service label, in the order `RUNTIME ps` lists them
+/// (the order the cron line picks from); the runtime's error when it does not answer.
+pub fn running_service_containers(
+    runtime: &Path,
+) -> std::result::Result<Vec<ServiceContainer>, String> {
+    let format = format!(
+        "{{{{.ID}}}}{PS_SEPARATOR}{{{{.Label \"{PROJECT_LABEL}\"}}}}{PS_SEPARATOR}{{{{.Label \"{SERVICE_LABEL}\"}}}}{PS_SEPARATOR}{{{{.Names}}}}"
+    );
+    let mut cmd = Cmd::new(runtime).args([
+        "ps".to_string(),
+        "-f".into(),
+        "status=running".into(),
+        "-f".into(),
+        format!("label={SERVICE_LABEL}"),
+        "--format".into(),
+        format,
+    ]);
+    for var in DOCKER_CLIENT_VARS {
+        cmd = cmd.env_remove(var);
+    }
+    let output = cmd.output().map_err(|e| format!("{e:#}"))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(format!(
+            "`{} ps` failed: {}",
+            runtime.display(),
+            stderr.trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| {
+            let mut parts = line.splitn(4, PS_SEPARATOR);
+            Some(ServiceContainer {
+                id: parts.next()?.to_string(),
+                project: parts.next()?.to_string(),
+                service: parts.next()?.to_string(),
+                name: parts.next()?.to_string(),
+            })
+        })
+        .collect())
+}
+
+/// The container a service job runs in, by the cron line's rule (`cron_line::service_lookup`):
+/// the first listed running container of the service (in `project` when given); none, or
+/// (no `project`) the service running in several projects, is `Unresolved` with the reason,
+/// worded to follow "service NAME".
+pub fn resolve_service<'a>(
+    listed: &'a [ServiceContainer],
+    service: &str,
+    project: Option<&str>,
+) -> std::result::Result<&'a ServiceContainer, ContainerState> {
+    let mut matching = listed
+        .iter()
+        .filter(|c| c.service == service && project.is_none_or(|p| c.project == p));
+    let Some(first) = matching.next() else {
+        return Err(ContainerState::Unresolved(format!(
+            "has no running container (each firing fails with exit {EXIT_NO_CONTAINER})"
+        )));
+    };
+    let mut projects = vec![first.project.as_str()];
+    for c in matching {
+        if !projects.contains(&c.project.as_str()) {
+            projects.push(&c.project);
+        }
+    }
+    if projects.len() > 1 {
+        return Err(ContainerState::Unresolved(format!(
+            "runs in several Compose projects ({}): each firing fails with exit \
+             {EXIT_SEVERAL_PROJECTS} until the job sets `project`",
+            projects.join(", ")
+        )));
+    }
+    Ok(first)
 }
 
 /// `GET /containers/NAME/json` over the Docker daemon's unix socket.
