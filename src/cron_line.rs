@@ -321,8 +321,9 @@ fn exec_words(job: &Job, tools: &Tools) -> String {
     }
     words.push(match &job.container {
         ContainerRef::Name(name) => quote(name),
-        // The id [`service_lookup`] found: `k` up to the first character that is not hex (the
-        // newline before a second id, or the `/` before the project).
+        // The id [`service_lookup`] found: after the project, or the first of `ps -q`'s lines
+        // (up to the first character that is not hex).
+        ContainerRef::Service { project: None, .. } => "${k#*/}".to_string(),
         ContainerRef::Service { .. } => "${k%%[!0-9a-f]*}".to_string(),
     });
     words.extend(["sh".into(), "-c".into(), quote(WATCH_WRAPPER), "sh".into()]);
@@ -359,14 +360,14 @@ pub const REASON_NO_CONTAINER: &str = "no_container";
 pub const REASON_SEVERAL_PROJECTS: &str = "several_projects";
 
 /// For a Compose service: lists, when the line fires, the running containers with the service's
-/// labels and keeps the first one `RUNTIME ps` lists (Docker lists the newest first) in `k`,
-/// its id first. None running, or (no `project` given) the service running in two projects, ends
+/// labels and keeps the first one `RUNTIME ps` lists (Docker lists the newest first) in `k`:
+/// its id, or `PROJECT/ID`. None running, or (no `project` given) the service running in two projects, ends
 /// the run with a logged reason and its own exit code, before any `exec`. The status side
 /// ([`crate::runtime::resolve_service`]) applies the same rule to the same listing.
 ///
 /// Terse, as it counts against the 998 bytes: with a `project`, `ps -q` alone (~170 bytes);
-/// without, each container is listed as `ID/PROJECT` and the first whose project differs from
-/// the first one's ends the run (~300 bytes). Compose project names are `[a-z0-9_-]`, so the unquoted words split only between
+/// without, each container is listed as `PROJECT/ID` and the first whose project differs from
+/// the first one's ends the run (~290 bytes). Compose project names are `[a-z0-9_-]`, so the unquoted words split only between
 /// containers; an odd hand-made label at worst reads as a second project.
 fn service_lookup(job: &Job, tools: &Tools) -> String {
     let ContainerRef::Service { service, project } = &job.container else {
@@ -390,10 +391,10 @@ fn service_lookup(job: &Job, tools: &Tools) -> String {
             quote(project)
         ),
         None => format!(
-            "k=;for a in $({} --format '{{{{.ID}}}}/{{{{.Label \"{PROJECT_LABEL}\"}}}}');\
-             do [ ${{k:=$a}} = ${{k%/*}}/${{a#*/}} ]||{{ l end exit={EXIT_SEVERAL_PROJECTS} \
+            "k=;for a in $({} --format '{{{{.Label \"{PROJECT_LABEL}\"}}}}/{{{{.ID}}}}');\
+             do [ ${{k:=$a}} = ${{a%/*}}/${{k#*/}} ]||{{ l end exit={EXIT_SEVERAL_PROJECTS} \
              reason={REASON_SEVERAL_PROJECTS};exit {EXIT_SEVERAL_PROJECTS};}};done;\
-             [ \"$k\" ]||{{ {none};}}; ",
+             [ $k ]||{{ {none};}}; ",
             ps("")
         ),
     }
@@ -792,6 +793,45 @@ mod tests {
                 err.contains(expected) && err.contains("edited by hand"),
                 "{lines:?}: {err}"
             );
+        }
+    }
+
+    #[test]
+    fn a_service_marker_records_service_and_project_instead_of_container() {
+        for (extra, fields) in [
+            ("service = \"backend\"", " service=backend runtime="),
+            (
+                "service = \"backend\"\nproject = \"shop\"",
+                " service=backend project=shop runtime=",
+            ),
+        ] {
+            let text = format!(
+                "[[job]]\nid = \"j\"\n{extra}\ncommand = [\"x\"]\nevery = \"1h\"\nlog = \"/l/j.log\"\n"
+            );
+            let config = Config::parse(&text, Path::new("t.toml")).unwrap();
+            let entry = render_job(&config.jobs[0], &tools(true), None).unwrap();
+            let marker = entry.marker.to_line();
+            assert!(marker.contains(fields), "{marker}");
+            assert!(!marker.contains("container="), "{marker}");
+            assert_eq!(Marker::parse(&marker), Some(entry.marker.clone()));
+        }
+    }
+
+    #[test]
+    fn a_marker_with_both_or_neither_container_and_service_is_refused() {
+        let base = "# crontainer:job id=j runtime=/usr/bin/docker log=/l lock=/l.lock";
+        for (fields, ok) in [
+            (" container=c", true),
+            (" service=s", true),
+            (" service=s project=p", true),
+            ("", false),
+            (" container=c service=s", false),
+            (" container=c project=p", false),
+            (" project=p", false),
+            (" service=s service=t", false),
+        ] {
+            let line = base.replacen(" runtime=", &format!("{fields} runtime="), 1);
+            assert_eq!(Marker::parse(&line).is_some(), ok, "{line}");
         }
     }
 

@@ -478,6 +478,46 @@ mod tests {
     }
 
     #[test]
+    fn a_service_resolves_to_the_first_listed_container_of_one_project() {
+        let listed: Vec<ServiceContainer> = [
+            ("1", "shop-web-2", "shop", "web"),
+            ("2", "blog-db-1", "blog", "db"),
+            ("3", "shop-web-1", "shop", "web"),
+            ("4", "blog-web-1", "blog", "web"),
+        ]
+        .iter()
+        .map(|(id, name, project, service)| ServiceContainer {
+            id: id.to_string(),
+            name: name.to_string(),
+            project: project.to_string(),
+            service: service.to_string(),
+        })
+        .collect();
+        let name = |service: &str, project: Option<&str>| {
+            resolve_service(&listed, service, project).map(|c| c.name.clone())
+        };
+        assert_eq!(name("web", Some("shop")), Ok("shop-web-2".into()));
+        assert_eq!(name("web", Some("blog")), Ok("blog-web-1".into()));
+        assert_eq!(name("db", None), Ok("blog-db-1".into()));
+        assert_eq!(
+            name("web", None),
+            Err(ContainerState::Unresolved(
+                "runs in several Compose projects (shop, blog): each firing fails with exit 78 \
+                 until the job sets `project`"
+                    .into()
+            ))
+        );
+        for (service, project) in [("cache", None), ("db", Some("shop"))] {
+            assert_eq!(
+                name(service, project),
+                Err(ContainerState::Unresolved(
+                    "has no running container (each firing fails with exit 69)".into()
+                ))
+            );
+        }
+    }
+
+    #[test]
     fn states_come_from_the_daemon_socket() {
         let dir = tempfile::tempdir().unwrap();
         let socket = fake_daemon(

@@ -164,7 +164,23 @@ fn service_job_with_no_running_container_logs_why_and_status_is_unhealthy() {
 
     let log_text = wait_for_event(&log, "none", "end", CRON_FIRE_TIMEOUT);
     let (code, status) = tool.status_json(&config);
+    let doctor = tool.output(["doctor", "--json", "-c", path_str(&config)]);
     tool.expect(["uninstall", "-c", path_str(&config)], 0);
+
+    let doctor: serde_json::Value = serde_json::from_slice(&doctor.stdout).expect("doctor JSON");
+    let check = doctor["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["check"] == "container of none"))
+        .unwrap_or_else(|| panic!("no container check: {doctor:#}"));
+    assert_eq!(check["verdict"], "fail", "{check:#}");
+    assert_eq!(
+        check["detail"],
+        format!(
+            "service {service} of project {project} has no running container (each firing \
+             fails with exit 69)"
+        ),
+        "{check:#}"
+    );
 
     let lines = log_lines(&log, "none");
     let end = lines.iter().find(|l| l.event == "end").expect("end line");
@@ -350,6 +366,14 @@ fn real_compose_service_is_found_again_after_recreate_and_not_once_stopped() {
     let name = format!("{}_backend_1", project.name);
     assert_eq!(status_job(&status, "compose")["container"], name.as_str());
     assert_eq!(ran.status.code(), Some(0), "{ran:?}\n{log_text}");
+    assert!(
+        String::from_utf8_lossy(&ran.stderr).contains(&format!(
+            "crontainer: notice: job \"compose\": service backend of project {} resolves to \
+             container {name}\n",
+            project.name
+        )),
+        "run-now says where it runs: {ran:?}"
+    );
     assert_eq!(
         status_job(&recreated_status, "compose")["container_state"],
         "running"
