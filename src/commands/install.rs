@@ -131,7 +131,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
         match state {
             ContainerState::Running => {}
             ContainerState::Unresolved(why) => {
-                warnings.push(format!("job {:?}: {name} {why} now", job.id));
+                warnings.push(format!("job {:?}: right now, {name} {why}", job.id));
             }
             state => warnings.push(format!(
                 "job {:?}: container {name:?} is {state} now; the job will fail until it runs",

@@ -157,7 +157,8 @@ fn service_job_with_no_running_container_logs_why_and_status_is_unhealthy() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains(&format!(
-            "job \"none\": service {service} of project {project} has no running container (each firing fails with exit 69) now"
+            "job \"none\": right now, service {service} of project {project} has no running \
+             container (each firing fails with exit 69)"
         )),
         "install warns: {stderr}"
     );
