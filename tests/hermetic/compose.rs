@@ -1,6 +1,6 @@
 //! Hermetic tests of Compose services (`service = ...`): the installed line's lookup, run by
 //! `run-now` against the fake docker's `ps` (containers from `FAKE_DOCKER_PS`, listed in that
-//! order), and `status` resolving the service to the same container.
+//! order), and `status` and `metrics` resolving the service to the same container.
 
 use crate::common::{Env, ok, stderr_of};
 
@@ -13,6 +13,21 @@ fn service_config(env: &Env, keys: &str) -> std::path::PathBuf {
         "[[job]]\nid = \"svc\"\n{keys}\ncommand = [\"python\", \"main_v2.py\"]\n\
          every = \"5h\"\nlog = \"{{dir}}/logs/svc.log\"\n"
     ))
+}
+
+/// `crontainer metrics`' healthy gauge of the job, with the fake's containers.
+fn healthy_gauge(env: &Env, config: &std::path::Path, listed: &str) -> String {
+    let out = env
+        .cmd(["metrics", "-c"])
+        .arg(config)
+        .env("FAKE_DOCKER_PS", listed)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix(r#"crontainer_job_healthy{job="svc",block="crontainer"} "#))
+        .unwrap_or_else(|| panic!("no healthy gauge: {out:?}"))
+        .to_string()
 }
 
 /// `run-now svc` and `status --json` with the fake's containers: (run-now's output, the log,
@@ -76,6 +91,9 @@ fn the_line_and_status_pick_the_first_listed_container_of_the_service() {
         assert_eq!(job["container"], name, "{keys}: {job:#}");
         assert_eq!(job["container_state"], "running", "{keys}: {job:#}");
         assert_eq!(code, Some(0), "{keys}: {job:#}");
+        assert_eq!(healthy_gauge(&env, &config, LISTED), "1", "{keys}");
+        // The same job once its service has no running container.
+        assert_eq!(healthy_gauge(&env, &config, ""), "0", "{keys}");
     }
 }
 
@@ -152,6 +170,7 @@ fn a_service_with_no_running_container_logs_why_and_status_is_unhealthy() {
             "{keys}: {job:#}"
         );
         assert_eq!(code, Some(1), "{keys}");
+        assert_eq!(healthy_gauge(&env, &config, listed), "0", "{keys}");
         let text = env
             .cmd(["status", "-c"])
             .arg(&config)
