@@ -51,6 +51,9 @@ pub struct Config {
     pub runtime: String,
     /// How the host's logrotate rotates the jobs' logs (root installs).
     pub rotate: Rotate,
+    /// The runtime client's own environment (`DOCKER_HOST` for rootless Docker, `CONTAINER_HOST`
+    /// for remote Podman): the line exports it, and crontainer sets it on every call it makes.
+    pub runtime_env: BTreeMap<String, String>,
     pub jobs: Vec<Job>,
 }
 
@@ -131,6 +134,10 @@ pub struct Job {
     pub timeout: Option<u64>,
     /// Seconds a firing may start late before `status` calls it missed.
     pub grace: u64,
+    /// The config line of its `id`, for errors found after loading (a line too long for cron).
+    pub line: usize,
+    /// `[defaults] runtime_env`, which the job's line exports.
+    pub runtime_env: BTreeMap<String, String>,
 }
 
 /// How late a firing may start before it counts as missed: cron starts jobs within the first
@@ -178,6 +185,7 @@ struct RawDefaults {
     log_dir: Option<Spanned<String>>,
     rotate_size: Option<Spanned<String>>,
     rotate_keep: Option<Spanned<i64>>,
+    runtime_env: Option<BTreeMap<String, Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -563,6 +571,39 @@ impl Ctx<'_> {
                 }
             }
         }
+        let mut runtime_env = BTreeMap::new();
+        for (name, value) in raw.defaults.runtime_env.unwrap_or_default() {
+            let key = format!("defaults.runtime_env.{name}");
+            if !is_env_name(&name) {
+                return Err(self.key_error(
+                    &value,
+                    "defaults.runtime_env",
+                    &format!(
+                        "has {name:?}, which is not a variable name: use letters, digits and \
+                         `_`, not starting with a digit"
+                    ),
+                ));
+            }
+            let v = value.get_ref();
+            // One word in the marker comment, where `,` separates the variables.
+            if let Some(c) = v
+                .chars()
+                .find(|c| c.is_whitespace() || c.is_control() || "'\"\\,".contains(*c))
+            {
+                return Err(self.key_error(
+                    &value,
+                    &key,
+                    &format!(
+                        "{v:?} has {c:?}: a runtime's address or path has no whitespace, quotes, \
+                         backslashes or commas"
+                    ),
+                ));
+            }
+            if v.is_empty() {
+                return Err(self.key_error(&value, &key, "is empty: leave the variable out"));
+            }
+            runtime_env.insert(name, v.clone());
+        }
         if raw.job.is_empty() {
             return Err(bad_input(format!(
                 "{}: no jobs: add at least one [[job]] table (see config.example.toml)",
@@ -571,7 +612,8 @@ impl Ctx<'_> {
         }
         let mut jobs: Vec<Job> = Vec::with_capacity(raw.job.len());
         for raw_job in raw.job {
-            let job = self.validate_job(raw_job, &log_dir, &jobs)?;
+            let mut job = self.validate_job(raw_job, &log_dir, &jobs)?;
+            job.runtime_env = runtime_env.clone();
             if let (ContainerRef::Service { .. }, Some(r)) = (&job.container, &raw_runtime) {
                 refuse_service_on_podman(self, r, &job.id)?;
             }
@@ -584,6 +626,7 @@ impl Ctx<'_> {
             name,
             runtime,
             rotate,
+            runtime_env,
             jobs,
         })
     }
@@ -617,6 +660,7 @@ impl Ctx<'_> {
 
     fn validate_job(&self, raw: RawJob, log_dir: &Path, earlier: &[Job]) -> Result<Job> {
         let id = raw.id.get_ref().clone();
+        let line = self.line_of(raw.id.span().start);
         if !is_job_id(&id) {
             return Err(self.key_error(
                 &raw.id,
@@ -779,6 +823,8 @@ impl Ctx<'_> {
             env_file,
             timeout,
             grace,
+            line,
+            runtime_env: BTreeMap::new(),
         })
     }
 }

@@ -7,16 +7,18 @@
 //! feeds the rest to stdin). Its shape, for the seed job (`every = "5h"`):
 //!
 //! ```text
-//! 0 * * * * [ $(($(/usr/bin/date +\%s)/3600\%5)) = 0 ] || exit 0; exec 9<>/var/log/main_pipeline.log.lock >>/var/log/main_pipeline.log 2>&1; s=; r=; l(){ d=$(/usr/bin/date -u '+\%s \%FT\%TZ'); echo "[crontainer] ${d#* } main_pipeline_v2 $*${r:+ run=$r}${s:+ seconds=$((${d\%\% *}-s))} by=${CRONTAINER_BY:-cron}"; }; /usr/bin/flock -n 9 || { read r <&9; l skip reason=running; exit 75; }; l start pid=$$; s=${d\%\% *}; r=$$-$s; echo $r >&9; /usr/bin/docker exec ai-video-backend python main_v2.py; c=$?; l end exit=$c; exit $c
+//! 0 * * * * [ $(($(/usr/bin/date +\%s)/3600\%5)) = 0 ] || exit 0; L=/var/log/main_pipeline.log; exec 9<>"$L.lock" >>"$L" 2>&1; s=; r=; l(){ [ "$(/usr/bin/tail -c1 "$L")" ]&&echo; d=$(/usr/bin/date -u '+\%s \%FT\%TZ'); echo "[crontainer] ${d#* } main_pipeline_v2 $*${r:+ run=$r}${s:+ seconds=$((${d\%\% *}-s))} by=${CRONTAINER_BY:-cron}"; }; /usr/bin/flock -n 9 || { read r <&9; l skip reason=running; exit 75; }; l start pid=$$; s=${d\%\% *}; r=$$-$s; echo $r >&9; /usr/bin/docker exec -i ai-video-backend sh -c WATCHER sh python main_v2.py </dev/ptmx; c=$?; l end exit=$c; exit $c
 //! ```
 //!
 //! - the guard (only for intervals cron cannot express) skips all but every N-th firing slot,
 //!   counted from the Unix epoch;
-//! - `exec 9<>LOCK >>LOG 2>&1` opens the lock file on fd 9 (read-write, so the run can leave its
-//!   id there) and sends everything after it, the job's stdout and stderr included, to the log;
+//! - `exec 9<>"$L.lock" >>"$L" 2>&1` opens the lock file (the log `L` plus `.lock`) on fd 9
+//!   (read-write, so the run can leave its id there) and sends everything after it, the job's
+//!   stdout and stderr included, to the log;
 //! - `flock -n 9` takes the job's lock without waiting: a run that finds the previous one still
 //!   going reads that run's id from the lock file, logs a `skip` line naming it and stops;
 //! - `l` writes the `[crontainer] TIME JOB EVENT ... by=TRIGGER` lines that `run_log` parses,
+//!   each on a line of its own (a newline first when the job's output did not end with one),
 //!   with one `date` call giving both the epoch seconds and the UTC time; once the start time
 //!   `s` is set, it adds the run's duration; `CRONTAINER_BY` is set by `crontainer run-now`,
 //!   and unset (so `cron`) under cron;
@@ -54,13 +56,16 @@ pub struct Tools {
     pub runtime: PathBuf,
     pub flock: PathBuf,
     pub date: PathBuf,
+    /// Reads the log's last byte, so a crontainer line never continues a job's unfinished one.
+    pub tail: PathBuf,
     /// Debian's cron and cronie turn a bare `%` into a newline and `\%` into `%`; busybox's
     /// crond (checked on 1.35) does neither, so a line for it must carry `%` as it is.
     pub escape_percent: bool,
 }
 
 /// What crontainer writes above each job's line, and reads back to find its log and lock.
-/// Format: `# crontainer:job id=ID container=NAME runtime=PATH log=PATH lock=PATH [every=5h]
+/// Format: `# crontainer:job id=ID container=NAME runtime=PATH log=PATH lock=PATH
+/// [runtime_env=NAME=VALUE,...] [every=5h]
 /// [grace=SECONDS] [installed=TIME] [paused_at=TIME paused_by=USER] [desc=free text to the end]`,
 /// with `service=NAME [project=NAME]` in place of `container=` for a Compose service.
 /// None of the values holds a space (the config sees to it). 0.1 wrote neither `grace` nor
@@ -71,6 +76,8 @@ pub struct Marker {
     pub container: ContainerRef,
     /// The runtime the line runs, so `status` asks the same one about the container.
     pub runtime: PathBuf,
+    /// The runtime's environment the line exports (`runtime_env`), so `status` asks with it.
+    pub runtime_env: std::collections::BTreeMap<String, String>,
     pub log: PathBuf,
     pub lock: PathBuf,
     /// The `every` interval as configured, so `status` can say it in words.
@@ -105,6 +112,14 @@ impl Marker {
             self.log.display(),
             self.lock.display()
         );
+        if !self.runtime_env.is_empty() {
+            let vars: Vec<String> = self
+                .runtime_env
+                .iter()
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect();
+            line.push_str(&format!(" runtime_env={}", vars.join(",")));
+        }
         if let Some(every) = &self.every {
             line.push_str(&format!(" every={every}"));
         }
@@ -135,6 +150,7 @@ impl Marker {
         let mut service = None;
         let mut project = None;
         let mut runtime = None;
+        let mut runtime_env = None;
         let mut log = None;
         let mut lock = None;
         let mut every = None;
@@ -153,6 +169,7 @@ impl Marker {
                 "service" => &mut service,
                 "project" => &mut project,
                 "runtime" => &mut runtime,
+                "runtime_env" => &mut runtime_env,
                 "log" => &mut log,
                 "lock" => &mut lock,
                 "every" => &mut every,
@@ -174,6 +191,17 @@ impl Marker {
                 _ => return None,
             },
             runtime: PathBuf::from(runtime?),
+            runtime_env: match runtime_env {
+                None => Default::default(),
+                Some(vars) => vars
+                    .split(',')
+                    .map(|var| {
+                        let (name, value) = var.split_once('=')?;
+                        (!name.is_empty() && !value.is_empty())
+                            .then(|| (name.to_string(), value.to_string()))
+                    })
+                    .collect::<Option<_>>()?,
+            },
             log: PathBuf::from(log?),
             lock: PathBuf::from(lock?),
             every,
@@ -359,24 +387,27 @@ pub const EXIT_SEVERAL_PROJECTS: i32 = 78;
 pub const REASON_NO_CONTAINER: &str = "no_container";
 pub const REASON_SEVERAL_PROJECTS: &str = "several_projects";
 
-/// For a Compose service: lists, when the line fires, the running containers with the service's
-/// labels and keeps the first one `RUNTIME ps` lists (Docker lists the newest first) in `k`:
+/// For a Compose service: lists, when the line fires, the containers with the service's labels
+/// that `RUNTIME ps` lists (the running ones) and keeps the first (Docker lists the newest first)
+/// in `k`:
 /// its id, or `PROJECT/ID`. None running, or (no `project` given) the service running in two projects, ends
 /// the run with a logged reason and its own exit code, before any `exec`. The status side
 /// ([`crate::runtime::resolve_service`]) applies the same rule to the same listing.
 ///
 /// Terse, as it counts against the 998 bytes: with a `project`, `ps -q` alone (~170 bytes);
 /// without, each container is listed as `PROJECT/ID` and the first whose project differs from
-/// the first one's ends the run (~290 bytes). Compose project names are `[a-z0-9_-]`, so the unquoted words split only between
+/// the first one's ends the run (~280 bytes). Compose project names are `[a-z0-9_-]`, so the unquoted words split only between
 /// containers; an odd hand-made label at worst reads as a second project.
 fn service_lookup(job: &Job, tools: &Tools) -> String {
     let ContainerRef::Service { service, project } = &job.container else {
         return String::new();
     };
-    // `-q` only with a project: Docker ignores `--format` when both are given.
+    // `-q` only with a project: Docker ignores `--format` when both are given. No
+    // `status=running` filter: `ps` lists only running containers (paused and restarting ones
+    // too, whose exec then fails with the runtime's own words), and its 18 bytes are needed.
     let ps = |quiet: &str| {
         format!(
-            "{} ps -{quiet}f status=running -f label={SERVICE_LABEL}={}",
+            "{} ps -{quiet}f label={SERVICE_LABEL}={}",
             path_word(&tools.runtime),
             quote(service)
         )
@@ -402,7 +433,11 @@ fn service_lookup(job: &Job, tools: &Tools) -> String {
 
 /// The job's shell command, before `%` escaping.
 pub fn render_command(job: &Job, rendered: &Rendered, tools: &Tools) -> String {
+    // The lock is always the log's path plus `.lock` (`config::lock_path`), so the line names
+    // the log once, in `L`: each byte counts against cron's 998.
+    debug_assert_eq!(job.lock(), crate::config::lock_path(&job.log));
     let date = path_word(&tools.date);
+    let tail = path_word(&tools.tail);
     let guard = rendered
         .guard
         .as_ref()
@@ -412,14 +447,19 @@ pub fn render_command(job: &Job, rendered: &Rendered, tools: &Tools) -> String {
         .timeout
         .map(|s| format!(" timeout={s}"))
         .unwrap_or_default();
+    // The runtime's own variables, for every runtime call the line makes.
+    let exports: String = job
+        .runtime_env
+        .iter()
+        .map(|(name, value)| format!("export {name}={}; ", quote(value)))
+        .collect();
     format!(
-        "{guard}exec 9<>{lock} >>{log} 2>&1; s=; r=; \
-         l(){{ d=$({date} -u '+%s %FT%TZ'); \
+        "{guard}{exports}L={log}; exec 9<>\"$L.lock\" >>\"$L\" 2>&1; s=; r=; \
+         l(){{ [ \"$({tail} -c1 \"$L\")\" ]&&echo; d=$({date} -u '+%s %FT%TZ'); \
          echo \"[crontainer] ${{d#* }} {id} $*${{r:+ run=$r}}${{s:+ seconds=$((${{d%% *}}-s))}} by=${{CRONTAINER_BY:-cron}}\"; }}; \
          {flock} -n 9 || {{ read r <&9; l skip reason=running; exit 75; }}; \
          l start pid=$$; s=${{d%% *}}; r=$$-$s; echo $r >&9; {lookup}{exec}; c=$?; \
          l end exit=$c{timeout}; exit $c",
-        lock = path_word(&job.lock()),
         log = path_word(&job.log),
         id = job.id,
         flock = path_word(&tools.flock),
@@ -454,7 +494,7 @@ pub fn render_job(job: &Job, tools: &Tools, user_column: Option<&str>) -> Result
             match &job.container {
                 ContainerRef::Service { project: None, .. } => {
                     "; or set `project`: the line then needs no check that the service runs in \
-                     one project only (about 130 bytes less)"
+                     one project only (about 110 bytes less)"
                 }
                 _ => "",
             }
@@ -464,6 +504,7 @@ pub fn render_job(job: &Job, tools: &Tools, user_column: Option<&str>) -> Result
         id: job.id.clone(),
         container: job.container.clone(),
         runtime: tools.runtime.clone(),
+        runtime_env: job.runtime_env.clone(),
         log: job.log.clone(),
         lock: job.lock(),
         grace: (job.grace != crate::config::DEFAULT_GRACE).then_some(job.grace),
@@ -621,6 +662,7 @@ mod tests {
             runtime: "/usr/bin/docker".into(),
             flock: "/usr/bin/flock".into(),
             date: "/usr/bin/date".into(),
+            tail: "/usr/bin/tail".into(),
             escape_percent,
         }
     }
@@ -661,7 +703,7 @@ mod tests {
         assert!(
             parsed
                 .body()
-                .starts_with("exec 9<>/var/log/j.log.lock >>/var/log/j.log 2>&1; ")
+                .starts_with("L=/var/log/j.log; exec 9<>\"$L.lock\" >>\"$L\" 2>&1; ")
         );
         assert_eq!(
             Marker::parse(&entry.marker.to_line()),
@@ -676,7 +718,9 @@ mod tests {
         let config = job("schedule = \"*/15 * * * 1-5\"");
         let entry = render_job(&config.jobs[0], &tools(true), Some("deploy")).unwrap();
         assert!(
-            entry.line.starts_with("*/15 * * * 1-5 deploy exec 9<>"),
+            entry
+                .line
+                .starts_with("*/15 * * * 1-5 deploy L=/var/log/j.log; exec 9<>"),
             "{}",
             entry.line
         );

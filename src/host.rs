@@ -31,6 +31,23 @@ pub const ENV_PROC: &str = "CRONTAINER_PROC";
 /// of the host's own PID namespace counts: a `crond` inside a container is seen in /proc too,
 /// but it does not read the host's crontabs.
 pub fn cron_daemon() -> Option<String> {
+    find_cron_daemon().map(|d| d.description.clone())
+}
+
+/// The cron daemon found in /proc: its pid directory and how to name it.
+struct CronDaemon {
+    dir: PathBuf,
+    description: String,
+}
+
+/// Looked up once per run: `status` and `install` ask for it several times (the line's `%`
+/// escaping, the time zone, the report).
+fn find_cron_daemon() -> Option<&'static CronDaemon> {
+    static DAEMON: std::sync::OnceLock<Option<CronDaemon>> = std::sync::OnceLock::new();
+    DAEMON.get_or_init(scan_for_cron_daemon).as_ref()
+}
+
+fn scan_for_cron_daemon() -> Option<CronDaemon> {
     let proc = std::env::var_os(ENV_PROC).unwrap_or_else(|| "/proc".into());
     let ours = std::fs::read_link("/proc/self/ns/pid").ok();
     let entries = std::fs::read_dir(proc).ok()?;
@@ -64,9 +81,96 @@ pub fn cron_daemon() -> Option<String> {
         let binary = std::fs::read_link(entry.path().join("exe"))
             .map(|exe| format!(", {}", exe.display()))
             .unwrap_or_default();
-        return Some(format!("{what} (pid {}{binary})", name.to_string_lossy()));
+        return Some(CronDaemon {
+            dir: entry.path(),
+            description: format!("{what} (pid {}{binary})", name.to_string_lossy()),
+        });
     }
     None
+}
+
+/// Overrides /etc for [`cron_time_zone`] (for tests: the host's own zone files then play no
+/// part).
+pub const ENV_ETC: &str = "CRONTAINER_ETC";
+
+/// The time zone cron fires jobs in, and where it was read.
+#[derive(Debug, Clone)]
+pub struct CronZone {
+    pub zone: jiff::tz::TimeZone,
+    /// The zone's name as found (`Europe/Berlin`, `UTC`, a POSIX string).
+    pub name: String,
+    /// Where it was read: "the cron daemon's TZ", "/etc/localtime", ...
+    pub source: String,
+}
+
+/// The time zone cron computes its schedules in, whatever `TZ` the shell running crontainer
+/// has: the daemon's own `TZ` when its environment is readable (root, or a daemon of our own),
+/// else the system's (`/etc/localtime`, then Debian's `/etc/timezone`), else UTC. Every time
+/// `plan`, `status` and `metrics` show or compute is in it, so they agree with the firings.
+pub fn cron_time_zone() -> CronZone {
+    static ZONE: std::sync::OnceLock<CronZone> = std::sync::OnceLock::new();
+    ZONE.get_or_init(|| {
+        let etc = PathBuf::from(std::env::var_os(ENV_ETC).unwrap_or_else(|| "/etc".into()));
+        let daemon_tz = find_cron_daemon().and_then(|d| {
+            let environ = std::fs::read(d.dir.join("environ")).ok()?;
+            environ
+                .split(|&b| b == 0)
+                .find_map(|var| var.strip_prefix(b"TZ="))
+                .map(|v| String::from_utf8_lossy(v).into_owned())
+        });
+        daemon_tz
+            .filter(|tz| !tz.is_empty())
+            .and_then(|tz| named_zone(&tz, "the cron daemon's TZ"))
+            .or_else(|| localtime_zone(&etc))
+            .or_else(|| {
+                let name = std::fs::read_to_string(etc.join("timezone")).ok()?;
+                named_zone(name.trim(), &etc.join("timezone").display().to_string())
+            })
+            .unwrap_or_else(|| CronZone {
+                zone: jiff::tz::TimeZone::UTC,
+                name: "UTC".into(),
+                source: "no TZ, /etc/localtime or /etc/timezone".into(),
+            })
+    })
+    .clone()
+}
+
+/// A `TZ` value as libc reads it: `:NAME` or `NAME` from the zoneinfo database, or a POSIX rule
+/// such as `EST5EDT`.
+fn named_zone(tz: &str, source: &str) -> Option<CronZone> {
+    let name = tz.strip_prefix(':').unwrap_or(tz);
+    let zone = if name.starts_with('/') {
+        jiff::tz::TimeZone::tzif(name, &std::fs::read(name).ok()?).ok()?
+    } else {
+        jiff::tz::TimeZone::get(name)
+            .or_else(|_| jiff::tz::TimeZone::posix(name))
+            .ok()?
+    };
+    Some(CronZone {
+        zone,
+        name: name.to_string(),
+        source: source.to_string(),
+    })
+}
+
+/// `/etc/localtime`, named after the zoneinfo file it links to.
+fn localtime_zone(etc: &Path) -> Option<CronZone> {
+    let path = etc.join("localtime");
+    let data = std::fs::read(&path).ok()?;
+    let name = std::fs::read_link(&path)
+        .ok()
+        .and_then(|p| {
+            p.to_string_lossy()
+                .split("zoneinfo/")
+                .nth(1)
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "the zone in /etc/localtime".to_string());
+    Some(CronZone {
+        zone: jiff::tz::TimeZone::tzif(&name, &data).ok()?,
+        name,
+        source: path.display().to_string(),
+    })
 }
 
 /// When the host booted, from /proc/stat's `btime` (seconds since the epoch).
@@ -106,21 +210,32 @@ fn lock_holder_in(locks: &str, dev: u64, ino: u64) -> Option<u32> {
 /// not exist makes crontainer ask the `docker` program instead).
 pub const ENV_DOCKER_SOCKET: &str = "CRONTAINER_DOCKER_SOCKET";
 
-/// The Docker daemon's socket that cron's line reaches (no `DOCKER_HOST` under cron).
-pub fn docker_socket() -> PathBuf {
-    std::env::var_os(ENV_DOCKER_SOCKET)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/run/docker.sock"))
+/// The Docker daemon's socket that cron's line reaches: the `unix://` path of the config's
+/// `DOCKER_HOST` (`runtime_env`), else the default (cron's environment has no `DOCKER_HOST`).
+/// None when `DOCKER_HOST` names no local socket (`tcp://`, `ssh://`).
+pub fn docker_socket(docker_host: Option<&str>) -> Option<PathBuf> {
+    match docker_host {
+        Some(host) => host.strip_prefix("unix://").map(PathBuf::from),
+        None => Some(
+            std::env::var_os(ENV_DOCKER_SOCKET)
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("/var/run/docker.sock")),
+        ),
+    }
 }
 
-/// Cron runs the line as `user` with no `DOCKER_HOST`, so the docker client talks to
-/// /var/run/docker.sock: a user who may not write it (not root, not in the socket's group)
-/// gets "permission denied" at every firing.
-pub fn daemon_access_warning(runtime: &Path, user: &nix::unistd::User) -> Option<String> {
+/// Cron runs the line as `user` with no `DOCKER_HOST` but the config's, so the docker client
+/// talks to /var/run/docker.sock or that socket: a user who may not write it (not root, not in
+/// the socket's group) gets "permission denied" at every firing.
+pub fn daemon_access_warning(
+    runtime: &Path,
+    docker_host: Option<&str>,
+    user: &nix::unistd::User,
+) -> Option<String> {
     if runtime.file_name() != Some(std::ffi::OsStr::new("docker")) {
         return None;
     }
-    let socket = docker_socket();
+    let socket = docker_socket(docker_host)?;
     let meta = std::fs::metadata(&socket).ok()?;
     (!writable_by(&meta, user)).then(|| {
         format!(

@@ -49,6 +49,7 @@ pub enum Tool {
     Runtime,
     Flock,
     Date,
+    Tail,
 }
 
 /// A tool that could not be found, and what to say about it.
@@ -69,6 +70,7 @@ pub fn resolve_tools(runtime: &str) -> (Tools, Vec<Missing>) {
         (Tool::Runtime, runtime, find(runtime, &runtime_fallback)),
         (Tool::Flock, "flock", find("flock", "/usr/bin/flock")),
         (Tool::Date, "date", find("date", "/usr/bin/date")),
+        (Tool::Tail, "tail", find("tail", "/usr/bin/tail")),
     ];
     let missing = found
         .iter()
@@ -76,7 +78,7 @@ pub fn resolve_tools(runtime: &str) -> (Tools, Vec<Missing>) {
         .map(|(tool, name, f)| {
             let hint = match tool {
                 Tool::Flock => " (Debian: util-linux)",
-                Tool::Date => " (coreutils)",
+                Tool::Date | Tool::Tail => " (coreutils)",
                 Tool::Runtime => {
                     " (set `[defaults] runtime` to its absolute path if it is installed elsewhere)"
                 }
@@ -90,12 +92,13 @@ pub fn resolve_tools(runtime: &str) -> (Tools, Vec<Missing>) {
             }
         })
         .collect();
-    let [(_, _, runtime), (_, _, flock), (_, _, date)] = found;
+    let [(_, _, runtime), (_, _, flock), (_, _, date), (_, _, tail)] = found;
     (
         Tools {
             runtime: runtime.path,
             flock: flock.path,
             date: date.path,
+            tail: tail.path,
             escape_percent: !crate::host::cron_daemon().is_some_and(|d| d.starts_with("busybox")),
         },
         missing,
@@ -119,9 +122,10 @@ pub fn require_tools(runtime: &str) -> Result<Tools> {
 /// a store of their own (rootless), so jobs run as another user than the one running crontainer
 /// would look for the container in that user's store, while `install`, `status` and `run-now`
 /// look in ours (as root: the rootful one, which only root's jobs reach).
-pub fn access_warning(runtime: &Path, user: &nix::unistd::User) -> Option<String> {
+pub fn access_warning(runtime: &Path, env: &Env, user: &nix::unistd::User) -> Option<String> {
     if !is_podman(runtime) {
-        return crate::host::daemon_access_warning(runtime, user);
+        let host = env.get("DOCKER_HOST").map(String::as_str);
+        return crate::host::daemon_access_warning(runtime, host, user);
     }
     let me = nix::unistd::geteuid();
     (user.uid != me).then(|| {
@@ -134,6 +138,22 @@ pub fn access_warning(runtime: &Path, user: &nix::unistd::User) -> Option<String
             user = user.name
         )
     })
+}
+
+/// The runtime client's own variables from the config (`runtime_env`), as the line exports them.
+pub type Env = std::collections::BTreeMap<String, String>;
+
+/// A call of the runtime's client as the cron line makes it: none of the client variables a
+/// login shell may carry, only the config's `runtime_env`. The one way crontainer runs it.
+pub fn client(runtime: &Path, env: &Env) -> Cmd {
+    let mut cmd = Cmd::new(runtime);
+    for var in DOCKER_CLIENT_VARS {
+        cmd = cmd.env_remove(var);
+    }
+    for (name, value) in env {
+        cmd = cmd.env(name, value);
+    }
+    cmd
 }
 
 /// Whether the runtime is Podman (by its file name, as for Docker's socket shortcut).
@@ -187,12 +207,15 @@ pub const DOCKER_CLIENT_VARS: [&str; 9] = [
 /// socket (one small HTTP request per container, no client process: starting the docker CLI
 /// costs ~20 ms, most of what `status` and `install` take); otherwise, or when the socket
 /// cannot be reached, one `inspect` call of the runtime's CLI.
-pub fn container_states(runtime: &Path, names: &[&str]) -> Vec<ContainerState> {
+pub fn container_states(runtime: &Path, env: &Env, names: &[&str]) -> Vec<ContainerState> {
     if names.is_empty() {
         return Vec::new();
     }
-    if runtime.file_name() == Some(std::ffi::OsStr::new("docker")) {
-        let socket = crate::host::docker_socket();
+    let socket = crate::host::docker_socket(env.get("DOCKER_HOST").map(String::as_str));
+    if let (true, Some(socket)) = (
+        runtime.file_name() == Some(std::ffi::OsStr::new("docker")),
+        socket,
+    ) {
         // One request per distinct container (many jobs often share one).
         let mut unique: Vec<&str> = names.to_vec();
         unique.sort_unstable();
@@ -208,18 +231,22 @@ pub fn container_states(runtime: &Path, names: &[&str]) -> Vec<ContainerState> {
                 .collect();
         }
     }
-    states_from_cli(runtime, names)
+    states_from_cli(runtime, env, names)
 }
 
 /// Each job's container as it resolves now, with its state: a named container as it is, a
 /// Compose service's to the running container its line would pick (its name, `Running`) or to
 /// `ContainerState::Unresolved` saying why none. One inspect call for the names and one `ps`
 /// call for the services.
-pub fn resolve_containers(runtime: &Path, refs: &[&ContainerRef]) -> Vec<(String, ContainerState)> {
+pub fn resolve_containers(
+    runtime: &Path,
+    env: &Env,
+    refs: &[&ContainerRef],
+) -> Vec<(String, ContainerState)> {
     let names: Vec<&str> = refs.iter().filter_map(|r| r.name()).collect();
-    let mut states = container_states(runtime, &names).into_iter();
+    let mut states = container_states(runtime, env, &names).into_iter();
     let listed = if refs.iter().any(|r| r.name().is_none()) {
-        Some(running_service_containers(runtime))
+        Some(running_service_containers(runtime, env))
     } else {
         None
     };
@@ -232,7 +259,14 @@ pub fn resolve_containers(runtime: &Path, refs: &[&ContainerRef]) -> Vec<(String
                     Err(why) => Err(ContainerState::Unknown(why.clone())),
                 };
                 match resolved {
-                    Ok(found) => (found.name.clone(), ContainerState::Running),
+                    // Listed but paused or restarting: the exec will fail, and say so.
+                    Ok(found) if found.state == "running" => {
+                        (found.name.clone(), ContainerState::Running)
+                    }
+                    Ok(found) => (
+                        found.name.clone(),
+                        ContainerState::Stopped(found.state.clone()),
+                    ),
                     Err(state) => (r.to_string(), state),
                 }
             }
@@ -240,39 +274,38 @@ pub fn resolve_containers(runtime: &Path, refs: &[&ContainerRef]) -> Vec<(String
         .collect()
 }
 
-/// A running container that Compose's labels tie to a service.
+/// A container `RUNTIME ps` lists (running, or paused or restarting) that Compose's labels tie to
+/// a service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceContainer {
     pub id: String,
     pub name: String,
     pub project: String,
     pub service: String,
+    /// `running`, `paused`, `restarting`, as `ps` says.
+    pub state: String,
 }
 
 /// The separator of the `ps` format below: none of Docker's ids, Compose's project and service
 /// names, nor container names holds it.
 const PS_SEPARATOR: char = '/';
 
-/// Every running container with a Compose service label, in the order `RUNTIME ps` lists them
-/// (the order the cron line picks from); the runtime's error when it does not answer.
+/// Every container `RUNTIME ps` lists with a Compose service label, in its order (the order the
+/// cron line picks from); the runtime's error when it does not answer.
 pub fn running_service_containers(
     runtime: &Path,
+    env: &Env,
 ) -> std::result::Result<Vec<ServiceContainer>, String> {
     let format = format!(
-        "{{{{.ID}}}}{PS_SEPARATOR}{{{{.Label \"{PROJECT_LABEL}\"}}}}{PS_SEPARATOR}{{{{.Label \"{SERVICE_LABEL}\"}}}}{PS_SEPARATOR}{{{{.Names}}}}"
+        "{{{{.ID}}}}{PS_SEPARATOR}{{{{.Label \"{PROJECT_LABEL}\"}}}}{PS_SEPARATOR}{{{{.Label \"{SERVICE_LABEL}\"}}}}{PS_SEPARATOR}{{{{.State}}}}{PS_SEPARATOR}{{{{.Names}}}}"
     );
-    let mut cmd = Cmd::new(runtime).args([
+    let cmd = client(runtime, env).args([
         "ps".to_string(),
-        "-f".into(),
-        "status=running".into(),
         "-f".into(),
         format!("label={SERVICE_LABEL}"),
         "--format".into(),
         format,
     ]);
-    for var in DOCKER_CLIENT_VARS {
-        cmd = cmd.env_remove(var);
-    }
     let output = cmd.output().map_err(|e| format!("{e:#}"))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -285,11 +318,12 @@ pub fn running_service_containers(
     Ok(String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| {
-            let mut parts = line.splitn(4, PS_SEPARATOR);
+            let mut parts = line.splitn(5, PS_SEPARATOR);
             Some(ServiceContainer {
                 id: parts.next()?.to_string(),
                 project: parts.next()?.to_string(),
                 service: parts.next()?.to_string(),
+                state: parts.next()?.to_string(),
                 name: parts.next()?.to_string(),
             })
         })
@@ -297,7 +331,7 @@ pub fn running_service_containers(
 }
 
 /// The container a service job runs in, by the cron line's rule (`cron_line::service_lookup`):
-/// the first listed running container of the service (in `project` when given); none, or
+/// the first listed container of the service (in `project` when given); none, or
 /// (no `project`) the service running in several projects, is `Unresolved` with the reason,
 /// worded to follow "service NAME".
 pub fn resolve_service<'a>(
@@ -372,11 +406,11 @@ fn state_from_socket(socket: &Path, name: &str) -> std::io::Result<ContainerStat
 }
 
 /// One `RUNTIME inspect` call for all the containers.
-fn states_from_cli(runtime: &Path, names: &[&str]) -> Vec<ContainerState> {
+fn states_from_cli(runtime: &Path, env: &Env, names: &[&str]) -> Vec<ContainerState> {
     let mut unique: Vec<&str> = names.to_vec();
     unique.sort_unstable();
     unique.dedup();
-    let mut cmd = Cmd::new(runtime)
+    let cmd = client(runtime, env)
         .args([
             "inspect",
             "--type",
@@ -385,9 +419,6 @@ fn states_from_cli(runtime: &Path, names: &[&str]) -> Vec<ContainerState> {
             "{{.Id}} {{.Name}} {{.State.Status}}",
         ])
         .args(&unique);
-    for var in DOCKER_CLIENT_VARS {
-        cmd = cmd.env_remove(var);
-    }
     let output = match cmd.output() {
         Ok(output) => output,
         Err(e) => return vec![ContainerState::Unknown(format!("{e:#}")); names.len()],
@@ -462,11 +493,11 @@ mod tests {
         let me = nix::unistd::User::from_uid(nix::unistd::geteuid())
             .unwrap()
             .expect("the current user has a passwd entry");
-        assert_eq!(access_warning(podman, &me), None);
+        assert_eq!(access_warning(podman, &Env::new(), &me), None);
         let mut other = me.clone();
         other.uid = nix::unistd::Uid::from_raw(me.uid.as_raw().wrapping_add(1));
         other.name = "someone-else".into();
-        let warning = access_warning(podman, &other).expect("a warning");
+        let warning = access_warning(podman, &Env::new(), &other).expect("a warning");
         assert!(
             warning.starts_with("the jobs run as someone-else but podman has no daemon"),
             "{warning}"
@@ -491,6 +522,7 @@ mod tests {
             name: name.to_string(),
             project: project.to_string(),
             service: service.to_string(),
+            state: "running".to_string(),
         })
         .collect();
         let name = |service: &str, project: Option<&str>| {

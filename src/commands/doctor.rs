@@ -12,7 +12,6 @@ use crate::config::{self, ContainerRef};
 use crate::cron_line::{self, Entry};
 use crate::error::ExitCode;
 use crate::host;
-use crate::process::Cmd;
 use crate::run_log;
 use crate::runtime::{self, ContainerState};
 use crate::ui::{self, JSON_VERSION};
@@ -71,6 +70,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
     for (tool, name, path) in [
         (runtime::Tool::Flock, "flock", &tools.flock),
         (runtime::Tool::Date, "date", &tools.date),
+        (runtime::Tool::Tail, "tail", &tools.tail),
     ] {
         checks.push(if missing.iter().any(|m| m.tool == tool) {
             check(
@@ -83,7 +83,9 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
             check(name, Verdict::Ok, path.display().to_string(), None)
         });
     }
-    checks.push(runtime_check(runtime_name, &tools.runtime));
+    let no_env = runtime::Env::new();
+    let runtime_env = config.as_ref().map_or(&no_env, |c| &c.runtime_env);
+    checks.push(runtime_check(runtime_name, &tools.runtime, runtime_env));
     if let Some(config) = &config
         && host::is_root()
     {
@@ -200,6 +202,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
                 if let ContainerRef::Service { .. } = &entry.marker.container {
                     let (name, state) = runtime::resolve_containers(
                         &entry.marker.runtime,
+                        &entry.marker.runtime_env,
                         &[&entry.marker.container],
                     )
                     .remove(0);
@@ -234,7 +237,11 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
                 .ok()
                 .flatten();
             if let (Some(user), Some((_, entry))) = (run_as, installed.entries.first()) {
-                let problem = runtime::access_warning(&entry.marker.runtime, &user);
+                let problem = runtime::access_warning(
+                    &entry.marker.runtime,
+                    &entry.marker.runtime_env,
+                    &user,
+                );
                 if let Some(problem) = problem {
                     let name = if runtime::is_podman(&entry.marker.runtime) {
                         "jobs' user and podman"
@@ -274,12 +281,9 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
     })
 }
 
-fn runtime_check(name: &str, path: &Path) -> Check {
-    let mut cmd = Cmd::new(path).args(["version", "--format", "{{.Server.Version}}"]);
+fn runtime_check(name: &str, path: &Path, env: &runtime::Env) -> Check {
     // The daemon (or podman store) the cron lines reach, not one a login shell points at.
-    for var in runtime::DOCKER_CLIENT_VARS {
-        cmd = cmd.env_remove(var);
-    }
+    let cmd = runtime::client(path, env).args(["version", "--format", "{{.Server.Version}}"]);
     match cmd.output() {
         Ok(out) if out.status.success() => check(
             "container runtime",
@@ -323,34 +327,25 @@ fn runtime_check(name: &str, path: &Path) -> Check {
     }
 }
 
-/// Cron fires in the system's time zone; a `TZ` in the shell makes crontainer's "next run"
-/// times use another one.
+/// The zone cron fires in, which every time crontainer shows follows; a `TZ` in the shell that
+/// names another one is worth knowing, not a fault.
 fn time_zone_check() -> Check {
-    let system = std::fs::read_link("/etc/localtime")
+    let cron = host::cron_time_zone();
+    let detail = format!(
+        "cron's is {} (from {}); times shown follow it",
+        cron.name, cron.source
+    );
+    let detail = match commands::now()
         .ok()
-        .and_then(|p| {
-            p.to_string_lossy()
-                .split("zoneinfo/")
-                .nth(1)
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| "UTC".to_string());
-    match std::env::var("TZ") {
-        Ok(tz) if !tz.is_empty() && tz.trim_start_matches(':') != system => check(
-            "time zone",
-            Verdict::Warn,
-            format!(
-                "TZ={tz} here, but cron fires in the system time zone {system}; next runs shown follow TZ"
-            ),
-            Some("unset TZ to see times as cron uses them".into()),
+        .and_then(|now| commands::time_zone_difference(&now))
+    {
+        Some(_) => format!(
+            "{detail}, not this shell's TZ={}",
+            std::env::var("TZ").unwrap_or_default()
         ),
-        _ => check(
-            "time zone",
-            Verdict::Ok,
-            format!("{system} (cron's and crontainer's)"),
-            None,
-        ),
-    }
+        None => detail,
+    };
+    check("time zone", Verdict::Ok, detail, None)
 }
 
 /// The log's path checked by the rules `install` applies before it creates anything, and the

@@ -20,6 +20,60 @@ use crate::logrotate;
 use crate::runtime::{self, ContainerState};
 use crate::ui;
 
+/// The old locks of jobs whose lock moves (their `log` changed), each taken without waiting. A
+/// run holding one goes on under it after the install, and cron would start the next run under
+/// the new lock beside it, two copies at once: so a job that is running refuses the move
+/// (nothing changed) until it ends. Taken rather than looked up in /proc/locks, so a firing
+/// cannot slip in between the look and the write; a firing in that moment logs `skip`.
+fn hold_moving_locks(
+    existing: &[cron_line::Entry],
+    entries: &[cron_line::Entry],
+) -> Result<Vec<nix::fcntl::Flock<std::fs::File>>> {
+    let mut held = Vec::new();
+    for entry in entries {
+        let Some(old) = existing
+            .iter()
+            .find(|e| e.marker.id == entry.marker.id && e.marker.lock != entry.marker.lock)
+        else {
+            continue;
+        };
+        let running = |pid: Option<u32>| {
+            bad_input(format!(
+                "job {:?} is running{} and holds its lock {}: changing its log would move the                  lock to {}, and cron would start the next run beside this one; wait until it                  ends (`crontainer status`), or stop it, then install again; nothing was changed",
+                entry.marker.id,
+                pid.map(|p| format!(" (pid {p})")).unwrap_or_default(),
+                old.marker.lock.display(),
+                entry.marker.lock.display()
+            ))
+        };
+        match std::fs::File::open(&old.marker.lock) {
+            Ok(file) => {
+                match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
+                    Ok(lock) => held.push(lock),
+                    Err((_, nix::errno::Errno::EWOULDBLOCK)) => {
+                        return Err(running(host::lock_holder(&old.marker.lock)));
+                    }
+                    Err((_, e)) => {
+                        return Err(anyhow::anyhow!(
+                            "cannot lock {}: {e}",
+                            old.marker.lock.display()
+                        ));
+                    }
+                }
+            }
+            // Never ran: nothing to move under.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            // Not ours to take (another user's job): look it up instead.
+            Err(_) => {
+                if let Some(pid) = host::lock_holder(&old.marker.lock) {
+                    return Err(running(Some(pid)));
+                }
+            }
+        }
+    }
+    Ok(held)
+}
+
 pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     let config = config::load_located(args.config.config.as_deref())?;
     let (kind, user) = commands::target_settings(Some(&config), &args.target);
@@ -91,6 +145,8 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
             }
         })
         .collect();
+    // Held until the new lines are written, so no run starts under a lock that is moving.
+    let _moving = hold_moving_locks(&existing, &entries)?;
     let body = cron_line::render_body(&entries);
     let new = block::upsert(&old, &config.name, &body)?;
     // An environment assignment above the block (`SHELL=/usr/bin/fish`) would apply to its lines
@@ -121,13 +177,17 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
                 .with_context(|| format!("job {:?}", job.id))?;
         }
     }
-    warnings.extend(runtime::access_warning(&tools.runtime, &run_as_user));
+    warnings.extend(runtime::access_warning(
+        &tools.runtime,
+        &config.runtime_env,
+        &run_as_user,
+    ));
     let refs: Vec<&ContainerRef> = config.jobs.iter().map(|j| &j.container).collect();
-    for (job, (name, state)) in config
-        .jobs
-        .iter()
-        .zip(runtime::resolve_containers(&tools.runtime, &refs))
-    {
+    for (job, (name, state)) in config.jobs.iter().zip(runtime::resolve_containers(
+        &tools.runtime,
+        &config.runtime_env,
+        &refs,
+    )) {
         match state {
             ContainerState::Running => {}
             ContainerState::Unresolved(why) => {

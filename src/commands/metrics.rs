@@ -106,6 +106,7 @@ pub fn run(args: &MetricsArgs) -> Result<ExitCode> {
     let (config, installed) =
         commands::config_and_installed(args.config.config.as_deref(), &args.target)?;
     let now = commands::now()?;
+    commands::note_time_zone(&now);
     let mut jobs = job_status::installed_statuses(&installed, config.as_ref(), &now);
     // One inspect call for all containers, as `status` makes: a stopped container makes a job
     // unhealthy there, so it must here too.

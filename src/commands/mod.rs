@@ -29,9 +29,10 @@ use crate::runtime;
 /// Fixes "now" for reproducible output in tests and examples (an RFC 3339 timestamp).
 pub const ENV_NOW: &str = "CRONTAINER_NOW";
 
-/// The current time in the host's time zone (`TZ` honoured), or `$CRONTAINER_NOW`.
+/// The current time in cron's time zone (`host::cron_time_zone`, not the shell's `TZ`), or
+/// `$CRONTAINER_NOW` in that zone.
 pub fn now() -> Result<Zoned> {
-    let tz = jiff::tz::TimeZone::system();
+    let tz = crate::host::cron_time_zone().zone;
     match std::env::var(ENV_NOW) {
         Ok(value) if !value.is_empty() => {
             let ts: jiff::Timestamp = value
@@ -40,6 +41,37 @@ pub fn now() -> Result<Zoned> {
             Ok(ts.to_zoned(tz))
         }
         _ => Ok(Zoned::now().with_time_zone(tz)),
+    }
+}
+
+/// When the shell's `TZ` names another zone than cron's: the times shown are cron's, which the
+/// user may not expect. `plan`, `status` and `metrics` say so on stderr.
+pub fn time_zone_difference(now: &Zoned) -> Option<String> {
+    let shell = std::env::var("TZ").ok().filter(|tz| !tz.is_empty())?;
+    let cron = crate::host::cron_time_zone();
+    let name = shell.strip_prefix(':').unwrap_or(&shell);
+    let theirs = jiff::tz::TimeZone::get(name)
+        .or_else(|_| jiff::tz::TimeZone::posix(name))
+        .ok();
+    // `UTC` and `Etc/UTC` are one zone: compare offsets now and half a year on (DST).
+    let later = now.timestamp() + jiff::SignedDuration::from_hours(183 * 24);
+    let same = theirs.is_some_and(|tz| {
+        [now.timestamp(), later]
+            .iter()
+            .all(|&t| tz.to_offset(t) == cron.zone.to_offset(t))
+    });
+    (!same).then(|| {
+        format!(
+            "times are in cron's time zone {} (from {}), not TZ={shell}: cron fires by its own",
+            cron.name, cron.source
+        )
+    })
+}
+
+/// Says [`time_zone_difference`] on stderr, if any.
+pub fn note_time_zone(now: &Zoned) {
+    if let Some(note) = time_zone_difference(now) {
+        crate::ui::notice(&note);
     }
 }
 
@@ -72,8 +104,9 @@ pub fn render_entries(
         .jobs
         .iter()
         .map(|job| {
-            cron_line::render_job(job, tools, user_column)
-                .map_err(|e| crate::error::bad_input(format!("{}: {e:#}", config.path.display())))
+            cron_line::render_job(job, tools, user_column).map_err(|e| {
+                crate::error::bad_input(format!("{}:{}: {e:#}", config.path.display(), job.line))
+            })
         })
         .collect()
 }

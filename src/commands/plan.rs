@@ -21,16 +21,18 @@ use crate::ui::{self, JSON_VERSION, format_time};
 pub fn run(args: &PlanArgs) -> Result<ExitCode> {
     let config = config::load_located(args.config.config.as_deref())?;
     let (kind, user) = commands::target_settings(Some(&config), &args.target);
-    let resolved = Target::resolve_for_plan(kind, user.as_deref(), &config.name);
+    let (resolved, refused) = Target::resolve_for_plan(kind, user.as_deref(), &config.name)?;
     // Plan works on a machine without Docker: a missing tool is a warning here, an error in
     // install, and the line shows the path it would use.
     let (tools, missing) = runtime::resolve_tools(&config.runtime);
     let mut warnings: Vec<String> = missing.into_iter().map(|m| m.message).collect();
+    warnings.extend(refused);
     warnings.extend(commands::env_warnings(&config, kind, &resolved.target));
     let entries = commands::render_entries(&config, &tools, &resolved.target, &resolved.run_as)?;
     let body = cron_line::render_body(&entries);
     let text = block::upsert("", &config.name, &body)?;
     let now = commands::now()?;
+    commands::note_time_zone(&now);
 
     let mut jobs = Vec::new();
     for (job, entry) in config.jobs.iter().zip(&entries) {

@@ -22,6 +22,7 @@ pub fn run(args: &StatusArgs) -> Result<ExitCode> {
     let (config, installed) =
         commands::config_and_installed(args.config.config.as_deref(), &args.target)?;
     let now = commands::now()?;
+    commands::note_time_zone(&now);
 
     let mut jobs = job_status::installed_statuses(&installed, config.as_ref(), &now);
     if let Some(config) = &config {

@@ -43,7 +43,9 @@ impl Target {
     pub fn resolve(kind: TargetKind, user: Option<&str>, name: &str) -> Result<Resolved> {
         if let Some(user) = user {
             if !crate::config::is_unix_user(user) {
-                return Err(bad_input(format!("--user {user:?} is not a user name")));
+                return Err(bad_input(format!(
+                    "--user {user:?} is not a user name (lowercase letters, digits, `_`, `-`)"
+                )));
             }
             if nix::unistd::User::from_name(user).ok().flatten().is_none() {
                 return Err(bad_input(format!(
@@ -81,21 +83,40 @@ impl Target {
         }
     }
 
-    /// Like [`Target::resolve`] but never fails: `plan` must work on any machine, for any user.
-    pub fn resolve_for_plan(kind: TargetKind, user: Option<&str>, name: &str) -> Resolved {
-        Self::resolve(kind, user, name).unwrap_or_else(|_| {
-            let run_as = user.map(str::to_string);
-            match kind {
-                TargetKind::Crontab => Resolved {
-                    target: Target::Crontab(Crontab::new(run_as.clone())),
-                    run_as: run_as.unwrap_or_else(crate::host::current_user),
-                },
-                TargetKind::CronD => Resolved {
-                    target: Target::CronD(CronD::new(PathBuf::from("/etc/cron.d"), name)),
-                    run_as: run_as.unwrap_or_else(|| "root".to_string()),
-                },
-            }
+    /// Like [`Target::resolve`], for `plan`, which must work on any machine for any user: a
+    /// user name `install` refuses anywhere is an error here too, but what holds only on this
+    /// host (the user exists, root is needed) is returned as a warning.
+    pub fn resolve_for_plan(
+        kind: TargetKind,
+        user: Option<&str>,
+        name: &str,
+    ) -> Result<(Resolved, Option<String>)> {
+        if let Some(user) = user.filter(|u| !crate::config::is_unix_user(u)) {
+            return Err(bad_input(format!(
+                "--user {user:?} is not a user name (lowercase letters, digits, `_`, `-`)"
+            )));
+        }
+        Ok(match Self::resolve(kind, user, name) {
+            Ok(resolved) => (resolved, None),
+            Err(e) => (
+                Self::fallback_for_plan(kind, user, name),
+                Some(format!("install here would refuse: {e}")),
+            ),
         })
+    }
+
+    fn fallback_for_plan(kind: TargetKind, user: Option<&str>, name: &str) -> Resolved {
+        let run_as = user.map(str::to_string);
+        match kind {
+            TargetKind::Crontab => Resolved {
+                target: Target::Crontab(Crontab::new(run_as.clone())),
+                run_as: run_as.unwrap_or_else(crate::host::current_user),
+            },
+            TargetKind::CronD => Resolved {
+                target: Target::CronD(CronD::new(PathBuf::from("/etc/cron.d"), name)),
+                run_as: run_as.unwrap_or_else(|| "root".to_string()),
+            },
+        }
     }
 
     pub fn kind(&self) -> TargetKind {

@@ -15,6 +15,7 @@ mod ansible;
 mod compose;
 
 mod cron;
+mod cron_view;
 mod crontab;
 mod harness;
 mod injection;

@@ -213,7 +213,7 @@ fn plan_of_a_compose_service_shows_the_lookup_and_says_how_the_container_is_foun
     let svc = line("svc");
     assert!(
         svc.contains(&format!(
-            "k=;for a in $({docker} ps -f status=running -f label=com.docker.compose.service=backend \
+            "k=;for a in $({docker} ps -f label=com.docker.compose.service=backend \
              --format '{{{{.Label \"com.docker.compose.project\"}}}}/{{{{.ID}}}}');do [ ${{k:=$a}} = ${{a\\%/*}}/${{k#*/}} ]||{{ "
         )),
         "{svc}"
@@ -237,7 +237,7 @@ fn plan_of_a_compose_service_shows_the_lookup_and_says_how_the_container_is_foun
     let pinned = line("pinned");
     assert!(
         pinned.contains(&format!(
-            "k=$({docker} ps -qf status=running -f label=com.docker.compose.service=backend \
+            "k=$({docker} ps -qf label=com.docker.compose.service=backend \
              -f label=com.docker.compose.project=shop);[ \"$k\" ]||{{ l end exit=69 reason=no_container;exit 69;}}; "
         )),
         "{pinned}"

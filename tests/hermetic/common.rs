@@ -25,8 +25,11 @@ esac
 /// must get `-i` and crontainer's watcher (`sh -c 'exec 3<&0;...' sh`, which stops the job when
 /// the client goes away); it appends its other arguments, one per line, to $FAKE_DOCKER_CALLS,
 /// then runs the watcher here, with itself as the job: it prints to stdout and stderr, sleeps
-/// $FAKE_SLEEP and exits with $FAKE_EXIT (default 0).
+/// $FAKE_SLEEP, prints $FAKE_PARTIAL with no newline after it and exits with $FAKE_EXIT
+/// (default 0).
 const FAKE_DOCKER: &str = r#"#!/bin/sh
+# The runtime's environment as each call got it (`runtime_env`).
+echo "$1 $DOCKER_HOST" >> "${FAKE_DOCKER_CALLS%/*}/docker-env"
 case "$1" in
   inspect)
     case "${FAKE_DOCKER_STATE:-running}" in
@@ -73,7 +76,7 @@ case "$1" in
       if [ -n "$proj" ] && [ "$p" != "$proj" ]; then continue; fi
       case "$quiet$fmt" in
         1*) echo "$id" ;;
-        *Names*) echo "$id/$p/$s/$n" ;;
+        *Names*) echo "$id/$p/$s/running/$n" ;;
         *) echo "$p/$id" ;;
       esac
     done ;;
@@ -81,6 +84,7 @@ case "$1" in
     echo "stdout: hello from the container"
     echo "stderr: warning from the container" >&2
     [ -n "$FAKE_SLEEP" ] && sleep "$FAKE_SLEEP"
+    printf %s "$FAKE_PARTIAL"
     exit "${FAKE_EXIT:-0}" ;;
   *) echo "fake docker: unexpected $*" >&2; exit 99 ;;
 esac
@@ -180,6 +184,9 @@ impl Env {
             .env("CRONTAINER_CROND_DIR", self.path("cron.d"))
             .env("CRONTAINER_LOGROTATE_DIR", self.path("logrotate.d"))
             .env("CRONTAINER_PROC", self.path("proc"))
+            // No zone files: cron's time zone is UTC here unless a test gives the fake daemon a
+            // `TZ` (the host's own /etc/localtime plays no part).
+            .env("CRONTAINER_ETC", self.path("etc"))
             // No daemon socket here: container states come from the fake docker.
             .env("CRONTAINER_DOCKER_SOCKET", self.path("no-docker.sock"))
             .env("FAKE_CRON_DIR", self.path("cron"))

@@ -19,6 +19,7 @@ mod cli_run_now;
 mod cli_status;
 mod compose;
 mod concurrency;
+mod cron_view;
 mod every_line;
 mod faults_crontab;
 mod faults_host;

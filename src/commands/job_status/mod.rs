@@ -255,13 +255,13 @@ pub fn end_summary(last: &LastRun) -> String {
 /// `jobs` installed in `installed`, with one inspect call (and one `ps` call for services) per
 /// runtime for all their containers. Whether the runtimes answered (None when none was asked).
 pub fn ask_containers(jobs: &mut [JobStatus], installed: &Installed) -> Option<bool> {
-    let mut by_runtime: Vec<(std::path::PathBuf, Vec<usize>)> = Vec::new();
+    let mut by_runtime: Vec<((std::path::PathBuf, runtime::Env), Vec<usize>)> = Vec::new();
     for (i, entry) in jobs.iter().enumerate() {
         let Some(runtime) = installed
             .entries
             .iter()
             .find(|(_, e)| e.marker.id == entry.id)
-            .map(|(_, e)| e.marker.runtime.clone())
+            .map(|(_, e)| (e.marker.runtime.clone(), e.marker.runtime_env.clone()))
         else {
             continue;
         };
@@ -271,7 +271,7 @@ pub fn ask_containers(jobs: &mut [JobStatus], installed: &Installed) -> Option<b
         }
     }
     let mut runtime_answers = None;
-    for (runtime, indexes) in &by_runtime {
+    for ((runtime, env), indexes) in &by_runtime {
         let indexes: Vec<usize> = indexes
             .iter()
             .copied()
@@ -282,7 +282,7 @@ pub fn ask_containers(jobs: &mut [JobStatus], installed: &Installed) -> Option<b
             .filter_map(|&i| jobs[i].container_ref.clone())
             .collect();
         let refs: Vec<&ContainerRef> = refs.iter().collect();
-        let resolved = runtime::resolve_containers(runtime, &refs);
+        let resolved = runtime::resolve_containers(runtime, env, &refs);
         runtime_answers = Some(
             !resolved
                 .iter()
