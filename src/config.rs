@@ -74,12 +74,52 @@ impl Default for Rotate {
     }
 }
 
+/// Where a job runs: a container by name, or the running container of a Compose service, which
+/// the line looks up by Compose's labels each time it fires (Compose names containers
+/// `PROJECT-SERVICE-N`, and a recreated or scaled service changes them).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContainerRef {
+    Name(String),
+    /// `project` None: whichever single project has the service when the line fires.
+    Service {
+        service: String,
+        project: Option<String>,
+    },
+}
+
+impl ContainerRef {
+    /// The container's name, when the job names one.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            ContainerRef::Name(name) => Some(name),
+            ContainerRef::Service { .. } => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ContainerRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ContainerRef::Name(name) => f.write_str(name),
+            ContainerRef::Service {
+                service,
+                project: Some(project),
+            } => write!(f, "service {service} of project {project}"),
+            ContainerRef::Service {
+                service,
+                project: None,
+            } => write!(f, "service {service}"),
+        }
+    }
+}
+
 /// One validated job.
 #[derive(Debug, Clone)]
 pub struct Job {
     pub id: String,
     pub description: Option<String>,
-    pub container: String,
+    pub container: ContainerRef,
     /// The argv run in the container; never a shell string.
     pub command: Vec<String>,
     pub schedule: Schedule,
@@ -153,7 +193,9 @@ struct RawDefaults {
 struct RawJob {
     id: Spanned<String>,
     description: Option<Spanned<String>>,
-    container: Spanned<String>,
+    container: Option<Spanned<String>>,
+    service: Option<Spanned<String>>,
+    project: Option<Spanned<String>>,
     command: Spanned<Vec<Spanned<String>>>,
     schedule: Option<Spanned<String>>,
     every: Option<Spanned<String>>,
@@ -471,6 +513,7 @@ impl Ctx<'_> {
             Some(n) => n.into_inner(),
             None => "crontainer".to_string(),
         };
+        let raw_runtime = raw.defaults.runtime.clone();
         let runtime = match raw.defaults.runtime {
             None => "docker".to_string(),
             Some(r) => {
@@ -571,6 +614,9 @@ impl Ctx<'_> {
         for raw_job in raw.job {
             let mut job = self.validate_job(raw_job, &log_dir, &jobs)?;
             job.runtime_env = runtime_env.clone();
+            if let (ContainerRef::Service { .. }, Some(r)) = (&job.container, &raw_runtime) {
+                refuse_service_on_podman(self, r, &job.id)?;
+            }
             jobs.push(job);
         }
         Ok(Config {
@@ -583,6 +629,33 @@ impl Ctx<'_> {
             runtime_env,
             jobs,
         })
+    }
+
+    /// `container`, or `service` with an optional `project`: exactly one way to find the
+    /// container.
+    fn container_ref(&self, raw: &RawJob, key: &dyn Fn(&str) -> String) -> Result<ContainerRef> {
+        let name = |value: &Spanned<String>, k: &str, what: &str| -> Result<String> {
+            let v = value.get_ref();
+            if is_container_name(v) {
+                Ok(v.clone())
+            } else {
+                Err(self.key_error(
+                    value,
+                    &key(k),
+                    &format!("{v:?} is not {what}: Docker accepts letters, digits, `_`, `.` and `-`, starting with a letter or digit"),
+                ))
+            }
+        };
+        match (&raw.container, &raw.service, &raw.project) {
+            (Some(c), None, None) => Ok(ContainerRef::Name(name(c, "container", "a container name or ID")?)),
+            (Some(_), Some(s), _) => Err(self.key_error(s, &key("service"), "and `container` are both set; use one: `container` for a container by name, `service` (with an optional `project`) for the running container of a Compose service")),
+            (Some(_), None, Some(p)) | (None, None, Some(p)) => Err(self.key_error(p, &key("project"), "is set without `service`: `project` names the Compose project of a `service`; with `container`, drop it")),
+            (None, Some(s), p) => Ok(ContainerRef::Service {
+                service: name(s, "service", "a Compose service name")?,
+                project: p.as_ref().map(|p| name(p, "project", "a Compose project name")).transpose()?,
+            }),
+            (None, None, None) => Err(self.key_error(&raw.id, &key("container"), "is missing: set `container = \"NAME\"` (a container by name) or `service = \"NAME\"` (the running container of a Compose service)")),
+        }
     }
 
     fn validate_job(&self, raw: RawJob, log_dir: &Path, earlier: &[Job]) -> Result<Job> {
@@ -605,6 +678,7 @@ impl Ctx<'_> {
             ));
         }
         let key = |k: &str| format!("job {id:?}: {k}");
+        let container = self.container_ref(&raw, &key)?;
 
         let description = match raw.description {
             Some(d) if d.get_ref().chars().any(char::is_control) => {
@@ -618,15 +692,6 @@ impl Ctx<'_> {
                 .map(Spanned::into_inner)
                 .filter(|d| !d.trim().is_empty()),
         };
-
-        let container = raw.container.get_ref().clone();
-        if !is_container_name(&container) {
-            return Err(self.key_error(
-                &raw.container,
-                &key("container"),
-                &format!("{container:?} is not a container name or ID: Docker accepts letters, digits, `_`, `.` and `-`, starting with a letter or digit"),
-            ));
-        }
 
         if raw.command.get_ref().is_empty() {
             return Err(self.key_error(
@@ -762,6 +827,24 @@ impl Ctx<'_> {
             runtime_env: BTreeMap::new(),
         })
     }
+}
+
+/// A `service` job needs `RUNTIME ps --format '{{.Label "..."}}'` to tell Compose projects
+/// apart, which podman 4.3 lacks ("can't evaluate field Label"; its `{{index .Labels ...}}`
+/// is not Docker's); refused rather than a line that fails at every firing.
+fn refuse_service_on_podman(ctx: &Ctx, runtime: &Spanned<String>, id: &str) -> Result<()> {
+    if Path::new(runtime.get_ref()).file_name() == Some(std::ffi::OsStr::new("podman")) {
+        return Err(ctx.key_error(
+            runtime,
+            "defaults.runtime",
+            &format!(
+                "is podman, but job {id:?} names a Compose `service`: that is supported with \
+                 Docker only (podman's `ps` has no `{{{{.Label}}}}` format); give podman jobs a \
+                 `container` (podman-compose names them PROJECT_SERVICE_N)"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The config named on the command line or found in the usual places; None when there is none

@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::config::Job;
+use crate::config::{ContainerRef, Job};
 use crate::error::bad_input;
 use crate::schedule::{CronExpr, Guard, Rendered};
 use crate::shell::{escape_percent, quote, unescape_percent};
@@ -66,13 +66,14 @@ pub struct Tools {
 /// What crontainer writes above each job's line, and reads back to find its log and lock.
 /// Format: `# crontainer:job id=ID container=NAME runtime=PATH log=PATH lock=PATH
 /// [runtime_env=NAME=VALUE,...] [every=5h]
-/// [grace=SECONDS] [installed=TIME] [paused_at=TIME paused_by=USER] [desc=free text to the end]`.
+/// [grace=SECONDS] [installed=TIME] [paused_at=TIME paused_by=USER] [desc=free text to the end]`,
+/// with `service=NAME [project=NAME]` in place of `container=` for a Compose service.
 /// None of the values holds a space (the config sees to it). 0.1 wrote neither `grace` nor
-/// `installed`.
+/// `installed`, nor `service`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Marker {
     pub id: String,
-    pub container: String,
+    pub container: ContainerRef,
     /// The runtime the line runs, so `status` asks the same one about the container.
     pub runtime: PathBuf,
     /// The runtime's environment the line exports (`runtime_env`), so `status` asks with it.
@@ -93,10 +94,20 @@ pub struct Marker {
 
 impl Marker {
     pub fn to_line(&self) -> String {
+        let container = match &self.container {
+            ContainerRef::Name(name) => format!("container={name}"),
+            ContainerRef::Service {
+                service,
+                project: Some(project),
+            } => format!("service={service} project={project}"),
+            ContainerRef::Service {
+                service,
+                project: None,
+            } => format!("service={service}"),
+        };
         let mut line = format!(
-            "{MARKER_PREFIX}id={} container={} runtime={} log={} lock={}",
+            "{MARKER_PREFIX}id={} {container} runtime={} log={} lock={}",
             self.id,
-            self.container,
             self.runtime.display(),
             self.log.display(),
             self.lock.display()
@@ -136,6 +147,8 @@ impl Marker {
         };
         let mut id = None;
         let mut container = None;
+        let mut service = None;
+        let mut project = None;
         let mut runtime = None;
         let mut runtime_env = None;
         let mut log = None;
@@ -153,6 +166,8 @@ impl Marker {
             let slot = match key {
                 "id" => &mut id,
                 "container" => &mut container,
+                "service" => &mut service,
+                "project" => &mut project,
                 "runtime" => &mut runtime,
                 "runtime_env" => &mut runtime_env,
                 "log" => &mut log,
@@ -170,7 +185,11 @@ impl Marker {
         }
         Some(Marker {
             id: id?,
-            container: container?,
+            container: match (container, service, project) {
+                (Some(name), None, None) => ContainerRef::Name(name),
+                (None, Some(service), project) => ContainerRef::Service { service, project },
+                _ => return None,
+            },
             runtime: PathBuf::from(runtime?),
             runtime_env: match runtime_env {
                 None => Default::default(),
@@ -328,7 +347,13 @@ fn exec_words(job: &Job, tools: &Tools) -> String {
     for (name, value) in &job.env {
         words.extend(["-e".to_string(), quote(&format!("{name}={value}"))]);
     }
-    words.push(quote(&job.container));
+    words.push(match &job.container {
+        ContainerRef::Name(name) => quote(name),
+        // The id [`service_lookup`] found: after the project, or the first of `ps -q`'s lines
+        // (up to the first character that is not hex).
+        ContainerRef::Service { project: None, .. } => "${k#*/}".to_string(),
+        ContainerRef::Service { .. } => "${k%%[!0-9a-f]*}".to_string(),
+    });
     words.extend(["sh".into(), "-c".into(), quote(WATCH_WRAPPER), "sh".into()]);
     if let Some(seconds) = job.timeout {
         // Killing the `docker exec` client leaves the process running in the container
@@ -348,6 +373,62 @@ fn exec_words(job: &Job, tools: &Tools) -> String {
     words.extend(job.command.iter().map(|arg| quote(arg)));
     words.push("</dev/ptmx".into());
     words.join(" ")
+}
+
+/// Compose's labels on every container it makes (docker/compose `api.ProjectLabel`, ...).
+pub const PROJECT_LABEL: &str = "com.docker.compose.project";
+pub const SERVICE_LABEL: &str = "com.docker.compose.service";
+
+/// The exit code and log reason of a firing that finds no running container of its service
+/// (sysexits' EX_UNAVAILABLE), and of one whose service runs in several Compose projects while
+/// the job names none (EX_CONFIG: the config must say which).
+pub const EXIT_NO_CONTAINER: i32 = 69;
+pub const EXIT_SEVERAL_PROJECTS: i32 = 78;
+pub const REASON_NO_CONTAINER: &str = "no_container";
+pub const REASON_SEVERAL_PROJECTS: &str = "several_projects";
+
+/// For a Compose service: lists, when the line fires, the containers with the service's labels
+/// that `RUNTIME ps` lists (the running ones) and keeps the first (Docker lists the newest first)
+/// in `k`:
+/// its id, or `PROJECT/ID`. None running, or (no `project` given) the service running in two projects, ends
+/// the run with a logged reason and its own exit code, before any `exec`. The status side
+/// ([`crate::runtime::resolve_service`]) applies the same rule to the same listing.
+///
+/// Terse, as it counts against the 998 bytes: with a `project`, `ps -q` alone (~170 bytes);
+/// without, each container is listed as `PROJECT/ID` and the first whose project differs from
+/// the first one's ends the run (~280 bytes). Compose project names are `[a-z0-9_-]`, so the unquoted words split only between
+/// containers; an odd hand-made label at worst reads as a second project.
+fn service_lookup(job: &Job, tools: &Tools) -> String {
+    let ContainerRef::Service { service, project } = &job.container else {
+        return String::new();
+    };
+    // `-q` only with a project: Docker ignores `--format` when both are given. No
+    // `status=running` filter: `ps` lists only running containers (paused and restarting ones
+    // too, whose exec then fails with the runtime's own words), and its 18 bytes are needed.
+    let ps = |quiet: &str| {
+        format!(
+            "{} ps -{quiet}f label={SERVICE_LABEL}={}",
+            path_word(&tools.runtime),
+            quote(service)
+        )
+    };
+    let none = format!(
+        "l end exit={EXIT_NO_CONTAINER} reason={REASON_NO_CONTAINER};exit {EXIT_NO_CONTAINER}"
+    );
+    match project {
+        Some(project) => format!(
+            "k=$({} -f label={PROJECT_LABEL}={});[ \"$k\" ]||{{ {none};}}; ",
+            ps("q"),
+            quote(project)
+        ),
+        None => format!(
+            "k=;for a in $({} --format '{{{{.Label \"{PROJECT_LABEL}\"}}}}/{{{{.ID}}}}');\
+             do [ ${{k:=$a}} = ${{a%/*}}/${{k#*/}} ]||{{ l end exit={EXIT_SEVERAL_PROJECTS} \
+             reason={REASON_SEVERAL_PROJECTS};exit {EXIT_SEVERAL_PROJECTS};}};done;\
+             [ $k ]||{{ {none};}}; ",
+            ps("")
+        ),
+    }
 }
 
 /// The job's shell command, before `%` escaping.
@@ -377,11 +458,12 @@ pub fn render_command(job: &Job, rendered: &Rendered, tools: &Tools) -> String {
          l(){{ [ \"$({tail} -c1 \"$L\")\" ]&&echo; d=$({date} -u '+%s %FT%TZ'); \
          echo \"[crontainer] ${{d#* }} {id} $*${{r:+ run=$r}}${{s:+ seconds=$((${{d%% *}}-s))}} by=${{CRONTAINER_BY:-cron}}\"; }}; \
          {flock} -n 9 || {{ read r <&9; l skip reason=running; exit 75; }}; \
-         l start pid=$$; s=${{d%% *}}; r=$$-$s; echo $r >&9; {exec}; c=$?; \
+         l start pid=$$; s=${{d%% *}}; r=$$-$s; echo $r >&9; {lookup}{exec}; c=$?; \
          l end exit=$c{timeout}; exit $c",
         log = path_word(&job.log),
         id = job.id,
         flock = path_word(&tools.flock),
+        lookup = service_lookup(job, tools),
         exec = exec_words(job, tools),
     )
 }
@@ -405,10 +487,17 @@ pub fn render_job(job: &Job, tools: &Tools, user_column: Option<&str>) -> Result
             "job {:?}: its cron line is {} bytes, over the {MAX_LINE} that Debian's cron accepts \
              (it refuses the whole crontab with \"command too long\"); shorten the command, env \
              values, workdir or log path by {} bytes, e.g. by moving arguments into a script \
-             inside the container",
+             inside the container{}",
             job.id,
             line.len(),
-            line.len() - MAX_LINE
+            line.len() - MAX_LINE,
+            match &job.container {
+                ContainerRef::Service { project: None, .. } => {
+                    "; or set `project`: the line then needs no check that the service runs in \
+                     one project only (about 110 bytes less)"
+                }
+                _ => "",
+            }
         )));
     }
     let marker = Marker {
@@ -748,6 +837,45 @@ mod tests {
                 err.contains(expected) && err.contains("edited by hand"),
                 "{lines:?}: {err}"
             );
+        }
+    }
+
+    #[test]
+    fn a_service_marker_records_service_and_project_instead_of_container() {
+        for (extra, fields) in [
+            ("service = \"backend\"", " service=backend runtime="),
+            (
+                "service = \"backend\"\nproject = \"shop\"",
+                " service=backend project=shop runtime=",
+            ),
+        ] {
+            let text = format!(
+                "[[job]]\nid = \"j\"\n{extra}\ncommand = [\"x\"]\nevery = \"1h\"\nlog = \"/l/j.log\"\n"
+            );
+            let config = Config::parse(&text, Path::new("t.toml")).unwrap();
+            let entry = render_job(&config.jobs[0], &tools(true), None).unwrap();
+            let marker = entry.marker.to_line();
+            assert!(marker.contains(fields), "{marker}");
+            assert!(!marker.contains("container="), "{marker}");
+            assert_eq!(Marker::parse(&marker), Some(entry.marker.clone()));
+        }
+    }
+
+    #[test]
+    fn a_marker_with_both_or_neither_container_and_service_is_refused() {
+        let base = "# crontainer:job id=j runtime=/usr/bin/docker log=/l lock=/l.lock";
+        for (fields, ok) in [
+            (" container=c", true),
+            (" service=s", true),
+            (" service=s project=p", true),
+            ("", false),
+            (" container=c service=s", false),
+            (" container=c project=p", false),
+            (" project=p", false),
+            (" service=s service=t", false),
+        ] {
+            let line = base.replacen(" runtime=", &format!("{fields} runtime="), 1);
+            assert_eq!(Marker::parse(&line).is_some(), ok, "{line}");
         }
     }
 

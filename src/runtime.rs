@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::cron_line::Tools;
+use crate::config::ContainerRef;
+use crate::cron_line::{
+    EXIT_NO_CONTAINER, EXIT_SEVERAL_PROJECTS, PROJECT_LABEL, SERVICE_LABEL, Tools,
+};
 use crate::error::bad_input;
 use crate::process::Cmd;
 
@@ -168,6 +171,8 @@ pub enum ContainerState {
     Missing,
     /// The runtime did not answer (daemon down, no permission).
     Unknown(String),
+    /// A Compose service that resolves to no container now: why, in words.
+    Unresolved(String),
 }
 
 impl std::fmt::Display for ContainerState {
@@ -177,6 +182,7 @@ impl std::fmt::Display for ContainerState {
             ContainerState::Stopped(status) => write!(f, "not running ({status})"),
             ContainerState::Missing => f.write_str("missing (no such container)"),
             ContainerState::Unknown(why) => write!(f, "unknown: {why}"),
+            ContainerState::Unresolved(why) => f.write_str(why),
         }
     }
 }
@@ -226,6 +232,135 @@ pub fn container_states(runtime: &Path, env: &Env, names: &[&str]) -> Vec<Contai
         }
     }
     states_from_cli(runtime, env, names)
+}
+
+/// Each job's container as it resolves now, with its state: a named container as it is, a
+/// Compose service's to the running container its line would pick (its name, `Running`) or to
+/// `ContainerState::Unresolved` saying why none. One inspect call for the names and one `ps`
+/// call for the services.
+pub fn resolve_containers(
+    runtime: &Path,
+    env: &Env,
+    refs: &[&ContainerRef],
+) -> Vec<(String, ContainerState)> {
+    let names: Vec<&str> = refs.iter().filter_map(|r| r.name()).collect();
+    let mut states = container_states(runtime, env, &names).into_iter();
+    let listed = if refs.iter().any(|r| r.name().is_none()) {
+        Some(running_service_containers(runtime, env))
+    } else {
+        None
+    };
+    refs.iter()
+        .map(|r| match r {
+            ContainerRef::Name(name) => (name.clone(), states.next().expect("one state per name")),
+            ContainerRef::Service { service, project } => {
+                let resolved = match listed.as_ref().expect("listed for services") {
+                    Ok(list) => resolve_service(list, service, project.as_deref()),
+                    Err(why) => Err(ContainerState::Unknown(why.clone())),
+                };
+                match resolved {
+                    // Listed but paused or restarting: the exec will fail, and say so.
+                    Ok(found) if found.state == "running" => {
+                        (found.name.clone(), ContainerState::Running)
+                    }
+                    Ok(found) => (
+                        found.name.clone(),
+                        ContainerState::Stopped(found.state.clone()),
+                    ),
+                    Err(state) => (r.to_string(), state),
+                }
+            }
+        })
+        .collect()
+}
+
+/// A container `RUNTIME ps` lists (running, or paused or restarting) that Compose's labels tie to
+/// a service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceContainer {
+    pub id: String,
+    pub name: String,
+    pub project: String,
+    pub service: String,
+    /// `running`, `paused`, `restarting`, as `ps` says.
+    pub state: String,
+}
+
+/// The separator of the `ps` format below: none of Docker's ids, Compose's project and service
+/// names, nor container names holds it.
+const PS_SEPARATOR: char = '/';
+
+/// Every container `RUNTIME ps` lists with a Compose service label, in its order (the order the
+/// cron line picks from); the runtime's error when it does not answer.
+pub fn running_service_containers(
+    runtime: &Path,
+    env: &Env,
+) -> std::result::Result<Vec<ServiceContainer>, String> {
+    let format = format!(
+        "{{{{.ID}}}}{PS_SEPARATOR}{{{{.Label \"{PROJECT_LABEL}\"}}}}{PS_SEPARATOR}{{{{.Label \"{SERVICE_LABEL}\"}}}}{PS_SEPARATOR}{{{{.State}}}}{PS_SEPARATOR}{{{{.Names}}}}"
+    );
+    let cmd = client(runtime, env).args([
+        "ps".to_string(),
+        "-f".into(),
+        format!("label={SERVICE_LABEL}"),
+        "--format".into(),
+        format,
+    ]);
+    let output = cmd.output().map_err(|e| format!("{e:#}"))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(format!(
+            "`{} ps` failed: {}",
+            runtime.display(),
+            stderr.trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| {
+            let mut parts = line.splitn(5, PS_SEPARATOR);
+            Some(ServiceContainer {
+                id: parts.next()?.to_string(),
+                project: parts.next()?.to_string(),
+                service: parts.next()?.to_string(),
+                state: parts.next()?.to_string(),
+                name: parts.next()?.to_string(),
+            })
+        })
+        .collect())
+}
+
+/// The container a service job runs in, by the cron line's rule (`cron_line::service_lookup`):
+/// the first listed container of the service (in `project` when given); none, or
+/// (no `project`) the service running in several projects, is `Unresolved` with the reason,
+/// worded to follow "service NAME".
+pub fn resolve_service<'a>(
+    listed: &'a [ServiceContainer],
+    service: &str,
+    project: Option<&str>,
+) -> std::result::Result<&'a ServiceContainer, ContainerState> {
+    let mut matching = listed
+        .iter()
+        .filter(|c| c.service == service && project.is_none_or(|p| c.project == p));
+    let Some(first) = matching.next() else {
+        return Err(ContainerState::Unresolved(format!(
+            "has no running container (each firing fails with exit {EXIT_NO_CONTAINER})"
+        )));
+    };
+    let mut projects = vec![first.project.as_str()];
+    for c in matching {
+        if !projects.contains(&c.project.as_str()) {
+            projects.push(&c.project);
+        }
+    }
+    if projects.len() > 1 {
+        return Err(ContainerState::Unresolved(format!(
+            "runs in several Compose projects ({}): each firing fails with exit \
+             {EXIT_SEVERAL_PROJECTS} until the job sets `project`",
+            projects.join(", ")
+        )));
+    }
+    Ok(first)
 }
 
 /// `GET /containers/NAME/json` over the Docker daemon's unix socket.
@@ -371,6 +506,47 @@ mod tests {
             warning.contains(&format!("`[cron] user = \"{}\"`", me.name)),
             "{warning}"
         );
+    }
+
+    #[test]
+    fn a_service_resolves_to_the_first_listed_container_of_one_project() {
+        let listed: Vec<ServiceContainer> = [
+            ("1", "shop-web-2", "shop", "web"),
+            ("2", "blog-db-1", "blog", "db"),
+            ("3", "shop-web-1", "shop", "web"),
+            ("4", "blog-web-1", "blog", "web"),
+        ]
+        .iter()
+        .map(|(id, name, project, service)| ServiceContainer {
+            id: id.to_string(),
+            name: name.to_string(),
+            project: project.to_string(),
+            service: service.to_string(),
+            state: "running".to_string(),
+        })
+        .collect();
+        let name = |service: &str, project: Option<&str>| {
+            resolve_service(&listed, service, project).map(|c| c.name.clone())
+        };
+        assert_eq!(name("web", Some("shop")), Ok("shop-web-2".into()));
+        assert_eq!(name("web", Some("blog")), Ok("blog-web-1".into()));
+        assert_eq!(name("db", None), Ok("blog-db-1".into()));
+        assert_eq!(
+            name("web", None),
+            Err(ContainerState::Unresolved(
+                "runs in several Compose projects (shop, blog): each firing fails with exit 78 \
+                 until the job sets `project`"
+                    .into()
+            ))
+        );
+        for (service, project) in [("cache", None), ("db", Some("shop"))] {
+            assert_eq!(
+                name(service, project),
+                Err(ContainerState::Unresolved(
+                    "has no running container (each firing fails with exit 69)".into()
+                ))
+            );
+        }
     }
 
     #[test]

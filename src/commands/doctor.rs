@@ -8,12 +8,12 @@ use serde_json::json;
 
 use crate::cli::DoctorArgs;
 use crate::commands;
-use crate::config;
+use crate::config::{self, ContainerRef};
 use crate::cron_line::{self, Entry};
 use crate::error::ExitCode;
 use crate::host;
 use crate::run_log;
-use crate::runtime;
+use crate::runtime::{self, ContainerState};
 use crate::ui::{self, JSON_VERSION};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -194,6 +194,36 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
                                 .into(),
                         ),
                     ));
+                }
+            }
+            // A Compose service's container is found when the line fires: say which one it
+            // finds now, or why it would fail.
+            for (_, entry) in &installed.entries {
+                if let ContainerRef::Service { .. } = &entry.marker.container {
+                    let (name, state) = runtime::resolve_containers(
+                        &entry.marker.runtime,
+                        &entry.marker.runtime_env,
+                        &[&entry.marker.container],
+                    )
+                    .remove(0);
+                    let label = format!("container of {}", entry.marker.id);
+                    checks.push(match state {
+                        ContainerState::Running => check(
+                            &label,
+                            Verdict::Ok,
+                            format!("{} resolves to {name}, running", entry.marker.container),
+                            None,
+                        ),
+                        state => check(
+                            &label,
+                            Verdict::Fail,
+                            format!("{name} {state}"),
+                            Some(
+                                "start the service (`docker compose up -d`); if it runs in several projects, set the job's `project`"
+                                    .into(),
+                            ),
+                        ),
+                    });
                 }
             }
             for (_, entry) in &installed.entries {

@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::block;
 use crate::cli::InstallArgs;
 use crate::commands;
+use crate::config::ContainerRef;
 use crate::config::{self, TargetKind};
 use crate::cron_line;
 use crate::cron_table::{self, Target};
@@ -181,17 +182,21 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
         &config.runtime_env,
         &run_as_user,
     ));
-    let names: Vec<&str> = config.jobs.iter().map(|j| j.container.as_str()).collect();
-    for (job, state) in config.jobs.iter().zip(runtime::container_states(
+    let refs: Vec<&ContainerRef> = config.jobs.iter().map(|j| &j.container).collect();
+    for (job, (name, state)) in config.jobs.iter().zip(runtime::resolve_containers(
         &tools.runtime,
         &config.runtime_env,
-        &names,
+        &refs,
     )) {
-        if state != ContainerState::Running {
-            warnings.push(format!(
-                "job {:?}: container {:?} is {state} now; the job will fail until it runs",
-                job.id, job.container
-            ));
+        match state {
+            ContainerState::Running => {}
+            ContainerState::Unresolved(why) => {
+                warnings.push(format!("job {:?}: right now, {name} {why}", job.id));
+            }
+            state => warnings.push(format!(
+                "job {:?}: container {name:?} is {state} now; the job will fail until it runs",
+                job.id
+            )),
         }
     }
 

@@ -7,8 +7,11 @@ use serde_json::json;
 use crate::block;
 use crate::cli::PlanArgs;
 use crate::commands;
-use crate::config;
-use crate::cron_line;
+use crate::config::{self, ContainerRef};
+use crate::cron_line::{
+    self, EXIT_NO_CONTAINER, EXIT_SEVERAL_PROJECTS, PROJECT_LABEL, REASON_NO_CONTAINER,
+    REASON_SEVERAL_PROJECTS, SERVICE_LABEL,
+};
 use crate::cron_table::Target;
 use crate::error::ExitCode;
 use crate::runtime;
@@ -52,7 +55,11 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
                 json!({
                     "id": job.id,
                     "description": job.description,
-                    "container": job.container,
+                    "container": job.container.name(),
+                    "service": match &job.container {
+                        ContainerRef::Service { service, project } => Some(json!({"service": service, "project": project, "found_by": how_found(&job.container)})),
+                        ContainerRef::Name(_) => None,
+                    },
                     "command": job.command,
                     "schedule": rendered.cron.as_str(),
                     "every": entry.marker.every,
@@ -101,6 +108,9 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
             shell_words(&job.command),
             job.container
         );
+        if let ContainerRef::Service { .. } = &job.container {
+            println!("#   container: {}", how_found(&job.container));
+        }
         println!("#   schedule:  {}", schedule::describe(&job.schedule));
         println!("#   log:       {}", job.log.display());
         if next.is_empty() {
@@ -113,6 +123,29 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::Success)
+}
+
+/// How the line finds a Compose service's container, in words.
+fn how_found(container: &ContainerRef) -> String {
+    let ContainerRef::Service { service, project } = container else {
+        return String::new();
+    };
+    let labels = match project {
+        Some(p) => format!("{SERVICE_LABEL}={service} and {PROJECT_LABEL}={p}"),
+        None => format!("{SERVICE_LABEL}={service}"),
+    };
+    let several = match project {
+        Some(_) => String::new(),
+        None => format!(
+            "; if the service runs in several projects, it logs \
+             reason={REASON_SEVERAL_PROJECTS} and exits {EXIT_SEVERAL_PROJECTS} (set `project`)"
+        ),
+    };
+    format!(
+        "found each time it fires: the first running container that `RUNTIME ps` lists (Docker \
+         lists the newest first) with the labels {labels}; if none runs, the run logs \
+         reason={REASON_NO_CONTAINER} and exits {EXIT_NO_CONTAINER}{several}"
+    )
 }
 
 fn shell_words(argv: &[String]) -> String {

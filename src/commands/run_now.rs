@@ -12,12 +12,13 @@ use anyhow::{Context, Result};
 
 use crate::cli::RunNowArgs;
 use crate::commands;
+use crate::config::ContainerRef;
 use crate::cron_line;
 use crate::error::{ExitCode, bad_input};
 use crate::host;
 use crate::process::Cmd;
 use crate::run_log;
-use crate::runtime;
+use crate::runtime::{self, ContainerState};
 use crate::ui;
 
 /// The variable the line reads to say who started it; unset under cron.
@@ -83,6 +84,24 @@ pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
             entry.marker.log.display(),
             found.run_as
         );
+    }
+
+    // The line looks the service's container up itself; say which one it will find (by the
+    // same rule), or why none, so the person running it knows where it ran.
+    if let ContainerRef::Service { .. } = &entry.marker.container {
+        let (name, state) = runtime::resolve_containers(
+            &entry.marker.runtime,
+            &entry.marker.runtime_env,
+            &[&entry.marker.container],
+        )
+        .remove(0);
+        match state {
+            ContainerState::Running => ui::notice(&format!(
+                "job {:?}: {} resolves to container {name}",
+                args.job, entry.marker.container
+            )),
+            state => ui::notice(&format!("job {:?}: {name} {state}", args.job)),
+        }
     }
 
     let me = host::current_user();

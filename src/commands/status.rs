@@ -11,10 +11,11 @@ use serde_json::{Value, json};
 use crate::cli::StatusArgs;
 use crate::commands::job_status::{self, JobStatus, end_summary};
 use crate::commands::{self, Installed};
-use crate::config::Config;
+use crate::config::{Config, ContainerRef};
 use crate::error::{ExitCode, bad_input};
 use crate::host;
 use crate::run_log;
+use crate::runtime::ContainerState;
 use crate::ui::{self, JSON_VERSION, format_time, human_bytes};
 
 pub fn run(args: &StatusArgs) -> Result<ExitCode> {
@@ -148,11 +149,32 @@ fn job_json(job: &JobStatus, now: &Zoned) -> Value {
         },
         "running": job.running.is_some(),
         "running_pid": job.running,
-        "container": job.container.as_ref().map(|(n, _)| n),
+        "container": job.container.as_ref().filter(|(_, s)| !matches!(s, ContainerState::Unresolved(_))).map(|(n, _)| n),
         "container_state": job.container.as_ref().map(|(_, s)| s.to_string()),
+        "service": job.container_ref.as_ref().and_then(service_json),
         "log": job.log.as_ref().map(|(p, _)| p),
         "log_bytes": job.log.as_ref().and_then(|(_, s)| *s),
     })
+}
+
+/// The container and its state; for a Compose service, also which service it was found for.
+fn container_words(job: &JobStatus, name: &str, state: &ContainerState) -> String {
+    match (&job.container_ref, state) {
+        (Some(service @ ContainerRef::Service { .. }), ContainerState::Running) => {
+            format!("{name} {state} ({service})")
+        }
+        _ => format!("{name} {state}"),
+    }
+}
+
+/// `{"service": ..., "project": ...}` for a job that runs in a Compose service's container.
+fn service_json(container: &ContainerRef) -> Option<Value> {
+    match container {
+        ContainerRef::Name(_) => None,
+        ContainerRef::Service { service, project } => {
+            Some(json!({"service": service, "project": project}))
+        }
+    }
 }
 
 fn print_plain(job: &JobStatus, now: &Zoned) {
@@ -199,7 +221,7 @@ fn print_plain(job: &JobStatus, now: &Zoned) {
             .unwrap_or_else(|| "no".into()),
     );
     if let Some((name, state)) = &job.container {
-        row("container:", &format!("{name} {state}"));
+        row("container:", &container_words(job, name, state));
     }
     if let Some((path, size)) = &job.log {
         let size = size
@@ -252,7 +274,7 @@ fn print_table(jobs: &[JobStatus], now: &Zoned) {
                 },
                 j.container
                     .as_ref()
-                    .map(|(n, s)| format!("{n} {s}"))
+                    .map(|(n, s)| container_words(j, n, s))
                     .unwrap_or_else(|| "-".into()),
             ]
         })

@@ -12,6 +12,7 @@ mod blocks;
 mod support;
 
 mod ansible;
+mod compose;
 
 mod cron;
 mod cron_view;

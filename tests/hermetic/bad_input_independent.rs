@@ -146,7 +146,38 @@ const CASES: &[(&str, &str, &str)] = &[
     (
         "missing container",
         "[[job]]\nid = \"j\"\ncommand = [\"x\"]\nevery = \"1h\"\n",
-        "missing field `container`",
+        ":2: `job \"j\": container` is missing: set `container = \"NAME\"` (a container by name) or `service = \"NAME\"`",
+    ),
+    // job.service and job.project (Compose services)
+    (
+        "service and container",
+        "[[job]]\nid = \"j\"\ncontainer = \"c\"\nservice = \"backend\"\ncommand = [\"x\"]\nevery = \"1h\"\n",
+        ":4: `job \"j\": service` and `container` are both set; use one",
+    ),
+    (
+        "project without service",
+        "[[job]]\nid = \"j\"\ncontainer = \"c\"\nproject = \"p\"\ncommand = [\"x\"]\nevery = \"1h\"\n",
+        ":4: `job \"j\": project` is set without `service`",
+    ),
+    (
+        "project alone",
+        "[[job]]\nid = \"j\"\nproject = \"p\"\ncommand = [\"x\"]\nevery = \"1h\"\n",
+        ":3: `job \"j\": project` is set without `service`",
+    ),
+    (
+        "service with a space",
+        "[[job]]\nid = \"j\"\nservice = \"my app\"\ncommand = [\"x\"]\nevery = \"1h\"\n",
+        ":3: `job \"j\": service` \"my app\" is not a Compose service name",
+    ),
+    (
+        "project starting with a dash",
+        "[[job]]\nid = \"j\"\nservice = \"s\"\nproject = \"-p\"\ncommand = [\"x\"]\nevery = \"1h\"\n",
+        ":4: `job \"j\": project` \"-p\" is not a Compose project name",
+    ),
+    (
+        "service with podman",
+        "[defaults]\nruntime = \"/usr/bin/podman\"\n[[job]]\nid = \"j\"\nservice = \"s\"\ncommand = [\"x\"]\nevery = \"1h\"\n",
+        ":2: `defaults.runtime` is podman, but job \"j\" names a Compose `service`",
     ),
     // job.command
     (

@@ -184,3 +184,96 @@ fn completions_and_man_page_come_from_the_cli_definitions() {
         "no run-now section"
     );
 }
+
+#[test]
+fn plan_of_a_compose_service_shows_the_lookup_and_says_how_the_container_is_found() {
+    let env = Env::new();
+    let config = env.config(
+        "[[job]]\nid = \"svc\"\nservice = \"backend\"\ncommand = [\"python\", \"main_v2.py\"]\n\
+         every = \"5h\"\nlog = \"/var/log/main_pipeline.log\"\n\
+         [[job]]\nid = \"pinned\"\nservice = \"backend\"\nproject = \"shop\"\n\
+         command = [\"python\", \"main_v2.py\"]\nevery = \"5h\"\nlog = \"/var/log/pinned.log\"\n",
+    );
+    let out = ok(env.cmd(["plan", "-c"]).arg(&config));
+    let docker = env.path("bin/docker").display().to_string();
+    assert!(
+        out.contains("# crontainer:job id=svc service=backend runtime="),
+        "{out}"
+    );
+    assert!(
+        out.contains("# crontainer:job id=pinned service=backend project=shop runtime="),
+        "{out}"
+    );
+    let line = |id: &str| {
+        out.lines()
+            .find(|l| l.contains(&format!(" {id} $*")))
+            .unwrap_or_else(|| panic!("no line for {id}:\n{out}"))
+            .to_string()
+    };
+    let svc = line("svc");
+    assert!(
+        svc.contains(&format!(
+            "k=;for a in $({docker} ps -f label=com.docker.compose.service=backend \
+             --format '{{{{.Label \"com.docker.compose.project\"}}}}/{{{{.ID}}}}');do [ ${{k:=$a}} = ${{a\\%/*}}/${{k#*/}} ]||{{ "
+        )),
+        "{svc}"
+    );
+    assert!(
+        svc.contains("l end exit=78 reason=several_projects;exit 78;"),
+        "{svc}"
+    );
+    assert!(
+        svc.contains("done;[ $k ]||{ l end exit=69 reason=no_container;exit 69;}; "),
+        "{svc}"
+    );
+    assert!(
+        svc.contains(&format!("{docker} exec -i ${{k#*/}} sh -c '")),
+        "{svc}"
+    );
+    assert!(
+        pinned_exec(&line("pinned"), &docker),
+        "the first id of `ps -q`"
+    );
+    let pinned = line("pinned");
+    assert!(
+        pinned.contains(&format!(
+            "k=$({docker} ps -qf label=com.docker.compose.service=backend \
+             -f label=com.docker.compose.project=shop);[ \"$k\" ]||{{ l end exit=69 reason=no_container;exit 69;}}; "
+        )),
+        "{pinned}"
+    );
+    assert!(!pinned.contains("several_projects"), "{pinned}");
+    for l in [&svc, &pinned] {
+        assert!(l.len() <= 998, "{} bytes: {l}", l.len());
+    }
+    assert!(
+        out.contains("#   runs:      python main_v2.py in service backend of project shop\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "#   container: found each time it fires: the first running container that \
+             `RUNTIME ps` lists (Docker lists the newest first) with the labels \
+             com.docker.compose.service=backend; if none runs, the run logs \
+             reason=no_container and exits 69; if the service runs in several projects, it \
+             logs reason=several_projects and exits 78 (set `project`)\n"
+        ),
+        "{out}"
+    );
+
+    let json = ok(env.cmd(["plan", "--json", "-c"]).arg(&config));
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["jobs"][1]["container"], serde_json::Value::Null);
+    assert_eq!(doc["jobs"][1]["service"]["service"], "backend");
+    assert_eq!(doc["jobs"][1]["service"]["project"], "shop");
+    assert!(
+        doc["jobs"][1]["service"]["found_by"]
+            .as_str()
+            .unwrap()
+            .starts_with("found each time it fires")
+    );
+}
+
+fn pinned_exec(line: &str, docker: &str) -> bool {
+    line.contains(&format!("{docker} exec -i ${{k\\%\\%[!0-9a-f]*}} sh -c '"))
+}

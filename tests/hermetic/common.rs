@@ -56,6 +56,30 @@ case "$1" in
     echo "---" >> "$FAKE_DOCKER_CALLS"
     if [ -z "$watch" ]; then echo "fake docker: exec without the watcher" >&2; exit 98; fi
     exec sh -c "$watch" sh "$0" __job ;;
+  ps)
+    # Compose's containers from $FAKE_DOCKER_PS, one "ID PROJECT SERVICE NAME" line each, in
+    # the order `docker ps` lists them, filtered by the service and project labels asked for;
+    # printed as `-q`, crontainer's status format (`.Names` last) or the line's `PROJECT/ID`.
+    shift; quiet=; fmt=; svc=; proj=
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        -q*) quiet=1 ;;
+        --format) fmt=$2; shift ;;
+        label=com.docker.compose.service=*) svc=${1#label=com.docker.compose.service=} ;;
+        label=com.docker.compose.project=*) proj=${1#label=com.docker.compose.project=} ;;
+      esac
+      shift
+    done
+    printf '%s\n' "$FAKE_DOCKER_PS" | while read -r id p s n; do
+      [ -n "$id" ] || continue
+      if [ -n "$svc" ] && [ "$s" != "$svc" ]; then continue; fi
+      if [ -n "$proj" ] && [ "$p" != "$proj" ]; then continue; fi
+      case "$quiet$fmt" in
+        1*) echo "$id" ;;
+        *Names*) echo "$id/$p/$s/running/$n" ;;
+        *) echo "$p/$id" ;;
+      esac
+    done ;;
   __job)
     echo "stdout: hello from the container"
     echo "stderr: warning from the container" >&2

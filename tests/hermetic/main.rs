@@ -17,6 +17,7 @@ mod cli_pause;
 mod cli_plan;
 mod cli_run_now;
 mod cli_status;
+mod compose;
 mod concurrency;
 mod cron_view;
 mod every_line;

@@ -7,7 +7,7 @@
 use jiff::Zoned;
 
 use crate::commands::{self, Installed};
-use crate::config::Config;
+use crate::config::{Config, ContainerRef};
 use crate::cron_line::{self, Entry};
 use crate::host;
 use crate::run_log::{self, Event, LastRun};
@@ -37,7 +37,11 @@ pub struct JobStatus {
     pub missed: Option<Zoned>,
     pub last_error: Option<String>,
     pub running: Option<u32>,
+    /// The container as it resolves now (its name, or for a Compose service that resolves to
+    /// none, the service in words) and its state.
     pub container: Option<(String, ContainerState)>,
+    /// How the installed line finds its container.
+    pub container_ref: Option<ContainerRef>,
     pub log: Option<(std::path::PathBuf, Option<u64>)>,
 }
 
@@ -51,6 +55,9 @@ impl JobStatus {
         problems.extend(self.drift.iter().cloned());
         problems.extend(self.environment.iter().cloned());
         match &self.container {
+            Some((name, state @ ContainerState::Unresolved(_))) => {
+                problems.push(format!("{name} {state}"));
+            }
             Some((name, state)) if *state != ContainerState::Running => {
                 problems.push(format!("container {name} is {state}"));
             }
@@ -192,9 +199,10 @@ fn installed_status(
         last_error,
         running,
         container: Some((
-            entry.marker.container.clone(),
+            entry.marker.container.to_string(),
             ContainerState::Unknown("not asked".into()),
         )),
+        container_ref: Some(entry.marker.container.clone()),
         log: Some((entry.marker.log.clone(), log_size)),
     }
 }
@@ -218,6 +226,7 @@ pub fn config_only_status(job: &crate::config::Job) -> JobStatus {
         last_error: None,
         running: host::lock_holder(&job.lock()),
         container: None,
+        container_ref: None,
         log: Some((
             job.log.clone(),
             std::fs::metadata(&job.log).ok().map(|m| m.len()),
@@ -242,9 +251,9 @@ pub fn end_summary(last: &LastRun) -> String {
     }
 }
 
-/// Fills in the container state of every job in `jobs` installed in `installed`, with one
-/// inspect call per runtime for all their containers. Whether the runtimes answered (None when
-/// none was asked).
+/// Fills in the container (a Compose service's as it resolves now) and its state of every job in
+/// `jobs` installed in `installed`, with one inspect call (and one `ps` call for services) per
+/// runtime for all their containers. Whether the runtimes answered (None when none was asked).
 pub fn ask_containers(jobs: &mut [JobStatus], installed: &Installed) -> Option<bool> {
     let mut by_runtime: Vec<((std::path::PathBuf, runtime::Env), Vec<usize>)> = Vec::new();
     for (i, entry) in jobs.iter().enumerate() {
@@ -263,21 +272,24 @@ pub fn ask_containers(jobs: &mut [JobStatus], installed: &Installed) -> Option<b
     }
     let mut runtime_answers = None;
     for ((runtime, env), indexes) in &by_runtime {
-        let names: Vec<String> = indexes
+        let indexes: Vec<usize> = indexes
             .iter()
-            .filter_map(|&i| jobs[i].container.as_ref().map(|(n, _)| n.clone()))
+            .copied()
+            .filter(|&i| jobs[i].container_ref.is_some())
             .collect();
-        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let states = runtime::container_states(runtime, env, &refs);
+        let refs: Vec<ContainerRef> = indexes
+            .iter()
+            .filter_map(|&i| jobs[i].container_ref.clone())
+            .collect();
+        let refs: Vec<&ContainerRef> = refs.iter().collect();
+        let resolved = runtime::resolve_containers(runtime, env, &refs);
         runtime_answers = Some(
-            !states
+            !resolved
                 .iter()
-                .any(|s| matches!(s, ContainerState::Unknown(_))),
+                .any(|(_, s)| matches!(s, ContainerState::Unknown(_))),
         );
-        for (&i, state) in indexes.iter().zip(states) {
-            if let Some((_, s)) = jobs[i].container.as_mut() {
-                *s = state;
-            }
+        for (&i, found) in indexes.iter().zip(resolved) {
+            jobs[i].container = Some(found);
         }
     }
     runtime_answers
