@@ -432,7 +432,7 @@ fn access_checks(path: &Path, need: Need) -> Vec<(PathBuf, Need)> {
     let mut checks: Vec<(PathBuf, Need)> = path
         .ancestors()
         .skip(1)
-        .filter(|dir| dir.exists())
+        .filter(|dir| dir_exists(dir))
         .map(|dir| (dir.to_path_buf(), Need::Search))
         .collect();
     checks.reverse();
@@ -440,6 +440,23 @@ fn access_checks(path: &Path, need: Need) -> Vec<(PathBuf, Need)> {
         checks.push((path.to_path_buf(), need));
     }
     checks
+}
+
+/// Whether `dir` exists, remembered once seen: an install of 200 jobs in one log directory asks
+/// it of the same five ancestors about 1,500 times, a stat(2) each. Only a directory seen is
+/// remembered: one created later in the same run (a log directory) must then count.
+fn dir_exists(dir: &Path) -> bool {
+    static SEEN: std::sync::Mutex<std::collections::BTreeSet<PathBuf>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    if seen.contains(dir) {
+        return true;
+    }
+    let exists = dir.exists();
+    if exists {
+        seen.insert(dir.to_path_buf());
+    }
+    exists
 }
 
 /// Answers of the kernel, as a user, to (uid, path, need), kept for this process: an install
