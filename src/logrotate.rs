@@ -58,14 +58,12 @@ fn su_line(log: &Path) -> Option<String> {
     if meta.uid() == 0 && meta.mode() & 0o022 == 0 {
         return None;
     }
-    let user = nix::unistd::User::from_uid(meta.uid().into())
-        .ok()
-        .flatten()?
-        .name;
-    let group = nix::unistd::Group::from_gid(meta.gid().into())
-        .ok()
-        .flatten()?
-        .name;
+    let user = crate::host::user_name(meta.uid());
+    let group = crate::host::group_name(meta.gid());
+    // logrotate's `su` takes names; an owner without one gets no `su` line.
+    if user == meta.uid().to_string() || group == meta.gid().to_string() {
+        return None;
+    }
     Some(format!("\tsu {user} {group}\n"))
 }
 
