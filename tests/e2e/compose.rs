@@ -63,29 +63,7 @@ fn cron_fires_service_jobs_into_the_container_found_by_labels() {
             service_job_without_project_refuses_to_pick_between_two_projects,
         ),
     ];
-    let running: Vec<_> = scenarios
-        .iter()
-        .map(|&(name, scenario)| {
-            let thread = std::thread::Builder::new()
-                .name(name.to_owned())
-                .spawn(scenario)
-                .expect("spawn a scenario thread");
-            (name, thread)
-        })
-        .collect();
-    let failed: Vec<String> = running
-        .into_iter()
-        .filter_map(|(name, thread)| {
-            let panic = thread.join().err()?;
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_default();
-            Some(format!("{name}: {message}"))
-        })
-        .collect();
-    assert!(failed.is_empty(), "{}", failed.join("\n\n"));
+    support::run_scenarios(&scenarios);
 }
 
 fn service_job_fires_into_the_container_running_when_cron_fires() {

@@ -45,29 +45,7 @@ fn cron_fires_jobs_into_podman_containers() {
             job_into_a_stopped_podman_container_logs_the_failure_and_status_says_so,
         ),
     ];
-    let running: Vec<_> = scenarios
-        .iter()
-        .map(|&(name, scenario)| {
-            let thread = std::thread::Builder::new()
-                .name(name.to_owned())
-                .spawn(scenario)
-                .expect("spawn a scenario thread");
-            (name, thread)
-        })
-        .collect();
-    let failed: Vec<String> = running
-        .into_iter()
-        .filter_map(|(name, thread)| {
-            let panic = thread.join().err()?;
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_default();
-            Some(format!("{name}: {message}"))
-        })
-        .collect();
-    assert!(failed.is_empty(), "{}", failed.join("\n\n"));
+    support::run_scenarios(&scenarios);
 }
 
 fn seed_job_is_fired_by_cron_into_a_podman_container() {

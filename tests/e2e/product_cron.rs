@@ -61,35 +61,7 @@ fn cron_fires_installed_jobs() {
             runtime_outside_crons_path_is_run_by_its_absolute_path,
         ),
     ];
-    let running: Vec<_> = scenarios
-        .iter()
-        .map(|&(name, scenario)| {
-            let thread = std::thread::Builder::new()
-                .name(name.to_owned())
-                .spawn(scenario)
-                .expect("spawn a scenario thread");
-            (name, thread)
-        })
-        .collect();
-    let failed: Vec<String> = running
-        .into_iter()
-        .filter_map(|(name, thread)| {
-            let panic = thread.join().err()?;
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_default();
-            Some(format!("{name}: {message}"))
-        })
-        .collect();
-    assert!(
-        failed.is_empty(),
-        "{} of {} scenarios failed:\n\n{}",
-        failed.len(),
-        scenarios.len(),
-        failed.join("\n\n")
-    );
+    support::run_scenarios(&scenarios);
 }
 
 // --- 1. the seed job through both targets --------------------------------------------------

@@ -114,6 +114,41 @@ pub fn random_suffix() -> String {
     format!("{:06x}", hasher.finish() & 0xff_ffff)
 }
 
+/// Runs each scenario on a thread of its own, so that all of them wait for the same cron minute
+/// (libtest runs only as many tests at once as the machine has CPUs, which would queue them one
+/// minute after another), and fails naming every scenario that failed.
+pub fn run_scenarios(scenarios: &[(&str, fn())]) {
+    let running: Vec<_> = scenarios
+        .iter()
+        .map(|&(name, scenario)| {
+            let thread = std::thread::Builder::new()
+                .name(name.to_owned())
+                .spawn(scenario)
+                .expect("spawn a scenario thread");
+            (name, thread)
+        })
+        .collect();
+    let failed: Vec<String> = running
+        .into_iter()
+        .filter_map(|(name, thread)| {
+            let panic = thread.join().err()?;
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_default();
+            Some(format!("{name}: {message}"))
+        })
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {} scenarios failed:\n\n{}",
+        failed.len(),
+        scenarios.len(),
+        failed.join("\n\n")
+    );
+}
+
 /// `path` as a `&str`, for command lines and configs (the tests' paths are UTF-8).
 pub fn path_str(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
