@@ -234,6 +234,11 @@ pub fn container_states(runtime: &Path, env: &Env, names: &[&str]) -> Vec<Contai
     states_from_cli(runtime, env, names)
 }
 
+/// One job's container as it resolves now (see [`resolve_containers`]).
+pub fn resolve_container(runtime: &Path, env: &Env, r: &ContainerRef) -> (String, ContainerState) {
+    resolve_containers(runtime, env, &[r]).remove(0)
+}
+
 /// Each job's container as it resolves now, with its state: a named container as it is, a
 /// Compose service's to the running container its line would pick (its name, `Running`) or to
 /// `ContainerState::Unresolved` saying why none. One inspect call for the names and one `ps`

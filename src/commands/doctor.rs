@@ -200,12 +200,11 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
             // finds now, or why it would fail.
             for (_, entry) in &installed.entries {
                 if let ContainerRef::Service { .. } = &entry.marker.container {
-                    let (name, state) = runtime::resolve_containers(
+                    let (name, state) = runtime::resolve_container(
                         &entry.marker.runtime,
                         &entry.marker.runtime_env,
-                        &[&entry.marker.container],
-                    )
-                    .remove(0);
+                        &entry.marker.container,
+                    );
                     let label = format!("container of {}", entry.marker.id);
                     checks.push(match state {
                         ContainerState::Running => check(

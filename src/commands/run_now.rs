@@ -89,12 +89,11 @@ pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
     // The line looks the service's container up itself; say which one it will find (by the
     // same rule), or why none, so the person running it knows where it ran.
     if let ContainerRef::Service { .. } = &entry.marker.container {
-        let (name, state) = runtime::resolve_containers(
+        let (name, state) = runtime::resolve_container(
             &entry.marker.runtime,
             &entry.marker.runtime_env,
-            &[&entry.marker.container],
-        )
-        .remove(0);
+            &entry.marker.container,
+        );
         match state {
             ContainerState::Running => ui::notice(&format!(
                 "job {:?}: {} resolves to container {name}",
