@@ -46,6 +46,7 @@ pub enum Tool {
     Runtime,
     Flock,
     Date,
+    Sleep,
 }
 
 /// A tool that could not be found, and what to say about it.
@@ -66,6 +67,7 @@ pub fn resolve_tools(runtime: &str) -> (Tools, Vec<Missing>) {
         (Tool::Runtime, runtime, find(runtime, &runtime_fallback)),
         (Tool::Flock, "flock", find("flock", "/usr/bin/flock")),
         (Tool::Date, "date", find("date", "/usr/bin/date")),
+        (Tool::Sleep, "sleep", find("sleep", "/usr/bin/sleep")),
     ];
     let missing = found
         .iter()
@@ -73,7 +75,7 @@ pub fn resolve_tools(runtime: &str) -> (Tools, Vec<Missing>) {
         .map(|(tool, name, f)| {
             let hint = match tool {
                 Tool::Flock => " (Debian: util-linux)",
-                Tool::Date => " (coreutils)",
+                Tool::Date | Tool::Sleep => " (coreutils)",
                 Tool::Runtime => {
                     " (set `[defaults] runtime` to its absolute path if it is installed elsewhere)"
                 }
@@ -87,12 +89,13 @@ pub fn resolve_tools(runtime: &str) -> (Tools, Vec<Missing>) {
             }
         })
         .collect();
-    let [(_, _, runtime), (_, _, flock), (_, _, date)] = found;
+    let [(_, _, runtime), (_, _, flock), (_, _, date), (_, _, sleep)] = found;
     (
         Tools {
             runtime: runtime.path,
             flock: flock.path,
             date: date.path,
+            sleep: sleep.path,
             escape_percent: !crate::host::cron_daemon().is_some_and(|d| d.starts_with("busybox")),
         },
         missing,

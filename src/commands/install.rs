@@ -50,6 +50,9 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
             commands::check_env_file(&job.id, env_file, &run_as_user)?;
         }
     }
+    commands::check_textfile(&config, &run_as_user)?;
+    let (textfile, textfile_warnings) =
+        commands::textfile_line(&config, kind, &run_as, &target, &tools)?;
 
     let _lock = target.lock()?;
     let old = target.read()?;
@@ -90,7 +93,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
             }
         })
         .collect();
-    let body = cron_line::render_body(&entries);
+    let body = cron_line::render_body_with(&entries, textfile.as_ref());
     let new = block::upsert(&old, &config.name, &body)?;
     // An environment assignment above the block (`SHELL=/usr/bin/fish`) would apply to its lines
     // too: the block goes above the first one, and the user's lines keep theirs.
@@ -107,6 +110,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     let changed = new != old;
 
     let mut warnings = commands::env_warnings(&config, kind, &target);
+    warnings.extend(textfile_warnings);
     for (job, plan) in config.jobs.iter().zip(&log_plans) {
         if args.dry_run {
             if plan.missing_dir {
