@@ -438,7 +438,8 @@ const CATCH_UP_POLLS: u32 = 60;
 /// The job's `@reboot` line (Debian's cron and cronie run `@reboot` lines once, when the daemon
 /// starts at boot): it waits for the container, then runs the job through the same lock and log
 /// as its cron line, marked `by=catch-up`, if no run started since the last firing slot before
-/// now; otherwise it logs `skip reason=no-missed-slot`.
+/// now; otherwise it logs `skip reason=no-missed-slot`, naming the last run (`run=`, read from
+/// the lock file as a skip for a running job does) so that `status` pairs it with that run.
 ///
 /// The last slot is found from the local clock, as cron fires: the latest time whose local time
 /// of day is a multiple of the firing step `S` (every form `every` renders fires on such marks:
@@ -487,9 +488,9 @@ fn catch_up_command(job: &Job, rendered: &Rendered, tools: &Tools) -> Result<Str
     // Terse: every byte counts against the 998 of the job's own line plus these steps.
     Ok(format!(
         "{CATCH_UP_BY}{head}i=0;until [ \"$({runtime} inspect -f {{{{.State.Running}}}} \
-         {container} 2>/dev/null)\" = true ]||[ $((i+=1)) -gt {CATCH_UP_POLLS} ];do {sleep} 5;\
+         {container} 2>/dev/null)\" = true ]||[ $((i+=1)) = {CATCH_UP_POLLS} ];do {sleep} 5;\
          done;f=$(($({date} '+%s-({time_of_day})%%{step}')));{back_to_guard}\
-         [ $({date} -r /dev/fd/9 +%s) -lt $f ]||{{ l skip reason=no-missed-slot;exit 0;}};\
+         [ $({date} -r /dev/fd/9 +%s) -lt $f ]||{{ read r <&9;l skip reason=no-missed-slot;exit 0;}};\
          {tail}",
         runtime = path_word(&tools.runtime),
         container = quote(&job.container),
@@ -1028,10 +1029,10 @@ mod tests {
         assert!(!catch_up.contains("|| exit 0;"), "{catch_up}");
         for step in [
             "until [ \"$(/usr/bin/docker inspect -f {{.State.Running}} c 2>/dev/null)\" = true ]",
-            "||[ $((i+=1)) -gt 60 ];do /usr/bin/sleep 5;done;",
+            "||[ $((i+=1)) = 60 ];do /usr/bin/sleep 5;done;",
             "f=$(($(/usr/bin/date '+\\%s-(\\%-M*60+\\%-S)\\%\\%3600')));",
             "f=$((f-f/3600\\%5*3600));",
-            "[ $(/usr/bin/date -r /dev/fd/9 +\\%s) -lt $f ]||{ l skip reason=no-missed-slot;exit 0;};",
+            "[ $(/usr/bin/date -r /dev/fd/9 +\\%s) -lt $f ]||{ read r <&9;l skip reason=no-missed-slot;exit 0;};",
         ] {
             assert!(catch_up.contains(step), "{step} in {catch_up}");
         }
@@ -1181,7 +1182,10 @@ mod tests {
         );
         assert_eq!(parse_body(&body, true, "b").unwrap(), vec![entry.clone()]);
         assert_eq!(parse_textfile(&body, true), Some(textfile.clone()));
-        assert_eq!(parse_textfile(&render_body(std::slice::from_ref(&entry)), true), None);
+        assert_eq!(
+            parse_textfile(&render_body(std::slice::from_ref(&entry)), true),
+            None
+        );
 
         let mut after = body.clone();
         after.push(entry.marker.to_line());
