@@ -438,17 +438,18 @@ const CATCH_UP_POLLS: u32 = 60;
 /// The job's `@reboot` line (Debian's cron and cronie run `@reboot` lines once, when the daemon
 /// starts at boot): it waits for the container, then runs the job through the same lock and log
 /// as its cron line, marked `by=catch-up`, if no run started since the last firing slot before
-/// now; otherwise it logs `skip reason=no-missed-slot`, naming the last run (`run=`, read from
-/// the lock file as a skip for a running job does) so that `status` pairs it with that run.
+/// now; otherwise it logs `skip reason=no-missed-slot`, naming the last run (`run=`) so that
+/// `status` pairs it with that run.
 ///
 /// The last slot is found from the local clock, as cron fires: the latest time whose local time
 /// of day is a multiple of the firing step `S` (every form `every` renders fires on such marks:
 /// `*/15` minutes, `0 */2` hours, local midnight, and the guarded lines' minute or hour marks),
 /// then, for a guarded interval, stepped back to the last mark the guard lets through
 /// (`mark/S % E == 0`, the guard's own test). On the day of a DST change a mark the change
-/// skipped or repeated may be off by that hour. The last start is the lock file's modification
-/// time: the line writes its run id there when a run starts, and install creates the file, so a
-/// job installed after the last slot has nothing to catch up.
+/// skipped or repeated may be off by that hour. The last start is the one the lock file names
+/// (the line writes its run id, `PID-EPOCH`, there when a run starts, and no rotation or output
+/// of the job touches it); a job that never started has missed every slot, so it runs at its
+/// first boot after install.
 fn catch_up_command(job: &Job, rendered: &Rendered, tools: &Tools) -> Result<String> {
     let crate::schedule::Schedule::Every(interval) = &job.schedule else {
         return Err(bad_input(format!(
@@ -486,11 +487,14 @@ fn catch_up_command(job: &Job, rendered: &Rendered, tools: &Tools) -> Result<Str
         String::new()
     };
     // Terse: every byte counts against the 998 of the job's own line plus these steps.
+    // `top` fails unless the container runs (docker's and podman's alike). The lock file names
+    // the last run (`PID-EPOCH`, its start second last), or is empty if none ever started; `r`
+    // goes back to empty before the run, whose start line must not name the previous one.
     Ok(format!(
-        "{CATCH_UP_BY}{head}i=0;until [ \"$({runtime} inspect -f {{{{.State.Running}}}} \
-         {container} 2>/dev/null)\" = true ]||[ $((i+=1)) = {CATCH_UP_POLLS} ];do {sleep} 5;\
-         done;f=$(($({date} '+%s-({time_of_day})%%{step}')));{back_to_guard}\
-         [ $({date} -r /dev/fd/9 +%s) -lt $f ]||{{ read r <&9;l skip reason=no-missed-slot;exit 0;}};\
+        "{CATCH_UP_BY}{head}i=0;until {runtime} top {container} >/dev/null 2>&1||\
+         [ $((i+=1)) = {CATCH_UP_POLLS} ];do {sleep} 5;done;\
+         f=$(($({date} '+%s-({time_of_day})%%{step}')));{back_to_guard}\
+         read r <&9;[ $((${{r#*-}}+0)) -lt $f ]||{{ l skip reason=no-missed-slot;exit 0;}};r=;\
          {tail}",
         runtime = path_word(&tools.runtime),
         container = quote(&job.container),
@@ -1028,11 +1032,10 @@ mod tests {
         // No guard: the line decides itself whether a slot was missed.
         assert!(!catch_up.contains("|| exit 0;"), "{catch_up}");
         for step in [
-            "until [ \"$(/usr/bin/docker inspect -f {{.State.Running}} c 2>/dev/null)\" = true ]",
-            "||[ $((i+=1)) = 60 ];do /usr/bin/sleep 5;done;",
+            "i=0;until /usr/bin/docker top c >/dev/null 2>&1||[ $((i+=1)) = 60 ];do /usr/bin/sleep 5;done;",
             "f=$(($(/usr/bin/date '+\\%s-(\\%-M*60+\\%-S)\\%\\%3600')));",
             "f=$((f-f/3600\\%5*3600));",
-            "[ $(/usr/bin/date -r /dev/fd/9 +\\%s) -lt $f ]||{ read r <&9;l skip reason=no-missed-slot;exit 0;};",
+            "read r <&9;[ $((${r#*-}+0)) -lt $f ]||{ l skip reason=no-missed-slot;exit 0;};r=;",
         ] {
             assert!(catch_up.contains(step), "{step} in {catch_up}");
         }

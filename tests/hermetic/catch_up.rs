@@ -21,15 +21,9 @@ fn seconds(time: &str) -> i64 {
         .as_second()
 }
 
-/// Sets `path`'s modification time, as a run's start (or install) would have left it.
-fn set_mtime(path: &Path, at: i64) {
-    let status = Command::new("touch")
-        .arg("-d")
-        .arg(format!("@{at}"))
-        .arg(path)
-        .status()
-        .unwrap();
-    assert!(status.success(), "touch {}", path.display());
+/// Writes the lock file as the line leaves it when a run starts: the run's id, `PID-EPOCH`.
+fn set_last_start(lock: &Path, at: i64) {
+    std::fs::write(lock, format!("4242-{at}\n")).unwrap();
 }
 
 /// The command of an installed `@reboot` line as cron hands it to `/bin/sh` (`\%` back to `%`;
@@ -130,16 +124,21 @@ fn the_catch_up_line_finds_the_slot_cron_fired_last_in_every_zone() {
                 // Last started one second before the slot: missed, so it runs, once.
                 for (last_start, runs) in [(slot - 1, true), (slot, false)] {
                     let _ = std::fs::remove_file(&log);
-                    std::fs::write(&lock, "").unwrap();
-                    set_mtime(&lock, last_start);
+                    set_last_start(&lock, last_start);
                     let out = run_as_cron(&env, &command, zone, now);
                     let text = std::fs::read_to_string(&log).unwrap_or_default();
                     let started = text.matches(" j start pid=").count();
                     let ran = out.status.success()
                         && started == usize::from(runs)
                         && text.contains(" j end exit=0 ") == runs
-                        && text.contains(" j skip reason=no-missed-slot by=catch-up") != runs
-                        && (!runs || text.contains(" by=catch-up\n"));
+                        && text.contains(&format!(
+                            " j skip reason=no-missed-slot run=4242-{last_start} by=catch-up"
+                        )) != runs
+                        && (!runs || text.contains(" by=catch-up\n"))
+                        // The run's start names no run: the previous one's id is not its own.
+                        && !text
+                            .lines()
+                            .any(|l| l.contains(" j start ") && l.contains(" run="));
                     if !ran {
                         failures.push(format!(
                             "every {every} in {zone} at {now}, last start {last_start} (slot \
@@ -307,8 +306,8 @@ fn status_reads_a_run_of_the_installed_catch_up_line() {
         .find(|l| l.starts_with("@reboot "))
         .map(reboot_command)
         .unwrap();
-    // Installed long ago and never started since: every slot since was missed.
-    set_mtime(&env.path("m.log.lock"), 0);
+    // Installed and never started: the slots before were missed.
+    assert_eq!(env.read("m.log.lock"), "");
     let out = Command::new("/bin/sh")
         .arg("-c")
         .arg(&line)

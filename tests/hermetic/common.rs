@@ -21,23 +21,18 @@ esac
 "#;
 
 /// A fake `docker`: `inspect` answers from $FAKE_DOCKER_STATE (default running; "missing";
-/// "down" for a daemon that does not answer, which `version` and `exec` then say too), also as
-/// `inspect -f {{.State.Running}} NAME` (the catch-up line's poll: true or false). `exec`
+/// "down" for a daemon that does not answer, which `version` and `exec` then say too), and `top`
+/// succeeds only for "running" (the catch-up line's poll). `exec`
 /// must get `-i` and crontainer's watcher (`sh -c 'exec 3<&0;...' sh`, which stops the job when
 /// the client goes away); it appends its other arguments, one per line, to $FAKE_DOCKER_CALLS,
 /// then runs the watcher here, with itself as the job: it prints to stdout and stderr, sleeps
 /// $FAKE_SLEEP and exits with $FAKE_EXIT (default 0).
 const FAKE_DOCKER: &str = r#"#!/bin/sh
 case "$1" in
+  top)
+    [ "${FAKE_DOCKER_STATE:-running}" = running ] || { echo "Error: $2 is not running" >&2; exit 1; }
+    echo "PID USER TIME COMMAND" ;;
   inspect)
-    if [ "$2" = -f ]; then
-      case "${FAKE_DOCKER_STATE:-running}" in
-        running) echo true ;;
-        down|missing) echo "Error: cannot inspect" >&2; exit 1 ;;
-        *) echo false ;;
-      esac
-      exit 0
-    fi
     case "${FAKE_DOCKER_STATE:-running}" in
       down) echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2; exit 1 ;;
       missing) for last; do :; done; echo "Error: No such container: $last" >&2; exit 1 ;;
