@@ -393,15 +393,16 @@ pub fn render_job(job: &Job, tools: &Tools, user_column: Option<&str>) -> Result
             line.len() - MAX_LINE
         )));
     }
-    let catch_up = match job.catch_up {
-        true => Some(render_catch_up(
+    let catch_up = if job.catch_up {
+        Some(render_catch_up(
             job,
             &rendered,
             tools,
             user_column,
             line.len(),
-        )?),
-        false => None,
+        )?)
+    } else {
+        None
     };
     let marker = Marker {
         id: job.id.clone(),
