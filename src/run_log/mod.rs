@@ -362,8 +362,9 @@ pub struct LastRun {
     /// The end record of that run (none while it runs, or if it was killed before it could log
     /// one); always `None` when neither `started` nor `run` is known.
     pub ended: Option<Record>,
-    /// The last skip while that run held the lock (any skip after the last start for lines
-    /// that do not name their run, or if it never started in this log).
+    /// The last skip while that run held the lock, or of a catch-up after a boot that found
+    /// nothing missed since it (`reason=no-missed-slot`); any skip after the last start for
+    /// lines that do not name their run, or if it never started in this log.
     pub last_skip: Option<Record>,
     /// Which run it is: named by the lock file, or the start record's pid and time.
     pub run: Option<RunId>,
