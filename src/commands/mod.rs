@@ -776,15 +776,35 @@ pub fn check_textfile(config: &Config, user: &nix::unistd::User) -> Result<()> {
                 )));
             }
         }
-    } else if let Some(denied) = host::denied_as(user, dir, Need::Write)? {
-        return Err(refuse(format!(
-            "{}, who runs the metrics line; fix: `sudo chown {} {}`, or choose a directory {} \
-             may write",
-            denied.describe(&user.name),
-            user.name,
-            dir.display(),
-            user.name
-        )));
+    } else {
+        if let Some(denied) = host::denied_as(user, dir, Need::Write)? {
+            return Err(refuse(format!(
+                "{}, who runs the metrics line; fix: `sudo chown {} {}`, or choose a directory \
+                 {} may write",
+                denied.describe(&user.name),
+                user.name,
+                dir.display(),
+                user.name
+            )));
+        }
+        // The line runs the binary and reads the config as that user, every minute.
+        let exe = std::env::current_exe()?;
+        for (what, path, need) in [
+            ("the crontainer binary", exe.as_path(), Need::Search),
+            ("the config", config.path.as_path(), Need::Read),
+        ] {
+            if let Some(denied) = host::denied_as(user, path, need)? {
+                return Err(refuse(format!(
+                    "the metrics line runs as {} and needs {what}, {}, but {}; fix: give {} \
+                     access to it, or install from a binary and config {} can reach",
+                    user.name,
+                    path.display(),
+                    denied.describe(&user.name),
+                    user.name,
+                    user.name
+                )));
+            }
+        }
     }
     Ok(())
 }
