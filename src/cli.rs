@@ -71,7 +71,7 @@ pub enum Command {
     /// Times are unix seconds; a value not known yet (no run, no next run) is left out, never
     /// NaN. Exit 0 whatever the jobs' health: it is in the gauges. For node_exporter, run
     /// `crontainer metrics -q -c CONFIG --textfile /var/lib/prometheus/node-exporter` from cron
-    /// every minute.
+    /// every minute: `[monitoring] textfile_dir` in the config makes `install` add that line.
     Metrics(MetricsArgs),
     /// Check the host: a cron daemon running, the runtime answering, flock and date present, the
     /// time zone, each installed block intact and in step with the config, logs writable.

@@ -54,6 +54,9 @@ pub struct Config {
     /// The runtime client's own environment (`DOCKER_HOST` for rootless Docker, `CONTAINER_HOST`
     /// for remote Podman): the line exports it, and crontainer sets it on every call it makes.
     pub runtime_env: BTreeMap<String, String>,
+    /// `[monitoring] textfile_dir`: the block gets a line that refreshes
+    /// `DIR/crontainer.prom` every minute for node_exporter's textfile collector.
+    pub textfile_dir: Option<PathBuf>,
     pub jobs: Vec<Job>,
 }
 
@@ -138,6 +141,9 @@ pub struct Job {
     pub line: usize,
     /// `[defaults] runtime_env`, which the job's line exports.
     pub runtime_env: BTreeMap<String, String>,
+    /// `catch_up = true` (only with `every`): an `@reboot` line runs the job once after a boot
+    /// when the host was down at its last slot.
+    pub catch_up: bool,
 }
 
 /// How late a firing may start before it counts as missed: cron starts jobs within the first
@@ -167,7 +173,15 @@ struct RawConfig {
     #[serde(default)]
     defaults: RawDefaults,
     #[serde(default)]
+    monitoring: RawMonitoring,
+    #[serde(default)]
     job: Vec<RawJob>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMonitoring {
+    textfile_dir: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -206,6 +220,7 @@ struct RawJob {
     env_file: Option<Spanned<String>>,
     timeout: Option<Spanned<String>>,
     grace: Option<Spanned<String>>,
+    catch_up: Option<Spanned<bool>>,
 }
 
 /// Finds the config: `-c`, then `$CRONTAINER_CONFIG`, then `./crontainer.toml`, then
@@ -280,6 +295,7 @@ fn plain_toml_message(message: &str) -> String {
         ("struct RawCron", "the [cron] table"),
         ("struct RawDefaults", "the [defaults] table"),
         ("struct RawJob", "a [[job]] table"),
+        ("struct RawMonitoring", "the [monitoring] table"),
     ] {
         if let Some(at) = text.find(raw) {
             let end = text[at..].find(" with ").map_or(at + raw.len(), |w| {
@@ -604,6 +620,17 @@ impl Ctx<'_> {
             }
             runtime_env.insert(name, v.clone());
         }
+        // Checked like a log path: absolute and one plain word, as it goes into the line; that
+        // it exists and who may write it is for `install` to judge.
+        let textfile_dir = match raw.monitoring.textfile_dir {
+            None => None,
+            Some(d) => {
+                let v = d.get_ref().trim_end_matches('/');
+                let v = if v.is_empty() { "/" } else { v };
+                check_log_path(v).map_err(|m| self.key_error(&d, "monitoring.textfile_dir", &m))?;
+                Some(PathBuf::from(v))
+            }
+        };
         if raw.job.is_empty() {
             return Err(bad_input(format!(
                 "{}: no jobs: add at least one [[job]] table (see config.example.toml)",
@@ -627,6 +654,7 @@ impl Ctx<'_> {
             runtime,
             rotate,
             runtime_env,
+            textfile_dir,
             jobs,
         })
     }
@@ -810,6 +838,25 @@ impl Ctx<'_> {
             })?,
             None => DEFAULT_GRACE,
         };
+        // Only intervals: the `@reboot` line finds the last slot before the boot with shell
+        // arithmetic on the epoch and the local clock, which covers every form `every` renders
+        // (minute and hour marks, local midnight, epoch-slot guards) but not cron's general
+        // grammar (day-of-month and day-of-week lists, ranges, months), whose previous firing
+        // only a cron parser can find, and the line must not run crontainer to ask.
+        let catch_up = match raw.catch_up {
+            Some(c) if *c.get_ref() && matches!(schedule, Schedule::Cron(_)) => {
+                return Err(self.key_error(
+                    &c,
+                    &key("catch_up"),
+                    "needs `every`: a catch-up run after downtime is supported for exact \
+                     intervals only (`every = \"5h\"`; `every = \"1d\"` fires at midnight like \
+                     @daily, `every = \"1h\"` like @hourly), not for a `schedule` cron \
+                     expression; use `every`, or remove `catch_up`",
+                ));
+            }
+            Some(c) => *c.get_ref(),
+            None => false,
+        };
         Ok(Job {
             id,
             description,
@@ -825,6 +872,7 @@ impl Ctx<'_> {
             grace,
             line,
             runtime_env: BTreeMap::new(),
+            catch_up,
         })
     }
 }

@@ -58,6 +58,8 @@ pub struct Tools {
     pub date: PathBuf,
     /// Reads the log's last byte, so a crontainer line never continues a job's unfinished one.
     pub tail: PathBuf,
+    /// Only the catch-up line runs it, between its polls of the container's state.
+    pub sleep: PathBuf,
     /// Debian's cron and cronie turn a bare `%` into a newline and `\%` into `%`; busybox's
     /// crond (checked on 1.35) does neither, so a line for it must carry `%` as it is.
     pub escape_percent: bool,
@@ -65,11 +67,11 @@ pub struct Tools {
 
 /// What crontainer writes above each job's line, and reads back to find its log and lock.
 /// Format: `# crontainer:job id=ID container=NAME runtime=PATH log=PATH lock=PATH
-/// [runtime_env=NAME=VALUE,...] [every=5h]
-/// [grace=SECONDS] [installed=TIME] [paused_at=TIME paused_by=USER] [desc=free text to the end]`,
-/// with `service=NAME [project=NAME]` in place of `container=` for a Compose service.
-/// None of the values holds a space (the config sees to it). 0.1 wrote neither `grace` nor
-/// `installed`, nor `service`.
+/// [runtime_env=NAME=VALUE,...] [every=5h] [grace=SECONDS] [catch_up=true] [installed=TIME]
+/// [paused_at=TIME paused_by=USER] [desc=free text to the end]`, with `service=NAME
+/// [project=NAME]` in place of `container=` for a Compose service. None of the values holds a
+/// space (the config sees to it). 0.1 wrote neither `grace`, `catch_up`, `installed` nor
+/// `service`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Marker {
     pub id: String,
@@ -84,6 +86,8 @@ pub struct Marker {
     pub every: Option<String>,
     /// How late a firing may start before `status` calls it missed, when not the default.
     pub grace: Option<u64>,
+    /// The job's cron line is followed by its catch-up (`@reboot`) line.
+    pub catch_up: bool,
     /// When this line was installed (RFC 3339 UTC); a firing due before it cannot be missed.
     /// Kept by an identical re-install; None in blocks 0.1 wrote.
     pub installed: Option<String>,
@@ -126,6 +130,9 @@ impl Marker {
         if let Some(grace) = self.grace {
             line.push_str(&format!(" grace={grace}"));
         }
+        if self.catch_up {
+            line.push_str(" catch_up=true");
+        }
         if let Some(installed) = &self.installed {
             line.push_str(&format!(" installed={installed}"));
         }
@@ -155,6 +162,7 @@ impl Marker {
         let mut lock = None;
         let mut every = None;
         let mut grace = None;
+        let mut catch_up = None;
         let mut installed = None;
         let mut paused_at = None;
         let mut paused_by = None;
@@ -174,6 +182,7 @@ impl Marker {
                 "lock" => &mut lock,
                 "every" => &mut every,
                 "grace" => &mut grace,
+                "catch_up" => &mut catch_up,
                 "installed" => &mut installed,
                 "paused_at" => &mut paused_at,
                 "paused_by" => &mut paused_by,
@@ -210,6 +219,11 @@ impl Marker {
                 Some(g) => Some(g.parse().ok()?),
                 None => None,
             },
+            catch_up: match catch_up.as_deref() {
+                Some("true") => true,
+                Some(_) => return None,
+                None => false,
+            },
             installed,
             paused: match (paused_at, paused_by) {
                 (Some(at), Some(by)) => Some(Paused { at, by }),
@@ -232,12 +246,13 @@ pub struct Paused {
 /// What a paused job's line starts with: a comment to cron, undone exactly by `resume`.
 pub const PAUSED_PREFIX: &str = "#paused# ";
 
-/// One job as it stands in a block: its marker and its cron line (commented out with
-/// [`PAUSED_PREFIX`] while paused).
+/// One job as it stands in a block: its marker, its cron line and, with `catch_up`, its
+/// `@reboot` line (both commented out with [`PAUSED_PREFIX`] while paused).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub marker: Marker,
     pub line: String,
+    pub catch_up: Option<String>,
 }
 
 impl Entry {
@@ -260,16 +275,20 @@ impl Entry {
 
     /// The entry paused (`Some`) or resumed (`None`), the line commented out or restored.
     pub fn with_paused(&self, paused: Option<Paused>) -> Entry {
-        let line = match paused {
-            Some(_) => format!("{PAUSED_PREFIX}{}", self.active_line()),
-            None => self.active_line().to_string(),
+        let set = |line: &str| {
+            let active = line.strip_prefix(PAUSED_PREFIX).unwrap_or(line);
+            match paused {
+                Some(_) => format!("{PAUSED_PREFIX}{active}"),
+                None => active.to_string(),
+            }
         };
         Entry {
             marker: Marker {
-                paused,
+                paused: paused.clone(),
                 ..self.marker.clone()
             },
-            line,
+            line: set(&self.line),
+            catch_up: self.catch_up.as_deref().map(set),
         }
     }
 }
@@ -500,6 +519,17 @@ pub fn render_job(job: &Job, tools: &Tools, user_column: Option<&str>) -> Result
             }
         )));
     }
+    let catch_up = if job.catch_up {
+        Some(render_catch_up(
+            job,
+            &rendered,
+            tools,
+            user_column,
+            line.len(),
+        )?)
+    } else {
+        None
+    };
     let marker = Marker {
         id: job.id.clone(),
         container: job.container.clone(),
@@ -508,6 +538,7 @@ pub fn render_job(job: &Job, tools: &Tools, user_column: Option<&str>) -> Result
         log: job.log.clone(),
         lock: job.lock(),
         grace: (job.grace != crate::config::DEFAULT_GRACE).then_some(job.grace),
+        catch_up: job.catch_up,
         installed: None,
         paused: None,
         every: match &job.schedule {
@@ -516,15 +547,253 @@ pub fn render_job(job: &Job, tools: &Tools, user_column: Option<&str>) -> Result
         },
         description: job.description.clone(),
     };
-    Ok(Entry { marker, line })
+    Ok(Entry {
+        marker,
+        line,
+        catch_up,
+    })
 }
 
-/// The block body for these entries: the header, then each marker and line.
+/// What a catch-up line's command starts with: it marks its runs `by=catch-up` (the line's `l`
+/// reads the variable), and tells the block reader that the line is crontainer's.
+const CATCH_UP_BY: &str = "CRONTAINER_BY=catch-up;";
+
+/// How many times the catch-up line asks the runtime whether the container runs, 5 s apart:
+/// about 5 minutes for dockerd and a restart policy to bring it up after a boot. Then it goes on
+/// anyway, and a container still down fails the run as a cron firing would: visibly.
+const CATCH_UP_POLLS: u32 = 60;
+
+/// The job's `@reboot` line (Debian's cron and cronie run `@reboot` lines once, when the daemon
+/// starts at boot): it waits for the container, then runs the job through the same lock and log
+/// as its cron line, marked `by=catch-up`, if no run started since the last firing slot before
+/// now; otherwise it logs `skip reason=no-missed-slot`, naming the last run (`run=`) so that
+/// `status` pairs it with that run.
+///
+/// The last slot is found from the local clock, as cron fires: the latest time whose local time
+/// of day is a multiple of the firing step `S` (every form `every` renders fires on such marks:
+/// `*/15` minutes, `0 */2` hours, local midnight, and the guarded lines' minute or hour marks),
+/// then, for a guarded interval, stepped back to the last mark the guard lets through
+/// (`mark/S % E == 0`, the guard's own test). On the day of a DST change a mark the change
+/// skipped or repeated may be off by that hour. The last start is the one the lock file names
+/// (the line writes its run id, `PID-EPOCH`, there when a run starts, and no rotation or output
+/// of the job touches it); a job that never started has missed every slot, so it runs at its
+/// first boot after install.
+fn catch_up_command(job: &Job, rendered: &Rendered, tools: &Tools) -> Result<String> {
+    let crate::schedule::Schedule::Every(interval) = &job.schedule else {
+        return Err(bad_input(format!(
+            "job {:?}: `catch_up` needs `every`, not `schedule`",
+            job.id
+        )));
+    };
+    // The wait asks about one named container; a Compose service's is found only after the
+    // lock, and its lookup and this wait together would not fit the 998 bytes.
+    let Some(container) = job.container.name() else {
+        return Err(bad_input(format!(
+            "job {:?}: `catch_up` needs `container`: the catch-up line waits for a named \
+             container, and a Compose `service` is found only when the line runs; name the \
+             container, or remove `catch_up`",
+            job.id
+        )));
+    };
+    let (step, every) = match &rendered.guard {
+        Some(guard) => (guard.slot_seconds, guard.every_slots),
+        None => (interval.minutes() * 60, 1),
+    };
+    let body = render_command(
+        job,
+        &Rendered {
+            cron: rendered.cron.clone(),
+            guard: None,
+        },
+        tools,
+    );
+    let at = body
+        .find(&lock_step(tools))
+        .expect("the line takes the job's lock");
+    let (head, tail) = body.split_at(at);
+    let date = path_word(&tools.date);
+    // `date` prints the arithmetic: now minus the local time of day modulo the step (`%-M`:
+    // no leading 0, which the shell would read as octal); steps of an hour or less need no hours.
+    let time_of_day = if step <= 3600 {
+        "%-M*60+%-S"
+    } else {
+        "%-H*3600+%-M*60+%-S"
+    };
+    let back_to_guard = if every > 1 {
+        format!("f=$((f-f/{step}%{every}*{step}));")
+    } else {
+        String::new()
+    };
+    // Terse: every byte counts against the 998 of the job's own line plus these steps.
+    // `top` fails unless the container runs (docker's and podman's alike). The lock file names
+    // the last run (`PID-EPOCH`, its start second last), or is empty if none ever started; `r`
+    // goes back to empty before the run, whose start line must not name the previous one.
+    Ok(format!(
+        "{CATCH_UP_BY}{head}i=0;until {runtime} top {container} >/dev/null 2>&1||\
+         [ $((i+=1)) = {CATCH_UP_POLLS} ];do {sleep} 5;done;\
+         f=$(($({date} '+%s-({time_of_day})%%{step}')));{back_to_guard}\
+         read r <&9;[ $((${{r#*-}}+0)) -lt $f ]||{{ l skip reason=no-missed-slot;exit 0;}};r=;\
+         {tail}",
+        runtime = path_word(&tools.runtime),
+        container = quote(container),
+        sleep = path_word(&tools.sleep),
+    ))
+}
+
+/// Where the line takes the job's lock: the catch-up line's own steps go just before.
+fn lock_step(tools: &Tools) -> String {
+    format!("{} -n 9 ||", path_word(&tools.flock))
+}
+
+/// The catch-up line, within cron's length limit.
+fn render_catch_up(
+    job: &Job,
+    rendered: &Rendered,
+    tools: &Tools,
+    user_column: Option<&str>,
+    job_line_len: usize,
+) -> Result<String> {
+    let command = catch_up_command(job, rendered, tools)?;
+    let command = if tools.escape_percent {
+        escape_percent(&command)
+    } else {
+        command
+    };
+    let line = match user_column {
+        Some(user) => format!("@reboot {user} {command}"),
+        None => format!("@reboot {command}"),
+    };
+    if line.len() > MAX_LINE {
+        return Err(bad_input(format!(
+            "job {:?}: its catch-up line (`catch_up = true`, an @reboot line) is {} bytes, over \
+             the {MAX_LINE} that Debian's cron accepts: waiting for the container and finding \
+             the missed slot cost {} bytes on top of the job's own line ({} bytes); shorten the \
+             command, env values, workdir or log path by {} bytes, or remove `catch_up`",
+            job.id,
+            line.len(),
+            line.len().saturating_sub(job_line_len),
+            job_line_len,
+            line.len() - MAX_LINE
+        )));
+    }
+    Ok(line)
+}
+
+/// Whether `catch_up` (active, not paused) is the catch-up line of the job line `line`: an
+/// `@reboot` line for the same user that marks its runs `by=catch-up` and runs the same job
+/// command under the same lock.
+fn is_catch_up_of(catch_up: &str, line: &str, with_user: bool) -> bool {
+    let (Some(c), Some(l)) = (parse_line(catch_up, with_user), parse_line(line, with_user)) else {
+        return false;
+    };
+    let tail = |command: &str| {
+        command
+            .find(" -n 9 || ")
+            .map(|at| command[at..].to_string())
+    };
+    c.cron == "@reboot"
+        && c.user == l.user
+        && c.command.starts_with(CATCH_UP_BY)
+        && tail(&c.command).is_some()
+        && tail(&c.command) == tail(l.body())
+}
+
+/// What stands above the metrics line in a block: crontainer's marker naming the directory.
+pub const TEXTFILE_PREFIX: &str = "# crontainer:metrics textfile=";
+
+/// The block's metrics line (`[monitoring] textfile_dir`): every minute, the crontainer binary
+/// writes the block's gauges to `DIR/crontainer.prom` for node_exporter's textfile collector.
+/// The only line that runs crontainer itself: gauges need its reading of logs, locks and the
+/// runtime, which no shell line could do in 998 bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Textfile {
+    pub dir: PathBuf,
+    pub line: String,
+}
+
+impl Textfile {
+    /// The line for `exe metrics` reading `config`'s block in `target` (`crontab` or `cron.d`,
+    /// `run_as`'s), writing into `dir`. `user_column` as for jobs.
+    pub fn render(
+        exe: &Path,
+        config: &Path,
+        target: &str,
+        run_as: &str,
+        dir: &Path,
+        user_column: Option<&str>,
+        escape: bool,
+    ) -> Textfile {
+        let command = format!(
+            "{} metrics -q -c {} --target {target} --user {} --textfile {}",
+            path_word(exe),
+            path_word(config),
+            quote(run_as),
+            path_word(dir)
+        );
+        let command = if escape {
+            escape_percent(&command)
+        } else {
+            command
+        };
+        let line = match user_column {
+            Some(user) => format!("* * * * * {user} {command}"),
+            None => format!("* * * * * {command}"),
+        };
+        Textfile {
+            dir: dir.to_path_buf(),
+            line,
+        }
+    }
+
+    pub fn marker(&self) -> String {
+        format!("{TEXTFILE_PREFIX}{}", self.dir.display())
+    }
+
+    /// Reads a marker and its line back; None if they are not exactly what crontainer writes.
+    fn parse(marker: &str, line: &str, with_user: bool) -> Option<Textfile> {
+        let dir = marker.strip_prefix(TEXTFILE_PREFIX)?;
+        if dir.is_empty() || dir.contains(char::is_whitespace) {
+            return None;
+        }
+        let parsed = parse_line(line, with_user)?;
+        let ours = parsed.cron == "* * * * *"
+            && parsed.command.contains(" metrics -q -c ")
+            && parsed
+                .command
+                .ends_with(&format!(" --textfile {}", quote(dir)));
+        ours.then(|| Textfile {
+            dir: PathBuf::from(dir),
+            line: line.to_string(),
+        })
+    }
+}
+
+/// The block's metrics line, if its body has one (always its last two lines).
+pub fn parse_textfile(body: &[String], with_user: bool) -> Option<Textfile> {
+    match body {
+        [.., marker, line] => Textfile::parse(marker, line, with_user),
+        _ => None,
+    }
+}
+
+/// The block body for these entries: the header, then each marker and line (and catch-up
+/// line).
 pub fn render_body(entries: &[Entry]) -> Vec<String> {
     let mut body = vec![HEADER.to_string()];
     for entry in entries {
         body.push(entry.marker.to_line());
         body.push(entry.line.clone());
+        body.extend(entry.catch_up.iter().cloned());
+    }
+    body
+}
+
+/// [`render_body`], with the block's metrics line last when there is one.
+pub fn render_body_with(entries: &[Entry], textfile: Option<&Textfile>) -> Vec<String> {
+    let mut body = render_body(entries);
+    if let Some(textfile) = textfile {
+        body.push(textfile.marker());
+        body.push(textfile.line.clone());
     }
     body
 }
@@ -604,6 +873,20 @@ pub fn parse_body(body: &[String], with_user: bool, block: &str) -> Result<Vec<E
     }
     let mut entries: Vec<Entry> = Vec::new();
     while let Some(marker_line) = lines.next() {
+        if marker_line.starts_with(TEXTFILE_PREFIX) {
+            let line = lines.next().map(String::as_str).unwrap_or_default();
+            if Textfile::parse(marker_line, line, with_user).is_none() {
+                return Err(refuse(format!(
+                    "{line:?} is not the metrics line crontainer writes under {marker_line:?}"
+                )));
+            }
+            if let Some(after) = lines.next() {
+                return Err(refuse(format!(
+                    "{after:?} follows the metrics line, which crontainer writes last"
+                )));
+            }
+            break;
+        }
         let marker = Marker::parse(marker_line)
             .ok_or_else(|| refuse(format!("{marker_line:?} is not a crontainer job marker")))?;
         let line = lines
@@ -634,9 +917,29 @@ pub fn parse_body(body: &[String], with_user: bool, block: &str) -> Result<Vec<E
         if entries.iter().any(|e| e.marker.id == marker.id) {
             return Err(refuse(format!("job {:?} appears twice", marker.id)));
         }
+        let catch_up = if marker.catch_up {
+            let catch_up = lines.next().ok_or_else(|| {
+                refuse(format!(
+                    "job {:?} has `catch_up=true` in its marker but no catch-up line",
+                    marker.id
+                ))
+            })?;
+            let paused_alike = catch_up.starts_with(PAUSED_PREFIX) == marker.paused.is_some();
+            let active_catch_up = catch_up.strip_prefix(PAUSED_PREFIX).unwrap_or(catch_up);
+            if !paused_alike || !is_catch_up_of(active_catch_up, active, with_user) {
+                return Err(refuse(format!(
+                    "job {:?}: {catch_up:?} is not its catch-up line",
+                    marker.id
+                )));
+            }
+            Some(catch_up.clone())
+        } else {
+            None
+        };
         entries.push(Entry {
             marker,
             line: line.clone(),
+            catch_up,
         });
     }
     Ok(entries)
@@ -663,6 +966,7 @@ mod tests {
             flock: "/usr/bin/flock".into(),
             date: "/usr/bin/date".into(),
             tail: "/usr/bin/tail".into(),
+            sleep: "/usr/bin/sleep".into(),
             escape_percent,
         }
     }
@@ -892,5 +1196,195 @@ mod tests {
         let body = render_body(std::slice::from_ref(&paused));
         assert_eq!(parse_body(&body, false, "b").unwrap(), vec![paused.clone()]);
         assert_eq!(paused.with_paused(None), entry);
+    }
+
+    #[test]
+    fn a_catch_up_line_follows_the_job_line_and_parses_back() {
+        let config = job("every = \"5h\"\ncatch_up = true");
+        let entry = render_job(&config.jobs[0], &tools(true), Some("deploy")).unwrap();
+        assert!(entry.marker.catch_up);
+        assert!(entry.marker.to_line().contains(" catch_up=true"));
+        let catch_up = entry.catch_up.clone().expect("a catch-up line");
+        assert!(
+            catch_up
+                .starts_with("@reboot deploy CRONTAINER_BY=catch-up;L=/var/log/j.log; exec 9<>"),
+            "{catch_up}"
+        );
+        // No guard: the line decides itself whether a slot was missed.
+        assert!(!catch_up.contains("|| exit 0;"), "{catch_up}");
+        for step in [
+            "i=0;until /usr/bin/docker top c >/dev/null 2>&1||[ $((i+=1)) = 60 ];do /usr/bin/sleep 5;done;",
+            "f=$(($(/usr/bin/date '+\\%s-(\\%-M*60+\\%-S)\\%\\%3600')));",
+            "f=$((f-f/3600\\%5*3600));",
+            "read r <&9;[ $((${r#*-}+0)) -lt $f ]||{ l skip reason=no-missed-slot;exit 0;};r=;",
+        ] {
+            assert!(catch_up.contains(step), "{step} in {catch_up}");
+        }
+        let job_line = parse_line(&entry.line, true).unwrap();
+        assert!(
+            catch_up.ends_with(
+                &job_line.body()[job_line.body().find("/usr/bin/flock").unwrap()..]
+                    .replace('%', "\\%")
+            ),
+            "{catch_up}"
+        );
+        assert!(catch_up.len() <= MAX_LINE);
+        let body = render_body(std::slice::from_ref(&entry));
+        assert_eq!(body.len(), 4);
+        assert_eq!(parse_body(&body, true, "b").unwrap(), vec![entry.clone()]);
+
+        let paused = entry.with_paused(Some(Paused {
+            at: "2026-11-29T12:00:00Z".into(),
+            by: "root".into(),
+        }));
+        let paused_catch_up = paused.catch_up.clone().unwrap();
+        assert_eq!(paused_catch_up, format!("{PAUSED_PREFIX}{catch_up}"));
+        let body = render_body(std::slice::from_ref(&paused));
+        assert_eq!(parse_body(&body, true, "b").unwrap(), vec![paused.clone()]);
+        assert_eq!(paused.with_paused(None), entry);
+    }
+
+    #[test]
+    fn the_catch_up_steps_back_to_the_guards_slot_only_for_guarded_intervals() {
+        for (every, step, guard) in [
+            ("15m", "%\\%900'", None),
+            ("2h", "(\\%-H*3600+\\%-M*60+\\%-S)\\%\\%7200'", None),
+            ("1d", "\\%\\%86400'", None),
+            ("90m", "\\%\\%1800'", Some("f=$((f-f/1800\\%3*1800));")),
+            ("2d", "\\%\\%3600'", Some("f=$((f-f/3600\\%48*3600));")),
+        ] {
+            let config = job(&format!("every = \"{every}\"\ncatch_up = true"));
+            let line = render_job(&config.jobs[0], &tools(true), None)
+                .unwrap()
+                .catch_up
+                .unwrap();
+            assert!(line.contains(step), "{every}: {step} in {line}");
+            match guard {
+                Some(guard) => assert!(line.contains(guard), "{every}: {line}"),
+                None => assert!(!line.contains("f=$((f-f/"), "{every}: {line}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_catch_up_line_over_998_bytes_says_what_the_catch_up_costs() {
+        let config = job(&format!(
+            "every = \"1h\"\ncatch_up = true\nenv = {{ X = \"{}\" }}",
+            "y".repeat(250)
+        ));
+        let err = render_job(&config.jobs[0], &tools(true), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("its catch-up line (`catch_up = true`"),
+            "{err}"
+        );
+        assert!(err.contains("over the 998"), "{err}");
+        assert!(err.contains("bytes on top of the job's own line"), "{err}");
+        assert!(err.contains("or remove `catch_up`"), "{err}");
+    }
+
+    #[test]
+    fn the_block_body_refuses_a_catch_up_line_crontainer_did_not_write() {
+        let config = job("every = \"1h\"\ncatch_up = true");
+        let entry = render_job(&config.jobs[0], &tools(true), None).unwrap();
+        let body = render_body(std::slice::from_ref(&entry));
+        let other = job("every = \"1h\"\ncatch_up = true\nworkdir = \"/x\"");
+        let other = render_job(&other.jobs[0], &tools(true), None).unwrap();
+        let plain = render_job(&job("every = \"1h\"").jobs[0], &tools(true), None).unwrap();
+        let cases: Vec<(Vec<String>, &str)> = vec![
+            (body[..3].to_vec(), "no catch-up line"),
+            (
+                vec![
+                    body[0].clone(),
+                    body[1].clone(),
+                    body[2].clone(),
+                    "@reboot echo hi".into(),
+                ],
+                "is not its catch-up line",
+            ),
+            (
+                // Another job's command under this job's marker.
+                vec![
+                    body[0].clone(),
+                    body[1].clone(),
+                    body[2].clone(),
+                    other.catch_up.clone().unwrap(),
+                ],
+                "is not its catch-up line",
+            ),
+            (
+                vec![
+                    body[0].clone(),
+                    body[1].clone(),
+                    body[2].clone(),
+                    format!("{PAUSED_PREFIX}{}", body[3]),
+                ],
+                "is not its catch-up line",
+            ),
+            (
+                // A catch-up line without `catch_up=true` in the marker.
+                vec![
+                    body[0].clone(),
+                    plain.marker.to_line(),
+                    plain.line.clone(),
+                    body[3].clone(),
+                ],
+                "is not a crontainer job marker",
+            ),
+        ];
+        for (lines, expected) in cases {
+            let err = parse_body(&lines, false, "b").unwrap_err().to_string();
+            assert!(
+                err.contains(expected) && err.contains("edited by hand"),
+                "{lines:?}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_metrics_line_comes_last_and_parses_back() {
+        let textfile = Textfile::render(
+            Path::new("/usr/local/bin/crontainer"),
+            Path::new("/etc/crontainer/crontainer.toml"),
+            "cron.d",
+            "root",
+            Path::new("/var/lib/prometheus/node-exporter"),
+            Some("root"),
+            true,
+        );
+        assert_eq!(
+            textfile.line,
+            "* * * * * root /usr/local/bin/crontainer metrics -q -c /etc/crontainer/crontainer.toml \
+             --target cron.d --user root --textfile /var/lib/prometheus/node-exporter"
+        );
+        let entry = render_job(&job("every = \"1h\"").jobs[0], &tools(true), Some("root")).unwrap();
+        let body = render_body_with(std::slice::from_ref(&entry), Some(&textfile));
+        assert_eq!(
+            body[body.len() - 2],
+            "# crontainer:metrics textfile=/var/lib/prometheus/node-exporter"
+        );
+        assert_eq!(parse_body(&body, true, "b").unwrap(), vec![entry.clone()]);
+        assert_eq!(parse_textfile(&body, true), Some(textfile.clone()));
+        assert_eq!(
+            parse_textfile(&render_body(std::slice::from_ref(&entry)), true),
+            None
+        );
+
+        let mut after = body.clone();
+        after.push(entry.marker.to_line());
+        after.push(entry.line.clone());
+        let mut other_dir = body.clone();
+        other_dir[body.len() - 2] = format!("{TEXTFILE_PREFIX}/tmp");
+        let mut hand = body.clone();
+        hand[body.len() - 1] = "* * * * * root rm -rf /".into();
+        for (lines, expected) in [
+            (after, "follows the metrics line"),
+            (other_dir, "is not the metrics line"),
+            (hand, "is not the metrics line"),
+        ] {
+            let err = parse_body(&lines, true, "b").unwrap_err().to_string();
+            assert!(err.contains(expected), "{err}");
+        }
     }
 }

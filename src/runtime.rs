@@ -50,6 +50,7 @@ pub enum Tool {
     Flock,
     Date,
     Tail,
+    Sleep,
 }
 
 /// A tool that could not be found, and what to say about it.
@@ -71,6 +72,7 @@ pub fn resolve_tools(runtime: &str) -> (Tools, Vec<Missing>) {
         (Tool::Flock, "flock", find("flock", "/usr/bin/flock")),
         (Tool::Date, "date", find("date", "/usr/bin/date")),
         (Tool::Tail, "tail", find("tail", "/usr/bin/tail")),
+        (Tool::Sleep, "sleep", find("sleep", "/usr/bin/sleep")),
     ];
     let missing = found
         .iter()
@@ -78,7 +80,7 @@ pub fn resolve_tools(runtime: &str) -> (Tools, Vec<Missing>) {
         .map(|(tool, name, f)| {
             let hint = match tool {
                 Tool::Flock => " (Debian: util-linux)",
-                Tool::Date | Tool::Tail => " (coreutils)",
+                Tool::Date | Tool::Tail | Tool::Sleep => " (coreutils)",
                 Tool::Runtime => {
                     " (set `[defaults] runtime` to its absolute path if it is installed elsewhere)"
                 }
@@ -92,13 +94,20 @@ pub fn resolve_tools(runtime: &str) -> (Tools, Vec<Missing>) {
             }
         })
         .collect();
-    let [(_, _, runtime), (_, _, flock), (_, _, date), (_, _, tail)] = found;
+    let [
+        (_, _, runtime),
+        (_, _, flock),
+        (_, _, date),
+        (_, _, tail),
+        (_, _, sleep),
+    ] = found;
     (
         Tools {
             runtime: runtime.path,
             flock: flock.path,
             date: date.path,
             tail: tail.path,
+            sleep: sleep.path,
             escape_percent: !crate::host::cron_daemon().is_some_and(|d| d.starts_with("busybox")),
         },
         missing,

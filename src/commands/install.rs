@@ -105,6 +105,9 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
             commands::check_env_file(&job.id, env_file, &run_as_user)?;
         }
     }
+    commands::check_textfile(&config, &run_as_user)?;
+    let (textfile, textfile_warnings) =
+        commands::textfile_line(&config, kind, &run_as, &target, &tools)?;
 
     let _lock = target.lock()?;
     let old = target.read()?;
@@ -147,7 +150,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
         .collect();
     // Held until the new lines are written, so no run starts under a lock that is moving.
     let _moving = hold_moving_locks(&existing, &entries)?;
-    let body = cron_line::render_body(&entries);
+    let body = cron_line::render_body_with(&entries, textfile.as_ref());
     let new = block::upsert(&old, &config.name, &body)?;
     // An environment assignment above the block (`SHELL=/usr/bin/fish`) would apply to its lines
     // too: the block goes above the first one, and the user's lines keep theirs.
@@ -164,6 +167,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     let changed = new != old;
 
     let mut warnings = commands::env_warnings(&config, kind, &target);
+    warnings.extend(textfile_warnings);
     for (job, plan) in config.jobs.iter().zip(&log_plans) {
         if args.dry_run {
             if plan.missing_dir {

@@ -363,6 +363,9 @@ fn describe_drift(wanted: &Entry, installed: &Entry, with_user: bool) -> Vec<Str
     if w.user != i.user {
         what.push("user");
     }
+    if wanted.catch_up.is_some() != installed.catch_up.is_some() {
+        what.push("catch_up");
+    }
     if wanted.marker != installed.marker && what.is_empty() {
         what.push("log or description");
     }
@@ -482,6 +485,7 @@ pub fn require_root_controlled(config: &Config, tools: &Tools) -> Result<()> {
         ("runtime", &tools.runtime),
         ("flock", &tools.flock),
         ("date", &tools.date),
+        ("sleep", &tools.sleep),
     ] {
         if let Some(loose) = crate::host::loose_for_root(path, false) {
             return Err(bad_input(format!(
@@ -691,6 +695,149 @@ pub fn check_env_file(id: &str, path: &Path, user: &nix::unistd::User) -> Result
             user.name,
             path.display()
         )));
+    }
+    Ok(())
+}
+
+/// The body of block `name` in `text` with its jobs replaced by `entries`: its metrics line, if
+/// it has one, stays. For the commands that edit jobs in an installed block (`pause`,
+/// `uninstall JOB`).
+pub fn body_with_entries(
+    text: &str,
+    name: &str,
+    entries: &[Entry],
+    with_user: bool,
+) -> Result<Vec<String>> {
+    let textfile =
+        block::find(text, name)?.and_then(|body| cron_line::parse_textfile(&body, with_user));
+    Ok(cron_line::render_body_with(entries, textfile.as_ref()))
+}
+
+/// The block's metrics line for `[monitoring] textfile_dir`, if the config sets one: this very
+/// crontainer binary, every minute, writing the gauges of the config's block (in `kind` of
+/// `run_as`) to `DIR/crontainer.prom`. With a warning when the binary lies where it will not
+/// stay (a cargo build directory, /tmp): the line would then break at the next `cargo clean`
+/// or reboot.
+pub fn textfile_line(
+    config: &Config,
+    kind: TargetKind,
+    run_as: &str,
+    target: &Target,
+    tools: &Tools,
+) -> Result<(Option<cron_line::Textfile>, Vec<String>)> {
+    let Some(dir) = &config.textfile_dir else {
+        return Ok((None, Vec::new()));
+    };
+    let exe = std::env::current_exe()
+        .context("could not find the crontainer binary's own path for the metrics line")?;
+    let config_path = std::path::absolute(&config.path)
+        .with_context(|| format!("could not make {} absolute", config.path.display()))?;
+    let kind_word = match kind {
+        TargetKind::Crontab => "crontab",
+        TargetKind::CronD => "cron.d",
+    };
+    let textfile = cron_line::Textfile::render(
+        &exe,
+        &config_path,
+        kind_word,
+        run_as,
+        dir,
+        target.with_user_column().then_some(run_as),
+        tools.escape_percent,
+    );
+    let mut warnings = Vec::new();
+    let parts: Vec<_> = exe.components().map(|c| c.as_os_str()).collect();
+    let in_build_dir = parts
+        .windows(2)
+        .any(|w| w[0] == "target" && (w[1] == "debug" || w[1] == "release"));
+    if in_build_dir || exe.starts_with("/tmp") || exe.starts_with("/var/tmp") {
+        warnings.push(format!(
+            "the metrics line (`[monitoring] textfile_dir`) runs this crontainer binary, {}, \
+             which looks temporary (a build output or a temp directory): when it goes, the \
+             line fails every minute and the file in {} goes stale; install the binary for \
+             good (e.g. /usr/local/bin/crontainer) and run `crontainer install` from there",
+            exe.display(),
+            dir.display()
+        ));
+    }
+    Ok((Some(textfile), warnings))
+}
+
+/// The rules for the metrics line's directory and binary, before `install` writes the line: the
+/// directory exists; the user the line runs as may write it; and when that is root, the
+/// directory and the binary are root's alone (whoever may change the binary would run code as
+/// root every minute; whoever may write the directory could swap it for another).
+pub fn check_textfile(config: &Config, user: &nix::unistd::User) -> Result<()> {
+    use crate::host::{self, Need};
+    let Some(dir) = &config.textfile_dir else {
+        return Ok(());
+    };
+    let refuse = |what: String| {
+        bad_input(format!(
+            "{}: `monitoring.textfile_dir` {}: {what}",
+            config.path.display(),
+            dir.display()
+        ))
+    };
+    if !dir.is_dir() {
+        return Err(refuse(
+            "is not a directory; create it, or point it at the directory node_exporter's \
+             `--collector.textfile.directory` reads (Debian's prometheus-node-exporter: \
+             /var/lib/prometheus/node-exporter)"
+                .to_string(),
+        ));
+    }
+    if user.uid.is_root() {
+        if host::is_root() {
+            if let Some(loose) = host::loose_for_root(dir, true) {
+                return Err(refuse(format!(
+                    "{} may be changed by a user other than root, and root's cron writes \
+                     crontainer.prom there every minute; fix: {}",
+                    loose.describe(),
+                    loose.fix()
+                )));
+            }
+            let exe = std::env::current_exe()?;
+            if let Some(loose) = host::loose_for_root(&exe, false) {
+                return Err(bad_input(format!(
+                    "refusing the metrics line: it runs this crontainer binary, {}, as root \
+                     every minute, and {} may be changed by a user other than root; fix: {}, \
+                     or install from a root-owned binary such as /usr/local/bin/crontainer",
+                    exe.display(),
+                    loose.describe(),
+                    loose.fix()
+                )));
+            }
+        }
+    } else {
+        if let Some(denied) = host::denied_as(user, dir, Need::Write)? {
+            return Err(refuse(format!(
+                "{}, who runs the metrics line; fix: `sudo chown {} {}`, or choose a directory \
+                 {} may write",
+                denied.describe(&user.name),
+                user.name,
+                dir.display(),
+                user.name
+            )));
+        }
+        // The line runs the binary and reads the config as that user, every minute.
+        let exe = std::env::current_exe()?;
+        for (what, path, need) in [
+            ("the crontainer binary", exe.as_path(), Need::Search),
+            ("the config", config.path.as_path(), Need::Read),
+        ] {
+            if let Some(denied) = host::denied_as(user, path, need)? {
+                return Err(refuse(format!(
+                    "the metrics line runs as {} and needs {what}, {}, but {}; fix: give {} \
+                     access to it, or install from a binary and config {} can reach",
+                    user.name,
+                    path.display(),
+                    denied.describe(&user.name),
+                    user.name,
+                    user.name
+                )));
+            }
+        }
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use crate::block;
 use crate::cli::PauseArgs;
 use crate::commands;
 use crate::config;
-use crate::cron_line::{self, Paused};
+use crate::cron_line::Paused;
 use crate::error::{ExitCode, bad_input};
 use crate::host;
 use crate::ui::{self, JSON_VERSION};
@@ -76,7 +76,8 @@ pub fn run(args: &PauseArgs, action: Action) -> Result<ExitCode> {
             )
         }
     };
-    let new = block::upsert(&old, &block_name, &cron_line::render_body(&entries))?;
+    let body = commands::body_with_entries(&old, &block_name, &entries, target.with_user_column())?;
+    let new = block::upsert(&old, &block_name, &body)?;
     let applied = commands::apply(&target, &old, &new, false, args.json)?;
 
     if args.json {

@@ -29,7 +29,10 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
     warnings.extend(refused);
     warnings.extend(commands::env_warnings(&config, kind, &resolved.target));
     let entries = commands::render_entries(&config, &tools, &resolved.target, &resolved.run_as)?;
-    let body = cron_line::render_body(&entries);
+    let (textfile, textfile_warnings) =
+        commands::textfile_line(&config, kind, &resolved.run_as, &resolved.target, &tools)?;
+    warnings.extend(textfile_warnings);
+    let body = cron_line::render_body_with(&entries, textfile.as_ref());
     let text = block::upsert("", &config.name, &body)?;
     let now = commands::now()?;
     commands::note_time_zone(&now);
@@ -69,6 +72,7 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
                     "marker": entry.marker.to_line(),
                     "line": entry.line,
                     "line_bytes": entry.line.len(),
+                    "catch_up_line": entry.catch_up,
                     "next_runs": next.iter().map(|z| z.timestamp().to_string()).collect::<Vec<_>>(),
                 })
             })
@@ -82,6 +86,7 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
             "block": config.name,
             "text": text,
             "jobs": jobs,
+            "metrics_line": textfile.as_ref().map(|t| &t.line),
             "warnings": warnings,
         }));
         return Ok(ExitCode::Success);
@@ -97,6 +102,13 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
         resolved.target.describe(),
         resolved.run_as
     );
+    if let Some(textfile) = &textfile {
+        println!("#");
+        println!(
+            "# metrics:     every minute, crontainer.prom in {} for node_exporter",
+            textfile.dir.display()
+        );
+    }
     for (job, _, _, next) in &jobs {
         println!("#");
         match &job.description {
@@ -113,6 +125,12 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
         }
         println!("#   schedule:  {}", schedule::describe(&job.schedule));
         println!("#   log:       {}", job.log.display());
+        if job.catch_up {
+            println!(
+                "#   catch-up:  after a boot, once the container runs, if the host was down at \
+                 the last slot"
+            );
+        }
         if next.is_empty() {
             println!("#   next runs: none (fires only when cron starts)");
         } else {

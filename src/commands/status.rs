@@ -114,10 +114,16 @@ fn last_run_text(job: &JobStatus, now: &Zoned) -> String {
         .unwrap_or_default();
     let mut text = format!("{at}{by}, {outcome}");
     if let Some(skip) = &job.last.last_skip {
-        text.push_str(&format!(
-            "; a firing at {} was skipped (previous run still going)",
-            skip.at
-        ));
+        text.push_str(&match &skip.event {
+            run_log::Event::Skip { reason, .. } if reason == "no-missed-slot" => format!(
+                "; the catch-up at {} after a boot found no missed firing",
+                skip.at
+            ),
+            _ => format!(
+                "; a firing at {} was skipped (previous run still going)",
+                skip.at
+            ),
+        });
     }
     text
 }

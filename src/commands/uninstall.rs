@@ -8,7 +8,6 @@ use crate::block;
 use crate::cli::UninstallArgs;
 use crate::commands;
 use crate::config;
-use crate::cron_line;
 use crate::error::{ExitCode, bad_input};
 use crate::logrotate;
 use crate::ui;
@@ -54,7 +53,13 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
                 new = if entries.is_empty() {
                     block::remove(&new, &name)?.unwrap_or(new)
                 } else {
-                    block::upsert(&new, &name, &cron_line::render_body(&entries))?
+                    let body = commands::body_with_entries(
+                        &new,
+                        &name,
+                        &entries,
+                        target.with_user_column(),
+                    )?;
+                    block::upsert(&new, &name, &body)?
                 };
                 remaining_logs.push((name, entries.iter().map(|e| e.marker.log.clone()).collect()));
             }

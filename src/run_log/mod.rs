@@ -136,6 +136,9 @@ pub enum Trigger {
     Cron,
     /// `crontainer run-now` (`by=run-now:<user>`).
     RunNow { user: String },
+    /// The job's `@reboot` line after a boot, for a firing missed while the host was down
+    /// (`by=catch-up`).
+    CatchUp,
 }
 
 impl Trigger {
@@ -144,6 +147,7 @@ impl Trigger {
         match self {
             Trigger::Cron => "by cron".to_string(),
             Trigger::RunNow { user } => format!("run-now by {user}"),
+            Trigger::CatchUp => "by the catch-up after a boot".to_string(),
         }
     }
 }
@@ -153,6 +157,7 @@ impl fmt::Display for Trigger {
         match self {
             Trigger::Cron => f.write_str("cron"),
             Trigger::RunNow { user } => write!(f, "run-now by {user}"),
+            Trigger::CatchUp => f.write_str("catch-up"),
         }
     }
 }
@@ -213,6 +218,7 @@ impl fmt::Display for Record {
         match &self.by {
             Trigger::Cron => f.write_str(" by=cron"),
             Trigger::RunNow { user } => write!(f, " by=run-now:{user}"),
+            Trigger::CatchUp => f.write_str(" by=catch-up"),
         }
     }
 }
@@ -318,8 +324,10 @@ fn parse_timestamp(word: &str) -> Option<Timestamp> {
 }
 
 fn parse_trigger(value: &str) -> Option<Trigger> {
-    if value == "cron" {
-        return Some(Trigger::Cron);
+    match value {
+        "cron" => return Some(Trigger::Cron),
+        "catch-up" => return Some(Trigger::CatchUp),
+        _ => {}
     }
     let user = value.strip_prefix("run-now:")?;
     (!user.is_empty()).then(|| Trigger::RunNow {
@@ -354,8 +362,9 @@ pub struct LastRun {
     /// The end record of that run (none while it runs, or if it was killed before it could log
     /// one); always `None` when neither `started` nor `run` is known.
     pub ended: Option<Record>,
-    /// The last skip while that run held the lock (any skip after the last start for lines
-    /// that do not name their run, or if it never started in this log).
+    /// The last skip while that run held the lock, or of a catch-up after a boot that found
+    /// nothing missed since it (`reason=no-missed-slot`); any skip after the last start for
+    /// lines that do not name their run, or if it never started in this log.
     pub last_skip: Option<Record>,
     /// Which run it is: named by the lock file, or the start record's pid and time.
     pub run: Option<RunId>,

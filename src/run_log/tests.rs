@@ -254,6 +254,34 @@ fn display_is_the_shell_line() {
 fn trigger_display() {
     assert_eq!(Trigger::Cron.to_string(), "cron");
     assert_eq!(alice().to_string(), "run-now by alice");
+    assert_eq!(Trigger::CatchUp.to_string(), "catch-up");
+}
+
+#[test]
+fn catch_up_records_are_read() {
+    let p = |l: &str| l.as_bytes().to_vec();
+    parses(
+        &p("[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start pid=9 by=catch-up"),
+        Some(start(T, J, Some(9), Trigger::CatchUp)),
+    );
+    let skip =
+        parse_line(b"[crontainer] 2026-11-29T14:00:00Z j skip reason=no-missed-slot by=catch-up")
+            .unwrap();
+    assert_eq!(skip.by, Trigger::CatchUp);
+    assert_eq!(
+        skip.event,
+        Event::Skip {
+            reason: "no-missed-slot".into(),
+            run: None
+        }
+    );
+    for bad in ["by=catch-upx", "by=catch_up", "by=catch-up:root"] {
+        let line = format!("[crontainer] 2026-11-29T14:00:00Z j start {bad}");
+        assert_eq!(parse_line(line.as_bytes()), None, "{bad}");
+    }
+    let record = start(T, J, Some(9), Trigger::CatchUp);
+    assert!(record.to_string().ends_with(" by=catch-up"), "{record}");
+    assert_eq!(parse_line(record.to_string().as_bytes()), Some(record));
 }
 
 #[test]
@@ -631,6 +659,7 @@ mod prop {
     fn trigger() -> impl Strategy<Value = Trigger> {
         prop_oneof![
             Just(Trigger::Cron),
+            Just(Trigger::CatchUp),
             "[a-z][a-z0-9._@-]{0,20}".prop_map(|user| Trigger::RunNow { user }),
         ]
     }

@@ -12,6 +12,7 @@ mod blocks;
 mod support;
 
 mod ansible;
+mod catch_up;
 mod compose;
 
 mod cron;

@@ -21,7 +21,8 @@ esac
 "#;
 
 /// A fake `docker`: `inspect` answers from $FAKE_DOCKER_STATE (default running; "missing";
-/// "down" for a daemon that does not answer, which `version` and `exec` then say too). `exec`
+/// "down" for a daemon that does not answer, which `version` and `exec` then say too), and `top`
+/// succeeds only for "running" (the catch-up line's poll). `exec`
 /// must get `-i` and crontainer's watcher (`sh -c 'exec 3<&0;...' sh`, which stops the job when
 /// the client goes away); it appends its other arguments, one per line, to $FAKE_DOCKER_CALLS,
 /// then runs the watcher here, with itself as the job: it prints to stdout and stderr, sleeps
@@ -31,6 +32,9 @@ const FAKE_DOCKER: &str = r#"#!/bin/sh
 # The runtime's environment as each call got it (`runtime_env`).
 echo "$1 $DOCKER_HOST" >> "${FAKE_DOCKER_CALLS%/*}/docker-env"
 case "$1" in
+  top)
+    [ "${FAKE_DOCKER_STATE:-running}" = running ] || { echo "Error: $2 is not running" >&2; exit 1; }
+    echo "PID USER TIME COMMAND" ;;
   inspect)
     case "${FAKE_DOCKER_STATE:-running}" in
       down) echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2; exit 1 ;;

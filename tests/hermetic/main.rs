@@ -12,6 +12,7 @@ mod common;
 
 mod bad_input;
 mod bad_input_independent;
+mod catch_up;
 mod cli_install;
 mod cli_pause;
 mod cli_plan;

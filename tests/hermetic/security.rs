@@ -514,3 +514,58 @@ fn env_values_in_a_cron_d_file_are_warned_about_and_pointed_to_env_file() {
     );
     ok(env.cmd(["install", "-c"]).arg(&config));
 }
+
+// The metrics line (`[monitoring] textfile_dir`) runs crontainer as the jobs' user every minute.
+
+#[test]
+#[ignore = "needs root (gives files to nobody): see README"]
+fn the_metrics_line_of_a_users_block_needs_a_directory_and_config_that_user_reaches() {
+    assert!(common::is_root(), "{ROOT_ONLY}");
+    let env = Env::new();
+    let home = mkdir(&env, "home-nobody", 0o755);
+    give_to_nobody(&home);
+    let prom = mkdir(&env, "prom", 0o755);
+    let log = home.join("job.log");
+    let config = config_with(&env, &log, "");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "[monitoring]\ntextfile_dir = \"{}\"\n{text}",
+            prom.display()
+        ),
+    )
+    .unwrap();
+    let args = ["install", "--target", "cron.d", "--user", "nobody"];
+    let shown = format!(
+        "{} (owned by root, mode 0755) does not let nobody write",
+        prom.display()
+    );
+    refused(
+        &env,
+        &args,
+        &config,
+        &[&shown, "runs the metrics line"],
+        &[&log],
+    );
+    give_to_nobody(&prom);
+    chmod(&config, 0o600);
+    refused(
+        &env,
+        &args,
+        &config,
+        &["needs the config", "does not let nobody read"],
+        &[&log],
+    );
+    chmod(&config, 0o644);
+    let out = env.cmd(args).arg("-c").arg(&config).output().unwrap();
+    assert!(out.status.success(), "{}", common::stderr_of(&out));
+    let installed = std::fs::read_to_string(env.path("cron.d/crontainer")).unwrap();
+    assert!(
+        installed.contains(&format!(
+            "* * * * * nobody {} metrics -q -c ",
+            assert_cmd::cargo::cargo_bin("crontainer").display()
+        )),
+        "{installed}"
+    );
+}
