@@ -54,6 +54,10 @@ pub struct Tools {
     pub runtime: PathBuf,
     pub flock: PathBuf,
     pub date: PathBuf,
+    /// What a job's healthchecks pings run (only lines with a `healthcheck` name them).
+    pub curl: PathBuf,
+    pub wc: PathBuf,
+    pub tail: PathBuf,
     /// Debian's cron and cronie turn a bare `%` into a newline and `\%` into `%`; busybox's
     /// crond (checked on 1.35) does neither, so a line for it must carry `%` as it is.
     pub escape_percent: bool,
@@ -322,6 +326,59 @@ fn exec_words(job: &Job, tools: &Tools) -> String {
     words.join(" ")
 }
 
+/// The parts of a line that ping a job's healthcheck; all empty for a job without one, so its
+/// line stays byte for byte what it was.
+#[derive(Default)]
+struct PingWords {
+    /// Before the job: defines `h`, sends `/start`, notes the log's size.
+    start: String,
+    /// After the job: sends `/<exit code>` with the run's output tail.
+    end: String,
+    /// On the end line: `ping=ok`, or `ping=failed` when either ping failed.
+    key: String,
+}
+
+/// What only a line that pings writes onto its end line.
+const PING_KEY: &str = " ping=$g";
+
+/// Whether a crontab text holds a line that pings a healthcheck, hence its URL: a secret, since
+/// whoever has it can report the check's runs.
+pub fn holds_ping(text: &str) -> bool {
+    text.contains(PING_KEY)
+}
+
+/// The healthchecks.io protocol, sent by the host's `curl`: `URL/start?rid=RUN` when the run
+/// starts, `URL/EXIT?rid=RUN` when it ends (0 is success, any other code a failure there), with
+/// the last 10,000 bytes the run wrote to the log as the POST body, so the alert shows why.
+///
+/// - A ping never holds the run long: each try is cut at 2 s (`-m2`) and tried once more on a
+///   timeout or a 5xx (`--retry 1`, after 1 s): at most ~5 s per ping, ~10 s per run.
+///   A refused connection fails at once.
+/// - It never touches the job's exit code, and writes nothing to the log (`-s`, `-o/dev/null`):
+///   its outcome is the end line's `ping=ok|failed`.
+/// - The output tail is what the log gained since the start ping: `n` is its size then, read
+///   through `/dev/stderr` (the log, reopened for reading), and `tail -c+N` skips it.
+/// - `:|h start`: the start ping has no body, and must not read `run-now`'s terminal.
+/// - A skipped firing sends nothing: the running run's `/start` already set healthchecks'
+///   timer, which alerts if that run never ends, and a `/fail` for an overlap that ends well
+///   would page someone for nothing.
+fn ping_words(url: &str, tools: &Tools) -> PingWords {
+    PingWords {
+        start: format!(
+            "h(){{ {curl} -fsm2 --retry 1 -o/dev/null --data-binary @- {url}\"/$1?rid=$r\";}}; \
+             g=ok; :|h start||g=failed; n=$({wc} -c</dev/stderr); ",
+            curl = path_word(&tools.curl),
+            url = quote(url),
+            wc = path_word(&tools.wc),
+        ),
+        end: format!(
+            "{tail} -c+$((n+1)) /dev/stderr|{tail} -c10000|h $c||g=failed; ",
+            tail = path_word(&tools.tail),
+        ),
+        key: PING_KEY.to_string(),
+    }
+}
+
 /// The job's shell command, before `%` escaping.
 pub fn render_command(job: &Job, rendered: &Rendered, tools: &Tools) -> String {
     let date = path_word(&tools.date);
@@ -334,13 +391,21 @@ pub fn render_command(job: &Job, rendered: &Rendered, tools: &Tools) -> String {
         .timeout
         .map(|s| format!(" timeout={s}"))
         .unwrap_or_default();
+    let ping = job
+        .healthcheck
+        .as_deref()
+        .map(|url| ping_words(url, tools))
+        .unwrap_or_default();
     format!(
         "{guard}exec 9<>{lock} >>{log} 2>&1; s=; r=; \
          l(){{ d=$({date} -u '+%s %FT%TZ'); \
          echo \"[crontainer] ${{d#* }} {id} $*${{r:+ run=$r}}${{s:+ seconds=$((${{d%% *}}-s))}} by=${{CRONTAINER_BY:-cron}}\"; }}; \
          {flock} -n 9 || {{ read r <&9; l skip reason=running; exit 75; }}; \
-         l start pid=$$; s=${{d%% *}}; r=$$-$s; echo $r >&9; {exec}; c=$?; \
-         l end exit=$c{timeout}; exit $c",
+         l start pid=$$; s=${{d%% *}}; r=$$-$s; echo $r >&9; {ping_start}{exec}; c=$?; \
+         {ping_end}l end exit=$c{ping_key}{timeout}; exit $c",
+        ping_start = ping.start,
+        ping_end = ping.end,
+        ping_key = ping.key,
         lock = path_word(&job.lock()),
         log = path_word(&job.log),
         id = job.id,
@@ -352,23 +417,27 @@ pub fn render_command(job: &Job, rendered: &Rendered, tools: &Tools) -> String {
 /// Renders a job into its marker and cron line. `user_column` is the user field of a cron.d
 /// line (None for a crontab). Errors when the line is too long for cron.
 pub fn render_job(job: &Job, tools: &Tools, user_column: Option<&str>) -> Result<Entry> {
-    let rendered = job.schedule.render();
-    let command = render_command(job, &rendered, tools);
-    let command = if tools.escape_percent {
-        escape_percent(&command)
-    } else {
-        command
-    };
-    let line = match user_column {
-        Some(user) => format!("{} {user} {command}", rendered.cron.as_str()),
-        None => format!("{} {command}", rendered.cron.as_str()),
-    };
+    let line = render_job_line(job, tools, user_column);
     if line.len() > MAX_LINE {
+        let ping = match &job.healthcheck {
+            Some(_) => {
+                let without = Job {
+                    healthcheck: None,
+                    ..job.clone()
+                };
+                let cost = line.len() - render_job_line(&without, tools, user_column).len();
+                format!(
+                    " (the healthcheck ping costs {cost} bytes of it, the URL included), or the \
+                     `healthcheck` URL"
+                )
+            }
+            None => String::new(),
+        };
         return Err(bad_input(format!(
             "job {:?}: its cron line is {} bytes, over the {MAX_LINE} that Debian's cron accepts \
              (it refuses the whole crontab with \"command too long\"); shorten the command, env \
-             values, workdir or log path by {} bytes, e.g. by moving arguments into a script \
-             inside the container",
+             values, workdir or log path{ping} by {} bytes, e.g. by moving arguments into a \
+             script inside the container",
             job.id,
             line.len(),
             line.len() - MAX_LINE
@@ -390,6 +459,21 @@ pub fn render_job(job: &Job, tools: &Tools, user_column: Option<&str>) -> Result
         description: job.description.clone(),
     };
     Ok(Entry { marker, line })
+}
+
+/// The job's cron line, whatever its length.
+fn render_job_line(job: &Job, tools: &Tools, user_column: Option<&str>) -> String {
+    let rendered = job.schedule.render();
+    let command = render_command(job, &rendered, tools);
+    let command = if tools.escape_percent {
+        escape_percent(&command)
+    } else {
+        command
+    };
+    match user_column {
+        Some(user) => format!("{} {user} {command}", rendered.cron.as_str()),
+        None => format!("{} {command}", rendered.cron.as_str()),
+    }
 }
 
 /// The block body for these entries: the header, then each marker and line.
@@ -535,6 +619,9 @@ mod tests {
             runtime: "/usr/bin/docker".into(),
             flock: "/usr/bin/flock".into(),
             date: "/usr/bin/date".into(),
+            curl: "/usr/bin/curl".into(),
+            wc: "/usr/bin/wc".into(),
+            tail: "/usr/bin/tail".into(),
             escape_percent,
         }
     }

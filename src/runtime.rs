@@ -46,6 +46,10 @@ pub enum Tool {
     Runtime,
     Flock,
     Date,
+    /// The healthchecks pings: `curl` sends them, `wc` and `tail` cut the run's output tail.
+    Curl,
+    Wc,
+    Tail,
 }
 
 /// A tool that could not be found, and what to say about it.
@@ -55,8 +59,10 @@ pub struct Missing {
     pub message: String,
 }
 
-/// The tools for the line, and each one that could not be found.
-pub fn resolve_tools(runtime: &str) -> (Tools, Vec<Missing>) {
+/// The tools for the line, and each one that could not be found. `pings`: some job has a
+/// `healthcheck`, so `curl`, `wc` and `tail` must be found too; otherwise the line never runs
+/// them and a host without curl is fine.
+pub fn resolve_tools(runtime: &str, pings: bool) -> (Tools, Vec<Missing>) {
     let runtime_fallback = if runtime.starts_with('/') {
         runtime.to_string()
     } else {
@@ -66,14 +72,22 @@ pub fn resolve_tools(runtime: &str) -> (Tools, Vec<Missing>) {
         (Tool::Runtime, runtime, find(runtime, &runtime_fallback)),
         (Tool::Flock, "flock", find("flock", "/usr/bin/flock")),
         (Tool::Date, "date", find("date", "/usr/bin/date")),
+        (Tool::Curl, "curl", find("curl", "/usr/bin/curl")),
+        (Tool::Wc, "wc", find("wc", "/usr/bin/wc")),
+        (Tool::Tail, "tail", find("tail", "/usr/bin/tail")),
     ];
     let missing = found
         .iter()
-        .filter(|(_, _, f)| !f.found)
+        .filter(|(tool, _, f)| {
+            !f.found && (pings || !matches!(tool, Tool::Curl | Tool::Wc | Tool::Tail))
+        })
         .map(|(tool, name, f)| {
             let hint = match tool {
                 Tool::Flock => " (Debian: util-linux)",
-                Tool::Date => " (coreutils)",
+                Tool::Date | Tool::Wc | Tool::Tail => " (coreutils)",
+                Tool::Curl => {
+                    " (a job's `healthcheck` pings with it; Debian: `apt-get install curl`)"
+                }
                 Tool::Runtime => {
                     " (set `[defaults] runtime` to its absolute path if it is installed elsewhere)"
                 }
@@ -87,12 +101,22 @@ pub fn resolve_tools(runtime: &str) -> (Tools, Vec<Missing>) {
             }
         })
         .collect();
-    let [(_, _, runtime), (_, _, flock), (_, _, date)] = found;
+    let [
+        (_, _, runtime),
+        (_, _, flock),
+        (_, _, date),
+        (_, _, curl),
+        (_, _, wc),
+        (_, _, tail),
+    ] = found;
     (
         Tools {
             runtime: runtime.path,
             flock: flock.path,
             date: date.path,
+            curl: curl.path,
+            wc: wc.path,
+            tail: tail.path,
             escape_percent: !crate::host::cron_daemon().is_some_and(|d| d.starts_with("busybox")),
         },
         missing,
@@ -101,8 +125,8 @@ pub fn resolve_tools(runtime: &str) -> (Tools, Vec<Missing>) {
 
 /// Like [`resolve_tools`], but a missing tool is an error: `install` must not write a line
 /// that fails at 3 a.m.
-pub fn require_tools(runtime: &str) -> Result<Tools> {
-    let (tools, missing) = resolve_tools(runtime);
+pub fn require_tools(runtime: &str, pings: bool) -> Result<Tools> {
+    let (tools, missing) = resolve_tools(runtime, pings);
     if missing.is_empty() {
         Ok(tools)
     } else {

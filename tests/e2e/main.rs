@@ -16,6 +16,7 @@ mod ansible;
 mod cron;
 mod crontab;
 mod harness;
+mod healthcheck;
 mod injection;
 mod logrotate;
 mod metrics;

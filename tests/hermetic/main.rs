@@ -22,6 +22,7 @@ mod every_line;
 mod faults_crontab;
 mod faults_host;
 mod files;
+mod healthcheck;
 mod injection;
 mod metrics;
 mod security;
