@@ -312,10 +312,16 @@ fn a_closed_or_hanging_server_leaves_exit_code_and_log_as_without_pings() {
     drop(hanging);
 
     // Each log, with the job id, times, pids, run ids and durations taken out, is the plain one
-    // plus `ping=failed` on the end line.
+    // plus `ping=failed` on the end line. The job's two streams race each other to the log, so
+    // its output lines are compared in sorted order.
     let shape = |log: &Path, id: &str| -> String {
-        read_log(log)
-            .lines()
+        let text = read_log(log);
+        let (mut records, mut output): (Vec<&str>, Vec<&str>) =
+            text.lines().partition(|l| l.starts_with("[crontainer] "));
+        output.sort_unstable();
+        records.append(&mut output);
+        records
+            .into_iter()
             .map(|line| {
                 line.split(' ')
                     .map(|word| {
