@@ -1,7 +1,8 @@
 //! Rendering a job into its marker comment and its one cron line, and reading them back.
 //!
 //! The line is the product: it must run under cron's bare environment (`PATH=/usr/bin:/bin`,
-//! `SHELL=/bin/sh`) with nothing but the shell, the container runtime, `flock` and `date`, so
+//! `SHELL=/bin/sh`) with nothing but the shell, the container runtime, `flock` and `date` (and
+//! `curl`, `wc` and `tail` for a job that pings a healthcheck, see [`ping_words`]), so
 //! every program is an absolute path resolved at install time, every user-supplied value is one
 //! single-quoted shell word, and every `%` is escaped (cron turns a bare `%` into a newline and
 //! feeds the rest to stdin). Its shape, for the seed job (`every = "5h"`):

@@ -378,3 +378,22 @@ fn a_cron_d_file_holding_a_url_is_root_s_alone_and_install_warns() {
         .arg(&plain));
     assert_eq!(mode(), 0o644);
 }
+
+#[test]
+fn the_example_config_with_its_healthcheck_uncommented_fits_cron() {
+    let env = Env::new();
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let text = std::fs::read_to_string(example).unwrap();
+    let commented = "# healthcheck = \"https://hc-ping.com/<uuid>\"\n";
+    assert!(text.contains(commented), "the example shows `healthcheck`");
+    let config = env.config(&text.replace(commented, &format!("healthcheck = \"{URL}\"\n")));
+    for target in ["crontab", "cron.d"] {
+        let out = ok(env
+            .cmd(["plan", "--json", "--target", target, "-c"])
+            .arg(&config));
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let line = json["jobs"][0]["line"].as_str().unwrap();
+        assert!(line.contains(&format!("{URL}\"/$1?rid=$r\"")), "{line}");
+        assert!(json["jobs"][0]["line_bytes"].as_u64().unwrap() <= 998);
+    }
+}
