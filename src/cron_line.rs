@@ -335,7 +335,7 @@ struct PingWords {
     start: String,
     /// After the job: sends `/<exit code>` with the run's output tail.
     end: String,
-    /// On the end line: `ping=ok`, or `ping=failed` when either ping failed.
+    /// On the end line: `ping=ok`, or `ping=failed` when the end ping failed.
     key: String,
 }
 
@@ -348,32 +348,42 @@ pub fn holds_ping(text: &str) -> bool {
     text.contains(PING_KEY)
 }
 
-/// The healthchecks.io protocol, sent by the host's `curl`: `URL/start?rid=RUN` when the run
-/// starts, `URL/EXIT?rid=RUN` when it ends (0 is success, any other code a failure there), with
+/// The healthchecks.io protocol, sent by the host's `curl`: `URL/start?rid=RID` when the run
+/// starts, `URL/EXIT?rid=RID` when it ends (0 is success, any other code a failure there), with
 /// the last 10,000 bytes the run wrote to the log as the POST body, so the alert shows why.
+/// Terse, as every byte counts against the 998 of the line:
 ///
-/// - A ping never holds the run long: each try is cut at 2 s (`-m2`) and tried once more on a
-///   timeout or a 5xx (`--retry 1`, after 1 s): at most ~5 s per ping, ~10 s per run.
-///   A refused connection fails at once.
-/// - It never touches the job's exit code, and writes nothing to the log (`-s`, `-o/dev/null`):
-///   its outcome is the end line's `ping=ok|failed`.
-/// - The output tail is what the log gained since the start ping: `n` is its size then, read
-///   through `/dev/stderr` (the log, reopened for reading), and `tail -c+N` skips it.
-/// - `:|h start`: the start ping has no body, and must not read `run-now`'s terminal.
-/// - A skipped firing sends nothing: the running run's `/start` already set healthchecks'
+/// - healthchecks takes only a UUID in canonical form as `rid` (anything else is a 400), so the
+///   rid is the run's start second `s` in decimal digits, which are hex digits too:
+///   `<last 8 digits>-0000-4000-8000-00<all 10 digits>` (10 digits until 2286); healthchecks
+///   shows a rid by its first 8 digits. Runs of a job never overlap (the lock), so two runs
+///   with one rid would have to start in the same second, one after the other, and would still
+///   pair up in order; the pid would cost 8 bytes more;
+/// - a ping never holds the run long: each try is cut at 2 s (`-m2`) and tried once more on a
+///   timeout or a 5xx (`--retry 1`, after 1 s): at most ~5 s per ping, ~10 s per run; a refused
+///   connection fails at once;
+/// - it never touches the job's exit code, and writes nothing to the log (`-s`, `-o/dev/null`);
+///   the end ping's outcome is the end line's `ping=ok|failed`: it is the one that tells
+///   healthchecks how the run went (a lost `/start` only loses the run's duration there);
+/// - the output tail is what the log gained after the start ping: `n` is its size then, read
+///   through `/dev/fd/2` (the log, opened again for reading), and `tail -c+$n` starts at its
+///   last byte, the start line's newline (6 bytes shorter than `+$((n+1))`);
+/// - `:|h start`: the start ping has no body, and must not read `run-now`'s terminal;
+/// - a skipped firing sends nothing: the running run's `/start` already set healthchecks'
 ///   timer, which alerts if that run never ends, and a `/fail` for an overlap that ends well
 ///   would page someone for nothing.
 fn ping_words(url: &str, tools: &Tools) -> PingWords {
     PingWords {
         start: format!(
-            "h(){{ {curl} -fsm2 --retry 1 -o/dev/null --data-binary @- {url}\"/$1?rid=$r\";}}; \
-             g=ok; :|h start||g=failed; n=$({wc} -c</dev/stderr); ",
+            "h(){{ {curl} -fsm2 --retry 1 -o/dev/null --data-binary @- \
+             {url}\"/$1?rid=${{s#??}}-0000-4000-8000-00$s\";}};\
+             :|h start;n=$({wc} -c</dev/fd/2); ",
             curl = path_word(&tools.curl),
             url = quote(url),
             wc = path_word(&tools.wc),
         ),
         end: format!(
-            "{tail} -c+$((n+1)) /dev/stderr|{tail} -c10000|h $c||g=failed; ",
+            "{tail} -c+$n /dev/fd/2|{tail} -c10000|h $c&&g=ok||g=failed; ",
             tail = path_word(&tools.tail),
         ),
         key: PING_KEY.to_string(),

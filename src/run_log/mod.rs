@@ -74,8 +74,8 @@ pub enum Event {
     },
 }
 
-/// How a run's healthchecks pings went (`ping=ok|failed` on its end line): `Failed` when the
-/// start or the end ping failed, so healthchecks may not know how the run went.
+/// How a run's healthchecks ping went (`ping=ok|failed` on its end line): `Failed` when the
+/// end ping failed, so healthchecks may not know how the run went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Ping {

@@ -25,12 +25,14 @@ use crate::support::{
 const UUID: &str = "5f1c2a9e-3b7d-4c1e-8a2f-6d0e9b4c7a13";
 
 /// A stand-in for healthchecks.io: answers `200 OK` to the ping endpoints of the one check
-/// `/ping/<UUID>[/start|/fail|/log|/<0-255>]` and `404` to anything else, as healthchecks.io
-/// does for an unknown check, and records every request (method, path, query, body) as a JSON
-/// line. Prints its port once it listens.
+/// `/ping/<UUID>[/start|/fail|/log|/<0-255>]`, `404` to anything else, as healthchecks.io
+/// does for an unknown check, and `400` to a `rid` that is not a UUID in canonical form, as
+/// healthchecks.io does; it records every request (method, path, query, body) as a JSON line.
+/// Prints its port once it listens.
 const SERVER: &str = r#"
 import http.server, json, re, sys, urllib.parse
 ping = re.compile(r'^/ping/' + re.escape(sys.argv[2]) + r'(/(start|fail|log|[0-9]{1,3}))?$')
+uuid = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
 class Handler(http.server.BaseHTTPRequestHandler):
     def record(self):
         n = int(self.headers.get('Content-Length') or 0)
@@ -39,9 +41,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with open(sys.argv[1], 'a') as f:
             f.write(json.dumps({'method': self.command, 'path': url.path,
                                 'query': url.query, 'body': body}) + '\n')
-        known = ping.match(url.path)
-        reply = b'OK' if known else b'not found'
-        self.send_response(200 if known else 404)
+        rids = urllib.parse.parse_qs(url.query).get('rid', [])
+        if not ping.match(url.path):
+            status, reply = 404, b'not found'
+        elif any(not uuid.match(rid) for rid in rids):
+            status, reply = 400, b'invalid uuid format'
+        else:
+            status, reply = 200, b'OK'
+        self.send_response(status)
         self.send_header('Content-Length', str(len(reply)))
         self.end_headers()
         self.wfile.write(reply)
@@ -171,18 +178,21 @@ fn cron_fired_jobs_ping_healthchecks_and_a_dead_server_changes_nothing() {
     assert!(failed.is_empty(), "{}", failed.join("\n\n"));
 }
 
-/// The run id of the run that `end` closed, checked against its start line's pid.
+/// The `rid` of the run that `end` closed (checked against its start line's pid): healthchecks
+/// takes only a UUID, so the line writes the run's start second `EPOCH` as one, in decimal
+/// digits: `<its last 8 digits>-0000-4000-8000-00<EPOCH>`.
 #[track_caller]
-fn run_id(lines: &[RunLogLine], end: &RunLogLine) -> String {
-    let run = end.field("run").to_string();
-    let pid = run.split('-').next().unwrap();
+fn rid_of(lines: &[RunLogLine], end: &RunLogLine) -> String {
+    let run = end.field("run");
+    let (pid, epoch) = run.split_once('-').unwrap();
     assert!(
         lines
             .iter()
             .any(|l| l.event == "start" && l.field("pid") == pid),
         "no start line with pid {pid}: {lines:?}"
     );
-    run
+    assert_eq!(epoch.len(), 10, "{run}");
+    format!("{}-0000-4000-8000-00{epoch}", &epoch[2..])
 }
 
 fn the_server_gets_start_and_end_with_run_id_exit_and_output() {
@@ -221,16 +231,16 @@ fn the_server_gets_start_and_end_with_run_id_exit_and_output() {
     assert_eq!(end.field("exit"), "3", "{text}");
     assert_eq!(end.field("ping"), "ok", "{text}");
     assert_eq!(end.field("by"), "cron", "{text}");
-    let run = run_id(&lines, &end);
+    let rid = rid_of(&lines, &end);
 
     let requests = server.requests();
     assert_eq!(requests.len(), 2, "{requests:?}");
     let (start, ended) = (&requests[0], &requests[1]);
     assert_eq!(start.path, format!("/ping/{UUID}/start"), "{requests:?}");
-    assert_eq!(start.query, format!("rid={run}"));
+    assert_eq!(start.query, format!("rid={rid}"));
     assert_eq!(ended.method, "POST");
     assert_eq!(ended.path, format!("/ping/{UUID}/3"), "the exit code");
-    assert_eq!(ended.query, format!("rid={run}"), "the same run");
+    assert_eq!(ended.query, format!("rid={rid}"), "the same run");
     // The output tail: what the job printed in the container, both streams, and nothing else.
     assert!(
         ended
@@ -255,10 +265,11 @@ fn the_server_gets_start_and_end_with_run_id_exit_and_output() {
     let lines = log_lines(&log, "pinged");
     let end = lines.iter().rfind(|l| l.event == "end").unwrap().clone();
     assert!(end.field("by").starts_with("run-now:"), "{end:?}");
-    let run = run_id(&lines, &end);
+    let rid = rid_of(&lines, &end);
     assert_eq!(requests[2].path, format!("/ping/{UUID}/start"));
+    assert_eq!(requests[2].query, format!("rid={rid}"));
     assert_eq!(requests[3].path, format!("/ping/{UUID}/3"));
-    assert_eq!(requests[3].query, format!("rid={run}"));
+    assert_eq!(requests[3].query, format!("rid={rid}"));
     tool.expect(["uninstall", "-c", path_str(&config)], 0);
 }
 

@@ -9,6 +9,16 @@ use crate::common::{Env, fails, fails_with, ok, stderr_of};
 
 const URL: &str = "https://hc-ping.com/0f2a3c1e-7b5d-4e8f-9a61-3c2b1d0e4f5a";
 
+/// What the line appends to the URL: the ping's kind, and the run's start second as a UUID.
+const SUFFIX: &str = "\"/$1?rid=${s#??}-0000-4000-8000-00$s\"";
+
+/// The `rid` healthchecks gets for the run `PID-EPOCH`: a UUID in canonical form.
+fn rid_of(run: &str) -> String {
+    let epoch = run.split_once('-').unwrap().1;
+    assert_eq!(epoch.len(), 10, "{run}");
+    format!("{}-0000-4000-8000-00{epoch}", &epoch[2..])
+}
+
 /// A fake `curl`: appends its arguments, one per line, then `-- body:` and what it read on its
 /// stdin to $FAKE_CURL_CALLS, a `---` after each call; exits with $FAKE_CURL_EXIT (default 0).
 const FAKE_CURL: &str = r#"#!/bin/sh
@@ -104,7 +114,7 @@ fn the_line_pings_start_and_end_with_the_run_id_exit_code_and_output_tail() {
     let curl = env.path("bin/curl").display().to_string();
     assert!(
         line.contains(&format!(
-            "h(){{ {curl} -fsm2 --retry 1 -o/dev/null --data-binary @- {URL}\"/$1?rid=$r\";}}; "
+            "h(){{ {curl} -fsm2 --retry 1 -o/dev/null --data-binary @- {URL}{SUFFIX};}};:|h start;"
         )),
         "{line}"
     );
@@ -129,12 +139,13 @@ fn the_line_pings_start_and_end_with_the_run_id_exit_code_and_output_tail() {
     );
     let calls = curl_calls(&env);
     assert_eq!(calls.len(), 2, "{calls:?}");
+    let rid = rid_of(run);
     assert_eq!(
         calls[0].0.last().unwrap(),
-        &format!("{URL}/start?rid={run}")
+        &format!("{URL}/start?rid={rid}")
     );
     assert_eq!(calls[0].1, "", "the start ping has no body");
-    assert_eq!(calls[1].0.last().unwrap(), &format!("{URL}/3?rid={run}"));
+    assert_eq!(calls[1].0.last().unwrap(), &format!("{URL}/3?rid={rid}"));
     // The body is what the run wrote, and nothing crontainer wrote around it.
     let body = &calls[1].1;
     assert!(
@@ -249,13 +260,13 @@ fn defaults_give_every_job_its_slug_and_an_empty_url_turns_pings_off() {
         .filter(|l| l.contains(" exec -i "))
         .collect();
     assert!(
-        lines[0].contains("https://hc-ping.com/pingkey123/a\"/$1?rid=$r\""),
+        lines[0].contains(&format!("https://hc-ping.com/pingkey123/a{SUFFIX}")),
         "{}",
         lines[0]
     );
     assert!(!lines[1].contains("curl"), "{}", lines[1]);
     assert!(
-        lines[2].contains("http://127.0.0.1:8000/ping/own\"/$1?rid=$r\""),
+        lines[2].contains(&format!("http://127.0.0.1:8000/ping/own{SUFFIX}")),
         "{}",
         lines[2]
     );
@@ -393,7 +404,7 @@ fn the_example_config_with_its_healthcheck_uncommented_fits_cron() {
             .arg(&config));
         let json: serde_json::Value = serde_json::from_str(&out).unwrap();
         let line = json["jobs"][0]["line"].as_str().unwrap();
-        assert!(line.contains(&format!("{URL}\"/$1?rid=$r\"")), "{line}");
+        assert!(line.contains(&format!("{URL}{SUFFIX}")), "{line}");
         assert!(json["jobs"][0]["line_bytes"].as_u64().unwrap() <= 998);
     }
 }
