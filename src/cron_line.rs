@@ -809,6 +809,42 @@ mod tests {
     }
 
     #[test]
+    fn only_a_line_with_a_healthcheck_pings_and_holds_its_url() {
+        let url = "https://hc-ping.com/0f2a3c1e-7b5d-4e8f-9a61-3c2b1d0e4f5a";
+        let plain = render_job(&job("every = \"5h\"").jobs[0], &tools(true), None).unwrap();
+        let pinged = job(&format!("every = \"5h\"\nhealthcheck = \"{url}\""));
+        let pinged = render_job(&pinged.jobs[0], &tools(true), None).unwrap();
+        assert!(!holds_ping(&plain.line) && !plain.line.contains("curl"));
+        assert!(holds_ping(&pinged.line), "{}", pinged.line);
+        assert!(
+            pinged.line.contains(&format!(
+                "h(){{ /usr/bin/curl -fsm2 --retry 1 -o/dev/null --data-binary @- \
+                 {url}\"/$1?rid=${{s#??}}-0000-4000-8000-00$s\";}};:|h start;"
+            )),
+            "{}",
+            pinged.line
+        );
+        assert!(
+            pinged.line.ends_with(
+                "; c=$?; /usr/bin/tail -c+$n /dev/fd/2|/usr/bin/tail -c10000|h $c&&g=ok||g=failed; \
+                 l end exit=$c ping=$g; exit $c"
+            ),
+            "{}",
+            pinged.line
+        );
+        // A paused line still holds the URL: a cron.d file keeps its mode 0600.
+        let paused = pinged.with_paused(Some(Paused {
+            at: "2026-11-29T12:00:00Z".into(),
+            by: "root".into(),
+        }));
+        assert!(holds_ping(&render_body(&[paused]).join("\n")));
+        assert_eq!(
+            pinged.marker, plain.marker,
+            "the URL stays out of the marker"
+        );
+    }
+
+    #[test]
     fn pausing_comments_the_line_and_resuming_restores_it() {
         let config = job("every = \"1h\"");
         let entry = render_job(&config.jobs[0], &tools(true), None).unwrap();
