@@ -5,7 +5,8 @@
 //! whole file when its last line lacks a newline or one line is bad. So the file is written to
 //! a temp file in the same directory, made root:root 0644, and renamed into place. A file that
 //! holds a healthcheck URL is made 0600 instead: the URL is a secret, and Debian's cron reads a
-//! root-owned cron.d file whatever its mode (checked on 3.0pl1-162), so only root loses nothing.
+//! root-owned cron.d file whatever its mode (checked on 3.0pl1-162, and by
+//! `tests/e2e/healthcheck.rs`); only users other than root can no longer read it.
 
 use std::path::{Path, PathBuf};
 
