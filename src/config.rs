@@ -144,6 +144,9 @@ pub struct Job {
     /// `catch_up = true` (only with `every`): an `@reboot` line runs the job once after a boot
     /// when the host was down at its last slot.
     pub catch_up: bool,
+    /// The healthchecks.io-style ping URL the line pings at each run's start and end (see
+    /// [`check_healthcheck`]); None: no pings.
+    pub healthcheck: Option<String>,
 }
 
 /// How late a firing may start before it counts as missed: cron starts jobs within the first
@@ -200,6 +203,7 @@ struct RawDefaults {
     rotate_size: Option<Spanned<String>>,
     rotate_keep: Option<Spanned<i64>>,
     runtime_env: Option<BTreeMap<String, Spanned<String>>>,
+    healthcheck: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -221,6 +225,7 @@ struct RawJob {
     timeout: Option<Spanned<String>>,
     grace: Option<Spanned<String>>,
     catch_up: Option<Spanned<bool>>,
+    healthcheck: Option<Spanned<String>>,
 }
 
 /// Finds the config: `-c`, then `$CRONTAINER_CONFIG`, then `./crontainer.toml`, then
@@ -279,6 +284,11 @@ impl Config {
             }
         })?;
         ctx.validate(raw)
+    }
+
+    /// Whether some job pings a healthcheck, so the line needs `curl`.
+    pub fn pings(&self) -> bool {
+        self.jobs.iter().any(|j| j.healthcheck.is_some())
     }
 
     pub fn job(&self, id: &str) -> Option<&Job> {
@@ -414,6 +424,59 @@ fn check_log_path(value: &str) -> std::result::Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// A healthchecks.io-style ping URL (healthchecks.io, or a self-hosted server speaking its
+/// protocol). The line appends `/start`, `/<exit code>` and `?rid=<run id>` to it, so it may hold
+/// no query or fragment and must not end with `/`; it goes into the line as one single-quoted
+/// word, so no quote, whitespace or control character either.
+pub fn check_healthcheck(value: &str) -> std::result::Result<(), String> {
+    let accepted = "accepted: an http:// or https:// URL such as \"https://hc-ping.com/<uuid>\"";
+    let Some(rest) = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+    else {
+        return Err(format!(
+            "{value:?} must start with http:// or https://; {accepted}"
+        ));
+    };
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err(format!("{value:?} names no host; {accepted}"));
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || "'\"`\\".contains(*c))
+    {
+        return Err(format!(
+            "must not contain {c:?} (no whitespace, quotes, backslashes or control characters); \
+             {accepted}"
+        ));
+    }
+    if let Some(c) = value.chars().find(|c| *c == '?' || *c == '#') {
+        return Err(format!(
+            "must not contain {c:?}: the line appends `/start`, `/<exit code>` and \
+             `?rid=<run id>` to the URL; {accepted}"
+        ));
+    }
+    if value.ends_with('/') {
+        return Err(format!(
+            "{value:?} must not end with `/`: the line appends `/start` and `/<exit code>` to it; \
+             {accepted}"
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the URL's last path segment is a UUID (8-4-4-4-12 hex digits): a check's own ping
+/// URL, not a project's ping-key URL that job ids can be appended to as slugs.
+fn ends_with_uuid(url: &str) -> bool {
+    let last = url.rsplit('/').next().unwrap_or("");
+    let groups: Vec<&str> = last.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Parses a timeout such as "90s", "30m", "4h", "1d", "1h30m" into seconds.
@@ -631,6 +694,27 @@ impl Ctx<'_> {
                 Some(PathBuf::from(v))
             }
         };
+        let default_healthcheck = match raw.defaults.healthcheck {
+            Some(h) => {
+                let key = "defaults.healthcheck";
+                check_healthcheck(h.get_ref()).map_err(|m| self.key_error(&h, key, &m))?;
+                if ends_with_uuid(h.get_ref()) {
+                    return Err(self.key_error(
+                        &h,
+                        key,
+                        &format!(
+                            "{:?} is one check's URL, but every job would ping \
+                             `<URL>/<job id>`: put a check's URL in its job's `healthcheck`, or \
+                             here the project's ping-key URL (\"https://hc-ping.com/<ping-key>\"), \
+                             whose checks are named by slugs equal to the job ids",
+                            h.get_ref()
+                        ),
+                    ));
+                }
+                Some(h.into_inner())
+            }
+            None => None,
+        };
         if raw.job.is_empty() {
             return Err(bad_input(format!(
                 "{}: no jobs: add at least one [[job]] table (see config.example.toml)",
@@ -639,7 +723,8 @@ impl Ctx<'_> {
         }
         let mut jobs: Vec<Job> = Vec::with_capacity(raw.job.len());
         for raw_job in raw.job {
-            let mut job = self.validate_job(raw_job, &log_dir, &jobs)?;
+            let mut job =
+                self.validate_job(raw_job, &log_dir, default_healthcheck.as_deref(), &jobs)?;
             job.runtime_env = runtime_env.clone();
             if let (ContainerRef::Service { .. }, Some(r)) = (&job.container, &raw_runtime) {
                 refuse_service_on_podman(self, r, &job.id)?;
@@ -686,7 +771,13 @@ impl Ctx<'_> {
         }
     }
 
-    fn validate_job(&self, raw: RawJob, log_dir: &Path, earlier: &[Job]) -> Result<Job> {
+    fn validate_job(
+        &self,
+        raw: RawJob,
+        log_dir: &Path,
+        default_healthcheck: Option<&str>,
+        earlier: &[Job],
+    ) -> Result<Job> {
         let id = raw.id.get_ref().clone();
         let line = self.line_of(raw.id.span().start);
         if !is_job_id(&id) {
@@ -857,6 +948,17 @@ impl Ctx<'_> {
             Some(c) => *c.get_ref(),
             None => false,
         };
+        // A job's own URL is used as it is; `[defaults]` holds a project's ping-key URL, and
+        // each job pings the check whose slug is its id. An empty value turns pings off.
+        let healthcheck = match raw.healthcheck {
+            Some(h) if h.get_ref().is_empty() => None,
+            Some(h) => {
+                check_healthcheck(h.get_ref())
+                    .map_err(|m| self.key_error(&h, &key("healthcheck"), &m))?;
+                Some(h.into_inner())
+            }
+            None => default_healthcheck.map(|base| format!("{base}/{id}")),
+        };
         Ok(Job {
             id,
             description,
@@ -873,6 +975,7 @@ impl Ctx<'_> {
             line,
             runtime_env: BTreeMap::new(),
             catch_up,
+            healthcheck,
         })
     }
 }

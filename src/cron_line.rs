@@ -1,18 +1,19 @@
 //! Rendering a job into its marker comment and its one cron line, and reading them back.
 //!
 //! The line is the product: it must run under cron's bare environment (`PATH=/usr/bin:/bin`,
-//! `SHELL=/bin/sh`) with nothing but the shell, the container runtime, `flock` and `date`, so
+//! `SHELL=/bin/sh`) with nothing but the shell, the container runtime, `flock` and `date` (and
+//! `curl`, `wc` and `tail` for a job that pings a healthcheck, see [`ping_words`]), so
 //! every program is an absolute path resolved at install time, every user-supplied value is one
 //! single-quoted shell word, and every `%` is escaped (cron turns a bare `%` into a newline and
 //! feeds the rest to stdin). Its shape, for the seed job (`every = "5h"`):
 //!
 //! ```text
-//! 0 * * * * [ $(($(/usr/bin/date +\%s)/3600\%5)) = 0 ] || exit 0; L=/var/log/main_pipeline.log; exec 9<>"$L.lock" >>"$L" 2>&1; s=; r=; l(){ [ "$(/usr/bin/tail -c1 "$L")" ]&&echo; d=$(/usr/bin/date -u '+\%s \%FT\%TZ'); echo "[crontainer] ${d#* } main_pipeline_v2 $*${r:+ run=$r}${s:+ seconds=$((${d\%\% *}-s))} by=${CRONTAINER_BY:-cron}"; }; /usr/bin/flock -n 9 || { read r <&9; l skip reason=running; exit 75; }; l start pid=$$; s=${d\%\% *}; r=$$-$s; echo $r >&9; /usr/bin/docker exec -i ai-video-backend sh -c WATCHER sh python main_v2.py </dev/ptmx; c=$?; l end exit=$c; exit $c
+//! 0 * * * * [ $(($(/usr/bin/date +\%s)/3600\%5)) = 0 ] || exit 0; L=/var/log/main_pipeline.log;exec 9<>$L.lock >>$L 2>&1;s=;r=;l(){ [ "$(/usr/bin/tail -c1 $L)" ]&&echo;d=$(/usr/bin/date -u '+\%s \%FT\%TZ');echo "[crontainer] ${d#* } main_pipeline_v2 $*${r:+ run=$r}${s:+ seconds=$((${d\%\% *}-s))} by=${CRONTAINER_BY:-cron}";};/usr/bin/flock -n 9 || { read r <&9;l skip reason=running;exit 75;};l start pid=$$;s=${d\%\% *};r=$$-$s;echo $r >&9;/usr/bin/docker exec -i ai-video-backend sh -c WATCHER sh python main_v2.py </dev/ptmx; c=$?; l end exit=$c;exit $c
 //! ```
 //!
 //! - the guard (only for intervals cron cannot express) skips all but every N-th firing slot,
 //!   counted from the Unix epoch;
-//! - `exec 9<>"$L.lock" >>"$L" 2>&1` opens the lock file (the log `L` plus `.lock`) on fd 9
+//! - `exec 9<>$L.lock >>$L 2>&1` opens the lock file (the log `L` plus `.lock`) on fd 9
 //!   (read-write, so the run can leave its id there) and sends everything after it, the job's
 //!   stdout and stderr included, to the log;
 //! - `flock -n 9` takes the job's lock without waiting: a run that finds the previous one still
@@ -60,6 +61,9 @@ pub struct Tools {
     pub tail: PathBuf,
     /// Only the catch-up line runs it, between its polls of the container's state.
     pub sleep: PathBuf,
+    /// What a job's healthchecks pings run (only lines with a `healthcheck` name them).
+    pub curl: PathBuf,
+    pub wc: PathBuf,
     /// Debian's cron and cronie turn a bare `%` into a newline and `\%` into `%`; busybox's
     /// crond (checked on 1.35) does neither, so a line for it must carry `%` as it is.
     pub escape_percent: bool,
@@ -450,10 +454,75 @@ fn service_lookup(job: &Job, tools: &Tools) -> String {
     }
 }
 
+/// The parts of a line that ping a job's healthcheck; all empty for a job without one, so its
+/// line stays byte for byte what it was.
+#[derive(Default)]
+struct PingWords {
+    /// Before the job: defines `h`, sends `/start`, notes the log's size.
+    start: String,
+    /// After the job: sends `/<exit code>` with the run's output tail.
+    end: String,
+    /// On the end line: `ping=ok`, or `ping=failed` when the end ping failed.
+    key: String,
+}
+
+/// What only a line that pings writes onto its end line.
+const PING_KEY: &str = " ping=$g";
+
+/// Whether a crontab text holds a line that pings a healthcheck, hence its URL: a secret, since
+/// whoever has it can report the check's runs.
+pub fn holds_ping(text: &str) -> bool {
+    text.contains(PING_KEY)
+}
+
+/// The healthchecks.io protocol, sent by the host's `curl`: `URL/start?rid=RID` when the run
+/// starts, `URL/EXIT?rid=RID` when it ends (0 is success, any other code a failure there), with
+/// the last 10,000 bytes the run wrote to the log as the POST body, so the alert shows why.
+/// Terse, as every byte counts against the 998 of the line:
+///
+/// - healthchecks takes only a UUID in canonical form as `rid` (anything else is a 400), so the
+///   rid is the run's start second `s` in decimal digits, which are hex digits too:
+///   `<last 8 digits>-0000-4000-8000-00<all 10 digits>` (10 digits until 2286); healthchecks
+///   shows a rid by its first 8 digits. Runs of a job never overlap (the lock), so two runs
+///   with one rid would have to start in the same second, one after the other, and would still
+///   pair up in order; the pid would cost 8 bytes more;
+/// - a ping never holds the run long: each try is cut at 2 s (`-m2`) and tried once more on a
+///   timeout or a 5xx (`--retry 1`, after 1 s): at most ~5 s per ping, ~10 s per run; a refused
+///   connection fails at once;
+/// - it never touches the job's exit code, and writes nothing to the log (`-s`, `-o/dev/null`);
+///   the end ping's outcome is the end line's `ping=ok|failed`: it is the one that tells
+///   healthchecks how the run went (a lost `/start` only loses the run's duration there);
+/// - the output tail is what the log gained after the start ping: `n` is its size then, read
+///   through `$L` (the log), and `tail -c+$n` starts at its
+///   last byte, the start line's newline (6 bytes shorter than `+$((n+1))`);
+/// - `:|h start`: the start ping has no body, and must not read `run-now`'s terminal;
+/// - a skipped firing sends nothing: the running run's `/start` already set healthchecks'
+///   timer, which alerts if that run never ends, and a `/fail` for an overlap that ends well
+///   would page someone for nothing.
+fn ping_words(url: &str, tools: &Tools) -> PingWords {
+    PingWords {
+        start: format!(
+            "h(){{ {curl} -fsm2 --retry 1 -o/dev/null --data-binary @- \
+             {url}\"/$1?rid=${{s#??}}-0000-4000-8000-00$s\";}};\
+             :|h start;n=$({wc} -c<$L); ",
+            curl = path_word(&tools.curl),
+            url = quote(url),
+            wc = path_word(&tools.wc),
+        ),
+        end: format!(
+            "{tail} -c+$n $L|{tail} -c10000|h $c&&g=ok||g=failed; ",
+            tail = path_word(&tools.tail),
+        ),
+        key: PING_KEY.to_string(),
+    }
+}
+
 /// The job's shell command, before `%` escaping.
 pub fn render_command(job: &Job, rendered: &Rendered, tools: &Tools) -> String {
     // The lock is always the log's path plus `.lock` (`config::lock_path`), so the line names
-    // the log once, in `L`: each byte counts against cron's 998.
+    // the log once, in `L`: each byte counts against cron's 998, hence also no space after `;`
+    // where none is needed. `$L` goes unquoted: a log path holds no whitespace nor glob
+    // characters (`config::check_log_path`), and a redirection's word is never split.
     debug_assert_eq!(job.lock(), crate::config::lock_path(&job.log));
     let date = path_word(&tools.date);
     let tail = path_word(&tools.tail);
@@ -472,13 +541,21 @@ pub fn render_command(job: &Job, rendered: &Rendered, tools: &Tools) -> String {
         .iter()
         .map(|(name, value)| format!("export {name}={}; ", quote(value)))
         .collect();
+    let ping = job
+        .healthcheck
+        .as_deref()
+        .map(|url| ping_words(url, tools))
+        .unwrap_or_default();
     format!(
-        "{guard}{exports}L={log}; exec 9<>\"$L.lock\" >>\"$L\" 2>&1; s=; r=; \
-         l(){{ [ \"$({tail} -c1 \"$L\")\" ]&&echo; d=$({date} -u '+%s %FT%TZ'); \
-         echo \"[crontainer] ${{d#* }} {id} $*${{r:+ run=$r}}${{s:+ seconds=$((${{d%% *}}-s))}} by=${{CRONTAINER_BY:-cron}}\"; }}; \
-         {flock} -n 9 || {{ read r <&9; l skip reason=running; exit 75; }}; \
-         l start pid=$$; s=${{d%% *}}; r=$$-$s; echo $r >&9; {lookup}{exec}; c=$?; \
-         l end exit=$c{timeout}; exit $c",
+        "{guard}{exports}L={log};exec 9<>$L.lock >>$L 2>&1;s=;r=;\
+         l(){{ [ \"$({tail} -c1 $L)\" ]&&echo;d=$({date} -u '+%s %FT%TZ');\
+         echo \"[crontainer] ${{d#* }} {id} $*${{r:+ run=$r}}${{s:+ seconds=$((${{d%% *}}-s))}} by=${{CRONTAINER_BY:-cron}}\";}};\
+         {flock} -n 9 || {{ read r <&9;l skip reason=running;exit 75;}};\
+         l start pid=$$;s=${{d%% *}};r=$$-$s;echo $r >&9;{lookup}{ping_start}{exec}; c=$?; \
+         {ping_end}l end exit=$c{ping_key}{timeout};exit $c",
+        ping_start = ping.start,
+        ping_end = ping.end,
+        ping_key = ping.key,
         log = path_word(&job.log),
         id = job.id,
         flock = path_word(&tools.flock),
@@ -490,23 +567,27 @@ pub fn render_command(job: &Job, rendered: &Rendered, tools: &Tools) -> String {
 /// Renders a job into its marker and cron line. `user_column` is the user field of a cron.d
 /// line (None for a crontab). Errors when the line is too long for cron.
 pub fn render_job(job: &Job, tools: &Tools, user_column: Option<&str>) -> Result<Entry> {
-    let rendered = job.schedule.render();
-    let command = render_command(job, &rendered, tools);
-    let command = if tools.escape_percent {
-        escape_percent(&command)
-    } else {
-        command
-    };
-    let line = match user_column {
-        Some(user) => format!("{} {user} {command}", rendered.cron.as_str()),
-        None => format!("{} {command}", rendered.cron.as_str()),
-    };
+    let line = render_job_line(job, tools, user_column);
     if line.len() > MAX_LINE {
+        let ping = match &job.healthcheck {
+            Some(_) => {
+                let without = Job {
+                    healthcheck: None,
+                    ..job.clone()
+                };
+                let cost = line.len() - render_job_line(&without, tools, user_column).len();
+                format!(
+                    " (the healthcheck ping costs {cost} bytes of it, the URL included), or the \
+                     `healthcheck` URL"
+                )
+            }
+            None => String::new(),
+        };
         return Err(bad_input(format!(
             "job {:?}: its cron line is {} bytes, over the {MAX_LINE} that Debian's cron accepts \
              (it refuses the whole crontab with \"command too long\"); shorten the command, env \
-             values, workdir or log path by {} bytes, e.g. by moving arguments into a script \
-             inside the container{}",
+             values, workdir or log path{ping} by {} bytes, e.g. by moving arguments into a \
+             script inside the container{}",
             job.id,
             line.len(),
             line.len() - MAX_LINE,
@@ -522,7 +603,7 @@ pub fn render_job(job: &Job, tools: &Tools, user_column: Option<&str>) -> Result
     let catch_up = if job.catch_up {
         Some(render_catch_up(
             job,
-            &rendered,
+            &job.schedule.render(),
             tools,
             user_column,
             line.len(),
@@ -776,6 +857,21 @@ pub fn parse_textfile(body: &[String], with_user: bool) -> Option<Textfile> {
     }
 }
 
+/// The job's cron line, whatever its length.
+fn render_job_line(job: &Job, tools: &Tools, user_column: Option<&str>) -> String {
+    let rendered = job.schedule.render();
+    let command = render_command(job, &rendered, tools);
+    let command = if tools.escape_percent {
+        escape_percent(&command)
+    } else {
+        command
+    };
+    match user_column {
+        Some(user) => format!("{} {user} {command}", rendered.cron.as_str()),
+        None => format!("{} {command}", rendered.cron.as_str()),
+    }
+}
+
 /// The block body for these entries: the header, then each marker and line (and catch-up
 /// line).
 pub fn render_body(entries: &[Entry]) -> Vec<String> {
@@ -967,6 +1063,8 @@ mod tests {
             date: "/usr/bin/date".into(),
             tail: "/usr/bin/tail".into(),
             sleep: "/usr/bin/sleep".into(),
+            curl: "/usr/bin/curl".into(),
+            wc: "/usr/bin/wc".into(),
             escape_percent,
         }
     }
@@ -985,7 +1083,7 @@ mod tests {
         assert!(
             entry
                 .line
-                .contains(" /usr/bin/docker exec -i c sh -c 'exec 3<&0;"),
+                .contains(";/usr/bin/docker exec -i c sh -c 'exec 3<&0;"),
             "{}",
             entry.line
         );
@@ -1007,7 +1105,7 @@ mod tests {
         assert!(
             parsed
                 .body()
-                .starts_with("L=/var/log/j.log; exec 9<>\"$L.lock\" >>\"$L\" 2>&1; ")
+                .starts_with("L=/var/log/j.log;exec 9<>$L.lock >>$L 2>&1;")
         );
         assert_eq!(
             Marker::parse(&entry.marker.to_line()),
@@ -1024,7 +1122,7 @@ mod tests {
         assert!(
             entry
                 .line
-                .starts_with("*/15 * * * 1-5 deploy L=/var/log/j.log; exec 9<>"),
+                .starts_with("*/15 * * * 1-5 deploy L=/var/log/j.log;exec 9<>"),
             "{}",
             entry.line
         );
@@ -1184,6 +1282,42 @@ mod tests {
     }
 
     #[test]
+    fn only_a_line_with_a_healthcheck_pings_and_holds_its_url() {
+        let url = "https://hc-ping.com/0f2a3c1e-7b5d-4e8f-9a61-3c2b1d0e4f5a";
+        let plain = render_job(&job("every = \"5h\"").jobs[0], &tools(true), None).unwrap();
+        let pinged = job(&format!("every = \"5h\"\nhealthcheck = \"{url}\""));
+        let pinged = render_job(&pinged.jobs[0], &tools(true), None).unwrap();
+        assert!(!holds_ping(&plain.line) && !plain.line.contains("curl"));
+        assert!(holds_ping(&pinged.line), "{}", pinged.line);
+        assert!(
+            pinged.line.contains(&format!(
+                "h(){{ /usr/bin/curl -fsm2 --retry 1 -o/dev/null --data-binary @- \
+                 {url}\"/$1?rid=${{s#??}}-0000-4000-8000-00$s\";}};:|h start;"
+            )),
+            "{}",
+            pinged.line
+        );
+        assert!(
+            pinged.line.ends_with(
+                "; c=$?; /usr/bin/tail -c+$n $L|/usr/bin/tail -c10000|h $c&&g=ok||g=failed; \
+                 l end exit=$c ping=$g;exit $c"
+            ),
+            "{}",
+            pinged.line
+        );
+        // A paused line still holds the URL: a cron.d file keeps its mode 0600.
+        let paused = pinged.with_paused(Some(Paused {
+            at: "2026-11-29T12:00:00Z".into(),
+            by: "root".into(),
+        }));
+        assert!(holds_ping(&render_body(&[paused]).join("\n")));
+        assert_eq!(
+            pinged.marker, plain.marker,
+            "the URL stays out of the marker"
+        );
+    }
+
+    #[test]
     fn pausing_comments_the_line_and_resuming_restores_it() {
         let config = job("every = \"1h\"");
         let entry = render_job(&config.jobs[0], &tools(true), None).unwrap();
@@ -1206,8 +1340,7 @@ mod tests {
         assert!(entry.marker.to_line().contains(" catch_up=true"));
         let catch_up = entry.catch_up.clone().expect("a catch-up line");
         assert!(
-            catch_up
-                .starts_with("@reboot deploy CRONTAINER_BY=catch-up;L=/var/log/j.log; exec 9<>"),
+            catch_up.starts_with("@reboot deploy CRONTAINER_BY=catch-up;L=/var/log/j.log;exec 9<>"),
             "{catch_up}"
         );
         // No guard: the line decides itself whether a slot was missed.

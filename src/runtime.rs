@@ -51,6 +51,9 @@ pub enum Tool {
     Date,
     Tail,
     Sleep,
+    /// The healthchecks pings: `curl` sends them, `wc` measures the log for the run's output tail.
+    Curl,
+    Wc,
 }
 
 /// A tool that could not be found, and what to say about it.
@@ -60,8 +63,10 @@ pub struct Missing {
     pub message: String,
 }
 
-/// The tools for the line, and each one that could not be found.
-pub fn resolve_tools(runtime: &str) -> (Tools, Vec<Missing>) {
+/// The tools for the line, and each one that could not be found. `pings`: some job has a
+/// `healthcheck`, so `curl`, `wc` and `tail` must be found too; otherwise the line never runs
+/// them and a host without curl is fine.
+pub fn resolve_tools(runtime: &str, pings: bool) -> (Tools, Vec<Missing>) {
     let runtime_fallback = if runtime.starts_with('/') {
         runtime.to_string()
     } else {
@@ -73,14 +78,19 @@ pub fn resolve_tools(runtime: &str) -> (Tools, Vec<Missing>) {
         (Tool::Date, "date", find("date", "/usr/bin/date")),
         (Tool::Tail, "tail", find("tail", "/usr/bin/tail")),
         (Tool::Sleep, "sleep", find("sleep", "/usr/bin/sleep")),
+        (Tool::Curl, "curl", find("curl", "/usr/bin/curl")),
+        (Tool::Wc, "wc", find("wc", "/usr/bin/wc")),
     ];
     let missing = found
         .iter()
-        .filter(|(_, _, f)| !f.found)
+        .filter(|(tool, _, f)| !f.found && (pings || !matches!(tool, Tool::Curl | Tool::Wc)))
         .map(|(tool, name, f)| {
             let hint = match tool {
                 Tool::Flock => " (Debian: util-linux)",
-                Tool::Date | Tool::Tail | Tool::Sleep => " (coreutils)",
+                Tool::Date | Tool::Tail | Tool::Sleep | Tool::Wc => " (coreutils)",
+                Tool::Curl => {
+                    " (a job's `healthcheck` pings with it; Debian: `apt-get install curl`)"
+                }
                 Tool::Runtime => {
                     " (set `[defaults] runtime` to its absolute path if it is installed elsewhere)"
                 }
@@ -100,6 +110,8 @@ pub fn resolve_tools(runtime: &str) -> (Tools, Vec<Missing>) {
         (_, _, date),
         (_, _, tail),
         (_, _, sleep),
+        (_, _, curl),
+        (_, _, wc),
     ] = found;
     (
         Tools {
@@ -108,6 +120,8 @@ pub fn resolve_tools(runtime: &str) -> (Tools, Vec<Missing>) {
             date: date.path,
             tail: tail.path,
             sleep: sleep.path,
+            curl: curl.path,
+            wc: wc.path,
             escape_percent: !crate::host::cron_daemon().is_some_and(|d| d.starts_with("busybox")),
         },
         missing,
@@ -116,8 +130,8 @@ pub fn resolve_tools(runtime: &str) -> (Tools, Vec<Missing>) {
 
 /// Like [`resolve_tools`], but a missing tool is an error: `install` must not write a line
 /// that fails at 3 a.m.
-pub fn require_tools(runtime: &str) -> Result<Tools> {
-    let (tools, missing) = resolve_tools(runtime);
+pub fn require_tools(runtime: &str, pings: bool) -> Result<Tools> {
+    let (tools, missing) = resolve_tools(runtime, pings);
     if missing.is_empty() {
         Ok(tools)
     } else {

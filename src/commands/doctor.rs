@@ -66,18 +66,26 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
     });
 
     let runtime_name = config.as_ref().map_or("docker", |c| c.runtime.as_str());
-    let (tools, missing) = runtime::resolve_tools(runtime_name);
+    let pings = config.as_ref().is_some_and(|c| c.pings());
+    let (tools, missing) = runtime::resolve_tools(runtime_name, pings);
+    let ping_tools = [
+        (runtime::Tool::Curl, "curl", &tools.curl),
+        (runtime::Tool::Wc, "wc", &tools.wc),
+    ];
     for (tool, name, path) in [
         (runtime::Tool::Flock, "flock", &tools.flock),
         (runtime::Tool::Date, "date", &tools.date),
         (runtime::Tool::Tail, "tail", &tools.tail),
-    ] {
+    ]
+    .into_iter()
+    .chain(ping_tools.into_iter().filter(|_| pings))
+    {
         checks.push(if missing.iter().any(|m| m.tool == tool) {
             check(
                 name,
                 Verdict::Fail,
                 format!("`{name}` was not found on PATH"),
-                Some("install util-linux and coreutils".into()),
+                Some("install util-linux and coreutils (and curl for `healthcheck`)".into()),
             )
         } else {
             check(name, Verdict::Ok, path.display().to_string(), None)

@@ -88,7 +88,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     }
     let cron_table::Resolved { target, run_as } =
         Target::resolve(kind, user.as_deref(), &config.name)?;
-    let tools = runtime::require_tools(&config.runtime)?;
+    let tools = runtime::require_tools(&config.runtime, config.pings())?;
     commands::require_root_controlled(&config, &tools)?;
     let entries = commands::render_entries(&config, &tools, &target, &run_as)?;
     let run_as_user = nix::unistd::User::from_name(&run_as)
@@ -168,6 +168,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
 
     let mut warnings = commands::env_warnings(&config, kind, &target);
     warnings.extend(textfile_warnings);
+    warnings.extend(commands::healthcheck_warnings(&config, kind, &target));
     for (job, plan) in config.jobs.iter().zip(&log_plans) {
         if args.dry_run {
             if plan.missing_dir {

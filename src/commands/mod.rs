@@ -331,7 +331,7 @@ pub fn drift(
 /// installed runtime when the config names the same program, so a `docker` found elsewhere on
 /// this shell's PATH (sudo's, say) is not reported as drift.
 fn tools_like(config_runtime: &str, installed: &Entry) -> Tools {
-    let (mut tools, _) = crate::runtime::resolve_tools(config_runtime);
+    let (mut tools, _) = crate::runtime::resolve_tools(config_runtime, false);
     if !config_runtime.starts_with('/')
         && installed.marker.runtime.file_name() == Some(std::ffi::OsStr::new(config_runtime))
     {
@@ -404,7 +404,7 @@ pub fn find_job(id: &str, config_path: Option<&Path>, flags: &TargetArgs) -> Res
     }
     match config.as_ref().and_then(|c| c.job(id).map(|j| (c, j))) {
         Some((config, job)) => {
-            let tools = runtime::require_tools(&config.runtime)?;
+            let tools = runtime::require_tools(&config.runtime, job.healthcheck.is_some())?;
             let entry = cron_line::render_job(job, &tools, None)?;
             Ok(Found {
                 entry,
@@ -481,12 +481,17 @@ pub fn require_root_controlled(config: &Config, tools: &Tools) -> Result<()> {
             loose.fix()
         )));
     }
+    let ping_tools = [("curl", &tools.curl), ("wc", &tools.wc)];
     for (what, path) in [
         ("runtime", &tools.runtime),
         ("flock", &tools.flock),
         ("date", &tools.date),
+        ("tail", &tools.tail),
         ("sleep", &tools.sleep),
-    ] {
+    ]
+    .into_iter()
+    .chain(ping_tools.into_iter().filter(|_| config.pings()))
+    {
         if let Some(loose) = crate::host::loose_for_root(path, false) {
             return Err(bad_input(format!(
                 "refusing the {what} program {}: {} may be changed by a user other than root, and \
@@ -518,6 +523,30 @@ pub fn env_warnings(config: &Config, kind: TargetKind, target: &Target) -> Vec<S
                  file only the job's user can read, named by `env_file`",
                 job.id,
                 job.env.keys().cloned().collect::<Vec<_>>().join(", "),
+                target.describe()
+            )
+        })
+        .collect()
+}
+
+/// A healthcheck URL is a secret (whoever has it can report the check's runs, or silence an
+/// alert): in a cron.d file it would be readable by every local user, so the file is written
+/// 0600 (see `cron_table::cron_d`), but the line, URL included, still shows in the process list
+/// while the job runs.
+pub fn healthcheck_warnings(config: &Config, kind: TargetKind, target: &Target) -> Vec<String> {
+    if kind != TargetKind::CronD {
+        return Vec::new();
+    }
+    config
+        .jobs
+        .iter()
+        .filter(|job| job.healthcheck.is_some())
+        .map(|job| {
+            format!(
+                "job {:?}: its `healthcheck` URL is a secret and is written into {}, which is \
+                 therefore made readable by root alone (mode 0600; cron still reads it); it \
+                 still shows in the process list (`ps`) of every local user while the job runs",
+                job.id,
                 target.describe()
             )
         })

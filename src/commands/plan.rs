@@ -24,10 +24,15 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
     let (resolved, refused) = Target::resolve_for_plan(kind, user.as_deref(), &config.name)?;
     // Plan works on a machine without Docker: a missing tool is a warning here, an error in
     // install, and the line shows the path it would use.
-    let (tools, missing) = runtime::resolve_tools(&config.runtime);
+    let (tools, missing) = runtime::resolve_tools(&config.runtime, config.pings());
     let mut warnings: Vec<String> = missing.into_iter().map(|m| m.message).collect();
     warnings.extend(refused);
     warnings.extend(commands::env_warnings(&config, kind, &resolved.target));
+    warnings.extend(commands::healthcheck_warnings(
+        &config,
+        kind,
+        &resolved.target,
+    ));
     let entries = commands::render_entries(&config, &tools, &resolved.target, &resolved.run_as)?;
     let (textfile, textfile_warnings) =
         commands::textfile_line(&config, kind, &resolved.run_as, &resolved.target, &tools)?;

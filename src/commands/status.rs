@@ -151,6 +151,7 @@ fn job_json(job: &JobStatus, now: &Zoned) -> Value {
             "skipped": record(&job.last.last_skip),
             "succeeded": job.last.succeeded(),
             "timed_out": job.last.timed_out(),
+            "ping": job.last.ping(),
             "summary": last_run_text(job, now),
         },
         "running": job.running.is_some(),

@@ -3,7 +3,10 @@
 //! Debian's cron only reads a cron.d file that is a regular file owned by root, not writable by
 //! group or others, with one hard link, named with letters, digits, `_` and `-`; it ignores the
 //! whole file when its last line lacks a newline or one line is bad. So the file is written to
-//! a temp file in the same directory, made root:root 0644, and renamed into place.
+//! a temp file in the same directory, made root:root 0644, and renamed into place. A file that
+//! holds a healthcheck URL is made 0600 instead: the URL is a secret, and Debian's cron reads a
+//! root-owned cron.d file whatever its mode (checked on 3.0pl1-162, and by
+//! `tests/e2e/healthcheck.rs`); only users other than root can no longer read it.
 
 use std::path::{Path, PathBuf};
 
@@ -36,6 +39,16 @@ impl CronD {
             Ok(bytes) => String::from_utf8(bytes)
                 .with_context(|| format!("{} is not UTF-8 text", self.path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+            // A file holding a healthcheck URL is root's alone (see the module doc).
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                Err(e).with_context(|| {
+                    format!(
+                        "could not read {}: only root may (it is mode 0600 when it holds a \
+                     healthcheck URL); run with sudo",
+                        self.path.display()
+                    )
+                })
+            }
             Err(e) => Err(e).with_context(|| format!("could not read {}", self.path.display())),
         }
     }
@@ -62,7 +75,12 @@ impl CronD {
             text.ends_with('\n'),
             "cron ignores a cron.d file without a final newline"
         );
-        super::write_atomically(&self.path, text.as_bytes(), 0o644)?;
+        let mode = if crate::cron_line::holds_ping(text) {
+            0o600
+        } else {
+            0o644
+        };
+        super::write_atomically(&self.path, text.as_bytes(), mode)?;
         // Cron notices a changed cron.d file by the directory's mtime on some versions; the
         // rename updates it.
         Ok(())

@@ -7,6 +7,7 @@
 //! [crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start pid=1234 by=cron
 //! ...whatever the job printed...
 //! [crontainer] 2026-11-29T14:00:07Z main_pipeline_v2 end exit=0 seconds=7 by=cron
+//! [crontainer] 2026-11-29T19:00:09Z main_pipeline_v2 end exit=0 ping=ok run=4130-1764451688 seconds=9 by=cron
 //! [crontainer] 2026-11-29T15:00:00Z main_pipeline_v2 skip reason=running by=cron
 //! ```
 //!
@@ -60,6 +61,9 @@ pub enum Event {
         /// The run this end belongs to; None in lines crontainer 0.1 wrote.
         #[serde(skip_serializing_if = "Option::is_none")]
         run: Option<RunId>,
+        /// How the run's healthchecks pings went; None for a job without a `healthcheck`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        ping: Option<Ping>,
     },
     /// A firing was skipped, e.g. `reason=running` when the previous run still held the lock.
     Skip {
@@ -68,6 +72,24 @@ pub enum Event {
         #[serde(skip_serializing_if = "Option::is_none")]
         run: Option<RunId>,
     },
+}
+
+/// How a run's healthchecks ping went (`ping=ok|failed` on its end line): `Failed` when the
+/// end ping failed, so healthchecks may not know how the run went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ping {
+    Ok,
+    Failed,
+}
+
+impl fmt::Display for Ping {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Ping::Ok => "ok",
+            Ping::Failed => "failed",
+        })
+    }
 }
 
 /// Which run a record belongs to: the pid of the line's shell and the second its start line was
@@ -199,10 +221,14 @@ impl fmt::Display for Record {
                 seconds,
                 timeout,
                 run,
+                ping,
             } => {
                 write!(f, "end exit={exit} seconds={seconds}")?;
                 if let Some(timeout) = timeout {
                     write!(f, " timeout={timeout}")?;
+                }
+                if let Some(ping) = ping {
+                    write!(f, " ping={ping}")?;
                 }
                 if let Some(run) = run {
                     write!(f, " run={run}")?;
@@ -264,6 +290,7 @@ fn parse_fields(text: &str) -> Option<Record> {
     let mut timeout = None;
     let mut reason = None;
     let mut run = None;
+    let mut ping = None;
     let mut by = None;
     for word in words {
         let (key, value) = word.split_once('=')?;
@@ -277,6 +304,14 @@ fn parse_fields(text: &str) -> Option<Record> {
             ("end", "exit") => set_once(&mut exit, parse_exit(value)?),
             ("end", "seconds") => set_once(&mut seconds, parse_unsigned(value)?),
             ("end", "timeout") => set_once(&mut timeout, parse_unsigned(value)?),
+            ("end", "ping") => set_once(
+                &mut ping,
+                match value {
+                    "ok" => Ping::Ok,
+                    "failed" => Ping::Failed,
+                    _ => return None,
+                },
+            ),
             ("skip", "reason") if !value.is_empty() => set_once(&mut reason, value.to_owned()),
             ("skip", "reason") => return None,
             ("end" | "skip", "run") => set_once(&mut run, RunId::parse(value)?),
@@ -292,6 +327,7 @@ fn parse_fields(text: &str) -> Option<Record> {
             seconds: seconds?,
             timeout,
             run,
+            ping,
         },
         "skip" => Event::Skip {
             reason: reason?,
@@ -392,6 +428,17 @@ impl LastRun {
             .as_ref()
             .map(|s| s.at)
             .or_else(|| self.run.map(|r| r.started_at()))
+    }
+
+    /// How the last run's healthchecks pings went, once it has ended with a `ping=` key.
+    pub fn ping(&self) -> Option<Ping> {
+        match &self.ended {
+            Some(Record {
+                event: Event::End { ping, .. },
+                ..
+            }) => *ping,
+            _ => None,
+        }
     }
 
     /// `Some(exit == 0)` once the last run has ended; `None` if it never ran or has not ended.

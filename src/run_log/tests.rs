@@ -25,6 +25,7 @@ fn end(time: &str, job: &str, exit: i32, seconds: u64, timeout: Option<u64>) -> 
             seconds,
             timeout,
             run: None,
+            ping: None,
         },
         by: Trigger::Cron,
     }
@@ -102,6 +103,22 @@ fn parse_line_valid() {
         &p("[crontainer] 2026-11-29T14:00:00Z a-b_9 start by=cron"),
         Some(start(T, "a-b_9", None, Trigger::Cron)),
     );
+    // The healthchecks ping's outcome, in the order the shell writes the keys.
+    let mut pinged = end(T, J, 3, 7, None);
+    if let Event::End { ping, run, .. } = &mut pinged.event {
+        *ping = Some(Ping::Failed);
+        *run = RunId::parse("4130-1764451688");
+    }
+    parses(
+        &p(
+            "[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 end exit=3 ping=failed run=4130-1764451688 seconds=7 by=cron",
+        ),
+        Some(pinged.clone()),
+    );
+    if let Event::End { ping, .. } = &mut pinged.event {
+        *ping = Some(Ping::Ok);
+    }
+    parses(&p(&pinged.to_string()), Some(pinged));
     // Key order is free; `by` may come first.
     parses(
         &p("[crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 end by=cron seconds=7 exit=0"),
@@ -206,6 +223,9 @@ fn parse_line_rejects_malformed() {
         b"[crontainer] 2026-11-29T14:00:00Z j end exit=0 seconds=-1 by=cron",
         b"[crontainer] 2026-11-29T14:00:00Z j end exit=- seconds=1 by=cron",
         b"[crontainer] 2026-11-29T14:00:00Z j end exit=0 seconds=1 timeout= by=cron",
+        b"[crontainer] 2026-11-29T14:00:00Z j end exit=0 seconds=1 ping=OK by=cron",
+        b"[crontainer] 2026-11-29T14:00:00Z j end exit=0 seconds=1 ping= by=cron",
+        b"[crontainer] 2026-11-29T14:00:00Z j end exit=0 ping=ok ping=ok seconds=1 by=cron",
         b"[crontainer] 2026-11-29T14:00:00Z j skip by=cron",
         b"[crontainer] 2026-11-29T14:00:00Z j skip reason= by=cron",
     ];
@@ -678,12 +698,14 @@ mod prop {
                 any::<u64>(),
                 proptest::option::of(any::<u64>()),
                 run_id(),
+                proptest::option::of(prop_oneof![Just(Ping::Ok), Just(Ping::Failed)]),
             )
-                .prop_map(|(exit, seconds, timeout, run)| Event::End {
+                .prop_map(|(exit, seconds, timeout, run, ping)| Event::End {
                     exit,
                     seconds,
                     timeout,
                     run,
+                    ping,
                 }),
             ("[a-z_]{1,10}", run_id()).prop_map(|(reason, run)| Event::Skip { reason, run }),
         ]

@@ -19,6 +19,7 @@ mod cron;
 mod cron_view;
 mod crontab;
 mod harness;
+mod healthcheck;
 mod injection;
 mod logrotate;
 mod metrics;

@@ -25,6 +25,7 @@ mod every_line;
 mod faults_crontab;
 mod faults_host;
 mod files;
+mod healthcheck;
 mod injection;
 mod metrics;
 mod security;

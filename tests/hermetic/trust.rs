@@ -286,7 +286,7 @@ fn install_upgrades_a_block_crontainer_0_1_wrote_in_place() {
     assert!(new.ends_with("# END crontainer:fixture\n"), "{new}");
     assert_eq!(new.matches("# BEGIN crontainer:").count(), 1, "{new}");
     // The new line shape, the paused job still paused since the same time.
-    assert!(new.contains("; exec 9<>"), "{new}");
+    assert!(new.contains(";exec 9<>"), "{new}");
     assert!(!new.contains("exec 9>>"), "{new}");
     assert!(
         new.contains("paused_at=2026-11-29T21:27:41Z paused_by=root"),

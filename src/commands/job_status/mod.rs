@@ -79,6 +79,13 @@ impl JobStatus {
                 started.strftime(run_log::TIMESTAMP_FORMAT)
             ));
         }
+        if self.last.ping() == Some(run_log::Ping::Failed) {
+            problems.push(
+                "the last run's healthcheck ping failed: healthchecks may not know how it went \
+                 (check the URL, and that this host reaches it with curl)"
+                    .to_string(),
+            );
+        }
         if let Some(e) = &self.last_error {
             problems.push(format!("cannot read the log: {e}"));
         }
@@ -234,7 +241,8 @@ pub fn config_only_status(job: &crate::config::Job) -> JobStatus {
     }
 }
 
-/// How the last run ended, in words (`exit 3, took 2 s`).
+/// How the last run ended, in words (`exit 3, took 2 s`, then `, healthcheck ping ok` when the
+/// job pings).
 pub fn end_summary(last: &LastRun) -> String {
     match &last.ended {
         Some(run_log::Record {
@@ -242,8 +250,12 @@ pub fn end_summary(last: &LastRun) -> String {
             ..
         }) => {
             let timed_out = if last.timed_out() { ", timed out" } else { "" };
+            let ping = last
+                .ping()
+                .map(|p| format!(", healthcheck ping {p}"))
+                .unwrap_or_default();
             format!(
-                "exit {exit}, took {}{timed_out}",
+                "exit {exit}, took {}{timed_out}{ping}",
                 ui::human_duration(*seconds)
             )
         }

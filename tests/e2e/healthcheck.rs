@@ -1,0 +1,379 @@
+//! Healthchecks pings end to end: the real cron daemon fires lines that `crontainer install`
+//! wrote with a `healthcheck` URL, `docker exec` runs the job in a real container, and the
+//! host's real curl pings a recording HTTP server on 127.0.0.1 that speaks the healthchecks.io
+//! protocol (https://healthchecks.io/docs/http_api/): `/ping/<uuid>/start`, `/ping/<uuid>/<exit
+//! status>`, the `rid` query parameter, the POST body logged. With the server down (port closed)
+//! or hanging (it never answers), the job's exit code and log are those of a job without pings,
+//! and the hang holds the run ~10 s at most.
+//!
+//! The scenarios share one cron minute, each on its own thread (as in `product_cron`).
+//!
+//! Needs a provisioned machine (`sudo scripts/provision-e2e`, which installs curl); run with
+//! `cargo test -- --include-ignored` as root, as `.ci/run` does.
+
+use std::io::BufRead;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use crate::support::{
+    self, CRON_FIRE_TIMEOUT, Container, CronDGuard, Crontainer, RunLogLine, TEST_USER, UserDir,
+    cron_d_config, job_toml, log_lines, path_str, read_log, status_job, wait_for_event,
+};
+
+/// A check's UUID, as healthchecks.io gives them.
+const UUID: &str = "5f1c2a9e-3b7d-4c1e-8a2f-6d0e9b4c7a13";
+
+/// A stand-in for healthchecks.io: answers `200 OK` to the ping endpoints of the one check
+/// `/ping/<UUID>[/start|/fail|/log|/<0-255>]`, `404` to anything else, as healthchecks.io
+/// does for an unknown check, and `400` to a `rid` that is not a UUID in canonical form, as
+/// healthchecks.io does; it records every request (method, path, query, body) as a JSON line.
+/// Prints its port once it listens.
+const SERVER: &str = r#"
+import http.server, json, re, sys, urllib.parse
+ping = re.compile(r'^/ping/' + re.escape(sys.argv[2]) + r'(/(start|fail|log|[0-9]{1,3}))?$')
+uuid = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
+class Handler(http.server.BaseHTTPRequestHandler):
+    def record(self):
+        n = int(self.headers.get('Content-Length') or 0)
+        body = self.rfile.read(n).decode('utf-8', 'replace')
+        url = urllib.parse.urlsplit(self.path)
+        with open(sys.argv[1], 'a') as f:
+            f.write(json.dumps({'method': self.command, 'path': url.path,
+                                'query': url.query, 'body': body}) + '\n')
+        rids = urllib.parse.parse_qs(url.query).get('rid', [])
+        if not ping.match(url.path):
+            status, reply = 404, b'not found'
+        elif any(not uuid.match(rid) for rid in rids):
+            status, reply = 400, b'invalid uuid format'
+        else:
+            status, reply = 200, b'OK'
+        self.send_response(status)
+        self.send_header('Content-Length', str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+    do_GET = do_POST = do_HEAD = record
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(('127.0.0.1', 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"#;
+
+/// One recorded request.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct Request {
+    method: String,
+    path: String,
+    query: String,
+    body: String,
+}
+
+/// The recording server, killed when dropped.
+struct Healthchecks {
+    child: Child,
+    port: u16,
+    record: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Healthchecks {
+    fn start() -> Healthchecks {
+        let dir = tempfile::Builder::new()
+            .prefix("crontainer-e2e-hc-")
+            .tempdir()
+            .unwrap();
+        let record = dir.path().join("requests.jsonl");
+        let python = ["/usr/bin/python3", "python3"]
+            .into_iter()
+            .find(|p| !p.starts_with('/') || Path::new(p).exists())
+            .unwrap();
+        let mut child = Command::new(python)
+            .args(["-c", SERVER, path_str(&record), UUID])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start python3 for the recording server");
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let port = first
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("the recording server printed {first:?}, not its port"));
+        Healthchecks {
+            child,
+            port,
+            record,
+            _dir: dir,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/ping/{UUID}", self.port)
+    }
+
+    fn requests(&self) -> Vec<Request> {
+        std::fs::read_to_string(&self.record)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+impl Drop for Healthchecks {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A free loopback port that nothing listens on: connections to it are refused.
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port()
+}
+
+#[test]
+#[ignore = "needs root, cron and docker: see README"]
+fn cron_fired_jobs_ping_healthchecks_and_a_dead_server_changes_nothing() {
+    support::require_provisioned();
+    let scenarios: [(&str, fn()); 2] = [
+        (
+            "server up",
+            the_server_gets_start_and_end_with_run_id_exit_and_output,
+        ),
+        (
+            "server down or hanging",
+            a_closed_or_hanging_server_leaves_exit_code_and_log_as_without_pings,
+        ),
+    ];
+    let running: Vec<_> = scenarios
+        .iter()
+        .map(|&(name, scenario)| {
+            let thread = std::thread::Builder::new()
+                .name(name.to_owned())
+                .spawn(scenario)
+                .expect("spawn a scenario thread");
+            (name, thread)
+        })
+        .collect();
+    let failed: Vec<String> = running
+        .into_iter()
+        .filter_map(|(name, thread)| {
+            let panic = thread.join().err()?;
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_default();
+            Some(format!("{name}: {message}"))
+        })
+        .collect();
+    assert!(failed.is_empty(), "{}", failed.join("\n\n"));
+}
+
+/// The `rid` of the run that `end` closed (checked against its start line's pid): healthchecks
+/// takes only a UUID, so the line writes the run's start second `EPOCH` as one, in decimal
+/// digits: `<its last 8 digits>-0000-4000-8000-00<EPOCH>`.
+#[track_caller]
+fn rid_of(lines: &[RunLogLine], end: &RunLogLine) -> String {
+    let run = end.field("run");
+    let (pid, epoch) = run.split_once('-').unwrap();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.event == "start" && l.field("pid") == pid),
+        "no start line with pid {pid}: {lines:?}"
+    );
+    assert_eq!(epoch.len(), 10, "{run}");
+    format!("{}-0000-4000-8000-00{epoch}", &epoch[2..])
+}
+
+fn the_server_gets_start_and_end_with_run_id_exit_and_output() {
+    let server = Healthchecks::start();
+    let container = Container::start();
+    let dir = UserDir::new();
+    let tool = Crontainer::new();
+    let file = CronDGuard::new();
+    let log = dir.join("pinged.log");
+    let config = tool.config(&cron_d_config(
+        file.name(),
+        Some(TEST_USER),
+        &job_toml(
+            "pinged",
+            container.name(),
+            &log,
+            "* * * * *",
+            &format!(
+                "healthcheck = \"{}\"\nenv = {{ EXIT_CODE = \"3\" }}",
+                server.url()
+            ),
+        ),
+    ));
+    let out = tool.expect(["install", "-c", path_str(&config)], 0);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("its `healthcheck` URL is a secret"),
+        "{out:?}"
+    );
+    // The URL is a secret: the file is root's alone, and cron reads it all the same.
+    let mode = std::fs::metadata(file.path()).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    let text = wait_for_event(&log, "pinged", "end", CRON_FIRE_TIMEOUT);
+    let lines = log_lines(&log, "pinged");
+    let end = lines.iter().find(|l| l.event == "end").unwrap().clone();
+    assert_eq!(end.field("exit"), "3", "{text}");
+    assert_eq!(end.field("ping"), "ok", "{text}");
+    assert_eq!(end.field("by"), "cron", "{text}");
+    let rid = rid_of(&lines, &end);
+
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    let (start, ended) = (&requests[0], &requests[1]);
+    assert_eq!(start.path, format!("/ping/{UUID}/start"), "{requests:?}");
+    assert_eq!(start.query, format!("rid={rid}"));
+    assert_eq!(ended.method, "POST");
+    assert_eq!(ended.path, format!("/ping/{UUID}/3"), "the exit code");
+    assert_eq!(ended.query, format!("rid={rid}"), "the same run");
+    // The output tail: what the job printed in the container, both streams, and nothing else.
+    assert!(
+        ended
+            .body
+            .contains("stdout: hello from python main_v2.py\n")
+            && ended.body.contains("stderr: warning from python\n"),
+        "{:?}",
+        ended.body
+    );
+    assert!(!ended.body.contains("[crontainer]"), "{:?}", ended.body);
+
+    let (code, status) = tool.status_json(&config);
+    let job = status_job(&status, "pinged");
+    assert_eq!(code, Some(1), "the run failed: {job:#}");
+    assert_eq!(job["last_run"]["ping"], "ok", "{job:#}");
+
+    // The cron line is paused, so no second firing races `run-now`, which pings the same way.
+    tool.expect(["pause", "pinged", "-c", path_str(&config)], 0);
+    tool.expect(["run-now", "pinged", "-c", path_str(&config)], 3);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 4, "{requests:?}");
+    let lines = log_lines(&log, "pinged");
+    let end = lines.iter().rfind(|l| l.event == "end").unwrap().clone();
+    assert!(end.field("by").starts_with("run-now:"), "{end:?}");
+    let rid = rid_of(&lines, &end);
+    assert_eq!(requests[2].path, format!("/ping/{UUID}/start"));
+    assert_eq!(requests[2].query, format!("rid={rid}"));
+    assert_eq!(requests[3].path, format!("/ping/{UUID}/3"));
+    assert_eq!(requests[3].query, format!("rid={rid}"));
+    tool.expect(["uninstall", "-c", path_str(&config)], 0);
+}
+
+fn a_closed_or_hanging_server_leaves_exit_code_and_log_as_without_pings() {
+    let container = Container::start();
+    let dir = UserDir::new();
+    let tool = Crontainer::new();
+    let file = CronDGuard::new();
+    // Accepts connections (the kernel's backlog) and never answers a request.
+    let hanging = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hanging_port = hanging.local_addr().unwrap().port();
+    let jobs = [
+        ("plain", String::new()),
+        (
+            "refused",
+            format!(
+                "healthcheck = \"http://127.0.0.1:{}/ping/{UUID}\"",
+                closed_port()
+            ),
+        ),
+        (
+            "hanging",
+            format!("healthcheck = \"http://127.0.0.1:{hanging_port}/ping/{UUID}\""),
+        ),
+    ];
+    let logs: Vec<PathBuf> = jobs
+        .iter()
+        .map(|(id, _)| dir.join(&format!("{id}.log")))
+        .collect();
+    let tables: String = jobs
+        .iter()
+        .zip(&logs)
+        .map(|((id, extra), log)| {
+            job_toml(
+                id,
+                container.name(),
+                log,
+                "* * * * *",
+                &format!("{extra}\nenv = {{ EXIT_CODE = \"5\" }}"),
+            )
+        })
+        .collect();
+    let config = tool.config(&cron_d_config(file.name(), Some(TEST_USER), &tables));
+    tool.expect(["install", "-c", path_str(&config)], 0);
+    for ((id, _), log) in jobs.iter().zip(&logs) {
+        // The hanging server holds its run ~10 s; the firing is still within the timeout.
+        wait_for_event(log, id, "end", CRON_FIRE_TIMEOUT);
+    }
+    tool.expect(["uninstall", "-c", path_str(&config)], 0);
+    drop(file);
+    drop(hanging);
+
+    // Each log, with the job id, times, pids, run ids and durations taken out, is the plain one
+    // plus `ping=failed` on the end line. The job's two streams race each other to the log, so
+    // its output lines are compared in sorted order.
+    let shape = |log: &Path, id: &str| -> String {
+        let text = read_log(log);
+        let (mut records, mut output): (Vec<&str>, Vec<&str>) =
+            text.lines().partition(|l| l.starts_with("[crontainer] "));
+        output.sort_unstable();
+        records.append(&mut output);
+        records
+            .into_iter()
+            .map(|line| {
+                line.split(' ')
+                    .map(|word| {
+                        let key = word.split('=').next().unwrap();
+                        match key {
+                            "pid" | "run" | "seconds" => format!("{key}=N"),
+                            _ if word == id => "ID".to_string(),
+                            _ if word.ends_with('Z') && word.contains('T') => "TIME".to_string(),
+                            _ => word.to_string(),
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let plain = shape(&logs[0], "plain");
+    assert!(plain.contains(" end exit=5 "), "{plain}");
+    for ((id, _), log) in jobs.iter().zip(&logs).skip(1) {
+        assert_eq!(
+            shape(log, id),
+            plain.replace(" end exit=5 ", " end exit=5 ping=failed "),
+            "{id}: {}",
+            read_log(log)
+        );
+    }
+    let seconds = |log: &Path, id: &str| -> u64 {
+        let lines = log_lines(log, id);
+        let end = lines.iter().find(|l| l.event == "end").unwrap();
+        end.field("seconds").parse().unwrap()
+    };
+    let plain = seconds(&logs[0], "plain");
+    assert!(
+        seconds(&logs[1], "refused") <= plain + 1,
+        "a refused connection fails at once"
+    );
+    // Two pings of at most 2 s, a 1 s pause and 2 s more each; a second's rounding.
+    let hung = seconds(&logs[2], "hanging");
+    assert!(
+        hung <= plain + 11,
+        "held {hung} s against {plain} s without pings"
+    );
+}
