@@ -23,6 +23,7 @@ mod faults_crontab;
 mod faults_host;
 mod files;
 mod injection;
+mod many_blocks;
 mod metrics;
 mod security;
 mod trust;

@@ -251,7 +251,7 @@ pub fn ask_containers(jobs: &mut [JobStatus], installed: &Installed) -> Option<b
         let Some(runtime) = installed
             .entries
             .iter()
-            .find(|(_, e)| e.marker.id == entry.id)
+            .find(|(block, e)| e.marker.id == entry.id && entry.block.as_ref() == Some(block))
             .map(|(_, e)| e.marker.runtime.clone())
         else {
             continue;
