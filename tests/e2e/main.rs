@@ -18,6 +18,7 @@ mod crontab;
 mod harness;
 mod injection;
 mod logrotate;
+mod many_blocks;
 mod metrics;
 mod nonroot;
 mod pause;
