@@ -99,12 +99,14 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
     }
     checks.push(time_zone_check());
 
-    match commands::scope_at(
-        config.as_ref(),
-        &args.target,
-        args.block.name.as_deref(),
-        args.all_users,
-    ) {
+    // With a config: every block of its crontab, or its own cron.d file (each cron.d file is
+    // a target of its own; other files' blocks are checked against it for shared logs below).
+    let (kind, _) = commands::target_settings(config.as_ref(), &args.target);
+    let name = args.block.name.as_deref().or(config
+        .as_ref()
+        .filter(|_| kind == config::TargetKind::CronD)
+        .map(|c| c.name.as_str()));
+    match commands::scope_at(config.as_ref(), &args.target, name, args.all_users) {
         Err(e) => checks.push(check(
             "installed blocks",
             Verdict::Fail,

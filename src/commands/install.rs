@@ -54,6 +54,12 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     let others = Others::read(&target, &config.name, args.replace.as_deref())?;
     others.refuse_shared_files(&config.name, &entries)?;
     let mut warnings = others.same_ids(&config.name, &entries);
+    for damaged in &others.damaged {
+        warnings.push(format!(
+            "could not check that no job of {damaged} shares a log with this config's: it cannot \
+             be read"
+        ));
+    }
 
     let lock = target.lock()?;
     let old = target.read()?;
@@ -285,6 +291,8 @@ struct Others {
     installed: Vec<commands::Installed>,
     destination: String,
     replaced: Option<Replaced>,
+    /// The blocks (or whole targets) that could not be read, in words.
+    damaged: Vec<String>,
 }
 
 /// The block `--replace OLD` removes, and where.
@@ -368,10 +376,15 @@ impl Others {
                 }
             }
         }
+        let damaged = installed
+            .iter()
+            .flat_map(|i| i.damaged.iter().map(|d| d.describe(&i.target)))
+            .collect();
         Ok(Others {
             installed,
             destination,
             replaced: found,
+            damaged,
         })
     }
 
