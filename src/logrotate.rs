@@ -238,6 +238,30 @@ pub fn advice_without_root(owner: &Owner, logs: &[PathBuf], rotate: &Rotate) -> 
 mod tests {
     use super::*;
 
+    #[track_caller]
+    fn key(kind: TargetKind, user: &str, block: &str, file: &str) {
+        let owner = Owner {
+            kind,
+            user: user.into(),
+            block: block.into(),
+        };
+        assert_eq!(path(&owner).file_name().unwrap().to_str(), Some(file));
+    }
+
+    #[test]
+    fn files_are_keyed_by_target_user_and_block_and_never_meet() {
+        use TargetKind::{CronD, Crontab};
+        key(Crontab, "deploy", "web", "crontainer-crontab-deploy+web");
+        key(Crontab, "root", "web", "crontainer-crontab-root+web");
+        key(CronD, "root", "web", "crontainer-crond+web");
+        key(CronD, "deploy", "web", "crontainer-crond+web");
+        // With `-` as the separator these two would share a file.
+        key(Crontab, "a-b", "c", "crontainer-crontab-a-b+c");
+        key(Crontab, "a", "b-c", "crontainer-crontab-a+b-c");
+        // Not a 0.1 name, whatever the block is called.
+        key(Crontab, "u", "crond", "crontainer-crontab-u+crond");
+    }
+
     #[test]
     fn settings_round_trip_through_the_header() {
         let rotate = Rotate {

@@ -167,15 +167,22 @@ impl Scope {
             .collect()
     }
 
-    /// The names of the blocks found, with where they are, in order.
+    /// The blocks found, each with where it is, in order.
     pub fn blocks(&self) -> Vec<(&Installed, &str)> {
-        let mut blocks: Vec<(&Installed, &str)> = Vec::new();
-        for (installed, block, _) in self.entries() {
-            if !blocks
-                .iter()
-                .any(|(i, b)| std::ptr::eq(*i, installed) && *b == block)
-            {
-                blocks.push((installed, block));
+        self.block_indexes()
+            .into_iter()
+            .map(|(i, block)| (&self.installed[i], block))
+            .collect()
+    }
+
+    /// The blocks found, each with the index of its target in `installed`, in order.
+    pub fn block_indexes(&self) -> Vec<(usize, &str)> {
+        let mut blocks: Vec<(usize, &str)> = Vec::new();
+        for (i, installed) in self.installed.iter().enumerate() {
+            for (block, _) in &installed.entries {
+                if !blocks.contains(&(i, block.as_str())) {
+                    blocks.push((i, block));
+                }
             }
         }
         blocks

@@ -35,24 +35,24 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
     match &job {
         Some(id) => {
             if let Some((installed, block, _)) = commands::locate(&scope, id)? {
-                let i = scope
-                    .installed
-                    .iter()
-                    .position(|x| std::ptr::eq(x, installed))
-                    .unwrap_or_default();
-                chosen.push((i, block.to_string()));
+                let target = installed.target.describe();
+                chosen.extend(
+                    scope
+                        .block_indexes()
+                        .into_iter()
+                        .filter(|(i, b)| {
+                            *b == block && scope.installed[*i].target.describe() == target
+                        })
+                        .map(|(i, b)| (i, b.to_string())),
+                );
             }
         }
-        None => {
-            for (installed, block) in scope.blocks() {
-                let i = scope
-                    .installed
-                    .iter()
-                    .position(|x| std::ptr::eq(x, installed))
-                    .unwrap_or_default();
-                chosen.push((i, block.to_string()));
-            }
-        }
+        None => chosen.extend(
+            scope
+                .block_indexes()
+                .into_iter()
+                .map(|(i, b)| (i, b.to_string())),
+        ),
     }
     // A damaged block is refused, not deleted with the lines someone added to it.
     let damaged = scope.damaged();
