@@ -152,7 +152,6 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
 
     let label = target.describe();
     let applied = commands::apply(&target, &old, &new, args.dry_run, args.json)?;
-    drop(lock);
     let owner = logrotate::Owner {
         kind,
         user: run_as.clone(),
@@ -172,6 +171,8 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
             &config.rotate,
         ));
     }
+    // The replaced block's target has a lock of its own; never hold two at once.
+    drop(lock);
     let replaced = match &others.replaced {
         Some(replaced) => Some(replaced.remove(args.dry_run, args.json, &mut rotation)?),
         None => None,
@@ -220,6 +221,9 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
                 change.action,
                 change.path.display()
             ));
+        }
+        if let Some(replaced) = &replaced {
+            ui::say(&format!("would replace {replaced}"));
         }
         ui::say(&format!(
             "dry run: {label} would get block `{}` with {count}; nothing was written.",
@@ -468,18 +472,19 @@ impl Others {
 
 impl Replaced {
     /// Removes the replaced block (already done when it sat in the same target) and its
-    /// rotation file; where it was, in words.
+    /// rotation file; where it was, in words, with the diff of its target when that is another.
     fn remove(
         &self,
         dry_run: bool,
         json: bool,
         rotation: &mut Vec<logrotate::Change>,
     ) -> Result<String> {
+        let mut diff = String::new();
         if !self.same_target {
             let _lock = self.target.lock()?;
             let old = self.target.read()?;
             let new = block::remove(&old, &self.block)?.unwrap_or_else(|| old.clone());
-            commands::apply(&self.target, &old, &new, dry_run, json)?;
+            diff = commands::apply(&self.target, &old, &new, dry_run, json)?.diff;
         }
         if logrotate::enabled() {
             let owner = logrotate::Owner {
@@ -496,9 +501,14 @@ impl Replaced {
             )?);
         }
         Ok(format!(
-            "block `{}` in {}",
+            "block `{}` in {}{}",
             self.block,
-            self.target.describe()
+            self.target.describe(),
+            if diff.is_empty() || json {
+                String::new()
+            } else {
+                format!(":\n{}", diff.trim_end())
+            }
         ))
     }
 }
