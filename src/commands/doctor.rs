@@ -455,37 +455,44 @@ fn duplicate_checks(
         }
         None => &scope.installed,
     };
-    let all: Vec<(String, &str, &Entry)> = installed
+    let all: Vec<(&crate::cron_table::Target, String, &str, &Entry)> = installed
         .iter()
         .flat_map(|i| {
             i.entries
                 .iter()
-                .map(move |(b, e)| (i.target.describe(), b.as_str(), e))
+                .map(move |(b, e)| (&i.target, i.target.describe(), b.as_str(), e))
         })
         .collect();
     // With a config, only what touches its block; the rest is other configs' business.
     let mine = |b: &str| config.is_none_or(|c| c.name == b);
-    let place = |(w, b, _): &(String, &str, &Entry)| format!("`{b}` ({w})");
+    let place =
+        |(_, w, b, _): &(&crate::cron_table::Target, String, &str, &Entry)| format!("`{b}` ({w})");
     let mut reported: Vec<String> = Vec::new();
     for (n, a) in all.iter().enumerate() {
-        if !mine(a.1) {
+        if !mine(a.2) {
             continue;
         }
+        // Without a config every block where doctor looks counts; with one, the likely copies
+        // of its block (another config elsewhere may use the same id).
         let same_id: Vec<String> = all
             .iter()
             .enumerate()
-            .filter(|(m, b)| *m != n && b.2.marker.id == a.2.marker.id)
+            .filter(|(m, b)| {
+                *m != n
+                    && b.3.marker.id == a.3.marker.id
+                    && (config.is_none() || commands::likely_copy(a.0, a.2, b.0, b.2))
+            })
             .map(|(_, b)| place(b))
             .collect();
-        let key = format!("id {}", a.2.marker.id);
+        let key = format!("id {}", a.3.marker.id);
         if !same_id.is_empty() && !reported.contains(&key) {
             reported.push(key);
             checks.push(check(
-                &format!("duplicate job {}", a.2.marker.id),
+                &format!("duplicate job {}", a.3.marker.id),
                 Verdict::Fail,
                 format!(
                     "job {:?} is installed {} times: in block {} and {}; each copy fires",
-                    a.2.marker.id,
+                    a.3.marker.id,
                     same_id.len() + 1,
                     place(a),
                     same_id.join(", ")
@@ -499,7 +506,7 @@ fn duplicate_checks(
             .iter()
             .enumerate()
             .filter(|(m, _)| *m != n)
-            .filter_map(|(_, b)| commands::shared_file(a.2, b.2).map(|f| (place(b), f)))
+            .filter_map(|(_, b)| commands::shared_file(a.3, b.3).map(|f| (place(b), f)))
             .collect();
         if let Some((_, file)) = shared.first() {
             let key = format!("file {}", file.display());
@@ -513,7 +520,7 @@ fn duplicate_checks(
                          one of them skips every run",
                         file.display(),
                         shared.len() + 1,
-                        a.2.marker.id,
+                        a.3.marker.id,
                         place(a),
                         shared
                             .iter()

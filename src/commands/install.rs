@@ -53,7 +53,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
 
     let others = Others::read(&target, &config.name, args.replace.as_deref())?;
     others.refuse_shared_files(&config.name, &entries)?;
-    let mut warnings = others.same_ids(&config.name, &entries);
+    let mut warnings = others.same_ids(&target, &config.name, &entries);
     for damaged in &others.damaged {
         warnings.push(format!(
             "could not check that no job of {damaged} shares a log with this config's: it cannot \
@@ -295,7 +295,7 @@ struct Others {
     installed: Vec<commands::Installed>,
     destination: String,
     replaced: Option<Replaced>,
-    /// The blocks (or whole targets) that could not be read, in words.
+    /// The blocks of the destination that could not be read, in words.
     damaged: Vec<String>,
 }
 
@@ -380,8 +380,11 @@ impl Others {
                 }
             }
         }
+        // Only this target's: a damaged file elsewhere in cron.d (someone else's, being edited)
+        // must not make every install noisy.
         let damaged = installed
             .iter()
+            .filter(|i| i.target.describe() == destination)
             .flat_map(|i| i.damaged.iter().map(|d| d.describe(&i.target)))
             .collect();
         Ok(Others {
@@ -434,14 +437,15 @@ impl Others {
         )))
     }
 
-    /// Warnings for the jobs another block holds under the same id: a copy left behind by a
-    /// rename or a move to another target goes on firing.
-    fn same_ids(&self, name: &str, entries: &[cron_line::Entry]) -> Vec<String> {
+    /// Warnings for the jobs a likely copy of this block holds under the same id: a copy left
+    /// behind by a rename or a move to another target goes on firing.
+    fn same_ids(&self, target: &Target, name: &str, entries: &[cron_line::Entry]) -> Vec<String> {
         let mut warnings = Vec::new();
         for other in &self.installed {
             let mut blocks: Vec<&str> = Vec::new();
             for (block, theirs) in &other.entries {
                 if entries.iter().any(|e| e.marker.id == theirs.marker.id)
+                    && commands::likely_copy(target, name, &other.target, block)
                     && !blocks.contains(&block.as_str())
                 {
                     blocks.push(block);

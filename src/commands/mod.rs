@@ -709,6 +709,14 @@ pub fn shared_file(a: &Entry, b: &Entry) -> Option<std::path::PathBuf> {
     })
 }
 
+/// Whether block `other_block` in `other` looks like a copy of block `name` in `target` when
+/// they hold the same job id: a rename in the same crontab, or the same block in another target
+/// (crontab to cron.d, another user). Another config in another cron.d file that happens to use
+/// the id is not one: `BLOCK/JOB` tells them apart, and a shared log is refused anyway.
+pub fn likely_copy(target: &Target, name: &str, other: &Target, other_block: &str) -> bool {
+    other_block == name || other.describe() == target.describe()
+}
+
 /// The command that removes block `block` from `target`, exactly as the user would type it.
 pub fn uninstall_command(target: &Target, block: &str) -> String {
     match target {

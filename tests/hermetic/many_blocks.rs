@@ -467,3 +467,49 @@ fn bare_uninstall_with_several_blocks_lists_them_and_needs_name_or_all() {
     ok(&mut env.cmd(["uninstall", "-q", "--all"]));
     assert_eq!(env.crontab().unwrap(), "# keep me\n");
 }
+
+/// Two unrelated configs may both have a job `backup` in their own cron.d files: that is no
+/// copy to warn about (`BLOCK/JOB` tells them apart), while the same id in the same crontab, or
+/// under the same block name elsewhere, is.
+#[test]
+fn the_same_id_in_another_configs_cron_d_file_is_no_copy() {
+    let env = Env::new();
+    let a = config(&env, "a.toml", "cron.d", "app", &[("backup", "app.log")]);
+    let b = config(&env, "b.toml", "cron.d", "db", &[("backup", "db.log")]);
+    ok(env.cmd(["install", "-q", "-c"]).arg(&a));
+    ok(env.cmd(["install", "-q", "-c"]).arg(&b));
+    let doc = json_of(
+        &env.cmd(["doctor", "--json", "-c"])
+            .arg(&b)
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        !doc["checks"].to_string().contains("duplicate job"),
+        "{doc:#}"
+    );
+    // Without a config, `run-now backup` in cron.d could mean either: doctor says so.
+    let doc = json_of(
+        &env.cmd(["doctor", "--json", "--target", "cron.d"])
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        doc["checks"].to_string().contains("installed 2 times"),
+        "{doc:#}"
+    );
+    fails_with(
+        &mut env.cmd(["run-now", "--target", "cron.d", "backup"]),
+        2,
+        "`app/backup`",
+    );
+    // The same block name in the crontab is a copy: warned about.
+    let moved = config(&env, "m.toml", "crontab", "db", &[("backup", "db2.log")]);
+    let out = env.cmd(["install", "-c"]).arg(&moved).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("--replace db"),
+        "{}",
+        stderr_of(&out)
+    );
+}
