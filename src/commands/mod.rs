@@ -246,6 +246,8 @@ pub fn scope_at(
             crate::cron_table::cron_d_dir().display()
         );
     } else if kind == TargetKind::CronD && name.is_none() {
+        // The same checks of --user as for one file.
+        Target::resolve(kind, user.as_deref(), "crontainer")?;
         targets.extend(cron_d_targets(user.as_deref(), None)?);
         label = crate::cron_table::cron_d_dir().display().to_string();
     } else {

@@ -219,6 +219,11 @@ fn a_cron_d_block_with_its_own_name_is_seen_by_every_command_without_a_config() 
         doc["checks"].to_string().contains("1 job(s) in 1 block(s)"),
         "{doc:#}"
     );
+    fails_with(
+        &mut env.cmd(["status", "--target", "cron.d", "--user", "no-such-user"]),
+        2,
+        "does not exist",
+    );
     let out = ok(&mut env.cmd(["uninstall", "--target", "cron.d"]));
     assert!(out.contains("removed backup"), "{out}");
     assert!(!env.path("cron.d/nightly").exists());
