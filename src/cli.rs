@@ -84,6 +84,11 @@ pub struct DoctorArgs {
     pub config: ConfigArg,
     #[command(flatten)]
     pub target: TargetArgs,
+    #[command(flatten)]
+    pub block: BlockArg,
+    /// Look in every user's crontab and in /etc/cron.d (root only), not only in one target.
+    #[arg(long, conflicts_with_all = ["target", "user"])]
+    pub all_users: bool,
     /// Print one JSON document on stdout instead of text.
     #[arg(long)]
     pub json: bool,
@@ -91,12 +96,14 @@ pub struct DoctorArgs {
 
 #[derive(Debug, Args)]
 pub struct PauseArgs {
-    /// The job's id.
+    /// The job's id; `BLOCK/JOB` when several blocks hold that id.
     pub job: String,
     #[command(flatten)]
     pub config: ConfigArg,
     #[command(flatten)]
     pub target: TargetArgs,
+    #[command(flatten)]
+    pub block: BlockArg,
     /// Print one JSON document on stdout (with "changed": true/false) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -104,12 +111,17 @@ pub struct PauseArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// Only this job.
+    /// Only this job (`BLOCK/JOB` names it in one block).
     pub job: Option<String>,
     #[command(flatten)]
     pub config: ConfigArg,
     #[command(flatten)]
     pub target: TargetArgs,
+    #[command(flatten)]
+    pub block: BlockArg,
+    /// Look in every user's crontab and in /etc/cron.d (root only), not only in one target.
+    #[arg(long, conflicts_with_all = ["target", "user"])]
+    pub all_users: bool,
     /// Print one JSON document on stdout instead of text.
     #[arg(long)]
     pub json: bool,
@@ -121,6 +133,11 @@ pub struct MetricsArgs {
     pub config: ConfigArg,
     #[command(flatten)]
     pub target: TargetArgs,
+    #[command(flatten)]
+    pub block: BlockArg,
+    /// Look in every user's crontab and in /etc/cron.d (root only), not only in one target.
+    #[arg(long, conflicts_with_all = ["target", "user"])]
+    pub all_users: bool,
     /// Write DIR/crontainer.prom (through a temp file in DIR and a rename, so a reader never sees
     /// half of it) instead of printing: the directory node_exporter's
     /// `--collector.textfile.directory` reads.
@@ -130,12 +147,14 @@ pub struct MetricsArgs {
 
 #[derive(Debug, Args)]
 pub struct RunNowArgs {
-    /// The job's id.
+    /// The job's id; `BLOCK/JOB` when several blocks hold that id.
     pub job: String,
     #[command(flatten)]
     pub config: ConfigArg,
     #[command(flatten)]
     pub target: TargetArgs,
+    #[command(flatten)]
+    pub block: BlockArg,
     /// Start it in the background exactly as cron would and return at once; it goes on after
     /// this shell ends.
     #[arg(long)]
@@ -144,18 +163,29 @@ pub struct RunNowArgs {
 
 #[derive(Debug, Args)]
 pub struct LogsArgs {
-    /// The job's id.
+    /// The job's id; `BLOCK/JOB` when several blocks hold that id.
     pub job: String,
     #[command(flatten)]
     pub config: ConfigArg,
     #[command(flatten)]
     pub target: TargetArgs,
+    #[command(flatten)]
+    pub block: BlockArg,
     /// The last N lines of the log instead of the last run's output.
     #[arg(short = 'n', long, value_name = "N")]
     pub lines: Option<usize>,
     /// Keep printing what is appended to the log (Ctrl-C to stop).
     #[arg(short, long)]
     pub follow: bool,
+}
+
+/// Which block to act on, when no config names it.
+#[derive(Debug, Args, Clone, Default)]
+pub struct BlockArg {
+    /// Only the block of this name (a config's `[cron] name`); default: the config's block, or
+    /// every crontainer block in the target (in /etc/cron.d, every file holding one).
+    #[arg(long, value_name = "BLOCK")]
+    pub name: Option<String>,
 }
 
 /// Where the config comes from.
@@ -214,19 +244,27 @@ pub struct InstallArgs {
     /// Print one JSON document on stdout (with "changed": true/false) instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Remove block OLD (this config under its former name, or in its former target) in the
+    /// same install, so its jobs do not go on firing beside the new ones.
+    #[arg(long, value_name = "OLD")]
+    pub replace: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct UninstallArgs {
-    /// Remove only this job's lines; default: the whole block.
+    /// Remove only this job's lines (`BLOCK/JOB` names it in one block); default: the whole
+    /// block.
     pub job: Option<String>,
-    /// The config whose block to remove. Without one (and none found), every crontainer block
-    /// in the target is removed.
+    /// The config whose block to remove. Without one (and none found), the target's only block;
+    /// when it has several, name one with --name or remove them all with --all.
     #[arg(short, long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// The block to remove (the config's `[cron] name`); overrides the config.
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+    /// Every crontainer block in the target (in /etc/cron.d, every file holding one).
+    #[arg(long, conflicts_with_all = ["name", "config"])]
+    pub all: bool,
     #[command(flatten)]
     pub target: TargetArgs,
     /// Show the change, write nothing.

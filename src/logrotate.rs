@@ -1,5 +1,10 @@
-//! Log rotation through the host's logrotate: for root installs, one file
-//! `/etc/logrotate.d/crontainer-<block>` covering the block's logs.
+//! Log rotation through the host's logrotate: for root installs, one file per installed block,
+//! keyed by target, user and block (`/etc/logrotate.d/crontainer-crontab-<user>+<block>`, or
+//! `crontainer-crond+<block>`: a cron.d block is its own file there, whatever user its lines run
+//! as), so the same block name in two users' crontabs, or in a crontab and in cron.d, never
+//! shares one. `+` appears in neither a user nor a block name, so no two keys meet. 0.1 wrote
+//! `crontainer-<block>`: that file is replaced (or removed with the block) only when it is ours
+//! for this block, its header naming the block and every log it rotates being the block's.
 //!
 //! `copytruncate` rotates by copying the log and truncating it in place, so a running job's
 //! `>>` keeps writing to the same file (a `create` rotation would leave it writing into the
@@ -11,17 +16,67 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::config::Rotate;
+use crate::config::{Rotate, TargetKind};
 
 /// Overrides /etc/logrotate.d (for tests).
 pub const ENV_DIR: &str = "CRONTAINER_LOGROTATE_DIR";
 
-/// The file for block `name`.
-pub fn path(name: &str) -> PathBuf {
-    let dir = std::env::var_os(ENV_DIR)
+/// Whose rotation file: a block in a target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub kind: TargetKind,
+    /// The crontab's owner, or the user a cron.d block's lines run as.
+    pub user: String,
+    pub block: String,
+}
+
+fn dir() -> PathBuf {
+    std::env::var_os(ENV_DIR)
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/etc/logrotate.d"));
-    dir.join(format!("crontainer-{name}"))
+        .unwrap_or_else(|| PathBuf::from("/etc/logrotate.d"))
+}
+
+/// The file for a block.
+pub fn path(owner: &Owner) -> PathBuf {
+    dir().join(match owner.kind {
+        TargetKind::Crontab => format!("crontainer-crontab-{}+{}", owner.user, owner.block),
+        TargetKind::CronD => format!("crontainer-crond+{}", owner.block),
+    })
+}
+
+/// The file crontainer 0.1 wrote for block `name`, whatever its target and user.
+pub fn legacy_path(name: &str) -> PathBuf {
+    dir().join(format!("crontainer-{name}"))
+}
+
+/// Whether the 0.1 file of `name` is ours for this block: its header names the block and every
+/// log it rotates is one of `logs` (the block's, installed or about to be).
+pub fn legacy_is_ours(name: &str, logs: &[PathBuf]) -> bool {
+    let Ok(text) = std::fs::read_to_string(legacy_path(name)) else {
+        return false;
+    };
+    let header_ok = text
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("# crontainer:"))
+        .is_some_and(|rest| rest.split(' ').next() == Some(name));
+    header_ok && rotated_logs(&text).iter().all(|log| logs.contains(log))
+}
+
+/// The logs a file written by crontainer rotates: the paths that open its stanzas.
+fn rotated_logs(text: &str) -> Vec<PathBuf> {
+    text.lines()
+        .filter_map(|l| l.strip_suffix(" {"))
+        .map(PathBuf::from)
+        .collect()
+}
+
+/// A change to a rotation file, as `--json` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Change {
+    pub path: PathBuf,
+    /// "write" or "remove".
+    pub action: &'static str,
 }
 
 /// Whether crontainer manages rotation here: as root (or with the directory overridden).
@@ -29,11 +84,19 @@ pub fn enabled() -> bool {
     crate::host::is_root() || std::env::var_os(ENV_DIR).is_some()
 }
 
-/// The first line: the settings, so a later `uninstall JOB` without a config can rewrite it.
-fn header(name: &str, rotate: &Rotate) -> String {
+/// The first line: whose file it is and the settings, so a later `uninstall JOB` without a
+/// config can rewrite it.
+fn header(owner: &Owner, rotate: &Rotate) -> String {
     format!(
-        "# crontainer:{name} size={} keep={}",
-        rotate.size, rotate.keep
+        "# crontainer:{} target={} user={} size={} keep={}",
+        owner.block,
+        match owner.kind {
+            TargetKind::Crontab => "crontab",
+            TargetKind::CronD => "cron.d",
+        },
+        owner.user,
+        rotate.size,
+        rotate.keep
     )
 }
 
@@ -45,6 +108,7 @@ pub fn parse_settings(text: &str) -> Option<Rotate> {
         match field.split_once('=')? {
             ("size", v) => rotate.size = v.to_string(),
             ("keep", v) => rotate.keep = v.parse().ok()?,
+            ("target" | "user", _) => {}
             _ => return None,
         }
     }
@@ -68,16 +132,22 @@ fn su_line(log: &Path) -> Option<String> {
 }
 
 /// The file's text for these logs.
-pub fn render(name: &str, logs: &[PathBuf], rotate: &Rotate) -> String {
+pub fn render(owner: &Owner, logs: &[PathBuf], rotate: &Rotate) -> String {
+    render_with(owner, logs, rotate, true)
+}
+
+/// The text; `su` lines only where logrotate runs as root (it refuses `su` otherwise).
+fn render_with(owner: &Owner, logs: &[PathBuf], rotate: &Rotate, su: bool) -> String {
     let mut text = format!(
-        "{}\n# Managed by crontainer: rotates the logs of block `{name}`; `crontainer uninstall` removes it.\n",
-        header(name, rotate)
+        "{}\n# Managed by crontainer: rotates the logs of block `{}`; `crontainer uninstall` removes it.\n",
+        header(owner, rotate),
+        owner.block
     );
     for log in logs {
         text.push_str(&format!(
             "{} {{\n{}\tsize {}\n\trotate {}\n\tcopytruncate\n\tmissingok\n\tnotifempty\n\tcompress\n\tdelaycompress\n}}\n",
             log.display(),
-            su_line(log).unwrap_or_default(),
+            su.then(|| su_line(log)).flatten().unwrap_or_default(),
             rotate.size,
             rotate.keep
         ));
@@ -85,37 +155,110 @@ pub fn render(name: &str, logs: &[PathBuf], rotate: &Rotate) -> String {
     text
 }
 
-/// Writes (or, with no logs, removes) the block's file; returns its path when it changed.
-pub fn sync(name: &str, logs: &[PathBuf], rotate: &Rotate) -> Result<Option<PathBuf>> {
-    let path = path(name);
+/// Writes (or, with no logs, removes) the block's file, and the 0.1 file when it is ours for
+/// this block (`legacy_logs`: every log the block has had, so one it rotated is recognised);
+/// what changed, or with `dry_run` what would.
+pub fn sync(
+    owner: &Owner,
+    logs: &[PathBuf],
+    legacy_logs: &[PathBuf],
+    rotate: &Rotate,
+    dry_run: bool,
+) -> Result<Vec<Change>> {
+    let mut changes = Vec::new();
+    let legacy = legacy_path(&owner.block);
+    if legacy.exists() && legacy_is_ours(&owner.block, legacy_logs) {
+        if !dry_run {
+            std::fs::remove_file(&legacy)
+                .with_context(|| format!("could not remove {}", legacy.display()))?;
+        }
+        changes.push(Change {
+            path: legacy,
+            action: "remove",
+        });
+    }
+    let path = path(owner);
     let old = std::fs::read_to_string(&path).ok();
     if logs.is_empty() {
-        return match old {
-            Some(_) => {
+        if old.is_some() {
+            if !dry_run {
                 std::fs::remove_file(&path)
                     .with_context(|| format!("could not remove {}", path.display()))?;
-                Ok(Some(path))
             }
-            None => Ok(None),
-        };
+            changes.push(Change {
+                path,
+                action: "remove",
+            });
+        }
+        return Ok(changes);
     }
-    let text = render(name, logs, rotate);
-    if old.as_deref() == Some(text.as_str()) {
-        return Ok(None);
+    let text = render(owner, logs, rotate);
+    if old.as_deref() != Some(text.as_str()) {
+        if !dry_run {
+            // logrotate skips a config file that others may write.
+            crate::cron_table::write_atomically(&path, text.as_bytes(), 0o644)?;
+        }
+        changes.push(Change {
+            path,
+            action: "write",
+        });
     }
-    // logrotate skips a config file that others may write.
-    crate::cron_table::write_atomically(&path, text.as_bytes(), 0o644)?;
-    Ok(Some(path))
+    Ok(changes)
 }
 
-/// The current settings of block `name`'s file, if it exists.
-pub fn existing_settings(name: &str) -> Option<Rotate> {
-    parse_settings(&std::fs::read_to_string(path(name)).ok()?)
+/// The settings of a block's file (or, failing that, of its 0.1 file), if one exists.
+pub fn existing_settings(owner: &Owner) -> Option<Rotate> {
+    [path(owner), legacy_path(&owner.block)]
+        .iter()
+        .find_map(|p| parse_settings(&std::fs::read_to_string(p).ok()?))
+}
+
+/// What to tell a user whose install cannot write /etc/logrotate.d: a file and a crontab line
+/// that rotate the logs as that user, working as printed (no `su`, which logrotate allows only
+/// as root; a state file of the user's own, since the system one is root's).
+pub fn advice_without_root(owner: &Owner, logs: &[PathBuf], rotate: &Rotate) -> String {
+    let file = format!("~/.config/crontainer/logrotate-{}.conf", owner.block);
+    let logrotate = crate::runtime::find("logrotate", "/usr/sbin/logrotate").path;
+    format!(
+        "logs are not rotated: /etc/logrotate.d is root's (`sudo crontainer install` writes \
+         {}). To rotate them as {} instead, run\n  mkdir -p ~/.config/crontainer ~/.local/state \
+         && cat > {file} <<'EOF'\n{}EOF\nand add this line to your crontab (`crontab -e`):\n  \
+         17 * * * * {} -s $HOME/.local/state/crontainer-logrotate.state $HOME/.config/crontainer/logrotate-{}.conf",
+        path(owner).display(),
+        owner.user,
+        render_with(owner, logs, rotate, false),
+        logrotate.display(),
+        owner.block
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[track_caller]
+    fn key(kind: TargetKind, user: &str, block: &str, file: &str) {
+        let owner = Owner {
+            kind,
+            user: user.into(),
+            block: block.into(),
+        };
+        assert_eq!(path(&owner).file_name().unwrap().to_str(), Some(file));
+    }
+
+    #[test]
+    fn files_are_keyed_by_target_user_and_block_and_never_meet() {
+        use TargetKind::{CronD, Crontab};
+        key(Crontab, "deploy", "web", "crontainer-crontab-deploy+web");
+        key(Crontab, "root", "web", "crontainer-crontab-root+web");
+        key(CronD, "root", "web", "crontainer-crond+web");
+        key(CronD, "deploy", "web", "crontainer-crond+web");
+        // With `-` as the separator these two would share a file.
+        key(Crontab, "a-b", "c", "crontainer-crontab-a-b+c");
+        key(Crontab, "a", "b-c", "crontainer-crontab-a+b-c");
+        // Not a 0.1 name, whatever the block is called.
+        key(Crontab, "u", "crond", "crontainer-crontab-u+crond");
+    }
 
     #[test]
     fn settings_round_trip_through_the_header() {
@@ -123,7 +266,21 @@ mod tests {
             size: "500k".into(),
             keep: 12,
         };
-        let text = render("web", &[PathBuf::from("/var/log/a.log")], &rotate);
+        let owner = Owner {
+            kind: TargetKind::Crontab,
+            user: "deploy".into(),
+            block: "web".into(),
+        };
+        let text = render(&owner, &[PathBuf::from("/var/log/a.log")], &rotate);
+        assert!(
+            text.starts_with("# crontainer:web target=crontab user=deploy "),
+            "{text}"
+        );
+        assert_eq!(
+            rotated_logs(&text),
+            vec![PathBuf::from("/var/log/a.log")],
+            "{text}"
+        );
         assert_eq!(parse_settings(&text), Some(rotate));
         assert!(text.contains("/var/log/a.log {\n"), "{text}");
         assert!(text.contains("\tcopytruncate\n"), "{text}");

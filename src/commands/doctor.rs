@@ -109,156 +109,21 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
     }
     checks.push(time_zone_check());
 
-    let (kind, user) = commands::target_settings(config.as_ref(), &args.target);
-    let name = config.as_ref().map(|c| c.name.clone());
-    match commands::read_installed(kind, user.as_deref(), name.as_deref()) {
+    // With a config: every block of its crontab, or its own cron.d file (each cron.d file is
+    // a target of its own; other files' blocks are checked against it for shared logs below).
+    let (kind, _) = commands::target_settings(config.as_ref(), &args.target);
+    let name = args.block.name.as_deref().or(config
+        .as_ref()
+        .filter(|_| kind == config::TargetKind::CronD)
+        .map(|c| c.name.as_str()));
+    match commands::scope_at(config.as_ref(), &args.target, name, args.all_users) {
         Err(e) => checks.push(check(
-            "installed block",
+            "installed blocks",
             Verdict::Fail,
             format!("{e:#}"),
             None,
         )),
-        Ok(installed) => {
-            let label = installed.target.describe();
-            if installed.entries.is_empty() {
-                checks.push(check(
-                    "installed block",
-                    Verdict::Warn,
-                    format!("no crontainer jobs in {label}"),
-                    Some("run `crontainer install`".into()),
-                ));
-            } else {
-                checks.push(check(
-                    "installed block",
-                    Verdict::Ok,
-                    format!("{} job(s) in {label}, intact", installed.entries.len()),
-                    None,
-                ));
-            }
-            if let Some(config) = &config {
-                let user_column = installed
-                    .target
-                    .with_user_column()
-                    .then_some(installed.run_as.as_str());
-                for job in &config.jobs {
-                    let current = installed
-                        .entries
-                        .iter()
-                        .find(|(_, e)| e.marker.id == job.id)
-                        .map(|(_, e)| e);
-                    let drift = current.map(|c| {
-                        commands::drift(
-                            &config.runtime,
-                            job,
-                            c,
-                            user_column,
-                            installed.target.with_user_column(),
-                        )
-                    });
-                    checks.push(match drift {
-                        None => check(
-                            &format!("job {}", job.id),
-                            Verdict::Fail,
-                            format!("in the config but not installed in {label}"),
-                            Some("run `crontainer install`".into()),
-                        ),
-                        Some(Ok(d)) if d.is_empty() => check(
-                            &format!("job {}", job.id),
-                            Verdict::Ok,
-                            "installed and in step with the config",
-                            None,
-                        ),
-                        Some(_) => check(
-                            &format!("job {}", job.id),
-                            Verdict::Fail,
-                            "installed, but drifted from the config",
-                            Some("run `crontainer install`".into()),
-                        ),
-                    });
-                }
-            }
-            let now = commands::now()?;
-            let mut blocks: Vec<&str> = Vec::new();
-            for (block, entry) in &installed.entries {
-                if !blocks.contains(&block.as_str()) {
-                    blocks.push(block);
-                    if let Some(problem) = commands::environment_problem(&installed, block) {
-                        checks.push(check(
-                            &format!("environment of block {block}"),
-                            Verdict::Fail,
-                            problem,
-                            Some("run `crontainer install`".into()),
-                        ));
-                    }
-                }
-                if let Some(missed) = missed(entry, installed.target.with_user_column(), &now) {
-                    checks.push(check(
-                        &format!("firings of {}", entry.marker.id),
-                        Verdict::Fail,
-                        missed,
-                        Some(
-                            "check that the cron daemon reads this crontab (`doctor`'s other \
-                             checks, cron's log) and that nothing above the block changes its shell"
-                                .into(),
-                        ),
-                    ));
-                }
-            }
-            // A Compose service's container is found when the line fires: say which one it
-            // finds now, or why it would fail.
-            for (_, entry) in &installed.entries {
-                if let ContainerRef::Service { .. } = &entry.marker.container {
-                    let (name, state) = runtime::resolve_container(
-                        &entry.marker.runtime,
-                        &entry.marker.runtime_env,
-                        &entry.marker.container,
-                    );
-                    let label = format!("container of {}", entry.marker.id);
-                    checks.push(match state {
-                        ContainerState::Running => check(
-                            &label,
-                            Verdict::Ok,
-                            format!("{} resolves to {name}, running", entry.marker.container),
-                            None,
-                        ),
-                        state => check(
-                            &label,
-                            Verdict::Fail,
-                            format!("{name} {state}"),
-                            Some(
-                                "start the service (`docker compose up -d`); if it runs in several projects, set the job's `project`"
-                                    .into(),
-                            ),
-                        ),
-                    });
-                }
-            }
-            for (_, entry) in &installed.entries {
-                checks.push(log_check(
-                    &entry.marker.id,
-                    &entry.marker.log,
-                    &installed.run_as,
-                ));
-            }
-            let run_as = nix::unistd::User::from_name(&installed.run_as)
-                .ok()
-                .flatten();
-            if let (Some(user), Some((_, entry))) = (run_as, installed.entries.first()) {
-                let problem = runtime::access_warning(
-                    &entry.marker.runtime,
-                    &entry.marker.runtime_env,
-                    &user,
-                );
-                if let Some(problem) = problem {
-                    let name = if runtime::is_podman(&entry.marker.runtime) {
-                        "jobs' user and podman"
-                    } else {
-                        "jobs' user and dockerd"
-                    };
-                    checks.push(check(name, Verdict::Fail, problem, None));
-                }
-            }
-        }
+        Ok(scope) => block_checks(&mut checks, &scope, config.as_ref())?,
     }
 
     let healthy = checks.iter().all(|c| c.verdict != Verdict::Fail);
@@ -405,4 +270,296 @@ fn missed(entry: &Entry, with_user: bool, now: &jiff::Zoned) -> Option<String> {
         entry.marker.grace.unwrap_or(crate::config::DEFAULT_GRACE),
     )?;
     Some(commands::missed_words(&due))
+}
+
+/// What is installed where doctor looks: how many jobs in which blocks, blocks that cannot be
+/// read, the config's jobs in step, blocks the config does not own, the same job or the same
+/// log in two blocks, missed firings, logs, and whether the jobs' user reaches the runtime.
+fn block_checks(
+    checks: &mut Vec<Check>,
+    scope: &commands::Scope,
+    config: Option<&config::Config>,
+) -> Result<()> {
+    let blocks = scope.blocks();
+    let count = scope.entries().count();
+    if count == 0 {
+        checks.push(check(
+            "installed blocks",
+            Verdict::Warn,
+            format!("no crontainer jobs in {}", scope.label),
+            Some("run `crontainer install`".into()),
+        ));
+    } else {
+        checks.push(check(
+            "installed blocks",
+            Verdict::Ok,
+            format!(
+                "{count} job(s) in {} block(s) in {}: {}",
+                blocks.len(),
+                scope.label,
+                blocks
+                    .iter()
+                    .map(|(i, b)| format!(
+                        "`{b}` ({} job(s), {})",
+                        i.entries.iter().filter(|(x, _)| x == b).count(),
+                        i.target.describe()
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None,
+        ));
+    }
+    for damaged in scope.damaged() {
+        checks.push(check(
+            "damaged block",
+            Verdict::Fail,
+            damaged,
+            Some("repair the lines the message names, or delete the block and run `crontainer install` again".into()),
+        ));
+    }
+    if let Some(config) = config {
+        let owns = |i: &commands::Installed| {
+            i.target.kind() == config.target
+                && match &i.target {
+                    crate::cron_table::Target::CronD(c) => c.name() == config.name,
+                    crate::cron_table::Target::Crontab(_) => true,
+                }
+        };
+        for job in &config.jobs {
+            let current = scope
+                .entries()
+                .find(|(i, b, e)| owns(i) && *b == config.name && e.marker.id == job.id);
+            let drift = current.map(|(i, _, c)| {
+                commands::drift(
+                    &config.runtime,
+                    job,
+                    c,
+                    i.target.with_user_column().then_some(i.run_as.as_str()),
+                    i.target.with_user_column(),
+                )
+            });
+            checks.push(match drift {
+                None => check(
+                    &format!("job {}", job.id),
+                    Verdict::Fail,
+                    format!("in the config but not installed in block `{}`", config.name),
+                    Some("run `crontainer install`".into()),
+                ),
+                Some(Ok(d)) if d.is_empty() => check(
+                    &format!("job {}", job.id),
+                    Verdict::Ok,
+                    "installed and in step with the config",
+                    None,
+                ),
+                Some(_) => check(
+                    &format!("job {}", job.id),
+                    Verdict::Fail,
+                    "installed, but drifted from the config",
+                    Some("run `crontainer install`".into()),
+                ),
+            });
+        }
+        for (installed, block) in &blocks {
+            if *block == config.name && owns(installed) {
+                continue;
+            }
+            checks.push(check(
+                &format!("block {block}"),
+                Verdict::Warn,
+                format!(
+                    "block `{block}` in {} is not the config's (`{}` in {}); another config owns \
+                     it, or it was left behind by a rename or a move",
+                    installed.target.describe(),
+                    config.name,
+                    config.path.display()
+                ),
+                Some(format!(
+                    "if it is left over: `crontainer install --replace {block}` with this \
+                     config, or `{}`",
+                    commands::uninstall_command(&installed.target, block)
+                )),
+            ));
+        }
+    }
+    duplicate_checks(checks, scope, config);
+
+    let now = commands::now()?;
+    let mut seen: Vec<(String, &str)> = Vec::new();
+    for (installed, block, entry) in scope.entries() {
+        let place = (installed.target.describe(), block);
+        if !seen.contains(&place) {
+            seen.push(place);
+            if let Some(problem) = commands::environment_problem(installed, block) {
+                checks.push(check(
+                    &format!("environment of block {block}"),
+                    Verdict::Fail,
+                    problem,
+                    Some("run `crontainer install`".into()),
+                ));
+            }
+        }
+        if let Some(missed) = missed(entry, installed.target.with_user_column(), &now) {
+            checks.push(check(
+                &format!("firings of {}", entry.marker.id),
+                Verdict::Fail,
+                missed,
+                Some(
+                    "check that the cron daemon reads this crontab (`doctor`'s other \
+                     checks, cron's log) and that nothing above the block changes its shell"
+                        .into(),
+                ),
+            ));
+        }
+    }
+    // A Compose service's container is found when the line fires: say which one it finds now,
+    // or why it would fail.
+    for (_, _, entry) in scope.entries() {
+        if let ContainerRef::Service { .. } = &entry.marker.container {
+            let (name, state) = runtime::resolve_container(
+                &entry.marker.runtime,
+                &entry.marker.runtime_env,
+                &entry.marker.container,
+            );
+            let label = format!("container of {}", entry.marker.id);
+            checks.push(match state {
+                ContainerState::Running => check(
+                    &label,
+                    Verdict::Ok,
+                    format!("{} resolves to {name}, running", entry.marker.container),
+                    None,
+                ),
+                state => check(
+                    &label,
+                    Verdict::Fail,
+                    format!("{name} {state}"),
+                    Some(
+                        "start the service (`docker compose up -d`); if it runs in several \
+                         projects, set the job's `project`"
+                            .into(),
+                    ),
+                ),
+            });
+        }
+    }
+    for (installed, _, entry) in scope.entries() {
+        checks.push(log_check(
+            &entry.marker.id,
+            &entry.marker.log,
+            &installed.run_as,
+        ));
+    }
+    if let Some((installed, _, entry)) = scope.entries().next() {
+        let run_as = nix::unistd::User::from_name(&installed.run_as)
+            .ok()
+            .flatten();
+        if let Some(user) = run_as
+            && let Some(problem) =
+                runtime::access_warning(&entry.marker.runtime, &entry.marker.runtime_env, &user)
+        {
+            let name = if runtime::is_podman(&entry.marker.runtime) {
+                "jobs' user and podman"
+            } else {
+                "jobs' user and dockerd"
+            };
+            checks.push(check(name, Verdict::Fail, problem, None));
+        }
+    }
+    Ok(())
+}
+
+/// The same job id in two blocks (a copy that goes on firing) and a log or lock two jobs share
+/// (one of them skips every run): among the blocks doctor looks at, or, with a config, between
+/// the config's block and every block crontainer can read on the host.
+fn duplicate_checks(
+    checks: &mut Vec<Check>,
+    scope: &commands::Scope,
+    config: Option<&config::Config>,
+) {
+    let everywhere;
+    let installed: &[commands::Installed] = match config {
+        Some(_) => {
+            everywhere = commands::everything_readable();
+            &everywhere
+        }
+        None => &scope.installed,
+    };
+    let all: Vec<(&crate::cron_table::Target, String, &str, &Entry)> = installed
+        .iter()
+        .flat_map(|i| {
+            i.entries
+                .iter()
+                .map(move |(b, e)| (&i.target, i.target.describe(), b.as_str(), e))
+        })
+        .collect();
+    // With a config, only what touches its block; the rest is other configs' business.
+    let mine = |b: &str| config.is_none_or(|c| c.name == b);
+    let place =
+        |(_, w, b, _): &(&crate::cron_table::Target, String, &str, &Entry)| format!("`{b}` ({w})");
+    let mut reported: Vec<String> = Vec::new();
+    for (n, a) in all.iter().enumerate() {
+        if !mine(a.2) {
+            continue;
+        }
+        // Without a config every block where doctor looks counts; with one, the likely copies
+        // of its block (another config elsewhere may use the same id).
+        let same_id: Vec<String> = all
+            .iter()
+            .enumerate()
+            .filter(|(m, b)| {
+                *m != n
+                    && b.3.marker.id == a.3.marker.id
+                    && (config.is_none() || commands::likely_copy(a.0, a.2, b.0, b.2))
+            })
+            .map(|(_, b)| place(b))
+            .collect();
+        let key = format!("id {}", a.3.marker.id);
+        if !same_id.is_empty() && !reported.contains(&key) {
+            reported.push(key);
+            checks.push(check(
+                &format!("duplicate job {}", a.3.marker.id),
+                Verdict::Fail,
+                format!(
+                    "job {:?} is installed {} times: in block {} and {}; each copy fires",
+                    a.3.marker.id,
+                    same_id.len() + 1,
+                    place(a),
+                    same_id.join(", ")
+                ),
+                Some(
+                    "remove the copies no config owns (`crontainer uninstall --name BLOCK`)".into(),
+                ),
+            ));
+        }
+        let shared: Vec<(String, std::path::PathBuf)> = all
+            .iter()
+            .enumerate()
+            .filter(|(m, _)| *m != n)
+            .filter_map(|(_, b)| commands::shared_file(a.3, b.3).map(|f| (place(b), f)))
+            .collect();
+        if let Some((_, file)) = shared.first() {
+            let key = format!("file {}", file.display());
+            if !reported.contains(&key) {
+                reported.push(key);
+                checks.push(check(
+                    &format!("shared log {}", file.display()),
+                    Verdict::Fail,
+                    format!(
+                        "{} is used by {} jobs: {:?} in block {} and {}; they share one lock, so \
+                         one of them skips every run",
+                        file.display(),
+                        shared.len() + 1,
+                        a.3.marker.id,
+                        place(a),
+                        shared
+                            .iter()
+                            .map(|(p, _)| p.clone())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    Some("give each job its own `log`, or remove the copy no config owns".into()),
+                ));
+            }
+        }
+    }
 }

@@ -109,7 +109,17 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     let (textfile, textfile_warnings) =
         commands::textfile_line(&config, kind, &run_as, &target, &tools)?;
 
-    let _lock = target.lock()?;
+    let others = Others::read(&target, &config.name, args.replace.as_deref())?;
+    others.refuse_shared_files(&config.name, &entries)?;
+    let mut warnings = others.same_ids(&target, &config.name, &entries);
+    for damaged in &others.damaged {
+        warnings.push(format!(
+            "could not check that no job of {damaged} shares a log with this config's: it cannot \
+             be read"
+        ));
+    }
+
+    let lock = target.lock()?;
     let old = target.read()?;
     // Refuse a hand-edited block rather than silently replacing someone's lines.
     let mut existing = Vec::new();
@@ -151,7 +161,12 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     // Held until the new lines are written, so no run starts under a lock that is moving.
     let _moving = hold_moving_locks(&existing, &entries)?;
     let body = cron_line::render_body_with(&entries, textfile.as_ref());
-    let new = block::upsert(&old, &config.name, &body)?;
+    // A block replaced in this same target goes in the same write.
+    let mut new = old.clone();
+    if let Some(replaced) = others.replaced.as_ref().filter(|r| r.same_target) {
+        new = block::remove(&new, &replaced.block)?.unwrap_or(new);
+    }
+    let new = block::upsert(&new, &config.name, &body)?;
     // An environment assignment above the block (`SHELL=/usr/bin/fish`) would apply to its lines
     // too: the block goes above the first one, and the user's lines keep theirs.
     let above = block::assignments_above(&new, &config.name)?;
@@ -166,7 +181,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     }
     let changed = new != old;
 
-    let mut warnings = commands::env_warnings(&config, kind, &target);
+    warnings.extend(commands::env_warnings(&config, kind, &target));
     warnings.extend(textfile_warnings);
     warnings.extend(commands::healthcheck_warnings(&config, kind, &target));
     for (job, plan) in config.jobs.iter().zip(&log_plans) {
@@ -207,29 +222,32 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
 
     let label = target.describe();
     let applied = commands::apply(&target, &old, &new, args.dry_run, args.json)?;
-    let mut rotation = None;
+    let owner = logrotate::Owner {
+        kind,
+        user: run_as.clone(),
+        block: config.name.clone(),
+    };
+    let logs: Vec<_> = config.jobs.iter().map(|j| j.log.clone()).collect();
+    let mut rotation = Vec::new();
     if logrotate::enabled() {
-        if !args.dry_run {
-            let logs: Vec<_> = config.jobs.iter().map(|j| j.log.clone()).collect();
-            rotation = logrotate::sync(&config.name, &logs, &config.rotate)?;
-        }
+        // The logs the block had before, so the 0.1 file that rotated them is known as ours.
+        let mut known = logs.clone();
+        known.extend(existing.iter().map(|e| e.marker.log.clone()));
+        rotation = logrotate::sync(&owner, &logs, &known, &config.rotate, args.dry_run)?;
     } else if changed {
-        notes.push(format!(
-            "logs are not rotated (that needs root): add them to a logrotate config of your own \
-             with `copytruncate`, or run `logrotate -s ~/.logrotate.state FILE` from your crontab; \
-             e.g.\n{}",
-            logrotate::render(
-                &config.name,
-                &config
-                    .jobs
-                    .iter()
-                    .map(|j| j.log.clone())
-                    .collect::<Vec<_>>(),
-                &config.rotate
-            )
+        notes.push(logrotate::advice_without_root(
+            &owner,
+            &logs,
+            &config.rotate,
         ));
     }
-    let changed = changed || rotation.is_some();
+    // The replaced block's target has a lock of its own; never hold two at once.
+    drop(lock);
+    let replaced = match &others.replaced {
+        Some(replaced) => Some(replaced.remove(args.dry_run, args.json, &mut rotation)?),
+        None => None,
+    };
+    let changed = changed || !rotation.is_empty() || replaced.is_some();
 
     if args.json {
         ui::print_json(&applied.report(
@@ -242,6 +260,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
                 "block": config.name,
                 "jobs": config.jobs.iter().map(|j| &j.id).collect::<Vec<_>>(),
                 "logrotate": rotation,
+                "replaced": replaced,
                 "warnings": warnings,
                 "notes": notes,
             }),
@@ -266,19 +285,37 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
         ));
     } else if args.dry_run {
         ui::say(&applied.diff);
+        for change in &rotation {
+            ui::say(&format!(
+                "would {} {}",
+                change.action,
+                change.path.display()
+            ));
+        }
+        if let Some(replaced) = &replaced {
+            ui::say(&format!("would replace {replaced}"));
+        }
         ui::say(&format!(
             "dry run: {label} would get block `{}` with {count}; nothing was written.",
             config.name
         ));
     } else {
         ui::say(&applied.diff);
+        if let Some(replaced) = &replaced {
+            ui::say(&format!("replaced {replaced}"));
+        }
         ui::say(&format!(
             "installed block `{}` with {count} into {label}, running as {run_as}.",
             config.name
         ));
         applied.say_backup();
-        if let Some(path) = &rotation {
-            ui::say(&format!("log rotation: {}", path.display()));
+        for change in &rotation {
+            let verb = if change.action == "remove" {
+                "removed"
+            } else {
+                "log rotation:"
+            };
+            ui::say(&format!("{verb} {}", change.path.display()));
         }
     }
     Ok(ExitCode::Success)
@@ -320,4 +357,232 @@ fn create_log(log: &Path, plan: &commands::LogPlan, user: &nix::unistd::User) ->
         }
     }
     Ok(())
+}
+
+/// The blocks installed elsewhere on the host, which the config's jobs must not step on.
+struct Others {
+    /// Every readable block but the one being installed (and the one it replaces).
+    installed: Vec<commands::Installed>,
+    destination: String,
+    replaced: Option<Replaced>,
+    /// The blocks of the destination that could not be read, in words.
+    damaged: Vec<String>,
+}
+
+/// The block `--replace OLD` removes, and where.
+struct Replaced {
+    target: Target,
+    run_as: String,
+    block: String,
+    /// In the target being installed into: removed in the same write.
+    same_target: bool,
+    logs: Vec<std::path::PathBuf>,
+}
+
+impl Others {
+    /// Every block crontainer can read, but block `name` of `target` (the one being written).
+    /// `replace`: the block this install replaces, which must be exactly one other block.
+    fn read(target: &Target, name: &str, replace: Option<&str>) -> Result<Others> {
+        let destination = target.describe();
+        let mut installed = commands::everything_readable();
+        for i in &mut installed {
+            if i.target.describe() == destination {
+                i.entries.retain(|(block, _)| block != name);
+            }
+        }
+        let mut found = None;
+        if let Some(old) = replace {
+            if !config::is_block_name(old) {
+                return Err(bad_input(format!("--replace {old:?} is not a block name")));
+            }
+            let places: Vec<&commands::Installed> = installed
+                .iter()
+                .filter(|i| i.entries.iter().any(|(b, _)| b == old))
+                .collect();
+            match places.as_slice() {
+                [] => {
+                    return Err(bad_input(format!(
+                        "--replace {old}: no other block `{old}` is installed where crontainer \
+                         can read (every crontab{} and {}); nothing changed",
+                        if host::is_root() { "" } else { " of yours" },
+                        cron_table::cron_d_dir().display()
+                    )));
+                }
+                [one] => {
+                    found = Some(Replaced {
+                        target: one.target.clone(),
+                        run_as: one.run_as.clone(),
+                        block: old.to_string(),
+                        same_target: one.target.describe() == destination,
+                        logs: one
+                            .entries
+                            .iter()
+                            .filter(|(b, _)| b == old)
+                            .map(|(_, e)| e.marker.log.clone())
+                            .collect(),
+                    });
+                }
+                several => {
+                    return Err(bad_input(format!(
+                        "--replace {old}: block `{old}` is installed in {}; remove the one this \
+                         config does not replace first ({}); nothing changed",
+                        several
+                            .iter()
+                            .map(|i| i.target.describe())
+                            .collect::<Vec<_>>()
+                            .join(" and "),
+                        several
+                            .iter()
+                            .map(|i| format!("`{}`", commands::uninstall_command(&i.target, old)))
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    )));
+                }
+            }
+            for i in &mut installed {
+                if i.target.describe()
+                    == found
+                        .as_ref()
+                        .map(|r| r.target.describe())
+                        .unwrap_or_default()
+                {
+                    i.entries.retain(|(block, _)| block != old);
+                }
+            }
+        }
+        // Only this target's: a damaged file elsewhere in cron.d (someone else's, being edited)
+        // must not make every install noisy.
+        let damaged = installed
+            .iter()
+            .filter(|i| i.target.describe() == destination)
+            .flat_map(|i| i.damaged.iter().map(|d| d.describe(&i.target)))
+            .collect();
+        Ok(Others {
+            installed,
+            destination,
+            replaced: found,
+            damaged,
+        })
+    }
+
+    /// The way out named in every message about another block.
+    fn way_out(&self, other: &commands::Installed, block: &str) -> String {
+        format!(
+            "if this config replaces block `{block}` (renamed, or moved from {}), run `crontainer \
+             install --replace {block}`; otherwise remove it (`{}`)",
+            other.target.describe(),
+            commands::uninstall_command(&other.target, block)
+        )
+    }
+
+    /// Refuses (exit 2, before anything changes) a job whose log or lock another installed job
+    /// uses: both would take one lock and one of them would skip every run.
+    fn refuse_shared_files(&self, name: &str, entries: &[cron_line::Entry]) -> Result<()> {
+        let mut clashes = Vec::new();
+        for entry in entries {
+            for other in &self.installed {
+                for (block, theirs) in &other.entries {
+                    if let Some(file) = commands::shared_file(entry, theirs) {
+                        clashes.push(format!(
+                            "job {:?}: {} is already used by job {:?} of block `{block}` in {}, \
+                             so the two would share one lock and one of them would skip every \
+                             run; {}, or give the job another `log`",
+                            entry.marker.id,
+                            file.display(),
+                            theirs.marker.id,
+                            other.target.describe(),
+                            self.way_out(other, block)
+                        ));
+                    }
+                }
+            }
+        }
+        if clashes.is_empty() {
+            return Ok(());
+        }
+        Err(bad_input(format!(
+            "refusing to install block `{name}` into {}: {}; nothing changed",
+            self.destination,
+            clashes.join("; ")
+        )))
+    }
+
+    /// Warnings for the jobs a likely copy of this block holds under the same id: a copy left
+    /// behind by a rename or a move to another target goes on firing.
+    fn same_ids(&self, target: &Target, name: &str, entries: &[cron_line::Entry]) -> Vec<String> {
+        let mut warnings = Vec::new();
+        for other in &self.installed {
+            let mut blocks: Vec<&str> = Vec::new();
+            for (block, theirs) in &other.entries {
+                if entries.iter().any(|e| e.marker.id == theirs.marker.id)
+                    && commands::likely_copy(target, name, &other.target, block)
+                    && !blocks.contains(&block.as_str())
+                {
+                    blocks.push(block);
+                }
+            }
+            for block in blocks {
+                let ids: Vec<&str> = other
+                    .entries
+                    .iter()
+                    .filter(|(b, e)| {
+                        b == block && entries.iter().any(|n| n.marker.id == e.marker.id)
+                    })
+                    .map(|(_, e)| e.marker.id.as_str())
+                    .collect();
+                warnings.push(format!(
+                    "block `{block}` in {} also has job(s) {} that block `{name}` installs, and \
+                     both will fire; {}; commands without a config then need `{name}/JOB` or \
+                     --name to tell them apart",
+                    other.target.describe(),
+                    ids.join(", "),
+                    self.way_out(other, block)
+                ));
+            }
+        }
+        warnings
+    }
+}
+
+impl Replaced {
+    /// Removes the replaced block (already done when it sat in the same target) and its
+    /// rotation file; where it was, in words, with the diff of its target when that is another.
+    fn remove(
+        &self,
+        dry_run: bool,
+        json: bool,
+        rotation: &mut Vec<logrotate::Change>,
+    ) -> Result<String> {
+        let mut diff = String::new();
+        if !self.same_target {
+            let _lock = self.target.lock()?;
+            let old = self.target.read()?;
+            let new = block::remove(&old, &self.block)?.unwrap_or_else(|| old.clone());
+            diff = commands::apply(&self.target, &old, &new, dry_run, json)?.diff;
+        }
+        if logrotate::enabled() {
+            let owner = logrotate::Owner {
+                kind: self.target.kind(),
+                user: self.run_as.clone(),
+                block: self.block.clone(),
+            };
+            rotation.extend(logrotate::sync(
+                &owner,
+                &[],
+                &self.logs,
+                &Default::default(),
+                dry_run,
+            )?);
+        }
+        Ok(format!(
+            "block `{}` in {}{}",
+            self.block,
+            self.target.describe(),
+            if diff.is_empty() || json {
+                String::new()
+            } else {
+                format!(":\n{}", diff.trim_end())
+            }
+        ))
+    }
 }

@@ -12,13 +12,18 @@ use crate::error::ExitCode;
 use crate::run_log;
 
 pub fn run(args: &LogsArgs) -> Result<ExitCode> {
-    let found = find_job(&args.job, args.config.config.as_deref(), &args.target)?;
+    let found = find_job(
+        &args.job,
+        args.config.config.as_deref(),
+        &args.target,
+        &args.block,
+    )?;
     let log = &found.entry.marker.log;
     let bytes = match args.lines {
         Some(n) => run_log::tail_lines(log, n)?,
         None => match run_log::last_run_output(
             log,
-            &args.job,
+            &found.entry.marker.id,
             run_log::lock_run(&found.entry.marker.lock),
         )? {
             Some(bytes) => bytes,

@@ -103,14 +103,26 @@ fn end_of(job: &JobStatus) -> Option<(i32, u64)> {
 }
 
 pub fn run(args: &MetricsArgs) -> Result<ExitCode> {
-    let (config, installed) =
-        commands::config_and_installed(args.config.config.as_deref(), &args.target)?;
+    let (config, scope) = commands::config_and_installed(
+        args.config.config.as_deref(),
+        &args.target,
+        args.block.name.as_deref(),
+        args.all_users,
+    )?;
     let now = commands::now()?;
     commands::note_time_zone(&now);
-    let mut jobs = job_status::installed_statuses(&installed, config.as_ref(), &now);
-    // One inspect call for all containers, as `status` makes: a stopped container makes a job
-    // unhealthy there, so it must here too.
-    job_status::ask_containers(&mut jobs, &installed);
+    let mut jobs = Vec::new();
+    for installed in &scope.installed {
+        let mut these = job_status::installed_statuses(installed, config.as_ref(), &now);
+        // One inspect call for all containers, as `status` makes: a stopped container makes a
+        // job unhealthy there, so it must here too.
+        job_status::ask_containers(&mut these, installed);
+        jobs.extend(these);
+    }
+    // A damaged block has no jobs to report; it is not hidden either.
+    for damaged in scope.damaged() {
+        ui::warn(&damaged);
+    }
     let text = exposition(&jobs);
     match &args.textfile {
         None => {

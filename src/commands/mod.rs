@@ -119,6 +119,25 @@ pub struct Installed {
     /// Environment assignments above a block (its name, the line number and text): cron
     /// applies them to the block's lines too.
     pub assignments: Vec<(String, usize, String)>,
+    /// What could not be read here: a block someone edited by hand is refused alone, and the
+    /// others stay usable; a damaged marker makes the whole text unreadable.
+    pub damaged: Vec<Damaged>,
+}
+
+/// A block (None: the whole text) that could not be read, and why.
+pub struct Damaged {
+    pub block: Option<String>,
+    pub error: String,
+}
+
+impl Damaged {
+    /// In words, with where it is.
+    pub fn describe(&self, target: &Target) -> String {
+        match &self.block {
+            Some(block) => format!("block `{block}` in {}: {}", target.describe(), self.error),
+            None => format!("{}: {}", target.describe(), self.error),
+        }
+    }
 }
 
 /// The target the flags and config point at, for block `name` (its cron.d file when the
@@ -152,6 +171,268 @@ pub fn parse_blocks<'a>(
         };
         Some(cron_line::parse_body(&body, with_user, &name).map(|entries| (name, entries)))
     }))
+}
+
+/// Where a command looks for installed jobs, and what it found there: one crontab, the cron.d
+/// file of one block, every cron.d file holding a block, or (`--all-users`) all of them.
+pub struct Scope {
+    /// Where it looked, in words ("root's crontab", "/etc/cron.d").
+    pub label: String,
+    pub installed: Vec<Installed>,
+}
+
+impl Scope {
+    /// Every installed job: where, in which block.
+    pub fn entries(&self) -> impl Iterator<Item = (&Installed, &str, &Entry)> {
+        self.installed.iter().flat_map(|installed| {
+            installed
+                .entries
+                .iter()
+                .map(move |(block, entry)| (installed, block.as_str(), entry))
+        })
+    }
+
+    /// What could not be read, in words.
+    pub fn damaged(&self) -> Vec<String> {
+        self.installed
+            .iter()
+            .flat_map(|i| i.damaged.iter().map(|d| d.describe(&i.target)))
+            .collect()
+    }
+
+    /// The blocks found, each with where it is, in order.
+    pub fn blocks(&self) -> Vec<(&Installed, &str)> {
+        self.block_indexes()
+            .into_iter()
+            .map(|(i, block)| (&self.installed[i], block))
+            .collect()
+    }
+
+    /// The blocks found, each with the index of its target in `installed`, in order.
+    pub fn block_indexes(&self) -> Vec<(usize, &str)> {
+        let mut blocks: Vec<(usize, &str)> = Vec::new();
+        for (i, installed) in self.installed.iter().enumerate() {
+            for (block, _) in &installed.entries {
+                if !blocks.contains(&(i, block.as_str())) {
+                    blocks.push((i, block));
+                }
+            }
+        }
+        blocks
+    }
+}
+
+/// The installed jobs where the config and flags point: block `name` (the flag, else the
+/// config's), or every block there. Without a name, a cron.d target means every file of
+/// /etc/cron.d that holds a block; `all_users` (root only) means every user's crontab and
+/// every such file.
+pub fn scope(
+    config: Option<&Config>,
+    flags: &TargetArgs,
+    name: Option<&str>,
+    all_users: bool,
+) -> Result<Scope> {
+    let name = name.or_else(|| config.map(|c| c.name.as_str()));
+    scope_at(config, flags, name, all_users)
+}
+
+/// Like [`scope`], but every block where the config points when `name` is None (what `doctor`
+/// checks: the config's block and any other beside it).
+pub fn scope_at(
+    config: Option<&Config>,
+    flags: &TargetArgs,
+    name: Option<&str>,
+    all_users: bool,
+) -> Result<Scope> {
+    if let Some(name) = name
+        && !config::is_block_name(name)
+    {
+        return Err(bad_input(format!(
+            "--name {name:?} is not a block name (lowercase letters, digits, `_` and `-`)"
+        )));
+    }
+    let (kind, user) = target_settings(config, flags);
+    let mut targets = Vec::new();
+    let label;
+    if all_users {
+        if !crate::host::is_root() {
+            return Err(bad_input(
+                "--all-users reads every user's crontab, which only root may: run it with sudo",
+            ));
+        }
+        for user in crate::cron_table::crontab_users()? {
+            targets.push(Target::resolve(
+                TargetKind::Crontab,
+                Some(&user),
+                "crontainer",
+            )?);
+        }
+        if !targets
+            .iter()
+            .any(|r| r.target.describe() == format!("{}'s crontab", crate::host::current_user()))
+        {
+            targets.push(Target::resolve(TargetKind::Crontab, None, "crontainer")?);
+        }
+        targets.extend(cron_d_targets(user.as_deref(), name)?);
+        label = format!(
+            "every user's crontab and {}",
+            crate::cron_table::cron_d_dir().display()
+        );
+    } else if kind == TargetKind::CronD && name.is_none() {
+        // The same checks of --user as for one file.
+        Target::resolve(kind, user.as_deref(), "crontainer")?;
+        targets.extend(cron_d_targets(user.as_deref(), None)?);
+        label = crate::cron_table::cron_d_dir().display().to_string();
+    } else {
+        let resolved = Target::resolve(kind, user.as_deref(), name.unwrap_or("crontainer"))?;
+        label = resolved.target.describe();
+        targets.push(resolved);
+    }
+    let installed = targets
+        .into_iter()
+        .map(|resolved| read_target(resolved, name))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Scope { label, installed })
+}
+
+/// Every cron.d file holding a block (block `name`'s file when given), its lines run as `user`
+/// (root when None) unless their user column says otherwise.
+fn cron_d_targets(
+    user: Option<&str>,
+    name: Option<&str>,
+) -> Result<Vec<crate::cron_table::Resolved>> {
+    let files = match name {
+        Some(name) => vec![name.to_string()],
+        None => crate::cron_table::cron_d_files_with_blocks()?,
+    };
+    Ok(files
+        .into_iter()
+        .map(|file| crate::cron_table::Resolved {
+            target: Target::CronD(crate::cron_table::CronD::new(
+                crate::cron_table::cron_d_dir(),
+                &file,
+            )),
+            run_as: user.unwrap_or("root").to_string(),
+        })
+        .collect())
+}
+
+/// Every block crontainer can read on this host, for the checks that must see them all (a log
+/// two blocks share, a renamed block left behind): as root, every user's crontab and every
+/// cron.d file; otherwise one's own crontab and the cron.d files. A target that cannot be read
+/// is recorded as damaged, not an error: these checks must not stop a command.
+pub fn everything_readable() -> Vec<Installed> {
+    let mut targets = Vec::new();
+    if crate::host::is_root()
+        && let Ok(users) = crate::cron_table::crontab_users()
+    {
+        for user in users {
+            targets.extend(Target::resolve(TargetKind::Crontab, Some(&user), "crontainer").ok());
+        }
+    }
+    let me = format!("{}'s crontab", crate::host::current_user());
+    if !targets.iter().any(|r| r.target.describe() == me) {
+        targets.extend(Target::resolve(TargetKind::Crontab, None, "crontainer").ok());
+    }
+    targets.extend(cron_d_targets(None, None).unwrap_or_default());
+    targets
+        .into_iter()
+        .map(|resolved| {
+            let target = resolved.target.clone();
+            let run_as = resolved.run_as.clone();
+            read_target(resolved, None).unwrap_or_else(|e| Installed {
+                target,
+                run_as,
+                entries: Vec::new(),
+                assignments: Vec::new(),
+                damaged: vec![Damaged {
+                    block: None,
+                    error: format!("{e:#}"),
+                }],
+            })
+        })
+        .collect()
+}
+
+/// The config, when one is named or found, and the jobs installed where it (or the flags) point:
+/// its block, or every crontainer block there. What the commands that report start from.
+pub fn config_and_installed(
+    config: Option<&Path>,
+    flags: &TargetArgs,
+    name: Option<&str>,
+    all_users: bool,
+) -> Result<(Option<Config>, Scope)> {
+    let config = config::load_optional(config)?;
+    let scope = scope(config.as_ref(), flags, name, all_users)?;
+    Ok((config, scope))
+}
+
+/// Reads the installed jobs: of block `name`, or of every crontainer block when None.
+pub fn read_installed(
+    kind: TargetKind,
+    user: Option<&str>,
+    name: Option<&str>,
+) -> Result<Installed> {
+    read_target(
+        Target::resolve(kind, user, name.unwrap_or("crontainer"))?,
+        name,
+    )
+}
+
+/// Reads block `name` (every block when None) of a resolved target. A block that cannot be
+/// read is recorded in `damaged` and the others are read on; only a target that cannot be read
+/// at all (`crontab -l` failing) is an error.
+fn read_target(resolved: crate::cron_table::Resolved, name: Option<&str>) -> Result<Installed> {
+    let text = resolved.target.read()?;
+    let mut installed = Installed {
+        target: resolved.target,
+        run_as: resolved.run_as,
+        entries: Vec::new(),
+        assignments: Vec::new(),
+        damaged: Vec::new(),
+    };
+    let names = match name {
+        Some(name) => vec![name.to_string()],
+        None => match block::names(&text) {
+            Ok(names) => names,
+            Err(e) => {
+                installed.damaged.push(Damaged {
+                    block: None,
+                    error: e.to_string(),
+                });
+                return Ok(installed);
+            }
+        },
+    };
+    let with_user = installed.target.with_user_column();
+    for name in names {
+        let body = match block::find(&text, &name) {
+            Ok(Some(body)) => body,
+            Ok(None) => continue,
+            Err(e) => {
+                installed.damaged.push(Damaged {
+                    block: None,
+                    error: e.to_string(),
+                });
+                break;
+            }
+        };
+        match cron_line::parse_body(&body, with_user, &name) {
+            Ok(parsed) => {
+                for (line, assignment) in block::assignments_above(&text, &name)? {
+                    installed.assignments.push((name.clone(), line, assignment));
+                }
+                installed
+                    .entries
+                    .extend(parsed.into_iter().map(|entry| (name.clone(), entry)));
+            }
+            Err(e) => installed.damaged.push(Damaged {
+                block: Some(name),
+                error: format!("{e:#}"),
+            }),
+        }
+    }
+    Ok(installed)
 }
 
 /// The first firing cron should have started since the line was installed and the job last
@@ -209,44 +490,6 @@ pub fn environment_problem(installed: &Installed, name: &str) -> Option<String> 
             installed.target.describe(),
             above.join(", ")
         )
-    })
-}
-
-/// The config, when one is named or found, and the jobs installed where it (or the flags) point:
-/// its block, or every crontainer block there. What the commands that report start from.
-pub fn config_and_installed(
-    config: Option<&Path>,
-    flags: &TargetArgs,
-) -> Result<(Option<Config>, Installed)> {
-    let config = config::load_optional(config)?;
-    let (kind, user) = target_settings(config.as_ref(), flags);
-    let name = config.as_ref().map(|c| c.name.clone());
-    let installed = read_installed(kind, user.as_deref(), name.as_deref())?;
-    Ok((config, installed))
-}
-
-/// Reads the installed jobs: of block `name`, or of every crontainer block when None.
-pub fn read_installed(
-    kind: TargetKind,
-    user: Option<&str>,
-    name: Option<&str>,
-) -> Result<Installed> {
-    let resolved = Target::resolve(kind, user, name.unwrap_or("crontainer"))?;
-    let text = resolved.target.read()?;
-    let mut entries = Vec::new();
-    let mut assignments = Vec::new();
-    for block in parse_blocks(&text, name, resolved.target.with_user_column())? {
-        let (name, parsed) = block?;
-        for (line, assignment) in block::assignments_above(&text, &name)? {
-            assignments.push((name.clone(), line, assignment));
-        }
-        entries.extend(parsed.into_iter().map(|entry| (name.clone(), entry)));
-    }
-    Ok(Installed {
-        target: resolved.target,
-        run_as: resolved.run_as,
-        entries,
-        assignments,
     })
 }
 
@@ -384,14 +627,65 @@ pub struct Found {
     pub installed: bool,
 }
 
-/// Finds `id` in what is installed, falling back to the config.
-pub fn find_job(id: &str, config_path: Option<&Path>, flags: &TargetArgs) -> Result<Found> {
+/// A job as the user names it: `JOB`, or `BLOCK/JOB` for the one in block BLOCK. The block
+/// (from the spec, else `--name`) and the id.
+pub fn split_job<'a>(spec: &'a str, name: Option<&'a str>) -> Result<(Option<&'a str>, &'a str)> {
+    match spec.split_once('/') {
+        None => Ok((name, spec)),
+        Some((block, id)) => {
+            if !config::is_block_name(block) || id.is_empty() || id.contains('/') {
+                return Err(bad_input(format!(
+                    "{spec:?} is not a job: write JOB, or BLOCK/JOB for the job in one block"
+                )));
+            }
+            if let Some(name) = name.filter(|n| *n != block) {
+                return Err(bad_input(format!(
+                    "{spec:?} names block `{block}`, but --name says `{name}`"
+                )));
+            }
+            Ok((Some(block), id))
+        }
+    }
+}
+
+/// The one installed job `id` in `scope`: None when no block has it, an error (exit 2) listing
+/// them when several do, so a command never picks one silently.
+pub fn locate<'a>(
+    scope: &'a Scope,
+    id: &str,
+) -> Result<Option<(&'a Installed, &'a str, &'a Entry)>> {
+    let found: Vec<_> = scope
+        .entries()
+        .filter(|(_, _, e)| e.marker.id == id)
+        .collect();
+    match found.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(*one)),
+        several => Err(bad_input(format!(
+            "job {id:?} is installed in {} blocks: {}; name one as BLOCK/JOB (or with --name \
+             BLOCK)",
+            several.len(),
+            several
+                .iter()
+                .map(|(i, b, _)| format!("`{b}/{id}` in {}", i.target.describe()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// Finds the job `spec` (`JOB` or `BLOCK/JOB`) in what is installed, falling back to the config.
+pub fn find_job(
+    spec: &str,
+    config_path: Option<&Path>,
+    flags: &TargetArgs,
+    block: &crate::cli::BlockArg,
+) -> Result<Found> {
     let config = config::load_optional(config_path)?;
-    let (kind, user) = target_settings(config.as_ref(), flags);
-    let name = config.as_ref().map(|c| c.name.clone());
-    let installed = read_installed(kind, user.as_deref(), name.as_deref())?;
-    let with_user_column = installed.target.with_user_column();
-    if let Some((_, entry)) = installed.entries.iter().find(|(_, e)| e.marker.id == id) {
+    let (name, id) = split_job(spec, block.name.as_deref())?;
+    let scope = scope(config.as_ref(), flags, name, false)?;
+    if let Some((installed, _, entry)) = locate(&scope, id)? {
+        let with_user_column = installed.target.with_user_column();
         let run_as = cron_line::parse_line(entry.active_line(), with_user_column)
             .and_then(|p| p.user)
             .unwrap_or_else(|| installed.run_as.clone());
@@ -402,34 +696,73 @@ pub fn find_job(id: &str, config_path: Option<&Path>, flags: &TargetArgs) -> Res
             installed: true,
         });
     }
+    let damaged = scope.damaged();
     match config.as_ref().and_then(|c| c.job(id).map(|j| (c, j))) {
-        Some((config, job)) => {
+        Some((config, job)) if damaged.is_empty() => {
             let tools = runtime::require_tools(&config.runtime, job.healthcheck.is_some())?;
             let entry = cron_line::render_job(job, &tools, None)?;
             Ok(Found {
                 entry,
-                run_as: installed.run_as,
+                run_as: scope
+                    .installed
+                    .first()
+                    .map(|i| i.run_as.clone())
+                    .unwrap_or_else(crate::host::current_user),
                 with_user_column: false,
                 installed: false,
             })
         }
-        None => {
-            let ids: Vec<&str> = installed
-                .entries
-                .iter()
-                .map(|(_, e)| e.marker.id.as_str())
+        _ => {
+            let ids: Vec<&str> = scope
+                .entries()
+                .map(|(_, _, e)| e.marker.id.as_str())
                 .collect();
-            Err(bad_input(format!(
+            let mut message = format!(
                 "job {id:?} is not installed in {}{} and not in a config; installed: {}",
-                installed.target.describe(),
+                scope.label,
                 name.map(|n| format!(" (block `{n}`)")).unwrap_or_default(),
                 if ids.is_empty() {
                     "none".to_string()
                 } else {
                     ids.join(", ")
                 }
-            )))
+            );
+            // The job may sit in a block that cannot be read: say so rather than "not there".
+            for damaged in damaged {
+                message.push_str(&format!("; and it cannot read {damaged}"));
+            }
+            Err(bad_input(message))
         }
+    }
+}
+
+/// The file two installed jobs would share (a log or a lock, as either): they would take one
+/// lock, so one of them skips every run, and write one log, so `status` mixes their runs.
+pub fn shared_file(a: &Entry, b: &Entry) -> Option<std::path::PathBuf> {
+    [&a.marker.log, &a.marker.lock].into_iter().find_map(|x| {
+        [&b.marker.log, &b.marker.lock]
+            .into_iter()
+            .any(|y| x == y)
+            .then(|| x.clone())
+    })
+}
+
+/// Whether block `other_block` in `other` looks like a copy of block `name` in `target` when
+/// they hold the same job id: a rename in the same crontab, or the same block in another target
+/// (crontab to cron.d, another user). Another config in another cron.d file that happens to use
+/// the id is not one: `BLOCK/JOB` tells them apart, and a shared log is refused anyway.
+pub fn likely_copy(target: &Target, name: &str, other: &Target, other_block: &str) -> bool {
+    other_block == name || other.describe() == target.describe()
+}
+
+/// The command that removes block `block` from `target`, exactly as the user would type it.
+pub fn uninstall_command(target: &Target, block: &str) -> String {
+    match target {
+        Target::Crontab(c) => format!(
+            "crontainer uninstall --name {block} --target crontab --user {}",
+            c.owner()
+        ),
+        Target::CronD(_) => format!("crontainer uninstall --name {block} --target cron.d"),
     }
 }
 

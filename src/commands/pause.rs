@@ -27,34 +27,46 @@ pub fn run(args: &PauseArgs, action: Action) -> Result<ExitCode> {
         Action::Resume => "resume",
     };
     let config = config::load_optional(args.config.config.as_deref())?;
-    let name = config.as_ref().map(|c| c.name.clone());
-    let resolved = commands::resolve_target(config.as_ref(), &args.target, name.as_deref())?;
-    let target = resolved.target;
+    let (name, id) = commands::split_job(&args.job, args.block.name.as_deref())?;
+    // Which target and block hold the job, then that block read again under the target's lock.
+    let scope = commands::scope(config.as_ref(), &args.target, name, false)?;
+    let Some((installed, block_name, _)) = commands::locate(&scope, id)? else {
+        let mut message = format!(
+            "job {id:?} is not installed in {}; `crontainer status` lists what is",
+            scope.label
+        );
+        for damaged in scope.damaged() {
+            message.push_str(&format!("; and it cannot read {damaged}"));
+        }
+        return Err(bad_input(message));
+    };
+    let target = installed.target.clone();
+    let block_name = block_name.to_string();
     let label = target.describe();
 
     let _lock = target.lock()?;
     let old = target.read()?;
     let mut found = None;
-    for block in commands::parse_blocks(&old, name.as_deref(), target.with_user_column())? {
+    for block in commands::parse_blocks(&old, Some(&block_name), target.with_user_column())? {
         let (name, entries) = block?;
-        if let Some(i) = entries.iter().position(|e| e.marker.id == args.job) {
+        if let Some(i) = entries.iter().position(|e| e.marker.id == id) {
             found = Some((name, entries, i));
             break;
         }
     }
     let Some((block_name, mut entries, i)) = found else {
         return Err(bad_input(format!(
-            "job {:?} is not installed in {label}; `crontainer status` lists what is",
-            args.job
+            "job {id:?} is no longer in block `{block_name}` of {label}; `crontainer status` \
+             lists what is"
         )));
     };
     let was = entries[i].marker.paused.clone();
     let message = match (action, &was) {
         (Action::Pause, Some(p)) => format!(
             "job {:?} is already paused (since {} by {}); nothing changed.",
-            args.job, p.at, p.by
+            id, p.at, p.by
         ),
-        (Action::Resume, None) => format!("job {:?} is not paused; nothing changed.", args.job),
+        (Action::Resume, None) => format!("job {id:?} is not paused; nothing changed."),
         (Action::Pause, None) => {
             let paused = Paused {
                 at: jiff::Timestamp::now()
@@ -64,16 +76,13 @@ pub fn run(args: &PauseArgs, action: Action) -> Result<ExitCode> {
             };
             entries[i] = entries[i].with_paused(Some(paused));
             format!(
-                "paused job {:?} in {label}: cron will not fire it until `crontainer resume {}`.",
-                args.job, args.job
+                "paused job {id:?} in {label}: cron will not fire it until `crontainer resume {}`.",
+                args.job
             )
         }
         (Action::Resume, Some(_)) => {
             entries[i] = entries[i].with_paused(None);
-            format!(
-                "resumed job {:?} in {label}: cron fires it again from its next run.",
-                args.job
-            )
+            format!("resumed job {id:?} in {label}: cron fires it again from its next run.")
         }
     };
     let body = commands::body_with_entries(&old, &block_name, &entries, target.with_user_column())?;
@@ -84,7 +93,7 @@ pub fn run(args: &PauseArgs, action: Action) -> Result<ExitCode> {
         ui::print_json(&json!({
             "version": JSON_VERSION,
             "action": verb,
-            "job": args.job,
+            "job": id,
             "changed": applied.changed,
             "paused": entries[i].marker.paused,
             "where": label,

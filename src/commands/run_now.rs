@@ -25,7 +25,12 @@ use crate::ui;
 pub const ENV_BY: &str = "CRONTAINER_BY";
 
 pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
-    let found = commands::find_job(&args.job, args.config.config.as_deref(), &args.target)?;
+    let found = commands::find_job(
+        &args.job,
+        args.config.config.as_deref(),
+        &args.target,
+        &args.block,
+    )?;
     let entry = &found.entry;
     if !found.installed {
         ui::notice(&format!(

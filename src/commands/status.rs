@@ -9,8 +9,8 @@ use jiff::Zoned;
 use serde_json::{Value, json};
 
 use crate::cli::StatusArgs;
+use crate::commands;
 use crate::commands::job_status::{self, JobStatus, end_summary};
-use crate::commands::{self, Installed};
 use crate::config::{Config, ContainerRef};
 use crate::error::{ExitCode, bad_input};
 use crate::host;
@@ -19,70 +19,89 @@ use crate::runtime::ContainerState;
 use crate::ui::{self, JSON_VERSION, format_time, human_bytes};
 
 pub fn run(args: &StatusArgs) -> Result<ExitCode> {
-    let (config, installed) =
-        commands::config_and_installed(args.config.config.as_deref(), &args.target)?;
+    let (name, only) = match &args.job {
+        Some(spec) => {
+            let (name, id) = commands::split_job(spec, args.block.name.as_deref())?;
+            (name.map(str::to_string), Some(id.to_string()))
+        }
+        None => (args.block.name.clone(), None),
+    };
+    let (config, scope) = commands::config_and_installed(
+        args.config.config.as_deref(),
+        &args.target,
+        name.as_deref(),
+        args.all_users,
+    )?;
     let now = commands::now()?;
     commands::note_time_zone(&now);
 
-    let mut jobs = job_status::installed_statuses(&installed, config.as_ref(), &now);
+    let mut jobs = Vec::new();
+    let mut runtime_answers = None;
+    for installed in &scope.installed {
+        let mut these = job_status::installed_statuses(installed, config.as_ref(), &now);
+        if let Some(only) = &only {
+            these.retain(|j| &j.id == only);
+        }
+        if let Some(answers) = job_status::ask_containers(&mut these, installed) {
+            runtime_answers = Some(answers && runtime_answers.unwrap_or(true));
+        }
+        jobs.extend(these);
+    }
     if let Some(config) = &config {
         for job in &config.jobs {
-            if !jobs.iter().any(|j| j.id == job.id) {
+            if !jobs.iter().any(|j| j.id == job.id) && only.as_ref().is_none_or(|o| *o == job.id) {
                 jobs.push(job_status::config_only_status(job));
             }
         }
     }
-    if let Some(only) = &args.job {
-        jobs.retain(|j| &j.id == only);
-        if jobs.is_empty() {
-            return Err(bad_input(format!(
-                "job {only:?} is neither installed in {} nor in the config",
-                installed.target.describe()
-            )));
-        }
+    // A block someone edited by hand is unhealthy, and the others are still reported.
+    let damaged = scope.damaged();
+    if let Some(only) = &only
+        && jobs.is_empty()
+        && damaged.is_empty()
+    {
+        return Err(bad_input(format!(
+            "job {only:?} is neither installed in {} nor in the config",
+            scope.label
+        )));
     }
 
-    let runtime_answers = job_status::ask_containers(&mut jobs, &installed);
     let cron = host::cron_daemon();
-    let healthy =
-        jobs.iter().all(|j| j.problems().is_empty()) && cron.is_some() && !jobs.is_empty();
+    let healthy = jobs.iter().all(|j| j.problems().is_empty())
+        && damaged.is_empty()
+        && cron.is_some()
+        && !jobs.is_empty();
 
     if args.json {
         ui::print_json(&json!({
             "version": JSON_VERSION,
             "healthy": healthy,
-            "where": installed.target.describe(),
+            "where": scope.label,
             "config": config.as_ref().map(|c| &c.path),
             "cron_daemon": cron,
             "runtime_answers": runtime_answers,
+            "damaged": damaged,
             "jobs": jobs.iter().map(|j| job_json(j, &now)).collect::<Vec<_>>(),
         }));
-    } else if jobs.is_empty() {
-        println!(
-            "no crontainer jobs in {} and no config found: `crontainer install -c FILE` writes \
-             them (or pass -c, --target, --user to look elsewhere)",
-            installed.target.describe()
-        );
-        print_host(
-            &installed,
-            cron.as_deref(),
-            runtime_answers,
-            config.as_ref(),
-        );
-    } else if std::io::stdout().is_terminal() {
-        print_table(&jobs, &now);
-        print_host(
-            &installed,
-            cron.as_deref(),
-            runtime_answers,
-            config.as_ref(),
-        );
     } else {
-        for job in &jobs {
-            print_plain(job, &now);
+        if jobs.is_empty() && damaged.is_empty() {
+            println!(
+                "no crontainer jobs in {} and no config found: `crontainer install -c FILE` \
+                 writes them (or pass -c, --target, --user to look elsewhere)",
+                scope.label
+            );
+        } else if std::io::stdout().is_terminal() {
+            print_table(&jobs, &now);
+        } else {
+            for job in &jobs {
+                print_plain(job, &now);
+            }
+        }
+        for damaged in &damaged {
+            println!("DAMAGED {damaged}");
         }
         print_host(
-            &installed,
+            &scope.label,
             cron.as_deref(),
             runtime_answers,
             config.as_ref(),
@@ -317,7 +336,7 @@ fn print_table(jobs: &[JobStatus], now: &Zoned) {
 }
 
 fn print_host(
-    installed: &Installed,
+    label: &str,
     cron: Option<&str>,
     runtime_answers: Option<bool>,
     config: Option<&Config>,
@@ -332,7 +351,7 @@ fn print_host(
             Some(false) => "does NOT answer",
             None => "not asked",
         },
-        installed.target.describe(),
+        label,
         config
             .map(|c| format!(", compared with {}", c.path.display()))
             .unwrap_or_default()

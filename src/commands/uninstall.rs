@@ -1,5 +1,7 @@
 //! `crontainer uninstall [JOB]`: removes crontainer's block (or one job's lines) from the
-//! target, working from what is installed; logs stay.
+//! target, working from what is installed; logs stay. Without a config or `--name`, a target
+//! with several blocks (other configs' among them) is not emptied on a guess: they are listed,
+//! and `--name` or `--all` says which.
 
 use anyhow::Result;
 use serde_json::json;
@@ -18,88 +20,180 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
         .name
         .clone()
         .or_else(|| config.as_ref().map(|c| c.name.clone()));
-    if let Some(name) = &name {
-        if !config::is_block_name(name) {
-            return Err(bad_input(format!("--name {name:?} is not a block name")));
+    let (name, job) = match &args.job {
+        Some(spec) => {
+            let (name, id) = commands::split_job(spec, name.as_deref())?;
+            (name.map(str::to_string), Some(id.to_string()))
         }
-    }
-    let resolved = commands::resolve_target(config.as_ref(), &args.target, name.as_deref())?;
-    let target = resolved.target;
-    let label = target.describe();
+        None => (name, None),
+    };
+    let scope = commands::scope(config.as_ref(), &args.target, name.as_deref(), false)?;
 
-    let _lock = target.lock()?;
-    let old = target.read()?;
-    let blocks = commands::parse_blocks(&old, name.as_deref(), target.with_user_column())?;
-    let mut new = old.clone();
+    // Which blocks of which targets, decided from what is installed before anything changes.
+    let mut chosen: Vec<(usize, String)> = Vec::new();
+    match &job {
+        Some(id) => {
+            if let Some((installed, block, _)) = commands::locate(&scope, id)? {
+                let target = installed.target.describe();
+                chosen.extend(
+                    scope
+                        .block_indexes()
+                        .into_iter()
+                        .filter(|(i, b)| {
+                            *b == block && scope.installed[*i].target.describe() == target
+                        })
+                        .map(|(i, b)| (i, b.to_string())),
+                );
+            }
+        }
+        None => chosen.extend(
+            scope
+                .block_indexes()
+                .into_iter()
+                .map(|(i, b)| (i, b.to_string())),
+        ),
+    }
+    // A damaged block is refused, not deleted with the lines someone added to it.
+    let damaged = scope.damaged();
+    if !damaged.is_empty() && (name.is_some() || args.all || chosen.is_empty()) {
+        return Err(bad_input(format!(
+            "cannot read {}; nothing changed",
+            damaged.join("; ")
+        )));
+    }
+    if job.is_none() && name.is_none() && !args.all && chosen.len() > 1 {
+        return Err(bad_input(format!(
+            "{} holds {} crontainer blocks: {}; say which with --name BLOCK (or -c CONFIG), or \
+             remove them all with --all; nothing changed",
+            scope.label,
+            chosen.len(),
+            chosen
+                .iter()
+                .map(|(i, b)| format!("`{b}` ({})", scope.installed[*i].target.describe()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    if let Some(id) = &job
+        && chosen.is_empty()
+    {
+        return Err(bad_input(format!(
+            "job {id:?} is not installed in {}{}; `crontainer status` lists what is",
+            scope.label,
+            name.as_ref()
+                .map(|n| format!(" (block `{n}`)"))
+                .unwrap_or_default()
+        )));
+    }
+
     let mut removed: Vec<String> = Vec::new();
-    // The logs each touched block still has, for its logrotate file.
-    let mut remaining_logs: Vec<(String, Vec<std::path::PathBuf>)> = Vec::new();
-    for block in blocks {
-        // A block with lines someone added by hand is refused, not deleted with them.
-        let (name, mut entries) = block?;
-        match &args.job {
-            None => {
-                removed.extend(entries.into_iter().map(|e| e.marker.id));
-                new = block::remove(&new, &name)?.unwrap_or(new);
-                remaining_logs.push((name, Vec::new()));
-            }
-            Some(job) => {
-                let before = entries.len();
-                entries.retain(|e| &e.marker.id != job);
-                if entries.len() == before {
-                    continue;
-                }
-                removed.push(job.clone());
-                new = if entries.is_empty() {
-                    block::remove(&new, &name)?.unwrap_or(new)
-                } else {
-                    let body = commands::body_with_entries(
-                        &new,
-                        &name,
-                        &entries,
-                        target.with_user_column(),
-                    )?;
-                    block::upsert(&new, &name, &body)?
-                };
-                remaining_logs.push((name, entries.iter().map(|e| e.marker.log.clone()).collect()));
-            }
-        }
-    }
-    if let Some(job) = &args.job {
-        if removed.is_empty() {
-            return Err(bad_input(format!(
-                "job {job:?} is not installed in {label}{}; `crontainer status` lists what is",
-                name.as_ref()
-                    .map(|n| format!(" (block `{n}`)"))
-                    .unwrap_or_default()
-            )));
-        }
-    }
-    let changed = new != old;
-    let applied = commands::apply(&target, &old, &new, args.dry_run, args.json)?;
     let mut rotation = Vec::new();
-    if !args.dry_run && logrotate::enabled() {
-        for (name, logs) in &remaining_logs {
-            // Only a file crontainer wrote, with the settings it was written with.
-            if let Some(settings) = logrotate::existing_settings(name) {
-                rotation.extend(logrotate::sync(name, logs, &settings)?);
+    let mut diffs = Vec::new();
+    let mut backups = Vec::new();
+    let mut changed = false;
+    let mut places = Vec::new();
+    for (i, installed) in scope.installed.iter().enumerate() {
+        let blocks: Vec<&String> = chosen
+            .iter()
+            .filter(|(c, _)| *c == i)
+            .map(|(_, b)| b)
+            .collect();
+        if blocks.is_empty() {
+            continue;
+        }
+        let target = &installed.target;
+        places.push(target.describe());
+        let _lock = target.lock()?;
+        let old = target.read()?;
+        let mut new = old.clone();
+        let mut pending = Vec::new();
+        for name in blocks {
+            let Some(parsed) =
+                commands::parse_blocks(&old, Some(name), target.with_user_column())?.next()
+            else {
+                continue;
+            };
+            let (name, mut entries) = parsed?;
+            let logs_before: Vec<_> = entries.iter().map(|e| e.marker.log.clone()).collect();
+            match &job {
+                None => {
+                    removed.extend(entries.into_iter().map(|e| e.marker.id));
+                    new = block::remove(&new, &name)?.unwrap_or(new);
+                    entries = Vec::new();
+                }
+                Some(id) => {
+                    entries.retain(|e| &e.marker.id != id);
+                    removed.push(id.clone());
+                    new = if entries.is_empty() {
+                        block::remove(&new, &name)?.unwrap_or(new)
+                    } else {
+                        // Keeps the block's metrics line, if it has one.
+                        let body = commands::body_with_entries(
+                            &new,
+                            &name,
+                            &entries,
+                            target.with_user_column(),
+                        )?;
+                        block::upsert(&new, &name, &body)?
+                    };
+                }
+            }
+            if logrotate::enabled() {
+                let owner = logrotate::Owner {
+                    kind: target.kind(),
+                    user: installed.run_as.clone(),
+                    block: name.clone(),
+                };
+                // Only a file crontainer wrote, with the settings it was written with.
+                if let Some(settings) = logrotate::existing_settings(&owner) {
+                    let logs: Vec<_> = entries.iter().map(|e| e.marker.log.clone()).collect();
+                    pending.push((owner, logs, logs_before, settings));
+                }
             }
         }
+        changed |= new != old;
+        let applied = commands::apply(target, &old, &new, args.dry_run, args.json)?;
+        // Rotation files follow only a block that is gone (or changed) for good.
+        for (owner, logs, logs_before, settings) in pending {
+            rotation.extend(logrotate::sync(
+                &owner,
+                &logs,
+                &logs_before,
+                &settings,
+                args.dry_run,
+            )?);
+        }
+        if applied.changed {
+            diffs.push(applied.diff);
+        }
+        backups.extend(applied.backup);
     }
+    let changed = changed || !rotation.is_empty();
+    let applied = commands::Applied {
+        changed,
+        diff: diffs.join(""),
+        backup: backups.first().cloned(),
+    };
 
     if args.json {
         ui::print_json(&applied.report(
             changed,
             args.dry_run,
             json!({
-                "target": target.kind(),
-                "where": label,
+                "target": scope.installed.first().map(|i| i.target.kind()),
+                "where": if places.len() == 1 { places[0].clone() } else { scope.label.clone() },
                 "removed_jobs": removed,
                 "logrotate": rotation,
+                "backups": backups,
             }),
         ));
         return Ok(ExitCode::Success);
     }
+    let label = if places.len() == 1 {
+        places[0].clone()
+    } else {
+        scope.label.clone()
+    };
     if !changed {
         ui::say(&format!(
             "nothing to remove: {label} has no crontainer block{}.",
@@ -108,10 +202,19 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
         return Ok(ExitCode::Success);
     }
     ui::say(&applied.diff);
+    let rotation_words: Vec<String> = rotation
+        .iter()
+        .map(|c| format!("{} {}", c.action, c.path.display()))
+        .collect();
     if args.dry_run {
         ui::say(&format!(
-            "dry run: would remove {} from {label}; nothing was written.",
-            removed.join(", ")
+            "dry run: would remove {} from {label}{}; nothing was written.",
+            removed.join(", "),
+            if rotation_words.is_empty() {
+                String::new()
+            } else {
+                format!(" and {}", rotation_words.join(", "))
+            }
         ));
     } else {
         ui::say(&format!(
@@ -122,7 +225,16 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
                 removed.join(", ")
             }
         ));
-        applied.say_backup();
+        for change in &rotation {
+            ui::say(&format!(
+                "log rotation: {} {}",
+                change.action,
+                change.path.display()
+            ));
+        }
+        for backup in &backups {
+            ui::say(&format!("previous version saved to {}", backup.display()));
+        }
     }
     Ok(ExitCode::Success)
 }

@@ -71,9 +71,7 @@ impl Target {
                 })
             }
             TargetKind::CronD => {
-                let dir = std::env::var_os(ENV_CROND_DIR)
-                    .map(PathBuf::from)
-                    .unwrap_or_else(|| PathBuf::from("/etc/cron.d"));
+                let dir = cron_d_dir();
                 let run_as = user.unwrap_or("root").to_string();
                 Ok(Resolved {
                     target: Target::CronD(CronD::new(dir, name)),
@@ -285,4 +283,82 @@ pub fn state_dir() -> Result<PathBuf> {
         "cannot find a state directory for backups: set HOME, XDG_STATE_HOME or CRONTAINER_STATE_DIR",
     )?;
     Ok(PathBuf::from(home).join(".local/state/crontainer"))
+}
+
+/// Overrides /var/spool/cron/crontabs, where Debian's cron keeps one crontab per user (tests).
+pub const ENV_SPOOL_DIR: &str = "CRONTAINER_SPOOL_DIR";
+
+/// The directory of cron.d files: `$CRONTAINER_CROND_DIR` or /etc/cron.d.
+pub fn cron_d_dir() -> PathBuf {
+    std::env::var_os(ENV_CROND_DIR)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/etc/cron.d"))
+}
+
+/// Every file in the cron.d directory that holds a crontainer block, by name, sorted. A block
+/// lives in the file named after it, but any file holding one is listed, so a copy made by hand
+/// or by another tool is seen too. Files cron itself skips (dotted names, crontainer's own
+/// temp files) are left out; an unreadable directory is an error, never "no blocks".
+pub fn cron_d_files_with_blocks() -> Result<Vec<String>> {
+    let dir = cron_d_dir();
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("could not list {}", dir.display())),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.with_context(|| format!("could not list {}", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.contains('.') || !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        // Read errors (a file root alone may read) are left to the reader, which names them.
+        let holds = std::fs::read(entry.path())
+            .map(|bytes| {
+                bytes
+                    .windows(b"crontainer:".len())
+                    .any(|w| w == b"crontainer:")
+            })
+            .unwrap_or(true);
+        if holds {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// The users who have a crontab, from cron's spool directory (`$CRONTAINER_SPOOL_DIR`, else
+/// Debian's /var/spool/cron/crontabs, else cronie's /var/spool/cron), sorted. Only root may list
+/// it; the crontabs themselves are read through `crontab -u USER -l`, never from the spool, so
+/// whatever cron the host runs reads and writes its own format. Names that are not user names
+/// (cron's temp files) or not users of this host are left out.
+pub fn crontab_users() -> Result<Vec<String>> {
+    let dir = match std::env::var_os(ENV_SPOOL_DIR).filter(|d| !d.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => ["/var/spool/cron/crontabs", "/var/spool/cron"]
+            .into_iter()
+            .map(PathBuf::from)
+            .find(|d| d.is_dir())
+            .unwrap_or_else(|| PathBuf::from("/var/spool/cron/crontabs")),
+    };
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(e).with_context(|| {
+                format!("could not list the users' crontabs in {}", dir.display())
+            });
+        }
+    };
+    let mut users: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| crate::config::is_unix_user(name))
+        .filter(|name| nix::unistd::User::from_name(name).ok().flatten().is_some())
+        .collect();
+    users.sort();
+    Ok(users)
 }

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use crate::support::{self, Container, CronDGuard, Crontainer, UserDir};
 
-/// Removes /etc/logrotate.d/crontainer-<name> when dropped, also after a panic.
+/// Removes /etc/logrotate.d/crontainer-crond+<name> when dropped, also after a panic.
 struct LogrotateGuard(std::path::PathBuf);
 
 impl Drop for LogrotateGuard {
@@ -24,7 +24,7 @@ fn logrotate_accepts_the_file_and_status_follows_a_forced_rotation() {
     let tool = Crontainer::new();
     let file = CronDGuard::new();
     let rotate_file =
-        std::path::PathBuf::from(format!("/etc/logrotate.d/crontainer-{}", file.name()));
+        std::path::PathBuf::from(format!("/etc/logrotate.d/crontainer-crond+{}", file.name()));
     assert!(
         !rotate_file.exists(),
         "{} exists already",

@@ -22,6 +22,7 @@ mod harness;
 mod healthcheck;
 mod injection;
 mod logrotate;
+mod many_blocks;
 mod metrics;
 mod nonroot;
 mod pause;

@@ -241,7 +241,7 @@ fn install_writes_a_logrotate_file_and_uninstall_removes_it() {
     );
     let out = ok(env.cmd(["install", "-c"]).arg(&config));
     assert!(out.contains("log rotation: "), "{out}");
-    let text = env.read("logrotate.d/crontainer-crontainer");
+    let text = env.read("logrotate.d/crontainer-crontab-root+crontainer");
     for log in ["a.log", "b.log"] {
         let stanza = format!("{}/logs/{log} {{\n", env.dir.path().display());
         assert!(text.contains(&stanza), "{text}");
@@ -251,14 +251,17 @@ fn install_writes_a_logrotate_file_and_uninstall_removes_it() {
         "{text}"
     );
     ok(env.cmd(["uninstall", "a", "-c"]).arg(&config));
-    let text = env.read("logrotate.d/crontainer-crontainer");
+    let text = env.read("logrotate.d/crontainer-crontab-root+crontainer");
     assert!(!text.contains("a.log"), "{text}");
     assert!(
         text.contains("b.log") && text.contains("\tsize 1M\n"),
         "{text}"
     );
     ok(env.cmd(["uninstall", "-c"]).arg(&config));
-    assert!(!env.path("logrotate.d/crontainer-crontainer").exists());
+    assert!(
+        !env.path("logrotate.d/crontainer-crontab-root+crontainer")
+            .exists()
+    );
 }
 
 #[test]

@@ -186,6 +186,8 @@ impl Env {
             .env("CRONTAINER_NOW", "2026-11-29T12:34:56Z")
             .env("CRONTAINER_STATE_DIR", self.path("state"))
             .env("CRONTAINER_CROND_DIR", self.path("cron.d"))
+            // The fake crontab keeps one file per user here, as cron's spool does.
+            .env("CRONTAINER_SPOOL_DIR", self.path("cron"))
             .env("CRONTAINER_LOGROTATE_DIR", self.path("logrotate.d"))
             .env("CRONTAINER_PROC", self.path("proc"))
             // No zone files: cron's time zone is UTC here unless a test gives the fake daemon a

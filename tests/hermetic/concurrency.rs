@@ -163,7 +163,10 @@ fn sixteen_parallel_install_uninstall_pairs_lose_nothing_and_never_tear() {
         }
     }
     // And uninstalling everything gives the user's crontab back, byte for byte.
-    run_ok(&mut env.std_cmd(["uninstall", "-q"]), "uninstall all");
+    run_ok(
+        &mut env.std_cmd(["uninstall", "-q", "--all"]),
+        "uninstall all",
+    );
     assert_eq!(env.crontab().unwrap(), PRECIOUS);
     let n = check_snapshots(&env.path("snap"));
     eprintln!("{n} intermediate texts checked");

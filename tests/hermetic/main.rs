@@ -27,6 +27,7 @@ mod faults_host;
 mod files;
 mod healthcheck;
 mod injection;
+mod many_blocks;
 mod metrics;
 mod security;
 mod trust;

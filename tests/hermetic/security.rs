@@ -358,11 +358,13 @@ fn an_env_file_reaches_the_runtime_by_its_path_and_its_contents_are_never_shown(
         &format!("env_file = \"{}\"", file.display()),
     );
     let mut shown = String::new();
+    let mut cron_d = String::new();
     for args in [
         vec!["plan"],
         vec!["plan", "--json"],
         vec!["install", "--json", "--target", "cron.d", "--user", "root"],
-        vec!["install"],
+        // The same jobs in two targets would share their logs: the crontab replaces cron.d.
+        vec!["install", "--replace", "crontainer"],
         vec!["status"],
         vec!["status", "--json"],
         vec!["doctor", "--json"],
@@ -370,9 +372,11 @@ fn an_env_file_reaches_the_runtime_by_its_path_and_its_contents_are_never_shown(
         let out = env.cmd(&args).arg("-c").arg(&config).output().unwrap();
         shown.push_str(&common::stdout_of(&out));
         shown.push_str(&common::stderr_of(&out));
+        if args.contains(&"cron.d") {
+            cron_d = env.read("cron.d/crontainer");
+        }
     }
     let crontab = env.crontab().unwrap();
-    let cron_d = env.read("cron.d/crontainer");
     let option = format!(" --env-file {} c sh -c '", file.display());
     assert!(crontab.contains(&option), "{crontab}");
     assert!(cron_d.contains(&option), "{cron_d}");
@@ -512,7 +516,9 @@ fn env_values_in_a_cron_d_file_are_warned_about_and_pointed_to_env_file() {
         "{}",
         common::stderr_of(&out)
     );
-    ok(env.cmd(["install", "-c"]).arg(&config));
+    ok(env
+        .cmd(["install", "--replace", "crontainer", "-c"])
+        .arg(&config));
 }
 
 // The metrics line (`[monitoring] textfile_dir`) runs crontainer as the jobs' user every minute.

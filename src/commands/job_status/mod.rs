@@ -272,7 +272,7 @@ pub fn ask_containers(jobs: &mut [JobStatus], installed: &Installed) -> Option<b
         let Some(runtime) = installed
             .entries
             .iter()
-            .find(|(_, e)| e.marker.id == entry.id)
+            .find(|(block, e)| e.marker.id == entry.id && entry.block.as_ref() == Some(block))
             .map(|(_, e)| (e.marker.runtime.clone(), e.marker.runtime_env.clone()))
         else {
             continue;

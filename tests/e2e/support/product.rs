@@ -73,7 +73,7 @@ impl Crontainer {
             .env("PATH", CRON_PATH)
             .env("NO_COLOR", "1")
             .env("CRONTAINER_STATE_DIR", self.state_dir())
-            // Root installs write /etc/logrotate.d/crontainer-<block>; tests keep theirs here
+            // Root installs write /etc/logrotate.d/crontainer-<target>...<block>; tests keep theirs here
             // (tests/e2e/logrotate.rs uses the real directory with a unique name).
             .env("CRONTAINER_LOGROTATE_DIR", self.logrotate_dir())
             .args(args)
