@@ -73,7 +73,7 @@ fn seed_job_is_fired_by_cron_into_a_podman_container() {
     );
     let text = std::fs::read_to_string(file.path()).expect("install wrote the cron.d file");
     let exec = format!(
-        " {} exec -i {} sh -c '",
+        ";{} exec -i {} sh -c '",
         path_str(podman()),
         container.name()
     );
