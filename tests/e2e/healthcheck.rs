@@ -153,29 +153,7 @@ fn cron_fired_jobs_ping_healthchecks_and_a_dead_server_changes_nothing() {
             a_closed_or_hanging_server_leaves_exit_code_and_log_as_without_pings,
         ),
     ];
-    let running: Vec<_> = scenarios
-        .iter()
-        .map(|&(name, scenario)| {
-            let thread = std::thread::Builder::new()
-                .name(name.to_owned())
-                .spawn(scenario)
-                .expect("spawn a scenario thread");
-            (name, thread)
-        })
-        .collect();
-    let failed: Vec<String> = running
-        .into_iter()
-        .filter_map(|(name, thread)| {
-            let panic = thread.join().err()?;
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_default();
-            Some(format!("{name}: {message}"))
-        })
-        .collect();
-    assert!(failed.is_empty(), "{}", failed.join("\n\n"));
+    support::run_scenarios(&scenarios);
 }
 
 /// The `rid` of the run that `end` closed (checked against its start line's pid): healthchecks
