@@ -398,6 +398,23 @@ fn block_checks(
                     Some("run `crontainer install`".into()),
                 ));
             }
+            // 0.1's markers have no install time, and without one `status` cannot tell a
+            // firing that never came from a job not yet due: its lines work, its silence not.
+            let from_0_1 = scope
+                .entries()
+                .filter(|(i, b, _)| {
+                    i.target.describe() == installed.target.describe() && *b == block
+                })
+                .any(|(_, _, e)| e.marker.installed.is_none());
+            if from_0_1 {
+                checks.push(check(
+                    &format!("upgrade of block {block}"),
+                    Verdict::Warn,
+                    "installed by crontainer 0.1: its lines run, but a firing that never comes \
+                     cannot be called missed until the block is installed again",
+                    Some("run `crontainer install` with the config that installed it".into()),
+                ));
+            }
         }
         if let Some(missed) = missed(entry, installed.target.with_user_column(), &now) {
             checks.push(check(

@@ -298,3 +298,23 @@ fn install_upgrades_a_block_crontainer_0_1_wrote_in_place() {
     assert!(again.contains("is up to date"), "{again}");
     assert_eq!(env.crontab().unwrap(), new);
 }
+
+/// A block 0.1 wrote has no install time in its markers, so a firing that never comes cannot be
+/// called missed: doctor says so, and how to end it, until `install` upgrades the block.
+#[test]
+fn doctor_says_a_block_0_1_wrote_cannot_tell_a_missed_firing_until_reinstalled() {
+    let env = Env::new();
+    env.set_crontab(&fixture(&env, "crontab-ctprobe.txt"));
+    let out = env.cmd(["doctor"]).output().unwrap();
+    let text = stdout_of(&out);
+    assert!(
+        text.contains("WARN  upgrade of block fixture: installed by crontainer 0.1"),
+        "{text}"
+    );
+    assert!(text.contains("run `crontainer install`"), "{text}");
+    let config = env.config(&fixture(&env, "crontab-ctprobe.toml"));
+    ok(env.cmd(["install", "-c"]).arg(&config));
+    let out = env.cmd(["doctor"]).output().unwrap();
+    let text = stdout_of(&out);
+    assert!(!text.contains("crontainer 0.1"), "{text}");
+}
