@@ -341,36 +341,37 @@ pub fn loose_for_root(path: &Path, strict_dir: bool) -> Option<Loose> {
     None
 }
 
-/// A uid's user name, or the number when it has none. Remembered: each lookup reads
-/// nsswitch.conf and /etc/passwd, and an install of 200 jobs asks about the same owner for each.
+/// A uid's user name, or the number when it has none.
 pub fn user_name(uid: u32) -> String {
-    static NAMES: std::sync::Mutex<std::collections::BTreeMap<u32, String>> =
-        std::sync::Mutex::new(std::collections::BTreeMap::new());
-    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
-    names
-        .entry(uid)
-        .or_insert_with(|| {
-            nix::unistd::User::from_uid(uid.into())
-                .ok()
-                .flatten()
-                .map_or_else(|| uid.to_string(), |u| u.name)
-        })
-        .clone()
+    static NAMES: Names = Names::new(std::collections::BTreeMap::new());
+    remembered(&NAMES, uid, || {
+        nix::unistd::User::from_uid(uid.into())
+            .ok()
+            .flatten()
+            .map(|u| u.name)
+    })
 }
 
-/// A gid's group name, or the number when it has none; remembered as [`user_name`].
+/// A gid's group name, or the number when it has none.
 pub fn group_name(gid: u32) -> String {
-    static NAMES: std::sync::Mutex<std::collections::BTreeMap<u32, String>> =
-        std::sync::Mutex::new(std::collections::BTreeMap::new());
-    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    static NAMES: Names = Names::new(std::collections::BTreeMap::new());
+    remembered(&NAMES, gid, || {
+        nix::unistd::Group::from_gid(gid.into())
+            .ok()
+            .flatten()
+            .map(|g| g.name)
+    })
+}
+
+type Names = std::sync::Mutex<std::collections::BTreeMap<u32, String>>;
+
+/// `id`'s name from `names`, looked up once per run: each lookup reads nsswitch.conf and
+/// /etc/passwd or /etc/group, and an install of 200 jobs asks about the same owner for each.
+fn remembered(names: &Names, id: u32, lookup: impl FnOnce() -> Option<String>) -> String {
+    let mut names = names.lock().unwrap_or_else(|e| e.into_inner());
     names
-        .entry(gid)
-        .or_insert_with(|| {
-            nix::unistd::Group::from_gid(gid.into())
-                .ok()
-                .flatten()
-                .map_or_else(|| gid.to_string(), |g| g.name)
-        })
+        .entry(id)
+        .or_insert_with(|| lookup().unwrap_or_else(|| id.to_string()))
         .clone()
 }
 
