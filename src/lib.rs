@@ -17,6 +17,7 @@ pub mod host;
 pub mod logrotate;
 pub mod process;
 pub mod run_log;
+pub mod runner_args;
 pub mod runtime;
 pub mod schedule;
 pub mod shell;
@@ -129,6 +130,7 @@ mod layering {
         ("config", 2),
         ("cron_line", 3),
         ("run_log", 3),
+        ("runner_args", 1),
         // The edges: the host, programs, the runtime, the cron tables, logrotate.
         ("host", 4),
         ("process", 4),
