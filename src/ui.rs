@@ -82,7 +82,7 @@ pub fn print_json(value: &serde_json::Value) {
 }
 
 /// "2026-11-29 15:00 UTC (in 52m)", "... (5m ago)", or "... (just now)" for the last minute.
-pub fn format_time(at: &jiff::Zoned, now: &jiff::Zoned) -> String {
+pub fn format_time(at: &jiff::ZonedDateTime, now: &jiff::ZonedDateTime) -> String {
     let when = at.strftime("%Y-%m-%d %H:%M %Z");
     let seconds = at.timestamp().as_second() - now.timestamp().as_second();
     if seconds > 0 {

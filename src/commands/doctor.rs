@@ -251,7 +251,7 @@ fn log_check(id: &str, log: &Path, run_as: &str) -> Check {
 }
 
 /// "missed: cron should have started it at ..." when a firing is overdue (as `status` says it).
-fn missed(entry: &Entry, with_user: bool, now: &jiff::Zoned) -> Option<String> {
+fn missed(entry: &Entry, with_user: bool, now: &jiff::ZonedDateTime) -> Option<String> {
     if entry.is_paused() {
         return None;
     }

@@ -16,7 +16,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use jiff::Zoned;
+use jiff::ZonedDateTime;
 
 use crate::block;
 use crate::cli::{TargetArg, TargetArgs};
@@ -31,22 +31,22 @@ pub const ENV_NOW: &str = "CRONTAINER_NOW";
 
 /// The current time in cron's time zone (`host::cron_time_zone`, not the shell's `TZ`), or
 /// `$CRONTAINER_NOW` in that zone.
-pub fn now() -> Result<Zoned> {
+pub fn now() -> Result<ZonedDateTime> {
     let tz = crate::host::cron_time_zone().zone;
     match std::env::var(ENV_NOW) {
         Ok(value) if !value.is_empty() => {
             let ts: jiff::Timestamp = value
                 .parse()
                 .with_context(|| format!("{ENV_NOW}={value:?} is not an RFC 3339 timestamp"))?;
-            Ok(ts.to_zoned(tz))
+            Ok(ts.to_zoned_datetime(tz))
         }
-        _ => Ok(Zoned::now().with_time_zone(tz)),
+        _ => Ok(ZonedDateTime::now().with_time_zone(tz)),
     }
 }
 
 /// When the shell's `TZ` names another zone than cron's: the times shown are cron's, which the
 /// user may not expect. `plan`, `status` and `metrics` say so on stderr.
-pub fn time_zone_difference(now: &Zoned) -> Option<String> {
+pub fn time_zone_difference(now: &ZonedDateTime) -> Option<String> {
     let shell = std::env::var("TZ").ok().filter(|tz| !tz.is_empty())?;
     let cron = crate::host::cron_time_zone();
     let name = shell.strip_prefix(':').unwrap_or(&shell);
@@ -69,7 +69,7 @@ pub fn time_zone_difference(now: &Zoned) -> Option<String> {
 }
 
 /// Says [`time_zone_difference`] on stderr, if any.
-pub fn note_time_zone(now: &Zoned) {
+pub fn note_time_zone(now: &ZonedDateTime) {
     if let Some(note) = time_zone_difference(now) {
         crate::ui::notice(&note);
     }
@@ -444,9 +444,9 @@ pub fn missed_firing(
     rendered: Option<&crate::schedule::Rendered>,
     installed: Option<&str>,
     last: &crate::run_log::LastRun,
-    now: &Zoned,
+    now: &ZonedDateTime,
     grace: u64,
-) -> Option<Zoned> {
+) -> Option<ZonedDateTime> {
     let installed: jiff::Timestamp = installed?.parse().ok()?;
     let rendered = rendered?;
     let since = [last.started_at(), last.last_skip.as_ref().map(|s| s.at)]
@@ -456,18 +456,22 @@ pub fn missed_firing(
     let due = if rendered.cron.is_reboot() {
         crate::host::boot_time()
             .filter(|boot| *boot > since)?
-            .to_zoned(now.time_zone().clone())
+            .to_zoned_datetime(now.time_zone().clone())
     } else {
-        crate::schedule::next_runs(rendered, &since.to_zoned(now.time_zone().clone()), 1)
-            .into_iter()
-            .next()?
+        crate::schedule::next_runs(
+            rendered,
+            &since.to_zoned_datetime(now.time_zone().clone()),
+            1,
+        )
+        .into_iter()
+        .next()?
     };
     let late = now.timestamp().as_second() - due.timestamp().as_second();
     (late > grace as i64).then_some(due)
 }
 
 /// A missed firing in words, as `status` and `doctor` say it.
-pub fn missed_words(due: &Zoned) -> String {
+pub fn missed_words(due: &ZonedDateTime) -> String {
     format!(
         "missed: cron should have started it at {}; no start since",
         due.strftime("%Y-%m-%d %H:%M %Z")

@@ -5,7 +5,7 @@
 use std::io::IsTerminal;
 
 use anyhow::Result;
-use jiff::Zoned;
+use jiff::ZonedDateTime;
 use serde_json::{Value, json};
 
 use crate::cli::StatusArgs;
@@ -114,11 +114,11 @@ pub fn run(args: &StatusArgs) -> Result<ExitCode> {
     })
 }
 
-fn last_run_text(job: &JobStatus, now: &Zoned) -> String {
+fn last_run_text(job: &JobStatus, now: &ZonedDateTime) -> String {
     let Some(started_at) = job.last.started_at() else {
         return "never ran (no start line in the log)".to_string();
     };
-    let at = format_time(&started_at.to_zoned(now.time_zone().clone()), now);
+    let at = format_time(&started_at.to_zoned_datetime(now.time_zone().clone()), now);
     let outcome = match (&job.last.ended, job.running) {
         (Some(_), _) => end_summary(&job.last),
         (None, Some(_)) => "running now".to_string(),
@@ -147,7 +147,7 @@ fn last_run_text(job: &JobStatus, now: &Zoned) -> String {
     text
 }
 
-fn job_json(job: &JobStatus, now: &Zoned) -> Value {
+fn job_json(job: &JobStatus, now: &ZonedDateTime) -> Value {
     let record = |r: &Option<run_log::Record>| {
         r.as_ref()
             .map(|r| json!({"at": r.at.to_string(), "by": r.by.to_string(), "event": r.event}))
@@ -203,7 +203,7 @@ fn service_json(container: &ContainerRef) -> Option<Value> {
     }
 }
 
-fn print_plain(job: &JobStatus, now: &Zoned) {
+fn print_plain(job: &JobStatus, now: &ZonedDateTime) {
     match &job.description {
         Some(d) => println!("{}: {d}", job.id),
         None => println!("{}", job.id),
@@ -266,7 +266,7 @@ fn print_plain(job: &JobStatus, now: &Zoned) {
     );
 }
 
-fn print_table(jobs: &[JobStatus], now: &Zoned) {
+fn print_table(jobs: &[JobStatus], now: &ZonedDateTime) {
     let rows: Vec<[String; 6]> = jobs
         .iter()
         .map(|j| {

@@ -4,7 +4,7 @@
 
 use jiff::civil;
 use jiff::tz::{AmbiguousOffset, TimeZone};
-use jiff::{Timestamp, Zoned};
+use jiff::{Timestamp, ZonedDateTime};
 
 use super::Rendered;
 use super::grammar::{Times, bit};
@@ -18,7 +18,7 @@ const SEARCH_YEARS: i16 = 50;
 ///
 /// Times come back in order; two runs can share an instant (after a DST jump, cron catches up
 /// each skipped minute of a fixed-time job at once).
-pub fn next_runs(rendered: &Rendered, after: &Zoned, n: usize) -> Vec<Zoned> {
+pub fn next_runs(rendered: &Rendered, after: &ZonedDateTime, n: usize) -> Vec<ZonedDateTime> {
     let Some(times) = &rendered.cron.times else {
         return Vec::new();
     };
@@ -65,7 +65,7 @@ pub fn next_runs(rendered: &Rendered, after: &Zoned, n: usize) -> Vec<Zoned> {
     found.truncate(n);
     found
         .into_iter()
-        .map(|ts| ts.to_zoned(tz.clone()))
+        .map(|ts| ts.to_zoned_datetime(tz.clone()))
         .collect()
 }
 
@@ -177,7 +177,7 @@ mod tests {
     use crate::schedule::{CronExpr, Interval, Schedule};
     use proptest::prelude::*;
 
-    fn zoned(s: &str) -> Zoned {
+    fn zoned(s: &str) -> ZonedDateTime {
         s.parse().unwrap_or_else(|e| panic!("{s:?}: {e}"))
     }
 
@@ -464,14 +464,14 @@ mod tests {
     fn croner_next(expr: &CronExpr, after: Timestamp, n: usize) -> Vec<i64> {
         use chrono::TimeZone as _;
         let times = expr.times.unwrap();
-        let mut builder = croner::Cron::new(expr.as_str());
         // croner treats only an exact `*` as unrestricted; Vixie cron looks at the first
         // character. Ask croner for an AND whenever Vixie's flags make one.
-        if times.dom_star || times.dow_star {
-            builder.with_dom_and_dow();
-        }
-        let cron = builder
-            .parse()
+        let cron = croner::parser::CronParser::builder()
+            .seconds(croner::parser::Seconds::Disallowed)
+            .year(croner::parser::Year::Disallowed)
+            .dom_and_dow(times.dom_star || times.dow_star)
+            .build()
+            .parse(expr.as_str())
             .unwrap_or_else(|e| panic!("croner rejects {expr}: {e}"));
         let mut t = chrono::Utc.timestamp_opt(after.as_second(), 0).unwrap();
         let mut out = Vec::new();
@@ -488,7 +488,7 @@ mod tests {
         #[test]
         fn agrees_with_croner_in_utc(expr in expression(), minutes in 0i64..(40 * 365 * 1440)) {
             let after = Timestamp::from_second(1_577_836_800 + minutes * 60 + 17).unwrap();
-            let ours: Vec<i64> = next_runs(&expr.clone().into_rendered(), &after.to_zoned(TimeZone::UTC), 5)
+            let ours: Vec<i64> = next_runs(&expr.clone().into_rendered(), &after.to_zoned_datetime(TimeZone::UTC), 5)
                 .iter()
                 .map(|z| z.timestamp().as_second())
                 .collect();
@@ -539,7 +539,7 @@ mod tests {
             let mut find_jobs = |vtime: i64, do_wild: bool, do_non_wild: bool| {
                 let dt = Timestamp::from_second(vtime * 60)
                     .unwrap()
-                    .to_zoned(TimeZone::UTC)
+                    .to_zoned_datetime(TimeZone::UTC)
                     .datetime();
                 if vixie_matches(&t, dt) && ((do_non_wild && !wild) || (do_wild && wild)) {
                     fired.push(now);
@@ -607,11 +607,15 @@ mod tests {
             .checked_add(jiff::SignedDuration::from_hours(30))
             .unwrap();
         let want = simulate_cron(rendered, &tz, start, end);
-        let got: Vec<i64> = next_runs(rendered, &start.to_zoned(tz.clone()), want.len() + 1)
-            .iter()
-            .map(|z| z.timestamp().as_second())
-            .filter(|s| *s <= end.as_second())
-            .collect();
+        let got: Vec<i64> = next_runs(
+            rendered,
+            &start.to_zoned_datetime(tz.clone()),
+            want.len() + 1,
+        )
+        .iter()
+        .map(|z| z.timestamp().as_second())
+        .filter(|s| *s <= end.as_second())
+        .collect();
         prop_assert_eq!(
             got,
             want,

@@ -4,7 +4,7 @@
 //! with `healthy 0`. A folder rather than `commands/job_status.rs`: every file beside `mod.rs` is
 //! a subcommand, and this is not one.
 
-use jiff::Zoned;
+use jiff::ZonedDateTime;
 
 use crate::commands::{self, Installed};
 use crate::config::{Config, ContainerRef};
@@ -27,14 +27,14 @@ pub struct JobStatus {
     pub drift: Vec<String>,
     pub words: String,
     pub cron: Option<String>,
-    pub next_run: Option<Zoned>,
+    pub next_run: Option<ZonedDateTime>,
     pub paused: Option<cron_line::Paused>,
     pub last: LastRun,
     /// An environment assignment above the job's block that changes how its line runs.
     pub environment: Option<String>,
     /// A firing cron should have started (after the line was installed, more than the grace
     /// period ago) with no start or skip since.
-    pub missed: Option<Zoned>,
+    pub missed: Option<ZonedDateTime>,
     pub last_error: Option<String>,
     pub running: Option<u32>,
     /// The container as it resolves now (its name, or for a Compose service that resolves to
@@ -107,7 +107,7 @@ impl JobStatus {
 pub fn installed_statuses(
     installed: &Installed,
     config: Option<&Config>,
-    now: &Zoned,
+    now: &ZonedDateTime,
 ) -> Vec<JobStatus> {
     installed
         .entries
@@ -123,7 +123,7 @@ fn installed_status(
     block: &str,
     installed: &Installed,
     config: Option<&Config>,
-    now: &Zoned,
+    now: &ZonedDateTime,
 ) -> JobStatus {
     let parsed = cron_line::parse_line(entry.active_line(), installed.target.with_user_column());
     let rendered = parsed.as_ref().and_then(|p| p.rendered());
