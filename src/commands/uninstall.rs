@@ -9,13 +9,12 @@ use serde_json::json;
 use crate::block;
 use crate::cli::UninstallArgs;
 use crate::commands;
-use crate::config;
 use crate::error::{ExitCode, bad_input};
 use crate::logrotate;
 use crate::ui;
 
 pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
-    let config = config::load_optional(args.config.as_deref())?;
+    let config = commands::trust::load_config(args.config.as_deref())?;
     let name = args
         .name
         .clone()
