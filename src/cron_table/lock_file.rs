@@ -60,8 +60,9 @@ pub fn open(path: &Path, owner: Option<&nix::unistd::User>) -> Result<File> {
                         crate::host::user_name(uid)
                     )
                 } else {
-                    if uid == me && meta.mode() & 0o077 != 0 {
-                        // Made by an older crontainer, 0644: any user could hold it.
+                    if uid == me && uid == owner_uid && meta.mode() & 0o077 != 0 {
+                        // Made by an older crontainer, 0644: any user could hold it. (Root's
+                        // old file for a user's crontab stays readable: that user needs it.)
                         let _ = file.set_permissions(std::fs::Permissions::from_mode(0o600));
                     }
                     return Ok(file);
