@@ -516,3 +516,33 @@ fn a_users_block_claiming_a_root_blocks_log_does_not_stop_roots_install() {
     );
     assert!(env.path("cron.d/r").exists());
 }
+
+/// Another user's file at the lock's name (made before root's, as any user may in /run/lock),
+/// held with a shared lock: root used it and waited forever; now it is not root's lock file.
+#[test]
+#[ignore = "needs root (a second user, nobody): see README"]
+fn another_users_file_at_the_locks_name_is_not_used() {
+    assert!(common::is_root(), "{ROOT_ONLY}");
+    let env = Env::new();
+    let name = format!("sec26-squat-{}", std::process::id());
+    let config = env.config(&format!(
+        "[cron]\ntarget = \"cron.d\"\nname = \"{name}\"\n[[job]]\nid = \"j\"\n\
+         container = \"c\"\ncommand = [\"true\"]\nevery = \"1h\"\nlog = \"{{dir}}/logs/j.log\"\n"
+    ));
+    let lock = target_lock(&name);
+    let _made = Made(lock.clone());
+    std::fs::write(&lock, "").unwrap();
+    std::fs::set_permissions(&lock, std::fs::Permissions::from_mode(0o644)).unwrap();
+    give_to_nobody(&lock);
+    let squatted = std::fs::File::open(&lock).unwrap();
+    let _held = nix::fcntl::Flock::lock(squatted, nix::fcntl::FlockArg::LockSharedNonblock)
+        .map_err(|(_, e)| e)
+        .unwrap();
+    let mut install = env.std_cmd(["install", "-c"]);
+    install.arg(&config);
+    let out = run_or_fail_if_hung(install);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(stderr_of(&out), "");
+    let meta = std::fs::symlink_metadata(&lock).unwrap();
+    assert_eq!((meta.uid(), meta.mode() & 0o7777), (0, 0o600));
+}
