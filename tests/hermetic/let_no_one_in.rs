@@ -546,3 +546,50 @@ fn another_users_file_at_the_locks_name_is_not_used() {
     let meta = std::fs::symlink_metadata(&lock).unwrap();
     assert_eq!((meta.uid(), meta.mode() & 0o7777), (0, 0o600));
 }
+
+/// Seen while fixing the above: root's `uninstall JOB` of a user's block rewrote the block's
+/// logrotate file from the logs its markers name now, so a log path the user had put there
+/// (root's own file) went into root's logrotate, which rotates it as root.
+#[test]
+#[ignore = "needs root (a second user, nobody): see README"]
+fn root_never_rotates_a_log_path_a_user_wrote_into_their_block() {
+    assert!(common::is_root(), "{ROOT_ONLY}");
+    let env = Env::new();
+    let home = mkdir(&env, "home-nobody", 0o755);
+    give_to_nobody(&home);
+    let dir = env.dir.path().display().to_string();
+    let jobs: String = ["j1", "j2"]
+        .iter()
+        .map(|id| {
+            format!(
+                "[[job]]\nid = \"{id}\"\ncontainer = \"c\"\ncommand = [\"true\"]\nevery = \"1h\"\n\
+                 log = \"{dir}/home-nobody/{id}.log\"\n"
+            )
+        })
+        .collect();
+    let config = env.config(&format!("[cron]\nuser = \"nobody\"\n{jobs}"));
+    ok(env.cmd(["install", "-c"]).arg(&config));
+    let rotation = env.path("logrotate.d/crontainer-crontab-nobody+crontainer");
+    assert!(rotation.exists(), "install wrote no logrotate file");
+    // The user points j2's log at a file of root's, in their own crontab.
+    let precious = mkdir(&env, "etc", 0o755).join("shadow");
+    std::fs::write(&precious, "root:x:...\n").unwrap();
+    let crontab = env.path("cron/nobody");
+    let text = std::fs::read_to_string(&crontab).unwrap();
+    let planted = text.replace(
+        &format!("{dir}/home-nobody/j2.log"),
+        &precious.display().to_string(),
+    );
+    assert_ne!(planted, text, "the log path is in the block");
+    std::fs::write(&crontab, planted).unwrap();
+    let out = env
+        .cmd(["uninstall", "--user", "nobody", "j1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let rotated = std::fs::read_to_string(&rotation).unwrap_or_default();
+    assert!(
+        !rotated.contains(&precious.display().to_string()),
+        "root's logrotate rotates the user's path:\n{rotated}"
+    );
+}
