@@ -140,6 +140,33 @@ impl Target {
         }
     }
 
+    /// The lock's name: the target's key, and for a cron.d directory other than /etc/cron.d
+    /// (`$CRONTAINER_CROND_DIR`, tests) that directory too, so a test's lock is neither root's
+    /// private one for the real /etc/cron.d nor another test's.
+    fn lock_key(&self) -> String {
+        match self {
+            Target::CronD(c) => {
+                let dir = c.path().parent().unwrap_or(Path::new("/"));
+                if dir == Path::new("/etc/cron.d") {
+                    return self.key();
+                }
+                let dir: String = dir
+                    .to_string_lossy()
+                    .chars()
+                    .map(|ch| {
+                        if ch.is_ascii_alphanumeric() || ".-".contains(ch) {
+                            ch
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                format!("{}-{dir}", self.key())
+            }
+            Target::Crontab(_) => self.key(),
+        }
+    }
+
     /// Lines in this target carry a user column.
     pub fn with_user_column(&self) -> bool {
         matches!(self, Target::CronD(_))
@@ -190,7 +217,7 @@ impl Target {
         } else {
             std::env::temp_dir()
         };
-        let path = dir.join(format!("crontainer-{}.lock", self.key()));
+        let path = dir.join(format!("crontainer-{}.lock", self.lock_key()));
         // Who may edit this target, hence own its lock: the crontab's owner (and root).
         let owner = match self {
             Target::Crontab(c) => nix::unistd::User::from_name(&c.owner()).ok().flatten(),

@@ -236,14 +236,26 @@ impl Drop for Made {
     }
 }
 
-/// Where `Target::lock` puts the lock of cron.d block `name`.
-fn target_lock(name: &str) -> PathBuf {
+/// Where `Target::lock` puts the lock of cron.d block `name` in the test's cron.d directory.
+fn target_lock(env: &Env, name: &str) -> PathBuf {
     let dir = if nix::unistd::access("/run/lock", nix::unistd::AccessFlags::W_OK).is_ok() {
         PathBuf::from("/run/lock")
     } else {
         std::env::temp_dir()
     };
-    dir.join(format!("crontainer-cron.d-{name}.lock"))
+    let cron_d: String = env
+        .path("cron.d")
+        .to_string_lossy()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    dir.join(format!("crontainer-cron.d-{name}-{cron_d}.lock"))
 }
 
 #[test]
@@ -254,7 +266,7 @@ fn the_targets_lock_is_private_never_followed_and_its_holder_is_named() {
         "[cron]\ntarget = \"cron.d\"\nname = \"{name}\"\n[[job]]\nid = \"j\"\n\
          container = \"c\"\ncommand = [\"true\"]\nevery = \"1h\"\nlog = \"{{dir}}/logs/j.log\"\n"
     ));
-    let lock = target_lock(&name);
+    let lock = target_lock(&env, &name);
     let _made = Made(lock.clone());
     // A symlink planted at the lock's name, pointing where nothing is yet.
     let victim = env.path("victim");
@@ -529,7 +541,7 @@ fn another_users_file_at_the_locks_name_is_not_used() {
         "[cron]\ntarget = \"cron.d\"\nname = \"{name}\"\n[[job]]\nid = \"j\"\n\
          container = \"c\"\ncommand = [\"true\"]\nevery = \"1h\"\nlog = \"{{dir}}/logs/j.log\"\n"
     ));
-    let lock = target_lock(&name);
+    let lock = target_lock(&env, &name);
     let _made = Made(lock.clone());
     std::fs::write(&lock, "").unwrap();
     std::fs::set_permissions(&lock, std::fs::Permissions::from_mode(0o644)).unwrap();
