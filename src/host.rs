@@ -187,6 +187,24 @@ pub fn lock_holder(path: &Path) -> Option<u32> {
     lock_holder_in(&locks, meta.dev(), meta.ino())
 }
 
+/// The pid holding a flock(2) lock on the file `meta` describes (from an open file, so no path is
+/// followed again), if any.
+pub fn lock_holder_of(meta: &std::fs::Metadata) -> Option<u32> {
+    let locks = std::fs::read_to_string("/proc/locks").ok()?;
+    lock_holder_in(&locks, meta.dev(), meta.ino())
+}
+
+/// A process in words for a message: "pid 1234 (flock, user deploy)", as far as /proc tells.
+pub fn describe_pid(pid: u32) -> String {
+    let dir = PathBuf::from(format!("/proc/{pid}"));
+    let comm = std::fs::read_to_string(dir.join("comm")).ok();
+    let user = std::fs::metadata(&dir).ok().map(|m| user_name(m.uid()));
+    match (comm, user) {
+        (Some(comm), Some(user)) => format!("pid {pid} ({}, user {user})", comm.trim()),
+        _ => format!("pid {pid}"),
+    }
+}
+
 /// Finds a FLOCK on (dev, ino) in the text of /proc/locks, whose lines read
 /// `1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF` (device as hex major:minor).
 fn lock_holder_in(locks: &str, dev: u64, ino: u64) -> Option<u32> {

@@ -19,6 +19,7 @@ pub mod process;
 pub mod run_log;
 pub mod runner_args;
 pub mod runtime;
+pub mod safe_file;
 pub mod schedule;
 pub mod shell;
 pub mod ui;
@@ -124,6 +125,8 @@ mod layering {
         ("ui", 0),
         ("shell", 0),
         ("error", 0),
+        // Opening files a user may influence: no symlinks as root, no FIFOs, bounded reads.
+        ("safe_file", 0),
         // The pure core.
         ("schedule", 1),
         ("block", 1),

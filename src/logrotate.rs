@@ -63,6 +63,13 @@ pub fn legacy_is_ours(name: &str, logs: &[PathBuf]) -> bool {
     header_ok && rotated_logs(&text).iter().all(|log| logs.contains(log))
 }
 
+/// The logs the block's file rotates now (none when it has no file).
+pub fn rotated(owner: &Owner) -> Vec<PathBuf> {
+    std::fs::read_to_string(path(owner))
+        .map(|text| rotated_logs(&text))
+        .unwrap_or_default()
+}
+
 /// The logs a file written by crontainer rotates: the paths that open its stanzas.
 fn rotated_logs(text: &str) -> Vec<PathBuf> {
     text.lines()

@@ -17,6 +17,8 @@ pub struct Cmd {
     args: Vec<OsString>,
     env: Vec<(OsString, OsString)>,
     env_remove: Vec<OsString>,
+    /// Start from an empty environment, not this process's.
+    env_clear: bool,
     current_dir: Option<PathBuf>,
 }
 
@@ -27,6 +29,7 @@ impl Cmd {
             args: Vec::new(),
             env: Vec::new(),
             env_remove: Vec::new(),
+            env_clear: false,
             current_dir: None,
         }
     }
@@ -57,6 +60,12 @@ impl Cmd {
         self
     }
 
+    /// Starts the program with none of this process's environment, only what [`Cmd::env`] sets.
+    pub fn env_clear(mut self) -> Cmd {
+        self.env_clear = true;
+        self
+    }
+
     pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Cmd {
         self.current_dir = Some(dir.as_ref().to_path_buf());
         self
@@ -74,6 +83,9 @@ impl Cmd {
     fn command(&self) -> Command {
         let mut command = Command::new(&self.program);
         command.args(&self.args);
+        if self.env_clear {
+            command.env_clear();
+        }
         for key in &self.env_remove {
             command.env_remove(key);
         }

@@ -42,7 +42,25 @@ fn check(name: &str, verdict: Verdict, detail: impl Into<String>, fix: Option<St
 
 pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
     let mut checks = Vec::new();
-    let config = match config::load_optional(args.config.config.as_deref()) {
+    // Trusted before anything in it is used (its runtime runs below): as root, a config a user
+    // may change is reported and left unread.
+    let located = match commands::trust::locate_trusted(args.config.config.as_deref()) {
+        Ok(path) => Ok(path),
+        Err(e) => {
+            checks.push(check(
+                "root's inputs",
+                Verdict::Fail,
+                format!("{e:#}"),
+                None,
+            ));
+            Err(())
+        }
+    };
+    let loaded = match located {
+        Ok(Some(path)) => config::Config::load(&path).map(Some),
+        _ => Ok(None),
+    };
+    let config = match loaded {
         Ok(config) => config,
         Err(e) => {
             checks.push(check(
@@ -431,13 +449,18 @@ fn block_checks(
     }
     // A Compose service's container is found when the line fires: say which one it finds now,
     // or why it would fail.
-    for (_, _, entry) in scope.entries() {
+    for (installed, _, entry) in scope.entries() {
         if let ContainerRef::Service { .. } = &entry.marker.container {
-            let (name, state) = runtime::resolve_container(
-                &entry.marker.runtime,
-                &entry.marker.runtime_env,
-                &entry.marker.container,
-            );
+            let written_by = commands::trust::written_by(&installed.target);
+            let (name, state) = match commands::trust::runtime_for(written_by.as_deref(), entry) {
+                Ok((runtime, env)) => {
+                    runtime::resolve_container(&runtime, &env, &entry.marker.container)
+                }
+                Err(why) => (
+                    entry.marker.container.to_string(),
+                    ContainerState::Unknown(why),
+                ),
+            };
             let label = format!("container of {}", entry.marker.id);
             checks.push(match state {
                 ContainerState::Running => check(

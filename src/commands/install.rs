@@ -1,7 +1,7 @@
 //! `crontainer install`: writes the config's block into the target, idempotently, under the
 //! target's lock, with a diff, a backup and the checks that would otherwise fail at 3 a.m.
 
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -46,8 +46,10 @@ fn hold_moving_locks(
                 entry.marker.lock.display()
             ))
         };
-        match std::fs::File::open(&old.marker.lock) {
-            Ok(file) => {
+        // The old lock's path is in the installed block (a user's own crontab, perhaps): a
+        // regular file only, opened without waiting and, as root, without following a symlink.
+        match crate::safe_file::open_regular(&old.marker.lock) {
+            Ok(Some(file)) => {
                 match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
                     Ok(lock) => held.push(lock),
                     Err((_, nix::errno::Errno::EWOULDBLOCK)) => {
@@ -62,7 +64,7 @@ fn hold_moving_locks(
                 }
             }
             // Never ran: nothing to move under.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Ok(None) => {}
             // Not ours to take (another user's job): look it up instead.
             Err(_) => {
                 if let Some(pid) = host::lock_holder(&old.marker.lock) {
@@ -75,7 +77,7 @@ fn hold_moving_locks(
 }
 
 pub fn run(args: &InstallArgs) -> Result<ExitCode> {
-    let config = config::load_located(args.config.config.as_deref())?;
+    let config = commands::trust::load_required_config(args.config.config.as_deref())?;
     let (kind, user) = commands::target_settings(Some(&config), &args.target);
     if kind == TargetKind::CronD
         && !host::is_root()
@@ -110,8 +112,8 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
         commands::textfile_line(&config, kind, &run_as, &target, &tools)?;
 
     let others = Others::read(&target, &config.name, args.replace.as_deref())?;
-    others.refuse_shared_files(&config.name, &entries)?;
-    let mut warnings = others.same_ids(&target, &config.name, &entries);
+    let mut warnings = others.refuse_shared_files(&target, &config.name, &entries)?;
+    warnings.extend(others.same_ids(&target, &config.name, &entries));
     for damaged in &others.damaged {
         warnings.push(format!(
             "could not check that no job of {damaged} shares a log with this config's: it cannot \
@@ -324,36 +326,73 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
 /// Creates what `commands::check_log` found missing: the log's directory (the job's user's
 /// when it lies under a directory that user may write, so the line can create its lock again),
 /// and the log (0640) and lock (0600) files, owned by the job's user.
+///
+/// Issue 26: root followed a dangling symlink the user had put at the log's name and created
+/// its target (in /etc/profile.d) for them. So nothing is ever opened here: a name that exists
+/// (a file, or a symlink, dangling or not) is left as it is; a new file is created `O_EXCL`;
+/// and where the job's user may write the directory (and so swap it, or a name in it, at any
+/// moment), what is made there is made by a process that has become that user, so it can land
+/// only where they could write anyway. Root chowns only a file it has just created, by its
+/// descriptor.
 fn create_log(log: &Path, plan: &commands::LogPlan, user: &nix::unistd::User) -> Result<()> {
+    use crate::safe_file::{self, Make};
     let dir = log.parent().unwrap_or(Path::new("/"));
+    let for_other = host::is_root() && !user.uid.is_root();
+    let as_user = || -> Result<safe_file::AsUser> {
+        let name = std::ffi::CString::new(user.name.as_str())?;
+        Ok(safe_file::AsUser {
+            uid: user.uid,
+            gid: user.gid,
+            groups: nix::unistd::getgrouplist(&name, user.gid)
+                .with_context(|| format!("cannot read the groups of {}", user.name))?,
+        })
+    };
     if plan.missing_dir {
-        let missing: Vec<&Path> = dir.ancestors().take_while(|d| !d.exists()).collect();
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o755)
-            .create(dir)
-            .with_context(|| format!("could not create the log directory {}", dir.display()))?;
-        if plan.dirs_for_user && host::is_root() {
-            for created in missing {
-                nix::unistd::chown(created, Some(user.uid), Some(user.gid)).with_context(|| {
-                    format!("could not give {} to {}", created.display(), user.name)
+        if plan.dirs_for_user && for_other {
+            let me = as_user()?;
+            let missing: Vec<&Path> = dir
+                .ancestors()
+                .take_while(|d| std::fs::symlink_metadata(d).is_err())
+                .collect();
+            for created in missing.into_iter().rev() {
+                safe_file::create_as(&me, created, Make::Dir, 0o755).with_context(|| {
+                    format!("could not create {} as {}", created.display(), user.name)
                 })?;
             }
+        } else {
+            // Under a directory no user but root (or ours) may write: nothing to swap.
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o755)
+                .create(dir)
+                .with_context(|| format!("could not create the log directory {}", dir.display()))?;
         }
     }
+    let by_user = for_other && host::denied_as(user, dir, host::Need::Write)?.is_none();
     for (path, mode) in [(log.to_path_buf(), 0o640), (config::lock_path(log), 0o600)] {
-        if path.exists() {
+        if by_user {
+            safe_file::create_as(&as_user()?, &path, Make::File, mode)
+                .with_context(|| format!("could not create {} as {}", path.display(), user.name))?;
             continue;
         }
-        let file = std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .mode(mode)
-            .open(&path)
-            .with_context(|| format!("could not create {}", path.display()))?;
-        if host::is_root() && !user.uid.is_root() {
-            std::os::unix::fs::fchown(&file, Some(user.uid.as_raw()), Some(user.gid.as_raw()))
-                .with_context(|| format!("could not give {} to {}", path.display(), user.name))?;
+        match safe_file::create_new(&path, mode) {
+            Ok(file) => {
+                if for_other {
+                    std::os::unix::fs::fchown(
+                        &file,
+                        Some(user.uid.as_raw()),
+                        Some(user.gid.as_raw()),
+                    )
+                    .with_context(|| {
+                        format!("could not give {} to {}", path.display(), user.name)
+                    })?;
+                }
+            }
+            // There already: left as it is, never opened nor followed.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => {
+                return Err(e).with_context(|| format!("could not create {}", path.display()));
+            }
         }
     }
     Ok(())
@@ -476,13 +515,38 @@ impl Others {
     }
 
     /// Refuses (exit 2, before anything changes) a job whose log or lock another installed job
-    /// uses: both would take one lock and one of them would skip every run.
-    fn refuse_shared_files(&self, name: &str, entries: &[cron_line::Entry]) -> Result<()> {
+    /// uses: both would take one lock and one of them would skip every run. Into a target only
+    /// root may write, a user's own block never stops the install (issue 26: a block written by
+    /// hand into a user's crontab, claiming root's log, made root's install refuse): root's
+    /// blocks win, and the user's claim is a warning about their block.
+    fn refuse_shared_files(
+        &self,
+        target: &Target,
+        name: &str,
+        entries: &[cron_line::Entry],
+    ) -> Result<Vec<String>> {
+        let roots = commands::trust::written_by(target).is_none();
         let mut clashes = Vec::new();
+        let mut warnings = Vec::new();
         for entry in entries {
             for other in &self.installed {
+                let theirs_by = commands::trust::written_by(&other.target).filter(|_| roots);
                 for (block, theirs) in &other.entries {
                     if let Some(file) = commands::shared_file(entry, theirs) {
+                        if let Some(user) = &theirs_by {
+                            warnings.push(format!(
+                                "job {:?} of block `{block}` in {} names {} too, which job {:?} \
+                                 of this root-owned block uses: {user}'s block does not get it \
+                                 (its runs will skip or fail while this job holds the lock); \
+                                 remove it from {user}'s crontab (`{}`)",
+                                theirs.marker.id,
+                                other.target.describe(),
+                                file.display(),
+                                entry.marker.id,
+                                commands::uninstall_command(&other.target, block)
+                            ));
+                            continue;
+                        }
                         clashes.push(format!(
                             "job {:?}: {} is already used by job {:?} of block `{block}` in {}, \
                              so the two would share one lock and one of them would skip every \
@@ -498,7 +562,7 @@ impl Others {
             }
         }
         if clashes.is_empty() {
-            return Ok(());
+            return Ok(warnings);
         }
         Err(bad_input(format!(
             "refusing to install block `{name}` into {}: {}; nothing changed",

@@ -10,6 +10,7 @@ pub mod pause;
 pub mod plan;
 pub mod run_now;
 pub mod status;
+pub mod trust;
 pub mod uninstall;
 
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -362,7 +363,7 @@ pub fn config_and_installed(
     name: Option<&str>,
     all_users: bool,
 ) -> Result<(Option<Config>, Scope)> {
-    let config = config::load_optional(config)?;
+    let config = trust::load_config(config)?;
     let scope = scope(config.as_ref(), flags, name, all_users)?;
     Ok((config, scope))
 }
@@ -629,6 +630,8 @@ pub struct Found {
     pub run_as: String,
     pub with_user_column: bool,
     pub installed: bool,
+    /// The user other than root who may write the block it sits in (`trust::written_by`).
+    pub written_by: Option<String>,
 }
 
 /// A job as the user names it: `JOB`, or `BLOCK/JOB` for the one in block BLOCK. The block
@@ -685,7 +688,7 @@ pub fn find_job(
     flags: &TargetArgs,
     block: &crate::cli::BlockArg,
 ) -> Result<Found> {
-    let config = config::load_optional(config_path)?;
+    let config = trust::load_config(config_path)?;
     let (name, id) = split_job(spec, block.name.as_deref())?;
     let scope = scope(config.as_ref(), flags, name, false)?;
     if let Some((installed, _, entry)) = locate(&scope, id)? {
@@ -698,6 +701,7 @@ pub fn find_job(
             run_as,
             with_user_column,
             installed: true,
+            written_by: trust::written_by(&installed.target),
         });
     }
     let damaged = scope.damaged();
@@ -714,6 +718,7 @@ pub fn find_job(
                     .unwrap_or_else(crate::host::current_user),
                 with_user_column: false,
                 installed: false,
+                written_by: None,
             })
         }
         _ => {
@@ -770,6 +775,9 @@ pub fn uninstall_command(target: &Target, block: &str) -> String {
     }
 }
 
+/// The most [`Follower::pump`] reads at once.
+const PUMP_MAX: u64 = 4 << 20;
+
 /// Copies what is appended to a file onto stdout.
 pub struct Follower {
     pub offset: u64,
@@ -777,7 +785,8 @@ pub struct Follower {
 
 impl Follower {
     pub fn pump(&mut self, path: &Path) -> Result<()> {
-        let Ok(mut file) = std::fs::File::open(path) else {
+        // A regular file only, without waiting: the log's path is in a block its user wrote.
+        let Ok(Some(mut file)) = crate::safe_file::open_regular(path) else {
             return Ok(());
         };
         let len = file.metadata()?.len();
@@ -789,8 +798,10 @@ impl Follower {
             return Ok(());
         }
         file.seek(SeekFrom::Start(self.offset))?;
-        let mut buf = Vec::with_capacity((len - self.offset) as usize);
-        file.take(len - self.offset).read_to_end(&mut buf)?;
+        // At most a few MiB per call: the rest comes with the next one.
+        let want = (len - self.offset).min(PUMP_MAX);
+        let mut buf = Vec::with_capacity(want as usize);
+        file.take(want).read_to_end(&mut buf)?;
         self.offset += buf.len() as u64;
         let mut out = std::io::stdout().lock();
         out.write_all(&buf)?;
@@ -808,16 +819,7 @@ pub fn require_root_controlled(config: &Config, tools: &Tools) -> Result<()> {
     if !crate::host::is_root() {
         return Ok(());
     }
-    if let Some(loose) = crate::host::loose_for_root(&config.path, false) {
-        return Err(bad_input(format!(
-            "refusing the config {}: {} may be changed by a user other than root, who could then \
-             choose the programs root's cron runs and the files it writes; fix: {}, or keep the \
-             config in a root-owned directory such as /etc/crontainer",
-            config.path.display(),
-            loose.describe(),
-            loose.fix()
-        )));
-    }
+    trust::require_trusted_config(&config.path, false)?;
     let ping_tools = [("curl", &tools.curl), ("wc", &tools.wc)];
     for (what, path) in [
         ("runtime", &tools.runtime),

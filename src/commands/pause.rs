@@ -8,7 +8,6 @@ use serde_json::json;
 use crate::block;
 use crate::cli::PauseArgs;
 use crate::commands;
-use crate::config;
 use crate::cron_line::Paused;
 use crate::error::{ExitCode, bad_input};
 use crate::host;
@@ -26,7 +25,7 @@ pub fn run(args: &PauseArgs, action: Action) -> Result<ExitCode> {
         Action::Pause => "pause",
         Action::Resume => "resume",
     };
-    let config = config::load_optional(args.config.config.as_deref())?;
+    let config = commands::trust::load_config(args.config.config.as_deref())?;
     let (name, id) = commands::split_job(&args.job, args.block.name.as_deref())?;
     // Which target and block hold the job, then that block read again under the target's lock.
     let scope = commands::scope(config.as_ref(), &args.target, name, false)?;

@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::block;
 use crate::cli::PlanArgs;
 use crate::commands;
-use crate::config::{self, ContainerRef};
+use crate::config::ContainerRef;
 use crate::cron_line::{
     self, EXIT_NO_CONTAINER, EXIT_SEVERAL_PROJECTS, PROJECT_LABEL, REASON_NO_CONTAINER,
     REASON_SEVERAL_PROJECTS, SERVICE_LABEL,
@@ -19,7 +19,7 @@ use crate::schedule;
 use crate::ui::{self, JSON_VERSION, format_time};
 
 pub fn run(args: &PlanArgs) -> Result<ExitCode> {
-    let config = config::load_located(args.config.config.as_deref())?;
+    let config = commands::trust::load_required_config(args.config.config.as_deref())?;
     let (kind, user) = commands::target_settings(Some(&config), &args.target);
     let (resolved, refused) = Target::resolve_for_plan(kind, user.as_deref(), &config.name)?;
     // Plan works on a machine without Docker: a missing tool is a warning here, an error in

@@ -33,10 +33,13 @@ pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
     )?;
     let entry = &found.entry;
     if !found.installed {
-        ui::notice(&format!(
-            "job {:?} is not installed; running it from the config",
+        // What runs is what is installed, never a config's job (issue 26: a planted config's
+        // line ran as root): install it first.
+        return Err(bad_input(format!(
+            "job {:?} is in the config but not installed, and run-now runs only installed jobs: \
+             `crontainer install` first; nothing was started",
             args.job
-        ));
+        )));
     }
     if let Some(paused) = &entry.marker.paused {
         ui::notice(&format!(
@@ -94,11 +97,16 @@ pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
     // The line looks the service's container up itself; say which one it will find (by the
     // same rule), or why none, so the person running it knows where it ran.
     if let ContainerRef::Service { .. } = &entry.marker.container {
-        let (name, state) = runtime::resolve_container(
-            &entry.marker.runtime,
-            &entry.marker.runtime_env,
-            &entry.marker.container,
-        );
+        // As root, never the runtime a user's block names (`commands::trust`).
+        let (name, state) = match commands::trust::runtime_for(found.written_by.as_deref(), entry) {
+            Ok((runtime, env)) => {
+                runtime::resolve_container(&runtime, &env, &entry.marker.container)
+            }
+            Err(why) => (
+                entry.marker.container.to_string(),
+                ContainerState::Unknown(why),
+            ),
+        };
         match state {
             ContainerState::Running => ui::notice(&format!(
                 "job {:?}: {} resolves to container {name}",
@@ -130,9 +138,8 @@ pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
 
     if args.detach {
         let child = command.spawn(|c| {
-            c.stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .process_group(0);
+            c.stdout(Stdio::null()).stderr(Stdio::null());
+            new_session(c);
         })?;
         println!(
             "started job {:?} in the background (pid {}); follow it with `crontainer logs {} --follow` or `tail -f {}`",
@@ -147,12 +154,12 @@ pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
     let log = &entry.marker.log;
     let offset = std::fs::metadata(log).map(|m| m.len()).unwrap_or(0);
     catch_interrupts()?;
-    // Its own process group, so that an interrupt reaches the job through us: we stop the
-    // line's shell and the runtime's client together, and the line's watcher then stops the job
-    // inside the container (a client killed alone leaves it running there, moby#9098).
-    let mut child = command.spawn(|c| {
-        c.process_group(0);
-    })?;
+    // Its own session (so its own process group, and no controlling terminal: cron gives it
+    // none, and root's terminal must not reach a user's job), so that an interrupt reaches the
+    // job through us: we stop the line's shell and the runtime's client together, and the
+    // line's watcher then stops the job inside the container (a client killed alone leaves it
+    // running there, moby#9098).
+    let mut child = command.spawn(new_session)?;
     let mut follower = commands::Follower { offset };
     let mut stopped = None;
     let status = loop {
@@ -207,13 +214,46 @@ fn catch_interrupts() -> Result<()> {
     Ok(())
 }
 
-/// What cron gives a job (Debian's cron and cronie alike): `PATH=/usr/bin:/bin`,
-/// `SHELL=/bin/sh`, the user's `HOME`, `LOGNAME` and `USER`, starting in `HOME`. The docker
-/// client's variables a login shell may carry (`DOCKER_HOST`, a context) are not there under
-/// cron, so they are not here either: run-now reaches the same daemon cron does.
+/// Makes the child the leader of a new session: no controlling terminal (none under cron), and a
+/// process group of its own that [`run`] stops as one.
+fn new_session(command: &mut std::process::Command) {
+    // SAFETY: setsid(2) is async-signal-safe, and the closure touches no memory of ours.
+    unsafe {
+        command.pre_exec(|| {
+            nix::unistd::setsid()
+                .map(|_| ())
+                .map_err(std::io::Error::from)
+        });
+    }
+}
+
+/// Names of the caller's variables that run-now passes on to the job after all (comma-separated;
+/// a trailing `*` matches a prefix): for tests, whose fake runtime reads its settings from the
+/// environment, and for debugging. Nothing else of the caller's reaches the job.
+pub const ENV_PASS: &str = "CRONTAINER_RUN_NOW_PASS_ENV";
+
+/// What cron gives a job (Debian's cron and cronie alike), and nothing else of the caller's
+/// (issue 26: root's `VAULT_TOKEN` and `AWS_SECRET_ACCESS_KEY` reached a user's job):
+/// `PATH=/usr/bin:/bin`, `SHELL=/bin/sh`, the user's `HOME`, `LOGNAME` and `USER`, starting in
+/// `HOME`. The docker client's variables a login shell may carry (`DOCKER_HOST`, a context) are
+/// not there under cron, so they are not here either: run-now reaches the same daemon cron does.
 fn cron_environment(mut command: Cmd, user: &str) -> Cmd {
-    for var in runtime::DOCKER_CLIENT_VARS {
-        command = command.env_remove(var);
+    command = command.env_clear();
+    let pass: Vec<String> = std::env::var(ENV_PASS)
+        .unwrap_or_default()
+        .split(',')
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .collect();
+    for (name, value) in std::env::vars_os() {
+        let name_text = name.to_string_lossy();
+        let passed = pass.iter().any(|p| match p.strip_suffix('*') {
+            Some(prefix) => name_text.starts_with(prefix),
+            None => *p == name_text,
+        });
+        if passed && !runtime::DOCKER_CLIENT_VARS.contains(&&*name_text) {
+            command = command.env(&name, value);
+        }
     }
     command = command
         .env("PATH", "/usr/bin:/bin")

@@ -9,13 +9,12 @@ use serde_json::json;
 use crate::block;
 use crate::cli::UninstallArgs;
 use crate::commands;
-use crate::config;
 use crate::error::{ExitCode, bad_input};
 use crate::logrotate;
 use crate::ui;
 
 pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
-    let config = config::load_optional(args.config.as_deref())?;
+    let config = commands::trust::load_config(args.config.as_deref())?;
     let name = args
         .name
         .clone()
@@ -146,7 +145,16 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
                 };
                 // Only a file crontainer wrote, with the settings it was written with.
                 if let Some(settings) = logrotate::existing_settings(&owner) {
-                    let logs: Vec<_> = entries.iter().map(|e| e.marker.log.clone()).collect();
+                    let mut logs: Vec<_> = entries.iter().map(|e| e.marker.log.clone()).collect();
+                    // A block a user may write names any path as a log: root's logrotate file
+                    // keeps only the logs it already rotated, never one the user put there since
+                    // (logrotate, as root, would rotate `/etc/shadow` away).
+                    if crate::host::is_root()
+                        && commands::trust::written_by(&installed.target).is_some()
+                    {
+                        let rotated = logrotate::rotated(&owner);
+                        logs.retain(|log| rotated.contains(log));
+                    }
                     pending.push((owner, logs, logs_before, settings));
                 }
             }

@@ -4,13 +4,13 @@
 
 mod cron_d;
 mod crontab;
+mod lock_file;
 
-use std::fs::{File, OpenOptions};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use nix::fcntl::{Flock, FlockArg};
+use nix::fcntl::Flock;
 
 use crate::config::TargetKind;
 use crate::error::bad_input;
@@ -140,6 +140,33 @@ impl Target {
         }
     }
 
+    /// The lock's name: the target's key, and for a cron.d directory other than /etc/cron.d
+    /// (`$CRONTAINER_CROND_DIR`, tests) that directory too, so a test's lock is neither root's
+    /// private one for the real /etc/cron.d nor another test's.
+    fn lock_key(&self) -> String {
+        match self {
+            Target::CronD(c) => {
+                let dir = c.path().parent().unwrap_or(Path::new("/"));
+                if dir == Path::new("/etc/cron.d") {
+                    return self.key();
+                }
+                let dir: String = dir
+                    .to_string_lossy()
+                    .chars()
+                    .map(|ch| {
+                        if ch.is_ascii_alphanumeric() || ".-".contains(ch) {
+                            ch
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                format!("{}-{dir}", self.key())
+            }
+            Target::Crontab(_) => self.key(),
+        }
+    }
+
     /// Lines in this target carry a user column.
     pub fn with_user_column(&self) -> bool {
         matches!(self, Target::CronD(_))
@@ -179,7 +206,9 @@ impl Target {
     }
 
     /// An exclusive lock held across read, edit and write, so two crontainer processes never
-    /// lose each other's edits (the `crontab` program itself has no lock).
+    /// lose each other's edits (the `crontab` program itself has no lock). Issue 26: the file in
+    /// /run/lock is opened without following a symlink, is private (0600, its crontab's owner's
+    /// or root's, so no other user can hold it), and the wait is bounded and names the holder.
     pub fn lock(&self) -> Result<Flock<File>> {
         // /run/lock (world-writable, sticky, cleared at boot) is shared by every user who may
         // edit the same crontab; where it is missing or not writable, the temp dir.
@@ -188,24 +217,14 @@ impl Target {
         } else {
             std::env::temp_dir()
         };
-        let path = dir.join(format!("crontainer-{}.lock", self.key()));
-        // Read-only is enough for flock(2), so a lock file created by another user still works.
-        let file = OpenOptions::new()
-            .read(true)
-            .write(false)
-            .create(false)
-            .open(&path)
-            .or_else(|_| {
-                OpenOptions::new()
-                    .read(true)
-                    .append(true)
-                    .create(true)
-                    .mode(0o644)
-                    .open(&path)
-            })
-            .with_context(|| format!("could not open the lock file {}", path.display()))?;
-        Flock::lock(file, FlockArg::LockExclusive)
-            .map_err(|(_, errno)| anyhow::anyhow!("could not lock {}: {errno}", path.display()))
+        let path = dir.join(format!("crontainer-{}.lock", self.lock_key()));
+        // Who may edit this target, hence own its lock: the crontab's owner (and root).
+        let owner = match self {
+            Target::Crontab(c) => nix::unistd::User::from_name(&c.owner()).ok().flatten(),
+            Target::CronD(_) => None,
+        };
+        let file = lock_file::open(&path, owner.as_ref())?;
+        lock_file::wait_for(file, &path, lock_file::wait())
     }
 
     /// Saves `text` (the content before a change) as a timestamped backup, keeping the last

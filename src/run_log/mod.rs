@@ -146,7 +146,10 @@ impl Serialize for RunId {
 /// change it. None when the file is missing, empty (a line of crontainer 0.1 never writes it), or
 /// unreadable to us.
 pub fn lock_run(lock: &Path) -> Option<RunId> {
-    let text = std::fs::read_to_string(lock).ok()?;
+    // A user may turn their lock into a FIFO or a link to /dev/zero: read a regular file's
+    // first bytes only, without waiting (issue 26).
+    let bytes = crate::safe_file::read_bounded(lock, crate::safe_file::SMALL_FILE_MAX).ok()??;
+    let text = String::from_utf8(bytes).ok()?;
     RunId::parse(text.trim_end_matches('\n'))
 }
 
@@ -652,10 +655,10 @@ impl Backward {
     /// `None` if the file does not exist.
     fn open(path: &Path, chunk: usize) -> io::Result<Option<Backward>> {
         assert!(chunk > 0, "chunk length must be positive");
-        let file = match File::open(path) {
-            Ok(file) => file,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(err) => return Err(err),
+        // A regular file only, opened without waiting: a log a user turned into a FIFO must
+        // not hang root's `status` (issue 26).
+        let Some(file) = crate::safe_file::open_regular(path)? else {
+            return Ok(None);
         };
         let size = file.metadata()?.len();
         Ok(Some(Backward {

@@ -21,6 +21,7 @@ mod crontab;
 mod harness;
 mod healthcheck;
 mod injection;
+mod let_no_one_in;
 mod logrotate;
 mod many_blocks;
 mod metrics;

@@ -197,6 +197,8 @@ impl Env {
             .env("CRONTAINER_DOCKER_SOCKET", self.path("no-docker.sock"))
             .env("FAKE_CRON_DIR", self.path("cron"))
             .env("FAKE_DOCKER_CALLS", self.path("docker-calls"))
+            // run-now gives the job cron's environment only: the fakes' settings pass by name.
+            .env("CRONTAINER_RUN_NOW_PASS_ENV", "FAKE_*,CRONTAINER_*")
             .args(args);
         cmd
     }

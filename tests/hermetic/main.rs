@@ -27,6 +27,7 @@ mod faults_host;
 mod files;
 mod healthcheck;
 mod injection;
+mod let_no_one_in;
 mod many_blocks;
 mod metrics;
 mod security;

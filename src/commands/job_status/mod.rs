@@ -267,13 +267,16 @@ pub fn end_summary(last: &LastRun) -> String {
 /// `jobs` installed in `installed`, with one inspect call (and one `ps` call for services) per
 /// runtime for all their containers. Whether the runtimes answered (None when none was asked).
 pub fn ask_containers(jobs: &mut [JobStatus], installed: &Installed) -> Option<bool> {
-    let mut by_runtime: Vec<((std::path::PathBuf, runtime::Env), Vec<usize>)> = Vec::new();
+    type Asked = std::result::Result<(std::path::PathBuf, runtime::Env), String>;
+    // As root, a block a user wrote is asked about with root's own runtime, or not at all.
+    let written_by = commands::trust::written_by(&installed.target);
+    let mut by_runtime: Vec<(Asked, Vec<usize>)> = Vec::new();
     for (i, entry) in jobs.iter().enumerate() {
         let Some(runtime) = installed
             .entries
             .iter()
             .find(|(block, e)| e.marker.id == entry.id && entry.block.as_ref() == Some(block))
-            .map(|(_, e)| (e.marker.runtime.clone(), e.marker.runtime_env.clone()))
+            .map(|(_, e)| commands::trust::runtime_for(written_by.as_deref(), e))
         else {
             continue;
         };
@@ -283,12 +286,26 @@ pub fn ask_containers(jobs: &mut [JobStatus], installed: &Installed) -> Option<b
         }
     }
     let mut runtime_answers = None;
-    for ((runtime, env), indexes) in &by_runtime {
+    for (asked, indexes) in &by_runtime {
         let indexes: Vec<usize> = indexes
             .iter()
             .copied()
             .filter(|&i| jobs[i].container_ref.is_some())
             .collect();
+        let (runtime, env) = match asked {
+            Ok(asked) => asked,
+            Err(why) => {
+                for &i in &indexes {
+                    let name = jobs[i]
+                        .container_ref
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default();
+                    jobs[i].container = Some((name, ContainerState::Unknown(why.clone())));
+                }
+                continue;
+            }
+        };
         let refs: Vec<ContainerRef> = indexes
             .iter()
             .filter_map(|&i| jobs[i].container_ref.clone())
