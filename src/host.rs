@@ -1,13 +1,16 @@
 //! Facts about the host, read without disturbing anything: who is running crontainer, whether a
 //! cron daemon runs, whether a job's lock is held (from /proc/locks, so looking never takes the
 //! lock: a cron firing at that moment must not be skipped because we looked), and who may write
-//! a file or reach the Docker daemon's socket, and what a user other than root could change. It
-//! imports only the bottom layer (`shell`, for a path in a fix).
+//! a file or reach the Docker daemon's socket, and what a user other than root could change
+//! (with `accounts`: which users and groups are the system's, trusted with root's output
+//! directories). It imports only the bottom layer (`shell`, for a path in a fix).
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+
+pub mod accounts;
 
 /// Who is running crontainer.
 pub fn current_user() -> String {
@@ -279,13 +282,20 @@ pub struct Loose {
     pub path: PathBuf,
     pub owner: String,
     pub mode: u32,
+    /// Why its group is not trusted, when that is the reason (a directory of system accounts).
+    pub group: Option<String>,
 }
 
 impl Loose {
-    /// "PATH (owned by deploy, mode 0775)".
+    /// "PATH (owned by deploy, mode 0775)", and why its group is not trusted when that is why.
     pub fn describe(&self) -> String {
+        let group = self
+            .group
+            .as_ref()
+            .map(|why| format!(": {why}"))
+            .unwrap_or_default();
         format!(
-            "{} (owned by {}, mode {:04o})",
+            "{} (owned by {}, mode {:04o}{group})",
             self.path.display(),
             self.owner,
             self.mode & 0o7777
@@ -303,7 +313,8 @@ impl Loose {
 /// replace: owned by someone else, or writable by group or others. This is cron's own rule for
 /// the files it runs as root (Debian's cron and cronie skip a cron.d file that is not root's or
 /// that group or others may write) applied to every directory on the way, like sshd's
-/// StrictModes: whoever may write a directory may swap what lies in it.
+/// StrictModes: whoever may write a directory may swap what lies in it. For what root runs or
+/// reads its orders from (the config, the programs, an env file).
 ///
 /// A root-owned sticky directory (`/tmp`) is fine on the way: no one else may replace or rename
 /// the root-owned entry below it. `strict_dir` takes that exception away from `path` itself, for
@@ -311,6 +322,18 @@ impl Loose {
 /// name first. Both the path as written and the one its symlinks resolve to are checked. None
 /// when everything is root's, or when `path` does not exist (the caller checks what it needs).
 pub fn loose_for_root(path: &Path, strict_dir: bool) -> Option<Loose> {
+    loose_along(path, strict_dir, false)
+}
+
+/// [`loose_for_root`] for a directory root's jobs write their output into (a log's, the metrics
+/// file's), where system accounts are trusted too (`accounts`: owned by one, or writable by a
+/// system group no person is in): Ubuntu's `/var/log` is `root:syslog 0775`, Debian's
+/// `/var/lib/prometheus` is `prometheus`'s. A directory a person may write is still refused.
+pub fn loose_for_root_output(dir: &Path, strict_dir: bool) -> Option<Loose> {
+    loose_along(dir, strict_dir, true)
+}
+
+fn loose_along(path: &Path, strict_dir: bool, system_ok: bool) -> Option<Loose> {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let resolved = std::fs::canonicalize(&absolute).ok()?;
     for chain in [&absolute, &resolved] {
@@ -327,18 +350,39 @@ pub fn loose_for_root(path: &Path, strict_dir: bool) -> Option<Loose> {
                 continue;
             }
             let last = i + 1 == ancestors.len();
-            let sticky_ok = meta.is_dir() && meta.mode() & 0o1000 != 0 && !(last && strict_dir);
-            let loose = meta.uid() != 0 || (meta.mode() & 0o022 != 0 && !sticky_ok);
-            if loose {
+            if let Some(group) = why_loose(&meta, last && strict_dir, system_ok) {
                 return Some(Loose {
                     path: step.to_path_buf(),
                     owner: user_name(meta.uid()),
                     mode: meta.mode(),
+                    group,
                 });
             }
         }
     }
     None
+}
+
+/// Whether one step of a path is loose (Some), and then why its group is not trusted when that
+/// is the reason.
+fn why_loose(
+    meta: &std::fs::Metadata,
+    strict_dir: bool,
+    system_ok: bool,
+) -> Option<Option<String>> {
+    let mode = meta.mode();
+    let owner_ok = meta.uid() == 0 || (system_ok && accounts::is_system_user(meta.uid()));
+    let sticky_ok = meta.is_dir() && mode & 0o1000 != 0 && !strict_dir;
+    if !owner_ok {
+        return Some(None);
+    }
+    if sticky_ok || mode & 0o022 == 0 {
+        return None;
+    }
+    if mode & 0o002 != 0 || !system_ok {
+        return Some(None);
+    }
+    accounts::why_not_system_group(meta.gid()).map(Some)
 }
 
 /// A uid's user name, or the number when it has none.

@@ -922,10 +922,12 @@ pub fn log_checks(jobs: &[Job]) -> Vec<(std::path::PathBuf, crate::host::Need)> 
 /// The rules for a job's log and its lock, shared by `install` (before it creates anything) and
 /// `doctor`; an error (exit 2) names the directory at fault and the fix.
 ///
-/// - A job that runs as root logs only where no other user may change the path: whoever may
-///   write the log's directory (or one above it, bar a root-owned sticky one such as /tmp) could
+/// - A job that runs as root logs only where no person may change the path: whoever may write
+///   the log's directory (or one above it, bar a root-owned sticky one such as /tmp) could
 ///   replace the log with a symlink, and root's next run would append to any file. logrotate
-///   refuses such a parent directory for the same reason.
+///   refuses such a parent directory for the same reason unless told whom to act as; system
+///   accounts are trusted as it is told to trust them (`host::accounts`: Ubuntu's `/var/log` is
+///   `root:syslog 0775`).
 /// - A job that runs as a normal user must reach and write its files, checked as that user
 ///   (issue 13: a log under /root, 0700, installed fine and every run failed).
 /// - install never creates a file owned by the job's user in a directory that user may not write
@@ -944,7 +946,7 @@ pub fn check_log(id: &str, log: &Path, user: &nix::unistd::User) -> Result<LogPl
         if host::is_root() {
             // The log's own directory strictly (anyone may create the name first in a sticky
             // one); above a missing one, what install creates is root's and cannot be swapped.
-            if let Some(loose) = host::loose_for_root(existing, !missing_dir) {
+            if let Some(loose) = host::loose_for_root_output(existing, !missing_dir) {
                 return Err(bad_input(format!(
                     "job {id:?}: its log {} lies under {}, which a user other than root may \
                      change: that user could put a symlink in place of the log or its lock, and \
@@ -1155,7 +1157,7 @@ pub fn check_textfile(config: &Config, user: &nix::unistd::User) -> Result<()> {
     }
     if user.uid.is_root() {
         if host::is_root() {
-            if let Some(loose) = host::loose_for_root(dir, true) {
+            if let Some(loose) = host::loose_for_root_output(dir, true) {
                 return Err(refuse(format!(
                     "{} may be changed by a user other than root, and root's cron writes \
                      crontainer.prom there every minute; fix: {}",

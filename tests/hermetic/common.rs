@@ -201,6 +201,45 @@ impl Env {
         cmd
     }
 
+    /// The command under test run from `exe` (a copy of the binary, see
+    /// [`Env::copied_binary`]) instead of cargo's.
+    pub fn cmd_of<I, S>(&self, exe: &Path, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let cmd = self.std_cmd(args);
+        let mut of = std::process::Command::new(exe);
+        of.args(cmd.get_args()).current_dir(self.dir.path());
+        for (name, value) in cmd.get_envs() {
+            match value {
+                Some(value) => of.env(name, value),
+                None => of.env_remove(name),
+            };
+        }
+        Command::from_std(of)
+    }
+
+    /// A copy of the crontainer binary in the temp dir (mode 0755 in a 0755 directory, owned by
+    /// whoever runs the tests): for what must not depend on where the checkout lies. The
+    /// metrics line runs the binary by its path as the block's user, who must reach it, and
+    /// as root that path must be root's alone; cargo's build directory is neither in a clone
+    /// made by `mktemp -d` (0700) or in a user's home.
+    pub fn copied_binary(&self) -> PathBuf {
+        let dir = self.path("crontainer-bin");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let exe = dir.join("crontainer");
+        let built = assert_cmd::cargo::cargo_bin("crontainer");
+        // A hard link where the build lies on the same file system (cargo's binary is 0755
+        // already), else a copy of its ~60 MB.
+        if std::fs::hard_link(&built, &exe).is_err() {
+            std::fs::copy(&built, &exe).unwrap();
+            std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        exe
+    }
+
     pub fn user() -> String {
         let out = std::process::Command::new("id")
             .arg("-un")

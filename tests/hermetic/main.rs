@@ -30,4 +30,5 @@ mod injection;
 mod many_blocks;
 mod metrics;
 mod security;
+mod system_dirs;
 mod trust;
