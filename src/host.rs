@@ -710,8 +710,24 @@ mod tests {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
     }
 
+    /// For the tests that change owners or ask as another user: the reason they are
+    /// `#[ignore]`d, said again when one is run without root.
+    const NEEDS_ROOT: &str = "needs root (chown, and access asked as nobody): CI runs it with \
+                              --include-ignored as root";
+
+    /// The user `nobody`, which the tests that need another user ask as.
+    fn nobody() -> nix::unistd::User {
+        assert!(is_root(), "{NEEDS_ROOT}");
+        nix::unistd::User::from_name("nobody")
+            .ok()
+            .flatten()
+            .expect("these tests ask as the user nobody, which this host lacks")
+    }
+
     #[test]
+    #[ignore = "needs root (chown, and access asked as nobody): CI runs it with --include-ignored as root"]
     fn a_path_is_roots_alone_only_when_every_step_is() {
+        assert!(is_root(), "{NEEDS_ROOT}");
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("f");
         std::fs::write(&file, "").unwrap();
@@ -719,14 +735,6 @@ mod tests {
         chmod(dir.path(), 0o755);
         let loose =
             |path: &Path, strict| loose_for_root(path, strict).map(|l| (l.path, l.mode & 0o7777));
-        if !is_root() {
-            // The temp dir is the tester's own.
-            assert_eq!(
-                loose(&file, false).map(|l| l.0),
-                Some(dir.path().to_path_buf())
-            );
-            return;
-        }
         assert_eq!(loose(&file, false), None);
         chmod(dir.path(), 0o775);
         assert_eq!(loose(&file, false), Some((dir.path().to_path_buf(), 0o775)));
@@ -745,16 +753,27 @@ mod tests {
         nix::unistd::chown(&file, Some(65534.into()), None).unwrap();
         assert_eq!(loose(&link, false), Some((file.clone(), 0o644)));
         assert_eq!(loose(&dir.path().join("missing"), false), None);
+        // A system account's directory (uid 1 is `daemon`, below any UID_MIN) is trusted with
+        // root's output, never with what root obeys; a person's range (nobody is 65534) never.
+        let output = |path: &Path| loose_for_root_output(path, true).map(|l| l.path);
+        nix::unistd::chown(dir.path(), Some(1.into()), None).unwrap();
+        assert_eq!(output(dir.path()), None);
+        assert_eq!(
+            loose(dir.path(), true),
+            Some((dir.path().to_path_buf(), 0o755))
+        );
+        nix::unistd::chown(dir.path(), Some(65534.into()), None).unwrap();
+        assert_eq!(output(dir.path()), Some(dir.path().to_path_buf()));
+        // Writable by others is refused whoever owns it.
+        nix::unistd::chown(dir.path(), Some(0.into()), None).unwrap();
+        chmod(dir.path(), 0o757);
+        assert_eq!(output(dir.path()), Some(dir.path().to_path_buf()));
     }
 
     #[test]
+    #[ignore = "needs root (chown, and access asked as nobody): CI runs it with --include-ignored as root"]
     fn access_is_asked_as_the_user_along_the_whole_path() {
-        let Some(nobody) = nix::unistd::User::from_name("nobody").ok().flatten() else {
-            return;
-        };
-        if !is_root() {
-            return;
-        }
+        let nobody = nobody();
         let dir = tempfile::tempdir().unwrap();
         let inner = dir.path().join("x");
         std::fs::create_dir(&inner).unwrap();
@@ -781,13 +800,9 @@ mod tests {
     }
 
     #[test]
+    #[ignore = "needs root (chown, and access asked as nobody): CI runs it with --include-ignored as root"]
     fn prefetched_answers_are_the_ones_asked_one_by_one() {
-        let Some(nobody) = nix::unistd::User::from_name("nobody").ok().flatten() else {
-            return;
-        };
-        if !is_root() {
-            return;
-        }
+        let nobody = nobody();
         let dir = tempfile::tempdir().unwrap();
         chmod(dir.path(), 0o755);
         let open = dir.path().join("open");

@@ -39,7 +39,9 @@ fn hold_moving_locks(
         };
         let running = |pid: Option<u32>| {
             bad_input(format!(
-                "job {:?} is running{} and holds its lock {}: changing its log would move the                  lock to {}, and cron would start the next run beside this one; wait until it                  ends (`crontainer status`), or stop it, then install again; nothing was changed",
+                "job {:?} is running{} and holds its lock {}: changing its log would move the \
+                 lock to {}, and cron would start the next run beside this one; wait until it \
+                 ends (`crontainer status`), or stop it, then install again; nothing was changed",
                 entry.marker.id,
                 pid.map(|p| format!(" (pid {p})")).unwrap_or_default(),
                 old.marker.lock.display(),
