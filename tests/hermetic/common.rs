@@ -426,6 +426,22 @@ pub fn fails_with(cmd: &mut assert_cmd::Command, code: i32, expected: &str) -> S
     err
 }
 
+/// Runs `cmd` (a command with `--json`) to its end and returns its exit code and the one JSON
+/// document it printed on stdout (the panic shows both streams when stdout is not one).
+#[track_caller]
+pub fn json_of(cmd: &mut assert_cmd::Command) -> (i32, serde_json::Value) {
+    let out = cmd.output().unwrap();
+    let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}), exit {:?}\nstdout:\n{}\nstderr:\n{}",
+            out.status.code(),
+            stdout_of(&out),
+            stderr_of(&out)
+        )
+    });
+    (out.status.code().unwrap_or(-1), doc)
+}
+
 pub fn stdout_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }

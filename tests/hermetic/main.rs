@@ -28,6 +28,7 @@ mod files;
 mod healthcheck;
 mod injection;
 mod many_blocks;
+mod messages;
 mod metrics;
 mod security;
 mod system_dirs;
