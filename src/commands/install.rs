@@ -5,7 +5,6 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use serde_json::json;
 
 use crate::block;
 use crate::cli::InstallArgs;
@@ -252,20 +251,20 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     let changed = changed || !rotation.is_empty() || replaced.is_some();
 
     if args.json {
-        ui::print_json(&applied.report(
+        ui::print_document(&applied.report(
             changed,
             args.dry_run,
-            json!({
-                "target": kind,
-                "where": label,
-                "run_as": run_as,
-                "block": config.name,
-                "jobs": config.jobs.iter().map(|j| &j.id).collect::<Vec<_>>(),
-                "logrotate": rotation,
-                "replaced": replaced,
-                "warnings": warnings,
-                "notes": notes,
-            }),
+            InstallDocument {
+                target: kind,
+                r#where: &label,
+                run_as: &run_as,
+                block: &config.name,
+                jobs: config.jobs.iter().map(|j| j.id.as_str()).collect(),
+                logrotate: &rotation,
+                replaced: replaced.as_deref(),
+                warnings: &warnings,
+                notes: &notes,
+            },
         ));
         return Ok(ExitCode::Success);
     }
@@ -587,4 +586,21 @@ impl Replaced {
             }
         ))
     }
+}
+
+/// `install --json`: what was installed where, beside [`commands::ChangeReport`]'s fields.
+#[derive(serde::Serialize)]
+struct InstallDocument<'a> {
+    target: TargetKind,
+    r#where: &'a str,
+    /// The user the jobs run as.
+    run_as: &'a str,
+    block: &'a str,
+    /// The ids of the block's jobs, in the config's order.
+    jobs: Vec<&'a str>,
+    logrotate: &'a [logrotate::Change],
+    /// What `--replace` removed, in words.
+    replaced: Option<&'a str>,
+    warnings: &'a [String],
+    notes: &'a [String],
 }

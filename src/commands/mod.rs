@@ -510,24 +510,20 @@ impl Applied {
     /// The `--json` report of a command that edits a target: whether it changed anything (or
     /// would, in a dry run), the backup and the diff, with the command's own `fields` added.
     /// `changed` may be wider than the text (install counts a new logrotate file too).
-    pub fn report(
+    pub fn report<T: serde::Serialize>(
         &self,
         changed: bool,
         dry_run: bool,
-        fields: serde_json::Value,
-    ) -> serde_json::Value {
-        let mut report = serde_json::json!({
-            "version": crate::ui::JSON_VERSION,
-            "changed": changed && !dry_run,
-            "would_change": changed,
-            "dry_run": dry_run,
-            "backup": self.backup,
-            "diff": self.diff,
-        });
-        if let (Some(map), serde_json::Value::Object(fields)) = (report.as_object_mut(), fields) {
-            map.extend(fields);
+        fields: T,
+    ) -> ChangeReport<'_, T> {
+        ChangeReport {
+            changed: changed && !dry_run,
+            would_change: changed,
+            dry_run,
+            backup: self.backup.as_deref(),
+            diff: &self.diff,
+            fields,
         }
-        report
     }
 
     /// Says where the previous text was saved, when something was written.
@@ -536,6 +532,20 @@ impl Applied {
             crate::ui::say(&format!("previous version saved to {}", backup.display()));
         }
     }
+}
+
+/// The `--json` document of a command that edits a target ([`Applied::report`]).
+#[derive(serde::Serialize)]
+pub struct ChangeReport<'a, T> {
+    /// Something was written.
+    pub changed: bool,
+    /// Something differs (written, or not in a dry run).
+    pub would_change: bool,
+    pub dry_run: bool,
+    pub backup: Option<&'a Path>,
+    pub diff: &'a str,
+    #[serde(flatten)]
+    pub fields: T,
 }
 
 /// Writes `new` over `old` when they differ and this is not a dry run: a backup of `old`

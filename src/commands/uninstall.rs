@@ -4,7 +4,6 @@
 //! and `--name` or `--all` says which.
 
 use anyhow::Result;
-use serde_json::json;
 
 use crate::block;
 use crate::cli::UninstallArgs;
@@ -176,16 +175,20 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
     };
 
     if args.json {
-        ui::print_json(&applied.report(
+        ui::print_document(&applied.report(
             changed,
             args.dry_run,
-            json!({
-                "target": scope.installed.first().map(|i| i.target.kind()),
-                "where": if places.len() == 1 { places[0].clone() } else { scope.label.clone() },
-                "removed_jobs": removed,
-                "logrotate": rotation,
-                "backups": backups,
-            }),
+            UninstallDocument {
+                target: scope.installed.first().map(|i| i.target.kind()),
+                r#where: if places.len() == 1 {
+                    &places[0]
+                } else {
+                    &scope.label
+                },
+                removed_jobs: &removed,
+                logrotate: &rotation,
+                backups: &backups,
+            },
         ));
         return Ok(ExitCode::Success);
     }
@@ -237,4 +240,16 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::Success)
+}
+
+/// `uninstall --json`: what was removed from where, beside [`commands::ChangeReport`]'s fields.
+#[derive(serde::Serialize)]
+struct UninstallDocument<'a> {
+    /// The kind of the first target looked at; None when there was none.
+    target: Option<crate::config::TargetKind>,
+    r#where: &'a str,
+    removed_jobs: &'a [String],
+    logrotate: &'a [crate::logrotate::Change],
+    /// One backup per target changed.
+    backups: &'a [std::path::PathBuf],
 }
