@@ -12,14 +12,10 @@ use anyhow::Result;
 
 pub mod accounts;
 
-/// Who is running crontainer.
+/// Who is running crontainer (asked once per run: a target's name, its lock and the checks
+/// ask it again and again, and each asks nsswitch.conf and /etc/passwd).
 pub fn current_user() -> String {
-    let uid = nix::unistd::geteuid();
-    nix::unistd::User::from_uid(uid)
-        .ok()
-        .flatten()
-        .map(|u| u.name)
-        .unwrap_or_else(|| uid.to_string())
+    user_name(nix::unistd::geteuid().as_raw())
 }
 
 pub fn is_root() -> bool {
@@ -51,22 +47,32 @@ fn find_cron_daemon() -> Option<&'static CronDaemon> {
 }
 
 fn scan_for_cron_daemon() -> Option<CronDaemon> {
-    let proc = std::env::var_os(ENV_PROC).unwrap_or_else(|| "/proc".into());
+    let proc = PathBuf::from(std::env::var_os(ENV_PROC).unwrap_or_else(|| "/proc".into()));
     let ours = std::fs::read_link("/proc/self/ns/pid").ok();
-    let entries = std::fs::read_dir(proc).ok()?;
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        if !name.to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
-            continue;
-        }
-        let Ok(comm) = std::fs::read_to_string(entry.path().join("comm")) else {
+    // The pid Debian's cron and cronie write, asked first: one process looked at instead of
+    // every process of the host (hundreds on a Docker host). Only the real /proc: a test's
+    // fake one has no such file behind it.
+    let pidfile = std::env::var_os(ENV_PROC)
+        .is_none()
+        .then(|| std::fs::read_to_string("/run/crond.pid").ok())
+        .flatten()
+        .and_then(|pid| pid.trim().parse::<u32>().ok())
+        .map(|pid| proc.join(pid.to_string()));
+    let entries = std::fs::read_dir(&proc).ok()?;
+    let all = entries.flatten().map(|entry| entry.path()).filter(|path| {
+        path.file_name()
+            .is_some_and(|n| n.to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
+    });
+    for path in pidfile.into_iter().chain(all) {
+        let name = path.file_name().unwrap_or_default().to_os_string();
+        let Ok(comm) = std::fs::read_to_string(path.join("comm")) else {
             continue;
         };
         let comm = comm.trim();
         let what = match comm {
             "cron" | "crond" => comm.to_string(),
             "busybox" => {
-                let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+                let cmdline = std::fs::read(path.join("cmdline")).unwrap_or_default();
                 if cmdline.split(|&b| b == 0).nth(1) != Some(b"crond") {
                     continue;
                 }
@@ -75,17 +81,17 @@ fn scan_for_cron_daemon() -> Option<CronDaemon> {
             _ => continue,
         };
         // Another user's namespace link is unreadable without root: then it may be ours.
-        let theirs = std::fs::read_link(entry.path().join("ns/pid")).ok();
+        let theirs = std::fs::read_link(path.join("ns/pid")).ok();
         if let (Some(ours), Some(theirs)) = (&ours, &theirs) {
             if ours != theirs {
                 continue;
             }
         }
-        let binary = std::fs::read_link(entry.path().join("exe"))
+        let binary = std::fs::read_link(path.join("exe"))
             .map(|exe| format!(", {}", exe.display()))
             .unwrap_or_default();
         return Some(CronDaemon {
-            dir: entry.path(),
+            dir: path,
             description: format!("{what} (pid {}{binary})", name.to_string_lossy()),
         });
     }

@@ -110,6 +110,9 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     let (textfile, textfile_warnings) =
         commands::textfile_line(&config, kind, &run_as, &target, &tools)?;
 
+    // Taken before every block on the host is read, so the destination, one of them, is read
+    // once (`Target::read` remembers it under the lock) and cannot change before the write.
+    let lock = target.lock()?;
     let others = Others::read(&target, &config.name, args.replace.as_deref())?;
     others.refuse_shared_files(&config.name, &entries)?;
     let mut warnings = others.same_ids(&target, &config.name, &entries);
@@ -120,7 +123,6 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
         ));
     }
 
-    let lock = target.lock()?;
     let old = target.read()?;
     // Refuse a hand-edited block rather than silently replacing someone's lines.
     let mut existing = Vec::new();

@@ -323,15 +323,19 @@ fn cron_d_targets(
 /// is recorded as damaged, not an error: these checks must not stop a command.
 pub fn everything_readable() -> Vec<Installed> {
     let mut targets = Vec::new();
+    // Root's listing of cron's spool names every crontab there is, root's own included: one
+    // not listed does not exist, and needs no `crontab -l` to say so.
+    let mut listed = false;
     if crate::host::is_root()
         && let Ok(users) = crate::cron_table::crontab_users()
     {
+        listed = crate::cron_table::spool_lists_every_crontab();
         for user in users {
             targets.extend(Target::resolve(TargetKind::Crontab, Some(&user), "crontainer").ok());
         }
     }
     let me = format!("{}'s crontab", crate::host::current_user());
-    if !targets.iter().any(|r| r.target.describe() == me) {
+    if !listed && !targets.iter().any(|r| r.target.describe() == me) {
         targets.extend(Target::resolve(TargetKind::Crontab, None, "crontainer").ok());
     }
     targets.extend(cron_d_targets(None, None).unwrap_or_default());

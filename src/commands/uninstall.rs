@@ -9,6 +9,7 @@ use crate::block;
 use crate::cli::UninstallArgs;
 use crate::commands;
 use crate::config;
+use crate::cron_table::Target;
 use crate::error::{ExitCode, bad_input};
 use crate::logrotate;
 use crate::ui;
@@ -25,6 +26,17 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
             (name.map(str::to_string), Some(id.to_string()))
         }
         None => (name, None),
+    };
+    // One block named (by the config or --name) is in one target: locked before it is read, it
+    // is read once (`Target::read` remembers it under the lock) and cannot change meanwhile.
+    let early = match name.as_deref().filter(|n| config::is_block_name(n)) {
+        Some(name) => {
+            let (kind, user) = commands::target_settings(config.as_ref(), &args.target);
+            let resolved = Target::resolve(kind, user.as_deref(), name)?;
+            let lock = resolved.target.lock()?;
+            Some((resolved.target, lock))
+        }
+        None => None,
     };
     let scope = commands::scope(config.as_ref(), &args.target, name.as_deref(), false)?;
 
@@ -102,7 +114,10 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
         }
         let target = &installed.target;
         places.push(target.describe());
-        let _lock = target.lock()?;
+        let _lock = match &early {
+            Some((locked, _)) if locked.same_as(target) => None,
+            _ => Some(target.lock()?),
+        };
         let old = target.read()?;
         let mut new = old.clone();
         let mut pending = Vec::new();
