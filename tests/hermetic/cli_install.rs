@@ -296,3 +296,26 @@ fn install_warns_when_the_jobs_user_cannot_reach_dockerd() {
         "{err}"
     );
 }
+
+/// Issue 24: install and uninstall each read their crontab once, under the lock, then write it
+/// and read it back: the floor any safe edit needs, and no more (they read it twice before).
+#[test]
+fn install_and_uninstall_run_crontab_only_as_often_as_a_safe_edit_needs() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    env.install(&config);
+    ok(env.cmd(["uninstall", "-c"]).arg(&config));
+    let calls = env.read("crontab-calls");
+    let kinds: Vec<&str> = calls
+        .lines()
+        .map(|call| match call.split(' ').next_back() {
+            Some("-l") => "read",
+            _ => "write",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["read", "write", "read", "read", "write", "read"],
+        "{calls}"
+    );
+}

@@ -8,8 +8,10 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 
 /// A fake `crontab`: one file per user under $FAKE_CRON_DIR, with the real program's
-/// "no crontab for USER" exit 1; `FAKE_CRONTAB_FAIL=1` makes writes fail.
+/// "no crontab for USER" exit 1; `FAKE_CRONTAB_FAIL=1` makes writes fail. Each call's
+/// arguments are appended to `crontab-calls` beside that directory.
 const FAKE_CRONTAB: &str = r#"#!/bin/sh
+echo "$*" >> "${FAKE_CRON_DIR%/*}/crontab-calls"
 user=$(id -un)
 if [ "$1" = "-u" ]; then user="$2"; shift 2; fi
 case "$1" in
