@@ -21,6 +21,9 @@ pub use crontab::Crontab;
 /// Environment overrides, for tests and unusual hosts.
 pub const ENV_CROND_DIR: &str = "CRONTAINER_CROND_DIR";
 pub const ENV_STATE_DIR: &str = "CRONTAINER_STATE_DIR";
+/// Where the targets' lock files are made, instead of /run/lock (for tests: each its own, so no
+/// lock file another user's run left there is in the way).
+pub const ENV_LOCK_DIR: &str = "CRONTAINER_LOCK_DIR";
 
 /// A target's lock, held by this process until dropped ([`Target::lock`]).
 pub struct Locked {
@@ -236,7 +239,9 @@ impl Target {
     fn flock(&self) -> Result<Flock<File>> {
         // /run/lock (world-writable, sticky, cleared at boot) is shared by every user who may
         // edit the same crontab; where it is missing or not writable, the temp dir.
-        let dir = if nix::unistd::access("/run/lock", nix::unistd::AccessFlags::W_OK).is_ok() {
+        let dir = if let Some(dir) = std::env::var_os(ENV_LOCK_DIR).filter(|d| !d.is_empty()) {
+            PathBuf::from(dir)
+        } else if nix::unistd::access("/run/lock", nix::unistd::AccessFlags::W_OK).is_ok() {
             PathBuf::from("/run/lock")
         } else {
             std::env::temp_dir()

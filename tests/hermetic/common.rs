@@ -110,6 +110,7 @@ impl Env {
             "cron.d",
             "logs",
             "logrotate.d",
+            "locks",
             "proc/1",
             "proc/2",
         ] {
@@ -191,6 +192,9 @@ impl Env {
             // The fake crontab keeps one file per user here, as cron's spool does.
             .env("CRONTAINER_SPOOL_DIR", self.path("cron"))
             .env("CRONTAINER_LOGROTATE_DIR", self.path("logrotate.d"))
+            // The targets' locks: this test's own, not /run/lock, which every run on the host
+            // shares (a lock file root's run left there, 0600, would refuse a normal user).
+            .env("CRONTAINER_LOCK_DIR", self.path("locks"))
             .env("CRONTAINER_PROC", self.path("proc"))
             // No zone files: cron's time zone is UTC here unless a test gives the fake daemon a
             // `TZ` (the host's own /etc/localtime plays no part).
