@@ -1,22 +1,21 @@
 //! Facts about the host, read without disturbing anything: who is running crontainer, whether a
 //! cron daemon runs, whether a job's lock is held (from /proc/locks, so looking never takes the
 //! lock: a cron firing at that moment must not be skipped because we looked), and who may write
-//! a file or reach the Docker daemon's socket, and what a user other than root could change. It
-//! imports only the bottom layer (`shell`, for a path in a fix).
+//! a file or reach the Docker daemon's socket, and what a user other than root could change
+//! (with `accounts`: which users and groups are the system's, trusted with root's output
+//! directories). It imports only the bottom layer (`shell`, for a path in a fix).
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-/// Who is running crontainer.
+pub mod accounts;
+
+/// Who is running crontainer (asked once per run: a target's name, its lock and the checks
+/// ask it again and again, and each asks nsswitch.conf and /etc/passwd).
 pub fn current_user() -> String {
-    let uid = nix::unistd::geteuid();
-    nix::unistd::User::from_uid(uid)
-        .ok()
-        .flatten()
-        .map(|u| u.name)
-        .unwrap_or_else(|| uid.to_string())
+    user_name(nix::unistd::geteuid().as_raw())
 }
 
 pub fn is_root() -> bool {
@@ -48,22 +47,32 @@ fn find_cron_daemon() -> Option<&'static CronDaemon> {
 }
 
 fn scan_for_cron_daemon() -> Option<CronDaemon> {
-    let proc = std::env::var_os(ENV_PROC).unwrap_or_else(|| "/proc".into());
+    let proc = PathBuf::from(std::env::var_os(ENV_PROC).unwrap_or_else(|| "/proc".into()));
     let ours = std::fs::read_link("/proc/self/ns/pid").ok();
-    let entries = std::fs::read_dir(proc).ok()?;
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        if !name.to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
-            continue;
-        }
-        let Ok(comm) = std::fs::read_to_string(entry.path().join("comm")) else {
+    // The pid Debian's cron and cronie write, asked first: one process looked at instead of
+    // every process of the host (hundreds on a Docker host). Only the real /proc: a test's
+    // fake one has no such file behind it.
+    let pidfile = std::env::var_os(ENV_PROC)
+        .is_none()
+        .then(|| std::fs::read_to_string("/run/crond.pid").ok())
+        .flatten()
+        .and_then(|pid| pid.trim().parse::<u32>().ok())
+        .map(|pid| proc.join(pid.to_string()));
+    let entries = std::fs::read_dir(&proc).ok()?;
+    let all = entries.flatten().map(|entry| entry.path()).filter(|path| {
+        path.file_name()
+            .is_some_and(|n| n.to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
+    });
+    for path in pidfile.into_iter().chain(all) {
+        let name = path.file_name().unwrap_or_default().to_os_string();
+        let Ok(comm) = std::fs::read_to_string(path.join("comm")) else {
             continue;
         };
         let comm = comm.trim();
         let what = match comm {
             "cron" | "crond" => comm.to_string(),
             "busybox" => {
-                let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+                let cmdline = std::fs::read(path.join("cmdline")).unwrap_or_default();
                 if cmdline.split(|&b| b == 0).nth(1) != Some(b"crond") {
                     continue;
                 }
@@ -72,17 +81,17 @@ fn scan_for_cron_daemon() -> Option<CronDaemon> {
             _ => continue,
         };
         // Another user's namespace link is unreadable without root: then it may be ours.
-        let theirs = std::fs::read_link(entry.path().join("ns/pid")).ok();
+        let theirs = std::fs::read_link(path.join("ns/pid")).ok();
         if let (Some(ours), Some(theirs)) = (&ours, &theirs) {
             if ours != theirs {
                 continue;
             }
         }
-        let binary = std::fs::read_link(entry.path().join("exe"))
+        let binary = std::fs::read_link(path.join("exe"))
             .map(|exe| format!(", {}", exe.display()))
             .unwrap_or_default();
         return Some(CronDaemon {
-            dir: entry.path(),
+            dir: path,
             description: format!("{what} (pid {}{binary})", name.to_string_lossy()),
         });
     }
@@ -297,13 +306,20 @@ pub struct Loose {
     pub path: PathBuf,
     pub owner: String,
     pub mode: u32,
+    /// Why its group is not trusted, when that is the reason (a directory of system accounts).
+    pub group: Option<String>,
 }
 
 impl Loose {
-    /// "PATH (owned by deploy, mode 0775)".
+    /// "PATH (owned by deploy, mode 0775)", and why its group is not trusted when that is why.
     pub fn describe(&self) -> String {
+        let group = self
+            .group
+            .as_ref()
+            .map(|why| format!(": {why}"))
+            .unwrap_or_default();
         format!(
-            "{} (owned by {}, mode {:04o})",
+            "{} (owned by {}, mode {:04o}{group})",
             self.path.display(),
             self.owner,
             self.mode & 0o7777
@@ -321,7 +337,8 @@ impl Loose {
 /// replace: owned by someone else, or writable by group or others. This is cron's own rule for
 /// the files it runs as root (Debian's cron and cronie skip a cron.d file that is not root's or
 /// that group or others may write) applied to every directory on the way, like sshd's
-/// StrictModes: whoever may write a directory may swap what lies in it.
+/// StrictModes: whoever may write a directory may swap what lies in it. For what root runs or
+/// reads its orders from (the config, the programs, an env file).
 ///
 /// A root-owned sticky directory (`/tmp`) is fine on the way: no one else may replace or rename
 /// the root-owned entry below it. `strict_dir` takes that exception away from `path` itself, for
@@ -329,6 +346,18 @@ impl Loose {
 /// name first. Both the path as written and the one its symlinks resolve to are checked. None
 /// when everything is root's, or when `path` does not exist (the caller checks what it needs).
 pub fn loose_for_root(path: &Path, strict_dir: bool) -> Option<Loose> {
+    loose_along(path, strict_dir, false)
+}
+
+/// [`loose_for_root`] for a directory root's jobs write their output into (a log's, the metrics
+/// file's), where system accounts are trusted too (`accounts`: owned by one, or writable by a
+/// system group no person is in): Ubuntu's `/var/log` is `root:syslog 0775`, Debian's
+/// `/var/lib/prometheus` is `prometheus`'s. A directory a person may write is still refused.
+pub fn loose_for_root_output(dir: &Path, strict_dir: bool) -> Option<Loose> {
+    loose_along(dir, strict_dir, true)
+}
+
+fn loose_along(path: &Path, strict_dir: bool, system_ok: bool) -> Option<Loose> {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let resolved = std::fs::canonicalize(&absolute).ok()?;
     for chain in [&absolute, &resolved] {
@@ -345,18 +374,39 @@ pub fn loose_for_root(path: &Path, strict_dir: bool) -> Option<Loose> {
                 continue;
             }
             let last = i + 1 == ancestors.len();
-            let sticky_ok = meta.is_dir() && meta.mode() & 0o1000 != 0 && !(last && strict_dir);
-            let loose = meta.uid() != 0 || (meta.mode() & 0o022 != 0 && !sticky_ok);
-            if loose {
+            if let Some(group) = why_loose(&meta, last && strict_dir, system_ok) {
                 return Some(Loose {
                     path: step.to_path_buf(),
                     owner: user_name(meta.uid()),
                     mode: meta.mode(),
+                    group,
                 });
             }
         }
     }
     None
+}
+
+/// Whether one step of a path is loose (Some), and then why its group is not trusted when that
+/// is the reason.
+fn why_loose(
+    meta: &std::fs::Metadata,
+    strict_dir: bool,
+    system_ok: bool,
+) -> Option<Option<String>> {
+    let mode = meta.mode();
+    let owner_ok = meta.uid() == 0 || (system_ok && accounts::is_system_user(meta.uid()));
+    let sticky_ok = meta.is_dir() && mode & 0o1000 != 0 && !strict_dir;
+    if !owner_ok {
+        return Some(None);
+    }
+    if sticky_ok || mode & 0o022 == 0 {
+        return None;
+    }
+    if mode & 0o002 != 0 || !system_ok {
+        return Some(None);
+    }
+    accounts::why_not_system_group(meta.gid()).map(Some)
 }
 
 /// A uid's user name, or the number when it has none.
@@ -684,8 +734,24 @@ mod tests {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
     }
 
+    /// For the tests that change owners or ask as another user: the reason they are
+    /// `#[ignore]`d, said again when one is run without root.
+    const NEEDS_ROOT: &str = "needs root (chown, and access asked as nobody): CI runs it with \
+                              --include-ignored as root";
+
+    /// The user `nobody`, which the tests that need another user ask as.
+    fn nobody() -> nix::unistd::User {
+        assert!(is_root(), "{NEEDS_ROOT}");
+        nix::unistd::User::from_name("nobody")
+            .ok()
+            .flatten()
+            .expect("these tests ask as the user nobody, which this host lacks")
+    }
+
     #[test]
+    #[ignore = "needs root (chown, and access asked as nobody): CI runs it with --include-ignored as root"]
     fn a_path_is_roots_alone_only_when_every_step_is() {
+        assert!(is_root(), "{NEEDS_ROOT}");
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("f");
         std::fs::write(&file, "").unwrap();
@@ -693,14 +759,6 @@ mod tests {
         chmod(dir.path(), 0o755);
         let loose =
             |path: &Path, strict| loose_for_root(path, strict).map(|l| (l.path, l.mode & 0o7777));
-        if !is_root() {
-            // The temp dir is the tester's own.
-            assert_eq!(
-                loose(&file, false).map(|l| l.0),
-                Some(dir.path().to_path_buf())
-            );
-            return;
-        }
         assert_eq!(loose(&file, false), None);
         chmod(dir.path(), 0o775);
         assert_eq!(loose(&file, false), Some((dir.path().to_path_buf(), 0o775)));
@@ -719,16 +777,27 @@ mod tests {
         nix::unistd::chown(&file, Some(65534.into()), None).unwrap();
         assert_eq!(loose(&link, false), Some((file.clone(), 0o644)));
         assert_eq!(loose(&dir.path().join("missing"), false), None);
+        // A system account's directory (uid 1 is `daemon`, below any UID_MIN) is trusted with
+        // root's output, never with what root obeys; a person's range (nobody is 65534) never.
+        let output = |path: &Path| loose_for_root_output(path, true).map(|l| l.path);
+        nix::unistd::chown(dir.path(), Some(1.into()), None).unwrap();
+        assert_eq!(output(dir.path()), None);
+        assert_eq!(
+            loose(dir.path(), true),
+            Some((dir.path().to_path_buf(), 0o755))
+        );
+        nix::unistd::chown(dir.path(), Some(65534.into()), None).unwrap();
+        assert_eq!(output(dir.path()), Some(dir.path().to_path_buf()));
+        // Writable by others is refused whoever owns it.
+        nix::unistd::chown(dir.path(), Some(0.into()), None).unwrap();
+        chmod(dir.path(), 0o757);
+        assert_eq!(output(dir.path()), Some(dir.path().to_path_buf()));
     }
 
     #[test]
+    #[ignore = "needs root (chown, and access asked as nobody): CI runs it with --include-ignored as root"]
     fn access_is_asked_as_the_user_along_the_whole_path() {
-        let Some(nobody) = nix::unistd::User::from_name("nobody").ok().flatten() else {
-            return;
-        };
-        if !is_root() {
-            return;
-        }
+        let nobody = nobody();
         let dir = tempfile::tempdir().unwrap();
         let inner = dir.path().join("x");
         std::fs::create_dir(&inner).unwrap();
@@ -755,13 +824,9 @@ mod tests {
     }
 
     #[test]
+    #[ignore = "needs root (chown, and access asked as nobody): CI runs it with --include-ignored as root"]
     fn prefetched_answers_are_the_ones_asked_one_by_one() {
-        let Some(nobody) = nix::unistd::User::from_name("nobody").ok().flatten() else {
-            return;
-        };
-        if !is_root() {
-            return;
-        }
+        let nobody = nobody();
         let dir = tempfile::tempdir().unwrap();
         chmod(dir.path(), 0o755);
         let open = dir.path().join("open");

@@ -112,9 +112,11 @@ pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
     }
 }
 
-/// The layering `docs/ARCHITECTURE.md` draws, checked on the source text so that it stays true:
-/// a module names only modules of a lower rank (or its own folder), and no command names
-/// another command.
+/// The layering `docs/ARCHITECTURE.md` draws, checked on the parsed source so that it stays
+/// true: a module names only modules of a lower rank (or its own folder), and no command names
+/// another command. Each file is parsed with `syn`, so a `use` tree however rustfmt lays it out
+/// (`use crate::{\n    commands,\n};`), a path in an expression or a type, and a path inside a
+/// macro's arguments all count; comments and strings do not.
 #[cfg(test)]
 mod layering {
     use std::path::Path;
@@ -153,30 +155,120 @@ mod layering {
             .1
     }
 
-    /// The `crate::NAME` (or `super::NAME`) words in a source text, comments left out.
+    /// Every path a source file spells, as its segments: each leaf of a `use` tree with the
+    /// tree's prefix (`use crate::{a, b::c}` is `crate::a` and `crate::b::c`), every path of
+    /// the syntax tree (expressions, types, patterns, attributes), and every `a::b` run of
+    /// tokens inside a macro's arguments (`format!("{}", crate::host::f())`), which `syn` keeps
+    /// as tokens.
+    fn paths(text: &str) -> Vec<Vec<String>> {
+        use syn::visit::Visit;
+
+        #[derive(Default)]
+        struct Paths(Vec<Vec<String>>);
+
+        impl Paths {
+            fn use_tree(&mut self, prefix: &mut Vec<String>, tree: &syn::UseTree) {
+                match tree {
+                    syn::UseTree::Path(p) => {
+                        prefix.push(p.ident.to_string());
+                        self.use_tree(prefix, &p.tree);
+                        prefix.pop();
+                    }
+                    syn::UseTree::Name(n) => self.leaf(prefix, Some(&n.ident)),
+                    syn::UseTree::Rename(r) => self.leaf(prefix, Some(&r.ident)),
+                    syn::UseTree::Glob(_) => self.leaf(prefix, None),
+                    syn::UseTree::Group(g) => {
+                        for item in &g.items {
+                            self.use_tree(prefix, item);
+                        }
+                    }
+                }
+            }
+
+            fn leaf(&mut self, prefix: &[String], last: Option<&syn::Ident>) {
+                let mut path = prefix.to_vec();
+                path.extend(last.map(|i| i.to_string()));
+                self.0.push(path);
+            }
+
+            fn tokens(&mut self, tokens: proc_macro2::TokenStream) {
+                use proc_macro2::{Spacing, TokenTree};
+                let mut run: Vec<String> = Vec::new();
+                // The colons since the last identifier: `::` is a joint `:`, then a `:`.
+                let mut colons = 0;
+                for tree in tokens {
+                    match tree {
+                        TokenTree::Ident(ident) if colons == 2 && !run.is_empty() => {
+                            run.push(ident.to_string());
+                            colons = 0;
+                        }
+                        TokenTree::Ident(ident) => {
+                            self.run_ends(&mut run);
+                            run.push(ident.to_string());
+                            colons = 0;
+                        }
+                        TokenTree::Punct(p)
+                            if p.as_char() == ':'
+                                && ((colons == 0 && p.spacing() == Spacing::Joint)
+                                    || colons == 1) =>
+                        {
+                            colons += 1;
+                        }
+                        other => {
+                            self.run_ends(&mut run);
+                            colons = 0;
+                            if let TokenTree::Group(group) = other {
+                                self.tokens(group.stream());
+                            }
+                        }
+                    }
+                }
+                self.run_ends(&mut run);
+            }
+
+            /// Keeps a run of `a::b` tokens that is a path (two segments or more).
+            fn run_ends(&mut self, run: &mut Vec<String>) {
+                if run.len() > 1 {
+                    self.0.push(std::mem::take(run));
+                }
+                run.clear();
+            }
+        }
+
+        impl<'ast> Visit<'ast> for Paths {
+            fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+                self.use_tree(&mut Vec::new(), &item.tree);
+            }
+
+            fn visit_path(&mut self, path: &'ast syn::Path) {
+                self.0
+                    .push(path.segments.iter().map(|s| s.ident.to_string()).collect());
+                syn::visit::visit_path(self, path);
+            }
+
+            fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+                self.tokens(mac.tokens.clone());
+                syn::visit::visit_macro(self, mac);
+            }
+        }
+
+        let file = syn::parse_file(text).unwrap_or_else(|e| panic!("cannot parse: {e}"));
+        let mut paths = Paths::default();
+        paths.visit_file(&file);
+        paths.0
+    }
+
+    /// The names that follow `prefix` in the paths of a source text: `crate` gives the
+    /// top-level modules it names, `commands` and `super` the commands.
     fn named(text: &str, prefix: &str) -> Vec<String> {
-        text.lines()
-            .filter(|l| !l.trim_start().starts_with("//"))
-            .flat_map(|line| {
-                line.match_indices(prefix).flat_map(move |(at, _)| {
-                    let rest = &line[at + prefix.len()..];
-                    // `crate::{a, b::c}` names each of a and b.
-                    let items: Vec<&str> = match rest.strip_prefix('{') {
-                        Some(inner) => inner.split('}').next().unwrap_or("").split(',').collect(),
-                        None => vec![rest],
-                    };
-                    items
-                        .into_iter()
-                        .map(|item| {
-                            item.trim_start()
-                                .chars()
-                                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
-                                .collect::<String>()
-                        })
-                        .collect::<Vec<_>>()
-                })
+        paths(text)
+            .into_iter()
+            .flat_map(|path| {
+                path.windows(2)
+                    .filter(|w| w[0] == prefix)
+                    .map(|w| w[1].clone())
+                    .collect::<Vec<_>>()
             })
-            .filter(|name| !name.is_empty())
             .collect()
     }
 
@@ -191,20 +283,11 @@ mod layering {
         }
     }
 
-    #[test]
-    fn no_module_imports_one_above_it_and_no_command_imports_another() {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let mut files = Vec::new();
-        sources(&src, &mut files);
-        let commands: Vec<String> = files
-            .iter()
-            .filter(|p| p.parent() == Some(&src.join("commands")))
-            .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-            .filter(|s| s != "mod")
-            .collect();
+    /// What breaks the rule in these files (each a path relative to `src` and its text), given
+    /// the commands (the files directly in `src/commands`).
+    fn wrong_imports(files: &[(std::path::PathBuf, String)], commands: &[String]) -> Vec<String> {
         let mut wrong = Vec::new();
-        for file in &files {
-            let relative = file.strip_prefix(&src).unwrap();
+        for (relative, text) in files {
             let top = relative
                 .components()
                 .next()
@@ -216,17 +299,16 @@ mod layering {
             if top == "lib" || top == "main" {
                 continue;
             }
-            let text = std::fs::read_to_string(file).unwrap();
-            for name in named(&text, "crate::") {
+            for name in named(text, "crate") {
                 if name != top && rank(&name) >= rank(&top) {
                     wrong.push(format!("{} imports {name}", relative.display()));
                 }
             }
             if top == "commands" {
-                let this = file.file_stem().unwrap().to_string_lossy();
-                for name in named(&text, "commands::")
+                let this = relative.file_stem().unwrap().to_string_lossy();
+                for name in named(text, "commands")
                     .into_iter()
-                    .chain(named(&text, "super::"))
+                    .chain(named(text, "super"))
                 {
                     if commands.contains(&name) && name != this {
                         wrong.push(format!("{} imports the command {name}", relative.display()));
@@ -234,16 +316,86 @@ mod layering {
                 }
             }
         }
+        wrong
+    }
+
+    #[test]
+    fn no_module_imports_one_above_it_and_no_command_imports_another() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut paths = Vec::new();
+        sources(&src, &mut paths);
+        let commands: Vec<String> = paths
+            .iter()
+            .filter(|p| p.parent() == Some(&src.join("commands")))
+            .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .filter(|s| s != "mod")
+            .collect();
+        let files: Vec<(std::path::PathBuf, String)> = paths
+            .iter()
+            .map(|p| {
+                let text = std::fs::read_to_string(p).unwrap();
+                (p.strip_prefix(&src).unwrap().to_path_buf(), text)
+            })
+            .collect();
+        let wrong = wrong_imports(&files, &commands);
         assert!(wrong.is_empty(), "layering broken:\n{}", wrong.join("\n"));
     }
 
     #[test]
     fn the_check_sees_an_import_and_skips_comments() {
-        let text = "use crate::ui;\n// crate::commands in a comment\nlet x = crate::run_log::f();\n\
-                    use crate::{host, cron_table::Target};\nuse crate::shell::{quote, b};";
+        let text = "use crate::ui;\n// crate::commands in a comment\nfn f() { let x = crate::run_log::f(); }\n\
+                    use crate::{host, cron_table::Target};\nuse crate::shell::{quote, b};\n\
+                    fn g() -> crate::block::Block { todo!(\"crate::schedule\") }";
         assert_eq!(
-            named(text, "crate::"),
-            ["ui", "run_log", "host", "cron_table", "shell"]
+            named(text, "crate"),
+            [
+                "ui",
+                "run_log",
+                "host",
+                "cron_table",
+                "shell",
+                "shell",
+                "block"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_check_sees_rustfmts_multi_line_use_trees_and_paths_in_macros() {
+        // Issue 24: a line-by-line reading passed `shell.rs` (the bottom layer) importing this.
+        let shell = "//! the bottom\nuse crate::{\n    commands,\n    ui::{self, warn},\n};\n\
+                     use crate::{\n    config::{\n        Job,\n    },\n};\n\
+                     fn f() {\n    println!(\"{}\", crate::host::current_user());\n    \
+                     let _ = vec![crate::cron_line::Marker::parse(x)];\n}\n";
+        assert_eq!(
+            named(shell, "crate"),
+            ["commands", "ui", "ui", "config", "host", "cron_line"]
+        );
+        assert_eq!(
+            wrong_imports(&[("shell.rs".into(), shell.into())], &[]),
+            [
+                "shell.rs imports commands",
+                "shell.rs imports ui",
+                "shell.rs imports ui",
+                "shell.rs imports config",
+                "shell.rs imports host",
+                "shell.rs imports cron_line",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_command_naming_another_is_seen_in_any_layout() {
+        let install = "use super::{\n    uninstall,\n};\nuse crate::commands::{self, plan::Plan};\n\
+                       fn f() { commands::status::run(); crate::commands::shared(); }\n";
+        let commands = ["install", "plan", "status", "uninstall"].map(String::from);
+        assert_eq!(
+            wrong_imports(&[("commands/install.rs".into(), install.into())], &commands),
+            [
+                "commands/install.rs imports the command plan",
+                "commands/install.rs imports the command status",
+                "commands/install.rs imports the command uninstall",
+            ]
         );
     }
 }

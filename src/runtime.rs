@@ -29,9 +29,19 @@ pub fn find(name: &str, fallback: &str) -> Found {
         let found = is_executable(&path);
         return Found { path, found };
     }
-    match which::which(name) {
-        Ok(path) => Found { path, found: true },
-        Err(_) => Found {
+    // Looked up on PATH once per run and name: install resolves the tools again for each
+    // comparison with what is installed, and each lookup asks about every PATH entry.
+    static FOUND: std::sync::Mutex<std::collections::BTreeMap<String, Option<PathBuf>>> =
+        std::sync::Mutex::new(std::collections::BTreeMap::new());
+    let path = FOUND
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(name.to_string())
+        .or_insert_with(|| which::which(name).ok())
+        .clone();
+    match path {
+        Some(path) => Found { path, found: true },
+        None => Found {
             path: PathBuf::from(fallback),
             found: false,
         },

@@ -73,6 +73,27 @@ pub fn diff(old: &str, new: &str, label: &str, color: bool) -> String {
         .collect()
 }
 
+/// A `--json` document: its shape's `version` ([`JSON_VERSION`]) beside the command's own typed
+/// fields, so no command can print one without it.
+#[derive(serde::Serialize)]
+struct Document<'a, T> {
+    version: u32,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+/// Prints a command's typed `--json` document on stdout, with `version`. Its keys are printed
+/// sorted, as every document has been since the first (built as a `serde_json::Value`, whose
+/// map keeps keys sorted), whatever the order of the type's fields.
+pub fn print_document<T: serde::Serialize>(body: &T) {
+    let value = serde_json::to_value(Document {
+        version: JSON_VERSION,
+        body,
+    })
+    .expect("documents serialize");
+    print_json(&value);
+}
+
 /// Prints a JSON document on stdout.
 pub fn print_json(value: &serde_json::Value) {
     println!(

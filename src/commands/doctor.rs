@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use anyhow::Result;
-use serde_json::json;
 
 use crate::cli::DoctorArgs;
 use crate::commands;
@@ -14,7 +13,7 @@ use crate::error::ExitCode;
 use crate::host;
 use crate::run_log;
 use crate::runtime::{self, ContainerState};
-use crate::ui::{self, JSON_VERSION};
+use crate::ui;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -24,7 +23,10 @@ enum Verdict {
     Fail,
 }
 
+/// One check, as `doctor --json` lists it.
+#[derive(serde::Serialize)]
 struct Check {
+    #[serde(rename = "check")]
     name: String,
     verdict: Verdict,
     detail: String,
@@ -146,11 +148,10 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
 
     let healthy = checks.iter().all(|c| c.verdict != Verdict::Fail);
     if args.json {
-        ui::print_json(&json!({
-            "version": JSON_VERSION,
-            "healthy": healthy,
-            "checks": checks.iter().map(|c| json!({"check": c.name, "verdict": c.verdict, "detail": c.detail, "fix": c.fix})).collect::<Vec<_>>(),
-        }));
+        ui::print_document(&DoctorDocument {
+            healthy,
+            checks: &checks,
+        });
     } else {
         for c in &checks {
             let mark = match c.verdict {
@@ -602,4 +603,12 @@ fn duplicate_checks(
             }
         }
     }
+}
+
+/// `doctor --json`.
+#[derive(serde::Serialize)]
+struct DoctorDocument<'a> {
+    /// No check failed.
+    healthy: bool,
+    checks: &'a [Check],
 }

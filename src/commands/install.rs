@@ -5,7 +5,6 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use serde_json::json;
 
 use crate::block;
 use crate::cli::InstallArgs;
@@ -39,7 +38,9 @@ fn hold_moving_locks(
         };
         let running = |pid: Option<u32>| {
             bad_input(format!(
-                "job {:?} is running{} and holds its lock {}: changing its log would move the                  lock to {}, and cron would start the next run beside this one; wait until it                  ends (`crontainer status`), or stop it, then install again; nothing was changed",
+                "job {:?} is running{} and holds its lock {}: changing its log would move the \
+                 lock to {}, and cron would start the next run beside this one; wait until it \
+                 ends (`crontainer status`), or stop it, then install again; nothing was changed",
                 entry.marker.id,
                 pid.map(|p| format!(" (pid {p})")).unwrap_or_default(),
                 old.marker.lock.display(),
@@ -111,6 +112,9 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     let (textfile, textfile_warnings) =
         commands::textfile_line(&config, kind, &run_as, &target, &tools)?;
 
+    // Taken before every block on the host is read, so the destination, one of them, is read
+    // once (`Target::read` remembers it under the lock) and cannot change before the write.
+    let lock = target.lock()?;
     let others = Others::read(&target, &config.name, args.replace.as_deref())?;
     let mut warnings = others.refuse_shared_files(&target, &config.name, &entries)?;
     warnings.extend(others.same_ids(&target, &config.name, &entries));
@@ -121,7 +125,6 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
         ));
     }
 
-    let lock = target.lock()?;
     let old = target.read()?;
     // Refuse a hand-edited block rather than silently replacing someone's lines.
     let mut existing = Vec::new();
@@ -252,20 +255,20 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     let changed = changed || !rotation.is_empty() || replaced.is_some();
 
     if args.json {
-        ui::print_json(&applied.report(
+        ui::print_document(&applied.report(
             changed,
             args.dry_run,
-            json!({
-                "target": kind,
-                "where": label,
-                "run_as": run_as,
-                "block": config.name,
-                "jobs": config.jobs.iter().map(|j| &j.id).collect::<Vec<_>>(),
-                "logrotate": rotation,
-                "replaced": replaced,
-                "warnings": warnings,
-                "notes": notes,
-            }),
+            InstallDocument {
+                target: kind,
+                r#where: &label,
+                run_as: &run_as,
+                block: &config.name,
+                jobs: config.jobs.iter().map(|j| j.id.as_str()).collect(),
+                logrotate: &rotation,
+                replaced: replaced.as_deref(),
+                warnings: &warnings,
+                notes: &notes,
+            },
         ));
         return Ok(ExitCode::Success);
     }
@@ -649,4 +652,21 @@ impl Replaced {
             }
         ))
     }
+}
+
+/// `install --json`: what was installed where, beside [`commands::ChangeReport`]'s fields.
+#[derive(serde::Serialize)]
+struct InstallDocument<'a> {
+    target: TargetKind,
+    r#where: &'a str,
+    /// The user the jobs run as.
+    run_as: &'a str,
+    block: &'a str,
+    /// The ids of the block's jobs, in the config's order.
+    jobs: Vec<&'a str>,
+    logrotate: &'a [logrotate::Change],
+    /// What `--replace` removed, in words.
+    replaced: Option<&'a str>,
+    warnings: &'a [String],
+    notes: &'a [String],
 }

@@ -324,15 +324,19 @@ fn cron_d_targets(
 /// is recorded as damaged, not an error: these checks must not stop a command.
 pub fn everything_readable() -> Vec<Installed> {
     let mut targets = Vec::new();
+    // Root's listing of cron's spool names every crontab there is, root's own included: one
+    // not listed does not exist, and needs no `crontab -l` to say so.
+    let mut listed = false;
     if crate::host::is_root()
         && let Ok(users) = crate::cron_table::crontab_users()
     {
+        listed = crate::cron_table::spool_lists_every_crontab();
         for user in users {
             targets.extend(Target::resolve(TargetKind::Crontab, Some(&user), "crontainer").ok());
         }
     }
     let me = format!("{}'s crontab", crate::host::current_user());
-    if !targets.iter().any(|r| r.target.describe() == me) {
+    if !listed && !targets.iter().any(|r| r.target.describe() == me) {
         targets.extend(Target::resolve(TargetKind::Crontab, None, "crontainer").ok());
     }
     targets.extend(cron_d_targets(None, None).unwrap_or_default());
@@ -511,24 +515,20 @@ impl Applied {
     /// The `--json` report of a command that edits a target: whether it changed anything (or
     /// would, in a dry run), the backup and the diff, with the command's own `fields` added.
     /// `changed` may be wider than the text (install counts a new logrotate file too).
-    pub fn report(
+    pub fn report<T: serde::Serialize>(
         &self,
         changed: bool,
         dry_run: bool,
-        fields: serde_json::Value,
-    ) -> serde_json::Value {
-        let mut report = serde_json::json!({
-            "version": crate::ui::JSON_VERSION,
-            "changed": changed && !dry_run,
-            "would_change": changed,
-            "dry_run": dry_run,
-            "backup": self.backup,
-            "diff": self.diff,
-        });
-        if let (Some(map), serde_json::Value::Object(fields)) = (report.as_object_mut(), fields) {
-            map.extend(fields);
+        fields: T,
+    ) -> ChangeReport<'_, T> {
+        ChangeReport {
+            changed: changed && !dry_run,
+            would_change: changed,
+            dry_run,
+            backup: self.backup.as_deref(),
+            diff: &self.diff,
+            fields,
         }
-        report
     }
 
     /// Says where the previous text was saved, when something was written.
@@ -537,6 +537,20 @@ impl Applied {
             crate::ui::say(&format!("previous version saved to {}", backup.display()));
         }
     }
+}
+
+/// The `--json` document of a command that edits a target ([`Applied::report`]).
+#[derive(serde::Serialize)]
+pub struct ChangeReport<'a, T> {
+    /// Something was written.
+    pub changed: bool,
+    /// Something differs (written, or not in a dry run).
+    pub would_change: bool,
+    pub dry_run: bool,
+    pub backup: Option<&'a Path>,
+    pub diff: &'a str,
+    #[serde(flatten)]
+    pub fields: T,
 }
 
 /// Writes `new` over `old` when they differ and this is not a dry run: a backup of `old`
@@ -924,10 +938,12 @@ pub fn log_checks(jobs: &[Job]) -> Vec<(std::path::PathBuf, crate::host::Need)> 
 /// The rules for a job's log and its lock, shared by `install` (before it creates anything) and
 /// `doctor`; an error (exit 2) names the directory at fault and the fix.
 ///
-/// - A job that runs as root logs only where no other user may change the path: whoever may
-///   write the log's directory (or one above it, bar a root-owned sticky one such as /tmp) could
+/// - A job that runs as root logs only where no person may change the path: whoever may write
+///   the log's directory (or one above it, bar a root-owned sticky one such as /tmp) could
 ///   replace the log with a symlink, and root's next run would append to any file. logrotate
-///   refuses such a parent directory for the same reason.
+///   refuses such a parent directory for the same reason unless told whom to act as; system
+///   accounts are trusted as it is told to trust them (`host::accounts`: Ubuntu's `/var/log` is
+///   `root:syslog 0775`).
 /// - A job that runs as a normal user must reach and write its files, checked as that user
 ///   (issue 13: a log under /root, 0700, installed fine and every run failed).
 /// - install never creates a file owned by the job's user in a directory that user may not write
@@ -946,7 +962,7 @@ pub fn check_log(id: &str, log: &Path, user: &nix::unistd::User) -> Result<LogPl
         if host::is_root() {
             // The log's own directory strictly (anyone may create the name first in a sticky
             // one); above a missing one, what install creates is root's and cannot be swapped.
-            if let Some(loose) = host::loose_for_root(existing, !missing_dir) {
+            if let Some(loose) = host::loose_for_root_output(existing, !missing_dir) {
                 return Err(bad_input(format!(
                     "job {id:?}: its log {} lies under {}, which a user other than root may \
                      change: that user could put a symlink in place of the log or its lock, and \
@@ -1157,7 +1173,7 @@ pub fn check_textfile(config: &Config, user: &nix::unistd::User) -> Result<()> {
     }
     if user.uid.is_root() {
         if host::is_root() {
-            if let Some(loose) = host::loose_for_root(dir, true) {
+            if let Some(loose) = host::loose_for_root_output(dir, true) {
                 return Err(refuse(format!(
                     "{} may be changed by a user other than root, and root's cron writes \
                      crontainer.prom there every minute; fix: {}",

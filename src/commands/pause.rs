@@ -3,7 +3,6 @@
 //! by whom; `resume` restores the line exactly. `install` keeps a paused job paused.
 
 use anyhow::Result;
-use serde_json::json;
 
 use crate::block;
 use crate::cli::PauseArgs;
@@ -11,7 +10,7 @@ use crate::commands;
 use crate::cron_line::Paused;
 use crate::error::{ExitCode, bad_input};
 use crate::host;
-use crate::ui::{self, JSON_VERSION};
+use crate::ui;
 
 /// What the command does to the job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,17 +88,29 @@ pub fn run(args: &PauseArgs, action: Action) -> Result<ExitCode> {
     let applied = commands::apply(&target, &old, &new, false, args.json)?;
 
     if args.json {
-        ui::print_json(&json!({
-            "version": JSON_VERSION,
-            "action": verb,
-            "job": id,
-            "changed": applied.changed,
-            "paused": entries[i].marker.paused,
-            "where": label,
-            "backup": applied.backup,
-        }));
+        ui::print_document(&PauseDocument {
+            action: verb,
+            job: id,
+            changed: applied.changed,
+            paused: entries[i].marker.paused.as_ref(),
+            r#where: &label,
+            backup: applied.backup.as_deref(),
+        });
     } else {
         ui::say(&message);
     }
     Ok(ExitCode::Success)
+}
+
+/// `pause --json` and `resume --json`.
+#[derive(serde::Serialize)]
+struct PauseDocument<'a> {
+    /// "pause" or "resume".
+    action: &'a str,
+    job: &'a str,
+    changed: bool,
+    /// When and by whom the job is paused now; None once resumed.
+    paused: Option<&'a Paused>,
+    r#where: &'a str,
+    backup: Option<&'a std::path::Path>,
 }

@@ -2,7 +2,6 @@
 //! Changes nothing; the same rendering as `install`, so what it shows is what gets written.
 
 use anyhow::Result;
-use serde_json::json;
 
 use crate::block;
 use crate::cli::PlanArgs;
@@ -16,7 +15,7 @@ use crate::cron_table::Target;
 use crate::error::ExitCode;
 use crate::runtime;
 use crate::schedule;
-use crate::ui::{self, JSON_VERSION, format_time};
+use crate::ui::{self, format_time};
 
 pub fn run(args: &PlanArgs) -> Result<ExitCode> {
     let config = commands::trust::load_required_config(args.config.config.as_deref())?;
@@ -57,43 +56,44 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
     }
 
     if args.json {
-        let jobs: Vec<_> = jobs
+        let jobs: Vec<PlannedJob> = jobs
             .iter()
-            .map(|(job, entry, rendered, next)| {
-                json!({
-                    "id": job.id,
-                    "description": job.description,
-                    "container": job.container.name(),
-                    "service": match &job.container {
-                        ContainerRef::Service { service, project } => Some(json!({"service": service, "project": project, "found_by": how_found(&job.container)})),
-                        ContainerRef::Name(_) => None,
-                    },
-                    "command": job.command,
-                    "schedule": rendered.cron.as_str(),
-                    "every": entry.marker.every,
-                    "words": schedule::describe(&job.schedule),
-                    "log": job.log,
-                    "lock": entry.marker.lock,
-                    "marker": entry.marker.to_line(),
-                    "line": entry.line,
-                    "line_bytes": entry.line.len(),
-                    "catch_up_line": entry.catch_up,
-                    "next_runs": next.iter().map(|z| z.timestamp().to_string()).collect::<Vec<_>>(),
-                })
+            .map(|(job, entry, rendered, next)| PlannedJob {
+                id: &job.id,
+                description: job.description.as_deref(),
+                container: job.container.name(),
+                service: match &job.container {
+                    ContainerRef::Service { service, project } => Some(PlannedService {
+                        service,
+                        project: project.as_deref(),
+                        found_by: how_found(&job.container),
+                    }),
+                    ContainerRef::Name(_) => None,
+                },
+                command: &job.command,
+                schedule: rendered.cron.as_str(),
+                every: entry.marker.every.as_deref(),
+                words: schedule::describe(&job.schedule),
+                log: &job.log,
+                lock: &entry.marker.lock,
+                marker: entry.marker.to_line(),
+                line: &entry.line,
+                line_bytes: entry.line.len(),
+                catch_up_line: entry.catch_up.as_deref(),
+                next_runs: next.iter().map(|z| z.timestamp().to_string()).collect(),
             })
             .collect();
-        ui::print_json(&json!({
-            "version": JSON_VERSION,
-            "config": config.path,
-            "target": kind,
-            "where": resolved.target.describe(),
-            "run_as": resolved.run_as,
-            "block": config.name,
-            "text": text,
-            "jobs": jobs,
-            "metrics_line": textfile.as_ref().map(|t| &t.line),
-            "warnings": warnings,
-        }));
+        ui::print_document(&PlanDocument {
+            config: &config.path,
+            target: kind,
+            r#where: resolved.target.describe(),
+            run_as: &resolved.run_as,
+            block: &config.name,
+            text: &text,
+            jobs,
+            metrics_line: textfile.as_ref().map(|t| t.line.as_str()),
+            warnings: &warnings,
+        });
         return Ok(ExitCode::Success);
     }
 
@@ -176,4 +176,50 @@ fn shell_words(argv: &[String]) -> String {
         .map(|a| crate::shell::quote(a))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// `plan --json`: the block as `install` would write it, and each job.
+#[derive(serde::Serialize)]
+struct PlanDocument<'a> {
+    config: &'a std::path::Path,
+    target: crate::config::TargetKind,
+    r#where: String,
+    run_as: &'a str,
+    block: &'a str,
+    /// The whole block, as written.
+    text: &'a str,
+    jobs: Vec<PlannedJob<'a>>,
+    metrics_line: Option<&'a str>,
+    warnings: &'a [String],
+}
+
+/// One job of `plan --json`.
+#[derive(serde::Serialize)]
+struct PlannedJob<'a> {
+    id: &'a str,
+    description: Option<&'a str>,
+    /// The container's name; None for a Compose service.
+    container: Option<&'a str>,
+    service: Option<PlannedService<'a>>,
+    command: &'a [String],
+    /// The cron schedule the line fires on.
+    schedule: &'a str,
+    every: Option<&'a str>,
+    words: String,
+    log: &'a std::path::Path,
+    lock: &'a std::path::Path,
+    marker: String,
+    line: &'a str,
+    line_bytes: usize,
+    catch_up_line: Option<&'a str>,
+    /// RFC 3339 UTC.
+    next_runs: Vec<String>,
+}
+
+/// A Compose service a job runs in, and how its container is found at each firing.
+#[derive(serde::Serialize)]
+struct PlannedService<'a> {
+    service: &'a str,
+    project: Option<&'a str>,
+    found_by: String,
 }

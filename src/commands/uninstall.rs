@@ -4,11 +4,12 @@
 //! and `--name` or `--all` says which.
 
 use anyhow::Result;
-use serde_json::json;
 
 use crate::block;
 use crate::cli::UninstallArgs;
 use crate::commands;
+use crate::config;
+use crate::cron_table::Target;
 use crate::error::{ExitCode, bad_input};
 use crate::logrotate;
 use crate::ui;
@@ -25,6 +26,17 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
             (name.map(str::to_string), Some(id.to_string()))
         }
         None => (name, None),
+    };
+    // One block named (by the config or --name) is in one target: locked before it is read, it
+    // is read once (`Target::read` remembers it under the lock) and cannot change meanwhile.
+    let early = match name.as_deref().filter(|n| config::is_block_name(n)) {
+        Some(name) => {
+            let (kind, user) = commands::target_settings(config.as_ref(), &args.target);
+            let resolved = Target::resolve(kind, user.as_deref(), name)?;
+            let lock = resolved.target.lock()?;
+            Some((resolved.target, lock))
+        }
+        None => None,
     };
     let scope = commands::scope(config.as_ref(), &args.target, name.as_deref(), false)?;
 
@@ -102,7 +114,10 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
         }
         let target = &installed.target;
         places.push(target.describe());
-        let _lock = target.lock()?;
+        let _lock = match &early {
+            Some((locked, _)) if locked.same_as(target) => None,
+            _ => Some(target.lock()?),
+        };
         let old = target.read()?;
         let mut new = old.clone();
         let mut pending = Vec::new();
@@ -184,16 +199,20 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
     };
 
     if args.json {
-        ui::print_json(&applied.report(
+        ui::print_document(&applied.report(
             changed,
             args.dry_run,
-            json!({
-                "target": scope.installed.first().map(|i| i.target.kind()),
-                "where": if places.len() == 1 { places[0].clone() } else { scope.label.clone() },
-                "removed_jobs": removed,
-                "logrotate": rotation,
-                "backups": backups,
-            }),
+            UninstallDocument {
+                target: scope.installed.first().map(|i| i.target.kind()),
+                r#where: if places.len() == 1 {
+                    &places[0]
+                } else {
+                    &scope.label
+                },
+                removed_jobs: &removed,
+                logrotate: &rotation,
+                backups: &backups,
+            },
         ));
         return Ok(ExitCode::Success);
     }
@@ -245,4 +264,16 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::Success)
+}
+
+/// `uninstall --json`: what was removed from where, beside [`commands::ChangeReport`]'s fields.
+#[derive(serde::Serialize)]
+struct UninstallDocument<'a> {
+    /// The kind of the first target looked at; None when there was none.
+    target: Option<crate::config::TargetKind>,
+    r#where: &'a str,
+    removed_jobs: &'a [String],
+    logrotate: &'a [crate::logrotate::Change],
+    /// One backup per target changed.
+    backups: &'a [std::path::PathBuf],
 }

@@ -17,13 +17,19 @@ impl Crontab {
         Crontab { user }
     }
 
+    /// Looked up on PATH once per run: an install runs it three times and more, and each
+    /// lookup asks the file system about every PATH entry.
     fn program() -> Result<PathBuf> {
-        which::which("crontab").map_err(|_| {
-            crate::error::bad_input(
-                "the `crontab` program was not found on PATH: install cron (Debian: `apt-get \
+        static PROGRAM: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+        PROGRAM
+            .get_or_init(|| which::which("crontab").ok())
+            .clone()
+            .ok_or_else(|| {
+                crate::error::bad_input(
+                    "the `crontab` program was not found on PATH: install cron (Debian: `apt-get \
                  install cron`), or use `--target cron.d`",
-            )
-        })
+                )
+            })
     }
 
     pub fn owner(&self) -> String {

@@ -21,6 +21,28 @@ pub use crontab::Crontab;
 /// Environment overrides, for tests and unusual hosts.
 pub const ENV_CROND_DIR: &str = "CRONTAINER_CROND_DIR";
 pub const ENV_STATE_DIR: &str = "CRONTAINER_STATE_DIR";
+/// Where the targets' lock files are made, instead of /run/lock (for tests: each its own, so no
+/// lock file another user's run left there is in the way).
+pub const ENV_LOCK_DIR: &str = "CRONTAINER_LOCK_DIR";
+
+/// A target's lock, held by this process until dropped ([`Target::lock`]).
+pub struct Locked {
+    _flock: Flock<File>,
+    key: String,
+}
+
+impl Drop for Locked {
+    fn drop(&mut self) {
+        held().remove(&self.key);
+    }
+}
+
+/// The targets whose lock this process holds, by key, with their text once read under it.
+fn held() -> std::sync::MutexGuard<'static, std::collections::BTreeMap<String, Option<String>>> {
+    static HELD: std::sync::Mutex<std::collections::BTreeMap<String, Option<String>>> =
+        std::sync::Mutex::new(std::collections::BTreeMap::new());
+    HELD.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// How many backups of each target are kept.
 const KEEP_BACKUPS: usize = 10;
@@ -132,6 +154,11 @@ impl Target {
         }
     }
 
+    /// Whether both are the same crontab or cron.d file (they share one lock).
+    pub fn same_as(&self, other: &Target) -> bool {
+        self.key() == other.key()
+    }
+
     /// A short name for file names (locks, backups).
     fn key(&self) -> String {
         match self {
@@ -172,16 +199,32 @@ impl Target {
         matches!(self, Target::CronD(_))
     }
 
-    /// The whole current text; empty when there is none.
+    /// The whole current text; empty when there is none. While this process holds the
+    /// target's [`Target::lock`], the text is read once and remembered (and replaced by what
+    /// [`Target::write`] wrote): no one else may change it then, and a command that reads it to
+    /// decide and again to edit runs `crontab -l` once.
     pub fn read(&self) -> Result<String> {
-        match self {
+        let key = self.key();
+        if let Some(Some(text)) = held().get(&key) {
+            return Ok(text.clone());
+        }
+        let text = match self {
             Target::Crontab(c) => c.read(),
             Target::CronD(c) => c.read(),
+        }?;
+        if let Some(known) = held().get_mut(&key) {
+            *known = Some(text.clone());
         }
+        Ok(text)
     }
 
     /// Replaces the whole text (an empty text removes a cron.d file, or the crontab's content).
     pub fn write(&self, text: &str) -> Result<()> {
+        // Until written and read back, the remembered text is no longer known to be current.
+        let key = self.key();
+        if let Some(known) = held().get_mut(&key) {
+            *known = None;
+        }
         self.write_once(text)?;
         // Debian's cron reloads when the newest mtime of its spool dir, /etc/crontab and
         // /etc/cron.d differs from the one it saw at its last load, compared in whole seconds.
@@ -194,6 +237,10 @@ impl Target {
             let rest = 1_000_000_000 - i64::from(now.subsec_nanosecond());
             std::thread::sleep(std::time::Duration::from_nanos(rest as u64 + 20_000_000));
             self.write_once(text)?;
+        }
+        // Both backends read back what they wrote and compare it.
+        if let Some(known) = held().get_mut(&key) {
+            *known = Some(text.to_string());
         }
         Ok(())
     }
@@ -209,10 +256,21 @@ impl Target {
     /// lose each other's edits (the `crontab` program itself has no lock). Issue 26: the file in
     /// /run/lock is opened without following a symlink, is private (0600, its crontab's owner's
     /// or root's, so no other user can hold it), and the wait is bounded and names the holder.
-    pub fn lock(&self) -> Result<Flock<File>> {
+    /// Held until the returned guard is dropped; this process must not ask for it twice
+    /// meanwhile (flock(2) would wait for itself).
+    pub fn lock(&self) -> Result<Locked> {
+        let flock = self.flock()?;
+        let key = self.key();
+        held().insert(key.clone(), None);
+        Ok(Locked { _flock: flock, key })
+    }
+
+    fn flock(&self) -> Result<Flock<File>> {
         // /run/lock (world-writable, sticky, cleared at boot) is shared by every user who may
         // edit the same crontab; where it is missing or not writable, the temp dir.
-        let dir = if nix::unistd::access("/run/lock", nix::unistd::AccessFlags::W_OK).is_ok() {
+        let dir = if let Some(dir) = std::env::var_os(ENV_LOCK_DIR).filter(|d| !d.is_empty()) {
+            PathBuf::from(dir)
+        } else if nix::unistd::access("/run/lock", nix::unistd::AccessFlags::W_OK).is_ok() {
             PathBuf::from("/run/lock")
         } else {
             std::env::temp_dir()
@@ -348,20 +406,32 @@ pub fn cron_d_files_with_blocks() -> Result<Vec<String>> {
     Ok(names)
 }
 
-/// The users who have a crontab, from cron's spool directory (`$CRONTAINER_SPOOL_DIR`, else
-/// Debian's /var/spool/cron/crontabs, else cronie's /var/spool/cron), sorted. Only root may list
-/// it; the crontabs themselves are read through `crontab -u USER -l`, never from the spool, so
-/// whatever cron the host runs reads and writes its own format. Names that are not user names
-/// (cron's temp files) or not users of this host are left out.
-pub fn crontab_users() -> Result<Vec<String>> {
-    let dir = match std::env::var_os(ENV_SPOOL_DIR).filter(|d| !d.is_empty()) {
+/// Cron's spool directory: `$CRONTAINER_SPOOL_DIR`, else Debian's /var/spool/cron/crontabs, else
+/// cronie's /var/spool/cron (Debian's when neither exists).
+fn spool_dir() -> PathBuf {
+    match std::env::var_os(ENV_SPOOL_DIR).filter(|d| !d.is_empty()) {
         Some(dir) => PathBuf::from(dir),
         None => ["/var/spool/cron/crontabs", "/var/spool/cron"]
             .into_iter()
             .map(PathBuf::from)
             .find(|d| d.is_dir())
             .unwrap_or_else(|| PathBuf::from("/var/spool/cron/crontabs")),
-    };
+    }
+}
+
+/// Whether [`crontab_users`] lists every crontab of this host: as root, with the spool
+/// directory there (busybox on Alpine keeps crontabs in /etc/crontabs, which is not read).
+pub fn spool_lists_every_crontab() -> bool {
+    crate::host::is_root() && spool_dir().is_dir()
+}
+
+/// The users who have a crontab, from cron's spool directory (`$CRONTAINER_SPOOL_DIR`, else
+/// Debian's /var/spool/cron/crontabs, else cronie's /var/spool/cron), sorted. Only root may list
+/// it; the crontabs themselves are read through `crontab -u USER -l`, never from the spool, so
+/// whatever cron the host runs reads and writes its own format. Names that are not user names
+/// (cron's temp files) or not users of this host are left out.
+pub fn crontab_users() -> Result<Vec<String>> {
+    let dir = spool_dir();
     let entries = match std::fs::read_dir(&dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),

@@ -1,6 +1,8 @@
 //! The product end to end with rootful Podman instead of Docker (`runtime = "podman"`): the seed
 //! job fired by the real cron daemon into a Podman container, `status` reading the container's
-//! state through Podman, `run-now`, a stopped container, a timeout, and `doctor`.
+//! state through Podman, a stopped container (the scenarios of `product_cron`, run here with
+//! `Engine::Podman`), and `doctor`'s Podman checks. `run-now` and a timeout run over both
+//! runtimes in `product_run_now` and `product_timeout` (`each_engine!`: `...::podman`).
 //!
 //! Podman has no daemon: a job sees the containers of the user it runs as. So the lines here run
 //! as root (a cron.d file with no user column of ours: root), where provisioning put the
@@ -9,23 +11,12 @@
 //! Needs a provisioned machine (`sudo scripts/provision-e2e`, which installs podman and loads the
 //! test image into it); run with `cargo test -- --include-ignored` as root, as `.ci/run` does.
 
-use std::process::Command;
-use std::time::{Duration, Instant};
-
+use crate::product_cron;
+use crate::support::engine::podman_cron_d_config as podman_config;
 use crate::support::{
-    self, CRON_FIRE_TIMEOUT, Container, CronDGuard, Crontainer, NEVER, RootDir, RunLogLine,
-    TEST_USER, UserDir, assert_one_seed_call, assert_one_seed_run, assert_status_after_cron_run,
-    cmd, cron_d_config, docker, job_toml, log_lines, path_str, podman, read_log, status_job,
-    wait_for_event,
+    self, Container, CronDGuard, Crontainer, Engine, NEVER, RootDir, TEST_USER, UserDir, job_toml,
+    path_str, podman,
 };
-
-/// A config for `/etc/cron.d/<file>` whose jobs run through podman, as `user` (None: root).
-fn podman_config(file: &CronDGuard, user: Option<&str>, jobs: &str) -> String {
-    let text = cron_d_config(file.name(), user, jobs);
-    let podman_text = text.replace("runtime = \"docker\"", "runtime = \"podman\"");
-    assert_ne!(text, podman_text, "cron_d_config names its runtime");
-    podman_text
-}
 
 // --- what cron fires, in one minute ---------------------------------------------------------------
 
@@ -36,229 +27,16 @@ fn podman_config(file: &CronDGuard, user: Option<&str>, jobs: &str) -> String {
 fn cron_fires_jobs_into_podman_containers() {
     support::require_provisioned_podman();
     let scenarios: [(&str, fn()); 2] = [
-        (
-            "seed job into a podman container",
-            seed_job_is_fired_by_cron_into_a_podman_container,
-        ),
-        (
-            "stopped podman container",
-            job_into_a_stopped_podman_container_logs_the_failure_and_status_says_so,
-        ),
+        ("seed job into a podman container", || {
+            product_cron::seed_job_installed_in_cron_d_is_fired_by_cron(Engine::Podman)
+        }),
+        ("stopped podman container", || {
+            product_cron::job_into_a_stopped_container_logs_the_failure_and_status_says_so(
+                Engine::Podman,
+            )
+        }),
     ];
     support::run_scenarios(&scenarios);
-}
-
-fn seed_job_is_fired_by_cron_into_a_podman_container() {
-    let container = Container::start_podman();
-    // The container is Podman's alone, so a `status` that asked Docker would call it missing.
-    let in_docker = cmd::output(Command::new(docker()).args(["inspect", container.name()]));
-    assert!(
-        !in_docker.status.success(),
-        "docker knows the container too"
-    );
-    let dir = RootDir::new();
-    let tool = Crontainer::new();
-    let file = CronDGuard::new();
-    let log = dir.join("main_pipeline.log");
-    let config = tool.config(&podman_config(
-        &file,
-        None,
-        &job_toml("main_pipeline_v2", container.name(), &log, "* * * * *", ""),
-    ));
-    let out = tool.expect(["install", "-c", path_str(&config)], 0);
-    assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
-        "",
-        "a podman install as root warns about nothing"
-    );
-    let text = std::fs::read_to_string(file.path()).expect("install wrote the cron.d file");
-    let exec = format!(
-        ";{} exec -i {} sh -c '",
-        path_str(podman()),
-        container.name()
-    );
-    assert!(text.contains(&exec), "the line runs podman:\n{text}");
-    assert!(
-        text.contains("' sh python main_v2.py </dev/ptmx;"),
-        "with the watcher:\n{text}"
-    );
-
-    let log_text = wait_for_event(&log, "main_pipeline_v2", "end", CRON_FIRE_TIMEOUT);
-    let (code, status) = tool.status_json(&config);
-    tool.expect(["uninstall", "-c", path_str(&config)], 0);
-    assert!(!file.path().exists(), "uninstall removes the cron.d file");
-
-    assert_one_seed_run(&log_text, "main_pipeline_v2", "cron", "0");
-    assert_one_seed_call(&container, 0);
-    assert_status_after_cron_run(&status, "main_pipeline_v2", 0);
-    assert_eq!(code, Some(0), "all healthy, so status exits 0: {status:#}");
-}
-
-fn job_into_a_stopped_podman_container_logs_the_failure_and_status_says_so() {
-    let container = Container::start_podman();
-    let dir = RootDir::new();
-    let tool = Crontainer::new();
-    let file = CronDGuard::new();
-    let log = dir.join("stopped.log");
-    let config = tool.config(&podman_config(
-        &file,
-        None,
-        &job_toml("stopped", container.name(), &log, "* * * * *", ""),
-    ));
-    tool.expect(["install", "-c", path_str(&config)], 0);
-    container.stop();
-
-    let log_text = wait_for_event(&log, "stopped", "end", CRON_FIRE_TIMEOUT);
-    let (code, status) = tool.status_json(&config);
-    tool.expect(["uninstall", "-c", path_str(&config)], 0);
-
-    let lines = log_lines(&log, "stopped");
-    let end = lines.iter().find(|l| l.event == "end").expect("end line");
-    // Podman's own exit code and words for it (Docker: 1 and "is not running"); crontainer
-    // passes both on as they are.
-    assert_ne!(end.field("exit"), "0", "log:\n{log_text}");
-    assert_eq!(end.field("by"), "cron", "log:\n{log_text}");
-    assert!(
-        log_text.contains("can only create exec sessions on running containers"),
-        "podman's message is in the log:\n{log_text}"
-    );
-    let job = status_job(&status, "stopped");
-    assert_eq!(job["container_state"], "not running (exited)", "{job:#}");
-    assert_eq!(job["last_run"]["succeeded"], false, "{job:#}");
-    assert_eq!(code, Some(1), "{status:#}");
-    assert!(container.calls().is_empty());
-}
-
-// --- run-now and a timeout, with no cron (their lines never fire) --------------------------------
-
-#[test]
-#[ignore = "needs root, cron and podman: see README"]
-fn podman_run_now_streams_the_output_logs_the_run_and_exits_with_the_jobs_code() {
-    support::require_provisioned_podman();
-    let container = Container::start_podman();
-    let dir = RootDir::new();
-    let tool = Crontainer::new();
-    let file = CronDGuard::new();
-    let log = dir.join("exits_five.log");
-    let config = tool.config(&podman_config(
-        &file,
-        None,
-        &job_toml(
-            "exits_five",
-            container.name(),
-            &log,
-            NEVER,
-            "env = { EXIT_CODE = \"5\" }",
-        ),
-    ));
-    tool.expect(["install", "-c", path_str(&config)], 0);
-
-    // A login shell's remote-podman variables, which cron never has: crontainer asks the podman
-    // the cron line reaches, so run-now and status still find the container.
-    let with_remote_podman = |args: &[&str]| {
-        tool.cmd(args)
-            .env("CONTAINER_HOST", "unix:///nonexistent/podman.sock")
-            .env("CONTAINER_CONNECTION", "nonexistent")
-            .output()
-            .expect("start crontainer")
-    };
-    let out = with_remote_podman(&["run-now", "exits_five", "-c", path_str(&config)]);
-    assert_eq!(out.status.code(), Some(5), "{out:?}");
-    let status = with_remote_podman(&["status", "--json", "-c", path_str(&config)]);
-    let status: serde_json::Value = serde_json::from_slice(&status.stdout).expect("status JSON");
-    assert_eq!(
-        status_job(&status, "exits_five")["container_state"],
-        "running",
-        "{status:#}"
-    );
-    tool.expect(["uninstall", "-c", path_str(&config)], 0);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    for want in [
-        "stdout: hello from python main_v2.py",
-        "stderr: warning from python",
-        " exits_five end exit=5 ",
-    ] {
-        assert!(stdout.contains(want), "run-now shows {want:?}: {stdout}");
-    }
-    assert_one_seed_run(&read_log(&log), "exits_five", "run-now:root", "5");
-    let call = assert_one_seed_call(&container, 5);
-    assert_eq!(call.env.get("EXIT_CODE").map(String::as_str), Some("5"));
-}
-
-#[test]
-#[ignore = "needs root, cron and podman: see README"]
-fn podman_timeout_stops_the_job_and_its_children_inside_the_container() {
-    support::require_provisioned_podman();
-    let container = Container::start_podman();
-    let dir = RootDir::new();
-    let tool = Crontainer::new();
-    let file = CronDGuard::new();
-    let log = dir.join("slow.log");
-    let config = tool.config(&podman_config(
-        &file,
-        None,
-        &job_toml(
-            "slow",
-            container.name(),
-            &log,
-            NEVER,
-            "timeout = \"5s\"\nenv = { SLEEP_SECONDS = \"60\" }",
-        ),
-    ));
-    tool.expect(["install", "-c", path_str(&config)], 0);
-    let started = Instant::now();
-    let out = tool.output(["run-now", "slow", "-c", path_str(&config)]);
-    let took = started.elapsed();
-    let (_, status) = tool.status_json(&config);
-    tool.expect(["uninstall", "-c", path_str(&config)], 0);
-    let log_text = read_log(&log);
-
-    let code = out.status.code();
-    assert!(
-        matches!(code, Some(124 | 137 | 143)),
-        "run-now exits with timeout's code, got {code:?}; log:\n{log_text}"
-    );
-    assert!(
-        took >= Duration::from_secs(4) && took < Duration::from_secs(20),
-        "the run ended after {took:?}, not about 5 s"
-    );
-    let lines = RunLogLine::parse_all(&log_text);
-    let end = lines
-        .iter()
-        .find(|l| l.event == "end")
-        .unwrap_or_else(|| panic!("no end line:\n{log_text}"));
-    assert_eq!(end.field("timeout"), "5", "log:\n{log_text}");
-    let job = status_job(&status, "slow");
-    assert_eq!(job["last_run"]["timed_out"], true, "{job:#}");
-
-    // Neither the job's process nor its `sleep 60` child is left in the container.
-    let calls = container.calls();
-    assert_eq!(calls.len(), 1, "{calls:?}");
-    assert_eq!(calls[0].exit, None, "the job ran to its end: {calls:?}");
-    let ps = cmd::run(Command::new(podman()).args([
-        "exec",
-        container.name(),
-        "ps",
-        "-o",
-        "pid,stat,args",
-    ]));
-    let pid = calls[0].pid.to_string();
-    let live: Vec<String> = String::from_utf8_lossy(&ps.stdout)
-        .lines()
-        .skip(1)
-        .filter(|l| {
-            l.split_whitespace()
-                .nth(1)
-                .is_some_and(|s| !s.starts_with('Z'))
-        })
-        .map(str::to_owned)
-        .collect();
-    assert!(
-        !live
-            .iter()
-            .any(|l| l.contains("sleep 60") || l.split_whitespace().next() == Some(pid.as_str())),
-        "the job or its children still run after the timeout: {live:?}"
-    );
 }
 
 // --- doctor ---------------------------------------------------------------------------------------

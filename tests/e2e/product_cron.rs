@@ -16,10 +16,10 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::support::{
-    self, CRON_FIRE_TIMEOUT, Call, Container, CronDGuard, Crontainer, NEVER, POLL, TEST_USER,
-    TestCrontab, UserDir, assert_one_seed_call, assert_one_seed_run, assert_status_after_cron_run,
-    cmd, cron_d_config, docker, job_toml, log_lines, path_str, read_log, status_job, toml_str,
-    wait_for_event, wait_until,
+    self, CRON_FIRE_TIMEOUT, Call, Container, CronDGuard, Crontainer, Engine, NEVER, POLL,
+    TEST_USER, TestCrontab, UserDir, assert_one_seed_call, assert_one_seed_run,
+    assert_status_after_cron_run, cmd, cron_d_config, docker, job_toml, log_lines, path_str,
+    read_log, status_job, toml_str, wait_for_event, wait_until,
 };
 
 // --- the scenarios cron fires, all in the same minute ----------------------------------------
@@ -36,10 +36,9 @@ fn cron_fires_installed_jobs() {
             "seed job in the test user's crontab",
             seed_job_installed_in_the_test_users_crontab_is_fired_by_cron,
         ),
-        (
-            "seed job in /etc/cron.d",
-            seed_job_installed_in_cron_d_is_fired_by_cron,
-        ),
+        ("seed job in /etc/cron.d", || {
+            seed_job_installed_in_cron_d_is_fired_by_cron(Engine::Docker)
+        }),
         (
             "failing job",
             failing_job_fired_by_cron_is_logged_and_makes_status_fail,
@@ -52,10 +51,9 @@ fn cron_fires_installed_jobs() {
             "hostile values",
             hostile_argv_env_and_workdir_reach_the_container_byte_for_byte_when_cron_fires,
         ),
-        (
-            "stopped container",
-            job_into_a_stopped_container_logs_the_failure_and_status_says_so,
-        ),
+        ("stopped container", || {
+            job_into_a_stopped_container_logs_the_failure_and_status_says_so(Engine::Docker)
+        }),
         (
             "runtime outside cron's PATH",
             runtime_outside_crons_path_is_run_by_its_absolute_path,
@@ -102,22 +100,45 @@ fn seed_job_installed_in_the_test_users_crontab_is_fired_by_cron() {
     assert_eq!(status["healthy"], true, "{status:#}");
 }
 
-fn seed_job_installed_in_cron_d_is_fired_by_cron() {
-    let container = Container::start();
-    let dir = UserDir::new();
+/// Also run over rootful Podman, by `podman::cron_fires_jobs_into_podman_containers`.
+pub(crate) fn seed_job_installed_in_cron_d_is_fired_by_cron(engine: Engine) {
+    let container = engine.start();
+    if engine == Engine::Podman {
+        // The container is Podman's alone, so a `status` that asked Docker would call it
+        // missing.
+        let in_docker = cmd::output(Command::new(docker()).args(["inspect", container.name()]));
+        assert!(
+            !in_docker.status.success(),
+            "docker knows the container too"
+        );
+    }
+    let dir = engine.log_dir();
     let tool = Crontainer::new();
     let file = CronDGuard::new();
     let log = dir.join("main_pipeline.log");
-    let config = tool.config(&cron_d_config(
-        file.name(),
-        Some(TEST_USER),
+    let config = tool.config(&engine.cron_d_config(
+        &file,
         &job_toml("main_pipeline_v2", container.name(), &log, "* * * * *", ""),
     ));
-    tool.expect(["install", "-c", path_str(&config)], 0);
+    let out = tool.expect(["install", "-c", path_str(&config)], 0);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "",
+        "the install warns about nothing"
+    );
     let text = std::fs::read_to_string(file.path()).expect("install wrote the cron.d file");
     assert!(
-        text.contains(&format!("* * * * * {TEST_USER} ")),
+        text.contains(&format!("* * * * * {} ", engine.job_user())),
         "the cron.d line names its user:\n{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "{} exec -i {} ",
+            path_str(engine.program()),
+            container.name()
+        )),
+        "the line runs {}:\n{text}",
+        path_str(engine.program())
     );
 
     let log_text = wait_for_event(&log, "main_pipeline_v2", "end", CRON_FIRE_TIMEOUT);
@@ -396,15 +417,15 @@ fn hostile_argv_env_and_workdir_reach_the_container_byte_for_byte_when_cron_fire
 
 // --- 6. a stopped container -------------------------------------------------------------------
 
-fn job_into_a_stopped_container_logs_the_failure_and_status_says_so() {
-    let container = Container::start();
-    let dir = UserDir::new();
+/// Also run over rootful Podman, by `podman::cron_fires_jobs_into_podman_containers`.
+pub(crate) fn job_into_a_stopped_container_logs_the_failure_and_status_says_so(engine: Engine) {
+    let container = engine.start();
+    let dir = engine.log_dir();
     let tool = Crontainer::new();
     let file = CronDGuard::new();
     let log = dir.join("stopped.log");
-    let config = tool.config(&cron_d_config(
-        file.name(),
-        Some(TEST_USER),
+    let config = tool.config(&engine.cron_d_config(
+        &file,
         &job_toml("stopped", container.name(), &log, "* * * * *", ""),
     ));
     tool.expect(["install", "-c", path_str(&config)], 0);
@@ -416,15 +437,15 @@ fn job_into_a_stopped_container_logs_the_failure_and_status_says_so() {
 
     let lines = log_lines(&log, "stopped");
     let end = lines.iter().find(|l| l.event == "end").expect("end line");
+    // The runtime's own exit code and words for it; crontainer passes both on as they are.
     assert_ne!(end.field("exit"), "0", "log:\n{log_text}");
     assert_eq!(end.field("by"), "cron", "log:\n{log_text}");
     assert!(
-        log_text.contains("is not running"),
-        "docker's message is in the log:\n{log_text}"
+        log_text.contains(engine.says_not_running()),
+        "the runtime's message is in the log:\n{log_text}"
     );
     let job = status_job(&status, "stopped");
-    let state = job["container_state"].as_str().unwrap_or_default();
-    assert!(state.starts_with("not running"), "{job:#}");
+    assert_eq!(job["container_state"], "not running (exited)", "{job:#}");
     assert_eq!(job["last_run"]["succeeded"], false, "{job:#}");
     assert!(
         job["problems"].to_string().contains("is not running"),

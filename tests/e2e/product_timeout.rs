@@ -3,7 +3,7 @@
 //! read back what happened. Only the product makes the lines here (no hand-made line).
 //!
 //! This part: a job's `timeout`, through `run-now`, with no cron: its lines never fire (they are
-//! scheduled for 1 January at midnight).
+//! scheduled for 1 January at midnight). Over Docker and rootful Podman alike (`each_engine!`).
 //!
 //! Needs a provisioned machine (`sudo scripts/provision-e2e`); run with
 //! `cargo test -- --include-ignored` as root, as `.ci/run` does.
@@ -12,45 +12,16 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    self, Container, CronDGuard, Crontainer, NEVER, RunLogLine, TEST_USER, UserDir, cmd,
-    cron_d_config, docker, job_toml, path_str, read_log, status_job,
+    Container, CronDGuard, Crontainer, NEVER, RunLogLine, cmd, each_engine, job_toml, path_str,
+    read_log, status_job,
 };
 
 // --- 7. timeout ---------------------------------------------------------------------------------
 
-/// Installs a job with `timeout = "5s"` that would sleep 60 s, runs it with `run-now`, and
-/// returns (run-now's exit code, how long it took, the log, status --json).
-fn run_timed_out_job(
-    container: &Container,
-    dir: &UserDir,
-    tool: &Crontainer,
-    file: &CronDGuard,
-) -> (Option<i32>, Duration, String, serde_json::Value) {
-    let log = dir.join("slow.log");
-    let config = tool.config(&cron_d_config(
-        file.name(),
-        Some(TEST_USER),
-        &job_toml(
-            "slow",
-            container.name(),
-            &log,
-            NEVER,
-            "timeout = \"5s\"\nenv = { SLEEP_SECONDS = \"60\" }",
-        ),
-    ));
-    tool.expect(["install", "-c", path_str(&config)], 0);
-    let started = Instant::now();
-    let out = tool.output(["run-now", "slow", "-c", path_str(&config)]);
-    let took = started.elapsed();
-    let (_, status) = tool.status_json(&config);
-    tool.expect(["uninstall", "-c", path_str(&config)], 0);
-    (out.status.code(), took, read_log(&log), status)
-}
-
 /// The processes in the container, as `ps -o pid,stat,args` lines, zombies left out (the
 /// container's pid 1 is `sleep`, which reaps nobody).
 fn live_processes(container: &Container) -> Vec<String> {
-    let out = cmd::run(Command::new(docker()).args([
+    let out = cmd::run(Command::new(container.runtime()).args([
         "exec",
         container.name(),
         "ps",
@@ -69,74 +40,79 @@ fn live_processes(container: &Container) -> Vec<String> {
         .collect()
 }
 
-#[test]
-#[ignore = "needs root, cron and docker: see README"]
-fn timeout_stops_the_job_inside_the_container() {
-    support::require_provisioned();
-    let container = Container::start();
-    let dir = UserDir::new();
-    let tool = Crontainer::new();
-    let file = CronDGuard::new();
-    let (code, took, log, status) = run_timed_out_job(&container, &dir, &tool, &file);
+each_engine! {
+    /// A job with `timeout = "5s"` that would sleep 60 s, run with `run-now`: it ends after about
+    /// 5 s with timeout's code, logged and shown as timed out, and neither its own process (not
+    /// only the runtime's client) nor its children are left in the container. With busybox's
+    /// `timeout` (the only one in Alpine-style images like this test image), only the job's own
+    /// process gets the signal; its children (here the stand-in's `sleep 60`, in real life e.g.
+    /// an ffmpeg started by the pipeline) would keep running after the timeout, while the lock is
+    /// released and the next run may start. The line's wrapper stops the whole group.
+    fn timeout_stops_the_job_and_its_children_inside_the_container(engine) {
+        let container = engine.start();
+        let dir = engine.log_dir();
+        let tool = Crontainer::new();
+        let file = CronDGuard::new();
+        let log = dir.join("slow.log");
+        let config = tool.config(&engine.cron_d_config(
+            &file,
+            &job_toml(
+                "slow",
+                container.name(),
+                &log,
+                NEVER,
+                "timeout = \"5s\"\nenv = { SLEEP_SECONDS = \"60\" }",
+            ),
+        ));
+        tool.expect(["install", "-c", path_str(&config)], 0);
+        let started = Instant::now();
+        let out = tool.output(["run-now", "slow", "-c", path_str(&config)]);
+        let took = started.elapsed();
+        let (_, status) = tool.status_json(&config);
+        tool.expect(["uninstall", "-c", path_str(&config)], 0);
+        let log = read_log(&log);
+        let code = out.status.code();
 
-    assert!(
-        matches!(code, Some(124 | 137 | 143)),
-        "run-now exits with timeout's code, got {code:?}; log:\n{log}"
-    );
-    assert!(
-        took >= Duration::from_secs(4) && took < Duration::from_secs(20),
-        "the run ended after {took:?}, not about 5 s"
-    );
-    let lines = RunLogLine::parse_all(&log);
-    let end = lines
-        .iter()
-        .find(|l| l.event == "end")
-        .unwrap_or_else(|| panic!("no end line:\n{log}"));
-    assert_eq!(end.field("timeout"), "5", "log:\n{log}");
-    assert_eq!(
-        Some(end.field("exit")),
-        code.map(|c| c.to_string()).as_deref()
-    );
-    let job = status_job(&status, "slow");
-    assert_eq!(job["last_run"]["timed_out"], true, "{job:#}");
-    assert_eq!(job["last_run"]["succeeded"], false, "{job:#}");
-
-    // The job's own process, not only the docker client, is gone: it never wrote its exit
-    // record and its pid is no longer alive in the container.
-    let calls = container.calls();
-    assert_eq!(calls.len(), 1, "{calls:?}");
-    assert_eq!(calls[0].exit, None, "the job ran to its end: {calls:?}");
-    let pid = calls[0].pid.to_string();
-    let live = live_processes(&container);
-    assert!(
-        !live
+        assert!(
+            matches!(code, Some(124 | 137 | 143)),
+            "run-now exits with timeout's code, got {code:?}; log:\n{log}"
+        );
+        assert!(
+            took >= Duration::from_secs(4) && took < Duration::from_secs(20),
+            "the run ended after {took:?}, not about 5 s"
+        );
+        let lines = RunLogLine::parse_all(&log);
+        let end = lines
             .iter()
-            .any(|l| l.split_whitespace().next() == Some(pid.as_str())),
-        "the job's process {pid} still runs: {live:?}"
-    );
-}
+            .find(|l| l.event == "end")
+            .unwrap_or_else(|| panic!("no end line:\n{log}"));
+        assert_eq!(end.field("timeout"), "5", "log:\n{log}");
+        assert_eq!(
+            Some(end.field("exit")),
+            code.map(|c| c.to_string()).as_deref()
+        );
+        let job = status_job(&status, "slow");
+        assert_eq!(job["last_run"]["timed_out"], true, "{job:#}");
+        assert_eq!(job["last_run"]["succeeded"], false, "{job:#}");
 
-/// With busybox's `timeout` (the only one in Alpine-style images like this test image), only the
-/// job's own process gets the signal; its children (here the stand-in's `sleep 60`, in real
-/// life e.g. an ffmpeg started by the pipeline) would keep running after the timeout, while the
-/// lock is released and the next run may start. The line's wrapper stops the whole group.
-#[test]
-#[ignore = "needs root, cron and docker: see README"]
-fn timeout_also_stops_the_jobs_child_processes() {
-    support::require_provisioned();
-    let container = Container::start();
-    let dir = UserDir::new();
-    let tool = Crontainer::new();
-    let file = CronDGuard::new();
-    let (code, _, log, _) = run_timed_out_job(&container, &dir, &tool, &file);
-    assert!(
-        matches!(code, Some(124 | 137 | 143)),
-        "{code:?}; log:\n{log}"
-    );
-    let live = live_processes(&container);
-    let leftovers: Vec<&String> = live.iter().filter(|l| l.contains("sleep 60")).collect();
-    assert!(
-        leftovers.is_empty(),
-        "after the timeout, the job's child processes still run in the container: {leftovers:?}"
-    );
+        // The job's own process is gone: it never wrote its exit record and its pid is no
+        // longer alive in the container; nor is its `sleep 60` child.
+        let calls = container.calls();
+        assert_eq!(calls.len(), 1, "{calls:?}");
+        assert_eq!(calls[0].exit, None, "the job ran to its end: {calls:?}");
+        let pid = calls[0].pid.to_string();
+        let live = live_processes(&container);
+        assert!(
+            !live
+                .iter()
+                .any(|l| l.split_whitespace().next() == Some(pid.as_str())),
+            "the job's process {pid} still runs: {live:?}"
+        );
+        let leftovers: Vec<&String> = live.iter().filter(|l| l.contains("sleep 60")).collect();
+        assert!(
+            leftovers.is_empty(),
+            "after the timeout, the job's child processes still run in the container: \
+             {leftovers:?}"
+        );
+    }
 }

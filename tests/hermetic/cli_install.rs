@@ -239,9 +239,10 @@ fn install_writes_a_logrotate_file_and_uninstall_removes_it() {
          [[job]]\nid = \"a\"\ncontainer = \"c\"\ncommand = [\"x\"]\nevery = \"1h\"\nlog = \"{dir}/logs/a.log\"\n\
          [[job]]\nid = \"b\"\ncontainer = \"c\"\ncommand = [\"y\"]\nevery = \"1h\"\nlog = \"{dir}/logs/b.log\"\n",
     );
+    let rotation_file = format!("logrotate.d/crontainer-crontab-{}+crontainer", Env::user());
     let out = ok(env.cmd(["install", "-c"]).arg(&config));
     assert!(out.contains("log rotation: "), "{out}");
-    let text = env.read("logrotate.d/crontainer-crontab-root+crontainer");
+    let text = env.read(&rotation_file);
     for log in ["a.log", "b.log"] {
         let stanza = format!("{}/logs/{log} {{\n", env.dir.path().display());
         assert!(text.contains(&stanza), "{text}");
@@ -251,17 +252,14 @@ fn install_writes_a_logrotate_file_and_uninstall_removes_it() {
         "{text}"
     );
     ok(env.cmd(["uninstall", "a", "-c"]).arg(&config));
-    let text = env.read("logrotate.d/crontainer-crontab-root+crontainer");
+    let text = env.read(&rotation_file);
     assert!(!text.contains("a.log"), "{text}");
     assert!(
         text.contains("b.log") && text.contains("\tsize 1M\n"),
         "{text}"
     );
     ok(env.cmd(["uninstall", "-c"]).arg(&config));
-    assert!(
-        !env.path("logrotate.d/crontainer-crontab-root+crontainer")
-            .exists()
-    );
+    assert!(!env.path(&rotation_file).exists());
 }
 
 #[test]
@@ -294,5 +292,28 @@ fn install_warns_when_the_jobs_user_cannot_reach_dockerd() {
     assert!(
         err.contains("nobody may not use") && err.contains("usermod -aG docker nobody"),
         "{err}"
+    );
+}
+
+/// Issue 24: install and uninstall each read their crontab once, under the lock, then write it
+/// and read it back: the floor any safe edit needs, and no more (they read it twice before).
+#[test]
+fn install_and_uninstall_run_crontab_only_as_often_as_a_safe_edit_needs() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    env.install(&config);
+    ok(env.cmd(["uninstall", "-c"]).arg(&config));
+    let calls = env.read("crontab-calls");
+    let kinds: Vec<&str> = calls
+        .lines()
+        .map(|call| match call.split(' ').next_back() {
+            Some("-l") => "read",
+            _ => "write",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["read", "write", "read", "read", "write", "read"],
+        "{calls}"
     );
 }

@@ -8,8 +8,10 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 
 /// A fake `crontab`: one file per user under $FAKE_CRON_DIR, with the real program's
-/// "no crontab for USER" exit 1; `FAKE_CRONTAB_FAIL=1` makes writes fail.
+/// "no crontab for USER" exit 1; `FAKE_CRONTAB_FAIL=1` makes writes fail. Each call's
+/// arguments are appended to `crontab-calls` beside that directory.
 const FAKE_CRONTAB: &str = r#"#!/bin/sh
+echo "$*" >> "${FAKE_CRON_DIR%/*}/crontab-calls"
 user=$(id -un)
 if [ "$1" = "-u" ]; then user="$2"; shift 2; fi
 case "$1" in
@@ -108,6 +110,7 @@ impl Env {
             "cron.d",
             "logs",
             "logrotate.d",
+            "locks",
             "proc/1",
             "proc/2",
         ] {
@@ -189,6 +192,9 @@ impl Env {
             // The fake crontab keeps one file per user here, as cron's spool does.
             .env("CRONTAINER_SPOOL_DIR", self.path("cron"))
             .env("CRONTAINER_LOGROTATE_DIR", self.path("logrotate.d"))
+            // The targets' locks: this test's own, not /run/lock, which every run on the host
+            // shares (a lock file root's run left there, 0600, would refuse a normal user).
+            .env("CRONTAINER_LOCK_DIR", self.path("locks"))
             .env("CRONTAINER_PROC", self.path("proc"))
             // No zone files: cron's time zone is UTC here unless a test gives the fake daemon a
             // `TZ` (the host's own /etc/localtime plays no part).
@@ -201,6 +207,45 @@ impl Env {
             .env("CRONTAINER_RUN_NOW_PASS_ENV", "FAKE_*,CRONTAINER_*")
             .args(args);
         cmd
+    }
+
+    /// The command under test run from `exe` (a copy of the binary, see
+    /// [`Env::copied_binary`]) instead of cargo's.
+    pub fn cmd_of<I, S>(&self, exe: &Path, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let cmd = self.std_cmd(args);
+        let mut of = std::process::Command::new(exe);
+        of.args(cmd.get_args()).current_dir(self.dir.path());
+        for (name, value) in cmd.get_envs() {
+            match value {
+                Some(value) => of.env(name, value),
+                None => of.env_remove(name),
+            };
+        }
+        Command::from_std(of)
+    }
+
+    /// A copy of the crontainer binary in the temp dir (mode 0755 in a 0755 directory, owned by
+    /// whoever runs the tests): for what must not depend on where the checkout lies. The
+    /// metrics line runs the binary by its path as the block's user, who must reach it, and
+    /// as root that path must be root's alone; cargo's build directory is neither in a clone
+    /// made by `mktemp -d` (0700) or in a user's home.
+    pub fn copied_binary(&self) -> PathBuf {
+        let dir = self.path("crontainer-bin");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let exe = dir.join("crontainer");
+        let built = assert_cmd::cargo::cargo_bin("crontainer");
+        // A hard link where the build lies on the same file system (cargo's binary is 0755
+        // already), else a copy of its ~60 MB.
+        if std::fs::hard_link(&built, &exe).is_err() {
+            std::fs::copy(&built, &exe).unwrap();
+            std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        exe
     }
 
     pub fn user() -> String {
@@ -387,6 +432,22 @@ pub fn fails_with(cmd: &mut assert_cmd::Command, code: i32, expected: &str) -> S
         "no error line:\n{err}"
     );
     err
+}
+
+/// Runs `cmd` (a command with `--json`) to its end and returns its exit code and the one JSON
+/// document it printed on stdout (the panic shows both streams when stdout is not one).
+#[track_caller]
+pub fn json_of(cmd: &mut assert_cmd::Command) -> (i32, serde_json::Value) {
+    let out = cmd.output().unwrap();
+    let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}), exit {:?}\nstdout:\n{}\nstderr:\n{}",
+            out.status.code(),
+            stdout_of(&out),
+            stderr_of(&out)
+        )
+    });
+    (out.status.code().unwrap_or(-1), doc)
 }
 
 pub fn stdout_of(output: &std::process::Output) -> String {

@@ -29,6 +29,8 @@ mod healthcheck;
 mod injection;
 mod let_no_one_in;
 mod many_blocks;
+mod messages;
 mod metrics;
 mod security;
+mod system_dirs;
 mod trust;

@@ -47,8 +47,14 @@ fn config_with(env: &Env, log: &Path, extra: &str) -> PathBuf {
 /// file, and none of `absent` created.
 #[track_caller]
 fn refused(env: &Env, args: &[&str], config: &Path, expected: &[&str], absent: &[&Path]) {
+    refused_cmd(env, env.cmd(args).arg("-c").arg(config), expected, absent);
+}
+
+/// [`refused`] for a command already made (`Env::cmd_of` a copied binary).
+#[track_caller]
+fn refused_cmd(env: &Env, cmd: &mut assert_cmd::Command, expected: &[&str], absent: &[&Path]) {
     let before = env.snapshot();
-    let err = fails_with(env.cmd(args).arg("-c").arg(config), 2, expected[0]);
+    let err = fails_with(cmd, 2, expected[0]);
     for word in expected {
         assert!(err.contains(word), "wanted {word:?} in:\n{err}");
     }
@@ -542,36 +548,50 @@ fn the_metrics_line_of_a_users_block_needs_a_directory_and_config_that_user_reac
         ),
     )
     .unwrap();
+    // The line runs the binary as nobody: a copy nobody reaches, wherever the checkout lies (a
+    // clone in a 0700 directory is not).
+    let exe = env.copied_binary();
     let args = ["install", "--target", "cron.d", "--user", "nobody"];
     let shown = format!(
         "{} (owned by root, mode 0755) does not let nobody write",
         prom.display()
     );
-    refused(
+    refused_cmd(
         &env,
-        &args,
-        &config,
+        env.cmd_of(&exe, args).arg("-c").arg(&config),
         &[&shown, "runs the metrics line"],
         &[&log],
     );
     give_to_nobody(&prom);
     chmod(&config, 0o600);
-    refused(
+    refused_cmd(
         &env,
-        &args,
-        &config,
+        env.cmd_of(&exe, args).arg("-c").arg(&config),
         &["needs the config", "does not let nobody read"],
         &[&log],
     );
     chmod(&config, 0o644);
-    let out = env.cmd(args).arg("-c").arg(&config).output().unwrap();
+    let out = env
+        .cmd_of(&exe, args)
+        .arg("-c")
+        .arg(&config)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", common::stderr_of(&out));
     let installed = std::fs::read_to_string(env.path("cron.d/crontainer")).unwrap();
     assert!(
         installed.contains(&format!(
             "* * * * * nobody {} metrics -q -c ",
-            assert_cmd::cargo::cargo_bin("crontainer").display()
+            exe.display()
         )),
         "{installed}"
+    );
+    // Nor may nobody enter where the binary lies.
+    chmod(exe.parent().unwrap(), 0o700);
+    refused_cmd(
+        &env,
+        env.cmd_of(&exe, args).arg("-c").arg(&config),
+        &["needs the crontainer binary", "does not let nobody enter"],
+        &[],
     );
 }

@@ -105,6 +105,11 @@ impl Container {
         &self.name
     }
 
+    /// The runtime's program the container runs in.
+    pub fn runtime(&self) -> &'static Path {
+        self.runtime
+    }
+
     /// Stops the container (right away: its `sleep` is pid 1 and ignores SIGTERM), so that
     /// `docker exec` into it fails as it does for a stopped app container.
     pub fn stop(&self) {

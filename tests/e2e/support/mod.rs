@@ -10,6 +10,7 @@
 pub mod cmd;
 pub mod container;
 pub mod cron;
+pub mod engine;
 pub mod job_line;
 pub mod product;
 pub mod run_log;
@@ -21,6 +22,8 @@ pub use cron::{
     CronDAlone, CronDFile, CronDGuard, CronDShare, RootDir, TestCrontab, UserDir,
     unique_cron_d_name,
 };
+pub use engine::Engine;
+pub(crate) use engine::each_engine;
 pub use job_line::JobLine;
 pub use product::{Crontainer, NEVER, cron_d_config, job_toml, status_job, toml_str};
 pub use run_log::{RunLogLine, log_lines, read_log, wait_for_event};
