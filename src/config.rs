@@ -55,7 +55,7 @@ pub struct Config {
     /// for remote Podman): the line exports it, and crontainer sets it on every call it makes.
     pub runtime_env: BTreeMap<String, String>,
     /// `[monitoring] textfile_dir`: the block gets a line that refreshes
-    /// `DIR/crontainer.prom` every minute for node_exporter's textfile collector.
+    /// the block's metrics file in `DIR` every minute for node_exporter's textfile collector.
     pub textfile_dir: Option<PathBuf>,
     pub jobs: Vec<Job>,
 }

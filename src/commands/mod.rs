@@ -128,6 +128,9 @@ pub struct Installed {
 pub struct Damaged {
     pub block: Option<String>,
     pub error: String,
+    /// The ids of the job markers still readable in it: jobs that `metrics` reports unhealthy
+    /// rather than dropping (an alert on `healthy == 0` would resolve).
+    pub jobs: Vec<String>,
 }
 
 impl Damaged {
@@ -348,6 +351,7 @@ pub fn everything_readable() -> Vec<Installed> {
                 damaged: vec![Damaged {
                     block: None,
                     error: format!("{e:#}"),
+                    jobs: Vec::new(),
                 }],
             })
         })
@@ -399,6 +403,7 @@ fn read_target(resolved: crate::cron_table::Resolved, name: Option<&str>) -> Res
                 installed.damaged.push(Damaged {
                     block: None,
                     error: e.to_string(),
+                    jobs: Vec::new(),
                 });
                 return Ok(installed);
             }
@@ -413,6 +418,7 @@ fn read_target(resolved: crate::cron_table::Resolved, name: Option<&str>) -> Res
                 installed.damaged.push(Damaged {
                     block: None,
                     error: e.to_string(),
+                    jobs: Vec::new(),
                 });
                 break;
             }
@@ -429,6 +435,11 @@ fn read_target(resolved: crate::cron_table::Resolved, name: Option<&str>) -> Res
             Err(e) => installed.damaged.push(Damaged {
                 block: Some(name),
                 error: format!("{e:#}"),
+                jobs: body
+                    .iter()
+                    .filter_map(|l| cron_line::Marker::parse(l))
+                    .map(|m| m.id)
+                    .collect(),
             }),
         }
     }
@@ -1081,7 +1092,7 @@ pub fn body_with_entries(
 
 /// The block's metrics line for `[monitoring] textfile_dir`, if the config sets one: this very
 /// crontainer binary, every minute, writing the gauges of the config's block (in `kind` of
-/// `run_as`) to `DIR/crontainer.prom`. With a warning when the binary lies where it will not
+/// `run_as`) to its own file in `DIR`. With a warning when the binary lies where it will not
 /// stay (a cargo build directory, /tmp): the line would then break at the next `cargo clean`
 /// or reboot.
 pub fn textfile_line(
@@ -1158,7 +1169,7 @@ pub fn check_textfile(config: &Config, user: &nix::unistd::User) -> Result<()> {
             if let Some(loose) = host::loose_for_root(dir, true) {
                 return Err(refuse(format!(
                     "{} may be changed by a user other than root, and root's cron writes \
-                     crontainer.prom there every minute; fix: {}",
+                     the block's metrics there every minute; fix: {}",
                     loose.describe(),
                     loose.fix()
                 )));

@@ -110,7 +110,7 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
     if let Some(textfile) = &textfile {
         println!("#");
         println!(
-            "# metrics:     every minute, crontainer.prom in {} for node_exporter",
+            "# metrics:     every minute, the block's gauges into {} for node_exporter",
             textfile.dir.display()
         );
     }

@@ -32,6 +32,9 @@ use anyhow::Context as _;
 use jiff::Timestamp;
 use serde::Serialize;
 
+mod previous;
+pub use previous::previous_end;
+
 /// What every record line starts with (the text before it on the same line, if any, is the
 /// unterminated output of a job).
 const MARKER: &[u8] = b"[crontainer] ";

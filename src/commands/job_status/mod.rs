@@ -4,10 +4,12 @@
 //! with `healthy 0`. A folder rather than `commands/job_status.rs`: every file beside `mod.rs` is
 //! a subcommand, and this is not one.
 
+pub mod textfile;
+
 use jiff::ZonedDateTime;
 
 use crate::commands::{self, Installed};
-use crate::config::{Config, ContainerRef};
+use crate::config::{Config, ContainerRef, TargetKind};
 use crate::cron_line::{self, Entry};
 use crate::host;
 use crate::run_log::{self, Event, LastRun};
@@ -23,6 +25,10 @@ pub struct JobStatus {
     pub installed: Option<String>,
     /// The block it is installed in, or None.
     pub block: Option<String>,
+    /// The kind of target it is installed in, and the user it belongs to there (the crontab's
+    /// owner, or the cron.d line's user column): with the block, what tells two copies of a
+    /// job id apart on one host.
+    pub target: Option<(TargetKind, String)>,
     /// What differs from the config (empty: in step, or no config to compare with).
     pub drift: Vec<String>,
     pub words: String,
@@ -30,6 +36,8 @@ pub struct JobStatus {
     pub next_run: Option<ZonedDateTime>,
     pub paused: Option<cron_line::Paused>,
     pub last: LastRun,
+    /// While a run is going, the end of the run before it: the last outcome known.
+    pub previous: Option<run_log::Record>,
     /// An environment assignment above the job's block that changes how its line runs.
     pub environment: Option<String>,
     /// A firing cron should have started (after the line was installed, more than the grace
@@ -43,12 +51,15 @@ pub struct JobStatus {
     /// How the installed line finds its container.
     pub container_ref: Option<ContainerRef>,
     pub log: Option<(std::path::PathBuf, Option<u64>)>,
+    /// Why the job's installed lines cannot be trusted (its block or its line edited by hand).
+    pub damaged: Option<String>,
 }
 
 impl JobStatus {
     /// What makes the job unhealthy, in words; empty when it is healthy.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
+        problems.extend(self.damaged.iter().cloned());
         if self.installed.is_none() {
             problems.push("not installed: run `crontainer install`".to_string());
         }
@@ -65,6 +76,18 @@ impl JobStatus {
         }
         if let Some(missed) = &self.missed {
             problems.push(commands::missed_words(missed));
+        }
+        if let (Some(_), Some(previous)) = (self.running, &self.previous)
+            && matches!(previous.event, Event::End { exit, .. } if exit != 0)
+        {
+            // An alert on the last outcome must not resolve for the length of every run.
+            problems.push(format!(
+                "the run before the one going now failed ({})",
+                end_summary(&LastRun {
+                    ended: Some(previous.clone()),
+                    ..LastRun::default()
+                })
+            ));
         }
         if self.last.timed_out() {
             problems.push("the last run timed out".to_string());
@@ -190,17 +213,30 @@ fn installed_status(
         Some(_) => None,
         None => host::lock_holder(&entry.marker.lock),
     };
+    let previous = match (running, last.run) {
+        (Some(_), Some(run)) => run_log::previous_end(&entry.marker.log, &entry.marker.id, run)
+            .ok()
+            .flatten(),
+        _ => None,
+    };
+    let user = match installed.target.kind() {
+        TargetKind::CronD => parsed.as_ref().and_then(|p| p.user.clone()),
+        TargetKind::Crontab => None,
+    }
+    .unwrap_or_else(|| installed.run_as.clone());
     JobStatus {
         id: entry.marker.id.clone(),
         description: entry.marker.description.clone(),
         installed: Some(format!("{} (block {block})", installed.target.describe())),
         block: Some(block.to_string()),
+        target: Some((installed.target.kind(), user)),
         drift,
         words,
         cron: parsed.map(|p| p.cron),
         next_run,
         paused: entry.marker.paused.clone(),
         last,
+        previous,
         environment: commands::environment_problem(installed, block),
         missed,
         last_error,
@@ -211,6 +247,7 @@ fn installed_status(
         )),
         container_ref: Some(entry.marker.container.clone()),
         log: Some((entry.marker.log.clone(), log_size)),
+        damaged: None,
     }
 }
 
@@ -221,6 +258,7 @@ pub fn config_only_status(job: &crate::config::Job) -> JobStatus {
         description: job.description.clone(),
         installed: None,
         block: None,
+        target: None,
         drift: Vec::new(),
         words: schedule::describe(&job.schedule),
         cron: Some(job.schedule.render().cron.as_str().to_string()),
@@ -228,6 +266,7 @@ pub fn config_only_status(job: &crate::config::Job) -> JobStatus {
         paused: None,
         last: run_log::last_run_of(&job.log, &job.id, run_log::lock_run(&job.lock()))
             .unwrap_or_default(),
+        previous: None,
         environment: None,
         missed: None,
         last_error: None,
@@ -238,6 +277,34 @@ pub fn config_only_status(job: &crate::config::Job) -> JobStatus {
             job.log.clone(),
             std::fs::metadata(&job.log).ok().map(|m| m.len()),
         )),
+        damaged: None,
+    }
+}
+
+/// A job whose marker is still readable in a block that is not (`why`): nothing of it can be
+/// trusted but its id, and it is unhealthy.
+pub fn damaged_status(id: &str, block: &str, installed: &Installed, why: &str) -> JobStatus {
+    JobStatus {
+        id: id.to_string(),
+        description: None,
+        installed: Some(format!("{} (block {block})", installed.target.describe())),
+        block: Some(block.to_string()),
+        target: Some((installed.target.kind(), installed.run_as.clone())),
+        drift: Vec::new(),
+        words: "unreadable schedule".to_string(),
+        cron: None,
+        next_run: None,
+        paused: None,
+        last: LastRun::default(),
+        previous: None,
+        environment: None,
+        missed: None,
+        last_error: None,
+        running: None,
+        container: None,
+        container_ref: None,
+        log: None,
+        damaged: Some(format!("its block cannot be read: {why}")),
     }
 }
 
