@@ -885,20 +885,27 @@ pub fn healthcheck_warnings(config: &Config, kind: TargetKind, target: &Target) 
     if kind != TargetKind::CronD {
         return Vec::new();
     }
-    config
+    // One warning for the file, whatever the number of jobs that ping.
+    let ids: Vec<String> = config
         .jobs
         .iter()
         .filter(|job| job.healthcheck.is_some())
-        .map(|job| {
-            format!(
-                "job {:?}: its `healthcheck` URL is a secret and is written into {}, which is \
-                 therefore made readable by root alone (mode 0600; cron still reads it); it \
-                 still shows in the process list (`ps`) of every local user while the job runs",
-                job.id,
-                target.describe()
-            )
-        })
-        .collect()
+        .map(|job| format!("{:?}", job.id))
+        .collect();
+    let who = match ids.as_slice() {
+        [] => return Vec::new(),
+        [one] => format!("job {one}: its `healthcheck` URL is a secret and is"),
+        _ => format!(
+            "jobs {}: their `healthcheck` URLs are secrets and are",
+            ids.join(", ")
+        ),
+    };
+    vec![format!(
+        "{who} written into {}, which is therefore made readable by root alone (mode 0600; \
+         cron still reads it); it still shows in the process list (`ps`) of every local user \
+         while a job runs",
+        target.describe()
+    )]
 }
 
 /// What install will do for a job's log and lock, decided before anything is changed.

@@ -199,3 +199,108 @@ fn node_exporter_serves_the_gauges_of_a_real_run_and_promtool_accepts_them() {
     drop(exporter);
     tool.expect(["uninstall", "-c", path_str(&config)], 0);
 }
+
+/// Issue 25, items 1 and 2: a root block in /etc/cron.d and a user's block in their crontab,
+/// both named alike and both holding a job `same`, refreshed into node_exporter's one
+/// directory: each block keeps its own file, node_exporter serves both without a parse error or
+/// a duplicate series, and the labels tell them apart.
+#[test]
+#[ignore = "needs root, cron and docker: see README"]
+fn a_root_block_and_a_users_block_share_node_exporters_directory() {
+    support::require_provisioned();
+    let crontab = support::TestCrontab::acquire();
+    crontab.write("");
+    let dir = UserDir::new();
+    let root_logs = support::RootDir::new();
+    let tool = Crontainer::new();
+    let file = CronDGuard::new();
+    let name = file.name().to_string();
+    let root_config = tool.config(&cron_d_config(
+        &name,
+        None,
+        &job_toml(
+            "same",
+            "no-such-container",
+            &root_logs.join("root.log"),
+            NEVER,
+            "",
+        ),
+    ));
+    let user_config = tool.config(&format!(
+        "[cron]\ntarget = \"crontab\"\nuser = \"{TEST_USER}\"\nname = \"{name}\"\n\n\
+             [defaults]\nruntime = \"docker\"\n\n{}",
+        job_toml(
+            "same",
+            "no-such-container",
+            &dir.join("user.log"),
+            NEVER,
+            ""
+        )
+    ));
+    tool.expect(["install", "-c", path_str(&root_config)], 0);
+    tool.expect(["install", "-c", path_str(&user_config)], 0);
+
+    let textfiles = tempfile::Builder::new()
+        .prefix("crontainer-e2e-textfile-")
+        .tempdir()
+        .unwrap();
+    let textfile = path_str(textfiles.path());
+    for args in [
+        ["--target", "cron.d", "--user", "root"],
+        ["--target", "crontab", "--user", TEST_USER],
+    ] {
+        tool.expect(
+            ["metrics", "-q", "--name", &name, "--textfile", textfile]
+                .into_iter()
+                .chain(args),
+            0,
+        );
+    }
+    let mut names: Vec<String> = std::fs::read_dir(textfiles.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            format!("crontainer-crond+{name}.prom"),
+            format!("crontainer-crontab-{TEST_USER}+{name}.prom")
+        ]
+    );
+
+    let exporter = NodeExporter::start(textfiles.path());
+    let scrape = exporter.get().expect("a scrape");
+    assert!(
+        scrape.lines().any(|l| l == "node_textfile_scrape_error 0"),
+        "{scrape}"
+    );
+    // node_exporter sorts the labels; both series are served, told apart by target and user.
+    let mut damaged: Vec<&str> = scrape
+        .lines()
+        .filter(|l| l.starts_with("crontainer_block_damaged{") && l.contains(&name))
+        .collect();
+    damaged.sort();
+    assert_eq!(
+        damaged,
+        [
+            format!(
+                "crontainer_block_damaged{{block=\"{name}\",target=\"cron.d\",user=\"root\"}} 0"
+            ),
+            format!(
+                "crontainer_block_damaged{{block=\"{name}\",target=\"crontab\",user=\"{TEST_USER}\"}} 0"
+            ),
+        ]
+    );
+    let running: Vec<&str> = scrape
+        .lines()
+        .filter(|l| l.starts_with("crontainer_job_running{") && l.contains(&name))
+        .collect();
+    assert_eq!(running.len(), 2, "{scrape}");
+    drop(exporter);
+
+    // Uninstalling the user's block takes nothing of root's.
+    tool.expect(["uninstall", "-c", path_str(&user_config)], 0);
+    tool.expect(["uninstall", "-c", path_str(&root_config)], 0);
+    drop(crontab);
+}
