@@ -131,6 +131,8 @@ pub struct Damaged {
     /// The ids of the job markers still readable in it: jobs that `metrics` reports unhealthy
     /// rather than dropping (an alert on `healthy == 0` would resolve).
     pub jobs: Vec<String>,
+    /// The whole target could not be read (not damaged: this user may not read it).
+    pub unreadable: bool,
 }
 
 impl Damaged {
@@ -138,6 +140,8 @@ impl Damaged {
     pub fn describe(&self, target: &Target) -> String {
         match &self.block {
             Some(block) => format!("block `{block}` in {}: {}", target.describe(), self.error),
+            // The error names the target already.
+            None if self.unreadable => self.error.clone(),
             None => format!("{}: {}", target.describe(), self.error),
         }
     }
@@ -291,9 +295,16 @@ pub fn scope_at(
         label = resolved.target.describe();
         targets.push(resolved);
     }
+    // Where several targets are read, one that cannot be (a cron.d file holding a healthcheck
+    // URL is root's alone) is said, and the others are shown; one target asked for by name
+    // must be read, or the command fails.
+    let several = all_users || targets.len() > 1 || (kind == TargetKind::CronD && name.is_none());
     let installed = targets
         .into_iter()
-        .map(|resolved| read_target(resolved, name))
+        .map(|resolved| match several {
+            true => Ok(read_or_damaged(resolved, name)),
+            false => read_target(resolved, name),
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok(Scope { label, installed })
 }
@@ -340,22 +351,26 @@ pub fn everything_readable() -> Vec<Installed> {
     targets.extend(cron_d_targets(None, None).unwrap_or_default());
     targets
         .into_iter()
-        .map(|resolved| {
-            let target = resolved.target.clone();
-            let run_as = resolved.run_as.clone();
-            read_target(resolved, None).unwrap_or_else(|e| Installed {
-                target,
-                run_as,
-                entries: Vec::new(),
-                assignments: Vec::new(),
-                damaged: vec![Damaged {
-                    block: None,
-                    error: format!("{e:#}"),
-                    jobs: Vec::new(),
-                }],
-            })
-        })
+        .map(|resolved| read_or_damaged(resolved, None))
         .collect()
+}
+
+/// [`read_target`], with a target that cannot be read recorded as damaged rather than failing.
+fn read_or_damaged(resolved: crate::cron_table::Resolved, name: Option<&str>) -> Installed {
+    let target = resolved.target.clone();
+    let run_as = resolved.run_as.clone();
+    read_target(resolved, name).unwrap_or_else(|e| Installed {
+        target,
+        run_as,
+        entries: Vec::new(),
+        assignments: Vec::new(),
+        damaged: vec![Damaged {
+            block: None,
+            error: format!("{e:#}"),
+            jobs: Vec::new(),
+            unreadable: true,
+        }],
+    })
 }
 
 /// The config, when one is named or found, and the jobs installed where it (or the flags) point:
@@ -404,6 +419,7 @@ fn read_target(resolved: crate::cron_table::Resolved, name: Option<&str>) -> Res
                     block: None,
                     error: e.to_string(),
                     jobs: Vec::new(),
+                    unreadable: false,
                 });
                 return Ok(installed);
             }
@@ -419,6 +435,7 @@ fn read_target(resolved: crate::cron_table::Resolved, name: Option<&str>) -> Res
                     block: None,
                     error: e.to_string(),
                     jobs: Vec::new(),
+                    unreadable: false,
                 });
                 break;
             }
@@ -440,6 +457,7 @@ fn read_target(resolved: crate::cron_table::Resolved, name: Option<&str>) -> Res
                     .filter_map(|l| cron_line::Marker::parse(l))
                     .map(|m| m.id)
                     .collect(),
+                unreadable: false,
             }),
         }
     }

@@ -97,8 +97,15 @@ pub fn run(args: &StatusArgs) -> Result<ExitCode> {
                 print_plain(job, &now);
             }
         }
-        for damaged in &damaged {
-            println!("DAMAGED {damaged}");
+        for installed in &scope.installed {
+            for damaged in &installed.damaged {
+                let what = if damaged.unreadable {
+                    "CANNOT READ"
+                } else {
+                    "DAMAGED"
+                };
+                println!("{what} {}", damaged.describe(&installed.target));
+            }
         }
         print_host(
             &scope.label,
