@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::cli::DoctorArgs;
 use crate::commands;
+use crate::commands::job_status::metrics_line;
 use crate::config::{self, ContainerRef};
 use crate::cron_line::{self, Entry};
 use crate::error::ExitCode;
@@ -309,6 +310,36 @@ fn block_checks(
             ),
             None,
         ));
+    }
+    let now = std::time::SystemTime::now();
+    for installed in &scope.installed {
+        let problems = metrics_line::problems(installed, now);
+        for problem in &problems {
+            checks.push(check(
+                "metrics line",
+                Verdict::Fail,
+                problem.clone(),
+                Some(
+                    "`crontainer install` again from the binary and config to keep; run the \
+                     line's command by hand to see its error"
+                        .into(),
+                ),
+            ));
+        }
+        if problems.is_empty() {
+            for (block, line) in &installed.textfiles {
+                checks.push(check(
+                    "metrics line",
+                    Verdict::Ok,
+                    format!(
+                        "block `{block}`: its binary and config are there, and its file in {} \
+                         is fresh",
+                        line.dir.display()
+                    ),
+                    None,
+                ));
+            }
+        }
     }
     for damaged in scope.damaged() {
         checks.push(check(

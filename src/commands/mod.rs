@@ -119,6 +119,8 @@ pub struct Installed {
     /// Environment assignments above a block (its name, the line number and text): cron
     /// applies them to the block's lines too.
     pub assignments: Vec<(String, usize, String)>,
+    /// The blocks' metrics lines (`[monitoring] textfile_dir`), by block.
+    pub textfiles: Vec<(String, cron_line::Textfile)>,
     /// What could not be read here: a block someone edited by hand is refused alone, and the
     /// others stay usable; a damaged marker makes the whole text unreadable.
     pub damaged: Vec<Damaged>,
@@ -364,6 +366,7 @@ fn read_or_damaged(resolved: crate::cron_table::Resolved, name: Option<&str>) ->
         run_as,
         entries: Vec::new(),
         assignments: Vec::new(),
+        textfiles: Vec::new(),
         damaged: vec![Damaged {
             block: None,
             error: format!("{e:#}"),
@@ -408,6 +411,7 @@ fn read_target(resolved: crate::cron_table::Resolved, name: Option<&str>) -> Res
         run_as: resolved.run_as,
         entries: Vec::new(),
         assignments: Vec::new(),
+        textfiles: Vec::new(),
         damaged: Vec::new(),
     };
     let names = match name {
@@ -444,6 +448,9 @@ fn read_target(resolved: crate::cron_table::Resolved, name: Option<&str>) -> Res
             Ok(parsed) => {
                 for (line, assignment) in block::assignments_above(&text, &name)? {
                     installed.assignments.push((name.clone(), line, assignment));
+                }
+                if let Some(textfile) = cron_line::parse_textfile(&body, with_user) {
+                    installed.textfiles.push((name.clone(), textfile));
                 }
                 installed
                     .entries

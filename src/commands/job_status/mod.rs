@@ -4,6 +4,7 @@
 //! with `healthy 0`. A folder rather than `commands/job_status.rs`: every file beside `mod.rs` is
 //! a subcommand, and this is not one.
 
+pub mod metrics_line;
 pub mod textfile;
 
 use jiff::ZonedDateTime;
