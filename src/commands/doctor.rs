@@ -557,7 +557,14 @@ fn duplicate_checks(
             .filter(|(m, b)| {
                 *m != n
                     && b.3.marker.id == a.3.marker.id
-                    && (config.is_none() || commands::likely_copy(a.0, a.2, b.0, b.2))
+                    && (config.is_none()
+                        || (commands::likely_copy(a.0, a.2, b.0, b.2)
+                            && commands::same_work(
+                                a.3,
+                                a.0.with_user_column(),
+                                b.3,
+                                b.0.with_user_column(),
+                            )))
             })
             .map(|(_, b)| place(b))
             .collect();

@@ -121,6 +121,9 @@ pub struct Installed {
     pub assignments: Vec<(String, usize, String)>,
     /// The blocks' metrics lines (`[monitoring] textfile_dir`), by block.
     pub textfiles: Vec<(String, cron_line::Textfile)>,
+    /// When one block was asked for, the jobs of the other blocks in the same text (read
+    /// anyway): where a copy that a rename left behind goes on firing.
+    pub neighbours: Vec<(String, Entry)>,
     /// What could not be read here: a block someone edited by hand is refused alone, and the
     /// others stay usable; a damaged marker makes the whole text unreadable.
     pub damaged: Vec<Damaged>,
@@ -367,6 +370,7 @@ fn read_or_damaged(resolved: crate::cron_table::Resolved, name: Option<&str>) ->
         entries: Vec::new(),
         assignments: Vec::new(),
         textfiles: Vec::new(),
+        neighbours: Vec::new(),
         damaged: vec![Damaged {
             block: None,
             error: format!("{e:#}"),
@@ -412,6 +416,7 @@ fn read_target(resolved: crate::cron_table::Resolved, name: Option<&str>) -> Res
         entries: Vec::new(),
         assignments: Vec::new(),
         textfiles: Vec::new(),
+        neighbours: Vec::new(),
         damaged: Vec::new(),
     };
     let names = match name {
@@ -466,6 +471,21 @@ fn read_target(resolved: crate::cron_table::Resolved, name: Option<&str>) -> Res
                     .collect(),
                 unreadable: false,
             }),
+        }
+    }
+    if let Some(name) = name {
+        for other in block::names(&text).unwrap_or_default() {
+            if other == name {
+                continue;
+            }
+            let Ok(Some(body)) = block::find(&text, &other) else {
+                continue;
+            };
+            if let Ok(parsed) = cron_line::parse_body(&body, with_user, &other) {
+                installed
+                    .neighbours
+                    .extend(parsed.into_iter().map(|entry| (other.clone(), entry)));
+            }
         }
     }
     Ok(installed)
@@ -793,6 +813,23 @@ pub fn shared_file(a: &Entry, b: &Entry) -> Option<std::path::PathBuf> {
 /// the id is not one: `BLOCK/JOB` tells them apart, and a shared log is refused anyway.
 pub fn likely_copy(target: &Target, name: &str, other: &Target, other_block: &str) -> bool {
     other_block == name || other.describe() == target.describe()
+}
+
+/// Whether two installed jobs do the same work: the same id, container and line but for the
+/// log (and the lock beside it) and the schedule. A block renamed with a new `log_dir` and left
+/// beside its copy fires both; two configs that merely share a job id (another command, another
+/// container) are no copies (issue 25).
+/// `a_user` and `b_user`: whether each one's line has a user column (cron.d).
+pub fn same_work(a: &Entry, a_user: bool, b: &Entry, b_user: bool) -> bool {
+    let work = |e: &Entry, with_user: bool| {
+        cron_line::parse_line(e.active_line(), with_user)
+            .map(|p| p.body().replace(&e.marker.log.display().to_string(), "LOG"))
+    };
+    let a_work = work(a, a_user);
+    a.marker.id == b.marker.id
+        && a.marker.container == b.marker.container
+        && a_work.is_some()
+        && a_work == work(b, b_user)
 }
 
 /// The command that removes block `block` from `target`, exactly as the user would type it.

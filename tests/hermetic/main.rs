@@ -20,6 +20,7 @@ mod cli_run_now;
 mod cli_status;
 mod compose;
 mod concurrency;
+mod copies;
 mod cron_view;
 mod every_line;
 mod faults_crontab;

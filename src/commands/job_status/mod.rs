@@ -54,6 +54,8 @@ pub struct JobStatus {
     pub log: Option<(std::path::PathBuf, Option<u64>)>,
     /// Why the job's installed lines cannot be trusted (its block or its line edited by hand).
     pub damaged: Option<String>,
+    /// Copies of the job in other blocks that fire beside it, in words.
+    pub copies: Vec<String>,
 }
 
 impl JobStatus {
@@ -61,6 +63,7 @@ impl JobStatus {
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         problems.extend(self.damaged.iter().cloned());
+        problems.extend(self.copies.iter().cloned());
         if self.installed.is_none() {
             problems.push("not installed: run `crontainer install`".to_string());
         }
@@ -249,7 +252,34 @@ fn installed_status(
         container_ref: Some(entry.marker.container.clone()),
         log: Some((entry.marker.log.clone(), log_size)),
         damaged: None,
+        copies: copies(entry, block, installed),
     }
+}
+
+/// The copies of `entry` in other blocks of the same target that do the same work: both fire
+/// (a block renamed and left behind), so the job is unhealthy wherever it is seen.
+fn copies(entry: &Entry, block: &str, installed: &Installed) -> Vec<String> {
+    let with_user = installed.target.with_user_column();
+    let mut others: Vec<&str> = installed
+        .entries
+        .iter()
+        .chain(&installed.neighbours)
+        .filter(|(b, e)| b != block && commands::same_work(entry, with_user, e, with_user))
+        .map(|(b, _)| b.as_str())
+        .collect();
+    others.dedup();
+    others
+        .into_iter()
+        .map(|other| {
+            format!(
+                "block `{other}` in {} runs the same job too, so each firing runs twice (a \
+                 block left behind by a rename?): `crontainer install --replace {other}` with \
+                 the config that keeps it, or `{}`",
+                installed.target.describe(),
+                commands::uninstall_command(&installed.target, other)
+            )
+        })
+        .collect()
 }
 
 /// The status of a job that is in the config but not installed.
@@ -279,6 +309,7 @@ pub fn config_only_status(job: &crate::config::Job) -> JobStatus {
             std::fs::metadata(&job.log).ok().map(|m| m.len()),
         )),
         damaged: None,
+        copies: Vec::new(),
     }
 }
 
@@ -306,6 +337,7 @@ pub fn damaged_status(id: &str, block: &str, installed: &Installed, why: &str) -
         container_ref: None,
         log: None,
         damaged: Some(format!("its block cannot be read: {why}")),
+        copies: Vec::new(),
     }
 }
 
