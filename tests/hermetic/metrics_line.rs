@@ -52,7 +52,7 @@ fn status_and_doctor_say_when_the_metrics_line_cannot_work_or_its_file_is_stale(
         metrics_problems(&env),
         (Some(1), serde_json::json!([never]))
     );
-    assert_eq!(doctor_fails(&env), [never.clone()]);
+    assert_eq!(doctor_fails(&env), [never]);
 
     // What the line does, done once: fresh, and nothing to say.
     ok(env
