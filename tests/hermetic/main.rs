@@ -26,6 +26,7 @@ mod every_line;
 mod faults_crontab;
 mod faults_host;
 mod files;
+mod hand_edits;
 mod healthcheck;
 mod injection;
 mod many_blocks;

@@ -4,6 +4,7 @@
 //! with `healthy 0`. A folder rather than `commands/job_status.rs`: every file beside `mod.rs` is
 //! a subcommand, and this is not one.
 
+mod line_damage;
 pub mod metrics_line;
 pub mod textfile;
 
@@ -251,7 +252,7 @@ fn installed_status(
         )),
         container_ref: Some(entry.marker.container.clone()),
         log: Some((entry.marker.log.clone(), log_size)),
-        damaged: None,
+        damaged: line_damage::line_damage(entry, installed.target.with_user_column()),
         copies: copies(entry, block, installed),
     }
 }

@@ -1,0 +1,56 @@
+//! Hermetic CLI tests: what `status` says of lines and logs that changed under it (issue 25,
+//! item 10): a job line edited by hand under an intact marker.
+
+use crate::common::{Env, stdout_of};
+
+/// `status --json` (with `-c CONFIG` when given): its exit code and the one job's problems.
+fn problems(env: &Env, config: Option<&std::path::Path>) -> (Option<i32>, serde_json::Value) {
+    let mut cmd = env.cmd(["status", "--json"]);
+    if let Some(config) = config {
+        cmd.arg("-c").arg(config);
+    }
+    let out = cmd.output().unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    (out.status.code(), doc["jobs"][0]["problems"].clone())
+}
+
+/// The crontab with the job's line changed by `edit`.
+fn edit_line(env: &Env, edit: impl Fn(&str) -> String) {
+    let text = env.crontab().unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("0 * * * * "))
+        .unwrap()
+        .to_string();
+    env.set_crontab(&text.replace(&line, &edit(&line)));
+}
+
+const FIX: &str = "what runs is not what the marker says; `crontainer install` writes it again \
+                   (or `crontainer uninstall main_pipeline_v2` removes it)";
+
+#[test]
+fn a_line_edited_by_hand_under_its_marker_is_damaged_with_or_without_a_config() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    env.install(&config);
+    edit_line(&env, |line| line.replacen("0 * * * * ", "0 0 31 2 * ", 1));
+    let want = serde_json::json!([format!(
+        "its line was edited by hand under crontainer's marker (its schedule `0 0 31 2 *` is \
+         not one crontainer writes): {FIX}"
+    )]);
+    assert_eq!(problems(&env, None), (Some(1), want));
+
+    env.install(&config);
+    edit_line(&env, |line| {
+        line.replace(" ai-video-backend ", " another-one ")
+    });
+    let want = format!(
+        "its line was edited by hand under crontainer's marker (it does not run in container \
+         ai-video-backend): {FIX}"
+    );
+    assert_eq!(problems(&env, None), (Some(1), serde_json::json!([want])));
+    // With the config, the drift is said as well.
+    let (code, with_config) = problems(&env, Some(&config));
+    assert_eq!(code, Some(1));
+    assert_eq!(with_config[0], serde_json::json!(want), "{with_config}");
+}
