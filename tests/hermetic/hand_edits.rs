@@ -54,3 +54,32 @@ fn a_line_edited_by_hand_under_its_marker_is_damaged_with_or_without_a_config() 
     assert_eq!(code, Some(1));
     assert_eq!(with_config[0], serde_json::json!(want), "{with_config}");
 }
+
+#[test]
+fn firings_that_fell_in_a_pause_are_not_missed_after_resume() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    env.install(&config);
+    let at = |cmd: &mut assert_cmd::Command, now: &str| {
+        let out = cmd.env("CRONTAINER_NOW", now).output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+    };
+    at(
+        env.cmd(["pause", "main_pipeline_v2", "-c"]).arg(&config),
+        "2026-11-29T12:40:00Z",
+    );
+    // A day later, resumed; a minute after that, nothing can have been missed.
+    at(
+        env.cmd(["resume", "main_pipeline_v2", "-c"]).arg(&config),
+        "2026-11-30T12:00:00Z",
+    );
+    let out = env
+        .cmd(["status", "--json", "-c"])
+        .arg(&config)
+        .env("CRONTAINER_NOW", "2026-11-30T12:01:00Z")
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    assert_eq!(doc["jobs"][0]["problems"], serde_json::json!([]), "{doc:#}");
+    assert_eq!(out.status.code(), Some(0));
+}
