@@ -142,7 +142,7 @@ fn last_run_text(job: &JobStatus, now: &ZonedDateTime) -> String {
     let outcome = match (&job.last.ended, job.running) {
         (Some(_), _) => end_summary(&job.last),
         (None, Some(_)) => "running now".to_string(),
-        (None, None) => "no end line: it was killed, or the host went down".to_string(),
+        (None, None) => format!("no end line: {}", job.why_no_end()),
     };
     // Without a start record (rotated out of the log), the lock file still says when.
     let by = job

@@ -96,15 +96,21 @@ impl JobStatus {
         }
         if self.last.timed_out() {
             problems.push("the last run timed out".to_string());
+        } else if let Some((exit, seconds)) = self.last.killed_early() {
+            problems.push(format!(
+                "the last run was killed (exit {exit}) after {}, before its timeout: its \
+                 container stopped or restarted during the run, or something else killed it",
+                ui::human_duration(seconds)
+            ));
         } else if self.last.succeeded() == Some(false) {
             problems.push(format!("the last run failed ({})", end_summary(&self.last)));
         } else if let (Some(started), None, None) =
             (self.last.started_at(), &self.last.ended, self.running)
         {
             problems.push(format!(
-                "the run started at {} did not finish (no end line): it was killed, or the \
-                 host went down",
-                started.strftime(run_log::TIMESTAMP_FORMAT)
+                "the run started at {} did not finish (no end line): {}",
+                started.strftime(run_log::TIMESTAMP_FORMAT),
+                self.why_no_end()
             ));
         }
         if self.last.ping() == Some(run_log::Ping::Failed) {
@@ -129,6 +135,30 @@ impl JobStatus {
         }
         problems
     }
+}
+
+impl JobStatus {
+    /// Why a run that is not running has no end line, as far as can be seen: a log on a full
+    /// disk could not take it (issue 25: that read "killed, or the host went down").
+    pub fn why_no_end(&self) -> String {
+        match self.log.as_ref().and_then(|(log, _)| full_disk(log)) {
+            Some(full) => full,
+            None => "it was killed, or the host went down".to_string(),
+        }
+    }
+}
+
+/// When the filesystem holding `log` has no block left for it, in words.
+fn full_disk(log: &std::path::Path) -> Option<String> {
+    let dir = log.parent()?;
+    let stat = nix::sys::statvfs::statvfs(dir).ok()?;
+    (stat.blocks_available() == 0).then(|| {
+        format!(
+            "the disk holding its log is full ({} has no space left), so its end line could \
+             not be written; free space there",
+            dir.display()
+        )
+    })
 }
 
 /// The status of every job installed in `installed`, in block order.
