@@ -33,6 +33,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 mod previous;
+mod rotated;
 pub use previous::previous_end;
 
 /// What every record line starts with (the text before it on the same line, if any, is the
@@ -514,7 +515,10 @@ pub fn last_run_output(
     job: &str,
     run: Option<RunId>,
 ) -> anyhow::Result<Option<Vec<u8>>> {
-    last_run_output_with(path, job, run, CHUNK_LEN)
+    match last_run_output_with(path, job, run, CHUNK_LEN)? {
+        Some(bytes) => Ok(Some(bytes)),
+        None => rotated::output_across_rotation(path, job, run),
+    }
 }
 
 fn last_run_output_with(

@@ -83,3 +83,48 @@ fn firings_that_fell_in_a_pause_are_not_missed_after_resume() {
     assert_eq!(doc["jobs"][0]["problems"], serde_json::json!([]), "{doc:#}");
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn logs_and_status_read_the_same_run_after_a_copytruncate_rotation_during_it() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    env.install(&config);
+    // logrotate copied the log to `.1` and emptied it while the run went on.
+    let start = "[crontainer] 2026-11-29T12:00:00Z main_pipeline_v2 start pid=77 by=cron\n";
+    let end = "[crontainer] 2026-11-29T12:00:09Z main_pipeline_v2 end exit=0 seconds=9 \
+               run=77-1795953600 by=cron\n";
+    std::fs::write(
+        env.path("logs/main.log.1"),
+        format!("older output\n{start}first half\n"),
+    )
+    .unwrap();
+    std::fs::write(env.path("logs/main.log"), format!("second half\n{end}")).unwrap();
+    std::fs::write(env.path("logs/main.log.lock"), "77-1795953600\n").unwrap();
+
+    let out = env
+        .cmd(["logs", "main_pipeline_v2", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(
+        (
+            out.status.code(),
+            stdout_of(&out),
+            crate::common::stderr_of(&out)
+        ),
+        (
+            Some(0),
+            format!("{start}first half\nsecond half\n{end}"),
+            String::new()
+        )
+    );
+    let out = env
+        .cmd(["status", "--json", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    let last = &doc["jobs"][0]["last_run"];
+    assert_eq!(last["started"]["at"], "2026-11-29T12:00:00Z", "{doc:#}");
+    assert_eq!(last["ended"]["at"], "2026-11-29T12:00:09Z", "{doc:#}");
+}
