@@ -179,6 +179,15 @@ fn runtime_check(name: &str, path: &Path, env: &runtime::Env) -> Check {
                     "add the user to the `docker` group (`sudo usermod -aG docker {}`) and log in again",
                     crate::host::current_user()
                 )
+            } else if let Some(host) = env.get("DOCKER_HOST").filter(|h| !h.starts_with("unix://"))
+            {
+                // A remote daemon: nothing to start on this host (issue 25).
+                format!(
+                    "start the daemon at {host} (`[defaults] runtime_env` DOCKER_HOST), or \
+                     correct `runtime_env` in the config; `DOCKER_HOST={host} {} version` shows \
+                     the error",
+                    path.display()
+                )
             } else {
                 format!("start the daemon: `systemctl start {name}`")
             };

@@ -213,6 +213,12 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
             ContainerState::Unresolved(why) => {
                 warnings.push(format!("job {:?}: right now, {name} {why}", job.id));
             }
+            ContainerState::Unknown(why) => warnings.push(format!(
+                "job {:?}: cannot tell whether container {name:?} runs, as {} did not answer \
+                 ({why}); the job will fail while it does not",
+                job.id,
+                tools.runtime.display()
+            )),
             state => warnings.push(format!(
                 "job {:?}: container {name:?} is {state} now; the job will fail until it runs",
                 job.id

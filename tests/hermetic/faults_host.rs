@@ -503,3 +503,66 @@ fn a_run_without_an_end_line_on_a_full_disk_says_the_disk_is_full() {
         "{doc:#}"
     );
 }
+
+/// Issue 25, item 9: a `runtime_env` DOCKER_HOST whose daemon does not answer: install's warning
+/// reads as a sentence, and doctor's fix is not `systemctl start docker` on this host.
+#[test]
+fn a_dead_remote_docker_host_is_said_plainly_by_install_and_doctor() {
+    let env = Env::new();
+    let config = env.config(
+        "[defaults]\nruntime_env = { DOCKER_HOST = \"tcp://127.0.0.1:9\" }\n\
+         [[job]]\nid = \"j\"\ncontainer = \"c\"\ncommand = [\"x\"]\nevery = \"1h\"\n\
+         log = \"{dir}/logs/j.log\"\n",
+    );
+    let docker = env.path("bin/docker");
+    let out = env
+        .cmd(["install", "-q", "-c"])
+        .arg(&config)
+        .env("FAKE_DOCKER_STATE", "down")
+        .output()
+        .unwrap();
+    assert_eq!(
+        (out.status.code(), stderr_of(&out)),
+        (Some(0), String::new()),
+        "-q: no warning"
+    );
+    let out = env
+        .cmd(["install", "--dry-run", "-c"])
+        .arg(&config)
+        .env("FAKE_DOCKER_STATE", "down")
+        .output()
+        .unwrap();
+    assert_eq!(
+        stderr_of(&out),
+        format!(
+            "crontainer: warning: job \"j\": cannot tell whether container \"c\" runs, as {} \
+             did not answer (Cannot connect to the Docker daemon at \
+             unix:///var/run/docker.sock. Is the docker daemon running?); the job will fail \
+             while it does not\n",
+            docker.display()
+        )
+    );
+    let out = env
+        .cmd(["doctor", "--json", "-c"])
+        .arg(&config)
+        .env("FAKE_DOCKER_STATE", "down")
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    let runtime = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "container runtime")
+        .unwrap();
+    assert_eq!(
+        runtime["fix"],
+        format!(
+            "start the daemon at tcp://127.0.0.1:9 (`[defaults] runtime_env` DOCKER_HOST), or \
+             correct `runtime_env` in the config; `DOCKER_HOST=tcp://127.0.0.1:9 {} version` \
+             shows the error",
+            docker.display()
+        ),
+        "{doc:#}"
+    );
+}

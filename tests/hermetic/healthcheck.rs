@@ -492,3 +492,46 @@ fn the_secret_url_warning_is_given_once_for_all_jobs() {
         )
     );
 }
+
+/// Issue 25, item 9: `[defaults] healthcheck` errors give an example `[defaults]` accepts (a
+/// project's ping-key URL, not a check's UUID URL, which it refuses), and `""` is explained.
+#[test]
+fn defaults_healthcheck_errors_give_an_example_defaults_accepts() {
+    let env = Env::new();
+    for (value, said) in [
+        (
+            "",
+            "\"\" turns pings off only in a job's `healthcheck`; for no pings at all leave \
+             `healthcheck` out of [defaults]; accepted here: a project's ping-key URL such as \
+             \"https://hc-ping.com/<ping-key>\"",
+        ),
+        (
+            "ftp://hc-ping.com/k",
+            "\"ftp://hc-ping.com/k\" must start with http:// or https://; accepted: an http:// \
+             or https:// URL such as \"https://hc-ping.com/<ping-key>\"",
+        ),
+    ] {
+        let config = env.config(&format!(
+            "[defaults]\nhealthcheck = \"{value}\"\n[[job]]\nid = \"j\"\ncontainer = \"c\"\n\
+             command = [\"x\"]\nevery = \"1h\"\nlog = \"{{dir}}/logs/j.log\"\n"
+        ));
+        let out = env.cmd(["plan", "-c"]).arg(&config).output().unwrap();
+        assert_eq!(
+            (out.status.code(), stdout_of(&out), stderr_of(&out)),
+            (
+                Some(2),
+                String::new(),
+                format!(
+                    "crontainer: error: {}:2: `defaults.healthcheck` {said}\n",
+                    config.display()
+                )
+            )
+        );
+    }
+    // The example it gives is accepted.
+    let config = env.config(
+        "[defaults]\nhealthcheck = \"https://hc-ping.com/ping-key\"\n[[job]]\nid = \"j\"\n\
+         container = \"c\"\ncommand = [\"x\"]\nevery = \"1h\"\nlog = \"{dir}/logs/j.log\"\n",
+    );
+    ok(env.cmd(["plan", "-c"]).arg(&config));
+}
