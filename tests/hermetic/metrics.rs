@@ -447,3 +447,39 @@ fn a_damaged_block_exports_series_that_alert() {
         )
     );
 }
+
+#[test]
+fn install_without_the_metrics_line_removes_the_blocks_file() {
+    let env = Env::new();
+    std::fs::create_dir(env.path("prom")).unwrap();
+    let monitored = block_config(&env, "one", "a");
+    env.install(&monitored);
+    ok(env
+        .cmd(["metrics", "-q", "--textfile"])
+        .arg(env.path("prom"))
+        .arg("-c")
+        .arg(&monitored));
+    let file = env.path(&format!("prom/crontainer-crontab-{}+one.prom", Env::user()));
+    assert!(file.exists());
+    // The same block without `[monitoring]`: its line goes, and so does its file.
+    let text = std::fs::read_to_string(&monitored).unwrap();
+    let plain = text.replace(
+        &format!(
+            "[monitoring]\ntextfile_dir = \"{}/prom\"\n",
+            env.dir.path().display()
+        ),
+        "",
+    );
+    assert_ne!(plain, text);
+    std::fs::write(&monitored, plain).unwrap();
+    let said = ok(env.cmd(["install", "-c"]).arg(&monitored));
+    assert!(
+        said.lines().any(|l| l
+            == format!(
+                "removed {}: the block's metrics line no longer writes there",
+                file.display()
+            )),
+        "{said}"
+    );
+    assert!(!file.exists());
+}
