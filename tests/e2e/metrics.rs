@@ -287,6 +287,35 @@ fn a_root_block_and_a_users_block_share_node_exporters_directory() {
         ]
     );
 
+    // The README's host-wide refresh (root's crontab, `--all-users`) writes the same two files
+    // (among those of every other block on this host, other tests' included).
+    let host_wide = tempfile::Builder::new()
+        .prefix("crontainer-e2e-textfile-")
+        .tempdir()
+        .unwrap();
+    let out = tool.output([
+        "metrics",
+        "-q",
+        "--all-users",
+        "--textfile",
+        path_str(host_wide.path()),
+    ]);
+    for name in &names {
+        let text = std::fs::read_to_string(host_wide.path().join(name)).unwrap_or_else(|e| {
+            panic!(
+                "--all-users wrote no {name} ({e}): exit {:?}, stderr:\n{}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        let damaged: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("crontainer_block_damaged{"))
+            .collect();
+        assert_eq!(damaged.len(), 1, "{name}:\n{text}");
+        assert!(damaged[0].ends_with("} 0"), "{name}:\n{text}");
+    }
+
     let exporter = NodeExporter::start(textfiles.path());
     let scrape = exporter.get().expect("a scrape");
     assert!(
