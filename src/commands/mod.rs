@@ -122,8 +122,8 @@ pub struct Installed {
     /// The blocks' metrics lines (`[monitoring] textfile_dir`), by block.
     pub textfiles: Vec<(String, cron_line::Textfile)>,
     /// When one block was asked for, the jobs of the other blocks in the same text (read
-    /// anyway): where a copy that a rename left behind goes on firing.
-    pub neighbours: Vec<(String, Entry)>,
+    /// anyway), with where they are: where a copy that a rename left behind goes on firing.
+    pub neighbours: Vec<(Target, String, Entry)>,
     /// What could not be read here: a block someone edited by hand is refused alone, and the
     /// others stay usable; a damaged marker makes the whole text unreadable.
     pub damaged: Vec<Damaged>,
@@ -474,21 +474,38 @@ fn read_target(resolved: crate::cron_table::Resolved, name: Option<&str>) -> Res
         }
     }
     if let Some(name) = name {
-        for other in block::names(&text).unwrap_or_default() {
-            if other == name {
-                continue;
-            }
-            let Ok(Some(body)) = block::find(&text, &other) else {
-                continue;
-            };
-            if let Ok(parsed) = cron_line::parse_body(&body, with_user, &other) {
-                installed
-                    .neighbours
-                    .extend(parsed.into_iter().map(|entry| (other.clone(), entry)));
-            }
-        }
+        let this = installed.target.clone();
+        installed
+            .neighbours
+            .extend(blocks_of(&this, &text, with_user, Some(name)));
     }
     Ok(installed)
+}
+
+/// The jobs of the readable blocks in `text` of `target`, but `except`'s.
+fn blocks_of(
+    target: &Target,
+    text: &str,
+    with_user: bool,
+    except: Option<&str>,
+) -> Vec<(Target, String, Entry)> {
+    let mut found = Vec::new();
+    for name in block::names(text).unwrap_or_default() {
+        if Some(name.as_str()) == except {
+            continue;
+        }
+        let Ok(Some(body)) = block::find(text, &name) else {
+            continue;
+        };
+        if let Ok(parsed) = cron_line::parse_body(&body, with_user, &name) {
+            found.extend(
+                parsed
+                    .into_iter()
+                    .map(|entry| (target.clone(), name.clone(), entry)),
+            );
+        }
+    }
+    found
 }
 
 /// The first firing cron should have started since the line was installed and the job last

@@ -287,27 +287,39 @@ fn installed_status(
     }
 }
 
-/// The copies of `entry` in other blocks of the same target that do the same work: both fire
-/// (a block renamed and left behind), so the job is unhealthy wherever it is seen.
+/// The copies of `entry` in other blocks of the same target that do the same work (the rule
+/// `doctor` applies: `commands::likely_copy` and `commands::same_work`): both fire (a block
+/// renamed and left behind), so the job is unhealthy wherever it is seen.
 fn copies(entry: &Entry, block: &str, installed: &Installed) -> Vec<String> {
     let with_user = installed.target.with_user_column();
-    let mut others: Vec<&str> = installed
+    let here = installed.target.describe();
+    let mut others: Vec<(&crate::cron_table::Target, &str)> = Vec::new();
+    let beside = installed
         .entries
         .iter()
-        .chain(&installed.neighbours)
-        .filter(|(b, e)| b != block && commands::same_work(entry, with_user, e, with_user))
-        .map(|(b, _)| b.as_str())
-        .collect();
-    others.dedup();
+        .map(|(b, e)| (&installed.target, b, e))
+        .chain(installed.neighbours.iter().map(|(t, b, e)| (t, b, e)));
+    for (target, other, e) in beside {
+        let elsewhere = other != block || target.describe() != here;
+        if elsewhere
+            && commands::likely_copy(&installed.target, block, target, other)
+            && commands::same_work(entry, with_user, e, target.with_user_column())
+            && !others
+                .iter()
+                .any(|(t, b)| *b == other && t.describe() == target.describe())
+        {
+            others.push((target, other));
+        }
+    }
     others
         .into_iter()
-        .map(|other| {
+        .map(|(target, other)| {
             format!(
                 "block `{other}` in {} runs the same job too, so each firing runs twice (a \
                  block left behind by a rename?): `crontainer install --replace {other}` with \
                  the config that keeps it, or `{}`",
-                installed.target.describe(),
-                commands::uninstall_command(&installed.target, other)
+                target.describe(),
+                commands::uninstall_command(target, other)
             )
         })
         .collect()
