@@ -138,7 +138,8 @@ pub struct MetricsArgs {
     /// Look in every user's crontab and in /etc/cron.d (root only), not only in one target.
     #[arg(long, conflicts_with_all = ["target", "user"])]
     pub all_users: bool,
-    /// Write DIR/crontainer.prom (through a temp file in DIR and a rename, so a reader never sees
+    /// Write each block's file in DIR, `crontainer-crontab-USER+BLOCK.prom` or
+    /// `crontainer-crond+BLOCK.prom` (through a temp file in DIR and a rename, so a reader never sees
     /// half of it) instead of printing: the directory node_exporter's
     /// `--collector.textfile.directory` reads.
     #[arg(long, value_name = "DIR")]

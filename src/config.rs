@@ -55,7 +55,7 @@ pub struct Config {
     /// for remote Podman): the line exports it, and crontainer sets it on every call it makes.
     pub runtime_env: BTreeMap<String, String>,
     /// `[monitoring] textfile_dir`: the block gets a line that refreshes
-    /// `DIR/crontainer.prom` every minute for node_exporter's textfile collector.
+    /// the block's metrics file in `DIR` every minute for node_exporter's textfile collector.
     pub textfile_dir: Option<PathBuf>,
     pub jobs: Vec<Job>,
 }
@@ -467,6 +467,21 @@ pub fn check_healthcheck(value: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// `[defaults] healthcheck`, a project's ping-key URL (each job pings `<URL>/<job id>`): the
+/// rules of [`check_healthcheck`], with an example that `[defaults]` accepts, and no empty value
+/// (which turns pings off only in a job).
+fn check_default_healthcheck(value: &str) -> std::result::Result<(), String> {
+    let example = "\"https://hc-ping.com/<ping-key>\"";
+    if value.is_empty() {
+        return Err(format!(
+            "\"\" turns pings off only in a job's `healthcheck`; for no pings at all leave \
+             `healthcheck` out of [defaults]; accepted here: a project's ping-key URL such as \
+             {example}"
+        ));
+    }
+    check_healthcheck(value).map_err(|m| m.replace("\"https://hc-ping.com/<uuid>\"", example))
+}
+
 /// Whether the URL's last path segment is a UUID (8-4-4-4-12 hex digits): a check's own ping
 /// URL, not a project's ping-key URL that job ids can be appended to as slugs.
 fn ends_with_uuid(url: &str) -> bool {
@@ -697,7 +712,7 @@ impl Ctx<'_> {
         let default_healthcheck = match raw.defaults.healthcheck {
             Some(h) => {
                 let key = "defaults.healthcheck";
-                check_healthcheck(h.get_ref()).map_err(|m| self.key_error(&h, key, &m))?;
+                check_default_healthcheck(h.get_ref()).map_err(|m| self.key_error(&h, key, &m))?;
                 if ends_with_uuid(h.get_ref()) {
                     return Err(self.key_error(
                         &h,

@@ -783,7 +783,7 @@ fn is_catch_up_of(catch_up: &str, line: &str, with_user: bool) -> bool {
 pub const TEXTFILE_PREFIX: &str = "# crontainer:metrics textfile=";
 
 /// The block's metrics line (`[monitoring] textfile_dir`): every minute, the crontainer binary
-/// writes the block's gauges to `DIR/crontainer.prom` for node_exporter's textfile collector.
+/// writes the block's gauges to its own file in `DIR` for node_exporter's textfile collector.
 /// The only line that runs crontainer itself: gauges need its reading of logs, locks and the
 /// runtime, which no shell line could do in 998 bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]

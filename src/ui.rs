@@ -52,7 +52,7 @@ pub fn color_stdout() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// A unified diff of two texts, colored when asked.
+/// A unified diff of two texts, colored when asked, its URLs masked ([`mask_urls`]).
 pub fn diff(old: &str, new: &str, label: &str, color: bool) -> String {
     let diff = similar::TextDiff::from_lines(old, new);
     let text = diff
@@ -60,6 +60,7 @@ pub fn diff(old: &str, new: &str, label: &str, color: bool) -> String {
         .context_radius(2)
         .header(&format!("{label} (before)"), &format!("{label} (after)"))
         .to_string();
+    let text = mask_urls(&text);
     if !color {
         return text;
     }
@@ -94,12 +95,56 @@ pub fn print_document<T: serde::Serialize>(body: &T) {
     print_json(&value);
 }
 
-/// Prints a JSON document on stdout.
-pub fn print_json(value: &serde_json::Value) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(value).expect("JSON values serialize")
-    );
+/// Prints a JSON document on stdout, its URLs masked ([`mask_urls`]).
+pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) {
+    let text = serde_json::to_string_pretty(value).expect("JSON values serialize");
+    println!("{}", mask_urls(&text));
+}
+
+/// `text` with the path of every `http://` and `https://` URL hidden but for its last 4
+/// characters (`https://hc-ping.com/…/4f5a`): a healthcheck URL is a secret (whoever has it can
+/// report runs and silence the check's alerts; a cron.d file holding one is 0600), and diffs,
+/// `plan` and JSON end up in terminals, CI logs and Ansible's output. The host stays, and the
+/// tail tells two URLs apart. A URL ends where a config value may not go on (whitespace, a
+/// quote, a backslash, `?`, `#`).
+pub fn mask_urls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = ["http://", "https://"]
+        .iter()
+        .filter_map(|scheme| rest.find(scheme).map(|i| (i, scheme.len())))
+        .min()
+    {
+        let (at, scheme) = at;
+        let url_start = at + scheme;
+        let len = rest[url_start..]
+            .find(|c: char| {
+                c.is_whitespace() || c.is_control() || matches!(c, '\'' | '"' | '\\' | '?' | '#')
+            })
+            .unwrap_or(rest.len() - url_start);
+        let url = &rest[url_start..url_start + len];
+        out.push_str(&rest[..url_start]);
+        match url.split_once('/') {
+            Some((host, path)) if !path.is_empty() => {
+                let chars: Vec<char> = path.chars().collect();
+                let tail: String = if chars.len() > 4 {
+                    chars[chars.len() - 4..].iter().collect()
+                } else {
+                    String::new()
+                };
+                out.push_str(host);
+                out.push_str("/…");
+                if !tail.is_empty() {
+                    out.push('/');
+                    out.push_str(&tail);
+                }
+            }
+            _ => out.push_str(url),
+        }
+        rest = &rest[url_start + len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// "2026-11-29 15:00 UTC (in 52m)", "... (5m ago)", or "... (just now)" for the last minute.
@@ -140,5 +185,37 @@ pub fn human_bytes(n: u64) -> String {
         1024..1048576 => format!("{:.1} KiB", n as f64 / 1024.0),
         1048576..1073741824 => format!("{:.1} MiB", n as f64 / 1048576.0),
         _ => format!("{:.1} GiB", n as f64 / 1073741824.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_urls;
+
+    #[track_caller]
+    fn case(text: &str, shown: &str) {
+        assert_eq!(mask_urls(text), shown);
+    }
+
+    #[test]
+    fn urls_are_masked_but_for_their_host_and_last_four_characters() {
+        case(
+            "https://hc-ping.com/0f2a3c1e-7b5d-4e8f-9a61-3c2b1d0e4f5a",
+            "https://hc-ping.com/…/4f5a",
+        );
+        case(
+            "'http://hc.local:8000/ping/KEY/job_a'\"/$1?rid=x\"",
+            "'http://hc.local:8000/…/ob_a'\"/$1?rid=x\"",
+        );
+        case(
+            "a https://x.io/abc and https://y.io/ and http://z.io",
+            "a https://x.io/… and https://y.io/ and http://z.io",
+        );
+        case(
+            "--ping https://h.io/1234567 --",
+            "--ping https://h.io/…/4567 --",
+        );
+        case("no url here", "no url here");
+        case("\"https://h.io/é€ab\\\"", "\"https://h.io/…\\\"");
     }
 }

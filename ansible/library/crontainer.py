@@ -28,8 +28,16 @@ options:
   content:
     description:
       - TOML text of the config. When given and different from what O(config) holds, it is
-        checked by crontainer first and then written to O(config) atomically (a temporary file
-        in the same directory, renamed into place), so a bad config never replaces a good one.
+        checked by crontainer first (C(crontainer plan)), then written to O(config) atomically
+        (a temporary file in the same directory, renamed into place), and the jobs are installed
+        from O(config) itself, so the installed lines (the metrics line of C([monitoring])
+        reads the config every minute) name the config's real path. A config crontainer refuses
+        never replaces a good one; when C(install) refuses it after all (exit 2), the previous
+        config is put back.
+      - In check mode nothing is written; the diff is crontainer's dry run on the new text,
+        shown with the config's real path.
+      - Healthcheck URLs are shown masked in every diff (C(https://hc-ping.com/…/4f5a)), as
+        crontainer shows them.
     type: str
   state:
     description: Whether the config's jobs are installed (V(present)) or removed (V(absent)).
@@ -77,6 +85,7 @@ rc:
 
 import json
 import os
+import re
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
@@ -95,24 +104,100 @@ def read_bytes(path):
         return None
 
 
-def run_crontainer(module, config_path):
-    """Runs crontainer on `config_path`; returns (rc, parsed JSON or None, stdout, stderr)."""
+def mask_urls(text):
+    """`text` with the path of every http(s) URL hidden but for its last 4 characters, as
+    crontainer masks them (`ui::mask_urls`): a healthcheck URL is a secret."""
+    def masked(match):
+        host, path = match.group(2), match.group(3) or ""
+        if not path:
+            return match.group(0)
+        tail = path[-4:] if len(path) > 4 else ""
+        return match.group(1) + host + "/\u2026" + ("/" + tail if tail else "")
+
+    return URL.sub(masked, text)
+
+
+# A URL ends where a config value may not go on: whitespace, a quote, a backslash, `?`, `#`.
+URL = re.compile(r"""(https?://)([^/\s'"\\?#]*)(?:/([^\s'"\\?#]*))?""")
+
+
+def crontainer_args(module, command, config_path, json_output=True):
+    """The crontainer command line for `command` on `config_path`."""
     params = module.params
     binary = params["executable"] or module.get_bin_path("crontainer", required=True)
-    command = "install" if params["state"] == "present" else "uninstall"
-    args = [binary, command, "--json", "-c", config_path]
+    args = [binary, command]
+    if json_output:
+        args.append("--json")
+    args += ["-c", config_path]
     if params["target"]:
         args += ["--target", params["target"]]
     if params["user"]:
         args += ["--user", params["user"]]
+    return args
+
+
+def run_crontainer(module, config_path, shown_path=None):
+    """Runs install or uninstall on `config_path` (a dry run in check mode); returns (rc, parsed
+    JSON or None, stdout, stderr), with `config_path` written as `shown_path` when given."""
+    command = "install" if module.params["state"] == "present" else "uninstall"
+    args = crontainer_args(module, command, config_path)
     if module.check_mode:
         args.append("--dry-run")
     rc, stdout, stderr = module.run_command(args)
+    if shown_path:
+        stdout = stdout.replace(config_path, shown_path)
+        stderr = stderr.replace(config_path, shown_path)
     try:
         answer = json.loads(stdout) if stdout.strip() else None
     except ValueError:
         answer = None
     return rc, answer, stdout, stderr
+
+
+def fail(module, rc, stdout, stderr):
+    why = to_text(stderr).strip() or to_text(stdout).strip()
+    if rc == EXIT_BAD_INPUT:
+        msg = why
+    else:
+        msg = "crontainer exited with %d: %s" % (rc, why)
+    module.fail_json(msg=msg, rc=rc, stdout=stdout, stderr=stderr)
+
+
+def write_beside(module, path, data):
+    """Writes `data` to a new temporary file in `path`'s directory; returns its path."""
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        module.fail_json(
+            msg="config: the directory %s of %s does not exist; create it first "
+            "(e.g. with ansible.builtin.file state=directory)" % (directory, path)
+        )
+    fd, temp = tempfile.mkstemp(
+        prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory
+    )
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    # The mode the config has, or will have (atomic_move's default for a new file): mkstemp's
+    # 0600 would refuse the check of a non-root `user`'s metrics line that a dry run makes.
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(temp, mode)
+    return temp
+
+
+def replace_config(module, config, data):
+    """Puts `data` at `config` atomically. atomic_move gives the new file the old one's mode
+    and owner (it may hold secrets in `env`), or the umask's default for a first config, which
+    a non-root `user`'s metrics line can read (the temporary file is 0600)."""
+    temp = write_beside(module, config, data)
+    try:
+        module.atomic_move(temp, config)
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
 
 
 def main():
@@ -129,46 +214,39 @@ def main():
     )
     config = module.params["config"]
     content = module.params["content"]
-
-    # New content goes to a temporary file next to the config, and crontainer runs on that: only
-    # a config crontainer accepted is renamed into place (rename is atomic within a directory).
     before = read_bytes(config)
-    new_file = None
-    if content is not None and to_bytes(content) != before:
-        directory = os.path.dirname(config) or "."
-        if not os.path.isdir(directory):
-            module.fail_json(
-                msg="config: the directory %s of %s does not exist; create it first "
-                "(e.g. with ansible.builtin.file state=directory)" % (directory, config)
-            )
-        fd, new_file = tempfile.mkstemp(
-            prefix="." + os.path.basename(config) + ".", suffix=".tmp", dir=directory
-        )
-        with os.fdopen(fd, "wb") as f:
-            f.write(to_bytes(content))
-        # No chmod here: atomic_move gives the new file the old one's mode and owner (it may
-        # hold secrets in `env`), or the umask's default for a first config.
-
-    try:
-        rc, answer, stdout, stderr = run_crontainer(module, new_file or config)
-        if new_file:
-            # crontainer's messages name the file it read: name the config the user gave.
-            stderr = stderr.replace(new_file, config)
-        if rc != 0 or answer is None:
-            why = to_text(stderr).strip() or to_text(stdout).strip()
-            if rc == EXIT_BAD_INPUT:
-                msg = why
-            else:
-                msg = "crontainer exited with %d: %s" % (rc, why)
-            module.fail_json(msg=msg, rc=rc, stdout=stdout, stderr=stderr)
-        if new_file and not module.check_mode:
-            module.atomic_move(new_file, config)
-            new_file = None
-    finally:
-        if new_file and os.path.exists(new_file):
-            os.unlink(new_file)
-
     content_changed = content is not None and to_bytes(content) != before
+
+    if content_changed:
+        # crontainer checks the new text first, from a temporary file beside the config: a
+        # config it refuses never replaces a good one.
+        temp = write_beside(module, config, to_bytes(content))
+        try:
+            rc, stdout, stderr = module.run_command(
+                crontainer_args(module, "plan", temp)
+            )
+            if rc != 0:
+                fail(module, rc, stdout.replace(temp, config), stderr.replace(temp, config))
+            if module.check_mode:
+                # Nothing may be written: the dry run reads the new text where it is, and shows
+                # the config's real path, which the real run installs from.
+                rc, answer, stdout, stderr = run_crontainer(module, temp, config)
+        finally:
+            os.unlink(temp)
+        if not module.check_mode:
+            replace_config(module, config, to_bytes(content))
+            rc, answer, stdout, stderr = run_crontainer(module, config)
+            if rc == EXIT_BAD_INPUT:
+                # Refused, nothing installed: the previous config goes back.
+                if before is None:
+                    os.unlink(config)
+                else:
+                    replace_config(module, config, before)
+    else:
+        rc, answer, stdout, stderr = run_crontainer(module, config)
+    if rc != 0 or answer is None:
+        fail(module, rc, stdout, stderr)
+
     if module.check_mode:
         cron_changed = bool(answer.get("would_change", answer.get("changed")))
     else:
@@ -183,12 +261,13 @@ def main():
             dict(
                 before_header=config,
                 after_header=config,
-                before=to_text(before or b""),
-                after=content,
+                before=mask_urls(to_text(before or b"")),
+                after=mask_urls(content),
             )
         )
     if answer.get("diff"):
-        # crontainer's diff is already unified, with the target's path in its headers.
+        # crontainer's diff is already unified, with the target's path in its headers, and
+        # its URLs masked.
         diffs.append(dict(prepared=answer["diff"]))
 
     module.exit_json(

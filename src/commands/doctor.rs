@@ -7,6 +7,7 @@ use anyhow::Result;
 
 use crate::cli::DoctorArgs;
 use crate::commands;
+use crate::commands::job_status::metrics_line;
 use crate::config::{self, ContainerRef};
 use crate::cron_line::{self, Entry};
 use crate::error::ExitCode;
@@ -197,6 +198,15 @@ fn runtime_check(name: &str, path: &Path, env: &runtime::Env) -> Check {
                     "add the user to the `docker` group (`sudo usermod -aG docker {}`) and log in again",
                     crate::host::current_user()
                 )
+            } else if let Some(host) = env.get("DOCKER_HOST").filter(|h| !h.starts_with("unix://"))
+            {
+                // A remote daemon: nothing to start on this host (issue 25).
+                format!(
+                    "start the daemon at {host} (`[defaults] runtime_env` DOCKER_HOST), or \
+                     correct `runtime_env` in the config; `DOCKER_HOST={host} {} version` shows \
+                     the error",
+                    path.display()
+                )
             } else {
                 format!("start the daemon: `systemctl start {name}`")
             };
@@ -328,6 +338,36 @@ fn block_checks(
             ),
             None,
         ));
+    }
+    let now = std::time::SystemTime::now();
+    for installed in &scope.installed {
+        let problems = metrics_line::problems(installed, now);
+        for problem in &problems {
+            checks.push(check(
+                "metrics line",
+                Verdict::Fail,
+                problem.clone(),
+                Some(
+                    "`crontainer install` again from the binary and config to keep; run the \
+                     line's command by hand to see its error"
+                        .into(),
+                ),
+            ));
+        }
+        if problems.is_empty() {
+            for (block, line) in &installed.textfiles {
+                checks.push(check(
+                    "metrics line",
+                    Verdict::Ok,
+                    format!(
+                        "block `{block}`: its binary and config are there, and its file in {} \
+                         is fresh",
+                        line.dir.display()
+                    ),
+                    None,
+                ));
+            }
+        }
     }
     for damaged in scope.damaged() {
         checks.push(check(
@@ -550,7 +590,14 @@ fn duplicate_checks(
             .filter(|(m, b)| {
                 *m != n
                     && b.3.marker.id == a.3.marker.id
-                    && (config.is_none() || commands::likely_copy(a.0, a.2, b.0, b.2))
+                    && (config.is_none()
+                        || (commands::likely_copy(a.0, a.2, b.0, b.2)
+                            && commands::same_work(
+                                a.3,
+                                a.0.with_user_column(),
+                                b.3,
+                                b.0.with_user_column(),
+                            )))
             })
             .map(|(_, b)| place(b))
             .collect();

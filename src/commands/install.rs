@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use crate::block;
 use crate::cli::InstallArgs;
 use crate::commands;
+use crate::commands::job_status::textfile;
 use crate::config::ContainerRef;
 use crate::config::{self, TargetKind};
 use crate::cron_line;
@@ -218,6 +219,12 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
             ContainerState::Unresolved(why) => {
                 warnings.push(format!("job {:?}: right now, {name} {why}", job.id));
             }
+            ContainerState::Unknown(why) => warnings.push(format!(
+                "job {:?}: cannot tell whether container {name:?} runs, as {} did not answer \
+                 ({why}); the job will fail while it does not",
+                job.id,
+                tools.runtime.display()
+            )),
             state => warnings.push(format!(
                 "job {:?}: container {name:?} is {state} now; the job will fail until it runs",
                 job.id
@@ -227,6 +234,21 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
 
     let label = target.describe();
     let applied = commands::apply(&target, &old, &new, args.dry_run, args.json)?;
+    // A metrics line that went, or moved to another directory: the file it wrote would stay,
+    // exported and stale.
+    let had = block::find(&old, &config.name)?
+        .and_then(|body| cron_line::parse_textfile(&body, target.with_user_column()));
+    if let Some(had) = had.filter(|h| textfile.as_ref().is_none_or(|t| t.dir != h.dir))
+        && !args.dry_run
+    {
+        let name = textfile::file_name(kind, &run_as, &config.name);
+        if textfile::remove(&had.dir, &name)? {
+            notes.push(format!(
+                "removed {}: the block's metrics line no longer writes there",
+                had.dir.join(&name).display()
+            ));
+        }
+    }
     let owner = logrotate::Owner {
         kind,
         user: run_as.clone(),

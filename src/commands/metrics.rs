@@ -8,20 +8,16 @@
 //! then never compares against a made-up number.
 
 use std::io::Write;
-use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{Result, anyhow};
 
 use crate::cli::MetricsArgs;
-use crate::commands::job_status::JobStatus;
+use crate::commands::job_status::{JobStatus, textfile};
 use crate::commands::{self, job_status};
+use crate::config::TargetKind;
 use crate::error::ExitCode;
 use crate::run_log::{Event, Record};
 use crate::ui;
-
-/// The file written into the textfile collector's directory. node_exporter reads only `*.prom`
-/// files there, so the temp file beside it (another name) is never read half written.
-pub const TEXTFILE_NAME: &str = "crontainer.prom";
 
 /// One gauge: its name, its HELP text, and its value for a job (None: left out).
 struct Gauge {
@@ -39,28 +35,29 @@ const GAUGES: &[Gauge] = &[
     },
     Gauge {
         name: "crontainer_job_last_end_timestamp_seconds",
-        help: "When the job's last run ended (unix seconds); absent while it runs or when it \
-               never logged an end.",
-        value: |j| j.last.ended.as_ref().map(|r| r.at.as_second()),
+        help: "When the job's last finished run ended (unix seconds; while a run is going, the \
+               one before it); absent when it never logged an end.",
+        value: |j| finished(j).map(|r| r.at.as_second()),
     },
     Gauge {
         name: "crontainer_job_last_success_timestamp_seconds",
-        help: "When the job's last run ended with exit 0 (unix seconds); absent when the last \
-               run failed or has not ended (only the last run is read from the log).",
+        help: "When the job's last finished run ended with exit 0 (unix seconds); absent when \
+               it failed or never ended (only that run is read from the log).",
         value: |j| {
-            (j.last.succeeded() == Some(true))
-                .then(|| j.last.ended.as_ref().map(|r| r.at.as_second()))
-                .flatten()
+            end_of(j)
+                .filter(|(exit, _)| *exit == 0)
+                .and(finished(j).map(|r| r.at.as_second()))
         },
     },
     Gauge {
         name: "crontainer_job_last_exit_code",
-        help: "The exit code of the job's last run (124, 137 or 143 with a timeout: timed out).",
+        help: "The exit code of the job's last finished run (124, 137 or 143 with a timeout: \
+               timed out).",
         value: |j| end_of(j).map(|(exit, _)| i64::from(exit)),
     },
     Gauge {
         name: "crontainer_job_last_duration_seconds",
-        help: "How long the job's last run took, in seconds.",
+        help: "How long the job's last finished run took, in seconds.",
         value: |j| end_of(j).map(|(_, seconds)| i64::try_from(seconds).unwrap_or(i64::MAX)),
     },
     Gauge {
@@ -91,14 +88,52 @@ const GAUGES: &[Gauge] = &[
     },
 ];
 
-/// The exit code and seconds of the last run's end record.
+/// The end record of the last run that finished: the last run's, or while it is going, the
+/// previous run's, so the outcome gauges never vanish during a run.
+fn finished(job: &JobStatus) -> Option<&Record> {
+    match (&job.last.ended, job.running) {
+        (Some(end), _) => Some(end),
+        (None, Some(_)) => job.previous.as_ref(),
+        (None, None) => None,
+    }
+}
+
+/// The exit code and seconds of the last finished run's end record.
 fn end_of(job: &JobStatus) -> Option<(i32, u64)> {
-    match &job.last.ended {
+    match finished(job) {
         Some(Record {
             event: Event::End { exit, seconds, .. },
             ..
         }) => Some((*exit, *seconds)),
         _ => None,
+    }
+}
+
+/// One block's gauges: where it is, whether it could be read, and its jobs.
+struct BlockMetrics {
+    kind: TargetKind,
+    /// The crontab's owner, or the user a cron.d block's lines run as.
+    user: String,
+    block: String,
+    damaged: bool,
+    jobs: Vec<JobStatus>,
+}
+
+impl BlockMetrics {
+    fn labels(&self) -> String {
+        format!(
+            "block=\"{}\",target=\"{}\",user=\"{}\"",
+            label_value(&self.block),
+            kind_word(self.kind),
+            label_value(&self.user)
+        )
+    }
+}
+
+fn kind_word(kind: TargetKind) -> &'static str {
+    match kind {
+        TargetKind::Crontab => "crontab",
+        TargetKind::CronD => "cron.d",
     }
 }
 
@@ -111,53 +146,119 @@ pub fn run(args: &MetricsArgs) -> Result<ExitCode> {
     )?;
     let now = commands::now()?;
     commands::note_time_zone(&now);
-    let mut jobs = Vec::new();
+    let mut blocks: Vec<BlockMetrics> = Vec::new();
+    let mut unreadable = Vec::new();
     for installed in &scope.installed {
         let mut these = job_status::installed_statuses(installed, config.as_ref(), &now);
         // One inspect call for all containers, as `status` makes: a stopped container makes a
         // job unhealthy there, so it must here too.
         job_status::ask_containers(&mut these, installed);
-        jobs.extend(these);
+        let at = blocks.len();
+        for job in these {
+            let block = job.block.clone().unwrap_or_default();
+            match blocks[at..].iter_mut().find(|b| b.block == block) {
+                Some(found) => found.jobs.push(job),
+                None => blocks.push(BlockMetrics {
+                    kind: installed.target.kind(),
+                    user: installed.run_as.clone(),
+                    block,
+                    damaged: false,
+                    jobs: vec![job],
+                }),
+            }
+        }
+        // A damaged block is not dropped (an alert on `healthy == 0` would resolve): it gets
+        // `crontainer_block_damaged 1`, and its jobs whose marker is readable `healthy 0`.
+        for damaged in &installed.damaged {
+            let described = damaged.describe(&installed.target);
+            ui::warn(&described);
+            match &damaged.block {
+                Some(block) => blocks.push(BlockMetrics {
+                    kind: installed.target.kind(),
+                    user: installed.run_as.clone(),
+                    block: block.clone(),
+                    damaged: true,
+                    jobs: damaged
+                        .jobs
+                        .iter()
+                        .map(|id| job_status::damaged_status(id, block, installed, &damaged.error))
+                        .collect(),
+                }),
+                None => unreadable.push(described),
+            }
+        }
     }
-    // A damaged block has no jobs to report; it is not hidden either.
-    for damaged in scope.damaged() {
-        ui::warn(&damaged);
-    }
-    let text = exposition(&jobs);
     match &args.textfile {
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())?;
+            out.write_all(exposition(&blocks.iter().collect::<Vec<_>>()).as_bytes())?;
             out.flush()?;
         }
         Some(dir) => {
-            let path = write_textfile(dir, &text)?;
-            ui::say(&format!(
-                "wrote {} job(s) to {}",
-                jobs.len(),
-                path.display()
-            ));
+            for block in &blocks {
+                let name = textfile::file_name(block.kind, &block.user, &block.block);
+                let path = textfile::write(dir, &name, &exposition(&[block]))?;
+                ui::say(&format!(
+                    "wrote {} job(s) to {}",
+                    block.jobs.len(),
+                    path.display()
+                ));
+            }
+            if !blocks.is_empty() && textfile::remove_legacy_if_covered(dir)? {
+                ui::say(&format!(
+                    "removed {}, which older versions wrote for every block",
+                    dir.join(textfile::LEGACY_NAME).display()
+                ));
+            }
         }
+    }
+    // What cannot be read at all has no block to put a series in: fail, so the file it would
+    // have refreshed goes stale (and the staleness alert fires) instead of looking fine.
+    if !unreadable.is_empty() {
+        return Err(anyhow!(
+            "could not read {}; its metrics were not written",
+            unreadable.join("; ")
+        ));
     }
     Ok(ExitCode::Success)
 }
 
-/// The gauges of `jobs` in the text exposition format: per gauge its HELP and TYPE lines (always,
-/// so the file documents itself even before a first run), then one sample per job that has a
-/// value; a family's samples must stay together.
-fn exposition(jobs: &[JobStatus]) -> String {
+/// The gauges of `blocks` in the text exposition format: per gauge its HELP and TYPE lines
+/// (always, so the file documents itself even before a first run), then one sample per job that
+/// has a value; a family's samples must stay together. Then whether each block is damaged.
+fn exposition(blocks: &[&BlockMetrics]) -> String {
     let mut text = String::new();
     for gauge in GAUGES {
         text.push_str(&format!("# HELP {} {}\n", gauge.name, gauge.help));
         text.push_str(&format!("# TYPE {} gauge\n", gauge.name));
-        for (job, value) in jobs.iter().filter_map(|j| (gauge.value)(j).map(|v| (j, v))) {
-            text.push_str(&format!(
-                "{}{{job=\"{}\",block=\"{}\"}} {value}\n",
-                gauge.name,
-                label_value(&job.id),
-                label_value(job.block.as_deref().unwrap_or_default())
-            ));
+        for block in blocks {
+            for job in &block.jobs {
+                let Some(value) = (gauge.value)(job) else {
+                    continue;
+                };
+                let user = job.target.as_ref().map_or(&block.user, |(_, u)| u);
+                text.push_str(&format!(
+                    "{}{{job=\"{}\",block=\"{}\",target=\"{}\",user=\"{}\"}} {value}\n",
+                    gauge.name,
+                    label_value(&job.id),
+                    label_value(&block.block),
+                    kind_word(block.kind),
+                    label_value(user)
+                ));
+            }
         }
+    }
+    text.push_str(
+        "# HELP crontainer_block_damaged 1 when the block cannot be read (edited by hand): \
+         `crontainer status` says how, and its jobs are not reported as they are, else 0.\n\
+         # TYPE crontainer_block_damaged gauge\n",
+    );
+    for block in blocks {
+        text.push_str(&format!(
+            "crontainer_block_damaged{{{}}} {}\n",
+            block.labels(),
+            i64::from(block.damaged)
+        ));
     }
     text
 }
@@ -170,29 +271,6 @@ fn label_value(value: &str) -> String {
         .replace('\\', r"\\")
         .replace('"', "\\\"")
         .replace('\n', r"\n")
-}
-
-/// Writes `text` to `DIR/crontainer.prom` atomically: a temp file in the same directory, synced,
-/// then renamed over it, so node_exporter reads the old file or the new one, never a part.
-fn write_textfile(dir: &Path, text: &str) -> Result<std::path::PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-
-    let path = dir.join(TEXTFILE_NAME);
-    let context = || format!("could not write {}", path.display());
-    let mut file = tempfile::Builder::new()
-        .prefix(".crontainer.prom.")
-        .tempfile_in(dir)
-        .with_context(context)?;
-    file.write_all(text.as_bytes()).with_context(context)?;
-    // tempfile creates 0600; node_exporter runs as its own user and must read it.
-    file.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(0o644))
-        .with_context(context)?;
-    file.as_file().sync_all().with_context(context)?;
-    file.persist(&path)
-        .map_err(|e| e.error)
-        .with_context(context)?;
-    Ok(path)
 }
 
 #[cfg(test)]

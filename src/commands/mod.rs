@@ -120,6 +120,11 @@ pub struct Installed {
     /// Environment assignments above a block (its name, the line number and text): cron
     /// applies them to the block's lines too.
     pub assignments: Vec<(String, usize, String)>,
+    /// The blocks' metrics lines (`[monitoring] textfile_dir`), by block.
+    pub textfiles: Vec<(String, cron_line::Textfile)>,
+    /// When one block was asked for, the jobs of the other blocks in the same text (read
+    /// anyway), with where they are: where a copy that a rename left behind goes on firing.
+    pub neighbours: Vec<(Target, String, Entry)>,
     /// What could not be read here: a block someone edited by hand is refused alone, and the
     /// others stay usable; a damaged marker makes the whole text unreadable.
     pub damaged: Vec<Damaged>,
@@ -129,6 +134,11 @@ pub struct Installed {
 pub struct Damaged {
     pub block: Option<String>,
     pub error: String,
+    /// The ids of the job markers still readable in it: jobs that `metrics` reports unhealthy
+    /// rather than dropping (an alert on `healthy == 0` would resolve).
+    pub jobs: Vec<String>,
+    /// The whole target could not be read (not damaged: this user may not read it).
+    pub unreadable: bool,
 }
 
 impl Damaged {
@@ -136,6 +146,8 @@ impl Damaged {
     pub fn describe(&self, target: &Target) -> String {
         match &self.block {
             Some(block) => format!("block `{block}` in {}: {}", target.describe(), self.error),
+            // The error names the target already.
+            None if self.unreadable => self.error.clone(),
             None => format!("{}: {}", target.describe(), self.error),
         }
     }
@@ -289,9 +301,16 @@ pub fn scope_at(
         label = resolved.target.describe();
         targets.push(resolved);
     }
+    // Where several targets are read, one that cannot be (a cron.d file holding a healthcheck
+    // URL is root's alone) is said, and the others are shown; one target asked for by name
+    // must be read, or the command fails.
+    let several = all_users || targets.len() > 1 || (kind == TargetKind::CronD && name.is_none());
     let installed = targets
         .into_iter()
-        .map(|resolved| read_target(resolved, name))
+        .map(|resolved| match several {
+            true => Ok(read_or_damaged(resolved, name)),
+            false => read_target(resolved, name),
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok(Scope { label, installed })
 }
@@ -342,21 +361,28 @@ pub fn everything_readable() -> Vec<Installed> {
     targets.extend(cron_d_targets(None, None).unwrap_or_default());
     targets
         .into_iter()
-        .map(|resolved| {
-            let target = resolved.target.clone();
-            let run_as = resolved.run_as.clone();
-            read_target(resolved, None).unwrap_or_else(|e| Installed {
-                target,
-                run_as,
-                entries: Vec::new(),
-                assignments: Vec::new(),
-                damaged: vec![Damaged {
-                    block: None,
-                    error: format!("{e:#}"),
-                }],
-            })
-        })
+        .map(|resolved| read_or_damaged(resolved, None))
         .collect()
+}
+
+/// [`read_target`], with a target that cannot be read recorded as damaged rather than failing.
+fn read_or_damaged(resolved: crate::cron_table::Resolved, name: Option<&str>) -> Installed {
+    let target = resolved.target.clone();
+    let run_as = resolved.run_as.clone();
+    read_target(resolved, name).unwrap_or_else(|e| Installed {
+        target,
+        run_as,
+        entries: Vec::new(),
+        assignments: Vec::new(),
+        textfiles: Vec::new(),
+        neighbours: Vec::new(),
+        damaged: vec![Damaged {
+            block: None,
+            error: format!("{e:#}"),
+            jobs: Vec::new(),
+            unreadable: true,
+        }],
+    })
 }
 
 /// The config, when one is named or found, and the jobs installed where it (or the flags) point:
@@ -394,6 +420,8 @@ fn read_target(resolved: crate::cron_table::Resolved, name: Option<&str>) -> Res
         run_as: resolved.run_as,
         entries: Vec::new(),
         assignments: Vec::new(),
+        textfiles: Vec::new(),
+        neighbours: Vec::new(),
         damaged: Vec::new(),
     };
     let names = match name {
@@ -404,6 +432,8 @@ fn read_target(resolved: crate::cron_table::Resolved, name: Option<&str>) -> Res
                 installed.damaged.push(Damaged {
                     block: None,
                     error: e.to_string(),
+                    jobs: Vec::new(),
+                    unreadable: false,
                 });
                 return Ok(installed);
             }
@@ -418,6 +448,8 @@ fn read_target(resolved: crate::cron_table::Resolved, name: Option<&str>) -> Res
                 installed.damaged.push(Damaged {
                     block: None,
                     error: e.to_string(),
+                    jobs: Vec::new(),
+                    unreadable: false,
                 });
                 break;
             }
@@ -427,6 +459,9 @@ fn read_target(resolved: crate::cron_table::Resolved, name: Option<&str>) -> Res
                 for (line, assignment) in block::assignments_above(&text, &name)? {
                     installed.assignments.push((name.clone(), line, assignment));
                 }
+                if let Some(textfile) = cron_line::parse_textfile(&body, with_user) {
+                    installed.textfiles.push((name.clone(), textfile));
+                }
                 installed
                     .entries
                     .extend(parsed.into_iter().map(|entry| (name.clone(), entry)));
@@ -434,10 +469,48 @@ fn read_target(resolved: crate::cron_table::Resolved, name: Option<&str>) -> Res
             Err(e) => installed.damaged.push(Damaged {
                 block: Some(name),
                 error: format!("{e:#}"),
+                jobs: body
+                    .iter()
+                    .filter_map(|l| cron_line::Marker::parse(l))
+                    .map(|m| m.id)
+                    .collect(),
+                unreadable: false,
             }),
         }
     }
+    if let Some(name) = name {
+        let this = installed.target.clone();
+        installed
+            .neighbours
+            .extend(blocks_of(&this, &text, with_user, Some(name)));
+    }
     Ok(installed)
+}
+
+/// The jobs of the readable blocks in `text` of `target`, but `except`'s.
+fn blocks_of(
+    target: &Target,
+    text: &str,
+    with_user: bool,
+    except: Option<&str>,
+) -> Vec<(Target, String, Entry)> {
+    let mut found = Vec::new();
+    for name in block::names(text).unwrap_or_default() {
+        if Some(name.as_str()) == except {
+            continue;
+        }
+        let Ok(Some(body)) = block::find(text, &name) else {
+            continue;
+        };
+        if let Ok(parsed) = cron_line::parse_body(&body, with_user, &name) {
+            found.extend(
+                parsed
+                    .into_iter()
+                    .map(|entry| (target.clone(), name.clone(), entry)),
+            );
+        }
+    }
+    found
 }
 
 /// The first firing cron should have started since the line was installed and the job last
@@ -778,6 +851,23 @@ pub fn likely_copy(target: &Target, name: &str, other: &Target, other_block: &st
     other_block == name || other.describe() == target.describe()
 }
 
+/// Whether two installed jobs do the same work: the same id, container and line but for the
+/// log (and the lock beside it) and the schedule. A block renamed with a new `log_dir` and left
+/// beside its copy fires both; two configs that merely share a job id (another command, another
+/// container) are no copies (issue 25).
+/// `a_user` and `b_user`: whether each one's line has a user column (cron.d).
+pub fn same_work(a: &Entry, a_user: bool, b: &Entry, b_user: bool) -> bool {
+    let work = |e: &Entry, with_user: bool| {
+        cron_line::parse_line(e.active_line(), with_user)
+            .map(|p| p.body().replace(&e.marker.log.display().to_string(), "LOG"))
+    };
+    let a_work = work(a, a_user);
+    a.marker.id == b.marker.id
+        && a.marker.container == b.marker.container
+        && a_work.is_some()
+        && a_work == work(b, b_user)
+}
+
 /// The command that removes block `block` from `target`, exactly as the user would type it.
 pub fn uninstall_command(target: &Target, block: &str) -> String {
     match target {
@@ -890,20 +980,27 @@ pub fn healthcheck_warnings(config: &Config, kind: TargetKind, target: &Target) 
     if kind != TargetKind::CronD {
         return Vec::new();
     }
-    config
+    // One warning for the file, whatever the number of jobs that ping.
+    let ids: Vec<String> = config
         .jobs
         .iter()
         .filter(|job| job.healthcheck.is_some())
-        .map(|job| {
-            format!(
-                "job {:?}: its `healthcheck` URL is a secret and is written into {}, which is \
-                 therefore made readable by root alone (mode 0600; cron still reads it); it \
-                 still shows in the process list (`ps`) of every local user while the job runs",
-                job.id,
-                target.describe()
-            )
-        })
-        .collect()
+        .map(|job| format!("{:?}", job.id))
+        .collect();
+    let who = match ids.as_slice() {
+        [] => return Vec::new(),
+        [one] => format!("job {one}: its `healthcheck` URL is a secret and is"),
+        _ => format!(
+            "jobs {}: their `healthcheck` URLs are secrets and are",
+            ids.join(", ")
+        ),
+    };
+    vec![format!(
+        "{who} written into {}, which is therefore made readable by root alone (mode 0600; \
+         cron still reads it); it still shows in the process list (`ps`) of every local user \
+         while a job runs",
+        target.describe()
+    )]
 }
 
 /// What install will do for a job's log and lock, decided before anything is changed.
@@ -1099,7 +1196,7 @@ pub fn body_with_entries(
 
 /// The block's metrics line for `[monitoring] textfile_dir`, if the config sets one: this very
 /// crontainer binary, every minute, writing the gauges of the config's block (in `kind` of
-/// `run_as`) to `DIR/crontainer.prom`. With a warning when the binary lies where it will not
+/// `run_as`) to its own file in `DIR`. With a warning when the binary lies where it will not
 /// stay (a cargo build directory, /tmp): the line would then break at the next `cargo clean`
 /// or reboot.
 pub fn textfile_line(
@@ -1176,7 +1273,7 @@ pub fn check_textfile(config: &Config, user: &nix::unistd::User) -> Result<()> {
             if let Some(loose) = host::loose_for_root_output(dir, true) {
                 return Err(refuse(format!(
                     "{} may be changed by a user other than root, and root's cron writes \
-                     crontainer.prom there every minute; fix: {}",
+                     the block's metrics there every minute; fix: {}",
                     loose.describe(),
                     loose.fix()
                 )));

@@ -80,6 +80,17 @@ pub fn run(args: &PauseArgs, action: Action) -> Result<ExitCode> {
         }
         (Action::Resume, Some(_)) => {
             entries[i] = entries[i].with_paused(None);
+            // The line fires again from now: a firing that fell in the pause is no missed one
+            // (`status` judges those from the install time). A 0.1 marker, which has none,
+            // stays as it was.
+            if entries[i].marker.installed.is_some() {
+                entries[i].marker.installed = Some(
+                    commands::now()?
+                        .timestamp()
+                        .strftime(crate::run_log::TIMESTAMP_FORMAT)
+                        .to_string(),
+                );
+            }
             format!("resumed job {id:?} in {label}: cron fires it again from its next run.")
         }
     };

@@ -100,7 +100,8 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
     for warning in &warnings {
         ui::warn(warning);
     }
-    print!("{text}");
+    // The healthcheck URLs masked, as in every diff and JSON document (`ui::mask_urls`).
+    print!("{}", ui::mask_urls(&text));
     println!();
     println!(
         "# would be written to {}, running as {}; nothing was changed.",
@@ -110,7 +111,7 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
     if let Some(textfile) = &textfile {
         println!("#");
         println!(
-            "# metrics:     every minute, crontainer.prom in {} for node_exporter",
+            "# metrics:     every minute, the block's gauges into {} for node_exporter",
             textfile.dir.display()
         );
     }

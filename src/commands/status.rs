@@ -3,15 +3,17 @@
 //! a monitoring check.
 
 use std::io::IsTerminal;
+use std::path::Path;
 
 use anyhow::Result;
 use jiff::ZonedDateTime;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::cli::StatusArgs;
 use crate::commands;
-use crate::commands::job_status::{self, JobStatus, end_summary};
+use crate::commands::job_status::{self, JobStatus, end_summary, metrics_line};
 use crate::config::{Config, ContainerRef};
+use crate::cron_line::Paused;
 use crate::error::{ExitCode, bad_input};
 use crate::host;
 use crate::run_log;
@@ -67,22 +69,30 @@ pub fn run(args: &StatusArgs) -> Result<ExitCode> {
     }
 
     let cron = host::cron_daemon();
+    let now_real = std::time::SystemTime::now();
+    let metrics_problems: Vec<String> = scope
+        .installed
+        .iter()
+        .flat_map(|i| metrics_line::problems(i, now_real))
+        .collect();
     let healthy = jobs.iter().all(|j| j.problems().is_empty())
         && damaged.is_empty()
+        && metrics_problems.is_empty()
         && cron.is_some()
         && !jobs.is_empty();
 
     if args.json {
-        ui::print_json(&json!({
-            "version": JSON_VERSION,
-            "healthy": healthy,
-            "where": scope.label,
-            "config": config.as_ref().map(|c| &c.path),
-            "cron_daemon": cron,
-            "runtime_answers": runtime_answers,
-            "damaged": damaged,
-            "jobs": jobs.iter().map(|j| job_json(j, &now)).collect::<Vec<_>>(),
-        }));
+        ui::print_json(&StatusDoc {
+            version: JSON_VERSION,
+            healthy,
+            place: &scope.label,
+            config: config.as_ref().map(|c| c.path.as_path()),
+            cron_daemon: cron.as_deref(),
+            runtime_answers,
+            damaged: &damaged,
+            metrics_problems: &metrics_problems,
+            jobs: jobs.iter().map(|j| job_doc(j, &now)).collect(),
+        });
     } else {
         if jobs.is_empty() && damaged.is_empty() {
             println!(
@@ -97,8 +107,18 @@ pub fn run(args: &StatusArgs) -> Result<ExitCode> {
                 print_plain(job, &now);
             }
         }
-        for damaged in &damaged {
-            println!("DAMAGED {damaged}");
+        for installed in &scope.installed {
+            for damaged in &installed.damaged {
+                let what = if damaged.unreadable {
+                    "CANNOT READ"
+                } else {
+                    "DAMAGED"
+                };
+                println!("{what} {}", damaged.describe(&installed.target));
+            }
+        }
+        for problem in &metrics_problems {
+            println!("PROBLEM {problem}");
         }
         print_host(
             &scope.label,
@@ -122,7 +142,7 @@ fn last_run_text(job: &JobStatus, now: &ZonedDateTime) -> String {
     let outcome = match (&job.last.ended, job.running) {
         (Some(_), _) => end_summary(&job.last),
         (None, Some(_)) => "running now".to_string(),
-        (None, None) => "no end line: it was killed, or the host went down".to_string(),
+        (None, None) => format!("no end line: {}", job.why_no_end()),
     };
     // Without a start record (rotated out of the log), the lock file still says when.
     let by = job
@@ -147,40 +167,122 @@ fn last_run_text(job: &JobStatus, now: &ZonedDateTime) -> String {
     text
 }
 
-fn job_json(job: &JobStatus, now: &ZonedDateTime) -> Value {
-    let record = |r: &Option<run_log::Record>| {
-        r.as_ref()
-            .map(|r| json!({"at": r.at.to_string(), "by": r.by.to_string(), "event": r.event}))
-    };
-    json!({
-        "id": job.id,
-        "description": job.description,
-        "healthy": job.problems().is_empty(),
-        "problems": job.problems(),
-        "installed": job.installed.is_some(),
-        "where": job.installed,
-        "in_step": job.drift.is_empty(),
-        "schedule": job.cron,
-        "words": job.words,
-        "next_run": job.next_run.as_ref().map(|z| z.timestamp().to_string()),
-        "paused": job.paused,
-        "last_run": {
-            "started": record(&job.last.started),
-            "ended": record(&job.last.ended),
-            "skipped": record(&job.last.last_skip),
-            "succeeded": job.last.succeeded(),
-            "timed_out": job.last.timed_out(),
-            "ping": job.last.ping(),
-            "summary": last_run_text(job, now),
+/// `status --json`: one typed document, so the fields the README lists cannot drift.
+#[derive(Serialize)]
+struct StatusDoc<'a> {
+    version: u32,
+    healthy: bool,
+    #[serde(rename = "where")]
+    place: &'a str,
+    config: Option<&'a Path>,
+    cron_daemon: Option<&'a str>,
+    runtime_answers: Option<bool>,
+    /// Blocks (or whole targets) that could not be read.
+    damaged: &'a [String],
+    /// What keeps a block's metrics line from working, or its file fresh.
+    metrics_problems: &'a [String],
+    jobs: Vec<JobDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct JobDoc<'a> {
+    id: &'a str,
+    description: Option<&'a str>,
+    healthy: bool,
+    problems: Vec<String>,
+    installed: bool,
+    #[serde(rename = "where")]
+    place: Option<&'a str>,
+    in_step: bool,
+    schedule: Option<&'a str>,
+    words: &'a str,
+    next_run: Option<String>,
+    paused: Option<&'a Paused>,
+    last_run: LastRunDoc<'a>,
+    running: bool,
+    running_pid: Option<u32>,
+    container: Option<&'a str>,
+    container_state: Option<String>,
+    service: Option<ServiceDoc<'a>>,
+    log: Option<&'a Path>,
+    log_bytes: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct LastRunDoc<'a> {
+    started: Option<RecordDoc<'a>>,
+    ended: Option<RecordDoc<'a>>,
+    skipped: Option<RecordDoc<'a>>,
+    succeeded: Option<bool>,
+    timed_out: bool,
+    ping: Option<run_log::Ping>,
+    summary: String,
+}
+
+#[derive(Serialize)]
+struct RecordDoc<'a> {
+    at: String,
+    by: String,
+    event: &'a run_log::Event,
+}
+
+impl<'a> RecordDoc<'a> {
+    fn of(record: &'a Option<run_log::Record>) -> Option<RecordDoc<'a>> {
+        record.as_ref().map(|r| RecordDoc {
+            at: r.at.to_string(),
+            by: r.by.to_string(),
+            event: &r.event,
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct ServiceDoc<'a> {
+    service: &'a str,
+    project: Option<&'a str>,
+}
+
+fn job_doc<'a>(job: &'a JobStatus, now: &ZonedDateTime) -> JobDoc<'a> {
+    let problems = job.problems();
+    JobDoc {
+        id: &job.id,
+        description: job.description.as_deref(),
+        healthy: problems.is_empty(),
+        problems,
+        installed: job.installed.is_some(),
+        place: job.installed.as_deref(),
+        in_step: job.drift.is_empty(),
+        schedule: job.cron.as_deref(),
+        words: &job.words,
+        next_run: job.next_run.as_ref().map(|z| z.timestamp().to_string()),
+        paused: job.paused.as_ref(),
+        last_run: LastRunDoc {
+            started: RecordDoc::of(&job.last.started),
+            ended: RecordDoc::of(&job.last.ended),
+            skipped: RecordDoc::of(&job.last.last_skip),
+            succeeded: job.last.succeeded(),
+            timed_out: job.last.timed_out(),
+            ping: job.last.ping(),
+            summary: last_run_text(job, now),
         },
-        "running": job.running.is_some(),
-        "running_pid": job.running,
-        "container": job.container.as_ref().filter(|(_, s)| !matches!(s, ContainerState::Unresolved(_))).map(|(n, _)| n),
-        "container_state": job.container.as_ref().map(|(_, s)| s.to_string()),
-        "service": job.container_ref.as_ref().and_then(service_json),
-        "log": job.log.as_ref().map(|(p, _)| p),
-        "log_bytes": job.log.as_ref().and_then(|(_, s)| *s),
-    })
+        running: job.running.is_some(),
+        running_pid: job.running,
+        container: job
+            .container
+            .as_ref()
+            .filter(|(_, s)| !matches!(s, ContainerState::Unresolved(_)))
+            .map(|(n, _)| n.as_str()),
+        container_state: job.container.as_ref().map(|(_, s)| s.to_string()),
+        service: match &job.container_ref {
+            Some(ContainerRef::Service { service, project }) => Some(ServiceDoc {
+                service,
+                project: project.as_deref(),
+            }),
+            _ => None,
+        },
+        log: job.log.as_ref().map(|(p, _)| p.as_path()),
+        log_bytes: job.log.as_ref().and_then(|(_, s)| *s),
+    }
 }
 
 /// The container and its state; for a Compose service, also which service it was found for.
@@ -190,16 +292,6 @@ fn container_words(job: &JobStatus, name: &str, state: &ContainerState) -> Strin
             format!("{name} {state} ({service})")
         }
         _ => format!("{name} {state}"),
-    }
-}
-
-/// `{"service": ..., "project": ...}` for a job that runs in a Compose service's container.
-fn service_json(container: &ContainerRef) -> Option<Value> {
-    match container {
-        ContainerRef::Name(_) => None,
-        ContainerRef::Service { service, project } => {
-            Some(json!({"service": service, "project": project}))
-        }
     }
 }
 

@@ -8,7 +8,9 @@ use anyhow::Result;
 use crate::block;
 use crate::cli::UninstallArgs;
 use crate::commands;
+use crate::commands::job_status::textfile;
 use crate::config;
+use crate::cron_line;
 use crate::cron_table::Target;
 use crate::error::{ExitCode, bad_input};
 use crate::logrotate;
@@ -99,6 +101,8 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
 
     let mut removed: Vec<String> = Vec::new();
     let mut rotation = Vec::new();
+    let mut metrics_files = Vec::new();
+    let mut removed_metrics = Vec::new();
     let mut diffs = Vec::new();
     let mut backups = Vec::new();
     let mut changed = false;
@@ -128,6 +132,9 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
                 continue;
             };
             let (name, mut entries) = parsed?;
+            // The block's metrics line names the directory of its metrics file.
+            let textfile = block::find(&old, &name)?
+                .and_then(|body| cron_line::parse_textfile(&body, target.with_user_column()));
             let logs_before: Vec<_> = entries.iter().map(|e| e.marker.log.clone()).collect();
             match &job {
                 None => {
@@ -151,6 +158,15 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
                         block::upsert(&new, &name, &body)?
                     };
                 }
+            }
+            if let Some(textfile) = textfile.filter(|_| entries.is_empty()) {
+                // Left behind, node_exporter would go on exporting the removed jobs, and the
+                // staleness alert would fire for a deliberate uninstall.
+                metrics_files.push(textfile.dir.join(textfile::file_name(
+                    target.kind(),
+                    &installed.run_as,
+                    &name,
+                )));
             }
             if logrotate::enabled() {
                 let owner = logrotate::Owner {
@@ -188,6 +204,15 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
         }
         if applied.changed {
             diffs.push(applied.diff);
+        }
+        if !args.dry_run {
+            for path in metrics_files.drain(..) {
+                let dir = path.parent().unwrap_or(std::path::Path::new("/"));
+                let name = path.file_name().unwrap_or_default().to_string_lossy();
+                if textfile::remove(dir, &name)? {
+                    removed_metrics.push(path);
+                }
+            }
         }
         backups.extend(applied.backup);
     }
@@ -258,6 +283,9 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
                 change.action,
                 change.path.display()
             ));
+        }
+        for path in &removed_metrics {
+            ui::say(&format!("metrics: removed {}", path.display()));
         }
         for backup in &backups {
             ui::say(&format!("previous version saved to {}", backup.display()));

@@ -32,6 +32,10 @@ use anyhow::Context as _;
 use jiff::Timestamp;
 use serde::Serialize;
 
+mod previous;
+mod rotated;
+pub use previous::previous_end;
+
 /// What every record line starts with (the text before it on the same line, if any, is the
 /// unterminated output of a job).
 const MARKER: &[u8] = b"[crontainer] ";
@@ -414,14 +418,35 @@ pub struct LastRun {
 const TIMEOUT_EXITS: [i32; 3] = [124, 137, 143];
 
 impl LastRun {
-    /// Whether the last run was stopped by its timeout: its end carries `timeout=N` and its exit
-    /// code is one `timeout` gives.
+    /// Whether the last run was stopped by its timeout: its end carries `timeout=N`, its exit
+    /// code is one `timeout` gives, and it lasted the timeout (the end's seconds, counted from
+    /// the start line, are at least the limit; one second of slack for the rounding of two
+    /// whole-second stamps). A run killed sooner was stopped by something else: its container
+    /// restarted or stopped (issue 25), see [`LastRun::killed_early`].
     pub fn timed_out(&self) -> bool {
         matches!(
             &self.ended,
-            Some(Record { event: Event::End { exit, timeout: Some(_), .. }, .. })
-                if TIMEOUT_EXITS.contains(exit)
+            Some(Record { event: Event::End { exit, timeout: Some(limit), seconds, .. }, .. })
+                if TIMEOUT_EXITS.contains(exit) && seconds + 1 >= *limit
         )
+    }
+
+    /// The exit code and seconds of a run that a signal ended (137: KILL, 143: TERM) before its
+    /// timeout could: the container restarted or stopped under it, or someone killed it.
+    pub fn killed_early(&self) -> Option<(i32, u64)> {
+        match &self.ended {
+            Some(Record {
+                event:
+                    Event::End {
+                        exit: exit @ (137 | 143),
+                        timeout: Some(limit),
+                        seconds,
+                        ..
+                    },
+                ..
+            }) if seconds + 1 < *limit => Some((*exit, *seconds)),
+            _ => None,
+        }
     }
 
     /// When the last run started: its start record, or the lock file when the start was rotated
@@ -493,7 +518,10 @@ pub fn last_run_output(
     job: &str,
     run: Option<RunId>,
 ) -> anyhow::Result<Option<Vec<u8>>> {
-    last_run_output_with(path, job, run, CHUNK_LEN)
+    match last_run_output_with(path, job, run, CHUNK_LEN)? {
+        Some(bytes) => Ok(Some(bytes)),
+        None => rotated::output_across_rotation(path, job, run),
+    }
 }
 
 fn last_run_output_with(

@@ -339,12 +339,13 @@ fn json() {
 
 #[test]
 fn timed_out_and_succeeded() {
-    let ended = |exit, timeout| LastRun {
+    let after = |exit, seconds, timeout| LastRun {
         started: Some(start(T, J, None, Trigger::Cron)),
-        ended: Some(end(T, J, exit, 1, timeout)),
+        ended: Some(end(T, J, exit, seconds, timeout)),
         last_skip: None,
         run: None,
     };
+    let ended = |exit, timeout| after(exit, 60, timeout);
     let cases = [
         (ended(0, None), false, Some(true)),
         (ended(0, Some(60)), false, Some(true)),
@@ -354,6 +355,11 @@ fn timed_out_and_succeeded() {
         (ended(137, Some(60)), true, Some(false)),
         (ended(143, Some(60)), true, Some(false)),
         (ended(125, Some(60)), false, Some(false)),
+        // One second short: the two stamps round; killed well before the limit: not a timeout
+        // (the container restarted under the run).
+        (after(137, 59, Some(60)), true, Some(false)),
+        (after(137, 12, Some(60)), false, Some(false)),
+        (after(143, 0, Some(60)), false, Some(false)),
         (LastRun::default(), false, None),
         (
             LastRun {
@@ -368,6 +374,9 @@ fn timed_out_and_succeeded() {
         assert_eq!(run.timed_out(), timed_out, "{run:?}");
         assert_eq!(run.succeeded(), succeeded, "{run:?}");
     }
+    assert_eq!(after(137, 12, Some(60)).killed_early(), Some((137, 12)));
+    assert_eq!(after(137, 60, Some(60)).killed_early(), None);
+    assert_eq!(after(137, 12, None).killed_early(), None);
 }
 
 // ----- Reading files -----

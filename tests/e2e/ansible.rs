@@ -13,7 +13,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::support::{self, CronDGuard, Crontainer, NEVER, TEST_USER, UserDir, path_str};
+use crate::support::{self, CronDGuard, Crontainer, NEVER, TEST_USER, UserDir, cmd, path_str};
 
 /// Set by `.ci/run` to the venv holding ansible-core and ansible-lint.
 const VENV_VAR: &str = "CRONTAINER_ANSIBLE_VENV";
@@ -308,4 +308,68 @@ fn ansible_lint_accepts_the_example_playbook() {
         text.contains("Passed") && text.contains("0 failure(s), 0 warning(s)"),
         "{text}"
     );
+}
+
+/// Issue 25, items 4 and 6: with `[monitoring]`, the metrics line reads the config every minute,
+/// as the jobs' user: the module writes the config to its real path and installs from there
+/// (check mode shows that path, not a temporary file's; the second converge changes nothing),
+/// the user's line can read it, and a healthcheck URL shows masked in every diff and in the
+/// returned result.
+#[test]
+#[ignore = "needs root, cron, and ansible-core in $CRONTAINER_ANSIBLE_VENV: see README"]
+fn ansible_module_installs_a_monitored_block_for_a_normal_user_from_the_real_config_path() {
+    support::require_provisioned();
+    let ansible = Ansible::new(venv_bin());
+    // The config's directory must be one the jobs' user can reach: the line reads it as them.
+    for dir in [ansible.tool.dir(), ansible.config.parent().unwrap()] {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let dir = UserDir::new();
+    let prom = dir.join("prom");
+    std::fs::create_dir(&prom).unwrap();
+    cmd::run(Command::new("chown").arg(TEST_USER).arg(&prom));
+    let file = CronDGuard::new();
+    let block = file.name().to_owned();
+    let secret = "https://hc-ping.com/0f2a3c1e-7b5d-4e8f-9a61-3c2b1d0e4f5a";
+    let content = format!(
+        "{}healthcheck = \"{secret}\"\n\n[monitoring]\ntextfile_dir = \"{}\"\n",
+        config_toml(&block, &dir.join("fleet.log"), NEVER),
+        path_str(&prom)
+    );
+    let config = path_str(&ansible.config);
+    let metrics_words = format!(" metrics -q -c {config} --target cron.d --user {TEST_USER} ");
+    let no_secret = |play: &Play| {
+        assert!(
+            !play.stdout.contains("0f2a3c1e") && !play.stdout.contains(".tmp"),
+            "a secret or a temporary path in the output:\n{}",
+            play.stdout
+        );
+        assert!(
+            play.stdout.contains("https://hc-ping.com/…/4f5a"),
+            "{}",
+            play.stdout
+        );
+    };
+
+    let play = ansible.play(&content, "present", &["--check"]);
+    play.expect(0, 1, 0);
+    no_secret(&play);
+    assert!(play.stdout.contains(&metrics_words), "{}", play.stdout);
+    assert!(!ansible.config.exists(), "--check wrote the config");
+
+    let play = ansible.play(&content, "present", &["-v"]);
+    play.expect(0, 1, 0);
+    no_secret(&play);
+    let installed = std::fs::read_to_string(file.path()).unwrap();
+    assert!(installed.contains(&metrics_words), "{installed}");
+    assert!(installed.contains(secret), "the real URL is installed");
+
+    // Again: ok, not changed.
+    let play = ansible.play(&content, "present", &[]);
+    play.expect(0, 0, 0);
+    assert_eq!(std::fs::read_to_string(file.path()).unwrap(), installed);
+
+    let play = ansible.play(&content, "absent", &[]);
+    play.expect(0, 1, 0);
+    no_secret(&play);
 }

@@ -241,14 +241,15 @@ fn the_cron_daemon_runs_the_metrics_line_and_the_textfile_has_the_jobs_gauges() 
         .expect("an end line");
 
     // Nothing here runs `metrics`: the file can only come from cron firing the block's line.
-    let prom = prom_dir.join("crontainer.prom");
-    let exit_sample = format!(
-        "crontainer_job_last_exit_code{{job=\"metered\",block=\"{}\"}} 0",
+    // The block's own file, keyed by target and block.
+    let prom = prom_dir.join(format!("crontainer-crond+{}.prom", file.name()));
+    let labels = format!(
+        "job=\"metered\",block=\"{}\",target=\"cron.d\",user=\"root\"",
         file.name()
     );
+    let exit_sample = format!("crontainer_job_last_exit_code{{{labels}}} 0");
     let end_sample = format!(
-        "crontainer_job_last_end_timestamp_seconds{{job=\"metered\",block=\"{}\"}} {}",
-        file.name(),
+        "crontainer_job_last_end_timestamp_seconds{{{labels}}} {}",
         end.time.parse::<jiff::Timestamp>().unwrap().as_second()
     );
     let written = wait_until(CRON_FIRE_TIMEOUT + Duration::from_secs(60), POLL, || {
@@ -267,4 +268,6 @@ fn the_cron_daemon_runs_the_metrics_line_and_the_textfile_has_the_jobs_gauges() 
 
     tool.expect(["uninstall", "-c", path_str(&config)], 0);
     assert!(!file.path().exists());
+    // node_exporter must not go on exporting a removed block's jobs.
+    assert!(!prom.exists(), "{} outlived its block", prom.display());
 }

@@ -25,7 +25,13 @@ fn healthy_gauge(env: &Env, config: &std::path::Path, listed: &str) -> String {
         .unwrap();
     String::from_utf8_lossy(&out.stdout)
         .lines()
-        .find_map(|l| l.strip_prefix(r#"crontainer_job_healthy{job="svc",block="crontainer"} "#))
+        .find_map(|l| {
+            l.strip_prefix(
+                r#"crontainer_job_healthy{job="svc",block="crontainer",target="crontab",user=""#,
+            )?
+            .split_once("\"} ")
+            .map(|(_, value)| value)
+        })
         .unwrap_or_else(|| panic!("no healthy gauge: {out:?}"))
         .to_string()
 }

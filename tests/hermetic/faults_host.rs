@@ -459,3 +459,110 @@ fn a_crond_in_another_pid_namespace_is_not_the_hosts_cron_daemon() {
         "{doc}"
     );
 }
+
+/// Issue 25: a run whose end line a full disk kept out of the log is named for that, not "killed,
+/// or the host went down".
+#[test]
+#[ignore = "needs root, cron and docker: see README"]
+fn a_run_without_an_end_line_on_a_full_disk_says_the_disk_is_full() {
+    assert!(common::is_root(), "mounts a tmpfs: run as root");
+    let env = Env::new();
+    let mnt = Tmpfs::mount(&env.path("full"));
+    // A tmpfs is 1777; a root job's log must lie where only root writes.
+    std::fs::set_permissions(
+        &mnt.path,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let config = env.config(
+        "[[job]]\nid = \"main_pipeline_v2\"\ncontainer = \"ai-video-backend\"\n\
+         command = [\"python\", \"main_v2.py\"]\nevery = \"5h\"\nlog = \"{dir}/full/main.log\"\n",
+    );
+    env.install(&config);
+    std::fs::write(
+        mnt.path.join("main.log"),
+        "[crontainer] 2026-11-29T12:30:00Z main_pipeline_v2 start pid=4242 by=cron\nout\n",
+    )
+    .unwrap();
+    mnt.fill();
+    let out = env
+        .cmd(["status", "--json", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        doc["jobs"][0]["problems"],
+        serde_json::json!([format!(
+            "the run started at 2026-11-29T12:30:00Z did not finish (no end line): the disk \
+             holding its log is full ({} has no space left), so its end line could not be \
+             written; free space there",
+            mnt.path.display()
+        )]),
+        "{doc:#}"
+    );
+}
+
+/// Issue 25, item 9: a `runtime_env` DOCKER_HOST whose daemon does not answer: install's warning
+/// reads as a sentence, and doctor's fix is not `systemctl start docker` on this host.
+#[test]
+fn a_dead_remote_docker_host_is_said_plainly_by_install_and_doctor() {
+    let env = Env::new();
+    let config = env.config(
+        "[defaults]\nruntime_env = { DOCKER_HOST = \"tcp://127.0.0.1:9\" }\n\
+         [[job]]\nid = \"j\"\ncontainer = \"c\"\ncommand = [\"x\"]\nevery = \"1h\"\n\
+         log = \"{dir}/logs/j.log\"\n",
+    );
+    let docker = env.path("bin/docker");
+    let out = env
+        .cmd(["install", "-q", "-c"])
+        .arg(&config)
+        .env("FAKE_DOCKER_STATE", "down")
+        .output()
+        .unwrap();
+    assert_eq!(
+        (out.status.code(), stderr_of(&out)),
+        (Some(0), String::new()),
+        "-q: no warning"
+    );
+    let out = env
+        .cmd(["install", "--dry-run", "-c"])
+        .arg(&config)
+        .env("FAKE_DOCKER_STATE", "down")
+        .output()
+        .unwrap();
+    assert_eq!(
+        stderr_of(&out),
+        format!(
+            "crontainer: warning: job \"j\": cannot tell whether container \"c\" runs, as {} \
+             did not answer (Cannot connect to the Docker daemon at \
+             unix:///var/run/docker.sock. Is the docker daemon running?); the job will fail \
+             while it does not\n",
+            docker.display()
+        )
+    );
+    let out = env
+        .cmd(["doctor", "--json", "-c"])
+        .arg(&config)
+        .env("FAKE_DOCKER_STATE", "down")
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    let runtime = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "container runtime")
+        .unwrap();
+    assert_eq!(
+        runtime["fix"],
+        format!(
+            "start the daemon at tcp://127.0.0.1:9 (`[defaults] runtime_env` DOCKER_HOST), or \
+             correct `runtime_env` in the config; `DOCKER_HOST=tcp://127.0.0.1:9 {} version` \
+             shows the error",
+            docker.display()
+        ),
+        "{doc:#}"
+    );
+}

@@ -5,11 +5,14 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use crate::common::{Env, fails, fails_with, ok, stderr_of};
+use crate::common::{Env, fails, fails_with, ok, stderr_of, stdout_of};
 
 const URL: &str = "https://hc-ping.com/0f2a3c1e-7b5d-4e8f-9a61-3c2b1d0e4f5a";
 
 /// What the line appends to the URL: the ping's kind, and the run's start second as a UUID.
+/// How `URL` is shown: in every diff, `plan` and JSON document.
+const MASKED: &str = "https://hc-ping.com/…/4f5a";
+
 const SUFFIX: &str = "\"/$1?rid=${s#??}-0000-4000-8000-00$s\"";
 
 /// The `rid` healthchecks gets for the run `PID-EPOCH`: a UUID in canonical form.
@@ -406,7 +409,129 @@ fn the_example_config_with_its_healthcheck_uncommented_fits_cron() {
             .arg(&config));
         let json: serde_json::Value = serde_json::from_str(&out).unwrap();
         let line = json["jobs"][0]["line"].as_str().unwrap();
-        assert!(line.contains(&format!("{URL}{SUFFIX}")), "{line}");
+        assert!(line.contains(&format!("{MASKED}{SUFFIX}")), "{line}");
         assert!(json["jobs"][0]["line_bytes"].as_u64().unwrap() <= 998);
     }
+}
+
+/// Issue 25, item 6: the URL is a secret, shown only masked wherever crontainer prints it.
+#[test]
+fn a_healthcheck_url_is_masked_in_every_diff_plan_and_json() {
+    let env = Env::new();
+    let other = "https://hc-ping.com/11111111-2222-4333-8444-555555555555";
+    let config = env.config(&format!(
+        "[[job]]\nid = \"a\"\ncontainer = \"c\"\ncommand = [\"x\"]\nevery = \"1h\"\n\
+         log = \"{{dir}}/logs/a.log\"\nhealthcheck = \"{URL}\"\n\
+         [[job]]\nid = \"b\"\ncontainer = \"c\"\ncommand = [\"x\"]\nevery = \"1h\"\n\
+         log = \"{{dir}}/logs/b.log\"\nhealthcheck = \"{other}\"\n"
+    ));
+    let shown = |args: &[&str]| {
+        let out = env.cmd(args).arg("-c").arg(&config).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr_of(&out));
+        format!("{}{}", stdout_of(&out), stderr_of(&out))
+    };
+    for args in [
+        &["plan"][..],
+        &["plan", "--json"],
+        &["install", "--dry-run"],
+        &["install", "--json", "--dry-run"],
+        &["install"],
+        &["status", "--json"],
+        &["uninstall", "--json", "--dry-run"],
+        &["uninstall"],
+    ] {
+        let text = shown(args);
+        assert!(
+            !text.contains(URL) && !text.contains(other) && !text.contains("0f2a3c1e"),
+            "{args:?} shows a secret:\n{text}"
+        );
+        if args[0] != "status" {
+            assert!(
+                text.contains(MASKED) && text.contains("https://hc-ping.com/…/5555"),
+                "{args:?} shows no masked URL:\n{text}"
+            );
+        }
+        if args == ["install"] {
+            // What was written is the real URL, of course.
+            assert!(env.crontab().unwrap().contains(URL));
+        }
+    }
+}
+
+/// Issue 25, item 7: one warning about the secret for the file, not one per job.
+#[test]
+fn the_secret_url_warning_is_given_once_for_all_jobs() {
+    let env = Env::new();
+    let config = env.config(&format!(
+        "[[job]]\nid = \"a\"\ncontainer = \"c\"\ncommand = [\"x\"]\nevery = \"1h\"\n\
+         log = \"{{dir}}/logs/a.log\"\nhealthcheck = \"{URL}\"\n\
+         [[job]]\nid = \"b\"\ncontainer = \"c\"\ncommand = [\"x\"]\nevery = \"1h\"\n\
+         log = \"{{dir}}/logs/b.log\"\nhealthcheck = \"{URL}2\"\n"
+    ));
+    let out = env
+        .cmd([
+            "install", "-q", "--target", "cron.d", "--user", "root", "-c",
+        ])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let out = env
+        .cmd(["plan", "--target", "cron.d", "--user", "root", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(
+        stderr_of(&out),
+        format!(
+            "crontainer: warning: jobs \"a\", \"b\": their `healthcheck` URLs are secrets and \
+             are written into {}, which is therefore made readable by root alone (mode 0600; \
+             cron still reads it); it still shows in the process list (`ps`) of every local \
+             user while a job runs\n",
+            env.path("cron.d/crontainer").display()
+        )
+    );
+}
+
+/// Issue 25, item 9: `[defaults] healthcheck` errors give an example `[defaults]` accepts (a
+/// project's ping-key URL, not a check's UUID URL, which it refuses), and `""` is explained.
+#[test]
+fn defaults_healthcheck_errors_give_an_example_defaults_accepts() {
+    let env = Env::new();
+    for (value, said) in [
+        (
+            "",
+            "\"\" turns pings off only in a job's `healthcheck`; for no pings at all leave \
+             `healthcheck` out of [defaults]; accepted here: a project's ping-key URL such as \
+             \"https://hc-ping.com/<ping-key>\"",
+        ),
+        (
+            "ftp://hc-ping.com/k",
+            "\"ftp://hc-ping.com/k\" must start with http:// or https://; accepted: an http:// \
+             or https:// URL such as \"https://hc-ping.com/<ping-key>\"",
+        ),
+    ] {
+        let config = env.config(&format!(
+            "[defaults]\nhealthcheck = \"{value}\"\n[[job]]\nid = \"j\"\ncontainer = \"c\"\n\
+             command = [\"x\"]\nevery = \"1h\"\nlog = \"{{dir}}/logs/j.log\"\n"
+        ));
+        let out = env.cmd(["plan", "-c"]).arg(&config).output().unwrap();
+        assert_eq!(
+            (out.status.code(), stdout_of(&out), stderr_of(&out)),
+            (
+                Some(2),
+                String::new(),
+                format!(
+                    "crontainer: error: {}:2: `defaults.healthcheck` {said}\n",
+                    config.display()
+                )
+            )
+        );
+    }
+    // The example it gives is accepted.
+    let config = env.config(
+        "[defaults]\nhealthcheck = \"https://hc-ping.com/ping-key\"\n[[job]]\nid = \"j\"\n\
+         container = \"c\"\ncommand = [\"x\"]\nevery = \"1h\"\nlog = \"{dir}/logs/j.log\"\n",
+    );
+    ok(env.cmd(["plan", "-c"]).arg(&config));
 }

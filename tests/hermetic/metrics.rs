@@ -6,11 +6,25 @@ use std::os::unix::fs::PermissionsExt;
 
 use crate::common::{Env, fails_with, ok, stdout_of};
 
-const LABELS: &str = r#"{job="main_pipeline_v2",block="crontainer"}"#;
+/// The labels of the one job's samples: its id, block, target and the crontab's owner.
+fn labels() -> String {
+    format!(
+        r#"{{job="main_pipeline_v2",block="crontainer",target="crontab",user="{}"}}"#,
+        Env::user()
+    )
+}
+
+/// The sample that says the block could be read (0) or not (1).
+fn block_sample(damaged: u8) -> String {
+    format!(
+        r#"crontainer_block_damaged{{block="crontainer",target="crontab",user="{}"}} {damaged}"#,
+        Env::user()
+    )
+}
 
 /// Every gauge, in the order `metrics` writes them: each must have its HELP and TYPE lines
 /// whether or not a job has a value for it.
-const GAUGES: [&str; 10] = [
+const GAUGES: [&str; 11] = [
     "crontainer_job_last_start_timestamp_seconds",
     "crontainer_job_last_end_timestamp_seconds",
     "crontainer_job_last_success_timestamp_seconds",
@@ -21,6 +35,7 @@ const GAUGES: [&str; 10] = [
     "crontainer_job_missed",
     "crontainer_job_healthy",
     "crontainer_job_next_run_timestamp_seconds",
+    "crontainer_block_damaged",
 ];
 
 /// The sample lines of an exposition text (HELP and TYPE lines checked and left out).
@@ -94,20 +109,23 @@ fn metrics_of_a_failed_run_carry_the_logged_values() {
     assert_eq!(status["healthy"], false, "{status}");
 
     let text = ok(env.cmd(["metrics", "-c"]).arg(&config));
+    let labels = labels();
     let want = format!(
-        "crontainer_job_last_start_timestamp_seconds{LABELS} {}\n\
-         crontainer_job_last_end_timestamp_seconds{LABELS} {}\n\
-         crontainer_job_last_exit_code{LABELS} 3\n\
-         crontainer_job_last_duration_seconds{LABELS} {}\n\
-         crontainer_job_running{LABELS} 0\n\
-         crontainer_job_paused{LABELS} 0\n\
-         crontainer_job_missed{LABELS} 0\n\
-         crontainer_job_healthy{LABELS} 0\n\
-         crontainer_job_next_run_timestamp_seconds{LABELS} {}\n",
+        "crontainer_job_last_start_timestamp_seconds{labels} {}\n\
+         crontainer_job_last_end_timestamp_seconds{labels} {}\n\
+         crontainer_job_last_exit_code{labels} 3\n\
+         crontainer_job_last_duration_seconds{labels} {}\n\
+         crontainer_job_running{labels} 0\n\
+         crontainer_job_paused{labels} 0\n\
+         crontainer_job_missed{labels} 0\n\
+         crontainer_job_healthy{labels} 0\n\
+         crontainer_job_next_run_timestamp_seconds{labels} {}\n\
+         {}\n",
         seconds_of(start),
         seconds_of(end),
         field(end, "seconds="),
         next_run_of(&status),
+        block_sample(0),
     );
     assert_eq!(samples(&text), want, "log:\n{log}");
     assert!(field(end, "seconds=") != "0", "the run slept: {end}");
@@ -130,7 +148,10 @@ fn textfile_gets_a_successful_run_atomically_and_readable() {
         .arg(&dir)
         .arg("-c")
         .arg(&config));
-    let prom = dir.join("crontainer.prom");
+    // One file per block, keyed by target, owner and block, so blocks never overwrite each
+    // other's.
+    let name = format!("crontainer-crontab-{}+crontainer.prom", Env::user());
+    let prom = dir.join(&name);
     assert_eq!(said, format!("wrote 1 job(s) to {}\n", prom.display()));
     let written = std::fs::read_to_string(&prom).unwrap();
     // The same text as printed, and nothing else left in the directory (no temp file).
@@ -139,18 +160,19 @@ fn textfile_gets_a_successful_run_atomically_and_readable() {
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(names, ["crontainer.prom"]);
+    assert_eq!(names, [name.as_str()]);
     // node_exporter reads it as its own user.
     let mode = std::fs::metadata(&prom).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o644);
 
     let samples = samples(&written);
     let at = seconds_of(end);
+    let labels = labels();
     for line in [
-        format!("crontainer_job_last_end_timestamp_seconds{LABELS} {at}"),
-        format!("crontainer_job_last_success_timestamp_seconds{LABELS} {at}"),
-        format!("crontainer_job_last_exit_code{LABELS} 0"),
-        format!("crontainer_job_healthy{LABELS} 1"),
+        format!("crontainer_job_last_end_timestamp_seconds{labels} {at}"),
+        format!("crontainer_job_last_success_timestamp_seconds{labels} {at}"),
+        format!("crontainer_job_last_exit_code{labels} 0"),
+        format!("crontainer_job_healthy{labels} 1"),
     ] {
         assert!(
             samples.lines().any(|l| l == line),
@@ -175,13 +197,16 @@ fn a_paused_job_that_never_ran_has_no_times_and_no_next_run() {
     env.install(&config);
     ok(env.cmd(["pause", "main_pipeline_v2", "-c"]).arg(&config));
     let text = ok(env.cmd(["metrics", "-c"]).arg(&config));
+    let labels = labels();
     assert_eq!(
         samples(&text),
         format!(
-            "crontainer_job_running{LABELS} 0\n\
-             crontainer_job_paused{LABELS} 1\n\
-             crontainer_job_missed{LABELS} 0\n\
-             crontainer_job_healthy{LABELS} 1\n"
+            "crontainer_job_running{labels} 0\n\
+             crontainer_job_paused{labels} 1\n\
+             crontainer_job_missed{labels} 0\n\
+             crontainer_job_healthy{labels} 1\n\
+             {}\n",
+            block_sample(0)
         )
     );
 }
@@ -198,7 +223,263 @@ fn a_missing_textfile_directory_is_an_error_naming_it() {
             .arg("-c")
             .arg(&config),
         1,
-        &format!("could not write {}", dir.join("crontainer.prom").display()),
+        &format!(
+            "could not write {}",
+            dir.join(format!(
+                "crontainer-crontab-{}+crontainer.prom",
+                Env::user()
+            ))
+            .display()
+        ),
     );
     assert!(!dir.exists(), "{err}");
+}
+
+/// A config of block `name` with one job `id` logging into `logs/`, refreshing `prom/`.
+fn block_config(env: &Env, name: &str, id: &str) -> std::path::PathBuf {
+    let path = env.path(&format!("{name}.toml"));
+    std::fs::write(
+        &path,
+        format!(
+            "[cron]\nname = \"{name}\"\n[monitoring]\ntextfile_dir = \"{dir}/prom\"\n\
+             [[job]]\nid = \"{id}\"\ncontainer = \"c\"\ncommand = [\"x\"]\nevery = \"5h\"\n\
+             log = \"{dir}/logs/{id}.log\"\n",
+            dir = env.dir.path().display()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// The names in a directory, sorted.
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn two_blocks_sharing_a_textfile_directory_each_keep_their_own_file() {
+    let env = Env::new();
+    std::fs::create_dir(env.path("prom")).unwrap();
+    let user = Env::user();
+    let one = block_config(&env, "one", "a");
+    let two = block_config(&env, "two", "b");
+    env.install(&one);
+    env.install(&two);
+    // What the older versions left: one file for every block, here holding both blocks' jobs.
+    let legacy = env.path("prom/crontainer.prom");
+    std::fs::write(
+        &legacy,
+        "# HELP crontainer_job_running x\n# TYPE crontainer_job_running gauge\n\
+         crontainer_job_running{job=\"a\",block=\"one\"} 0\n\
+         crontainer_job_running{job=\"b\",block=\"two\"} 0\n",
+    )
+    .unwrap();
+    // The lines the block's metrics line runs, one after the other as cron would.
+    let refresh = |config: &std::path::Path| {
+        env.cmd(["metrics", "--textfile"])
+            .arg(env.path("prom"))
+            .args(["--target", "crontab", "--user", &user, "-c"])
+            .arg(config)
+            .output()
+            .unwrap()
+    };
+    let out = refresh(&one);
+    assert_eq!(
+        (
+            out.status.code(),
+            stdout_of(&out),
+            crate::common::stderr_of(&out)
+        ),
+        (
+            Some(0),
+            format!(
+                "wrote 1 job(s) to {}\n",
+                env.path(&format!("prom/crontainer-crontab-{user}+one.prom"))
+                    .display()
+            ),
+            String::new()
+        )
+    );
+    // Block two's jobs are still in the old file: it stays until two's own refresh.
+    assert!(legacy.exists());
+    let out = refresh(&two);
+    assert_eq!(
+        stdout_of(&out),
+        format!(
+            "wrote 1 job(s) to {}\nremoved {}, which older versions wrote for every block\n",
+            env.path(&format!("prom/crontainer-crontab-{user}+two.prom"))
+                .display(),
+            legacy.display()
+        )
+    );
+    assert_eq!(
+        names_in(&env.path("prom")),
+        [
+            format!("crontainer-crontab-{user}+one.prom"),
+            format!("crontainer-crontab-{user}+two.prom")
+        ]
+    );
+    for (block, job) in [("one", "a"), ("two", "b")] {
+        let text = env.read(&format!("prom/crontainer-crontab-{user}+{block}.prom"));
+        let running: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("crontainer_job_running{"))
+            .collect();
+        assert_eq!(
+            running,
+            [format!(
+                r#"crontainer_job_running{{job="{job}",block="{block}",target="crontab",user="{user}"}} 0"#
+            )]
+        );
+    }
+
+    // Uninstalling a block takes its file away, and leaves the other's.
+    let said = ok(env.cmd(["uninstall", "-c"]).arg(&one));
+    let removed = format!(
+        "metrics: removed {}",
+        env.path(&format!("prom/crontainer-crontab-{user}+one.prom"))
+            .display()
+    );
+    assert!(said.lines().any(|l| l == removed), "{said}");
+    assert_eq!(
+        names_in(&env.path("prom")),
+        [format!("crontainer-crontab-{user}+two.prom")]
+    );
+}
+
+#[test]
+fn the_last_runs_gauges_stay_while_a_run_is_going() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    env.install(&config);
+    // A run that failed, then a run still going: its start logged, its id in the lock file,
+    // and the lock held (by this test process).
+    let log = env.path("logs/main.log");
+    let pid = std::process::id();
+    std::fs::write(
+        &log,
+        format!(
+            "[crontainer] 2026-11-29T10:00:00Z main_pipeline_v2 start pid=41 by=cron\n\
+             output\n\
+             [crontainer] 2026-11-29T10:00:07Z main_pipeline_v2 end exit=3 seconds=7 \
+             run=41-1795946400 by=cron\n\
+             [crontainer] 2026-11-29T12:30:00Z main_pipeline_v2 start pid={pid} by=cron\n\
+             more output\n"
+        ),
+    )
+    .unwrap();
+    let lock = std::fs::File::create(env.path("logs/main.log.lock")).unwrap();
+    std::fs::write(
+        env.path("logs/main.log.lock"),
+        format!("{pid}-1795955400\n"),
+    )
+    .unwrap();
+    lock.lock().unwrap();
+
+    let text = ok(env.cmd(["metrics", "-c"]).arg(&config));
+    let labels = labels();
+    let status = status_of(&env, &config);
+    assert_eq!(
+        samples(&text),
+        format!(
+            "crontainer_job_last_start_timestamp_seconds{labels} 1795955400\n\
+             crontainer_job_last_end_timestamp_seconds{labels} 1795946407\n\
+             crontainer_job_last_exit_code{labels} 3\n\
+             crontainer_job_last_duration_seconds{labels} 7\n\
+             crontainer_job_running{labels} 1\n\
+             crontainer_job_paused{labels} 0\n\
+             crontainer_job_missed{labels} 0\n\
+             crontainer_job_healthy{labels} 0\n\
+             crontainer_job_next_run_timestamp_seconds{labels} {}\n\
+             {}\n",
+            next_run_of(&status),
+            block_sample(0)
+        )
+    );
+    // The failure stays a problem until a run ends well.
+    assert_eq!(
+        status["problems"],
+        serde_json::json!(["the run before the one going now failed (exit 3, took 7s)"])
+    );
+    drop(lock);
+}
+
+#[test]
+fn a_damaged_block_exports_series_that_alert() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    env.install(&config);
+    // Someone comments the job's line out by hand.
+    let text = env.crontab().unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains(" main_pipeline_v2 ") && !l.starts_with('#'))
+        .unwrap()
+        .to_string();
+    env.set_crontab(&text.replace(&line, &format!("#{line}")));
+
+    let out = env.cmd(["metrics", "-c"]).arg(&config).output().unwrap();
+    let stderr = crate::common::stderr_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "crontainer: warning: block `crontainer` in {}'s crontab: the block \
+             `crontainer:crontainer` was edited by hand: ",
+            Env::user()
+        )) && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+    assert_eq!(
+        samples(&stdout_of(&out)),
+        format!(
+            "crontainer_job_running{labels} 0\n\
+             crontainer_job_paused{labels} 0\n\
+             crontainer_job_missed{labels} 0\n\
+             crontainer_job_healthy{labels} 0\n\
+             {}\n",
+            block_sample(1),
+            labels = labels()
+        )
+    );
+}
+
+#[test]
+fn install_without_the_metrics_line_removes_the_blocks_file() {
+    let env = Env::new();
+    std::fs::create_dir(env.path("prom")).unwrap();
+    let monitored = block_config(&env, "one", "a");
+    env.install(&monitored);
+    ok(env
+        .cmd(["metrics", "-q", "--textfile"])
+        .arg(env.path("prom"))
+        .arg("-c")
+        .arg(&monitored));
+    let file = env.path(&format!("prom/crontainer-crontab-{}+one.prom", Env::user()));
+    assert!(file.exists());
+    // The same block without `[monitoring]`: its line goes, and so does its file.
+    let text = std::fs::read_to_string(&monitored).unwrap();
+    let plain = text.replace(
+        &format!(
+            "[monitoring]\ntextfile_dir = \"{}/prom\"\n",
+            env.dir.path().display()
+        ),
+        "",
+    );
+    assert_ne!(plain, text);
+    std::fs::write(&monitored, plain).unwrap();
+    let said = ok(env.cmd(["install", "-c"]).arg(&monitored));
+    assert!(
+        said.lines().any(|l| l
+            == format!(
+                "removed {}: the block's metrics line no longer writes there",
+                file.display()
+            )),
+        "{said}"
+    );
+    assert!(!file.exists());
 }

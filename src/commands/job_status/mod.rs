@@ -4,10 +4,14 @@
 //! with `healthy 0`. A folder rather than `commands/job_status.rs`: every file beside `mod.rs` is
 //! a subcommand, and this is not one.
 
+mod line_damage;
+pub mod metrics_line;
+pub mod textfile;
+
 use jiff::ZonedDateTime;
 
 use crate::commands::{self, Installed};
-use crate::config::{Config, ContainerRef};
+use crate::config::{Config, ContainerRef, TargetKind};
 use crate::cron_line::{self, Entry};
 use crate::host;
 use crate::run_log::{self, Event, LastRun};
@@ -23,6 +27,10 @@ pub struct JobStatus {
     pub installed: Option<String>,
     /// The block it is installed in, or None.
     pub block: Option<String>,
+    /// The kind of target it is installed in, and the user it belongs to there (the crontab's
+    /// owner, or the cron.d line's user column): with the block, what tells two copies of a
+    /// job id apart on one host.
+    pub target: Option<(TargetKind, String)>,
     /// What differs from the config (empty: in step, or no config to compare with).
     pub drift: Vec<String>,
     pub words: String,
@@ -30,6 +38,8 @@ pub struct JobStatus {
     pub next_run: Option<ZonedDateTime>,
     pub paused: Option<cron_line::Paused>,
     pub last: LastRun,
+    /// While a run is going, the end of the run before it: the last outcome known.
+    pub previous: Option<run_log::Record>,
     /// An environment assignment above the job's block that changes how its line runs.
     pub environment: Option<String>,
     /// A firing cron should have started (after the line was installed, more than the grace
@@ -43,12 +53,18 @@ pub struct JobStatus {
     /// How the installed line finds its container.
     pub container_ref: Option<ContainerRef>,
     pub log: Option<(std::path::PathBuf, Option<u64>)>,
+    /// Why the job's installed lines cannot be trusted (its block or its line edited by hand).
+    pub damaged: Option<String>,
+    /// Copies of the job in other blocks that fire beside it, in words.
+    pub copies: Vec<String>,
 }
 
 impl JobStatus {
     /// What makes the job unhealthy, in words; empty when it is healthy.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
+        problems.extend(self.damaged.iter().cloned());
+        problems.extend(self.copies.iter().cloned());
         if self.installed.is_none() {
             problems.push("not installed: run `crontainer install`".to_string());
         }
@@ -66,17 +82,35 @@ impl JobStatus {
         if let Some(missed) = &self.missed {
             problems.push(commands::missed_words(missed));
         }
+        if let (Some(_), Some(previous)) = (self.running, &self.previous)
+            && matches!(previous.event, Event::End { exit, .. } if exit != 0)
+        {
+            // An alert on the last outcome must not resolve for the length of every run.
+            problems.push(format!(
+                "the run before the one going now failed ({})",
+                end_summary(&LastRun {
+                    ended: Some(previous.clone()),
+                    ..LastRun::default()
+                })
+            ));
+        }
         if self.last.timed_out() {
             problems.push("the last run timed out".to_string());
+        } else if let Some((exit, seconds)) = self.last.killed_early() {
+            problems.push(format!(
+                "the last run was killed (exit {exit}) after {}, before its timeout: its \
+                 container stopped or restarted during the run, or something else killed it",
+                ui::human_duration(seconds)
+            ));
         } else if self.last.succeeded() == Some(false) {
             problems.push(format!("the last run failed ({})", end_summary(&self.last)));
         } else if let (Some(started), None, None) =
             (self.last.started_at(), &self.last.ended, self.running)
         {
             problems.push(format!(
-                "the run started at {} did not finish (no end line): it was killed, or the \
-                 host went down",
-                started.strftime(run_log::TIMESTAMP_FORMAT)
+                "the run started at {} did not finish (no end line): {}",
+                started.strftime(run_log::TIMESTAMP_FORMAT),
+                self.why_no_end()
             ));
         }
         if self.last.ping() == Some(run_log::Ping::Failed) {
@@ -101,6 +135,30 @@ impl JobStatus {
         }
         problems
     }
+}
+
+impl JobStatus {
+    /// Why a run that is not running has no end line, as far as can be seen: a log on a full
+    /// disk could not take it (issue 25: that read "killed, or the host went down").
+    pub fn why_no_end(&self) -> String {
+        match self.log.as_ref().and_then(|(log, _)| full_disk(log)) {
+            Some(full) => full,
+            None => "it was killed, or the host went down".to_string(),
+        }
+    }
+}
+
+/// When the filesystem holding `log` has no block left for it, in words.
+fn full_disk(log: &std::path::Path) -> Option<String> {
+    let dir = log.parent()?;
+    let stat = nix::sys::statvfs::statvfs(dir).ok()?;
+    (stat.blocks_available() == 0).then(|| {
+        format!(
+            "the disk holding its log is full ({} has no space left), so its end line could \
+             not be written; free space there",
+            dir.display()
+        )
+    })
 }
 
 /// The status of every job installed in `installed`, in block order.
@@ -190,17 +248,30 @@ fn installed_status(
         Some(_) => None,
         None => host::lock_holder(&entry.marker.lock),
     };
+    let previous = match (running, last.run) {
+        (Some(_), Some(run)) => run_log::previous_end(&entry.marker.log, &entry.marker.id, run)
+            .ok()
+            .flatten(),
+        _ => None,
+    };
+    let user = match installed.target.kind() {
+        TargetKind::CronD => parsed.as_ref().and_then(|p| p.user.clone()),
+        TargetKind::Crontab => None,
+    }
+    .unwrap_or_else(|| installed.run_as.clone());
     JobStatus {
         id: entry.marker.id.clone(),
         description: entry.marker.description.clone(),
         installed: Some(format!("{} (block {block})", installed.target.describe())),
         block: Some(block.to_string()),
+        target: Some((installed.target.kind(), user)),
         drift,
         words,
         cron: parsed.map(|p| p.cron),
         next_run,
         paused: entry.marker.paused.clone(),
         last,
+        previous,
         environment: commands::environment_problem(installed, block),
         missed,
         last_error,
@@ -211,7 +282,47 @@ fn installed_status(
         )),
         container_ref: Some(entry.marker.container.clone()),
         log: Some((entry.marker.log.clone(), log_size)),
+        damaged: line_damage::line_damage(entry, installed.target.with_user_column()),
+        copies: copies(entry, block, installed),
     }
+}
+
+/// The copies of `entry` in other blocks of the same target that do the same work (the rule
+/// `doctor` applies: `commands::likely_copy` and `commands::same_work`): both fire (a block
+/// renamed and left behind), so the job is unhealthy wherever it is seen.
+fn copies(entry: &Entry, block: &str, installed: &Installed) -> Vec<String> {
+    let with_user = installed.target.with_user_column();
+    let here = installed.target.describe();
+    let mut others: Vec<(&crate::cron_table::Target, &str)> = Vec::new();
+    let beside = installed
+        .entries
+        .iter()
+        .map(|(b, e)| (&installed.target, b, e))
+        .chain(installed.neighbours.iter().map(|(t, b, e)| (t, b, e)));
+    for (target, other, e) in beside {
+        let elsewhere = other != block || target.describe() != here;
+        if elsewhere
+            && commands::likely_copy(&installed.target, block, target, other)
+            && commands::same_work(entry, with_user, e, target.with_user_column())
+            && !others
+                .iter()
+                .any(|(t, b)| *b == other && t.describe() == target.describe())
+        {
+            others.push((target, other));
+        }
+    }
+    others
+        .into_iter()
+        .map(|(target, other)| {
+            format!(
+                "block `{other}` in {} runs the same job too, so each firing runs twice (a \
+                 block left behind by a rename?): `crontainer install --replace {other}` with \
+                 the config that keeps it, or `{}`",
+                target.describe(),
+                commands::uninstall_command(target, other)
+            )
+        })
+        .collect()
 }
 
 /// The status of a job that is in the config but not installed.
@@ -221,6 +332,7 @@ pub fn config_only_status(job: &crate::config::Job) -> JobStatus {
         description: job.description.clone(),
         installed: None,
         block: None,
+        target: None,
         drift: Vec::new(),
         words: schedule::describe(&job.schedule),
         cron: Some(job.schedule.render().cron.as_str().to_string()),
@@ -228,6 +340,7 @@ pub fn config_only_status(job: &crate::config::Job) -> JobStatus {
         paused: None,
         last: run_log::last_run_of(&job.log, &job.id, run_log::lock_run(&job.lock()))
             .unwrap_or_default(),
+        previous: None,
         environment: None,
         missed: None,
         last_error: None,
@@ -238,6 +351,36 @@ pub fn config_only_status(job: &crate::config::Job) -> JobStatus {
             job.log.clone(),
             std::fs::metadata(&job.log).ok().map(|m| m.len()),
         )),
+        damaged: None,
+        copies: Vec::new(),
+    }
+}
+
+/// A job whose marker is still readable in a block that is not (`why`): nothing of it can be
+/// trusted but its id, and it is unhealthy.
+pub fn damaged_status(id: &str, block: &str, installed: &Installed, why: &str) -> JobStatus {
+    JobStatus {
+        id: id.to_string(),
+        description: None,
+        installed: Some(format!("{} (block {block})", installed.target.describe())),
+        block: Some(block.to_string()),
+        target: Some((installed.target.kind(), installed.run_as.clone())),
+        drift: Vec::new(),
+        words: "unreadable schedule".to_string(),
+        cron: None,
+        next_run: None,
+        paused: None,
+        last: LastRun::default(),
+        previous: None,
+        environment: None,
+        missed: None,
+        last_error: None,
+        running: None,
+        container: None,
+        container_ref: None,
+        log: None,
+        damaged: Some(format!("its block cannot be read: {why}")),
+        copies: Vec::new(),
     }
 }
 

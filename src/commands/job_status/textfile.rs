@@ -1,0 +1,133 @@
+//! A block's metrics file in node_exporter's textfile directory: one file per block, keyed by
+//! target, user and block as `logrotate` keys its files (`crontainer-crontab-<user>+<block>.prom`,
+//! `crontainer-crond+<block>.prom`), so two blocks sharing the directory never overwrite each
+//! other (issue 25: with one `crontainer.prom` for every block, each block's refresh dropped the
+//! other's jobs, and the fresh mtime hid it). `metrics --textfile` writes it, `uninstall` removes
+//! it with its block.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::config::TargetKind;
+
+/// The one file crontainer before 0.3 wrote for every block in the directory.
+pub const LEGACY_NAME: &str = "crontainer.prom";
+
+/// The file name of the metrics of `block` in `kind` of `user` (the crontab's owner; a cron.d
+/// block is its own file whatever user its lines run as). `+` appears in neither a user nor a
+/// block name, so no two keys meet; node_exporter reads only names ending in `.prom`.
+pub fn file_name(kind: TargetKind, user: &str, block: &str) -> String {
+    match kind {
+        TargetKind::Crontab => format!("crontainer-crontab-{user}+{block}.prom"),
+        TargetKind::CronD => format!("crontainer-crond+{block}.prom"),
+    }
+}
+
+/// Writes `text` to `dir/name` atomically: a temp file in the same directory (a name
+/// node_exporter does not read), synced, then renamed over it, so a reader sees the old file or
+/// the new one, never a part.
+pub fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+
+    let path = dir.join(name);
+    let context = || format!("could not write {}", path.display());
+    let mut file = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .tempfile_in(dir)
+        .with_context(context)?;
+    file.write_all(text.as_bytes()).with_context(context)?;
+    // tempfile creates 0600; node_exporter runs as its own user and must read it.
+    file.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o644))
+        .with_context(context)?;
+    file.as_file().sync_all().with_context(context)?;
+    file.persist(&path)
+        .map_err(|e| e.error)
+        .with_context(context)?;
+    Ok(path)
+}
+
+/// Removes `dir/name`; a file already gone is no error. Whether there was one.
+pub fn remove(dir: &Path, name: &str) -> Result<bool> {
+    let path = dir.join(name);
+    match std::fs::remove_file(&path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e).with_context(|| format!("could not remove {}", path.display())),
+    }
+}
+
+/// Removes the file of an older crontainer, `dir/crontainer.prom`, once every block it holds
+/// samples of has a file of its own beside it: left in place, it would export the same jobs twice
+/// and, no longer refreshed, fire the staleness alert. Until then it is the last word of a block
+/// whose own refresh has not run yet.
+pub fn remove_legacy_if_covered(dir: &Path) -> Result<bool> {
+    let path = dir.join(LEGACY_NAME);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(false);
+    };
+    if !text.starts_with("# HELP crontainer_") {
+        return Ok(false);
+    }
+    let own_files: Vec<String> = std::fs::read_dir(dir)
+        .with_context(|| format!("could not list {}", dir.display()))?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with("crontainer-") && n.ends_with(".prom"))
+        .collect();
+    let covered = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split("block=\"").nth(1)?.split('"').next())
+        .all(|block| {
+            let suffix = format!("+{block}.prom");
+            own_files.iter().any(|n| n.ends_with(&suffix))
+        });
+    if !covered {
+        return Ok(false);
+    }
+    remove(dir, LEGACY_NAME)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_keyed_by_target_user_and_block() {
+        assert_eq!(
+            file_name(TargetKind::Crontab, "alice", "crontainer"),
+            "crontainer-crontab-alice+crontainer.prom"
+        );
+        assert_eq!(
+            file_name(TargetKind::CronD, "root", "backup"),
+            "crontainer-crond+backup.prom"
+        );
+        assert_ne!(
+            file_name(TargetKind::Crontab, "a", "b-c"),
+            file_name(TargetKind::Crontab, "a-b", "c")
+        );
+    }
+
+    #[test]
+    fn the_legacy_file_goes_only_when_all_its_blocks_are_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let legacy = dir.path().join(LEGACY_NAME);
+        let text = "# HELP crontainer_job_running x\n# TYPE crontainer_job_running gauge\n\
+                    crontainer_job_running{job=\"a\",block=\"one\"} 0\n\
+                    crontainer_job_running{job=\"b\",block=\"two\"} 0\n";
+        std::fs::write(&legacy, text).unwrap();
+        let own = |name: &str| std::fs::write(dir.path().join(name), "").unwrap();
+        own("crontainer-crontab-alice+one.prom");
+        assert!(!remove_legacy_if_covered(dir.path()).unwrap());
+        assert!(legacy.exists());
+        own("crontainer-crond+two.prom");
+        assert!(remove_legacy_if_covered(dir.path()).unwrap());
+        assert!(!legacy.exists());
+        // Someone else's file of that name is never touched.
+        std::fs::write(&legacy, "my_metric 1\n").unwrap();
+        assert!(!remove_legacy_if_covered(dir.path()).unwrap());
+        assert!(legacy.exists());
+    }
+}
