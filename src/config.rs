@@ -141,8 +141,8 @@ pub struct Job {
     pub line: usize,
     /// `[defaults] runtime_env`, which the job's line exports.
     pub runtime_env: BTreeMap<String, String>,
-    /// `catch_up = true` (only with `every`): an `@reboot` line runs the job once after a boot
-    /// when the host was down at its last slot.
+    /// `catch_up = true`: an `@reboot` line runs the job once after a boot when a firing was
+    /// due while the host was down.
     pub catch_up: bool,
     /// The healthchecks.io-style ping URL the line pings at each run's start and end (see
     /// [`check_healthcheck`]); None: no pings.
@@ -592,7 +592,6 @@ impl Ctx<'_> {
             Some(n) => n.into_inner(),
             None => "crontainer".to_string(),
         };
-        let raw_runtime = raw.defaults.runtime.clone();
         let runtime = match raw.defaults.runtime {
             None => "docker".to_string(),
             Some(r) => {
@@ -726,9 +725,6 @@ impl Ctx<'_> {
             let mut job =
                 self.validate_job(raw_job, &log_dir, default_healthcheck.as_deref(), &jobs)?;
             job.runtime_env = runtime_env.clone();
-            if let (ContainerRef::Service { .. }, Some(r)) = (&job.container, &raw_runtime) {
-                refuse_service_on_podman(self, r, &job.id)?;
-            }
             jobs.push(job);
         }
         Ok(Config {
@@ -929,22 +925,7 @@ impl Ctx<'_> {
             })?,
             None => DEFAULT_GRACE,
         };
-        // Only intervals: the `@reboot` line finds the last slot before the boot with shell
-        // arithmetic on the epoch and the local clock, which covers every form `every` renders
-        // (minute and hour marks, local midnight, epoch-slot guards) but not cron's general
-        // grammar (day-of-month and day-of-week lists, ranges, months), whose previous firing
-        // only a cron parser can find, and the line must not run crontainer to ask.
         let catch_up = match raw.catch_up {
-            Some(c) if *c.get_ref() && matches!(schedule, Schedule::Cron(_)) => {
-                return Err(self.key_error(
-                    &c,
-                    &key("catch_up"),
-                    "needs `every`: a catch-up run after downtime is supported for exact \
-                     intervals only (`every = \"5h\"`; `every = \"1d\"` fires at midnight like \
-                     @daily, `every = \"1h\"` like @hourly), not for a `schedule` cron \
-                     expression; use `every`, or remove `catch_up`",
-                ));
-            }
             Some(c) => *c.get_ref(),
             None => false,
         };
@@ -978,24 +959,6 @@ impl Ctx<'_> {
             healthcheck,
         })
     }
-}
-
-/// A `service` job needs `RUNTIME ps --format '{{.Label "..."}}'` to tell Compose projects
-/// apart, which podman 4.3 lacks ("can't evaluate field Label"; its `{{index .Labels ...}}`
-/// is not Docker's); refused rather than a line that fails at every firing.
-fn refuse_service_on_podman(ctx: &Ctx, runtime: &Spanned<String>, id: &str) -> Result<()> {
-    if Path::new(runtime.get_ref()).file_name() == Some(std::ffi::OsStr::new("podman")) {
-        return Err(ctx.key_error(
-            runtime,
-            "defaults.runtime",
-            &format!(
-                "is podman, but job {id:?} names a Compose `service`: that is supported with \
-                 Docker only (podman's `ps` has no `{{{{.Label}}}}` format); give podman jobs a \
-                 `container` (podman-compose names them PROJECT_SERVICE_N)"
-            ),
-        ));
-    }
-    Ok(())
 }
 
 /// The config named on the command line or found in the usual places; None when there is none

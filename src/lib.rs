@@ -3,17 +3,17 @@
 //! (`run-now`) and remove (`uninstall`) them. See `README.md`, and `docs/ARCHITECTURE.md`
 //! for the layers and the line contract.
 //!
-//! The pure core (`schedule`, `cron_line`, `block`, `run_log`) never touches the OS; the edges
+//! The pure core (`schedule`, `line`, `block`, `run_log`) never touches the OS; the edges
 //! (`cron_table`, `runtime`, `process`, `host`) are thin; `commands` holds one file per subcommand.
 
 pub mod block;
 pub mod cli;
 pub mod commands;
 pub mod config;
-pub mod cron_line;
 pub mod cron_table;
 pub mod error;
 pub mod host;
+pub mod line;
 pub mod logrotate;
 pub mod process;
 pub mod run_log;
@@ -128,7 +128,7 @@ mod layering {
         ("schedule", 1),
         ("block", 1),
         ("config", 2),
-        ("cron_line", 3),
+        ("line", 3),
         ("run_log", 3),
         ("runner_args", 1),
         // The edges: the host, programs, the runtime, the cron tables, logrotate.

@@ -8,11 +8,50 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::config::ContainerRef;
-use crate::cron_line::{
-    EXIT_NO_CONTAINER, EXIT_SEVERAL_PROJECTS, PROJECT_LABEL, SERVICE_LABEL, Tools,
-};
 use crate::error::bad_input;
+use crate::line::Tools;
 use crate::process::Cmd;
+
+/// Compose's labels on every container it makes (docker/compose `api.ProjectLabel`, ...).
+pub const PROJECT_LABEL: &str = "com.docker.compose.project";
+pub const SERVICE_LABEL: &str = "com.docker.compose.service";
+
+/// The exit code and log reason of a firing that finds no running container of its service
+/// (sysexits' EX_UNAVAILABLE), and of one whose service runs in several Compose projects while
+/// the job names none (EX_CONFIG: the config must say which).
+pub const EXIT_NO_CONTAINER: i32 = 69;
+pub const EXIT_SEVERAL_PROJECTS: i32 = 78;
+pub const REASON_NO_CONTAINER: &str = "no_container";
+pub const REASON_SEVERAL_PROJECTS: &str = "several_projects";
+
+/// Names the binary the runner lines name, in place of this one: for tests, whose lines must
+/// not depend on where the checkout is; never warned about as temporary.
+pub const ENV_EXE: &str = "CRONTAINER_EXE";
+
+/// The crontainer binary a runner line names: this one, by its canonical path (or
+/// `$CRONTAINER_EXE`).
+pub fn own_binary() -> PathBuf {
+    match std::env::var_os(ENV_EXE) {
+        Some(exe) if !exe.is_empty() => PathBuf::from(exe),
+        _ => std::env::current_exe()
+            .and_then(std::fs::canonicalize)
+            .unwrap_or_else(|_| PathBuf::from("/usr/bin/crontainer")),
+    }
+}
+
+/// Whether `exe` lies where it will not stay: a cargo build directory (`target/debug`,
+/// `target/release`), /tmp or /var/tmp; a line naming it breaks at the next `cargo clean` or
+/// reboot. Never for `$CRONTAINER_EXE`.
+pub fn is_temporary_binary(exe: &Path) -> bool {
+    if std::env::var_os(ENV_EXE).is_some_and(|e| !e.is_empty()) {
+        return false;
+    }
+    let parts: Vec<_> = exe.components().map(|c| c.as_os_str()).collect();
+    let in_build_dir = parts
+        .windows(2)
+        .any(|w| w[0] == "target" && (w[1] == "debug" || w[1] == "release"));
+    in_build_dir || exe.starts_with("/tmp") || exe.starts_with("/var/tmp")
+}
 
 /// A program the line needs, found or not.
 #[derive(Debug, Clone)]
@@ -116,6 +155,7 @@ pub fn resolve_tools(runtime: &str, pings: bool) -> (Tools, Vec<Missing>) {
     (
         Tools {
             runtime: runtime.path,
+            crontainer: own_binary(),
             flock: flock.path,
             date: date.path,
             tail: tail.path,
@@ -358,7 +398,7 @@ pub fn running_service_containers(
         .collect())
 }
 
-/// The container a service job runs in, by the cron line's rule (`cron_line::service_lookup`):
+/// The container a service job runs in, by the cron line's rule (`line::service_lookup`):
 /// the first listed container of the service (in `project` when given); none, or
 /// (no `project`) the service running in several projects, is `Unresolved` with the reason,
 /// worded to follow "service NAME".

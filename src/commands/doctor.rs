@@ -9,9 +9,9 @@ use serde_json::json;
 use crate::cli::DoctorArgs;
 use crate::commands;
 use crate::config::{self, ContainerRef};
-use crate::cron_line::{self, Entry};
 use crate::error::ExitCode;
 use crate::host;
+use crate::line::{self, Entry};
 use crate::run_log;
 use crate::runtime::{self, ContainerState};
 use crate::ui::{self, JSON_VERSION};
@@ -255,7 +255,7 @@ fn missed(entry: &Entry, with_user: bool, now: &jiff::ZonedDateTime) -> Option<S
     if entry.is_paused() {
         return None;
     }
-    let rendered = cron_line::parse_line(entry.active_line(), with_user)?.rendered();
+    let rendered = line::parse_line(entry.active_line(), with_user)?.rendered();
     let last = run_log::last_run_of(
         &entry.marker.log,
         &entry.marker.id,

@@ -12,10 +12,10 @@ use crate::cli::InstallArgs;
 use crate::commands;
 use crate::config::ContainerRef;
 use crate::config::{self, TargetKind};
-use crate::cron_line;
 use crate::cron_table::{self, Target};
 use crate::error::{ExitCode, bad_input};
 use crate::host;
+use crate::line;
 use crate::logrotate;
 use crate::runtime::{self, ContainerState};
 use crate::ui;
@@ -26,8 +26,8 @@ use crate::ui;
 /// (nothing changed) until it ends. Taken rather than looked up in /proc/locks, so a firing
 /// cannot slip in between the look and the write; a firing in that moment logs `skip`.
 fn hold_moving_locks(
-    existing: &[cron_line::Entry],
-    entries: &[cron_line::Entry],
+    existing: &[line::Entry],
+    entries: &[line::Entry],
 ) -> Result<Vec<nix::fcntl::Flock<std::fs::File>>> {
     let mut held = Vec::new();
     for entry in entries {
@@ -88,7 +88,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     }
     let cron_table::Resolved { target, run_as } =
         Target::resolve(kind, user.as_deref(), &config.name)?;
-    let tools = runtime::require_tools(&config.runtime, config.pings())?;
+    let tools = runtime::require_tools(&config.runtime, false)?;
     commands::require_root_controlled(&config, &tools)?;
     let entries = commands::render_entries(&config, &tools, &target, &run_as)?;
     let run_as_user = nix::unistd::User::from_name(&run_as)
@@ -136,14 +136,19 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     let mut notes = Vec::new();
     let entries: Vec<_> = entries
         .into_iter()
-        .map(|mut entry| {
+        .map(|entry| {
             let installed = existing.iter().find(|e| e.marker.id == entry.marker.id);
-            entry.marker.installed = Some(
+            // A 0.1/0.2 line upgraded to its runner line is the same job, installed when it was.
+            let same = |e: &&line::Entry| {
+                let e = e.as_rendered();
+                e == entry || (e.is_legacy() && e.marker == entry.marker)
+            };
+            let entry = entry.with_installed(Some(
                 installed
-                    .filter(|e| e.as_rendered() == entry)
+                    .filter(same)
                     .and_then(|e| e.marker.installed.clone())
                     .unwrap_or_else(|| installed_at.clone()),
-            );
+            ));
             match installed.and_then(|e| e.marker.paused.clone()) {
                 Some(paused) => {
                     let id = &entry.marker.id;
@@ -160,7 +165,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
         .collect();
     // Held until the new lines are written, so no run starts under a lock that is moving.
     let _moving = hold_moving_locks(&existing, &entries)?;
-    let body = cron_line::render_body_with(&entries, textfile.as_ref());
+    let body = line::render_body_with(&entries, textfile.as_ref());
     // A block replaced in this same target goes in the same write.
     let mut new = old.clone();
     if let Some(replaced) = others.replaced.as_ref().filter(|r| r.same_target) {
@@ -183,6 +188,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
 
     warnings.extend(commands::env_warnings(&config, kind, &target));
     warnings.extend(textfile_warnings);
+    warnings.extend(commands::binary_warnings(&tools));
     warnings.extend(commands::healthcheck_warnings(&config, kind, &target));
     for (job, plan) in config.jobs.iter().zip(&log_plans) {
         if args.dry_run {
@@ -477,7 +483,7 @@ impl Others {
 
     /// Refuses (exit 2, before anything changes) a job whose log or lock another installed job
     /// uses: both would take one lock and one of them would skip every run.
-    fn refuse_shared_files(&self, name: &str, entries: &[cron_line::Entry]) -> Result<()> {
+    fn refuse_shared_files(&self, name: &str, entries: &[line::Entry]) -> Result<()> {
         let mut clashes = Vec::new();
         for entry in entries {
             for other in &self.installed {
@@ -509,7 +515,7 @@ impl Others {
 
     /// Warnings for the jobs a likely copy of this block holds under the same id: a copy left
     /// behind by a rename or a move to another target goes on firing.
-    fn same_ids(&self, target: &Target, name: &str, entries: &[cron_line::Entry]) -> Vec<String> {
+    fn same_ids(&self, target: &Target, name: &str, entries: &[line::Entry]) -> Vec<String> {
         let mut warnings = Vec::new();
         for other in &self.installed {
             let mut blocks: Vec<&str> = Vec::new();

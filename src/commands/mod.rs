@@ -21,9 +21,9 @@ use jiff::ZonedDateTime;
 use crate::block;
 use crate::cli::{TargetArg, TargetArgs};
 use crate::config::{self, Config, Job, TargetKind};
-use crate::cron_line::{self, Entry, Tools};
 use crate::cron_table::Target;
 use crate::error::bad_input;
+use crate::line::{self, Entry, Tools};
 use crate::runtime;
 
 /// Fixes "now" for reproducible output in tests and examples (an RFC 3339 timestamp).
@@ -104,7 +104,7 @@ pub fn render_entries(
         .jobs
         .iter()
         .map(|job| {
-            cron_line::render_job(job, tools, user_column).map_err(|e| {
+            line::render_job(job, tools, user_column).map_err(|e| {
                 crate::error::bad_input(format!("{}:{}: {e:#}", config.path.display(), job.line))
             })
         })
@@ -169,7 +169,7 @@ pub fn parse_blocks<'a>(
             Ok(None) => return None,
             Err(e) => return Some(Err(e.into())),
         };
-        Some(cron_line::parse_body(&body, with_user, &name).map(|entries| (name, entries)))
+        Some(line::parse_body(&body, with_user, &name).map(|entries| (name, entries)))
     }))
 }
 
@@ -417,7 +417,7 @@ fn read_target(resolved: crate::cron_table::Resolved, name: Option<&str>) -> Res
                 break;
             }
         };
-        match cron_line::parse_body(&body, with_user, &name) {
+        match line::parse_body(&body, with_user, &name) {
             Ok(parsed) => {
                 for (line, assignment) in block::assignments_above(&text, &name)? {
                     installed.assignments.push((name.clone(), line, assignment));
@@ -570,7 +570,7 @@ pub fn drift(
     with_user: bool,
 ) -> Result<Vec<String>> {
     let tools = tools_like(config_runtime, installed);
-    let wanted = cron_line::render_job(job, &tools, user_column)?;
+    let wanted = line::render_job(job, &tools, user_column)?;
     Ok(describe_drift(&wanted, installed, with_user))
 }
 
@@ -584,6 +584,15 @@ fn tools_like(config_runtime: &str, installed: &Entry) -> Tools {
     {
         tools.runtime = installed.marker.runtime.clone();
     }
+    // Which crontainer binary runs the line is not the config's to say: one installed by
+    // /usr/local/bin/crontainer is in step when /usr/bin/crontainer reads it.
+    for with_user in [false, true] {
+        if let Some(Ok(runner)) =
+            line::parse_line(installed.active_line(), with_user).and_then(|p| p.runner())
+        {
+            tools.crontainer = runner.binary;
+        }
+    }
     tools
 }
 
@@ -594,9 +603,16 @@ fn describe_drift(wanted: &Entry, installed: &Entry, with_user: bool) -> Vec<Str
     if wanted == installed {
         return Vec::new();
     }
+    if installed.is_legacy() {
+        return vec![
+            "installed by crontainer 0.1 or 0.2 (a shell line, which still runs): \
+             `crontainer install` upgrades it to a runner line"
+                .into(),
+        ];
+    }
     let (Some(w), Some(i)) = (
-        cron_line::parse_line(&wanted.line, with_user),
-        cron_line::parse_line(installed.active_line(), with_user),
+        line::parse_line(&wanted.line, with_user),
+        line::parse_line(installed.active_line(), with_user),
     ) else {
         return vec!["the installed line differs from the config: run `crontainer install`".into()];
     };
@@ -690,7 +706,7 @@ pub fn find_job(
     let scope = scope(config.as_ref(), flags, name, false)?;
     if let Some((installed, _, entry)) = locate(&scope, id)? {
         let with_user_column = installed.target.with_user_column();
-        let run_as = cron_line::parse_line(entry.active_line(), with_user_column)
+        let run_as = line::parse_line(entry.active_line(), with_user_column)
             .and_then(|p| p.user)
             .unwrap_or_else(|| installed.run_as.clone());
         return Ok(Found {
@@ -703,8 +719,8 @@ pub fn find_job(
     let damaged = scope.damaged();
     match config.as_ref().and_then(|c| c.job(id).map(|j| (c, j))) {
         Some((config, job)) if damaged.is_empty() => {
-            let tools = runtime::require_tools(&config.runtime, job.healthcheck.is_some())?;
-            let entry = cron_line::render_job(job, &tools, None)?;
+            let tools = runtime::require_tools(&config.runtime, false)?;
+            let entry = line::render_job(job, &tools, None)?;
             Ok(Found {
                 entry,
                 run_as: scope
@@ -818,22 +834,17 @@ pub fn require_root_controlled(config: &Config, tools: &Tools) -> Result<()> {
             loose.fix()
         )));
     }
-    let ping_tools = [("curl", &tools.curl), ("wc", &tools.wc)];
+    // The runner lines run the crontainer binary, which runs the runtime: both as root.
     for (what, path) in [
         ("runtime", &tools.runtime),
-        ("flock", &tools.flock),
-        ("date", &tools.date),
-        ("tail", &tools.tail),
-        ("sleep", &tools.sleep),
-    ]
-    .into_iter()
-    .chain(ping_tools.into_iter().filter(|_| config.pings()))
-    {
+        ("crontainer", &tools.crontainer),
+    ] {
         if let Some(loose) = crate::host::loose_for_root(path, false) {
             return Err(bad_input(format!(
                 "refusing the {what} program {}: {} may be changed by a user other than root, and \
                  root's cron would run it at every firing; fix: {}, or use a root-owned {what} \
-                 (`[defaults] runtime` for the runtime, root's PATH for the others)",
+                 (`[defaults] runtime` for the runtime; for crontainer, `cargo install --path .` \
+                 or the .deb's /usr/bin/crontainer, and install from there)",
                 path.display(),
                 loose.describe(),
                 loose.fix()
@@ -1074,9 +1085,22 @@ pub fn body_with_entries(
     entries: &[Entry],
     with_user: bool,
 ) -> Result<Vec<String>> {
-    let textfile =
-        block::find(text, name)?.and_then(|body| cron_line::parse_textfile(&body, with_user));
-    Ok(cron_line::render_body_with(entries, textfile.as_ref()))
+    let textfile = block::find(text, name)?.and_then(|body| line::parse_textfile(&body, with_user));
+    Ok(line::render_body_with(entries, textfile.as_ref()))
+}
+
+/// Says when the binary the runner lines name lies where it will not stay (a build or temp
+/// directory): every job's line would then fail once it goes.
+pub fn binary_warnings(tools: &Tools) -> Vec<String> {
+    if !runtime::is_temporary_binary(&tools.crontainer) {
+        return Vec::new();
+    }
+    vec![format!(
+        "the cron lines run this crontainer binary, {}, which looks temporary (a build output \
+         or a temp directory): when it goes, no job runs; install it for good (`cargo install \
+         --path .`, or the .deb's /usr/bin/crontainer) and run `crontainer install` from there",
+        tools.crontainer.display()
+    )]
 }
 
 /// The block's metrics line for `[monitoring] textfile_dir`, if the config sets one: this very
@@ -1090,19 +1114,18 @@ pub fn textfile_line(
     run_as: &str,
     target: &Target,
     tools: &Tools,
-) -> Result<(Option<cron_line::Textfile>, Vec<String>)> {
+) -> Result<(Option<line::Textfile>, Vec<String>)> {
     let Some(dir) = &config.textfile_dir else {
         return Ok((None, Vec::new()));
     };
-    let exe = std::env::current_exe()
-        .context("could not find the crontainer binary's own path for the metrics line")?;
+    let exe = tools.crontainer.clone();
     let config_path = std::path::absolute(&config.path)
         .with_context(|| format!("could not make {} absolute", config.path.display()))?;
     let kind_word = match kind {
         TargetKind::Crontab => "crontab",
         TargetKind::CronD => "cron.d",
     };
-    let textfile = cron_line::Textfile::render(
+    let textfile = line::Textfile::render(
         &exe,
         &config_path,
         kind_word,
@@ -1112,11 +1135,7 @@ pub fn textfile_line(
         tools.escape_percent,
     );
     let mut warnings = Vec::new();
-    let parts: Vec<_> = exe.components().map(|c| c.as_os_str()).collect();
-    let in_build_dir = parts
-        .windows(2)
-        .any(|w| w[0] == "target" && (w[1] == "debug" || w[1] == "release"));
-    if in_build_dir || exe.starts_with("/tmp") || exe.starts_with("/var/tmp") {
+    if runtime::is_temporary_binary(&exe) {
         warnings.push(format!(
             "the metrics line (`[monitoring] textfile_dir`) runs this crontainer binary, {}, \
              which looks temporary (a build output or a temp directory): when it goes, the \

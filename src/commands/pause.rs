@@ -9,9 +9,9 @@ use crate::block;
 use crate::cli::PauseArgs;
 use crate::commands;
 use crate::config;
-use crate::cron_line::Paused;
 use crate::error::{ExitCode, bad_input};
 use crate::host;
+use crate::line::Paused;
 use crate::ui::{self, JSON_VERSION};
 
 /// What the command does to the job.

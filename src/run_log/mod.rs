@@ -1,7 +1,7 @@
 //! The run log: the start, end and skip lines that an installed cron line appends to a job's log
 //! around the job's own output, and reading the last run back from the end of that log.
 //!
-//! The shell line (see `cron_line.rs`) writes, with `echo` and `date -u +%FT%TZ`:
+//! The shell line 0.2 wrote (see `line/legacy.rs`) writes, with `echo` and `date -u +%FT%TZ`:
 //!
 //! ```text
 //! [crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start pid=1234 by=cron

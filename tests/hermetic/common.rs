@@ -119,6 +119,13 @@ impl Env {
         std::fs::write(env.path("proc/1/comm"), "init\n").unwrap();
         std::fs::write(env.path("proc/2/comm"), "cron\n").unwrap();
         env.write_exe("bin/docker", FAKE_DOCKER);
+        // The binary the runner lines name: this build, at a path that does not depend on the
+        // checkout (`{dir}/bin/crontainer` in expected lines).
+        std::os::unix::fs::symlink(
+            assert_cmd::cargo::cargo_bin("crontainer"),
+            env.path("bin/crontainer"),
+        )
+        .unwrap();
         env
     }
 
@@ -195,6 +202,7 @@ impl Env {
             .env("CRONTAINER_ETC", self.path("etc"))
             // No daemon socket here: container states come from the fake docker.
             .env("CRONTAINER_DOCKER_SOCKET", self.path("no-docker.sock"))
+            .env("CRONTAINER_EXE", self.path("bin/crontainer"))
             .env("FAKE_CRON_DIR", self.path("cron"))
             .env("FAKE_DOCKER_CALLS", self.path("docker-calls"))
             .args(args);

@@ -8,8 +8,8 @@ use jiff::ZonedDateTime;
 
 use crate::commands::{self, Installed};
 use crate::config::{Config, ContainerRef};
-use crate::cron_line::{self, Entry};
 use crate::host;
+use crate::line::{self, Entry};
 use crate::run_log::{self, Event, LastRun};
 use crate::runtime::{self, ContainerState};
 use crate::schedule::{self, Interval, Schedule};
@@ -28,7 +28,7 @@ pub struct JobStatus {
     pub words: String,
     pub cron: Option<String>,
     pub next_run: Option<ZonedDateTime>,
-    pub paused: Option<cron_line::Paused>,
+    pub paused: Option<line::Paused>,
     pub last: LastRun,
     /// An environment assignment above the job's block that changes how its line runs.
     pub environment: Option<String>,
@@ -125,7 +125,7 @@ fn installed_status(
     config: Option<&Config>,
     now: &ZonedDateTime,
 ) -> JobStatus {
-    let parsed = cron_line::parse_line(entry.active_line(), installed.target.with_user_column());
+    let parsed = line::parse_line(entry.active_line(), installed.target.with_user_column());
     let rendered = parsed.as_ref().and_then(|p| p.rendered());
     let schedule = match (&entry.marker.every, &rendered) {
         (Some(every), _) => Interval::parse(every).ok().map(Schedule::Every),
