@@ -21,7 +21,6 @@ mod cli_status;
 mod compose;
 mod concurrency;
 mod cron_view;
-mod every_line;
 mod faults_crontab;
 mod faults_host;
 mod files;
