@@ -406,6 +406,14 @@ fn block_checks(
                     i.target.describe() == installed.target.describe() && *b == block
                 })
                 .any(|(_, _, e)| e.marker.installed.is_none());
+            // 0.2's lines are shell programs: they run as they are, and `install` upgrades
+            // them to runner lines.
+            let legacy = scope
+                .entries()
+                .filter(|(i, b, _)| {
+                    i.target.describe() == installed.target.describe() && *b == block
+                })
+                .any(|(_, _, e)| e.is_legacy());
             if from_0_1 {
                 checks.push(check(
                     &format!("upgrade of block {block}"),
@@ -414,7 +422,25 @@ fn block_checks(
                      cannot be called missed until the block is installed again",
                     Some("run `crontainer install` with the config that installed it".into()),
                 ));
+            } else if legacy {
+                checks.push(check(
+                    &format!("upgrade of block {block}"),
+                    Verdict::Warn,
+                    "installed by crontainer 0.2: its lines are shell programs of the older \
+                     kind, which run as they are; `crontainer install` upgrades them in place \
+                     to runner lines (`crontainer exec ...`), keeping paused jobs paused",
+                    Some("run `crontainer install` with the config that installed it".into()),
+                ));
             }
+        }
+        if let Some(problem) = commands::runner_problem(entry, installed.target.with_user_column())
+        {
+            checks.push(check(
+                &format!("runner of {}", entry.marker.id),
+                Verdict::Fail,
+                problem,
+                None,
+            ));
         }
         if let Some(missed) = missed(entry, installed.target.with_user_column(), &now) {
             checks.push(check(

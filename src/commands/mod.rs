@@ -638,6 +638,25 @@ fn describe_drift(wanted: &Entry, installed: &Entry, with_user: bool) -> Vec<Str
     )]
 }
 
+/// When the crontainer binary an installed runner line names is missing or not executable, in
+/// words naming it: cron then runs nothing of the job. None for a 0.1/0.2 shell line.
+pub fn runner_problem(entry: &Entry, with_user: bool) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let runner = line::parse_line(entry.active_line(), with_user)?
+        .runner()?
+        .ok()?;
+    let what = match std::fs::metadata(&runner.binary) {
+        Err(_) => "is missing",
+        Ok(m) if !m.is_file() || m.permissions().mode() & 0o111 == 0 => "is not executable",
+        Ok(_) => return None,
+    };
+    Some(format!(
+        "the crontainer binary its line runs, {}, {what}: without the runner no job runs \
+         (install crontainer there again, or run `crontainer install` from where it is now)",
+        runner.binary.display()
+    ))
+}
+
 /// The job to act on: its installed entry, or one rendered from the config with a notice.
 pub struct Found {
     pub entry: Entry,

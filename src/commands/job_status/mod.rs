@@ -32,6 +32,8 @@ pub struct JobStatus {
     pub last: LastRun,
     /// An environment assignment above the job's block that changes how its line runs.
     pub environment: Option<String>,
+    /// The crontainer binary the installed line runs is missing or not executable.
+    pub runner: Option<String>,
     /// A firing cron should have started (after the line was installed, more than the grace
     /// period ago) with no start or skip since.
     pub missed: Option<ZonedDateTime>,
@@ -54,6 +56,7 @@ impl JobStatus {
         }
         problems.extend(self.drift.iter().cloned());
         problems.extend(self.environment.iter().cloned());
+        problems.extend(self.runner.iter().cloned());
         match &self.container {
             Some((name, state @ ContainerState::Unresolved(_))) => {
                 problems.push(format!("{name} {state}"));
@@ -202,6 +205,7 @@ fn installed_status(
         paused: entry.marker.paused.clone(),
         last,
         environment: commands::environment_problem(installed, block),
+        runner: commands::runner_problem(entry, installed.target.with_user_column()),
         missed,
         last_error,
         running,
@@ -229,6 +233,7 @@ pub fn config_only_status(job: &crate::config::Job) -> JobStatus {
         last: run_log::last_run_of(&job.log, &job.id, run_log::lock_run(&job.lock()))
             .unwrap_or_default(),
         environment: None,
+        runner: None,
         missed: None,
         last_error: None,
         running: host::lock_holder(&job.lock()),
