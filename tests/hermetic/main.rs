@@ -30,3 +30,4 @@ mod many_blocks;
 mod metrics;
 mod security;
 mod trust;
+mod upgrade;

@@ -286,13 +286,27 @@ fn install_upgrades_a_block_crontainer_0_1_wrote_in_place() {
     assert!(new.ends_with("# END crontainer:fixture\n"), "{new}");
     assert_eq!(new.matches("# BEGIN crontainer:").count(), 1, "{new}");
     // The new line shape, the paused job still paused since the same time.
-    assert!(new.contains(";exec 9<>"), "{new}");
+    let dir = env.dir.path().display().to_string();
+    assert_eq!(
+        new.lines()
+            .filter(|l| l.contains(&format!(" {dir}/bin/crontainer exec ")))
+            .count(),
+        3,
+        "{new}"
+    );
     assert!(!new.contains("exec 9>>"), "{new}");
     assert!(
         new.contains("paused_at=2026-11-29T21:27:41Z paused_by=root"),
         "{new}"
     );
-    assert!(new.contains("\n#paused# @daily L="), "{new}");
+    assert!(
+        new.contains(&format!(
+            "\n#paused# @daily {dir}/bin/crontainer exec paused_one --log \
+             {dir}/logs/paused_one.log --runtime {dir}/bin/docker -- ai-video-backend python \
+             cleanup.py\n"
+        )),
+        "{new}"
+    );
     // And a second install is a no-op.
     let again = ok(env.cmd(["install", "-c"]).arg(&config));
     assert!(again.contains("is up to date"), "{again}");
