@@ -169,3 +169,45 @@ fn install_upgrades_the_block_0_2_wrote_in_place() {
     assert!(again.contains("is up to date"), "{again}");
     assert_eq!(env.crontab().unwrap(), expected);
 }
+
+/// The exact lines 0.3 writes for every flag of the runner, pinned: a later release must run
+/// them as they are (`runner_args.rs`: flags are added, never renamed or removed), so a change
+/// here is a change of a stable interface. Each line also reads back, by the runner's own
+/// definition, into the job it was rendered from.
+#[test]
+fn the_runner_lines_0_3_writes_are_pinned() {
+    let env = Env::new();
+    let pinned = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/runner-lines-v0.3");
+    let dir = env.dir.path().display().to_string();
+    for (target, file) in [
+        ("crontab", "plan-crontab.txt"),
+        ("cron.d", "plan-cron.d.txt"),
+    ] {
+        // (For cron.d, stderr warns that `env` values and the URL are in a file all may read.)
+        let out = env
+            .cmd(["plan", "--target", target, "-c"])
+            .arg(pinned.join("config.toml"))
+            .env("CRONTAINER_EXE", "/usr/bin/crontainer")
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            crate::common::stderr_of(&out)
+        );
+        let out = stdout_of(&out);
+        let block = out.split("\n\n").next().unwrap();
+        let expected = std::fs::read_to_string(pinned.join(file)).unwrap();
+        assert_eq!(
+            format!("{}\n", block.replace(&dir, "{dir}")),
+            expected,
+            "{target}"
+        );
+        for line in block.lines().filter(|l| l.contains(" exec ")) {
+            let command = line.split(" /usr/bin/crontainer exec ").nth(1).unwrap();
+            let words = crontainer::line::read::split_words(&command.replace("\\%", "%")).unwrap();
+            crontainer::runner_args::RunnerArgs::from_words(words).unwrap();
+        }
+    }
+}
