@@ -15,6 +15,9 @@ pub mod read;
 pub mod render;
 pub mod textfile;
 
+#[cfg(test)]
+mod tests;
+
 use anyhow::Result;
 
 pub use marker::{MARKER_PREFIX, Marker, Paused};
