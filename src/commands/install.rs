@@ -74,8 +74,63 @@ fn hold_moving_locks(
     Ok(held)
 }
 
+/// Pins each Compose service without a `project` to the one project that runs it now, so a
+/// second project starting the same service later cannot take its firings (the runner would
+/// refuse to pick one); two projects running it now are refused (the config must say which).
+/// When none runs it, the job stays unpinned and install warns (below) that it has no running
+/// container. The notes say what was pinned.
+fn pin_projects(config: &mut config::Config, tools: &crate::line::Tools) -> Result<Vec<String>> {
+    let unpinned =
+        |job: &config::Job| matches!(job.container, ContainerRef::Service { project: None, .. });
+    if !config.jobs.iter().any(unpinned) {
+        return Ok(Vec::new());
+    }
+    let Ok(listed) = runtime::running_service_containers(&tools.runtime, &config.runtime_env)
+    else {
+        // The runtime does not answer: install says so with the containers' states.
+        return Ok(Vec::new());
+    };
+    let mut notes = Vec::new();
+    for job in config.jobs.iter_mut() {
+        let ContainerRef::Service { service, project } = &mut job.container else {
+            continue;
+        };
+        if project.is_some() {
+            continue;
+        }
+        let mut projects: Vec<&str> = Vec::new();
+        for c in listed.iter().filter(|c| &c.service == service) {
+            if !projects.contains(&c.project.as_str()) {
+                projects.push(&c.project);
+            }
+        }
+        match projects.as_slice() {
+            [] => {}
+            [one] => {
+                notes.push(format!(
+                    "job {:?}: service {service} runs in Compose project {one}: pinned to it \
+                     (set `project` in the config to choose another)",
+                    job.id
+                ));
+                *project = Some(one.to_string());
+            }
+            several => {
+                return Err(bad_input(format!(
+                    "{}:{}: job {:?}: service {service} runs in several Compose projects ({}): \
+                     set `project` to the one the job is for; nothing was changed",
+                    config.path.display(),
+                    job.line,
+                    job.id,
+                    several.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(notes)
+}
+
 pub fn run(args: &InstallArgs) -> Result<ExitCode> {
-    let config = config::load_located(args.config.config.as_deref())?;
+    let mut config = config::load_located(args.config.config.as_deref())?;
     let (kind, user) = commands::target_settings(Some(&config), &args.target);
     if kind == TargetKind::CronD
         && !host::is_root()
@@ -89,6 +144,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     let cron_table::Resolved { target, run_as } =
         Target::resolve(kind, user.as_deref(), &config.name)?;
     let tools = runtime::require_tools(&config.runtime, false)?;
+    let pinned = pin_projects(&mut config, &tools)?;
     commands::require_root_controlled(&config, &tools)?;
     let entries = commands::render_entries(&config, &tools, &target, &run_as)?;
     let run_as_user = nix::unistd::User::from_name(&run_as)
@@ -133,7 +189,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
         .timestamp()
         .strftime(crate::run_log::TIMESTAMP_FORMAT)
         .to_string();
-    let mut notes = Vec::new();
+    let mut notes = pinned;
     let entries: Vec<_> = entries
         .into_iter()
         .map(|entry| {

@@ -20,7 +20,7 @@ use jiff::ZonedDateTime;
 
 use crate::block;
 use crate::cli::{TargetArg, TargetArgs};
-use crate::config::{self, Config, Job, TargetKind};
+use crate::config::{self, Config, ContainerRef, Job, TargetKind};
 use crate::cron_table::Target;
 use crate::error::bad_input;
 use crate::line::{self, Entry, Tools};
@@ -570,6 +570,26 @@ pub fn drift(
     with_user: bool,
 ) -> Result<Vec<String>> {
     let tools = tools_like(config_runtime, installed);
+    // A service the config leaves without a project was pinned to one at install: in step.
+    let job = &match (&job.container, &installed.marker.container) {
+        (
+            ContainerRef::Service {
+                service,
+                project: None,
+            },
+            ContainerRef::Service {
+                service: pinned_service,
+                project: Some(project),
+            },
+        ) if service == pinned_service => Job {
+            container: ContainerRef::Service {
+                service: service.clone(),
+                project: Some(project.clone()),
+            },
+            ..job.clone()
+        },
+        _ => job.clone(),
+    };
     let wanted = line::render_job(job, &tools, user_column)?;
     Ok(describe_drift(&wanted, installed, with_user))
 }
@@ -854,16 +874,23 @@ pub fn require_root_controlled(config: &Config, tools: &Tools) -> Result<()> {
         )));
     }
     // The runner lines run the crontainer binary, which runs the runtime: both as root.
-    for (what, path) in [
-        ("runtime", &tools.runtime),
-        ("crontainer", &tools.crontainer),
+    for (what, path, other) in [
+        (
+            "runtime",
+            &tools.runtime,
+            "use a root-owned runtime (`[defaults] runtime`)",
+        ),
+        (
+            "crontainer",
+            &tools.crontainer,
+            "run `crontainer install` from a root-owned binary (`cargo install --path .` as \
+             root, or the .deb's /usr/bin/crontainer)",
+        ),
     ] {
         if let Some(loose) = crate::host::loose_for_root(path, false) {
             return Err(bad_input(format!(
                 "refusing the {what} program {}: {} may be changed by a user other than root, and \
-                 root's cron would run it at every firing; fix: {}, or use a root-owned {what} \
-                 (`[defaults] runtime` for the runtime; for crontainer, `cargo install --path .` \
-                 or the .deb's /usr/bin/crontainer, and install from there)",
+                 root's cron would run it at every firing; fix: {}, or {other}",
                 path.display(),
                 loose.describe(),
                 loose.fix()
