@@ -1,5 +1,5 @@
 //! What the user typed: the clap definitions, kept apart from what the program needs
-//! (`config.rs`). Every field's `///` doc is its `--help` text.
+//! (`config/`). Every field's `///` doc is its `--help` text.
 
 use std::path::PathBuf;
 
