@@ -9,8 +9,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// container, with logging; see them (`status`), trigger one (`run-now`), remove them
 /// (`uninstall`).
 ///
-/// The installed cron lines are self-contained: they need only /bin/sh, the container runtime,
-/// flock and date when they fire, never crontainer or its config.
+/// Each installed cron line is short and says what runs: the schedule, this binary by absolute
+/// path with `exec`, the job's id, its log and runtime, then the container and the command
+/// (`0 * * * * /usr/bin/crontainer exec JOB --every 5h --log LOG --runtime /usr/bin/docker --
+/// CONTAINER COMMAND...`). The runner does the rest; it never reads the config. Keep the binary
+/// where the lines name it: `status` and `doctor` fail when it is gone.
 ///
 /// Typical use: `crontainer plan` to see what would be written, `sudo crontainer install`,
 /// `crontainer status`, `crontainer run-now JOB`.
