@@ -13,6 +13,7 @@ pub mod config;
 pub mod cron_line;
 pub mod cron_table;
 pub mod error;
+pub mod exec;
 pub mod host;
 pub mod logrotate;
 pub mod process;
@@ -62,6 +63,7 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         Command::Man => man_page().map(|()| ExitCode::Success),
         Command::Doctor(args) => commands::doctor::run(args),
         Command::Metrics(args) => commands::metrics::run(args),
+        Command::Exec(args) => exec::run(args),
     };
     match result {
         Ok(code) => code.code(),
@@ -137,6 +139,8 @@ mod layering {
         ("runtime", 5),
         ("cron_table", 5),
         ("logrotate", 6),
+        // One firing of a job: above the edges it drives, below what the user typed.
+        ("exec", 6),
         // What the user typed, then the commands.
         ("cli", 7),
         ("commands", 8),

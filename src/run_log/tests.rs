@@ -26,6 +26,9 @@ fn end(time: &str, job: &str, exit: i32, seconds: u64, timeout: Option<u64>) -> 
             timeout,
             run: None,
             ping: None,
+            reason: None,
+            signal: None,
+            stopped: None,
         },
         by: Trigger::Cron,
     }
@@ -699,14 +702,24 @@ mod prop {
                 proptest::option::of(any::<u64>()),
                 run_id(),
                 proptest::option::of(prop_oneof![Just(Ping::Ok), Just(Ping::Failed)]),
+                (
+                    proptest::option::of("[a-z_-]{1,12}"),
+                    proptest::option::of("[A-Z]{1,6}"),
+                    proptest::option::of(any::<bool>()),
+                ),
             )
-                .prop_map(|(exit, seconds, timeout, run, ping)| Event::End {
-                    exit,
-                    seconds,
-                    timeout,
-                    run,
-                    ping,
-                }),
+                .prop_map(
+                    |(exit, seconds, timeout, run, ping, (reason, signal, stopped))| Event::End {
+                        exit,
+                        seconds,
+                        timeout,
+                        run,
+                        ping,
+                        reason,
+                        signal,
+                        stopped,
+                    },
+                ),
             ("[a-z_]{1,10}", run_id()).prop_map(|(reason, run)| Event::Skip { reason, run }),
         ]
     }
