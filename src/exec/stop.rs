@@ -176,22 +176,17 @@ fn signal_group(
         return Err(format!("not allowed to signal process {}", found.pid));
     };
     let name = signal.as_str().trim_start_matches("SIG");
+    // No `--`: busybox's kill refuses it, and after `-s` a negative number is a group.
+    let group = format!("-{ns_pid}");
     let output = runtime::client(runtime_path, env)
-        .args([
-            "exec",
-            &target.id,
-            "kill",
-            "-s",
-            name,
-            "--",
-            &format!("-{ns_pid}"),
-        ])
+        .args(["exec", &target.id, "kill", "-s", name, &group])
         .output();
     match output {
         Ok(o) if o.status.success() => Ok(()),
         Ok(o) => Err(format!(
-            "not allowed to signal process {}, and `kill` in the container failed: {}",
+            "not allowed to signal process {}, and `kill` in the container failed: {}{}",
             found.pid,
+            String::from_utf8_lossy(&o.stdout).trim(),
             String::from_utf8_lossy(&o.stderr).trim()
         )),
         Err(e) => Err(format!("{e:#}")),
