@@ -75,7 +75,7 @@ pub fn run(args: &RunnerArgs) -> Result<ExitCode> {
 
 /// [`run`], started by `by` (`run-now` calls it with its own trigger).
 pub fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
-    let now = Timestamp::now();
+    let now = firing::now(std::env::var(firing::ENV_NOW).ok().as_deref()).map_err(bad_input)?;
     let rendered = firing::rendered(args).map_err(bad_input)?;
     let timeout = firing::timeout(args).map_err(bad_input)?;
     let since = firing::since(args).map_err(bad_input)?;
@@ -97,7 +97,7 @@ pub fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
     if !journal.try_lock()? {
         let run = journal.lock_run();
         let reason = "running".to_owned();
-        journal.write(&record(now, Event::Skip { reason, run }))?;
+        journal.write(&record(Timestamp::now(), Event::Skip { reason, run }))?;
         return Ok(ExitCode::Busy);
     }
     let env = container::runtime_env(args);
@@ -106,7 +106,7 @@ pub fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
         let decision = firing::catch_up(rendered, last, since, now, &TimeZone::system());
         if decision == firing::CatchUp::NothingMissed {
             let reason = "no-missed-slot".to_owned();
-            journal.write(&record(now, Event::Skip { reason, run: last }))?;
+            journal.write(&record(Timestamp::now(), Event::Skip { reason, run: last }))?;
             return Ok(ExitCode::Success);
         }
         container::wait_for(args, &env, |why| {

@@ -29,5 +29,6 @@ mod healthcheck;
 mod injection;
 mod many_blocks;
 mod metrics;
+mod runner;
 mod security;
 mod trust;
