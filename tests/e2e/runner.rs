@@ -262,7 +262,10 @@ fn two_catch_up_boots_in_one_slot_run_once(runtime: &'static Path) {
     );
 }
 
-const SCENARIOS: &[(&str, fn(&'static Path))] = &[
+/// A scenario, given the runtime to run on.
+type Scenario = fn(&'static Path);
+
+const SCENARIOS: &[(&str, Scenario)] = &[
     (
         "shell-less container",
         runs_by_argv_in_a_shell_less_container,
