@@ -58,8 +58,24 @@ extern "C" fn on_signal(signal: i32) {
     }
 }
 
-/// From now on SIGTERM, SIGINT and SIGHUP no longer end the runner: they arrive as
-/// [`Outcome::Interrupted`], so that it stops the job in the container and logs why.
+/// What the runner waits on: the signals it caught, then the client's end too.
+pub struct Events {
+    sender: Sender<Event>,
+    receiver: Receiver<Event>,
+}
+
+impl Events {
+    /// From now on SIGTERM, SIGINT and SIGHUP no longer end the runner: they arrive as
+    /// [`Outcome::Interrupted`], so that it stops the job in the container and logs why. Called
+    /// before the start line: a signal that comes before the client starts still ends the run
+    /// with its own end line.
+    pub fn catch() -> Result<Events> {
+        let (sender, receiver) = channel();
+        catch_signals(sender.clone())?;
+        Ok(Events { sender, receiver })
+    }
+}
+
 fn catch_signals(events: Sender<Event>) -> Result<()> {
     use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, sigaction};
     let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
@@ -114,9 +130,17 @@ pub fn exec_words(args: &RunnerArgs, target: &Target) -> Vec<String> {
 /// Starts the client, its output appended straight to the log (never buffered here), in its own
 /// process group (a Ctrl-C on the terminal reaches the runner alone, which stops the job in the
 /// container), holding the job's lock fd too.
-pub fn spawn(args: &RunnerArgs, env: &Env, target: &Target, journal: &Journal) -> Result<Running> {
-    let (events, received) = channel();
-    catch_signals(events.clone())?;
+pub fn spawn(
+    args: &RunnerArgs,
+    env: &Env,
+    target: &Target,
+    journal: &Journal,
+    events: Events,
+) -> Result<Running> {
+    let Events {
+        sender: events,
+        receiver: received,
+    } = events;
     let (stdin_read, stdin_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
     let stdout = journal.output()?;
     let stderr = journal.output()?;

@@ -62,7 +62,10 @@ pub fn resolve(args: &RunnerArgs, env: &Env) -> Result<Target, Unavailable> {
             }
             Err(why) => {
                 let (exit, reason) = why.exit_and_reason();
-                let ContainerWords(words) = ContainerWords::service(service, project);
+                let words = match project {
+                    Some(project) => format!("service {service} of project {project}"),
+                    None => format!("service {service}"),
+                };
                 Err(Unavailable {
                     message: format!("crontainer: {words} {}", why.state()),
                     exit,
@@ -86,18 +89,6 @@ pub fn resolve(args: &RunnerArgs, env: &Env) -> Result<Target, Unavailable> {
             "crontainer: {} could not say whether container {name} runs: {why}",
             runtime.display()
         ))),
-    }
-}
-
-/// How a service is named in a message.
-struct ContainerWords(String);
-
-impl ContainerWords {
-    fn service(service: &str, project: Option<&str>) -> ContainerWords {
-        ContainerWords(match project {
-            Some(project) => format!("service {service} of project {project}"),
-            None => format!("service {service}"),
-        })
     }
 }
 

@@ -119,6 +119,7 @@ pub fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
         });
     }
 
+    let events = child::Events::catch()?;
     let started = Timestamp::now();
     let run = RunId {
         pid: std::process::id(),
@@ -140,7 +141,7 @@ pub fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
                 ..End::exit(why.exit)
             }
         }
-        Ok(target) => run_job(args, &env, &target, &journal, timeout)?,
+        Ok(target) => run_job(args, &env, &target, &journal, timeout, events)?,
     };
 
     let ping = pinger.map(|p| {
@@ -177,8 +178,9 @@ fn run_job(
     target: &container::Target,
     journal: &journal::Journal,
     timeout: Option<u64>,
+    events: child::Events,
 ) -> Result<End> {
-    let running = match child::spawn(args, env, target, journal) {
+    let running = match child::spawn(args, env, target, journal, events) {
         Ok(running) => running,
         Err(e) => {
             let _ = writeln!(journal.output_line(), "crontainer: {e:#}");
@@ -189,7 +191,9 @@ fn run_job(
         }
     };
     let until = timeout.map(|s| Instant::now() + Duration::from_secs(s));
-    let (exit, reason, signal) = match running.wait(until) {
+    let outcome = running.wait(until);
+    let client_gone = matches!(outcome, child::Outcome::Exited(_));
+    let (exit, reason, signal) = match outcome {
         child::Outcome::Exited(status) => match (status.code(), status.signal()) {
             (Some(code), _) => return Ok(End::exit(code)),
             // The client was killed (not by us): the job may run on in the container.
@@ -213,7 +217,7 @@ fn run_job(
     let stopped = match stopped {
         stop::Stopped::Yes => {
             // The exec ended in the container: its client ends too, or is ended.
-            if running.wait_exit(stop::GRACE).is_none() {
+            if !client_gone && running.wait_exit(stop::GRACE).is_none() {
                 running.kill();
             }
             None
