@@ -11,6 +11,11 @@
 //! [crontainer] 2026-11-29T15:00:00Z main_pipeline_v2 skip reason=running by=cron
 //! ```
 //!
+//! The runner (`crontainer exec`, `src/exec/`) writes the same lines through [`Record`]; on an end
+//! line it also says why a run ended other than by itself: `reason=timeout`, `reason=interrupted
+//! signal=INT`, `reason=no_container`, and `stopped=no` when the job could not be stopped in the
+//! container.
+//!
 //! This module owns that format: [`Record`]'s `Display` is exactly what the shell writes, and
 //! [`parse_line`] reads it back strictly (unknown keys are ignored so that a newer line can be read
 //! by an older binary). A job's output need not end with a newline, so a record may be glued
