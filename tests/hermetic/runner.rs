@@ -546,3 +546,38 @@ fn a_ping_that_keeps_failing_is_said_on_the_end_line_and_changes_no_exit_code() 
          [crontainer] T j end exit=0 seconds=N ping=failed run=N-N by=cron\n"
     );
 }
+
+#[test]
+fn status_says_how_the_runner_ended_a_run() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    crate::common::ok(env.cmd(["install", "-c"]).arg(&config));
+    let log = env.path("logs/main.log");
+    let at = "2026-11-29T12:00:00Z".parse::<jiff::Timestamp>().unwrap();
+    let run = format!("4242-{}", at.as_second());
+    std::fs::write(
+        &log,
+        format!(
+            "[crontainer] 2026-11-29T12:00:00Z main_pipeline_v2 start pid=4242 by=cron\n\
+             [crontainer] 2026-11-29T12:00:02Z main_pipeline_v2 end exit=130 seconds=2 \
+             reason=interrupted signal=INT run={run} by=cron\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(env.path("logs/main.log.lock"), format!("{run}\n")).unwrap();
+    let output = env
+        .cmd(["status", "--json", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let doc: serde_json::Value =
+        serde_json::from_str(&String::from_utf8_lossy(&output.stdout)).unwrap();
+    let job = &doc["jobs"][0];
+    assert_eq!(
+        job["problems"],
+        serde_json::json!(["the last run failed (exit 130, took 2s, interrupted by SIGINT)"])
+    );
+    assert_eq!(job["last_run"]["ended"]["event"]["reason"], "interrupted");
+    assert_eq!(job["last_run"]["ended"]["event"]["signal"], "INT");
+}
