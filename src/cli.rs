@@ -79,6 +79,22 @@ pub enum Command {
     /// Check the host: a cron daemon running, the runtime answering, flock and date present, the
     /// time zone, each installed block intact and in step with the config, logs writable.
     Doctor(DoctorArgs),
+    /// Run one firing of a job: what every installed cron line runs. A stable interface: a
+    /// line one release writes runs under every later one.
+    ///
+    /// Read a line as: the job's id; `--every` (only every N-th firing slot since the Unix epoch
+    /// runs, the others exit 0 at once) and `--timeout`; `--ping`, a healthchecks URL; `--log`
+    /// (the lock is LOG.lock); the runtime; then after `--` the container and the command, each
+    /// word one literal argument, run with `RUNTIME exec -i` (no shell needed in the container).
+    /// With `--service` the words after `--` are the command alone. `--catch-up` marks a job's
+    /// @reboot line: it runs once only if a firing was missed since the last run and `--since`.
+    ///
+    /// A firing appends a start and an end line to the log around the job's output; a timeout
+    /// or SIGTERM, SIGINT or SIGHUP stops the command inside the container and says so on the
+    /// end line. Exit codes: the job's own; 75 when the previous run still holds the lock;
+    /// 69 no running container; 78 a service in several Compose projects; 124 the timeout;
+    /// 128+N stopped by signal N; 2 bad arguments.
+    Exec(Box<crate::runner_args::RunnerArgs>),
 }
 
 #[derive(Debug, Args)]

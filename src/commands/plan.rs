@@ -10,11 +10,11 @@ use crate::commands;
 use crate::config::{self, ContainerRef};
 use crate::cron_table::Target;
 use crate::error::ExitCode;
-use crate::line;
-use crate::runtime::{
+use crate::line::{
     self, EXIT_NO_CONTAINER, EXIT_SEVERAL_PROJECTS, PROJECT_LABEL, REASON_NO_CONTAINER,
     REASON_SEVERAL_PROJECTS, SERVICE_LABEL,
 };
+use crate::runtime;
 use crate::schedule;
 use crate::ui::{self, JSON_VERSION, format_time};
 

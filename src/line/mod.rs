@@ -42,6 +42,20 @@ pub const HEADER: &str =
 /// What a paused job's line starts with: a comment to cron, undone exactly by `resume`.
 pub const PAUSED_PREFIX: &str = "#paused# ";
 
+/// Compose's labels on every container it makes (docker/compose `api.ProjectLabel`, ...): a
+/// `--service` line runs in the container that carries them.
+pub const PROJECT_LABEL: &str = "com.docker.compose.project";
+pub const SERVICE_LABEL: &str = "com.docker.compose.service";
+
+/// The exit code and end line reason of a firing that finds no running container of its
+/// service (sysexits' EX_UNAVAILABLE), and of one whose service runs in several Compose projects
+/// while the line names none (EX_CONFIG: the config must say which). Part of what a line means,
+/// since 0.2: its lines log them too.
+pub const EXIT_NO_CONTAINER: i32 = 69;
+pub const EXIT_SEVERAL_PROJECTS: i32 = 78;
+pub const REASON_NO_CONTAINER: &str = "no_container";
+pub const REASON_SEVERAL_PROJECTS: &str = "several_projects";
+
 /// Whether a crontab text holds a line that pings a healthcheck, hence its URL: a secret, since
 /// whoever has it can report the check's runs (a cron.d file holding one is written 0600).
 pub fn holds_ping(text: &str) -> bool {

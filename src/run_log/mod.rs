@@ -11,6 +11,11 @@
 //! [crontainer] 2026-11-29T15:00:00Z main_pipeline_v2 skip reason=running by=cron
 //! ```
 //!
+//! The runner (`crontainer exec`, `src/exec/`) writes the same lines through [`Record`]; on an end
+//! line it also says why a run ended other than by itself: `reason=timeout`, `reason=interrupted
+//! signal=INT`, `reason=no_container`, and `stopped=no` when the job could not be stopped in the
+//! container.
+//!
 //! This module owns that format: [`Record`]'s `Display` is exactly what the shell writes, and
 //! [`parse_line`] reads it back strictly (unknown keys are ignored so that a newer line can be read
 //! by an older binary). A job's output need not end with a newline, so a record may be glued
@@ -64,6 +69,18 @@ pub enum Event {
         /// How the run's healthchecks pings went; None for a job without a `healthcheck`.
         #[serde(skip_serializing_if = "Option::is_none")]
         ping: Option<Ping>,
+        /// Why the run ended other than by the job's own exit: `timeout`, `interrupted` (with
+        /// `signal`), `no_container`, `several_projects`; None for a job that ended by itself.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        /// The signal (`INT`, `TERM`, `HUP`) that interrupted the runner, with
+        /// `reason=interrupted`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        signal: Option<String>,
+        /// `Some(false)` (`stopped=no`) when the runner could not stop the job inside the
+        /// container: it may still run there, and the lock stays held until it ends.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        stopped: Option<bool>,
     },
     /// A firing was skipped, e.g. `reason=running` when the previous run still held the lock.
     Skip {
@@ -222,6 +239,9 @@ impl fmt::Display for Record {
                 timeout,
                 run,
                 ping,
+                reason,
+                signal,
+                stopped,
             } => {
                 write!(f, "end exit={exit} seconds={seconds}")?;
                 if let Some(timeout) = timeout {
@@ -229,6 +249,19 @@ impl fmt::Display for Record {
                 }
                 if let Some(ping) = ping {
                     write!(f, " ping={ping}")?;
+                }
+                if let Some(reason) = reason {
+                    write!(f, " reason={reason}")?;
+                }
+                if let Some(signal) = signal {
+                    write!(f, " signal={signal}")?;
+                }
+                if let Some(stopped) = stopped {
+                    f.write_str(if *stopped {
+                        " stopped=yes"
+                    } else {
+                        " stopped=no"
+                    })?;
                 }
                 if let Some(run) = run {
                     write!(f, " run={run}")?;
@@ -291,6 +324,9 @@ fn parse_fields(text: &str) -> Option<Record> {
     let mut reason = None;
     let mut run = None;
     let mut ping = None;
+    let mut end_reason = None;
+    let mut signal = None;
+    let mut stopped = None;
     let mut by = None;
     for word in words {
         let (key, value) = word.split_once('=')?;
@@ -312,6 +348,23 @@ fn parse_fields(text: &str) -> Option<Record> {
                     _ => return None,
                 },
             ),
+            ("end", "reason")
+                if is_word(value, |b| b.is_ascii_lowercase() || b == b'_' || b == b'-') =>
+            {
+                set_once(&mut end_reason, value.to_owned())
+            }
+            ("end", "signal") if is_word(value, |b| b.is_ascii_uppercase()) => {
+                set_once(&mut signal, value.to_owned())
+            }
+            ("end", "reason" | "signal") => return None,
+            ("end", "stopped") => set_once(
+                &mut stopped,
+                match value {
+                    "yes" => true,
+                    "no" => false,
+                    _ => return None,
+                },
+            ),
             ("skip", "reason") if !value.is_empty() => set_once(&mut reason, value.to_owned()),
             ("skip", "reason") => return None,
             ("end" | "skip", "run") => set_once(&mut run, RunId::parse(value)?),
@@ -328,6 +381,9 @@ fn parse_fields(text: &str) -> Option<Record> {
             timeout,
             run,
             ping,
+            reason: end_reason,
+            signal,
+            stopped,
         },
         "skip" => Event::Skip {
             reason: reason?,
@@ -341,6 +397,11 @@ fn parse_fields(text: &str) -> Option<Record> {
         event,
         by: by?,
     })
+}
+
+/// A non-empty value made only of the bytes `ok` allows.
+fn is_word(value: &str, ok: impl Fn(u8) -> bool) -> bool {
+    !value.is_empty() && value.bytes().all(ok)
 }
 
 /// Stores `value` unless the key was already seen: a record that says two things is not trusted.
@@ -406,6 +467,11 @@ pub struct LastRun {
     pub run: Option<RunId>,
 }
 
+/// The end line's `reason=` of a run the runner stopped at its timeout, and of one it stopped
+/// because it was itself interrupted (`signal=` says by what).
+pub const REASON_TIMEOUT: &str = "timeout";
+pub const REASON_INTERRUPTED: &str = "interrupted";
+
 /// Exit codes of a command stopped by `timeout`: coreutils exits 124, busybox 143 (SIGTERM), and
 /// 137 (SIGKILL) after `-k`.
 const TIMEOUT_EXITS: [i32; 3] = [124, 137, 143];
@@ -413,12 +479,58 @@ const TIMEOUT_EXITS: [i32; 3] = [124, 137, 143];
 impl LastRun {
     /// Whether the last run was stopped by its timeout: its end carries `timeout=N` and its exit
     /// code is one `timeout` gives.
+    /// The runner says so itself (`reason=timeout`); a 0.2 line only by the exit code.
     pub fn timed_out(&self) -> bool {
-        matches!(
-            &self.ended,
-            Some(Record { event: Event::End { exit, timeout: Some(_), .. }, .. })
-                if TIMEOUT_EXITS.contains(exit)
-        )
+        match &self.ended {
+            Some(Record {
+                event:
+                    Event::End {
+                        reason: Some(reason),
+                        ..
+                    },
+                ..
+            }) => reason == REASON_TIMEOUT,
+            Some(Record {
+                event:
+                    Event::End {
+                        exit,
+                        timeout: Some(_),
+                        ..
+                    },
+                ..
+            }) => TIMEOUT_EXITS.contains(exit),
+            _ => false,
+        }
+    }
+
+    /// Why the last run ended other than by the job's own exit, as its end line says (the
+    /// runner's `reason=`, `signal=` and `stopped=no`), in words: "interrupted by SIGINT",
+    /// "timed out, and could not be stopped in the container". None for a run that ended by
+    /// itself, or a 0.2 line's.
+    pub fn end_reason(&self) -> Option<String> {
+        let Some(Record {
+            event:
+                Event::End {
+                    reason: Some(reason),
+                    signal,
+                    stopped,
+                    ..
+                },
+            ..
+        }) = &self.ended
+        else {
+            return None;
+        };
+        let mut words = match (reason.as_str(), signal) {
+            (REASON_TIMEOUT, _) => "timed out".to_string(),
+            (REASON_INTERRUPTED, Some(signal)) => format!("interrupted by SIG{signal}"),
+            (REASON_INTERRUPTED, None) => "interrupted".to_string(),
+            (other, _) => other.replace('_', " "),
+        };
+        if *stopped == Some(false) {
+            words.push_str(", and could not be stopped in the container: it may still run there");
+        }
+        Some(words)
     }
 
     /// When the last run started: its start record, or the lock file when the start was rotated

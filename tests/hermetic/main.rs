@@ -28,6 +28,7 @@ mod healthcheck;
 mod injection;
 mod many_blocks;
 mod metrics;
+mod runner;
 mod runner_line;
 mod security;
 mod trust;

@@ -254,7 +254,11 @@ pub fn end_summary(last: &LastRun) -> String {
             event: Event::End { exit, seconds, .. },
             ..
         }) => {
-            let timed_out = if last.timed_out() { ", timed out" } else { "" };
+            let timed_out = match last.end_reason() {
+                Some(reason) => format!(", {reason}"),
+                None if last.timed_out() => ", timed out".to_string(),
+                None => String::new(),
+            };
             let ping = last
                 .ping()
                 .map(|p| format!(", healthcheck ping {p}"))
