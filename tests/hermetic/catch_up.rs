@@ -188,6 +188,8 @@ fn status_reads_a_run_of_the_installed_catch_up_line() {
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
         .env("FAKE_DOCKER_CALLS", env.path("docker-calls"))
+        // The fake docker answers, not a daemon on this machine's socket.
+        .env("CRONTAINER_DOCKER_SOCKET", env.path("no-docker.sock"))
         .output()
         .unwrap();
     assert!(
@@ -220,6 +222,8 @@ fn status_reads_a_run_of_the_installed_catch_up_line() {
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
         .env("FAKE_DOCKER_CALLS", env.path("docker-calls"))
+        // The fake docker answers, not a daemon on this machine's socket.
+        .env("CRONTAINER_DOCKER_SOCKET", env.path("no-docker.sock"))
         .output()
         .unwrap();
     assert!(out.status.success());

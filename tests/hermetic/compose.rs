@@ -116,7 +116,7 @@ fn a_service_in_two_projects_without_project_runs_nowhere_and_says_why() {
     assert_eq!(run.status.code(), Some(78), "{}\n{log}", stderr_of(&run));
     assert!(env.docker_calls().is_empty(), "no pick");
     assert!(
-        log.contains(" svc end exit=78 reason=several_projects run="),
+        log.contains(" svc end exit=78 seconds=0 reason=several_projects run="),
         "{log}"
     );
     assert_eq!(
@@ -160,7 +160,7 @@ fn a_service_with_no_running_container_logs_why_and_status_is_unhealthy() {
         );
         assert!(env.docker_calls().is_empty(), "{keys}");
         assert!(
-            log.contains(" svc end exit=69 reason=no_container run="),
+            log.contains(" svc end exit=69 seconds=0 reason=no_container run="),
             "{keys}: {log}"
         );
         assert_eq!(

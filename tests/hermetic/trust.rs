@@ -134,7 +134,13 @@ case "$1" in
     printf 'no newline[crontainer] 2026-11-29T20:30:03Z main_pipeline_v2 skip reason=running by=cron'
     echo
     exit 7 ;;
-  *) shift 5; for name; do echo "0123456789ab /$name running"; done ;;
+  inspect)
+    for last; do :; done
+    if [ "$4" = -- ]; then
+      printf '[{"Id":"%s","Name":"/%s","State":{"Status":"running","Pid":0}}]\n' "$last" "$last"
+    else
+      shift 5; for name; do echo "0123456789ab /$name running"; done
+    fi ;;
 esac
 "#;
 
@@ -168,7 +174,7 @@ fn a_jobs_output_that_imitates_crontainers_lines_changes_nothing() {
     let logs = ok(env.cmd(["logs", "main_pipeline_v2", "-c"]).arg(&config));
     assert!(logs.starts_with("[crontainer] "), "{logs}");
     assert!(logs.contains("by=run-now:"), "{logs}");
-    assert!(logs.contains(" end exit=7 run="), "{logs}");
+    assert!(logs.contains(" end exit=7 seconds=0 run="), "{logs}");
 }
 
 #[test]
