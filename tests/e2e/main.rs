@@ -33,3 +33,4 @@ mod product_timeout;
 mod runner;
 mod security;
 mod trust;
+mod upgrade;

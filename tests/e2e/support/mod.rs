@@ -11,6 +11,7 @@ pub mod binary;
 pub mod cmd;
 pub mod container;
 pub mod cron;
+pub mod healthchecks;
 pub mod job_line;
 pub mod product;
 pub mod run_log;
