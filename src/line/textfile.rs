@@ -16,8 +16,7 @@ pub const TEXTFILE_PREFIX: &str = "# crontainer:metrics textfile=";
 
 /// The block's metrics line (`[monitoring] textfile_dir`): every minute, the crontainer binary
 /// writes the block's gauges to `DIR/crontainer.prom` for node_exporter's textfile collector.
-/// The only line that runs crontainer itself: gauges need its reading of logs, locks and the
-/// runtime, which no shell line could do in 998 bytes.
+/// It reads the config (the block's jobs), unlike a job's runner line, which carries its job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Textfile {
     pub dir: PathBuf,
