@@ -72,16 +72,14 @@ fn seed_job_is_fired_by_cron_into_a_podman_container() {
         "a podman install as root warns about nothing"
     );
     let text = std::fs::read_to_string(file.path()).expect("install wrote the cron.d file");
-    let exec = format!(
-        ";{} exec -i {} sh -c '",
+    let line = format!(
+        "\n* * * * * root {} exec main_pipeline_v2 --log {} --runtime {} -- {} python main_v2.py\n",
+        path_str(support::crontainer_bin()),
+        path_str(&log),
         path_str(podman()),
         container.name()
     );
-    assert!(text.contains(&exec), "the line runs podman:\n{text}");
-    assert!(
-        text.contains("' sh python main_v2.py </dev/ptmx;"),
-        "with the watcher:\n{text}"
-    );
+    assert!(text.contains(&line), "the line runs podman:\n{text}");
 
     let log_text = wait_for_event(&log, "main_pipeline_v2", "end", CRON_FIRE_TIMEOUT);
     let (code, status) = tool.status_json(&config);
