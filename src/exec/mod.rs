@@ -180,7 +180,7 @@ fn run_job(
     timeout: Option<u64>,
     events: child::Events,
 ) -> Result<End> {
-    let running = match child::spawn(args, env, target, journal, events) {
+    let mut running = match child::spawn(args, env, target, journal, events) {
         Ok(running) => running,
         Err(e) => {
             let _ = writeln!(journal.output_line(), "crontainer: {e:#}");
