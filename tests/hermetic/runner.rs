@@ -377,7 +377,7 @@ fn sigterm_to_the_exec_client_is_not_read_as_success() {
     assert_eq!(
         r.normalized_log(),
         "[crontainer] T j start pid=N by=cron\n\
-         [crontainer] T j end exit=143 seconds=N reason=interrupted signal=TERM run=N-N by=cron\n"
+         [crontainer] T j end exit=143 seconds=N reason=client_gone signal=TERM run=N-N by=cron\n"
     );
 }
 
