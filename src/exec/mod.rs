@@ -180,7 +180,7 @@ fn run_job(
     timeout: Option<u64>,
     events: child::Events,
 ) -> Result<End> {
-    let running = match child::spawn(args, env, target, journal, events) {
+    let mut running = match child::spawn(args, env, target, journal, events) {
         Ok(running) => running,
         Err(e) => {
             let _ = writeln!(journal.output_line(), "crontainer: {e:#}");
@@ -195,9 +195,16 @@ fn run_job(
     let client_gone = matches!(outcome, child::Outcome::Exited(_));
     let (exit, reason, signal) = match outcome {
         child::Outcome::Exited(status) => match (status.code(), status.signal()) {
+            // The client ended, the job still runs in the container: the client alone was
+            // stopped (Docker 28's CLI exits 0 on SIGTERM). Never read as the job's exit.
+            (Some(_), _) if stop::still_running(target, running.started_ticks, args.command()) => (
+                128 + nix::sys::signal::Signal::SIGTERM as i32,
+                run_log::REASON_CLIENT_GONE,
+                None,
+            ),
             (Some(code), _) => return Ok(End::exit(code)),
             // The client was killed (not by us): the job may run on in the container.
-            (None, Some(n)) => (128 + n, run_log::REASON_INTERRUPTED, signal_name(n)),
+            (None, Some(n)) => (128 + n, run_log::REASON_CLIENT_GONE, signal_name(n)),
             (None, None) => return Ok(End::exit(1)),
         },
         child::Outcome::TimedOut => (EXIT_TIMEOUT, run_log::REASON_TIMEOUT, None),

@@ -43,20 +43,13 @@ pub fn start_ticks(pid: i32) -> Option<u64> {
 }
 
 /// The job's process in the container whose first process is `init`, started at or after
-/// `after` (ticks), preferring one whose command line is `argv`. `proc` is `/proc` (a copy in
-/// tests).
-pub fn find(proc: &Path, init: i32, after: u64, argv: &[String]) -> Option<Found> {
+/// `after` (ticks), preferring one whose command line is `argv`. `proc` is `/proc` and `sys`
+/// `/sys/fs/cgroup` (copies in tests).
+pub fn find(proc: &Path, sys: &Path, init: i32, after: u64, argv: &[String]) -> Option<Found> {
     let cgroup_of = |pid: i32| std::fs::read(proc.join(pid.to_string()).join("cgroup")).ok();
     let theirs = cgroup_of(init)?;
     let mut candidates: Vec<(bool, u64, Found)> = Vec::new();
-    for entry in std::fs::read_dir(proc).ok()?.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<i32>().ok())
-        else {
-            continue;
-        };
+    for pid in pids_near(proc, sys, &theirs)? {
         if pid == init || cgroup_of(pid).as_ref() != Some(&theirs) {
             continue;
         }
@@ -93,6 +86,71 @@ pub fn find(proc: &Path, init: i32, after: u64, argv: &[String]) -> Option<Found
     candidates.sort_by_key(|(same, started, _)| (!same, *started));
     candidates.into_iter().next().map(|(_, _, found)| found)
 }
+
+/// The processes that may be in the cgroup `/proc/INIT/cgroup` names (`theirs`): its
+/// `cgroup.procs` under `sys` (`/sys/fs/cgroup`), a v1 controller's (`pids` first) or the v2
+/// hierarchy's (alone, or `unified` beside v1), read in one go; or, when none can be read, every
+/// process in `proc`. Each is checked against `theirs` anyway.
+fn pids_near(proc: &Path, sys: &Path, theirs: &[u8]) -> Option<Vec<i32>> {
+    let text = String::from_utf8_lossy(theirs);
+    let mut dirs = Vec::new();
+    for line in text.lines() {
+        let mut fields = line.splitn(3, ':');
+        let (Some(_), Some(controllers), Some(path)) =
+            (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        let path = path.trim_start_matches('/');
+        if controllers.is_empty() {
+            dirs.push(sys.join("unified").join(path));
+            dirs.push(sys.join(path));
+        } else {
+            for c in controllers.split(',') {
+                let dir = sys.join(c.trim_start_matches("name=")).join(path);
+                if c == "pids" {
+                    dirs.insert(0, dir);
+                } else {
+                    dirs.push(dir);
+                }
+            }
+        }
+    }
+    for dir in dirs {
+        if let Ok(procs) = std::fs::read_to_string(dir.join("cgroup.procs")) {
+            let pids: Vec<i32> = procs.lines().filter_map(|l| l.parse().ok()).collect();
+            if !pids.is_empty() {
+                return Some(pids);
+            }
+        }
+    }
+    Some(
+        std::fs::read_dir(proc)
+            .ok()?
+            .flatten()
+            .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
+            .collect(),
+    )
+}
+
+/// Whether the job the client `client_started` ran is still in the container after its client
+/// ended: the client was stopped alone (Docker 28's CLI exits 0 on SIGTERM and leaves the job
+/// running, moby#9098).
+pub fn still_running(target: &Target, client_started: u64, argv: &[String]) -> bool {
+    let init = i32::try_from(target.init_pid).unwrap_or(0);
+    init != 0
+        && find(
+            Path::new("/proc"),
+            Path::new(SYS_CGROUP),
+            init,
+            client_started,
+            argv,
+        )
+        .is_some_and(|f| alive(f.pid))
+}
+
+/// Where the cgroup hierarchies are mounted.
+const SYS_CGROUP: &str = "/sys/fs/cgroup";
 
 /// The pid a process has in the innermost pid namespace (`NSpid:` of `/proc/PID/status`).
 fn ns_pid(proc: &Path, pid: i32) -> Option<i32> {
@@ -132,10 +190,11 @@ pub fn stop(
     if target.init_pid == 0 {
         return Stopped::No("the container's first process is unknown".into());
     }
-    let proc = Path::new("/proc");
+    let init = i32::try_from(target.init_pid).unwrap_or(0);
     let Some(found) = find(
-        proc,
-        i32::try_from(target.init_pid).unwrap_or(0),
+        Path::new("/proc"),
+        Path::new(SYS_CGROUP),
+        init,
         client_started,
         argv,
     ) else {
@@ -261,7 +320,7 @@ mod tests {
         ]);
         let argv = ["sleep".to_string(), "60".to_string()];
         assert_eq!(
-            find(dir.path(), 501, 100, &argv),
+            find(dir.path(), &dir.path().join("no-sys"), 501, 100, &argv),
             Some(Found {
                 pid: 701,
                 group: 701,
@@ -270,10 +329,23 @@ mod tests {
         );
         // A command that re-executed itself under another name is still found.
         assert_eq!(
-            find(dir.path(), 501, 100, &["python".into()]).map(|f| f.pid),
+            find(
+                dir.path(),
+                &dir.path().join("no-sys"),
+                501,
+                100,
+                &["python".into()]
+            )
+            .map(|f| f.pid),
             Some(701)
         );
-        assert_eq!(find(dir.path(), 501, 200, &argv), None);
-        assert_eq!(find(dir.path(), 9, 100, &argv), None);
+        assert_eq!(
+            find(dir.path(), &dir.path().join("no-sys"), 501, 200, &argv),
+            None
+        );
+        assert_eq!(
+            find(dir.path(), &dir.path().join("no-sys"), 9, 100, &argv),
+            None
+        );
     }
 }

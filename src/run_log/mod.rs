@@ -471,6 +471,10 @@ pub struct LastRun {
 /// because it was itself interrupted (`signal=` says by what).
 pub const REASON_TIMEOUT: &str = "timeout";
 pub const REASON_INTERRUPTED: &str = "interrupted";
+/// The end line's `reason=` of a run whose runtime client was killed (`signal=` by what) or
+/// ended while the job still ran in the container: the runner stopped the job (exit 128+N, or
+/// 143 as by its SIGTERM).
+pub const REASON_CLIENT_GONE: &str = "client_gone";
 
 /// Exit codes of a command stopped by `timeout`: coreutils exits 124, busybox 143 (SIGTERM), and
 /// 137 (SIGKILL) after `-k`.
@@ -525,6 +529,12 @@ impl LastRun {
             (REASON_TIMEOUT, _) => "timed out".to_string(),
             (REASON_INTERRUPTED, Some(signal)) => format!("interrupted by SIG{signal}"),
             (REASON_INTERRUPTED, None) => "interrupted".to_string(),
+            (REASON_CLIENT_GONE, Some(signal)) => format!(
+                "its runtime client was killed by SIG{signal}; the job was stopped in the container"
+            ),
+            (REASON_CLIENT_GONE, None) => {
+                "its runtime client ended alone; the job was stopped in the container".to_string()
+            }
             (other, _) => other.replace('_', " "),
         };
         if *stopped == Some(false) {

@@ -402,6 +402,11 @@ fn the_runners_reasons_are_read_and_said() {
             false,
             Some("no container"),
         ),
+        (
+            "[crontainer] 2026-11-29T14:00:02Z j end exit=143 seconds=2 reason=client_gone signal=TERM run=7-1764424800 by=cron",
+            false,
+            Some("its runtime client was killed by SIGTERM; the job was stopped in the container"),
+        ),
         // 0.2's timeout: only the exit code says so.
         (
             "[crontainer] 2026-11-29T14:00:02Z j end exit=137 timeout=2 run=7-1764424800 seconds=2 by=cron",

@@ -233,6 +233,49 @@ fn sigterm_stops_the_job_inside(runtime: &'static Path) {
     a_signal_to_the_runner_stops_the_job_inside(runtime, nix::sys::signal::Signal::SIGTERM);
 }
 
+/// The runtime client the runner `runner` started (its only child).
+fn client_of(runner: u32) -> i32 {
+    let children = std::fs::read_to_string(format!("/proc/{runner}/task/{runner}/children"))
+        .expect("the runner's children");
+    children
+        .split_whitespace()
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("the runner has started its client")
+}
+
+fn sigterm_to_the_client_alone_is_no_success(runtime: &'static Path) {
+    let container = Bare::start(runtime);
+    let job = Job::new(runtime);
+    let child = job
+        .command(&[], &[&container.name, "/bin/busybox", "sleep", "303"])
+        .spawn()
+        .unwrap();
+    wait_for_process(&container, "sleep 303");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(client_of(child.id())),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_exit(&out, 143);
+    // Docker's 20.10 client dies of the signal; Podman's exits, leaving the job running.
+    let how = if runtime == docker() {
+        "reason=client_gone signal=TERM"
+    } else {
+        "reason=client_gone"
+    };
+    assert_eq!(
+        job.normalized_log(),
+        format!(
+            "[crontainer] T j start pid=N by=cron\n\
+             [crontainer] T j end exit=143 seconds=N {how} run=N by=cron\n"
+        )
+    );
+    let left = container.processes();
+    assert!(!left.contains("sleep 303"), "still running:\n{left}");
+}
+
 fn two_catch_up_boots_in_one_slot_run_once(runtime: &'static Path) {
     let container = Bare::start(runtime);
     let job = Job::new(runtime);
@@ -276,6 +319,10 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ),
     ("SIGINT", sigint_stops_the_job_inside),
     ("SIGTERM", sigterm_stops_the_job_inside),
+    (
+        "SIGTERM to the client",
+        sigterm_to_the_client_alone_is_no_success,
+    ),
     ("catch-up", two_catch_up_boots_in_one_slot_run_once),
 ];
 

@@ -195,8 +195,11 @@ fn a_firing_while_the_lock_is_held_logs_the_holders_run_and_exits_75() {
     let _held = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock)
         .map_err(|(_, e)| e)
         .unwrap();
-    let out = r.run(&[], &["app", "true"]);
+    // A skipped firing pings nothing: the running run's own pings tell healthchecks.
+    let (url, requests) = recording_server(vec![200]);
+    let out = r.run(&["--ping", &url], &["app", "true"]);
     assert_output(&out, 75, "", "");
+    assert_eq!(requests.try_iter().count(), 0);
     assert_eq!(
         r.normalized_log(),
         "[crontainer] T j skip reason=running run=N-N by=cron\n"
@@ -374,7 +377,7 @@ fn sigterm_to_the_exec_client_is_not_read_as_success() {
     assert_eq!(
         r.normalized_log(),
         "[crontainer] T j start pid=N by=cron\n\
-         [crontainer] T j end exit=143 seconds=N reason=interrupted signal=TERM run=N-N by=cron\n"
+         [crontainer] T j end exit=143 seconds=N reason=client_gone signal=TERM run=N-N by=cron\n"
     );
 }
 
@@ -477,12 +480,13 @@ fn recording_server(statuses: Vec<u16>) -> (String, std::sync::mpsc::Receiver<(S
                 assert!(n > 0, "the request ended early");
             };
             let line = head.lines().next().unwrap_or_default().to_owned();
+            // Recorded before the answer: the runner cannot end before the test can see it.
+            sent.send((line, body)).unwrap();
             write!(
                 stream,
                 "HTTP/1.1 {status} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nOK"
             )
             .unwrap();
-            sent.send((line, body)).unwrap();
         }
     });
     (url, received)
