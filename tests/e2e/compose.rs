@@ -111,7 +111,10 @@ fn service_job_fires_into_the_container_running_when_cron_fires() {
     assert_eq!(code, Some(0), "{status:#}");
     let plain = String::from_utf8_lossy(&plain.stdout);
     assert!(
-        plain.contains(&format!("{} running (service {service})", second.name())),
+        plain.contains(&format!(
+            "{} running (service {service} of project {project})",
+            second.name()
+        )),
         "{plain}"
     );
 }
