@@ -1,5 +1,5 @@
 //! What the user typed: the clap definitions, kept apart from what the program needs
-//! (`config.rs`). Every field's `///` doc is its `--help` text.
+//! (`config/`). Every field's `///` doc is its `--help` text.
 
 use std::path::PathBuf;
 
@@ -9,8 +9,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// container, with logging; see them (`status`), trigger one (`run-now`), remove them
 /// (`uninstall`).
 ///
-/// The installed cron lines are self-contained: they need only /bin/sh, the container runtime,
-/// flock and date when they fire, never crontainer or its config.
+/// Each installed cron line is short and says what runs: the schedule, this binary by absolute
+/// path with `exec`, the job's id, its log and runtime, then the container and the command
+/// (`0 * * * * /usr/bin/crontainer exec JOB --every 5h --log LOG --runtime /usr/bin/docker --
+/// CONTAINER COMMAND...`). The runner does the rest; it never reads the config. Keep the binary
+/// where the lines name it: `status` and `doctor` fail when it is gone.
 ///
 /// Typical use: `crontainer plan` to see what would be written, `sudo crontainer install`,
 /// `crontainer status`, `crontainer run-now JOB`.
@@ -76,6 +79,22 @@ pub enum Command {
     /// Check the host: a cron daemon running, the runtime answering, flock and date present, the
     /// time zone, each installed block intact and in step with the config, logs writable.
     Doctor(DoctorArgs),
+    /// Run one firing of a job: what every installed cron line runs. A stable interface: a
+    /// line one release writes runs under every later one.
+    ///
+    /// Read a line as: the job's id; `--every` (only every N-th firing slot since the Unix epoch
+    /// runs, the others exit 0 at once) and `--timeout`; `--ping`, a healthchecks URL; `--log`
+    /// (the lock is LOG.lock); the runtime; then after `--` the container and the command, each
+    /// word one literal argument, run with `RUNTIME exec -i` (no shell needed in the container).
+    /// With `--service` the words after `--` are the command alone. `--catch-up` marks a job's
+    /// @reboot line: it runs once only if a firing was missed since the last run and `--since`.
+    ///
+    /// A firing appends a start and an end line to the log around the job's output; a timeout
+    /// or SIGTERM, SIGINT or SIGHUP stops the command inside the container and says so on the
+    /// end line. Exit codes: the job's own; 75 when the previous run still holds the lock;
+    /// 69 no running container; 78 a service in several Compose projects; 124 the timeout;
+    /// 128+N stopped by signal N; 2 bad arguments.
+    Exec(Box<crate::runner_args::RunnerArgs>),
 }
 
 #[derive(Debug, Args)]

@@ -3,17 +3,20 @@
 //! (`run-now`) and remove (`uninstall`) them. See `README.md`, and `docs/ARCHITECTURE.md`
 //! for the layers and the line contract.
 //!
-//! The pure core (`schedule`, `cron_line`, `block`, `run_log`) never touches the OS; the edges
+//! The pure core (`schedule`, `line`, `block`, `run_log`) never touches the OS; the edges
 //! (`cron_table`, `runtime`, `process`, `host`) are thin; `commands` holds one file per subcommand.
 
 pub mod block;
 pub mod cli;
 pub mod commands;
 pub mod config;
-pub mod cron_line;
 pub mod cron_table;
 pub mod error;
+pub mod exec;
 pub mod host;
+pub mod line;
+/// The name `line` had until 0.3, which the runner still imports by.
+pub use line as cron_line;
 pub mod logrotate;
 pub mod process;
 pub mod run_log;
@@ -63,6 +66,7 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         Command::Man => man_page().map(|()| ExitCode::Success),
         Command::Doctor(args) => commands::doctor::run(args),
         Command::Metrics(args) => commands::metrics::run(args),
+        Command::Exec(args) => exec::run(args),
     };
     match result {
         Ok(code) => code.code(),
@@ -133,6 +137,7 @@ mod layering {
         ("schedule", 1),
         ("block", 1),
         ("config", 2),
+        ("line", 3),
         ("cron_line", 3),
         ("run_log", 3),
         ("runner_args", 1),
@@ -142,6 +147,8 @@ mod layering {
         ("runtime", 5),
         ("cron_table", 5),
         ("logrotate", 6),
+        // One firing of a job: above the edges it drives, below what the user typed.
+        ("exec", 6),
         // What the user typed, then the commands.
         ("cli", 7),
         ("commands", 8),

@@ -8,11 +8,41 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::config::ContainerRef;
-use crate::cron_line::{
-    EXIT_NO_CONTAINER, EXIT_SEVERAL_PROJECTS, PROJECT_LABEL, SERVICE_LABEL, Tools,
-};
 use crate::error::bad_input;
+use crate::line::{
+    EXIT_NO_CONTAINER, EXIT_SEVERAL_PROJECTS, PROJECT_LABEL, REASON_NO_CONTAINER,
+    REASON_SEVERAL_PROJECTS, SERVICE_LABEL, Tools,
+};
 use crate::process::Cmd;
+
+/// Names the binary the runner lines name, in place of this one: for tests, whose lines must
+/// not depend on where the checkout is; never warned about as temporary.
+pub const ENV_EXE: &str = "CRONTAINER_EXE";
+
+/// The crontainer binary a runner line names: this one, by its canonical path (or
+/// `$CRONTAINER_EXE`).
+pub fn own_binary() -> PathBuf {
+    match std::env::var_os(ENV_EXE) {
+        Some(exe) if !exe.is_empty() => PathBuf::from(exe),
+        _ => std::env::current_exe()
+            .and_then(std::fs::canonicalize)
+            .unwrap_or_else(|_| PathBuf::from("/usr/bin/crontainer")),
+    }
+}
+
+/// Whether `exe` lies where it will not stay: a cargo build directory (`target/debug`,
+/// `target/release`), /tmp or /var/tmp; a line naming it breaks at the next `cargo clean` or
+/// reboot. Never for `$CRONTAINER_EXE`.
+pub fn is_temporary_binary(exe: &Path) -> bool {
+    if std::env::var_os(ENV_EXE).is_some_and(|e| !e.is_empty()) {
+        return false;
+    }
+    let parts: Vec<_> = exe.components().map(|c| c.as_os_str()).collect();
+    let in_build_dir = parts
+        .windows(2)
+        .any(|w| w[0] == "target" && (w[1] == "debug" || w[1] == "release"));
+    in_build_dir || exe.starts_with("/tmp") || exe.starts_with("/var/tmp")
+}
 
 /// A program the line needs, found or not.
 #[derive(Debug, Clone)]
@@ -126,6 +156,7 @@ pub fn resolve_tools(runtime: &str, pings: bool) -> (Tools, Vec<Missing>) {
     (
         Tools {
             runtime: runtime.path,
+            crontainer: own_binary(),
             flock: flock.path,
             date: date.path,
             tail: tail.path,
@@ -293,7 +324,9 @@ pub fn resolve_containers(
             ContainerRef::Name(name) => (name.clone(), states.next().expect("one state per name")),
             ContainerRef::Service { service, project } => {
                 let resolved = match listed.as_ref().expect("listed for services") {
-                    Ok(list) => resolve_service(list, service, project.as_deref()),
+                    Ok(list) => {
+                        resolve_service(list, service, project.as_deref()).map_err(|u| u.state())
+                    }
                     Err(why) => Err(ContainerState::Unknown(why.clone())),
                 };
                 match resolved {
@@ -324,6 +357,10 @@ pub struct ServiceContainer {
     pub state: String,
 }
 
+/// The label Compose puts on the containers of `compose run` (`True`), which are not the
+/// service's own.
+pub const ONEOFF_LABEL: &str = "com.docker.compose.oneoff";
+
 /// The separator of the `ps` format below: none of Docker's ids, Compose's project and service
 /// names, nor container names holds it.
 const PS_SEPARATOR: char = '/';
@@ -335,10 +372,12 @@ pub fn running_service_containers(
     env: &Env,
 ) -> std::result::Result<Vec<ServiceContainer>, String> {
     let format = format!(
-        "{{{{.ID}}}}{PS_SEPARATOR}{{{{.Label \"{PROJECT_LABEL}\"}}}}{PS_SEPARATOR}{{{{.Label \"{SERVICE_LABEL}\"}}}}{PS_SEPARATOR}{{{{.State}}}}{PS_SEPARATOR}{{{{.Names}}}}"
+        "{{{{.ID}}}}{PS_SEPARATOR}{{{{.Label \"{PROJECT_LABEL}\"}}}}{PS_SEPARATOR}{{{{.Label \"{SERVICE_LABEL}\"}}}}{PS_SEPARATOR}{{{{.State}}}}{PS_SEPARATOR}{{{{.Names}}}}{PS_SEPARATOR}{{{{.Label \"{ONEOFF_LABEL}\"}}}}"
     );
+    // Full ids: the runner execs by id, and a prefix could name another container.
     let cmd = client(runtime, env).args([
         "ps".to_string(),
+        "--no-trunc".into(),
         "-f".into(),
         format!("label={SERVICE_LABEL}"),
         "--format".into(),
@@ -357,52 +396,174 @@ pub fn running_service_containers(
         .lines()
         .filter_map(|line| {
             let mut parts = line.splitn(5, PS_SEPARATOR);
-            Some(ServiceContainer {
-                id: parts.next()?.to_string(),
-                project: parts.next()?.to_string(),
-                service: parts.next()?.to_string(),
-                state: parts.next()?.to_string(),
-                name: parts.next()?.to_string(),
+            let id = parts.next()?.to_string();
+            let project = parts.next()?.to_string();
+            let service = parts.next()?.to_string();
+            let state = parts.next()?.to_string();
+            // The names, then the one-off label (`True` on `compose run`'s containers).
+            let rest = parts.next()?;
+            let (name, oneoff) = match rest.rsplit_once(PS_SEPARATOR) {
+                Some((name, label)) if matches!(label, "" | "True" | "False") => {
+                    (name, label == "True")
+                }
+                _ => (rest, false),
+            };
+            // `docker compose run` makes one-off containers with the service's labels: a job
+            // of the service must never run in one of those.
+            (!oneoff).then(|| ServiceContainer {
+                id,
+                project,
+                service,
+                state,
+                name: name.to_string(),
             })
         })
         .collect())
 }
 
-/// The container a service job runs in, by the cron line's rule (`cron_line::service_lookup`):
-/// the first listed container of the service (in `project` when given); none, or
-/// (no `project`) the service running in several projects, is `Unresolved` with the reason,
-/// worded to follow "service NAME".
+/// Why a Compose service resolves to no container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unresolved {
+    /// No container of the service is listed (in its project, when given).
+    NoContainer,
+    /// No `project` given, and the service runs in these several projects.
+    SeveralProjects(Vec<String>),
+}
+
+impl Unresolved {
+    /// The exit code and the end line's `reason=` of a firing that finds this.
+    pub fn exit_and_reason(&self) -> (i32, &'static str) {
+        match self {
+            Unresolved::NoContainer => (EXIT_NO_CONTAINER, REASON_NO_CONTAINER),
+            Unresolved::SeveralProjects(_) => (EXIT_SEVERAL_PROJECTS, REASON_SEVERAL_PROJECTS),
+        }
+    }
+
+    /// As `status` shows it, worded to follow "service NAME".
+    pub fn state(&self) -> ContainerState {
+        ContainerState::Unresolved(match self {
+            Unresolved::NoContainer => format!(
+                "has no running container (each firing fails with exit {EXIT_NO_CONTAINER})"
+            ),
+            Unresolved::SeveralProjects(projects) => format!(
+                "runs in several Compose projects ({}): each firing fails with exit \
+                 {EXIT_SEVERAL_PROJECTS} until the job sets `project`",
+                projects.join(", ")
+            ),
+        })
+    }
+}
+
+/// The container a service job runs in, the one rule of the runner and of `status`: the first
+/// listed container of the service (in `project` when given), never a one-off (`compose run`'s:
+/// [`running_service_containers`] leaves them out); none, or (no `project`) the service running
+/// in several projects, is [`Unresolved`].
 pub fn resolve_service<'a>(
     listed: &'a [ServiceContainer],
     service: &str,
     project: Option<&str>,
-) -> std::result::Result<&'a ServiceContainer, ContainerState> {
+) -> std::result::Result<&'a ServiceContainer, Unresolved> {
     let mut matching = listed
         .iter()
         .filter(|c| c.service == service && project.is_none_or(|p| c.project == p));
     let Some(first) = matching.next() else {
-        return Err(ContainerState::Unresolved(format!(
-            "has no running container (each firing fails with exit {EXIT_NO_CONTAINER})"
-        )));
+        return Err(Unresolved::NoContainer);
     };
-    let mut projects = vec![first.project.as_str()];
+    let mut projects = vec![first.project.clone()];
     for c in matching {
-        if !projects.contains(&c.project.as_str()) {
-            projects.push(&c.project);
+        if !projects.contains(&c.project) {
+            projects.push(c.project.clone());
         }
     }
     if projects.len() > 1 {
-        return Err(ContainerState::Unresolved(format!(
-            "runs in several Compose projects ({}): each firing fails with exit \
-             {EXIT_SEVERAL_PROJECTS} until the job sets `project`",
-            projects.join(", ")
-        )));
+        return Err(Unresolved::SeveralProjects(projects));
     }
     Ok(first)
 }
 
-/// `GET /containers/NAME/json` over the Docker daemon's unix socket.
-fn state_from_socket(socket: &Path, name: &str) -> std::io::Result<ContainerState> {
+/// Whether an inspected container (`GET /containers/NAME/json`, or `inspect`'s JSON) is the one
+/// named `name` itself: its name (Docker's with a leading `/`, Podman's without) or its full id.
+/// Docker and Podman also answer for a unique prefix of an id, so with no container named `db`,
+/// `db` finds one whose id starts with `db`: a job must never run there.
+pub fn is_exactly(inspected: &serde_json::Value, name: &str) -> bool {
+    let own = inspected["Name"]
+        .as_str()
+        .map(|n| n.trim_start_matches('/'));
+    own == Some(name) || inspected["Id"].as_str() == Some(name)
+}
+
+/// One container as the runner needs it, exactly the one named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inspected {
+    /// The full id: the runner execs by it, so the container cannot change under it.
+    pub id: String,
+    /// `running`, `exited`, ...
+    pub status: String,
+    /// The host pid of its first process (0 when not running): the runner finds the job's
+    /// processes among those of its cgroup.
+    pub pid: u32,
+}
+
+/// Inspects the container named exactly `name` (see [`is_exactly`]): `Ok(None)` when there is
+/// none, `Err` with the runtime's words when it does not answer. Straight from Docker's socket
+/// when it can, else one `inspect` call.
+pub fn inspect(
+    runtime: &Path,
+    env: &Env,
+    name: &str,
+) -> std::result::Result<Option<Inspected>, String> {
+    let body = match docker_socket_for(runtime, env).and_then(|s| get_json(&s, name).ok()) {
+        Some((200, body)) => body,
+        Some((404, _)) => return Ok(None),
+        Some((_, body)) => {
+            return Err(body["message"]
+                .as_str()
+                .unwrap_or("the daemon answered an error")
+                .to_string());
+        }
+        None => {
+            let output = client(runtime, env)
+                .args(["inspect", "--type", "container", "--", name])
+                .output()
+                .map_err(|e| format!("{e:#}"))?;
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            if !output.status.success() {
+                if stderr.contains("No such") || stderr.contains("no such") {
+                    return Ok(None);
+                }
+                return Err(stderr.trim().to_string());
+            }
+            let list: serde_json::Value = serde_json::from_slice(&output.stdout)
+                .map_err(|e| format!("`{} inspect` printed no JSON: {e}", runtime.display()))?;
+            list[0].clone()
+        }
+    };
+    if !is_exactly(&body, name) {
+        return Ok(None);
+    }
+    Ok(Some(Inspected {
+        id: body["Id"].as_str().unwrap_or_default().to_string(),
+        status: body["State"]["Status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        pid: body["State"]["Pid"]
+            .as_u64()
+            .and_then(|p| u32::try_from(p).ok())
+            .unwrap_or(0),
+    }))
+}
+
+/// Docker's socket, for a `docker` runtime whose socket is at hand.
+fn docker_socket_for(runtime: &Path, env: &Env) -> Option<PathBuf> {
+    if runtime.file_name() != Some(std::ffi::OsStr::new("docker")) {
+        return None;
+    }
+    crate::host::docker_socket(env.get("DOCKER_HOST").map(String::as_str))
+}
+
+/// `GET /containers/NAME/json` over the Docker daemon's unix socket: the status code and body.
+fn get_json(socket: &Path, name: &str) -> std::io::Result<(u16, serde_json::Value)> {
     use std::io::{Read, Write};
     let mut stream = std::os::unix::net::UnixStream::connect(socket)?;
     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
@@ -427,7 +588,16 @@ fn state_from_socket(socket: &Path, name: &str) -> std::io::Result<ContainerStat
         .ok_or_else(invalid)?;
     let body: serde_json::Value =
         serde_json::from_slice(&response[split + 4..]).unwrap_or(serde_json::Value::Null);
+    Ok((code, body))
+}
+
+/// `GET /containers/NAME/json` over the Docker daemon's unix socket.
+fn state_from_socket(socket: &Path, name: &str) -> std::io::Result<ContainerState> {
+    let (code, body) = get_json(socket, name)?;
+    let invalid = || std::io::Error::new(std::io::ErrorKind::InvalidData, "not an HTTP response");
     Ok(match code {
+        // The daemon also answers for a unique prefix of an id: that is another container.
+        200 if !is_exactly(&body, name) => ContainerState::Missing,
         200 => match body["State"]["Status"].as_str() {
             Some("running") => ContainerState::Running,
             Some(status) => ContainerState::Stopped(status.to_string()),
@@ -477,7 +647,8 @@ fn states_from_cli(runtime: &Path, env: &Env, names: &[&str]) -> Vec<ContainerSt
                 let mut parts = line.split(' ');
                 let (id, n, status) = (parts.next()?, parts.next()?, parts.next()?);
                 let n = n.trim_start_matches('/');
-                (n == *name || id.starts_with(name)).then(|| status.to_string())
+                // Exactly: `inspect` also takes a prefix of an id, another container's.
+                (n == *name || id == *name).then(|| status.to_string())
             });
             match status {
                 Some(s) if s == "running" => ContainerState::Running,
@@ -564,7 +735,9 @@ mod tests {
         })
         .collect();
         let name = |service: &str, project: Option<&str>| {
-            resolve_service(&listed, service, project).map(|c| c.name.clone())
+            resolve_service(&listed, service, project)
+                .map(|c| c.name.clone())
+                .map_err(|u| u.state())
         };
         assert_eq!(name("web", Some("shop")), Ok("shop-web-2".into()));
         assert_eq!(name("web", Some("blog")), Ok("blog-web-1".into()));
@@ -592,13 +765,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let socket = fake_daemon(
             dir.path(),
-            3,
+            4,
             vec![
-                ("web", r#"{"State":{"Status":"running"}}"#),
-                ("db", r#"{"State":{"Status":"exited"}}"#),
+                ("web", r#"{"Name":"/web","State":{"Status":"running"}}"#),
+                ("db", r#"{"Name":"/db","State":{"Status":"exited"}}"#),
+                // No container is named `ab`: the daemon answers with one whose id starts so.
+                (
+                    "ab",
+                    r#"{"Id":"ab12","Name":"/other","State":{"Status":"running"}}"#,
+                ),
             ],
         );
-        let states: Vec<_> = ["web", "db", "gone"]
+        let states: Vec<_> = ["web", "db", "gone", "ab"]
             .iter()
             .map(|name| state_from_socket(&socket, name).unwrap())
             .collect();
@@ -607,6 +785,7 @@ mod tests {
             [
                 ContainerState::Running,
                 ContainerState::Stopped("exited".into()),
+                ContainerState::Missing,
                 ContainerState::Missing
             ]
         );

@@ -9,9 +9,9 @@ use crate::cli::DoctorArgs;
 use crate::commands;
 use crate::commands::job_status::metrics_line;
 use crate::config::{self, ContainerRef};
-use crate::cron_line::{self, Entry};
 use crate::error::ExitCode;
 use crate::host;
+use crate::line::{self, Entry};
 use crate::run_log;
 use crate::runtime::{self, ContainerState};
 use crate::ui;
@@ -284,7 +284,7 @@ fn missed(entry: &Entry, with_user: bool, now: &jiff::ZonedDateTime) -> Option<S
     if entry.is_paused() {
         return None;
     }
-    let rendered = cron_line::parse_line(entry.active_line(), with_user)?.rendered();
+    let rendered = line::parse_line(entry.active_line(), with_user)?.rendered();
     let last = run_log::last_run_of(
         &entry.marker.log,
         &entry.marker.id,
@@ -465,6 +465,14 @@ fn block_checks(
                     i.target.describe() == installed.target.describe() && *b == block
                 })
                 .any(|(_, _, e)| e.marker.installed.is_none());
+            // 0.2's lines are shell programs: they run as they are, and `install` upgrades
+            // them to runner lines.
+            let legacy = scope
+                .entries()
+                .filter(|(i, b, _)| {
+                    i.target.describe() == installed.target.describe() && *b == block
+                })
+                .any(|(_, _, e)| e.is_legacy());
             if from_0_1 {
                 checks.push(check(
                     &format!("upgrade of block {block}"),
@@ -473,7 +481,25 @@ fn block_checks(
                      cannot be called missed until the block is installed again",
                     Some("run `crontainer install` with the config that installed it".into()),
                 ));
+            } else if legacy {
+                checks.push(check(
+                    &format!("upgrade of block {block}"),
+                    Verdict::Warn,
+                    "installed by crontainer 0.2: its lines are shell programs of the older \
+                     kind, which run as they are; `crontainer install` upgrades them in place \
+                     to runner lines (`crontainer exec ...`), keeping paused jobs paused",
+                    Some("run `crontainer install` with the config that installed it".into()),
+                ));
             }
+        }
+        if let Some(problem) = commands::runner_problem(entry, installed.target.with_user_column())
+        {
+            checks.push(check(
+                &format!("runner of {}", entry.marker.id),
+                Verdict::Fail,
+                problem,
+                None,
+            ));
         }
         if let Some(missed) = missed(entry, installed.target.with_user_column(), &now) {
             checks.push(check(

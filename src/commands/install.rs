@@ -12,10 +12,10 @@ use crate::commands;
 use crate::commands::job_status::textfile;
 use crate::config::ContainerRef;
 use crate::config::{self, TargetKind};
-use crate::cron_line;
 use crate::cron_table::{self, Target};
 use crate::error::{ExitCode, bad_input};
 use crate::host;
+use crate::line;
 use crate::logrotate;
 use crate::runtime::{self, ContainerState};
 use crate::ui;
@@ -26,8 +26,8 @@ use crate::ui;
 /// (nothing changed) until it ends. Taken rather than looked up in /proc/locks, so a firing
 /// cannot slip in between the look and the write; a firing in that moment logs `skip`.
 fn hold_moving_locks(
-    existing: &[cron_line::Entry],
-    entries: &[cron_line::Entry],
+    existing: &[line::Entry],
+    entries: &[line::Entry],
 ) -> Result<Vec<nix::fcntl::Flock<std::fs::File>>> {
     let mut held = Vec::new();
     for entry in entries {
@@ -78,8 +78,63 @@ fn hold_moving_locks(
     Ok(held)
 }
 
+/// Pins each Compose service without a `project` to the one project that runs it now, so a
+/// second project starting the same service later cannot take its firings (the runner would
+/// refuse to pick one); two projects running it now are refused (the config must say which).
+/// When none runs it, the job stays unpinned and install warns (below) that it has no running
+/// container. The notes say what was pinned.
+fn pin_projects(config: &mut config::Config, tools: &crate::line::Tools) -> Result<Vec<String>> {
+    let unpinned =
+        |job: &config::Job| matches!(job.container, ContainerRef::Service { project: None, .. });
+    if !config.jobs.iter().any(unpinned) {
+        return Ok(Vec::new());
+    }
+    let Ok(listed) = runtime::running_service_containers(&tools.runtime, &config.runtime_env)
+    else {
+        // The runtime does not answer: install says so with the containers' states.
+        return Ok(Vec::new());
+    };
+    let mut notes = Vec::new();
+    for job in config.jobs.iter_mut() {
+        let ContainerRef::Service { service, project } = &mut job.container else {
+            continue;
+        };
+        if project.is_some() {
+            continue;
+        }
+        let mut projects: Vec<&str> = Vec::new();
+        for c in listed.iter().filter(|c| &c.service == service) {
+            if !projects.contains(&c.project.as_str()) {
+                projects.push(&c.project);
+            }
+        }
+        match projects.as_slice() {
+            [] => {}
+            [one] => {
+                notes.push(format!(
+                    "job {:?}: service {service} runs in Compose project {one}: pinned to it \
+                     (set `project` in the config to choose another)",
+                    job.id
+                ));
+                *project = Some(one.to_string());
+            }
+            several => {
+                return Err(bad_input(format!(
+                    "{}:{}: job {:?}: service {service} runs in several Compose projects ({}): \
+                     set `project` to the one the job is for; nothing was changed",
+                    config.path.display(),
+                    job.line,
+                    job.id,
+                    several.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(notes)
+}
+
 pub fn run(args: &InstallArgs) -> Result<ExitCode> {
-    let config = commands::trust::load_required_config(args.config.config.as_deref())?;
+    let mut config = commands::trust::load_required_config(args.config.config.as_deref())?;
     let (kind, user) = commands::target_settings(Some(&config), &args.target);
     if kind == TargetKind::CronD
         && !host::is_root()
@@ -92,7 +147,8 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     }
     let cron_table::Resolved { target, run_as } =
         Target::resolve(kind, user.as_deref(), &config.name)?;
-    let tools = runtime::require_tools(&config.runtime, config.pings())?;
+    let tools = runtime::require_tools(&config.runtime, false)?;
+    let pinned = pin_projects(&mut config, &tools)?;
     commands::require_root_controlled(&config, &tools)?;
     let entries = commands::render_entries(&config, &tools, &target, &run_as)?;
     let run_as_user = nix::unistd::User::from_name(&run_as)
@@ -139,17 +195,22 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
         .timestamp()
         .strftime(crate::run_log::TIMESTAMP_FORMAT)
         .to_string();
-    let mut notes = Vec::new();
+    let mut notes = pinned;
     let entries: Vec<_> = entries
         .into_iter()
-        .map(|mut entry| {
+        .map(|entry| {
             let installed = existing.iter().find(|e| e.marker.id == entry.marker.id);
-            entry.marker.installed = Some(
+            // A 0.1/0.2 line upgraded to its runner line is the same job, installed when it was.
+            let same = |e: &&line::Entry| {
+                let e = e.as_rendered();
+                e == entry || (e.is_legacy() && e.marker == entry.marker)
+            };
+            let entry = entry.with_installed(Some(
                 installed
-                    .filter(|e| e.as_rendered() == entry)
+                    .filter(same)
                     .and_then(|e| e.marker.installed.clone())
                     .unwrap_or_else(|| installed_at.clone()),
-            );
+            ));
             match installed.and_then(|e| e.marker.paused.clone()) {
                 Some(paused) => {
                     let id = &entry.marker.id;
@@ -166,7 +227,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
         .collect();
     // Held until the new lines are written, so no run starts under a lock that is moving.
     let _moving = hold_moving_locks(&existing, &entries)?;
-    let body = cron_line::render_body_with(&entries, textfile.as_ref());
+    let body = line::render_body_with(&entries, textfile.as_ref());
     // A block replaced in this same target goes in the same write.
     let mut new = old.clone();
     if let Some(replaced) = others.replaced.as_ref().filter(|r| r.same_target) {
@@ -189,6 +250,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
 
     warnings.extend(commands::env_warnings(&config, kind, &target));
     warnings.extend(textfile_warnings);
+    warnings.extend(commands::binary_warnings(&tools));
     warnings.extend(commands::healthcheck_warnings(&config, kind, &target));
     for (job, plan) in config.jobs.iter().zip(&log_plans) {
         if args.dry_run {
@@ -237,7 +299,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     // A metrics line that went, or moved to another directory: the file it wrote would stay,
     // exported and stale.
     let had = block::find(&old, &config.name)?
-        .and_then(|body| cron_line::parse_textfile(&body, target.with_user_column()));
+        .and_then(|body| crate::line::parse_textfile(&body, target.with_user_column()));
     if let Some(had) = had.filter(|h| textfile.as_ref().is_none_or(|t| t.dir != h.dir))
         && !args.dry_run
     {
@@ -548,7 +610,7 @@ impl Others {
         &self,
         target: &Target,
         name: &str,
-        entries: &[cron_line::Entry],
+        entries: &[line::Entry],
     ) -> Result<Vec<String>> {
         let roots = commands::trust::written_by(target).is_none();
         let mut clashes = Vec::new();
@@ -598,7 +660,7 @@ impl Others {
 
     /// Warnings for the jobs a likely copy of this block holds under the same id: a copy left
     /// behind by a rename or a move to another target goes on firing.
-    fn same_ids(&self, target: &Target, name: &str, entries: &[cron_line::Entry]) -> Vec<String> {
+    fn same_ids(&self, target: &Target, name: &str, entries: &[line::Entry]) -> Vec<String> {
         let mut warnings = Vec::new();
         for other in &self.installed {
             let mut blocks: Vec<&str> = Vec::new();

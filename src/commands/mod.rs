@@ -21,10 +21,10 @@ use jiff::ZonedDateTime;
 
 use crate::block;
 use crate::cli::{TargetArg, TargetArgs};
-use crate::config::{self, Config, Job, TargetKind};
-use crate::cron_line::{self, Entry, Tools};
+use crate::config::{self, Config, ContainerRef, Job, TargetKind};
 use crate::cron_table::Target;
 use crate::error::bad_input;
+use crate::line::{self, Entry, Tools};
 use crate::runtime;
 
 /// Fixes "now" for reproducible output in tests and examples (an RFC 3339 timestamp).
@@ -105,7 +105,7 @@ pub fn render_entries(
         .jobs
         .iter()
         .map(|job| {
-            cron_line::render_job(job, tools, user_column).map_err(|e| {
+            line::render_job(job, tools, user_column).map_err(|e| {
                 crate::error::bad_input(format!("{}:{}: {e:#}", config.path.display(), job.line))
             })
         })
@@ -121,7 +121,7 @@ pub struct Installed {
     /// applies them to the block's lines too.
     pub assignments: Vec<(String, usize, String)>,
     /// The blocks' metrics lines (`[monitoring] textfile_dir`), by block.
-    pub textfiles: Vec<(String, cron_line::Textfile)>,
+    pub textfiles: Vec<(String, crate::line::Textfile)>,
     /// When one block was asked for, the jobs of the other blocks in the same text (read
     /// anyway), with where they are: where a copy that a rename left behind goes on firing.
     pub neighbours: Vec<(Target, String, Entry)>,
@@ -182,7 +182,7 @@ pub fn parse_blocks<'a>(
             Ok(None) => return None,
             Err(e) => return Some(Err(e.into())),
         };
-        Some(cron_line::parse_body(&body, with_user, &name).map(|entries| (name, entries)))
+        Some(line::parse_body(&body, with_user, &name).map(|entries| (name, entries)))
     }))
 }
 
@@ -454,12 +454,12 @@ fn read_target(resolved: crate::cron_table::Resolved, name: Option<&str>) -> Res
                 break;
             }
         };
-        match cron_line::parse_body(&body, with_user, &name) {
+        match line::parse_body(&body, with_user, &name) {
             Ok(parsed) => {
                 for (line, assignment) in block::assignments_above(&text, &name)? {
                     installed.assignments.push((name.clone(), line, assignment));
                 }
-                if let Some(textfile) = cron_line::parse_textfile(&body, with_user) {
+                if let Some(textfile) = crate::line::parse_textfile(&body, with_user) {
                     installed.textfiles.push((name.clone(), textfile));
                 }
                 installed
@@ -471,7 +471,7 @@ fn read_target(resolved: crate::cron_table::Resolved, name: Option<&str>) -> Res
                 error: format!("{e:#}"),
                 jobs: body
                     .iter()
-                    .filter_map(|l| cron_line::Marker::parse(l))
+                    .filter_map(|l| crate::line::Marker::parse(l))
                     .map(|m| m.id)
                     .collect(),
                 unreadable: false,
@@ -502,7 +502,7 @@ fn blocks_of(
         let Ok(Some(body)) = block::find(text, &name) else {
             continue;
         };
-        if let Ok(parsed) = cron_line::parse_body(&body, with_user, &name) {
+        if let Ok(parsed) = crate::line::parse_body(&body, with_user, &name) {
             found.extend(
                 parsed
                     .into_iter()
@@ -658,7 +658,27 @@ pub fn drift(
     with_user: bool,
 ) -> Result<Vec<String>> {
     let tools = tools_like(config_runtime, installed);
-    let wanted = cron_line::render_job(job, &tools, user_column)?;
+    // A service the config leaves without a project was pinned to one at install: in step.
+    let job = &match (&job.container, &installed.marker.container) {
+        (
+            ContainerRef::Service {
+                service,
+                project: None,
+            },
+            ContainerRef::Service {
+                service: pinned_service,
+                project: Some(project),
+            },
+        ) if service == pinned_service => Job {
+            container: ContainerRef::Service {
+                service: service.clone(),
+                project: Some(project.clone()),
+            },
+            ..job.clone()
+        },
+        _ => job.clone(),
+    };
+    let wanted = line::render_job(job, &tools, user_column)?;
     Ok(describe_drift(&wanted, installed, with_user))
 }
 
@@ -672,6 +692,15 @@ fn tools_like(config_runtime: &str, installed: &Entry) -> Tools {
     {
         tools.runtime = installed.marker.runtime.clone();
     }
+    // Which crontainer binary runs the line is not the config's to say: one installed by
+    // /usr/local/bin/crontainer is in step when /usr/bin/crontainer reads it.
+    for with_user in [false, true] {
+        if let Some(Ok(runner)) =
+            line::parse_line(installed.active_line(), with_user).and_then(|p| p.runner())
+        {
+            tools.crontainer = runner.binary;
+        }
+    }
     tools
 }
 
@@ -682,9 +711,16 @@ fn describe_drift(wanted: &Entry, installed: &Entry, with_user: bool) -> Vec<Str
     if wanted == installed {
         return Vec::new();
     }
+    if installed.is_legacy() {
+        return vec![
+            "installed by crontainer 0.1 or 0.2 (a shell line, which still runs): \
+             `crontainer install` upgrades it to a runner line"
+                .into(),
+        ];
+    }
     let (Some(w), Some(i)) = (
-        cron_line::parse_line(&wanted.line, with_user),
-        cron_line::parse_line(installed.active_line(), with_user),
+        line::parse_line(&wanted.line, with_user),
+        line::parse_line(installed.active_line(), with_user),
     ) else {
         return vec!["the installed line differs from the config: run `crontainer install`".into()];
     };
@@ -708,6 +744,25 @@ fn describe_drift(wanted: &Entry, installed: &Entry, with_user: bool) -> Vec<Str
         "drifted from the config ({} differs): run `crontainer install`",
         what.join(", ")
     )]
+}
+
+/// When the crontainer binary an installed runner line names is missing or not executable, in
+/// words naming it: cron then runs nothing of the job. None for a 0.1/0.2 shell line.
+pub fn runner_problem(entry: &Entry, with_user: bool) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let runner = line::parse_line(entry.active_line(), with_user)?
+        .runner()?
+        .ok()?;
+    let what = match std::fs::metadata(&runner.binary) {
+        Err(_) => "is missing",
+        Ok(m) if !m.is_file() || m.permissions().mode() & 0o111 == 0 => "is not executable",
+        Ok(_) => return None,
+    };
+    Some(format!(
+        "the crontainer binary its line runs, {}, {what}: without the runner no job runs \
+         (install crontainer there again, or run `crontainer install` from where it is now)",
+        runner.binary.display()
+    ))
 }
 
 /// The job to act on: its installed entry, or one rendered from the config with a notice.
@@ -780,7 +835,7 @@ pub fn find_job(
     let scope = scope(config.as_ref(), flags, name, false)?;
     if let Some((installed, _, entry)) = locate(&scope, id)? {
         let with_user_column = installed.target.with_user_column();
-        let run_as = cron_line::parse_line(entry.active_line(), with_user_column)
+        let run_as = line::parse_line(entry.active_line(), with_user_column)
             .and_then(|p| p.user)
             .unwrap_or_else(|| installed.run_as.clone());
         return Ok(Found {
@@ -794,8 +849,8 @@ pub fn find_job(
     let damaged = scope.damaged();
     match config.as_ref().and_then(|c| c.job(id).map(|j| (c, j))) {
         Some((config, job)) if damaged.is_empty() => {
-            let tools = runtime::require_tools(&config.runtime, job.healthcheck.is_some())?;
-            let entry = cron_line::render_job(job, &tools, None)?;
+            let tools = runtime::require_tools(&config.runtime, false)?;
+            let entry = line::render_job(job, &tools, None)?;
             Ok(Found {
                 entry,
                 run_as: scope
@@ -858,7 +913,7 @@ pub fn likely_copy(target: &Target, name: &str, other: &Target, other_block: &st
 /// `a_user` and `b_user`: whether each one's line has a user column (cron.d).
 pub fn same_work(a: &Entry, a_user: bool, b: &Entry, b_user: bool) -> bool {
     let work = |e: &Entry, with_user: bool| {
-        cron_line::parse_line(e.active_line(), with_user)
+        crate::line::parse_line(e.active_line(), with_user)
             .map(|p| p.body().replace(&e.marker.log.display().to_string(), "LOG"))
     };
     let a_work = work(a, a_user);
@@ -924,22 +979,24 @@ pub fn require_root_controlled(config: &Config, tools: &Tools) -> Result<()> {
         return Ok(());
     }
     trust::require_trusted_config(&config.path, false)?;
-    let ping_tools = [("curl", &tools.curl), ("wc", &tools.wc)];
-    for (what, path) in [
-        ("runtime", &tools.runtime),
-        ("flock", &tools.flock),
-        ("date", &tools.date),
-        ("tail", &tools.tail),
-        ("sleep", &tools.sleep),
-    ]
-    .into_iter()
-    .chain(ping_tools.into_iter().filter(|_| config.pings()))
-    {
+    // The runner lines run the crontainer binary, which runs the runtime: both as root.
+    for (what, path, other) in [
+        (
+            "runtime",
+            &tools.runtime,
+            "use a root-owned runtime (`[defaults] runtime`)",
+        ),
+        (
+            "crontainer",
+            &tools.crontainer,
+            "run `crontainer install` from a root-owned binary (`cargo install --path .` as \
+             root, or the .deb's /usr/bin/crontainer)",
+        ),
+    ] {
         if let Some(loose) = crate::host::loose_for_root(path, false) {
             return Err(bad_input(format!(
                 "refusing the {what} program {}: {} may be changed by a user other than root, and \
-                 root's cron would run it at every firing; fix: {}, or use a root-owned {what} \
-                 (`[defaults] runtime` for the runtime, root's PATH for the others)",
+                 root's cron would run it at every firing; fix: {}, or {other}",
                 path.display(),
                 loose.describe(),
                 loose.fix()
@@ -1189,9 +1246,22 @@ pub fn body_with_entries(
     entries: &[Entry],
     with_user: bool,
 ) -> Result<Vec<String>> {
-    let textfile =
-        block::find(text, name)?.and_then(|body| cron_line::parse_textfile(&body, with_user));
-    Ok(cron_line::render_body_with(entries, textfile.as_ref()))
+    let textfile = block::find(text, name)?.and_then(|body| line::parse_textfile(&body, with_user));
+    Ok(line::render_body_with(entries, textfile.as_ref()))
+}
+
+/// Says when the binary the runner lines name lies where it will not stay (a build or temp
+/// directory): every job's line would then fail once it goes.
+pub fn binary_warnings(tools: &Tools) -> Vec<String> {
+    if !runtime::is_temporary_binary(&tools.crontainer) {
+        return Vec::new();
+    }
+    vec![format!(
+        "the cron lines run this crontainer binary, {}, which looks temporary (a build output \
+         or a temp directory): when it goes, no job runs; install it for good (`cargo install \
+         --path .`, or the .deb's /usr/bin/crontainer) and run `crontainer install` from there",
+        tools.crontainer.display()
+    )]
 }
 
 /// The block's metrics line for `[monitoring] textfile_dir`, if the config sets one: this very
@@ -1205,19 +1275,18 @@ pub fn textfile_line(
     run_as: &str,
     target: &Target,
     tools: &Tools,
-) -> Result<(Option<cron_line::Textfile>, Vec<String>)> {
+) -> Result<(Option<line::Textfile>, Vec<String>)> {
     let Some(dir) = &config.textfile_dir else {
         return Ok((None, Vec::new()));
     };
-    let exe = std::env::current_exe()
-        .context("could not find the crontainer binary's own path for the metrics line")?;
+    let exe = tools.crontainer.clone();
     let config_path = std::path::absolute(&config.path)
         .with_context(|| format!("could not make {} absolute", config.path.display()))?;
     let kind_word = match kind {
         TargetKind::Crontab => "crontab",
         TargetKind::CronD => "cron.d",
     };
-    let textfile = cron_line::Textfile::render(
+    let textfile = line::Textfile::render(
         &exe,
         &config_path,
         kind_word,
@@ -1227,11 +1296,7 @@ pub fn textfile_line(
         tools.escape_percent,
     );
     let mut warnings = Vec::new();
-    let parts: Vec<_> = exe.components().map(|c| c.as_os_str()).collect();
-    let in_build_dir = parts
-        .windows(2)
-        .any(|w| w[0] == "target" && (w[1] == "debug" || w[1] == "release"));
-    if in_build_dir || exe.starts_with("/tmp") || exe.starts_with("/var/tmp") {
+    if runtime::is_temporary_binary(&exe) {
         warnings.push(format!(
             "the metrics line (`[monitoring] textfile_dir`) runs this crontainer binary, {}, \
              which looks temporary (a build output or a temp directory): when it goes, the \

@@ -7,9 +7,9 @@ use anyhow::Result;
 use crate::block;
 use crate::cli::PauseArgs;
 use crate::commands;
-use crate::cron_line::Paused;
 use crate::error::{ExitCode, bad_input};
 use crate::host;
+use crate::line::Paused;
 use crate::ui;
 
 /// What the command does to the job.

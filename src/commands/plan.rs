@@ -7,12 +7,12 @@ use crate::block;
 use crate::cli::PlanArgs;
 use crate::commands;
 use crate::config::ContainerRef;
-use crate::cron_line::{
+use crate::cron_table::Target;
+use crate::error::ExitCode;
+use crate::line::{
     self, EXIT_NO_CONTAINER, EXIT_SEVERAL_PROJECTS, PROJECT_LABEL, REASON_NO_CONTAINER,
     REASON_SEVERAL_PROJECTS, SERVICE_LABEL,
 };
-use crate::cron_table::Target;
-use crate::error::ExitCode;
 use crate::runtime;
 use crate::schedule;
 use crate::ui::{self, format_time};
@@ -23,7 +23,7 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
     let (resolved, refused) = Target::resolve_for_plan(kind, user.as_deref(), &config.name)?;
     // Plan works on a machine without Docker: a missing tool is a warning here, an error in
     // install, and the line shows the path it would use.
-    let (tools, missing) = runtime::resolve_tools(&config.runtime, config.pings());
+    let (tools, missing) = runtime::resolve_tools(&config.runtime, false);
     let mut warnings: Vec<String> = missing.into_iter().map(|m| m.message).collect();
     warnings.extend(refused);
     warnings.extend(commands::env_warnings(&config, kind, &resolved.target));
@@ -36,7 +36,7 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
     let (textfile, textfile_warnings) =
         commands::textfile_line(&config, kind, &resolved.run_as, &resolved.target, &tools)?;
     warnings.extend(textfile_warnings);
-    let body = cron_line::render_body_with(&entries, textfile.as_ref());
+    let body = line::render_body_with(&entries, textfile.as_ref());
     let text = block::upsert("", &config.name, &body)?;
     let now = commands::now()?;
     commands::note_time_zone(&now);

@@ -13,9 +13,9 @@ use anyhow::{Context, Result};
 use crate::cli::RunNowArgs;
 use crate::commands;
 use crate::config::ContainerRef;
-use crate::cron_line;
 use crate::error::{ExitCode, bad_input};
 use crate::host;
+use crate::line;
 use crate::process::Cmd;
 use crate::run_log;
 use crate::runtime::{self, ContainerState};
@@ -47,7 +47,7 @@ pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
             args.job, paused.at, paused.by
         ));
     }
-    let parsed = cron_line::parse_line(entry.active_line(), found.with_user_column)
+    let parsed = line::parse_line(entry.active_line(), found.with_user_column)
         .with_context(|| format!("job {:?}: its installed line cannot be read", args.job))?;
 
     if let Some(pid) = host::lock_holder(&entry.marker.lock) {

@@ -10,7 +10,6 @@ use crate::cli::UninstallArgs;
 use crate::commands;
 use crate::commands::job_status::textfile;
 use crate::config;
-use crate::cron_line;
 use crate::cron_table::Target;
 use crate::error::{ExitCode, bad_input};
 use crate::logrotate;
@@ -134,7 +133,7 @@ pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
             let (name, mut entries) = parsed?;
             // The block's metrics line names the directory of its metrics file.
             let textfile = block::find(&old, &name)?
-                .and_then(|body| cron_line::parse_textfile(&body, target.with_user_column()));
+                .and_then(|body| crate::line::parse_textfile(&body, target.with_user_column()));
             let logs_before: Vec<_> = entries.iter().map(|e| e.marker.log.clone()).collect();
             match &job {
                 None => {

@@ -75,7 +75,7 @@ impl CronD {
             text.ends_with('\n'),
             "cron ignores a cron.d file without a final newline"
         );
-        let mode = if crate::cron_line::holds_ping(text) {
+        let mode = if crate::line::holds_ping(text) {
             0o600
         } else {
             0o644

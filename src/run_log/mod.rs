@@ -1,7 +1,7 @@
 //! The run log: the start, end and skip lines that an installed cron line appends to a job's log
 //! around the job's own output, and reading the last run back from the end of that log.
 //!
-//! The shell line (see `cron_line.rs`) writes, with `echo` and `date -u +%FT%TZ`:
+//! The shell line 0.2 wrote (see `line/legacy.rs`) writes, with `echo` and `date -u +%FT%TZ`:
 //!
 //! ```text
 //! [crontainer] 2026-11-29T14:00:00Z main_pipeline_v2 start pid=1234 by=cron
@@ -10,6 +10,11 @@
 //! [crontainer] 2026-11-29T19:00:09Z main_pipeline_v2 end exit=0 ping=ok run=4130-1764451688 seconds=9 by=cron
 //! [crontainer] 2026-11-29T15:00:00Z main_pipeline_v2 skip reason=running by=cron
 //! ```
+//!
+//! The runner (`crontainer exec`, `src/exec/`) writes the same lines through [`Record`]; on an end
+//! line it also says why a run ended other than by itself: `reason=timeout`, `reason=interrupted
+//! signal=INT`, `reason=no_container`, and `stopped=no` when the job could not be stopped in the
+//! container.
 //!
 //! This module owns that format: [`Record`]'s `Display` is exactly what the shell writes, and
 //! [`parse_line`] reads it back strictly (unknown keys are ignored so that a newer line can be read
@@ -68,6 +73,18 @@ pub enum Event {
         /// How the run's healthchecks pings went; None for a job without a `healthcheck`.
         #[serde(skip_serializing_if = "Option::is_none")]
         ping: Option<Ping>,
+        /// Why the run ended other than by the job's own exit: `timeout`, `interrupted` (with
+        /// `signal`), `no_container`, `several_projects`; None for a job that ended by itself.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        /// The signal (`INT`, `TERM`, `HUP`) that interrupted the runner, with
+        /// `reason=interrupted`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        signal: Option<String>,
+        /// `Some(false)` (`stopped=no`) when the runner could not stop the job inside the
+        /// container: it may still run there, and the lock stays held until it ends.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        stopped: Option<bool>,
     },
     /// A firing was skipped, e.g. `reason=running` when the previous run still held the lock.
     Skip {
@@ -229,6 +246,9 @@ impl fmt::Display for Record {
                 timeout,
                 run,
                 ping,
+                reason,
+                signal,
+                stopped,
             } => {
                 write!(f, "end exit={exit} seconds={seconds}")?;
                 if let Some(timeout) = timeout {
@@ -236,6 +256,19 @@ impl fmt::Display for Record {
                 }
                 if let Some(ping) = ping {
                     write!(f, " ping={ping}")?;
+                }
+                if let Some(reason) = reason {
+                    write!(f, " reason={reason}")?;
+                }
+                if let Some(signal) = signal {
+                    write!(f, " signal={signal}")?;
+                }
+                if let Some(stopped) = stopped {
+                    f.write_str(if *stopped {
+                        " stopped=yes"
+                    } else {
+                        " stopped=no"
+                    })?;
                 }
                 if let Some(run) = run {
                     write!(f, " run={run}")?;
@@ -298,6 +331,9 @@ fn parse_fields(text: &str) -> Option<Record> {
     let mut reason = None;
     let mut run = None;
     let mut ping = None;
+    let mut end_reason = None;
+    let mut signal = None;
+    let mut stopped = None;
     let mut by = None;
     for word in words {
         let (key, value) = word.split_once('=')?;
@@ -319,6 +355,23 @@ fn parse_fields(text: &str) -> Option<Record> {
                     _ => return None,
                 },
             ),
+            ("end", "reason")
+                if is_word(value, |b| b.is_ascii_lowercase() || b == b'_' || b == b'-') =>
+            {
+                set_once(&mut end_reason, value.to_owned())
+            }
+            ("end", "signal") if is_word(value, |b| b.is_ascii_uppercase()) => {
+                set_once(&mut signal, value.to_owned())
+            }
+            ("end", "reason" | "signal") => return None,
+            ("end", "stopped") => set_once(
+                &mut stopped,
+                match value {
+                    "yes" => true,
+                    "no" => false,
+                    _ => return None,
+                },
+            ),
             ("skip", "reason") if !value.is_empty() => set_once(&mut reason, value.to_owned()),
             ("skip", "reason") => return None,
             ("end" | "skip", "run") => set_once(&mut run, RunId::parse(value)?),
@@ -335,6 +388,9 @@ fn parse_fields(text: &str) -> Option<Record> {
             timeout,
             run,
             ping,
+            reason: end_reason,
+            signal,
+            stopped,
         },
         "skip" => Event::Skip {
             reason: reason?,
@@ -348,6 +404,11 @@ fn parse_fields(text: &str) -> Option<Record> {
         event,
         by: by?,
     })
+}
+
+/// A non-empty value made only of the bytes `ok` allows.
+fn is_word(value: &str, ok: impl Fn(u8) -> bool) -> bool {
+    !value.is_empty() && value.bytes().all(ok)
 }
 
 /// Stores `value` unless the key was already seen: a record that says two things is not trusted.
@@ -413,26 +474,89 @@ pub struct LastRun {
     pub run: Option<RunId>,
 }
 
+/// The end line's `reason=` of a run the runner stopped at its timeout, and of one it stopped
+/// because it was itself interrupted (`signal=` says by what).
+pub const REASON_TIMEOUT: &str = "timeout";
+pub const REASON_INTERRUPTED: &str = "interrupted";
+/// The end line's `reason=` of a run whose runtime client was killed (`signal=` by what) or
+/// ended while the job still ran in the container: the runner stopped the job (exit 128+N, or
+/// 143 as by its SIGTERM).
+pub const REASON_CLIENT_GONE: &str = "client_gone";
+
 /// Exit codes of a command stopped by `timeout`: coreutils exits 124, busybox 143 (SIGTERM), and
 /// 137 (SIGKILL) after `-k`.
 const TIMEOUT_EXITS: [i32; 3] = [124, 137, 143];
 
 impl LastRun {
-    /// Whether the last run was stopped by its timeout: its end carries `timeout=N`, its exit
-    /// code is one `timeout` gives, and it lasted the timeout (the end's seconds, counted from
-    /// the start line, are at least the limit; one second of slack for the rounding of two
-    /// whole-second stamps). A run killed sooner was stopped by something else: its container
-    /// restarted or stopped (issue 25), see [`LastRun::killed_early`].
+    /// Whether the last run was stopped by its timeout. The runner says so itself
+    /// (`reason=timeout`); a 0.2 line only by its end: `timeout=N`, an exit code `timeout` gives,
+    /// and a run that lasted the timeout (the end's seconds, counted from the start line, are at
+    /// least the limit; one second of slack for the rounding of two whole-second stamps). A run
+    /// killed sooner was stopped by something else: its container restarted or stopped (issue
+    /// 25), see [`LastRun::killed_early`].
     pub fn timed_out(&self) -> bool {
-        matches!(
-            &self.ended,
-            Some(Record { event: Event::End { exit, timeout: Some(limit), seconds, .. }, .. })
-                if TIMEOUT_EXITS.contains(exit) && seconds + 1 >= *limit
-        )
+        match &self.ended {
+            Some(Record {
+                event:
+                    Event::End {
+                        reason: Some(reason),
+                        ..
+                    },
+                ..
+            }) => reason == REASON_TIMEOUT,
+            Some(Record {
+                event:
+                    Event::End {
+                        exit,
+                        timeout: Some(limit),
+                        seconds,
+                        ..
+                    },
+                ..
+            }) => TIMEOUT_EXITS.contains(exit) && seconds + 1 >= *limit,
+            _ => false,
+        }
+    }
+
+    /// Why the last run ended other than by the job's own exit, as its end line says (the
+    /// runner's `reason=`, `signal=` and `stopped=no`), in words: "interrupted by SIGINT",
+    /// "timed out, and could not be stopped in the container". None for a run that ended by
+    /// itself, or a 0.2 line's.
+    pub fn end_reason(&self) -> Option<String> {
+        let Some(Record {
+            event:
+                Event::End {
+                    reason: Some(reason),
+                    signal,
+                    stopped,
+                    ..
+                },
+            ..
+        }) = &self.ended
+        else {
+            return None;
+        };
+        let mut words = match (reason.as_str(), signal) {
+            (REASON_TIMEOUT, _) => "timed out".to_string(),
+            (REASON_INTERRUPTED, Some(signal)) => format!("interrupted by SIG{signal}"),
+            (REASON_INTERRUPTED, None) => "interrupted".to_string(),
+            (REASON_CLIENT_GONE, Some(signal)) => format!(
+                "its runtime client was killed by SIG{signal}; the job was stopped in the container"
+            ),
+            (REASON_CLIENT_GONE, None) => {
+                "its runtime client ended alone; the job was stopped in the container".to_string()
+            }
+            (other, _) => other.replace('_', " "),
+        };
+        if *stopped == Some(false) {
+            words.push_str(", and could not be stopped in the container: it may still run there");
+        }
+        Some(words)
     }
 
     /// The exit code and seconds of a run that a signal ended (137: KILL, 143: TERM) before its
-    /// timeout could: the container restarted or stopped under it, or someone killed it.
+    /// timeout could: the container restarted or stopped under it, or someone killed it. A
+    /// runner's end line that names its reason says what happened itself ([`LastRun::end_reason`]).
     pub fn killed_early(&self) -> Option<(i32, u64)> {
         match &self.ended {
             Some(Record {
@@ -441,6 +565,7 @@ impl LastRun {
                         exit: exit @ (137 | 143),
                         timeout: Some(limit),
                         seconds,
+                        reason: None,
                         ..
                     },
                 ..

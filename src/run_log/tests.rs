@@ -26,6 +26,9 @@ fn end(time: &str, job: &str, exit: i32, seconds: u64, timeout: Option<u64>) -> 
             timeout,
             run: None,
             ping: None,
+            reason: None,
+            signal: None,
+            stopped: None,
         },
         by: Trigger::Cron,
     }
@@ -379,6 +382,60 @@ fn timed_out_and_succeeded() {
     assert_eq!(after(137, 12, None).killed_early(), None);
 }
 
+#[test]
+fn the_runners_reasons_are_read_and_said() {
+    let last = |line: &str| LastRun {
+        started: Some(start(T, J, None, Trigger::Cron)),
+        ended: Some(parse_line(line.as_bytes()).expect(line)),
+        last_skip: None,
+        run: None,
+    };
+    let cases = [
+        (
+            "[crontainer] 2026-11-29T14:00:02Z j end exit=130 seconds=2 reason=interrupted signal=INT run=7-1764424800 by=cron",
+            false,
+            Some("interrupted by SIGINT"),
+        ),
+        (
+            "[crontainer] 2026-11-29T14:00:02Z j end exit=124 seconds=2 timeout=2 reason=timeout run=7-1764424800 by=cron",
+            true,
+            Some("timed out"),
+        ),
+        (
+            "[crontainer] 2026-11-29T14:00:02Z j end exit=124 seconds=2 timeout=2 reason=timeout stopped=no run=7-1764424800 by=cron",
+            true,
+            Some("timed out, and could not be stopped in the container: it may still run there"),
+        ),
+        (
+            "[crontainer] 2026-11-29T14:00:02Z j end exit=69 seconds=0 reason=no_container run=7-1764424800 by=cron",
+            false,
+            Some("no container"),
+        ),
+        (
+            "[crontainer] 2026-11-29T14:00:02Z j end exit=143 seconds=2 reason=client_gone signal=TERM run=7-1764424800 by=cron",
+            false,
+            Some("its runtime client was killed by SIGTERM; the job was stopped in the container"),
+        ),
+        // 0.2's timeout: only the exit code says so.
+        (
+            "[crontainer] 2026-11-29T14:00:02Z j end exit=137 timeout=2 run=7-1764424800 seconds=2 by=cron",
+            true,
+            None,
+        ),
+    ];
+    for (line, timed_out, reason) in cases {
+        let run = last(line);
+        assert_eq!(run.timed_out(), timed_out, "{line}");
+        assert_eq!(run.end_reason().as_deref(), reason, "{line}");
+    }
+    // A value the runner never writes is no record at all.
+    for bad in ["reason=Timeout", "signal=int", "stopped=maybe", "reason="] {
+        let line =
+            format!("[crontainer] 2026-11-29T14:00:02Z j end exit=1 seconds=2 {bad} by=cron");
+        assert_eq!(parse_line(line.as_bytes()), None, "{line}");
+    }
+}
+
 // ----- Reading files -----
 
 fn log_file(bytes: &[u8]) -> tempfile::NamedTempFile {
@@ -708,14 +765,24 @@ mod prop {
                 proptest::option::of(any::<u64>()),
                 run_id(),
                 proptest::option::of(prop_oneof![Just(Ping::Ok), Just(Ping::Failed)]),
+                (
+                    proptest::option::of("[a-z_-]{1,12}"),
+                    proptest::option::of("[A-Z]{1,6}"),
+                    proptest::option::of(any::<bool>()),
+                ),
             )
-                .prop_map(|(exit, seconds, timeout, run, ping)| Event::End {
-                    exit,
-                    seconds,
-                    timeout,
-                    run,
-                    ping,
-                }),
+                .prop_map(
+                    |(exit, seconds, timeout, run, ping, (reason, signal, stopped))| Event::End {
+                        exit,
+                        seconds,
+                        timeout,
+                        run,
+                        ping,
+                        reason,
+                        signal,
+                        stopped,
+                    },
+                ),
             ("[a-z_]{1,10}", run_id()).prop_map(|(reason, run)| Event::Skip { reason, run }),
         ]
     }

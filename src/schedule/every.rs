@@ -27,7 +27,7 @@ impl Guard {
     }
 
     /// Whether a firing at `ts` passes the guard (what the installed line's test computes).
-    pub(super) fn allows(&self, ts: Timestamp) -> bool {
+    pub fn allows(&self, ts: Timestamp) -> bool {
         let slot = i64::try_from(self.slot_seconds).unwrap_or(i64::MAX).max(1);
         let every = i64::try_from(self.every_slots).unwrap_or(i64::MAX).max(1);
         ts.as_second().div_euclid(slot).rem_euclid(every) == 0

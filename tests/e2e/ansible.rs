@@ -90,7 +90,7 @@ impl Ansible {
             "content": content,
             "state": state,
             "cron_user": TEST_USER,
-            "executable": path_str(&assert_cmd::cargo::cargo_bin("crontainer")),
+            "executable": path_str(crate::support::crontainer_bin()),
             "ansible_python_interpreter": "{{ ansible_playbook_python }}",
         });
         let vars_file = self.tool.dir().join("vars.json");

@@ -84,9 +84,9 @@ fn service_job_fires_into_the_container_running_when_cron_fires() {
     let text = std::fs::read_to_string(file.path()).expect("install wrote the cron.d file");
     assert!(
         text.contains(&format!(
-            "# crontainer:job id=svc service={service} runtime="
+            "# crontainer:job id=svc service={service} project={project} runtime="
         )),
-        "the marker names the service:\n{text}"
+        "the marker names the service, pinned at install to the one project running it:\n{text}"
     );
     assert!(
         !text.contains(first.name()),
@@ -111,7 +111,10 @@ fn service_job_fires_into_the_container_running_when_cron_fires() {
     assert_eq!(code, Some(0), "{status:#}");
     let plain = String::from_utf8_lossy(&plain.stdout);
     assert!(
-        plain.contains(&format!("{} running (service {service})", second.name())),
+        plain.contains(&format!(
+            "{} running (service {service} of project {project})",
+            second.name()
+        )),
         "{plain}"
     );
 }
@@ -179,8 +182,6 @@ fn service_job_with_no_running_container_logs_why_and_status_is_unhealthy() {
 
 fn service_job_without_project_refuses_to_pick_between_two_projects() {
     let service = format!("twice{}", random_suffix());
-    let a = service_container(&format!("a{}", random_suffix()), &service);
-    let b = service_container(&format!("b{}", random_suffix()), &service);
     let dir = RootDir::new();
     let tool = Crontainer::new();
     let file = CronDGuard::new();
@@ -190,7 +191,11 @@ fn service_job_without_project_refuses_to_pick_between_two_projects() {
         None,
         &service_job_toml("twice", &service, None, &log, "* * * * *"),
     ));
+    // Installed while nothing runs the service, the job stays without a project (install
+    // would pin it to one, or refuse two); then two projects start it.
     tool.expect(["install", "-c", path_str(&config)], 0);
+    let a = service_container(&format!("a{}", random_suffix()), &service);
+    let b = service_container(&format!("b{}", random_suffix()), &service);
 
     let log_text = wait_for_event(&log, "twice", "end", CRON_FIRE_TIMEOUT);
     let (code, status) = tool.status_json(&config);

@@ -52,7 +52,7 @@ impl Drop for Installed {
 }
 
 fn crontainer(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(assert_cmd::cargo::cargo_bin("crontainer"))
+    Command::new(support::crontainer_bin())
         .args(args)
         .env_clear()
         .env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin")

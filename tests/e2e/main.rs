@@ -31,5 +31,7 @@ mod podman;
 mod product_cron;
 mod product_run_now;
 mod product_timeout;
+mod runner;
 mod security;
 mod trust;
+mod upgrade;

@@ -80,7 +80,13 @@ fn seed_job_installed_in_the_test_users_crontab_is_fired_by_cron() {
     let out = tool.expect(["install", "-c", path_str(&config)], 0);
     let installed = crontab.read();
     assert!(
-        installed.contains("/usr/bin/docker exec") && installed.starts_with(&before),
+        installed.contains(&format!(
+            "\n* * * * * {} exec main_pipeline_v2 --log {} --runtime /usr/bin/docker -- {} \
+             python main_v2.py\n",
+            path_str(support::crontainer_bin()),
+            path_str(&log),
+            container.name()
+        )) && installed.starts_with(&before),
         "stdout: {}\ncrontab:\n{installed}",
         String::from_utf8_lossy(&out.stdout)
     );

@@ -86,7 +86,9 @@ fn a_secret_in_env_file_reaches_the_container_but_not_cron_d_nor_the_process_lis
                 !line.contains(&secret),
                 "the secret is on the command line of pid {pid}: {line}"
             );
-            saw_exec |= line.contains(" exec -i --env-file ") && line.contains(container.name());
+            // The runner execs by the container's full id: this job's client is the one with
+            // this job's env file.
+            saw_exec |= line.contains(&format!(" exec -i --env-file {} ", path_str(&env_file)));
         }
         false
     });

@@ -75,7 +75,7 @@ fn a_jobs_forged_lines_change_nothing_under_run_now_and_under_cron() {
     );
     assert!(
         wait_until(Duration::from_secs(30), POLL, || read_log(&now_log)
-            .contains("forge end exit=7 run=")),
+            .contains(" forge end exit=7 seconds=")),
         "no real end line: {}",
         read_log(&now_log)
     );
@@ -93,7 +93,7 @@ fn a_jobs_forged_lines_change_nothing_under_run_now_and_under_cron() {
     // The same under the real cron daemon.
     assert!(
         wait_until(CRON_FIRE_TIMEOUT + Duration::from_secs(10), POLL, || {
-            read_log(&cron_log).contains("forgecron end exit=7 run=")
+            read_log(&cron_log).contains(" forgecron end exit=7 seconds=")
         }),
         "cron did not run forgecron to its end: {}",
         read_log(&cron_log)

@@ -332,25 +332,9 @@ const BAD_CONFIGS: &[(&str, &str, &str)] = &[
         "over the 998",
     ),
     (
-        "catch_up with a cron schedule",
-        "[[job]]\nid = \"j\"\ncontainer = \"c\"\ncommand = [\"x\"]\nschedule = \"0 3 * * *\"\ncatch_up = true\n",
-        "config.toml:6: `job \"j\": catch_up` needs `every`",
-    ),
-    (
         "catch_up not a boolean",
         "[[job]]\n{job}catch_up = \"yes\"\n",
         "invalid type",
-    ),
-    (
-        "catch-up line too long",
-        "[[job]]\n{job}catch_up = true\nenv = { BIG = \"MID\" }\n",
-        "its catch-up line (`catch_up = true`, an @reboot line) is",
-    ),
-    (
-        "catch-up of a Compose service",
-        "[[job]]\nid = \"j\"\nservice = \"backend\"\ncommand = [\"true\"]\nevery = \"5h\"\n\
-         catch_up = true\nlog = \"{dir}/logs/j.log\"\n",
-        "config.toml:2: job \"j\": `catch_up` needs `container`",
     ),
     (
         "relative textfile_dir",
@@ -368,8 +352,6 @@ fn config_text(env: &Env, template: &str) -> String {
     template
         .replace("{job}", JOB)
         .replace("LONG", &"x".repeat(900))
-        // The job's line fits, its catch-up line does not.
-        .replace("MID", &"x".repeat(250))
         .replace("{dir}", &env.dir.path().display().to_string())
 }
 

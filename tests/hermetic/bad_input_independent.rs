@@ -174,11 +174,6 @@ const CASES: &[(&str, &str, &str)] = &[
         "[[job]]\nid = \"j\"\nservice = \"s\"\nproject = \"-p\"\ncommand = [\"x\"]\nevery = \"1h\"\n",
         ":4: `job \"j\": project` \"-p\" is not a Compose project name",
     ),
-    (
-        "service with podman",
-        "[defaults]\nruntime = \"/usr/bin/podman\"\n[[job]]\nid = \"j\"\nservice = \"s\"\ncommand = [\"x\"]\nevery = \"1h\"\n",
-        ":2: `defaults.runtime` is podman, but job \"j\" names a Compose `service`",
-    ),
     // job.command
     (
         "missing command",

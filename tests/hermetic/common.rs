@@ -23,13 +23,12 @@ esac
 "#;
 
 /// A fake `docker`: `inspect` answers from $FAKE_DOCKER_STATE (default running; "missing";
-/// "down" for a daemon that does not answer, which `version` and `exec` then say too), and `top`
-/// succeeds only for "running" (the catch-up line's poll). `exec`
-/// must get `-i` and crontainer's watcher (`sh -c 'exec 3<&0;...' sh`, which stops the job when
-/// the client goes away); it appends its other arguments, one per line, to $FAKE_DOCKER_CALLS,
-/// then runs the watcher here, with itself as the job: it prints to stdout and stderr, sleeps
-/// $FAKE_SLEEP, prints $FAKE_PARTIAL with no newline after it and exits with $FAKE_EXIT
-/// (default 0).
+/// "down" for a daemon that does not answer, which `version` and `exec` then say too): status's
+/// `inspect --format`, and the runner's `inspect --type container -- NAME` as JSON (the fake's
+/// container ids are the names); `top` succeeds only for "running". `exec` must get `-i`; it
+/// appends its other arguments, one per line, to $FAKE_DOCKER_CALLS, then runs the job here, as
+/// itself: it prints to stdout and stderr, sleeps $FAKE_SLEEP, prints $FAKE_PARTIAL with no
+/// newline after it and exits with $FAKE_EXIT (default 0).
 const FAKE_DOCKER: &str = r#"#!/bin/sh
 # The runtime's environment as each call got it (`runtime_env`).
 echo "$1 $DOCKER_HOST" >> "${FAKE_DOCKER_CALLS%/*}/docker-env"
@@ -41,8 +40,13 @@ case "$1" in
     case "${FAKE_DOCKER_STATE:-running}" in
       down) echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2; exit 1 ;;
       missing) for last; do :; done; echo "Error: No such container: $last" >&2; exit 1 ;;
-      *) shift 5; for name; do echo "0123456789ab /$name ${FAKE_DOCKER_STATE:-running}"; done ;;
-    esac ;;
+    esac
+    if [ "$4" = -- ]; then
+      for last; do :; done
+      printf '[{"Id":"%s","Name":"/%s","State":{"Status":"%s","Pid":0}}]\n' "$last" "$last" "${FAKE_DOCKER_STATE:-running}"
+    else
+      shift 5; for name; do echo "0123456789ab /$name ${FAKE_DOCKER_STATE:-running}"; done
+    fi ;;
   version)
     if [ "$FAKE_DOCKER_STATE" = down ]; then echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2; exit 1; fi
     echo "20.10.24" ;;
@@ -51,17 +55,9 @@ case "$1" in
     shift
     if [ "$1" != -i ]; then echo "fake docker: exec without -i" >&2; exit 98; fi
     shift
-    watch=
-    while [ $# -gt 0 ]; do
-      if [ "$1" = sh ] && [ "$2" = -c ]; then
-        case "$3" in 'exec 3<&0;'*) watch=$3; shift 4; break ;; esac
-      fi
-      printf '%s\n' "$1"; shift
-    done >> "$FAKE_DOCKER_CALLS"
     for arg; do printf '%s\n' "$arg"; done >> "$FAKE_DOCKER_CALLS"
     echo "---" >> "$FAKE_DOCKER_CALLS"
-    if [ -z "$watch" ]; then echo "fake docker: exec without the watcher" >&2; exit 98; fi
-    exec sh -c "$watch" sh "$0" __job ;;
+    exec "$0" __job ;;
   ps)
     # Compose's containers from $FAKE_DOCKER_PS, one "ID PROJECT SERVICE NAME" line each, in
     # the order `docker ps` lists them, filtered by the service and project labels asked for;
@@ -122,6 +118,13 @@ impl Env {
         std::fs::write(env.path("proc/1/comm"), "init\n").unwrap();
         std::fs::write(env.path("proc/2/comm"), "cron\n").unwrap();
         env.write_exe("bin/docker", FAKE_DOCKER);
+        // The binary the runner lines name: this build, at a path that does not depend on the
+        // checkout (`{dir}/bin/crontainer` in expected lines).
+        std::os::unix::fs::symlink(
+            assert_cmd::cargo::cargo_bin("crontainer"),
+            env.path("bin/crontainer"),
+        )
+        .unwrap();
         env
     }
 
@@ -201,6 +204,7 @@ impl Env {
             .env("CRONTAINER_ETC", self.path("etc"))
             // No daemon socket here: container states come from the fake docker.
             .env("CRONTAINER_DOCKER_SOCKET", self.path("no-docker.sock"))
+            .env("CRONTAINER_EXE", self.path("bin/crontainer"))
             .env("FAKE_CRON_DIR", self.path("cron"))
             .env("FAKE_DOCKER_CALLS", self.path("docker-calls"))
             // run-now gives the job cron's environment only: the fakes' settings pass by name.

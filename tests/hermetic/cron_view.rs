@@ -136,7 +136,8 @@ fn runtime_env_reaches_the_line_run_now_and_status() {
     env.install(&config);
     let crontab = env.crontab().unwrap();
     assert!(
-        crontab.contains("export DOCKER_HOST=unix:///run/user/1000/docker.sock; "),
+        crontab
+            .contains(" --runtime-env DOCKER_HOST=unix:///run/user/1000/docker.sock -- c1 true\n"),
         "{crontab}"
     );
     ok(env.cmd(["run-now", "daily", "-c"]).arg(&config));

@@ -101,15 +101,24 @@ fn docker_daemon_down_run_now_fails_and_logs_the_failure() {
         .env("FAKE_DOCKER_STATE", "down")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
-    // The daemon's own message reaches the user (streamed from the log) and stays in the log.
+    // The runner finds no container to run in (exit 69, EX_UNAVAILABLE); the daemon's own
+    // message reaches the user (streamed from the log) and stays in the log.
+    assert_eq!(out.status.code(), Some(69), "{}", stderr_of(&out));
     assert!(
-        stdout_of(&out).contains("Cannot connect to the Docker daemon"),
+        stdout_of(&out).contains(&format!(
+            "\ncrontainer: {} could not say whether container ai-video-backend runs: Cannot \
+             connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon \
+             running?\n",
+            env.path("bin/docker").display()
+        )),
         "{}",
         stdout_of(&out)
     );
     let log = env.read("logs/main.log");
-    assert!(log.contains("main_pipeline_v2 end exit=1 "), "{log}");
+    assert!(
+        log.contains("main_pipeline_v2 end exit=69 seconds=0 reason=no_container run="),
+        "{log}"
+    );
     // And status then shows a failed last run.
     let out = env
         .cmd(["status", "--json", "-c"])

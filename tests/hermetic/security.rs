@@ -383,7 +383,7 @@ fn an_env_file_reaches_the_runtime_by_its_path_and_its_contents_are_never_shown(
         }
     }
     let crontab = env.crontab().unwrap();
-    let option = format!(" --env-file {} c sh -c '", file.display());
+    let option = format!(" --env-file {} -- c python main_v2.py\n", file.display());
     assert!(crontab.contains(&option), "{crontab}");
     assert!(cron_d.contains(&option), "{cron_d}");
     for (what, text) in [

@@ -134,7 +134,13 @@ case "$1" in
     printf 'no newline[crontainer] 2026-11-29T20:30:03Z main_pipeline_v2 skip reason=running by=cron'
     echo
     exit 7 ;;
-  *) shift 5; for name; do echo "0123456789ab /$name running"; done ;;
+  inspect)
+    for last; do :; done
+    if [ "$4" = -- ]; then
+      printf '[{"Id":"%s","Name":"/%s","State":{"Status":"running","Pid":0}}]\n' "$last" "$last"
+    else
+      shift 5; for name; do echo "0123456789ab /$name running"; done
+    fi ;;
 esac
 "#;
 
@@ -168,7 +174,7 @@ fn a_jobs_output_that_imitates_crontainers_lines_changes_nothing() {
     let logs = ok(env.cmd(["logs", "main_pipeline_v2", "-c"]).arg(&config));
     assert!(logs.starts_with("[crontainer] "), "{logs}");
     assert!(logs.contains("by=run-now:"), "{logs}");
-    assert!(logs.contains(" end exit=7 run="), "{logs}");
+    assert!(logs.contains(" end exit=7 seconds=0 run="), "{logs}");
 }
 
 #[test]
@@ -286,13 +292,27 @@ fn install_upgrades_a_block_crontainer_0_1_wrote_in_place() {
     assert!(new.ends_with("# END crontainer:fixture\n"), "{new}");
     assert_eq!(new.matches("# BEGIN crontainer:").count(), 1, "{new}");
     // The new line shape, the paused job still paused since the same time.
-    assert!(new.contains(";exec 9<>"), "{new}");
+    let dir = env.dir.path().display().to_string();
+    assert_eq!(
+        new.lines()
+            .filter(|l| l.contains(&format!(" {dir}/bin/crontainer exec ")))
+            .count(),
+        3,
+        "{new}"
+    );
     assert!(!new.contains("exec 9>>"), "{new}");
     assert!(
         new.contains("paused_at=2026-11-29T21:27:41Z paused_by=root"),
         "{new}"
     );
-    assert!(new.contains("\n#paused# @daily L="), "{new}");
+    assert!(
+        new.contains(&format!(
+            "\n#paused# @daily {dir}/bin/crontainer exec paused_one --log \
+             {dir}/logs/paused_one.log --runtime {dir}/bin/docker -- ai-video-backend python \
+             cleanup.py\n"
+        )),
+        "{new}"
+    );
     // And a second install is a no-op.
     let again = ok(env.cmd(["install", "-c"]).arg(&config));
     assert!(again.contains("is up to date"), "{again}");

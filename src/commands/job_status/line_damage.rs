@@ -9,7 +9,7 @@
 //! runtime, log and container (each as written into the line, one word).
 
 use crate::config::ContainerRef;
-use crate::cron_line::{self, Entry};
+use crate::line::Entry;
 use crate::schedule::CronExpr;
 use crate::shell;
 
@@ -23,7 +23,7 @@ pub fn line_damage(entry: &Entry, with_user: bool) -> Option<String> {
             entry.marker.id
         ))
     };
-    let Some(parsed) = cron_line::parse_line(entry.active_line(), with_user) else {
+    let Some(parsed) = crate::line::parse_line(entry.active_line(), with_user) else {
         return said("it is not a cron line".to_string());
     };
     if CronExpr::parse(&parsed.cron).is_err() {

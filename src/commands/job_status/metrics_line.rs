@@ -9,7 +9,6 @@ use std::time::SystemTime;
 
 use crate::commands::Installed;
 use crate::config::TargetKind;
-use crate::cron_line;
 use crate::host::{self, Need};
 
 use super::textfile;
@@ -24,7 +23,7 @@ pub fn problems(installed: &Installed, now: SystemTime) -> Vec<String> {
     let mut problems = Vec::new();
     for (block, line) in &installed.textfiles {
         let with_user = installed.target.with_user_column();
-        let Some(parsed) = cron_line::parse_line(&line.line, with_user) else {
+        let Some(parsed) = crate::line::parse_line(&line.line, with_user) else {
             continue;
         };
         let user_name = parsed

@@ -12,8 +12,8 @@ use jiff::ZonedDateTime;
 
 use crate::commands::{self, Installed};
 use crate::config::{Config, ContainerRef, TargetKind};
-use crate::cron_line::{self, Entry};
 use crate::host;
+use crate::line::{self, Entry};
 use crate::run_log::{self, Event, LastRun};
 use crate::runtime::{self, ContainerState};
 use crate::schedule::{self, Interval, Schedule};
@@ -36,12 +36,14 @@ pub struct JobStatus {
     pub words: String,
     pub cron: Option<String>,
     pub next_run: Option<ZonedDateTime>,
-    pub paused: Option<cron_line::Paused>,
+    pub paused: Option<line::Paused>,
     pub last: LastRun,
     /// While a run is going, the end of the run before it: the last outcome known.
     pub previous: Option<run_log::Record>,
     /// An environment assignment above the job's block that changes how its line runs.
     pub environment: Option<String>,
+    /// The crontainer binary the installed line runs is missing or not executable.
+    pub runner: Option<String>,
     /// A firing cron should have started (after the line was installed, more than the grace
     /// period ago) with no start or skip since.
     pub missed: Option<ZonedDateTime>,
@@ -70,6 +72,7 @@ impl JobStatus {
         }
         problems.extend(self.drift.iter().cloned());
         problems.extend(self.environment.iter().cloned());
+        problems.extend(self.runner.iter().cloned());
         match &self.container {
             Some((name, state @ ContainerState::Unresolved(_))) => {
                 problems.push(format!("{name} {state}"));
@@ -183,7 +186,7 @@ fn installed_status(
     config: Option<&Config>,
     now: &ZonedDateTime,
 ) -> JobStatus {
-    let parsed = cron_line::parse_line(entry.active_line(), installed.target.with_user_column());
+    let parsed = line::parse_line(entry.active_line(), installed.target.with_user_column());
     let rendered = parsed.as_ref().and_then(|p| p.rendered());
     let schedule = match (&entry.marker.every, &rendered) {
         (Some(every), _) => Interval::parse(every).ok().map(Schedule::Every),
@@ -273,6 +276,7 @@ fn installed_status(
         last,
         previous,
         environment: commands::environment_problem(installed, block),
+        runner: commands::runner_problem(entry, installed.target.with_user_column()),
         missed,
         last_error,
         running,
@@ -342,6 +346,7 @@ pub fn config_only_status(job: &crate::config::Job) -> JobStatus {
             .unwrap_or_default(),
         previous: None,
         environment: None,
+        runner: None,
         missed: None,
         last_error: None,
         running: host::lock_holder(&job.lock()),
@@ -373,6 +378,7 @@ pub fn damaged_status(id: &str, block: &str, installed: &Installed, why: &str) -
         last: LastRun::default(),
         previous: None,
         environment: None,
+        runner: None,
         missed: None,
         last_error: None,
         running: None,
@@ -392,7 +398,11 @@ pub fn end_summary(last: &LastRun) -> String {
             event: Event::End { exit, seconds, .. },
             ..
         }) => {
-            let timed_out = if last.timed_out() { ", timed out" } else { "" };
+            let timed_out = match last.end_reason() {
+                Some(reason) => format!(", {reason}"),
+                None if last.timed_out() => ", timed out".to_string(),
+                None => String::new(),
+            };
             let ping = last
                 .ping()
                 .map(|p| format!(", healthcheck ping {p}"))

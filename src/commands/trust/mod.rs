@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use crate::config::{self, Config};
-use crate::cron_line::Entry;
 use crate::cron_table::Target;
 use crate::error::bad_input;
 use crate::host;
+use crate::line::Entry;
 use crate::runtime;
 
 /// The config named by `-c`, `$CRONTAINER_CONFIG` or found in the usual places, trusted before

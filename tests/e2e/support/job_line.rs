@@ -1,8 +1,9 @@
 //! The cron line crontainer generates for a job (the README's "The generated line, piece by
-//! piece"), written out by hand so the e2e tests can fire it before the product exists.
+//! piece"), written out by hand so the harness tests (`cron.rs`) fire the runner under the real
+//! cron without `install`: `BIN exec JOB --log LOG --runtime RUNTIME [--env N=V].. -- CONTAINER
+//! ARGV..`, `BIN` the copy of the build the tests install from ([`super::crontainer_bin`]).
 //!
-//! `JobLine::command` is the one place the shape lives: when `crontainer plan`/`install` can
-//! produce the line, swap its body for the product's output and every test follows.
+//! `JobLine::command` is the one place the shape lives.
 
 use std::path::{Path, PathBuf};
 
@@ -12,7 +13,6 @@ pub struct JobLine {
     pub schedule: String,
     pub job_id: String,
     pub log: PathBuf,
-    pub lock: PathBuf,
     /// The container runtime, absolute (resolved against cron's PATH).
     pub docker: PathBuf,
     pub container: String,
@@ -23,14 +23,13 @@ pub struct JobLine {
 }
 
 impl JobLine {
-    /// A `* * * * *` job running `argv` in `container`, logging to `<dir>/<job_id>.log` and
-    /// locking `<dir>/<job_id>.lock`.
+    /// A `* * * * *` job running `argv` in `container`, logging to `<dir>/<job_id>.log` (its
+    /// lock beside it, `.log.lock`).
     pub fn every_minute(job_id: &str, container: &str, argv: &[&str], dir: &Path) -> JobLine {
         JobLine {
             schedule: "* * * * *".to_owned(),
             job_id: job_id.to_owned(),
             log: dir.join(format!("{job_id}.log")),
-            lock: dir.join(format!("{job_id}.lock")),
             docker: super::docker().to_owned(),
             container: container.to_owned(),
             env: Vec::new(),
@@ -38,7 +37,7 @@ impl JobLine {
         }
     }
 
-    /// Adds `docker exec -e NAME=VALUE`.
+    /// Adds `--env NAME=VALUE` (`docker exec -e`).
     pub fn env(mut self, name: &str, value: &str) -> JobLine {
         self.env.push((name.to_owned(), value.to_owned()));
         self
@@ -58,27 +57,24 @@ impl JobLine {
     pub fn command(&self) -> String {
         let q = |s: &str| shell_quote(s);
         let path = |p: &Path| q(p.to_str().expect("utf-8 path"));
-        let mut exec = vec![path(&self.docker), "exec".to_owned()];
+        let mut words = vec![
+            path(super::crontainer_bin()),
+            "exec".to_owned(),
+            q(&self.job_id),
+            "--log".to_owned(),
+            path(&self.log),
+            "--runtime".to_owned(),
+            path(&self.docker),
+        ];
         for (name, value) in &self.env {
-            exec.push("-e".to_owned());
-            exec.push(q(&format!("{name}={value}")));
+            words.push("--env".to_owned());
+            words.push(q(&format!("{name}={value}")));
         }
-        exec.push(q(&self.container));
-        exec.extend(self.argv.iter().map(|a| q(a)));
-        let command = format!(
-            "exec 9>>{lock} >>{log} 2>&1; \
-             l(){{ echo \"[crontainer] $(/usr/bin/date -u +%FT%TZ) {id} $* by=${{CRONTAINER_BY:-cron}}\"; }}; \
-             /usr/bin/flock -n 9 || {{ l skip reason=running; exit 75; }}; \
-             l start pid=$$; s=$(/usr/bin/date +%s); \
-             {exec}; c=$?; \
-             l end exit=$c seconds=$(($(/usr/bin/date +%s)-s)); exit $c",
-            lock = path(&self.lock),
-            log = path(&self.log),
-            id = self.job_id,
-            exec = exec.join(" "),
-        );
+        words.push("--".to_owned());
+        words.push(q(&self.container));
+        words.extend(self.argv.iter().map(|a| q(a)));
         // Cron turns a bare `%` into a newline (and what follows into stdin); `\%` is a `%`.
-        command.replace('%', "\\%")
+        words.join(" ").replace('%', "\\%")
     }
 }
 

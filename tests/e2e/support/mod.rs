@@ -7,16 +7,19 @@
 //! nothing it did not make: containers and cron.d files get unique names, and the test user's
 //! crontab is saved before and restored after.
 
+pub mod binary;
 pub mod cmd;
 pub mod container;
 pub mod cron;
 pub mod engine;
+pub mod healthchecks;
 pub mod job_line;
 pub mod product;
 pub mod run_log;
 pub mod seed;
 pub mod wait;
 
+pub use binary::crontainer_bin;
 pub use container::{Call, Container};
 pub use cron::{
     CronDAlone, CronDFile, CronDGuard, CronDShare, RootDir, TestCrontab, UserDir,

@@ -63,7 +63,8 @@ impl Crontainer {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
-        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("crontainer"));
+        // The copy the lines can name (see `binary.rs`), not the build in the checkout.
+        let mut cmd = Command::new(super::crontainer_bin());
         cmd.current_dir(self.dir.path())
             .env_remove("CRONTAINER_CONFIG")
             .env_remove("CRONTAINER_BY")

@@ -1,0 +1,179 @@
+//! The job's log and lock as one firing holds them: the log opened for appending (the job's
+//! output goes straight into it), the lock file `LOG.lock` locked with `flock` (the file and the
+//! lock 0.2's line takes with `flock -n 9`, so a 0.2 run still going and a new firing exclude
+//! each other), the run id in the lock file, and the start, end and skip records, written by
+//! `run_log::Record`, the type `status` reads them with.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write as _};
+use std::os::fd::{AsRawFd as _, RawFd};
+use std::os::unix::fs::{FileExt as _, OpenOptionsExt as _};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, bail};
+use nix::fcntl::{Flock, FlockArg};
+
+use crate::run_log::{Record, RunId};
+
+/// The most of the lock file that is read for the run id: `PID-EPOCH` is at most 32 bytes, and a
+/// lock file someone filled with junk costs no more than this.
+const RUN_ID_READ: usize = 64;
+
+/// The log and the lock file of one job, open.
+pub struct Journal {
+    log: File,
+    log_path: PathBuf,
+    lock: Option<Flock<File>>,
+    lock_file: Option<File>,
+}
+
+/// Opens an existing or new regular file: never through a symlink at the last component, never a
+/// FIFO or a device (`O_NONBLOCK` so that opening a FIFO cannot hang the firing).
+fn open_regular(path: &Path, options: &mut OpenOptions) -> Result<File> {
+    let file = options
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
+        .open(path)
+        .with_context(|| format!("could not open {}", path.display()))?;
+    if !file.metadata()?.is_file() {
+        bail!("{} is not a regular file", path.display());
+    }
+    // Back to blocking writes: the job's output must never be dropped for a full pipe or disk
+    // buffer (regular files ignore the flag, but the child inherits it).
+    let fd = file.as_raw_fd();
+    let flags = nix::fcntl::fcntl(&file, nix::fcntl::FcntlArg::F_GETFL)?;
+    let flags = nix::fcntl::OFlag::from_bits_truncate(flags) & !nix::fcntl::OFlag::O_NONBLOCK;
+    nix::fcntl::fcntl(&file, nix::fcntl::FcntlArg::F_SETFL(flags))
+        .with_context(|| format!("could not set the flags of fd {fd}"))?;
+    Ok(file)
+}
+
+impl Journal {
+    /// Opens the log (created if missing, for appending) and its lock file `LOG.lock`.
+    pub fn open(log_path: &Path) -> Result<Journal> {
+        let log = open_regular(
+            log_path,
+            OpenOptions::new().read(true).append(true).create(true),
+        )?;
+        let lock_path = crate::config::lock_path(log_path);
+        let lock_file = open_regular(
+            &lock_path,
+            OpenOptions::new().read(true).write(true).create(true),
+        )?;
+        Ok(Journal {
+            log,
+            log_path: log_path.to_owned(),
+            lock: None,
+            lock_file: Some(lock_file),
+        })
+    }
+
+    /// Takes the job's lock without waiting: false when another run (of this runner, or of a
+    /// 0.2 line) holds it.
+    pub fn try_lock(&mut self) -> Result<bool> {
+        let file = self.lock_file.take().expect("locked once");
+        match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+            Ok(lock) => {
+                self.lock = Some(lock);
+                Ok(true)
+            }
+            Err((file, nix::errno::Errno::EWOULDBLOCK)) => {
+                self.lock_file = Some(file);
+                Ok(false)
+            }
+            Err((_, errno)) => Err(anyhow::anyhow!(
+                "could not lock {}.lock: {errno}",
+                self.log_path.display()
+            )),
+        }
+    }
+
+    fn lock_handle(&self) -> &File {
+        match (&self.lock, &self.lock_file) {
+            (Some(lock), _) => lock,
+            (None, Some(file)) => file,
+            (None, None) => unreachable!("the lock file is open"),
+        }
+    }
+
+    /// The fd of the held lock, for the runtime's client to inherit: the lock then stays held
+    /// as long as the client runs, even if the runner is killed outright.
+    pub fn lock_fd(&self) -> RawFd {
+        self.lock_handle().as_raw_fd()
+    }
+
+    /// The run the lock file names (the newest run that started), read from its start and
+    /// bounded: only what a runner (or a 0.2 line) wrote there parses.
+    pub fn lock_run(&self) -> Option<RunId> {
+        let mut buf = [0u8; RUN_ID_READ];
+        let n = self.lock_handle().read_at(&mut buf, 0).ok()?;
+        let text = std::str::from_utf8(&buf[..n]).ok()?;
+        // A 0.2 line after a shorter pid left the tail of a longer id behind: only the first
+        // line is its, and one that does not parse names no run.
+        RunId::parse(text.split('\n').next()?)
+    }
+
+    /// Writes the run's id into the lock file so that it always parses: truncated, then written
+    /// at offset 0, whatever was there before.
+    pub fn set_run(&self, run: RunId) -> io::Result<()> {
+        let file = self.lock_handle();
+        file.set_len(0)?;
+        file.write_all_at(format!("{run}\n").as_bytes(), 0)
+    }
+
+    /// Appends a record on a line of its own: after a newline when the job's output did not end
+    /// with one, in a single write.
+    pub fn write(&self, record: &Record) -> io::Result<()> {
+        let mut line = Vec::with_capacity(128);
+        if !self.ends_with_newline()? {
+            line.push(b'\n');
+        }
+        line.extend_from_slice(record.to_string().as_bytes());
+        line.push(b'\n');
+        (&self.log).write_all(&line)
+    }
+
+    fn ends_with_newline(&self) -> io::Result<bool> {
+        let size = self.size()?;
+        if size == 0 {
+            return Ok(true);
+        }
+        let mut last = [0u8; 1];
+        let n = self.log.read_at(&mut last, size - 1)?;
+        Ok(n == 0 || last[0] == b'\n')
+    }
+
+    /// The log, to write a line of the runner's own (why the container is not there) where the
+    /// job's output goes.
+    pub fn output_line(&self) -> &File {
+        &self.log
+    }
+
+    /// The log's size now.
+    pub fn size(&self) -> io::Result<u64> {
+        Ok(self.log.metadata()?.len())
+    }
+
+    /// The last `max` bytes the log gained after `from` (the run's output, for the end ping).
+    pub fn tail(&self, from: u64, max: u64) -> io::Result<Vec<u8>> {
+        let size = self.size()?;
+        let from = from.max(size.saturating_sub(max)).min(size);
+        let mut buf = vec![0u8; usize::try_from(size - from).unwrap_or(0)];
+        let n = self.log.read_at(&mut buf, from)?;
+        buf.truncate(n);
+        Ok(buf)
+    }
+
+    /// Another handle on the log, for the job's stdout and stderr: appending, so its output and
+    /// the records never overwrite each other.
+    pub fn output(&self) -> io::Result<File> {
+        self.log.try_clone()
+    }
+
+    /// Leaves the lock held after the runner exits, by whoever still has it open (the runtime's
+    /// client of a job that could not be stopped): dropping it would unlock it for them too.
+    pub fn keep_locked(mut self) {
+        if let Some(lock) = self.lock.take() {
+            std::mem::forget(lock);
+        }
+    }
+}

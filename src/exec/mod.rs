@@ -1,0 +1,253 @@
+//! The runner: what one firing of an installed line does (`crontainer exec`, see
+//! `runner_args.rs` for its command line), in Rust, shared by cron, `run-now` and the catch-up
+//! after a boot. In order:
+//!
+//! 1. the exact-interval guard of `--every`: a cron firing outside its slot exits 0 at once,
+//!    writing nothing (`firing.rs`, with the renderer's own `schedule::Guard`);
+//! 2. the job's lock, `flock` on `LOG.lock` without waiting: when another run holds it, a
+//!    `skip reason=running run=ID` line and exit 75 (`journal.rs`);
+//! 3. for a catch-up line (`--catch-up`, the `@reboot` line): whether a firing was due since the
+//!    last run and the install, else `skip reason=no-missed-slot` and exit 0; then a bounded
+//!    wait for the container (`firing.rs`, `container.rs`);
+//! 4. the run id `PID-EPOCH` into the lock file, the start line, the `/start` ping;
+//! 5. the container, found exactly (`container.rs`): none is exit 69 `reason=no_container`, a
+//!    service in several projects exit 78 `reason=several_projects`;
+//! 6. the command by argv with the runtime's `exec -i`, its output appended to the log as it
+//!    comes (`child.rs`); a timeout or a signal to the runner stops it inside the container
+//!    (`stop.rs`) and is said on the end line (`reason=timeout`, `reason=interrupted
+//!    signal=INT`, and `stopped=no` when it could not be stopped: the lock then stays held);
+//! 7. the end ping with the output's tail (`ping.rs`), the end line, the job's exit code.
+//!
+//! A job's output cannot forge its records: the lines are paired by the run id, which the job
+//! does not know, and the end line starts on a line of its own.
+
+mod child;
+mod container;
+mod firing;
+mod journal;
+mod ping;
+mod stop;
+
+use std::io::Write as _;
+use std::os::unix::process::ExitStatusExt as _;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use crate::error::{ExitCode, bad_input};
+use crate::run_log::{self, Event, Record, RunId, Trigger};
+use crate::runner_args::RunnerArgs;
+
+pub use firing::ENV_BY;
+
+/// The exit code of a run stopped at its timeout (coreutils' `timeout`).
+pub const EXIT_TIMEOUT: i32 = 124;
+
+/// The exit code of a run whose runtime client could not be started (the shell's "not found").
+const EXIT_NO_RUNTIME: i32 = 127;
+
+/// How a run ended.
+struct End {
+    exit: i32,
+    reason: Option<String>,
+    signal: Option<String>,
+    stopped: Option<bool>,
+}
+
+impl End {
+    fn exit(exit: i32) -> End {
+        End {
+            exit,
+            reason: None,
+            signal: None,
+            stopped: None,
+        }
+    }
+}
+
+/// Runs one firing of the job the words describe; the exit code is the job's, 75 on a skip.
+pub fn run(args: &RunnerArgs) -> Result<ExitCode> {
+    let by = firing::trigger(args, std::env::var(ENV_BY).ok().as_deref());
+    run_as(args, by)
+}
+
+/// [`run`], started by `by` (`run-now` calls it with its own trigger).
+pub fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
+    let now = firing::now(std::env::var(firing::ENV_NOW).ok().as_deref()).map_err(bad_input)?;
+    let rendered = firing::rendered(args).map_err(bad_input)?;
+    let timeout = firing::timeout(args).map_err(bad_input)?;
+    let since = firing::since(args).map_err(bad_input)?;
+    if args.catch_up && rendered.is_none() {
+        return Err(bad_input(
+            "--catch-up needs --schedule or --every: which firings could have been missed",
+        ));
+    }
+    if !firing::guard_allows(rendered.as_ref(), &by, now) {
+        return Ok(ExitCode::Success);
+    }
+    let mut journal = journal::Journal::open(&args.log)?;
+    let record = |at: Timestamp, event: Event| Record {
+        at: Timestamp::from_second(at.as_second()).unwrap_or(at),
+        job: args.job.clone(),
+        event,
+        by: by.clone(),
+    };
+    if !journal.try_lock()? {
+        let run = journal.lock_run();
+        let reason = "running".to_owned();
+        journal.write(&record(Timestamp::now(), Event::Skip { reason, run }))?;
+        return Ok(ExitCode::Busy);
+    }
+    let env = container::runtime_env(args);
+    if let (true, Some(rendered)) = (args.catch_up, &rendered) {
+        let last = journal.lock_run();
+        let decision = firing::catch_up(rendered, last, since, now, &TimeZone::system());
+        if decision == firing::CatchUp::NothingMissed {
+            let reason = "no-missed-slot".to_owned();
+            journal.write(&record(Timestamp::now(), Event::Skip { reason, run: last }))?;
+            return Ok(ExitCode::Success);
+        }
+        container::wait_for(args, &env, |why| {
+            let _ = writeln!(
+                journal.output_line(),
+                "{}; the catch-up waits for it up to {} minutes",
+                why.message,
+                container::WAIT_FOR.as_secs() / 60
+            );
+        });
+    }
+
+    let events = child::Events::catch()?;
+    let started = Timestamp::now();
+    let run = RunId {
+        pid: std::process::id(),
+        started: started.as_second(),
+    };
+    journal.set_run(run)?;
+    journal.write(&record(started, Event::Start { pid: Some(run.pid) }))?;
+    let output_from = journal.size()?;
+    let pinger = args.ping.as_deref().map(ping::Pinger::new);
+    if let Some(pinger) = &pinger {
+        pinger.start();
+    }
+
+    let end = match container::resolve(args, &env) {
+        Err(why) => {
+            let _ = writeln!(journal.output_line(), "{}", why.message);
+            End {
+                reason: Some(why.reason.to_owned()),
+                ..End::exit(why.exit)
+            }
+        }
+        Ok(target) => run_job(args, &env, &target, &journal, timeout, events)?,
+    };
+
+    let ping = pinger.map(|p| {
+        let tail = journal
+            .tail(output_from, ping::MAX_BODY)
+            .unwrap_or_default();
+        p.end(end.exit, &tail)
+    });
+    let ended = Timestamp::now();
+    journal.write(&record(
+        ended,
+        Event::End {
+            exit: end.exit,
+            seconds: u64::try_from(ended.as_second() - started.as_second()).unwrap_or(0),
+            timeout,
+            run: Some(run),
+            ping,
+            reason: end.reason,
+            signal: end.signal,
+            stopped: end.stopped,
+        },
+    ))?;
+    if end.stopped == Some(false) {
+        // The client still runs the job and holds the lock: the run stays visible as running.
+        journal.keep_locked();
+    }
+    Ok(ExitCode::Other(end.exit))
+}
+
+/// Runs the command in `target` until it ends, its timeout, or a signal to the runner.
+fn run_job(
+    args: &RunnerArgs,
+    env: &crate::runtime::Env,
+    target: &container::Target,
+    journal: &journal::Journal,
+    timeout: Option<u64>,
+    events: child::Events,
+) -> Result<End> {
+    let mut running = match child::spawn(args, env, target, journal, events) {
+        Ok(running) => running,
+        Err(e) => {
+            let _ = writeln!(journal.output_line(), "crontainer: {e:#}");
+            return Ok(End {
+                reason: Some("no_runtime".to_owned()),
+                ..End::exit(EXIT_NO_RUNTIME)
+            });
+        }
+    };
+    let until = timeout.map(|s| Instant::now() + Duration::from_secs(s));
+    let outcome = running.wait(until);
+    let client_gone = matches!(outcome, child::Outcome::Exited(_));
+    let (exit, reason, signal) = match outcome {
+        child::Outcome::Exited(status) => match (status.code(), status.signal()) {
+            // The client ended, the job still runs in the container: the client alone was
+            // stopped (Docker 28's CLI exits 0 on SIGTERM). Never read as the job's exit.
+            (Some(_), _) if stop::still_running(target, running.started_ticks, args.command()) => (
+                128 + nix::sys::signal::Signal::SIGTERM as i32,
+                run_log::REASON_CLIENT_GONE,
+                None,
+            ),
+            (Some(code), _) => return Ok(End::exit(code)),
+            // The client was killed (not by us): the job may run on in the container.
+            (None, Some(n)) => (128 + n, run_log::REASON_CLIENT_GONE, signal_name(n)),
+            (None, None) => return Ok(End::exit(1)),
+        },
+        child::Outcome::TimedOut => (EXIT_TIMEOUT, run_log::REASON_TIMEOUT, None),
+        child::Outcome::Interrupted(s) => (
+            128 + s as i32,
+            run_log::REASON_INTERRUPTED,
+            signal_name(s as i32),
+        ),
+    };
+    let stopped = stop::stop(
+        &args.runtime,
+        env,
+        target,
+        running.started_ticks,
+        args.command(),
+    );
+    let stopped = match stopped {
+        stop::Stopped::Yes => {
+            // The exec ended in the container: its client ends too, or is ended.
+            if !client_gone && running.wait_exit(stop::GRACE).is_none() {
+                running.kill();
+            }
+            None
+        }
+        stop::Stopped::No(why) => {
+            let _ = writeln!(
+                journal.output_line(),
+                "crontainer: the job could not be stopped in the container: {why}"
+            );
+            Some(false)
+        }
+    };
+    Ok(End {
+        exit,
+        reason: Some(reason.to_owned()),
+        signal,
+        stopped,
+    })
+}
+
+/// `INT`, `TERM`, `HUP`, ...
+fn signal_name(n: i32) -> Option<String> {
+    nix::sys::signal::Signal::try_from(n)
+        .ok()
+        .map(|s| s.as_str().trim_start_matches("SIG").to_owned())
+}

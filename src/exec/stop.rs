@@ -1,0 +1,351 @@
+//! Stopping the job inside the container, not only the runtime's client: killing `docker exec`
+//! leaves the process it started running in the container (moby#9098), and the container may
+//! have no shell to help. The job's process is found on the host: it is in the container's
+//! cgroup (the one `/proc/INIT/cgroup` names, cgroup v1 or v2 alike, compared whole), its parent
+//! is not (the runtime's shim or conmon started it, as it starts every `exec`), and it started
+//! after the client did; the command line breaks a tie. Its process group (each `exec` is a
+//! session of its own) gets SIGTERM, then SIGKILL after a grace. Where the runner may not signal
+//! it (a job of another user), `RUNTIME exec ID kill` does it inside, by the pid the container
+//! knows (`NSpid`). When nothing works the caller says so on the end line and keeps the lock.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::Signal;
+use nix::unistd::Pid;
+
+use super::container::Target;
+use crate::runtime::{self, Env};
+
+/// How long the job has to end after SIGTERM before SIGKILL.
+pub const GRACE: Duration = Duration::from_secs(10);
+
+/// The job's process as found on the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub pid: i32,
+    /// Its process group (the session the exec started).
+    pub group: i32,
+    /// Its pid inside the container's pid namespace.
+    pub ns_pid: Option<i32>,
+}
+
+/// The fields of `/proc/PID/stat` after the command's closing parenthesis: state is the first.
+fn stat_fields(proc: &Path, pid: i32) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(proc.join(pid.to_string()).join("stat")).ok()?;
+    let after = &text[text.rfind(')')? + 1..];
+    Some(after.split_whitespace().map(str::to_owned).collect())
+}
+
+/// When a process started, in clock ticks since boot (`/proc/PID/stat` field 22).
+pub fn start_ticks(pid: i32) -> Option<u64> {
+    stat_fields(Path::new("/proc"), pid)?.get(19)?.parse().ok()
+}
+
+/// The job's process in the container whose first process is `init`, started at or after
+/// `after` (ticks), preferring one whose command line is `argv`. `proc` is `/proc` and `sys`
+/// `/sys/fs/cgroup` (copies in tests).
+pub fn find(proc: &Path, sys: &Path, init: i32, after: u64, argv: &[String]) -> Option<Found> {
+    let cgroup_of = |pid: i32| std::fs::read(proc.join(pid.to_string()).join("cgroup")).ok();
+    let theirs = cgroup_of(init)?;
+    let mut candidates: Vec<(bool, u64, Found)> = Vec::new();
+    for pid in pids_near(proc, sys, &theirs)? {
+        if pid == init || cgroup_of(pid).as_ref() != Some(&theirs) {
+            continue;
+        }
+        let Some(fields) = stat_fields(proc, pid) else {
+            continue;
+        };
+        let field = |i: usize| fields.get(i).and_then(|f| f.parse::<i64>().ok());
+        let (Some(parent), Some(group), Some(started)) = (field(1), field(2), field(19)) else {
+            continue;
+        };
+        let started = u64::try_from(started).unwrap_or(0);
+        let parent = i32::try_from(parent).unwrap_or(0);
+        // Started by the runtime from outside the container: an exec, not one of the job's
+        // children nor the container's own processes.
+        if started < after || cgroup_of(parent).as_ref() == Some(&theirs) {
+            continue;
+        }
+        let cmdline = std::fs::read(proc.join(pid.to_string()).join("cmdline")).unwrap_or_default();
+        let same = cmdline
+            .split(|b| *b == 0)
+            .filter(|w| !w.is_empty())
+            .eq(argv.iter().map(|a| a.as_bytes()).filter(|w| !w.is_empty()));
+        candidates.push((
+            same,
+            started,
+            Found {
+                pid,
+                group: i32::try_from(group).unwrap_or(pid),
+                ns_pid: ns_pid(proc, pid),
+            },
+        ));
+    }
+    // The same command line first, then the earliest after the client.
+    candidates.sort_by_key(|(same, started, _)| (!same, *started));
+    candidates.into_iter().next().map(|(_, _, found)| found)
+}
+
+/// The processes that may be in the cgroup `/proc/INIT/cgroup` names (`theirs`): its
+/// `cgroup.procs` under `sys` (`/sys/fs/cgroup`), a v1 controller's (`pids` first) or the v2
+/// hierarchy's (alone, or `unified` beside v1), read in one go; or, when none can be read, every
+/// process in `proc`. Each is checked against `theirs` anyway.
+fn pids_near(proc: &Path, sys: &Path, theirs: &[u8]) -> Option<Vec<i32>> {
+    let text = String::from_utf8_lossy(theirs);
+    let mut dirs = Vec::new();
+    for line in text.lines() {
+        let mut fields = line.splitn(3, ':');
+        let (Some(_), Some(controllers), Some(path)) =
+            (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        let path = path.trim_start_matches('/');
+        if controllers.is_empty() {
+            dirs.push(sys.join("unified").join(path));
+            dirs.push(sys.join(path));
+        } else {
+            for c in controllers.split(',') {
+                let dir = sys.join(c.trim_start_matches("name=")).join(path);
+                if c == "pids" {
+                    dirs.insert(0, dir);
+                } else {
+                    dirs.push(dir);
+                }
+            }
+        }
+    }
+    for dir in dirs {
+        if let Ok(procs) = std::fs::read_to_string(dir.join("cgroup.procs")) {
+            let pids: Vec<i32> = procs.lines().filter_map(|l| l.parse().ok()).collect();
+            if !pids.is_empty() {
+                return Some(pids);
+            }
+        }
+    }
+    Some(
+        std::fs::read_dir(proc)
+            .ok()?
+            .flatten()
+            .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
+            .collect(),
+    )
+}
+
+/// Whether the job the client `client_started` ran is still in the container after its client
+/// ended: the client was stopped alone (Docker 28's CLI exits 0 on SIGTERM and leaves the job
+/// running, moby#9098).
+pub fn still_running(target: &Target, client_started: u64, argv: &[String]) -> bool {
+    let init = i32::try_from(target.init_pid).unwrap_or(0);
+    init != 0
+        && find(
+            Path::new("/proc"),
+            Path::new(SYS_CGROUP),
+            init,
+            client_started,
+            argv,
+        )
+        .is_some_and(|f| alive(f.pid))
+}
+
+/// Where the cgroup hierarchies are mounted.
+const SYS_CGROUP: &str = "/sys/fs/cgroup";
+
+/// The pid a process has in the innermost pid namespace (`NSpid:` of `/proc/PID/status`).
+fn ns_pid(proc: &Path, pid: i32) -> Option<i32> {
+    let status = std::fs::read_to_string(proc.join(pid.to_string()).join("status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("NSpid:"))?
+        .split_whitespace()
+        .last()?
+        .parse()
+        .ok()
+}
+
+fn alive(pid: i32) -> bool {
+    // A zombie is gone for our purpose: it runs nothing.
+    stat_fields(Path::new("/proc"), pid).is_some_and(|f| f.first().map(String::as_str) != Some("Z"))
+}
+
+/// How the stop went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stopped {
+    /// The job is gone from the container (or was already).
+    Yes,
+    /// It may still run there: why.
+    No(String),
+}
+
+/// Stops the job the client `client_started` (ticks) runs in `target`: TERM to its process
+/// group, KILL after [`GRACE`].
+pub fn stop(
+    runtime_path: &Path,
+    env: &Env,
+    target: &Target,
+    client_started: u64,
+    argv: &[String],
+) -> Stopped {
+    if target.init_pid == 0 {
+        return Stopped::No("the container's first process is unknown".into());
+    }
+    let init = i32::try_from(target.init_pid).unwrap_or(0);
+    let Some(found) = find(
+        Path::new("/proc"),
+        Path::new(SYS_CGROUP),
+        init,
+        client_started,
+        argv,
+    ) else {
+        // Not in the container (any more): it ended, or never started.
+        return Stopped::Yes;
+    };
+    for (signal, wait) in [(Signal::SIGTERM, GRACE), (Signal::SIGKILL, GRACE)] {
+        if let Err(why) = signal_group(runtime_path, env, target, &found, signal) {
+            return Stopped::No(why);
+        }
+        let until = Instant::now() + wait;
+        while Instant::now() < until {
+            if !alive(found.pid) {
+                return Stopped::Yes;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    Stopped::No(format!("process {} still runs after SIGKILL", found.pid))
+}
+
+/// Signals the job's process group from the host, or, when the runner may not (EPERM), from
+/// inside the container with its `kill`.
+fn signal_group(
+    runtime_path: &Path,
+    env: &Env,
+    target: &Target,
+    found: &Found,
+    signal: Signal,
+) -> Result<(), String> {
+    match nix::sys::signal::killpg(Pid::from_raw(found.group), signal) {
+        Ok(()) => return Ok(()),
+        Err(nix::errno::Errno::ESRCH) => return Ok(()),
+        Err(nix::errno::Errno::EPERM) => {}
+        Err(e) => return Err(format!("kill: {e}")),
+    }
+    let Some(ns_pid) = found.ns_pid else {
+        return Err(format!("not allowed to signal process {}", found.pid));
+    };
+    let name = signal.as_str().trim_start_matches("SIG");
+    // No `--`: busybox's kill refuses it, and after `-s` a negative number is a group.
+    let group = format!("-{ns_pid}");
+    let output = runtime::client(runtime_path, env)
+        .args(["exec", &target.id, "kill", "-s", name, &group])
+        .output();
+    match output {
+        Ok(o) if o.status.success() => Ok(()),
+        Ok(o) => Err(format!(
+            "not allowed to signal process {}, and `kill` in the container failed: {}{}",
+            found.pid,
+            String::from_utf8_lossy(&o.stdout).trim(),
+            String::from_utf8_lossy(&o.stderr).trim()
+        )),
+        Err(e) => Err(format!("{e:#}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One process of a fake /proc: pid, parent, group, start ticks, cgroup, cmdline words.
+    type Process<'a> = (i32, i32, i32, u64, &'a str, &'a [&'a str]);
+
+    fn proc(entries: &[Process]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (pid, parent, group, started, cgroup, argv) in entries {
+            let p = dir.path().join(pid.to_string());
+            std::fs::create_dir(&p).unwrap();
+            // Fields after the command: state ppid pgrp session ... starttime is the 20th.
+            let mut fields = vec!["S".to_string(), parent.to_string(), group.to_string()];
+            fields.extend((0..16).map(|_| "0".to_string()));
+            fields.push(started.to_string());
+            std::fs::write(
+                p.join("stat"),
+                format!("{pid} (a b) {}\n", fields.join(" ")),
+            )
+            .unwrap();
+            std::fs::write(p.join("cgroup"), cgroup).unwrap();
+            let mut cmdline = argv.join("\0");
+            cmdline.push('\0');
+            std::fs::write(p.join("cmdline"), cmdline).unwrap();
+            std::fs::write(
+                p.join("status"),
+                format!("Name:\tx\nNSpid:\t{pid}\t{}\n", pid - 100),
+            )
+            .unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn the_job_is_the_exec_in_the_containers_cgroup_started_after_the_client() {
+        let c = "0::/system.slice/docker-abc.scope\n";
+        let host = "0::/user.slice\n";
+        let dir = proc(&[
+            (1, 0, 1, 1, "0::/init.scope\n", &["/sbin/init"]),
+            (
+                500,
+                1,
+                500,
+                10,
+                "0::/system.slice/containerd.service\n",
+                &["shim"],
+            ),
+            // The container's first process, and an old exec of the same command.
+            (501, 500, 501, 11, c, &["busybox", "sleep", "1d"]),
+            (600, 500, 600, 50, c, &["sleep", "60"]),
+            // The client, on the host.
+            (
+                700,
+                650,
+                700,
+                100,
+                host,
+                &["docker", "exec", "-i", "abc", "sleep", "60"],
+            ),
+            // Another exec started after ours, with another command.
+            (702, 500, 702, 102, c, &["other"]),
+            // Ours, and its child (whose parent is in the container).
+            (701, 500, 701, 101, c, &["sleep", "60"]),
+            (703, 701, 701, 103, c, &["sleep", "60"]),
+        ]);
+        let argv = ["sleep".to_string(), "60".to_string()];
+        assert_eq!(
+            find(dir.path(), &dir.path().join("no-sys"), 501, 100, &argv),
+            Some(Found {
+                pid: 701,
+                group: 701,
+                ns_pid: Some(601)
+            })
+        );
+        // A command that re-executed itself under another name is still found.
+        assert_eq!(
+            find(
+                dir.path(),
+                &dir.path().join("no-sys"),
+                501,
+                100,
+                &["python".into()]
+            )
+            .map(|f| f.pid),
+            Some(701)
+        );
+        assert_eq!(
+            find(dir.path(), &dir.path().join("no-sys"), 501, 200, &argv),
+            None
+        );
+        assert_eq!(
+            find(dir.path(), &dir.path().join("no-sys"), 9, 100, &argv),
+            None
+        );
+    }
+}

@@ -1,0 +1,567 @@
+//! `crontainer exec`, the runner every installed line calls, run directly against real Docker
+//! and rootful Podman: one list of scenarios, run once per engine (as ripgrep's `rgtest!` runs a
+//! test per regex engine). Containers are of a shell-less image (`crontainer-e2e-bare`, built by
+//! `scripts/provision-e2e`: /bin/busybox alone, no applet links, so no `sh`, `kill` nor `sleep`),
+//! with no network and unique names, removed after.
+//!
+//! Needs a provisioned machine; run with `cargo test -- --include-ignored` as root.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::support::{self, cmd, docker, podman, random_suffix};
+
+/// The shell-less image `scripts/provision-e2e` builds.
+const BARE_IMAGE: &str = "crontainer-e2e-bare:latest";
+
+/// A running container of the shell-less image, its one process `busybox sleep`; removed when
+/// dropped.
+struct Bare {
+    runtime: &'static Path,
+    name: String,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+impl Bare {
+    fn start(runtime: &'static Path) -> Bare {
+        // The name the provisioning's leftover cleanup knows: crontainer-e2e-<pid>-<n>-<hex>.
+        let name = format!(
+            "crontainer-e2e-{}-{}-{}",
+            std::process::id(),
+            9000 + COUNTER.fetch_add(1, Ordering::Relaxed),
+            random_suffix()
+        );
+        let mut run = Command::new(runtime);
+        run.args(["run", "-d", "--network", "none", "--name", &name]);
+        if runtime == podman() {
+            // runc fails with "error setting rlimits" on this kind of machine unless given
+            // (see support/container.rs).
+            run.args([
+                "--ulimit",
+                "nofile=20000:20000",
+                "--ulimit",
+                "nproc=1000:1000",
+            ]);
+        }
+        cmd::run(run.args([BARE_IMAGE, "/bin/busybox", "sleep", "100000"]));
+        Bare { runtime, name }
+    }
+
+    /// The command lines of the container's processes, as the runtime's `top` lists them.
+    fn processes(&self) -> String {
+        let out = cmd::run(Command::new(self.runtime).args(["top", &self.name]));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for Bare {
+    fn drop(&mut self) {
+        let mut rm = Command::new(self.runtime);
+        rm.args(["rm", "-f", "-v"]);
+        if self.runtime == podman() {
+            rm.args(["-t", "0"]);
+        }
+        let out = cmd::output(rm.arg(&self.name));
+        if !out.status.success() {
+            eprintln!("warning: could not remove container {}", self.name);
+        }
+    }
+}
+
+/// One job's log in a temp dir, and `crontainer exec` for it.
+struct Job {
+    dir: tempfile::TempDir,
+    runtime: &'static Path,
+}
+
+impl Job {
+    fn new(runtime: &'static Path) -> Job {
+        Job {
+            dir: tempfile::tempdir().unwrap(),
+            runtime,
+        }
+    }
+
+    fn log(&self) -> PathBuf {
+        self.dir.path().join("j.log")
+    }
+
+    fn command(&self, flags: &[&str], argv: &[&str]) -> Command {
+        let mut c = Command::new(assert_cmd::cargo::cargo_bin("crontainer"));
+        c.args(["exec", "j", "--log"])
+            .arg(self.log())
+            .arg("--runtime")
+            .arg(self.runtime)
+            .args(flags)
+            .arg("--")
+            .args(argv)
+            .env_remove("CRONTAINER_BY")
+            .env_remove("CRONTAINER_NOW");
+        c
+    }
+
+    fn run(&self, flags: &[&str], argv: &[&str]) -> Output {
+        cmd::output(&mut self.command(flags, argv))
+    }
+
+    /// The log, each record's time, pid, run id and duration replaced by `T` or `N`.
+    fn normalized_log(&self) -> String {
+        let text = std::fs::read_to_string(self.log()).unwrap_or_default();
+        text.lines()
+            .map(|line| match line.strip_prefix("[crontainer] ") {
+                Some(record) => {
+                    let words: Vec<String> = record
+                        .split(' ')
+                        .enumerate()
+                        .map(|(i, w)| match (i, w.split_once('=')) {
+                            (0, _) => "T".to_owned(),
+                            (_, Some((k @ ("pid" | "seconds"), _))) => format!("{k}=N"),
+                            (_, Some(("run", _))) => "run=N".to_owned(),
+                            _ => w.to_owned(),
+                        })
+                        .collect();
+                    format!("[crontainer] {}\n", words.join(" "))
+                }
+                None => format!("{line}\n"),
+            })
+            .collect()
+    }
+}
+
+#[track_caller]
+fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        ),
+        (Some(code), String::new(), String::new())
+    );
+}
+
+/// Waits until `what` is among the container's processes.
+fn wait_for_process(container: &Bare, what: &str) {
+    let seen = support::wait_until(std::time::Duration::from_secs(30), support::POLL, || {
+        container.processes().contains(what)
+    });
+    assert!(seen, "{what} never ran in {}", container.name);
+}
+
+// --- the scenarios, each run once per engine -------------------------------------------------
+
+fn runs_by_argv_in_a_shell_less_container(runtime: &'static Path) {
+    let container = Bare::start(runtime);
+    let job = Job::new(runtime);
+    assert_exit(
+        &job.run(
+            &[],
+            &[&container.name, "/bin/busybox", "echo", "a  b", "$HOME"],
+        ),
+        0,
+    );
+    assert_exit(
+        &job.run(&[], &[&container.name, "/bin/busybox", "false"]),
+        1,
+    );
+    assert_eq!(
+        job.normalized_log(),
+        "[crontainer] T j start pid=N by=cron\n\
+         a  b $HOME\n\
+         [crontainer] T j end exit=0 seconds=N run=N by=cron\n\
+         [crontainer] T j start pid=N by=cron\n\
+         [crontainer] T j end exit=1 seconds=N run=N by=cron\n"
+    );
+}
+
+fn a_timeout_stops_the_job_inside_a_shell_less_container(runtime: &'static Path) {
+    let container = Bare::start(runtime);
+    let job = Job::new(runtime);
+    let out = job.run(
+        &["--timeout", "2s"],
+        &[&container.name, "/bin/busybox", "sleep", "301"],
+    );
+    assert_exit(&out, 124);
+    assert_eq!(
+        job.normalized_log(),
+        "[crontainer] T j start pid=N by=cron\n\
+         [crontainer] T j end exit=124 seconds=N timeout=2 reason=timeout run=N by=cron\n"
+    );
+    let left = container.processes();
+    assert!(!left.contains("sleep 301"), "still running:\n{left}");
+}
+
+fn a_signal_to_the_runner_stops_the_job_inside(
+    runtime: &'static Path,
+    signal: nix::sys::signal::Signal,
+) {
+    let container = Bare::start(runtime);
+    let job = Job::new(runtime);
+    let child = job
+        .command(&[], &[&container.name, "/bin/busybox", "sleep", "302"])
+        .spawn()
+        .unwrap();
+    wait_for_process(&container, "sleep 302");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap()),
+        signal,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_exit(&out, 128 + signal as i32);
+    let name = signal.as_str().trim_start_matches("SIG");
+    assert_eq!(
+        job.normalized_log(),
+        format!(
+            "[crontainer] T j start pid=N by=cron\n\
+             [crontainer] T j end exit={} seconds=N reason=interrupted signal={name} run=N \
+             by=cron\n",
+            128 + signal as i32
+        )
+    );
+    let left = container.processes();
+    assert!(!left.contains("sleep 302"), "still running:\n{left}");
+}
+
+fn sigint_stops_the_job_inside(runtime: &'static Path) {
+    a_signal_to_the_runner_stops_the_job_inside(runtime, nix::sys::signal::Signal::SIGINT);
+}
+
+fn sigterm_stops_the_job_inside(runtime: &'static Path) {
+    a_signal_to_the_runner_stops_the_job_inside(runtime, nix::sys::signal::Signal::SIGTERM);
+}
+
+/// The runtime client the runner `runner` started (its only child).
+fn client_of(runner: u32) -> i32 {
+    let children = std::fs::read_to_string(format!("/proc/{runner}/task/{runner}/children"))
+        .expect("the runner's children");
+    children
+        .split_whitespace()
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("the runner has started its client")
+}
+
+fn sigterm_to_the_client_alone_is_no_success(runtime: &'static Path) {
+    let container = Bare::start(runtime);
+    let job = Job::new(runtime);
+    let child = job
+        .command(&[], &[&container.name, "/bin/busybox", "sleep", "303"])
+        .spawn()
+        .unwrap();
+    wait_for_process(&container, "sleep 303");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(client_of(child.id())),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_exit(&out, 143);
+    // Docker's 20.10 client dies of the signal; Podman's exits, leaving the job running.
+    let how = if runtime == docker() {
+        "reason=client_gone signal=TERM"
+    } else {
+        "reason=client_gone"
+    };
+    assert_eq!(
+        job.normalized_log(),
+        format!(
+            "[crontainer] T j start pid=N by=cron\n\
+             [crontainer] T j end exit=143 seconds=N {how} run=N by=cron\n"
+        )
+    );
+    let left = container.processes();
+    assert!(!left.contains("sleep 303"), "still running:\n{left}");
+}
+
+fn two_catch_up_boots_in_one_slot_run_once(runtime: &'static Path) {
+    let container = Bare::start(runtime);
+    let job = Job::new(runtime);
+    // Yearly, installed in 2020: a slot was missed, once.
+    let boot = [
+        "--catch-up",
+        "--schedule",
+        "0 0 1 1 *",
+        "--since",
+        "2020-06-01T00:00:00Z",
+    ];
+    for _ in 0..2 {
+        assert_exit(
+            &job.run(
+                &boot,
+                &[&container.name, "/bin/busybox", "echo", "caught up"],
+            ),
+            0,
+        );
+    }
+    assert_eq!(
+        job.normalized_log(),
+        "[crontainer] T j start pid=N by=catch-up\n\
+         caught up\n\
+         [crontainer] T j end exit=0 seconds=N run=N by=catch-up\n\
+         [crontainer] T j skip reason=no-missed-slot run=N by=catch-up\n"
+    );
+}
+
+/// A scenario, given the runtime to run on.
+type Scenario = fn(&'static Path);
+
+const SCENARIOS: &[(&str, Scenario)] = &[
+    (
+        "shell-less container",
+        runs_by_argv_in_a_shell_less_container,
+    ),
+    (
+        "timeout",
+        a_timeout_stops_the_job_inside_a_shell_less_container,
+    ),
+    ("SIGINT", sigint_stops_the_job_inside),
+    ("SIGTERM", sigterm_stops_the_job_inside),
+    (
+        "SIGTERM to the client",
+        sigterm_to_the_client_alone_is_no_success,
+    ),
+    ("catch-up", two_catch_up_boots_in_one_slot_run_once),
+];
+
+/// Runs every scenario against `runtime`, each on a thread of its own, naming every failure.
+fn run_all(runtime: &'static Path) {
+    let failed: Vec<String> = SCENARIOS
+        .iter()
+        .map(|&(name, scenario)| {
+            let thread = std::thread::Builder::new()
+                .name(name.to_owned())
+                .spawn(move || scenario(runtime))
+                .unwrap();
+            (name, thread)
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .filter_map(|(name, thread)| {
+            let panic = thread.join().err()?;
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_default();
+            Some(format!("{name}: {message}"))
+        })
+        .collect();
+    assert!(failed.is_empty(), "{}", failed.join("\n\n"));
+}
+
+fn require_bare_image(runtime: &Path) {
+    let image = cmd::output(Command::new(runtime).args(["image", "inspect", BARE_IMAGE]));
+    assert!(
+        image.status.success(),
+        "{} has no image {BARE_IMAGE}: run `sudo scripts/provision-e2e` first (see README)",
+        runtime.display()
+    );
+}
+
+#[test]
+#[ignore = "needs root and docker: see README"]
+fn the_runner_on_docker() {
+    support::require_provisioned();
+    require_bare_image(docker());
+    run_all(docker());
+}
+
+#[test]
+#[ignore = "needs root and podman: see README"]
+fn the_runner_on_podman() {
+    support::require_provisioned_podman();
+    require_bare_image(podman());
+    run_all(podman());
+}
+
+// --- pings --------------------------------------------------------------------------------------
+
+/// A recording HTTP(S) server on 127.0.0.1 (Python's, with `ssl` for https): it appends each
+/// request's path and body length to a file and answers 200. Killed when dropped.
+struct PingServer {
+    child: std::process::Child,
+    port: u16,
+    record: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+const SERVER: &str = r#"
+import http.server, ssl, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
+        with open(sys.argv[1], 'a') as f:
+            f.write('%s %d\n' % (self.path.split('?')[0], len(body)))
+        self.send_response(200)
+        self.send_header('Content-Length', '2')
+        self.end_headers()
+        self.wfile.write(b'OK')
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(('127.0.0.1', 0), H)
+if len(sys.argv) > 2:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[2], sys.argv[3])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"#;
+
+impl PingServer {
+    fn start(tls: Option<(&Path, &Path)>) -> PingServer {
+        use std::io::BufRead as _;
+        let dir = tempfile::tempdir().unwrap();
+        let record = dir.path().join("requests");
+        let mut python = Command::new("/usr/bin/python3");
+        python.arg("-c").arg(SERVER).arg(&record);
+        if let Some((cert, key)) = tls {
+            python.arg(cert).arg(key);
+        }
+        let mut child = python
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 for the ping server");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        PingServer {
+            child,
+            port: line.trim().parse().expect("the server's port"),
+            record,
+            _dir: dir,
+        }
+    }
+
+    fn requests(&self) -> String {
+        std::fs::read_to_string(&self.record).unwrap_or_default()
+    }
+}
+
+impl Drop for PingServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A private CA added to the host's store with `update-ca-certificates`, and a server
+/// certificate for 127.0.0.1 it signed; taken out of the store again when dropped.
+struct PrivateCa {
+    dir: tempfile::TempDir,
+    installed: PathBuf,
+}
+
+impl PrivateCa {
+    fn new() -> PrivateCa {
+        let dir = tempfile::tempdir().unwrap();
+        let p = |f: &str| dir.path().join(f);
+        let openssl = |args: &[&str]| {
+            cmd::run(Command::new("openssl").current_dir(dir.path()).args(args));
+        };
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=crontainer-e2e test CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+        ]);
+        std::fs::write(p("ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            "ext",
+            "-out",
+            "server.crt",
+        ]);
+        let installed = PathBuf::from(format!(
+            "/usr/local/share/ca-certificates/crontainer-e2e-{}-{}.crt",
+            std::process::id(),
+            random_suffix()
+        ));
+        std::fs::copy(p("ca.crt"), &installed).unwrap();
+        cmd::run(&mut Command::new("update-ca-certificates"));
+        PrivateCa { dir, installed }
+    }
+}
+
+impl Drop for PrivateCa {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.installed);
+        let _ = cmd::output(&mut Command::new("update-ca-certificates"));
+    }
+}
+
+#[test]
+#[ignore = "needs root and docker: see README"]
+fn pings_reach_a_local_server_over_http_and_over_https_through_a_private_ca() {
+    support::require_provisioned();
+    require_bare_image(docker());
+    let container = Bare::start(docker());
+    let ca = PrivateCa::new();
+    let plain = PingServer::start(None);
+    let tls = PingServer::start(Some((
+        &ca.dir.path().join("server.crt"),
+        &ca.dir.path().join("server.key"),
+    )));
+    for (server, scheme) in [(&plain, "http"), (&tls, "https")] {
+        let job = Job::new(docker());
+        let url = format!("{scheme}://127.0.0.1:{}/ping/k", server.port);
+        let out = job.run(
+            &["--ping", &url],
+            &[
+                &container.name,
+                "/bin/busybox",
+                "sh",
+                "-c",
+                "echo twelve bytes; exit 4",
+            ],
+        );
+        assert_exit(&out, 4);
+        assert_eq!(
+            server.requests(),
+            "/ping/k/start 0\n/ping/k/4 13\n",
+            "{scheme}"
+        );
+        assert_eq!(
+            job.normalized_log(),
+            "[crontainer] T j start pid=N by=cron\n\
+             twelve bytes\n\
+             [crontainer] T j end exit=4 seconds=N ping=ok run=N by=cron\n",
+            "{scheme}"
+        );
+    }
+}

@@ -1,0 +1,213 @@
+//! What crontainer 0.2 wrote (`tests/fixtures/blocks-v0.2`, captured from a40f190 with real runs):
+//! every command reads its shell lines, logs and lock files; `install` with the same config
+//! upgrades the block in place to runner lines, keeping the user's lines byte for byte, the
+//! paused job paused since the same time, the metrics line, the install times, and the last run
+//! `status` reports; `doctor` says the block is of the older kind until then. The real cron
+//! firing the upgraded lines is `tests/e2e/upgrade.rs`.
+
+use std::path::Path;
+
+use crate::common::{Env, ok, stdout_of};
+
+/// A 0.2 fixture with its host paths moved into `env`: the logs, the textfile directory, the
+/// config, the binaries, the user.
+fn fixture(env: &Env, name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/blocks-v0.2")
+        .join(name);
+    let dir = env.dir.path().display().to_string();
+    std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("/var/tmp/ctfx2", &format!("{dir}/ctfx2"))
+        .replace(
+            "/etc/ctfx2/crontab-ctprobe.toml",
+            &format!("{dir}/config.toml"),
+        )
+        .replace(
+            "/usr/local/bin/crontainer",
+            &format!("{dir}/bin/crontainer"),
+        )
+        .replace("/usr/local/bin/docker", &format!("{dir}/bin/docker"))
+        .replace("--user ctprobe", &format!("--user {}", Env::user()))
+        .replace("user = \"ctprobe\"\n", "")
+}
+
+/// The host as 0.2 left it: its crontab, each job's log and lock file, the directories.
+fn host_of_0_2(env: &Env) -> std::path::PathBuf {
+    std::fs::create_dir_all(env.path("ctfx2")).unwrap();
+    std::fs::create_dir_all(env.path("ctfx2-prom")).unwrap();
+    env.set_crontab(&fixture(env, "crontab-ctprobe.txt"));
+    for job in ["main_pipeline_v2", "nightly", "reports", "worker_sync"] {
+        std::fs::write(
+            env.path(&format!("ctfx2/{job}.log")),
+            fixture(env, &format!("log-{job}.log")),
+        )
+        .unwrap();
+        std::fs::write(
+            env.path(&format!("ctfx2/{job}.log.lock")),
+            fixture(env, &format!("lock-{job}.txt")),
+        )
+        .unwrap();
+    }
+    env.config(&fixture(env, "crontab-ctprobe.toml"))
+}
+
+/// The running container of `worker_sync`'s Compose service, for the fake `docker ps`.
+const WORKER: &str = "0123456789ab shop worker shop-worker-1";
+
+/// `status main_pipeline_v2`'s last run, as the 0.2 fixture's log and lock file tell it.
+const LAST_RUN: &str = "last run:  2026-12-04 15:32 UTC (27m ago) run-now by root, exit 0, took 2s";
+
+fn status_of_pipeline(env: &Env) -> String {
+    let out = env
+        .cmd(["status", "main_pipeline_v2"])
+        .env("CRONTAINER_NOW", "2026-12-04T16:00:00Z")
+        .output()
+        .unwrap();
+    stdout_of(&out)
+}
+
+#[test]
+fn every_command_reads_what_0_2_wrote() {
+    let env = Env::new();
+    host_of_0_2(&env);
+    let before = env.crontab().unwrap();
+    let text = status_of_pipeline(&env);
+    assert!(
+        text.contains(&format!("\n  {LAST_RUN}, healthcheck ping failed\n")),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n  schedule:  every 5 hours (0 * * * *)\n"),
+        "{text}"
+    );
+    // Its log, by the same records.
+    let logs = ok(&mut env.cmd(["logs", "main_pipeline_v2"]));
+    assert!(
+        logs.ends_with("main_pipeline_v2 end exit=0 ping=failed run=3330-1796398322 seconds=2 by=run-now:root\n"),
+        "{logs}"
+    );
+    // Pause and resume give the bytes back; resume of the paused job lets its 0.2 line fire.
+    ok(&mut env.cmd(["pause", "nightly"]));
+    assert_ne!(env.crontab().unwrap(), before);
+    ok(&mut env.cmd(["resume", "nightly"]));
+    assert_eq!(env.crontab().unwrap(), before);
+    // run-now runs the 0.2 line as it is: the shell program, the fake docker as its runtime.
+    let out = env.cmd(["run-now", "reports"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::common::stderr_of(&out)
+    );
+    assert!(
+        env.read("ctfx2/reports.log")
+            .contains(" reports end exit=0 run="),
+        "{}",
+        env.read("ctfx2/reports.log")
+    );
+    // Uninstalling one job leaves the others' 0.2 lines as they were.
+    ok(&mut env.cmd(["uninstall", "worker_sync", "--name", "fixture2"]));
+    let after = env.crontab().unwrap();
+    assert!(!after.contains("worker_sync"), "{after}");
+    let kept: Vec<&str> = before
+        .lines()
+        .filter(|l| !l.contains("worker_sync"))
+        .collect();
+    assert_eq!(after.lines().collect::<Vec<_>>(), kept);
+}
+
+#[test]
+fn install_upgrades_the_block_0_2_wrote_in_place() {
+    let env = Env::new();
+    let config = host_of_0_2(&env);
+    let doctor = stdout_of(&env.cmd(["doctor"]).output().unwrap());
+    assert!(
+        doctor.contains(
+            "\nWARN  upgrade of block fixture2: installed by crontainer 0.2: its lines are shell \
+             programs of the older kind, which run as they are; `crontainer install` upgrades \
+             them in place to runner lines (`crontainer exec ...`), keeping paused jobs paused\n      \
+             fix: run `crontainer install` with the config that installed it\n"
+        ),
+        "{doctor}"
+    );
+    let out = ok(env
+        .cmd(["install", "-c"])
+        .arg(&config)
+        .env("FAKE_DOCKER_PS", WORKER));
+    assert!(
+        out.starts_with(
+            "job \"paused_one\" stays paused (since 2026-12-04T15:31:53Z by root): \
+             `crontainer resume paused_one` lets it fire\n"
+        ),
+        "{out}"
+    );
+    // The whole crontab: the user's two lines byte for byte, then the block with a runner line
+    // for every job (the paused one still paused since the same time, the catch-up line with
+    // the job's install time), the install times of 0.2 kept, the metrics line as it was.
+    let expected = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/runner-lines-v0.3/upgraded-from-v0.2.txt"),
+    )
+    .unwrap()
+    .replace("{dir}", &env.dir.path().display().to_string())
+    .replace("{user}", &Env::user());
+    assert_eq!(env.crontab().unwrap(), expected);
+    // The metrics line is the very one 0.2 wrote.
+    let old = fixture(&env, "crontab-ctprobe.txt");
+    let metrics = old.lines().find(|l| l.contains(" metrics -q ")).unwrap();
+    assert!(expected.contains(&format!("\n{metrics}\n")));
+    // status still reads the last run 0.2's line logged, by the run id in its lock file.
+    assert!(status_of_pipeline(&env).contains(LAST_RUN));
+    let doctor = stdout_of(&env.cmd(["doctor"]).output().unwrap());
+    assert!(!doctor.contains("upgrade of block"), "{doctor}");
+    // And a second install is a no-op.
+    let again = ok(env
+        .cmd(["install", "-c"])
+        .arg(&config)
+        .env("FAKE_DOCKER_PS", WORKER));
+    assert!(again.contains("is up to date"), "{again}");
+    assert_eq!(env.crontab().unwrap(), expected);
+}
+
+/// The exact lines 0.3 writes for every flag of the runner, pinned: a later release must run
+/// them as they are (`runner_args.rs`: flags are added, never renamed or removed), so a change
+/// here is a change of a stable interface. Each line also reads back, by the runner's own
+/// definition, into the job it was rendered from.
+#[test]
+fn the_runner_lines_0_3_writes_are_pinned() {
+    let env = Env::new();
+    let pinned = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/runner-lines-v0.3");
+    let dir = env.dir.path().display().to_string();
+    for (target, file) in [
+        ("crontab", "plan-crontab.txt"),
+        ("cron.d", "plan-cron.d.txt"),
+    ] {
+        // (For cron.d, stderr warns that `env` values and the URL are in a file all may read.)
+        let out = env
+            .cmd(["plan", "--target", target, "-c"])
+            .arg(pinned.join("config.toml"))
+            .env("CRONTAINER_EXE", "/usr/bin/crontainer")
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            crate::common::stderr_of(&out)
+        );
+        let out = stdout_of(&out);
+        let block = out.split("\n\n").next().unwrap();
+        let expected = std::fs::read_to_string(pinned.join(file)).unwrap();
+        assert_eq!(
+            format!("{}\n", block.replace(&dir, "{dir}")),
+            expected,
+            "{target}"
+        );
+        for line in block.lines().filter(|l| l.contains(" exec ")) {
+            let command = line.split(" /usr/bin/crontainer exec ").nth(1).unwrap();
+            let words = crontainer::line::read::split_words(&command.replace("\\%", "%")).unwrap();
+            crontainer::runner_args::RunnerArgs::from_words(words).unwrap();
+        }
+    }
+}
