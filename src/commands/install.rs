@@ -250,7 +250,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
 
     warnings.extend(commands::env_warnings(&config, kind, &target));
     warnings.extend(textfile_warnings);
-    warnings.extend(commands::binary_warnings(&tools));
+    warnings.extend(commands::binary_warnings(&tools, textfile.as_ref()));
     warnings.extend(commands::healthcheck_warnings(&config, kind, &target));
     for (job, plan) in config.jobs.iter().zip(&log_plans) {
         if args.dry_run {

@@ -1251,24 +1251,32 @@ pub fn body_with_entries(
 }
 
 /// Says when the binary the runner lines name lies where it will not stay (a build or temp
-/// directory): every job's line would then fail once it goes.
-pub fn binary_warnings(tools: &Tools) -> Vec<String> {
+/// directory): every job's line, and the metrics line (`textfile`), would then fail once it goes.
+/// One warning for all of them: they run the same binary.
+pub fn binary_warnings(tools: &Tools, textfile: Option<&line::Textfile>) -> Vec<String> {
     if !runtime::is_temporary_binary(&tools.crontainer) {
         return Vec::new();
     }
+    let metrics = match textfile {
+        Some(t) => format!(
+            ", and the metrics line fails every minute (the file in {} goes stale)",
+            t.dir.display()
+        ),
+        None => String::new(),
+    };
     vec![format!(
         "the cron lines run this crontainer binary, {}, which looks temporary (a build output \
-         or a temp directory): when it goes, no job runs; install it for good (`cargo install \
-         --path .`, or the .deb's /usr/bin/crontainer) and run `crontainer install` from there",
+         or a temp directory): when it goes, no job runs{metrics}; install it for good (`cargo \
+         install --path .`, or the .deb's /usr/bin/crontainer) and run `crontainer install` from \
+         there",
         tools.crontainer.display()
     )]
 }
 
 /// The block's metrics line for `[monitoring] textfile_dir`, if the config sets one: this very
 /// crontainer binary, every minute, writing the gauges of the config's block (in `kind` of
-/// `run_as`) to its own file in `DIR`. With a warning when the binary lies where it will not
-/// stay (a cargo build directory, /tmp): the line would then break at the next `cargo clean`
-/// or reboot.
+/// `run_as`) to its own file in `DIR`. (A binary that will not stay is warned about with the
+/// job lines', [`binary_warnings`].)
 pub fn textfile_line(
     config: &Config,
     kind: TargetKind,
@@ -1295,18 +1303,7 @@ pub fn textfile_line(
         target.with_user_column().then_some(run_as),
         tools.escape_percent,
     );
-    let mut warnings = Vec::new();
-    if runtime::is_temporary_binary(&exe) {
-        warnings.push(format!(
-            "the metrics line (`[monitoring] textfile_dir`) runs this crontainer binary, {}, \
-             which looks temporary (a build output or a temp directory): when it goes, the \
-             line fails every minute and the file in {} goes stale; install the binary for \
-             good (e.g. /usr/local/bin/crontainer) and run `crontainer install` from there",
-            exe.display(),
-            dir.display()
-        ));
-    }
-    Ok((Some(textfile), warnings))
+    Ok((Some(textfile), Vec::new()))
 }
 
 /// The rules for the metrics line's directory and binary, before `install` writes the line: the

@@ -36,6 +36,7 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
     let (textfile, textfile_warnings) =
         commands::textfile_line(&config, kind, &resolved.run_as, &resolved.target, &tools)?;
     warnings.extend(textfile_warnings);
+    warnings.extend(commands::binary_warnings(&tools, textfile.as_ref()));
     let body = line::render_body_with(&entries, textfile.as_ref());
     let text = block::upsert("", &config.name, &body)?;
     let now = commands::now()?;

@@ -214,7 +214,7 @@ impl Env {
     }
 
     /// The command under test run from `exe` (a copy of the binary, see
-    /// [`Env::copied_binary`]) instead of cargo's.
+    /// [`Env::copied_binary`]) instead of cargo's, its lines naming `exe`.
     pub fn cmd_of<I, S>(&self, exe: &Path, args: I) -> Command
     where
         I: IntoIterator<Item = S>,
@@ -229,6 +229,8 @@ impl Env {
                 None => of.env_remove(name),
             };
         }
+        // The lines it writes name this very binary (what `CRONTAINER_EXE` stands in for).
+        of.env_remove("CRONTAINER_EXE");
         Command::from_std(of)
     }
 

@@ -96,7 +96,8 @@ fn status_and_doctor_say_when_the_metrics_line_cannot_work_or_its_file_is_stale(
         .arg(env.path("prom"))
         .arg("-c")
         .arg(&config));
-    let exe = assert_cmd::cargo::cargo_bin("crontainer");
+    // The binary the lines name (the harness's `CRONTAINER_EXE`).
+    let exe = env.path("bin/crontainer");
     let gone = env.path("gone/crontainer");
     env.set_crontab(&env.crontab().unwrap().replace(
         &format!("{} metrics", exe.display()),

@@ -295,10 +295,11 @@ fn debians_node_exporter_layout_takes_the_metrics_line_with_no_flag() {
     let head = format!("[monitoring]\ntextfile_dir = \"{}\"\n", textfile.display());
     let config = config(&env, &head, &env.path("logs/j.log"));
     let temporary = format!(
-        "crontainer: warning: the metrics line (`[monitoring] textfile_dir`) runs this \
-         crontainer binary, {}, which looks temporary (a build output or a temp directory): when \
-         it goes, the line fails every minute and the file in {} goes stale; install the binary \
-         for good (e.g. /usr/local/bin/crontainer) and run `crontainer install` from there\n",
+        "crontainer: warning: the cron lines run this crontainer binary, {}, which looks \
+         temporary (a build output or a temp directory): when it goes, no job runs, and the \
+         metrics line fails every minute (the file in {} goes stale); install it for good \
+         (`cargo install --path .`, or the .deb's /usr/bin/crontainer) and run `crontainer \
+         install` from there\n",
         exe.display(),
         textfile.display()
     );

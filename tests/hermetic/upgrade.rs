@@ -91,7 +91,23 @@ fn every_command_reads_what_0_2_wrote() {
     ok(&mut env.cmd(["pause", "nightly"]));
     assert_ne!(env.crontab().unwrap(), before);
     ok(&mut env.cmd(["resume", "nightly"]));
-    assert_eq!(env.crontab().unwrap(), before);
+    // The line comes back byte for byte; the marker's install time becomes the resume's (the
+    // harness's CRONTAINER_NOW), so no firing that fell in the pause is ever called missed.
+    let resumed = env.crontab().unwrap();
+    let marker = |text: &str| {
+        text.lines()
+            .find(|l| l.starts_with("# crontainer:job id=nightly "))
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        marker(&resumed),
+        marker(&before).replace(
+            " installed=2026-12-04T15:31:53Z",
+            " installed=2026-11-29T12:34:56Z"
+        )
+    );
+    assert_eq!(resumed.replace(&marker(&resumed), &marker(&before)), before);
     // run-now runs the 0.2 line as it is: the shell program, the fake docker as its runtime.
     let out = env.cmd(["run-now", "reports"]).output().unwrap();
     assert_eq!(
@@ -110,7 +126,7 @@ fn every_command_reads_what_0_2_wrote() {
     ok(&mut env.cmd(["uninstall", "worker_sync", "--name", "fixture2"]));
     let after = env.crontab().unwrap();
     assert!(!after.contains("worker_sync"), "{after}");
-    let kept: Vec<&str> = before
+    let kept: Vec<&str> = resumed
         .lines()
         .filter(|l| !l.contains("worker_sync"))
         .collect();
@@ -170,6 +186,10 @@ fn install_upgrades_the_block_0_2_wrote_in_place() {
     assert_eq!(env.crontab().unwrap(), expected);
 }
 
+/// The healthcheck URL of the pinned config, and how `plan` shows it.
+const PINNED_URL: &str = "https://hc-ping.com/0f2a3c1e-7b5d-4e8f-9a61-3c2b1d0e4f5a";
+const MASKED_URL: &str = "https://hc-ping.com/…/4f5a";
+
 /// The exact lines 0.3 writes for every flag of the runner, pinned: a later release must run
 /// them as they are (`runner_args.rs`: flags are added, never renamed or removed), so a change
 /// here is a change of a stable interface. Each line also reads back, by the runner's own
@@ -196,7 +216,11 @@ fn the_runner_lines_0_3_writes_are_pinned() {
             "{}",
             crate::common::stderr_of(&out)
         );
+        // plan shows a healthcheck URL only masked (issue 25); the pinned lines hold it as the
+        // line carries it.
         let out = stdout_of(&out);
+        assert!(out.contains(&format!("--ping {MASKED_URL} ")), "{out}");
+        let out = out.replace(MASKED_URL, PINNED_URL);
         let block = out.split("\n\n").next().unwrap();
         let expected = std::fs::read_to_string(pinned.join(file)).unwrap();
         assert_eq!(
