@@ -207,7 +207,7 @@ fn a_shell_line_above_the_block_is_moved_out_of_its_way_and_a_firing_that_never_
     // The block fires with /bin/sh; the user's line still gets python.
     assert!(
         wait_until(CRON_FIRE_TIMEOUT + Duration::from_secs(10), POLL, || {
-            read_log(&log).contains("shell end exit=0 run=")
+            read_log(&log).contains(" shell end exit=0 seconds=")
                 && std::fs::read_to_string(&marker).is_ok_and(|t| t == "ran under python")
         }),
         "log: {:?}; the user's python line wrote: {:?}",
