@@ -443,12 +443,16 @@ pub(crate) fn job_into_a_stopped_container_logs_the_failure_and_status_says_so(e
 
     let lines = log_lines(&log, "stopped");
     let end = lines.iter().find(|l| l.event == "end").expect("end line");
-    // The runtime's own exit code and words for it; crontainer passes both on as they are.
-    assert_ne!(end.field("exit"), "0", "log:\n{log_text}");
+    // The runner finds the container stopped before any exec, with Podman as with Docker.
+    assert_eq!(end.field("exit"), "69", "log:\n{log_text}");
+    assert_eq!(end.field("reason"), "no_container", "log:\n{log_text}");
     assert_eq!(end.field("by"), "cron", "log:\n{log_text}");
     assert!(
-        log_text.contains(engine.says_not_running()),
-        "the runtime's message is in the log:\n{log_text}"
+        log_text.contains(&format!(
+            "\ncrontainer: container {} is not running (exited)\n",
+            container.name()
+        )),
+        "the runner says why in the log:\n{log_text}"
     );
     let job = status_job(&status, "stopped");
     assert_eq!(job["container_state"], "not running (exited)", "{job:#}");

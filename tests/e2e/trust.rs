@@ -207,7 +207,7 @@ fn a_shell_line_above_the_block_is_moved_out_of_its_way_and_a_firing_that_never_
     // The block fires with /bin/sh; the user's line still gets python.
     assert!(
         wait_until(CRON_FIRE_TIMEOUT + Duration::from_secs(10), POLL, || {
-            read_log(&log).contains("shell end exit=0 run=")
+            read_log(&log).contains(" shell end exit=0 seconds=")
                 && std::fs::read_to_string(&marker).is_ok_and(|t| t == "ran under python")
         }),
         "log: {:?}; the user's python line wrote: {:?}",
@@ -340,11 +340,16 @@ fn ctrl_c_on_run_now_stops_the_job_inside_the_container() {
         wait_until(Duration::from_secs(15), POLL, || !job_runs_in(&container)),
         "the job goes on inside the container"
     );
+    // The runner stopped it and wrote its own end line saying so: status says what happened.
     let (code, status) = tool.status_json(&config);
     let job = status_job(&status, "long");
     assert_eq!(job["running"], false, "{job:#}");
+    assert_eq!(
+        job["last_run"]["ended"]["event"]["reason"], "interrupted",
+        "{job:#}"
+    );
     assert!(
-        job["problems"].to_string().contains("did not finish"),
+        job["problems"].to_string().contains("interrupted by SIG"),
         "{job:#}"
     );
     assert_eq!(code, Some(1));

@@ -144,15 +144,22 @@ fn fixture(name: &str, logs: &Path, container: &str, config: &Path) -> String {
 
 fn the_block_0_2_wrote_fires_is_upgraded_in_place_and_fires_again() {
     let container = Container::start();
-    let dir = UserDir::new();
+    // 0.2's seed line is 974 bytes with its logs in /var/tmp/ctfx2: they go to a directory with
+    // a name as short (`/tmp/cxXXXX`), owned by the test user, or the line would pass cron's 998.
+    let dir = tempfile::Builder::new()
+        .prefix("cx")
+        .rand_bytes(4)
+        .tempdir_in("/tmp")
+        .unwrap();
+    let user = nix::unistd::User::from_name(TEST_USER).unwrap().unwrap();
+    nix::unistd::chown(dir.path(), Some(user.uid), Some(user.gid)).unwrap();
     let tool = Crontainer::new();
     // The metrics line runs as the test user and reads the config: a root-owned config it can
     // read, in a directory only root may write.
     std::fs::set_permissions(tool.dir(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let config = tool.dir().join("crontab-ctprobe.toml");
-    let prom = dir.join("prom");
+    let prom = dir.path().join("prom");
     std::fs::create_dir(&prom).unwrap();
-    let user = nix::unistd::User::from_name(TEST_USER).unwrap().unwrap();
     nix::unistd::chown(&prom, Some(user.uid), Some(user.gid)).unwrap();
     std::fs::write(
         &config,
@@ -168,7 +175,7 @@ fn the_block_0_2_wrote_fires_is_upgraded_in_place_and_fires_again() {
     let crontab = TestCrontab::acquire();
     let old = fixture("crontab-ctprobe.txt", dir.path(), container.name(), &config);
     crontab.write(&old);
-    let log = dir.join("nightly.log");
+    let log = dir.path().join("nightly.log");
 
     // 0.2's shell line fires as it is.
     let text = wait_for_event(&log, "nightly", "end", CRON_FIRE_TIMEOUT);

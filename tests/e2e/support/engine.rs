@@ -68,15 +68,6 @@ impl Engine {
         }
     }
 
-    /// What the runtime says when asked to exec into a stopped container (crontainer passes
-    /// it on to the log as it is).
-    pub fn says_not_running(self) -> &'static str {
-        match self {
-            Engine::Docker => "is not running",
-            Engine::Podman => "can only create exec sessions on running containers",
-        }
-    }
-
     /// A login shell's variables pointing the runtime's client elsewhere, which cron never
     /// has: crontainer must ask the runtime the cron line reaches, whatever they say.
     pub fn remote_client_env(self) -> [(&'static str, &'static str); 2] {
