@@ -16,6 +16,7 @@ use nix::sys::signal::Signal;
 
 use super::container::Target;
 use super::journal::Journal;
+use crate::run_log::RunId;
 use crate::runner_args::RunnerArgs;
 use crate::runtime::{self, Env};
 
@@ -123,7 +124,17 @@ pub struct Running {
 
 /// `RUNTIME exec -i [-u U] [-w W] [--env-file F] [-e N=V].. ID COMMAND...`: the command by argv,
 /// never through a shell (none is needed in the container), never `-t` (cron has no TTY).
-pub fn exec_words(args: &RunnerArgs, target: &Target) -> Vec<String> {
+/// The variable every exec of a run carries, `CRONTAINER_RUN=PID-EPOCH` (the run id): the one
+/// sure way to tell this run's process in the container from another run's of the same command
+/// (two jobs may run the same argv in one container), so the runner never stops another's.
+pub const RUN_VAR: &str = "CRONTAINER_RUN";
+
+/// `CRONTAINER_RUN=ID`, as the exec sets it and `/proc/PID/environ` shows it.
+pub fn run_mark(run: RunId) -> String {
+    format!("{RUN_VAR}={run}")
+}
+
+pub fn exec_words(args: &RunnerArgs, target: &Target, mark: &str) -> Vec<String> {
     let mut words = vec!["exec".to_owned(), "-i".to_owned()];
     if let Some(user) = &args.user {
         words.extend(["-u".to_owned(), user.clone()]);
@@ -140,6 +151,8 @@ pub fn exec_words(args: &RunnerArgs, target: &Target) -> Vec<String> {
     for var in &args.env {
         words.extend(["-e".to_owned(), var.clone()]);
     }
+    // Last, so no `env` of the job's can stand in for it.
+    words.extend(["-e".to_owned(), mark.to_owned()]);
     // Options end at the container: the command's words reach it as given.
     words.push(target.id.clone());
     words.extend(args.command().iter().cloned());
@@ -154,6 +167,7 @@ pub fn spawn(
     env: &Env,
     target: &Target,
     journal: &Journal,
+    mark: &str,
     events: Events,
 ) -> Result<Running> {
     let (stdin_read, stdin_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
@@ -161,7 +175,7 @@ pub fn spawn(
     let stderr = journal.output()?;
     let lock: RawFd = journal.lock_fd();
     let child = runtime::client(&args.runtime, env)
-        .args(exec_words(args, target))
+        .args(exec_words(args, target, mark))
         .spawn(|c| {
             c.stdin(Stdio::from(stdin_read))
                 .stdout(Stdio::from(stdout))

@@ -141,7 +141,7 @@ pub fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
                 ..End::exit(why.exit)
             }
         }
-        Ok(target) => run_job(args, &env, &target, &journal, timeout, events)?,
+        Ok(target) => run_job(args, &env, &target, &journal, run, timeout, events)?,
     };
 
     let ping = pinger.map(|p| {
@@ -177,10 +177,12 @@ fn run_job(
     env: &crate::runtime::Env,
     target: &container::Target,
     journal: &journal::Journal,
+    run: RunId,
     timeout: Option<u64>,
     events: child::Events,
 ) -> Result<End> {
-    let mut running = match child::spawn(args, env, target, journal, events) {
+    let mark = child::run_mark(run);
+    let mut running = match child::spawn(args, env, target, journal, &mark, events) {
         Ok(running) => running,
         Err(e) => {
             let _ = writeln!(journal.output_line(), "crontainer: {e:#}");
@@ -197,11 +199,15 @@ fn run_job(
         child::Outcome::Exited(status) => match (status.code(), status.signal()) {
             // The client ended, the job still runs in the container: the client alone was
             // stopped (Docker 28's CLI exits 0 on SIGTERM). Never read as the job's exit.
-            (Some(_), _) if stop::still_running(target, running.started_ticks, args.command()) => (
-                128 + nix::sys::signal::Signal::SIGTERM as i32,
-                run_log::REASON_CLIENT_GONE,
-                None,
-            ),
+            (Some(_), _)
+                if stop::still_running(target, running.started_ticks, args.command(), &mark) =>
+            {
+                (
+                    128 + nix::sys::signal::Signal::SIGTERM as i32,
+                    run_log::REASON_CLIENT_GONE,
+                    None,
+                )
+            }
             (Some(code), _) => return Ok(End::exit(code)),
             // The client was killed (not by us): the job may run on in the container.
             (None, Some(n)) => (128 + n, run_log::REASON_CLIENT_GONE, signal_name(n)),
@@ -220,6 +226,7 @@ fn run_job(
         target,
         running.started_ticks,
         args.command(),
+        &mark,
     );
     let stopped = match stopped {
         stop::Stopped::Yes => {

@@ -28,6 +28,10 @@ pub struct Found {
     pub group: i32,
     /// Its pid inside the container's pid namespace.
     pub ns_pid: Option<i32>,
+    /// Its environment carries this run's mark (`CRONTAINER_RUN=ID`): it is this run's, not
+    /// another run's of the same command. False where the environment cannot be read (another
+    /// user's process, for a runner that is not root).
+    pub verified: bool,
 }
 
 /// The fields of `/proc/PID/stat` after the command's closing parenthesis: state is the first.
@@ -43,9 +47,18 @@ pub fn start_ticks(pid: i32) -> Option<u64> {
 }
 
 /// The job's process in the container whose first process is `init`, started at or after
-/// `after` (ticks), preferring one whose command line is `argv`. `proc` is `/proc` and `sys`
+/// `after` (ticks): one whose environment holds `mark` (this run's id) first; a process whose
+/// environment is readable and lacks it is another run's and never picked; then one whose
+/// command line is `argv`. `proc` is `/proc` and `sys`
 /// `/sys/fs/cgroup` (copies in tests).
-pub fn find(proc: &Path, sys: &Path, init: i32, after: u64, argv: &[String]) -> Option<Found> {
+pub fn find(
+    proc: &Path,
+    sys: &Path,
+    init: i32,
+    after: u64,
+    argv: &[String],
+    mark: &str,
+) -> Option<Found> {
     let cgroup_of = |pid: i32| std::fs::read(proc.join(pid.to_string()).join("cgroup")).ok();
     let theirs = cgroup_of(init)?;
     let mut candidates: Vec<(bool, u64, Found)> = Vec::new();
@@ -67,6 +80,15 @@ pub fn find(proc: &Path, sys: &Path, init: i32, after: u64, argv: &[String]) -> 
         if started < after || cgroup_of(parent).as_ref() == Some(&theirs) {
             continue;
         }
+        let verified = match std::fs::read(proc.join(pid.to_string()).join("environ")) {
+            Ok(environ) => {
+                if !environ.split(|b| *b == 0).any(|v| v == mark.as_bytes()) {
+                    continue;
+                }
+                true
+            }
+            Err(_) => false,
+        };
         let cmdline = std::fs::read(proc.join(pid.to_string()).join("cmdline")).unwrap_or_default();
         let same = cmdline
             .split(|b| *b == 0)
@@ -79,11 +101,12 @@ pub fn find(proc: &Path, sys: &Path, init: i32, after: u64, argv: &[String]) -> 
                 pid,
                 group: i32::try_from(group).unwrap_or(pid),
                 ns_pid: ns_pid(proc, pid),
+                verified,
             },
         ));
     }
-    // The same command line first, then the earliest after the client.
-    candidates.sort_by_key(|(same, started, _)| (!same, *started));
+    // This run's first, then the same command line, then the earliest after the client.
+    candidates.sort_by_key(|(same, started, found)| (!found.verified, !same, *started));
     candidates.into_iter().next().map(|(_, _, found)| found)
 }
 
@@ -136,8 +159,10 @@ fn pids_near(proc: &Path, sys: &Path, theirs: &[u8]) -> Option<Vec<i32>> {
 /// Whether the job the client `client_started` ran is still in the container after its client
 /// ended: the client was stopped alone (Docker 28's CLI exits 0 on SIGTERM and leaves the job
 /// running, moby#9098).
-pub fn still_running(target: &Target, client_started: u64, argv: &[String]) -> bool {
+pub fn still_running(target: &Target, client_started: u64, argv: &[String], mark: &str) -> bool {
     let init = i32::try_from(target.init_pid).unwrap_or(0);
+    // Only a process known to be this run's: a client that ended with a code is believed
+    // unless its job is certainly still there (another run of the same command may be).
     init != 0
         && find(
             Path::new("/proc"),
@@ -145,8 +170,9 @@ pub fn still_running(target: &Target, client_started: u64, argv: &[String]) -> b
             init,
             client_started,
             argv,
+            mark,
         )
-        .is_some_and(|f| alive(f.pid))
+        .is_some_and(|f| f.verified && alive(f.pid))
 }
 
 /// Where the cgroup hierarchies are mounted.
@@ -186,6 +212,7 @@ pub fn stop(
     target: &Target,
     client_started: u64,
     argv: &[String],
+    mark: &str,
 ) -> Stopped {
     if target.init_pid == 0 {
         return Stopped::No("the container's first process is unknown".into());
@@ -197,6 +224,7 @@ pub fn stop(
         init,
         client_started,
         argv,
+        mark,
     ) else {
         // Not in the container (any more): it ended, or never started.
         return Stopped::Yes;
@@ -255,6 +283,9 @@ fn signal_group(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// This run's mark, as the exec sets it.
+    const MARK: &str = "CRONTAINER_RUN=42-1796400000";
 
     /// One process of a fake /proc: pid, parent, group, start ticks, cgroup, cmdline words.
     type Process<'a> = (i32, i32, i32, u64, &'a str, &'a [&'a str]);
@@ -320,11 +351,19 @@ mod tests {
         ]);
         let argv = ["sleep".to_string(), "60".to_string()];
         assert_eq!(
-            find(dir.path(), &dir.path().join("no-sys"), 501, 100, &argv),
+            find(
+                dir.path(),
+                &dir.path().join("no-sys"),
+                501,
+                100,
+                &argv,
+                MARK
+            ),
             Some(Found {
                 pid: 701,
                 group: 701,
-                ns_pid: Some(601)
+                ns_pid: Some(601),
+                verified: false,
             })
         );
         // A command that re-executed itself under another name is still found.
@@ -334,17 +373,72 @@ mod tests {
                 &dir.path().join("no-sys"),
                 501,
                 100,
-                &["python".into()]
+                &["python".into()],
+                MARK
             )
             .map(|f| f.pid),
             Some(701)
         );
         assert_eq!(
-            find(dir.path(), &dir.path().join("no-sys"), 501, 200, &argv),
+            find(
+                dir.path(),
+                &dir.path().join("no-sys"),
+                501,
+                200,
+                &argv,
+                MARK
+            ),
             None
         );
         assert_eq!(
-            find(dir.path(), &dir.path().join("no-sys"), 9, 100, &argv),
+            find(dir.path(), &dir.path().join("no-sys"), 9, 100, &argv, MARK),
+            None
+        );
+    }
+
+    #[test]
+    fn another_runs_process_of_the_same_command_is_never_taken_for_this_runs() {
+        let c = "0::/system.slice/docker-abc.scope\n";
+        let dir = proc(&[
+            (
+                500,
+                1,
+                500,
+                10,
+                "0::/system.slice/containerd.service\n",
+                &["shim"],
+            ),
+            (501, 500, 501, 11, c, &["busybox", "sleep", "1d"]),
+            // Another job's run of the same command, started with ours.
+            (701, 500, 701, 101, c, &["sleep", "60"]),
+            (702, 500, 702, 101, c, &["sleep", "60"]),
+        ]);
+        let argv = ["sleep".to_string(), "60".to_string()];
+        let environ = |pid: i32, vars: &str| {
+            std::fs::write(dir.path().join(pid.to_string()).join("environ"), vars).unwrap()
+        };
+        environ(701, "PATH=/bin\0CRONTAINER_RUN=7-1796400000\0");
+        environ(702, &format!("PATH=/bin\0{MARK}\0"));
+        let found = find(
+            dir.path(),
+            &dir.path().join("no-sys"),
+            501,
+            100,
+            &argv,
+            MARK,
+        );
+        assert_eq!(found.map(|f| (f.pid, f.verified)), Some((702, true)));
+        // Ours gone, the other's is never ours.
+        std::fs::remove_dir_all(dir.path().join("702")).unwrap();
+        assert_eq!(
+            find(
+                dir.path(),
+                &dir.path().join("no-sys"),
+                501,
+                100,
+                &argv,
+                MARK
+            ),
             None
         );
     }

@@ -133,16 +133,17 @@ pub(crate) fn seed_job_installed_in_cron_d_is_fired_by_cron(engine: Engine) {
         "the install warns about nothing"
     );
     let text = std::fs::read_to_string(file.path()).expect("install wrote the cron.d file");
-    assert!(
-        text.contains(&format!("* * * * * {} ", engine.job_user())),
-        "the cron.d line names its user:\n{text}"
+    // The whole line: its user, the runner, the job's log, the runtime, the container.
+    let line = format!(
+        "\n* * * * * {} {} exec main_pipeline_v2 --log {} --runtime {} -- {} python main_v2.py\n",
+        engine.job_user(),
+        path_str(support::crontainer_bin()),
+        path_str(&log),
+        path_str(engine.program()),
+        container.name()
     );
     assert!(
-        text.contains(&format!(
-            "{} exec -i {} ",
-            path_str(engine.program()),
-            container.name()
-        )),
+        text.contains(&line),
         "the line runs {}:\n{text}",
         path_str(engine.program())
     );

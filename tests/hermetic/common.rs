@@ -55,7 +55,18 @@ case "$1" in
     shift
     if [ "$1" != -i ]; then echo "fake docker: exec without -i" >&2; exit 98; fi
     shift
-    for arg; do printf '%s\n' "$arg"; done >> "$FAKE_DOCKER_CALLS"
+    # The runner's run mark (`-e CRONTAINER_RUN=ID`, a new id each run) is left out.
+    e=
+    for arg; do
+      if [ -z "$e" ] && [ "$arg" = -e ]; then e=1; continue; fi
+      if [ -n "$e" ]; then
+        e=
+        case "$arg" in CRONTAINER_RUN=*) continue ;; esac
+        printf '%s\n' -e
+      fi
+      printf '%s\n' "$arg"
+    done >> "$FAKE_DOCKER_CALLS"
+    if [ -n "$e" ]; then printf '%s\n' -e >> "$FAKE_DOCKER_CALLS"; fi
     echo "---" >> "$FAKE_DOCKER_CALLS"
     exec "$0" __job ;;
   ps)

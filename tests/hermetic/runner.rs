@@ -88,8 +88,17 @@ impl Runner {
         normalize(&std::fs::read_to_string(self.log()).unwrap_or_default())
     }
 
+    /// The exec's words, this run's mark (`CRONTAINER_RUN=PID-EPOCH`) as `CRONTAINER_RUN=RUN`.
     fn exec_words(&self) -> String {
-        self.env.read("state/exec")
+        let words = self.env.read("state/exec");
+        words
+            .lines()
+            .map(|w| match w.strip_prefix("CRONTAINER_RUN=") {
+                Some(_) => "CRONTAINER_RUN=RUN".to_owned(),
+                None => w.to_owned(),
+            })
+            .map(|w| w + "\n")
+            .collect()
     }
 
     /// The run id the lock file holds, as written.
@@ -177,14 +186,22 @@ fn a_firing_streams_the_output_between_its_own_lines_and_passes_the_exit_code_on
     assert_eq!(
         r.exec_words(),
         format!(
-            "exec\n-i\n-u\napp\n-w\n/w\n--env-file\n/e.env\n-e\nA=1 2\n{ID}\nsh\n-c\n\
-             echo out; echo err >&2; printf partial; exit 3\n"
+            "exec\n-i\n-u\napp\n-w\n/w\n--env-file\n/e.env\n-e\nA=1 2\n-e\nCRONTAINER_RUN=RUN\n\
+             {ID}\nsh\n-c\necho out; echo err >&2; printf partial; exit 3\n"
         )
     );
     let log = std::fs::read_to_string(r.log()).unwrap();
     let run = started_run(&log);
     assert_eq!(r.lock_text(), format!("{run}\n"));
     assert!(log.ends_with(&format!(" run={run} by=cron\n")), "{log}");
+    // The exec carries the run's id, by which the runner tells its process from another run's.
+    assert!(
+        r.env
+            .read("state/exec")
+            .contains(&format!("\n-e\nCRONTAINER_RUN={run}\n")),
+        "{}",
+        r.env.read("state/exec")
+    );
 }
 
 #[test]
@@ -335,7 +352,10 @@ fn a_compose_service_runs_in_its_own_project_never_in_a_one_off_container() {
         "",
         "",
     );
-    assert_eq!(r.exec_words(), "exec\n-i\nccc\ntrue\n");
+    assert_eq!(
+        r.exec_words(),
+        "exec\n-i\n-e\nCRONTAINER_RUN=RUN\nccc\ntrue\n"
+    );
     assert_eq!(
         r.normalized_log(),
         "[crontainer] T j start pid=N by=cron\n\
