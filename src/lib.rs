@@ -13,6 +13,7 @@ pub mod config;
 pub mod cron_table;
 pub mod error;
 pub mod exec;
+pub mod history;
 pub mod host;
 pub mod line;
 /// The name `line` had until 0.3, which the runner still imports by.
@@ -138,6 +139,7 @@ mod layering {
         ("runner_args", 1),
         // The edges: the host, programs, the runtime, the cron tables, logrotate.
         ("host", 4),
+        ("history", 5),
         ("process", 4),
         ("runtime", 5),
         ("cron_table", 5),

@@ -41,6 +41,13 @@ pub struct RunnerArgs {
     /// with the output's tail); a failed ping never changes the exit code.
     #[arg(long, value_name = "URL")]
     pub ping: Option<String>,
+    /// How many successful runs the job's run history keeps (`history_limit`; default 1000).
+    #[arg(long, value_name = "N")]
+    pub history_limit: Option<usize>,
+    /// How many failed runs, and how many skipped firings, the run history keeps
+    /// (`failed_history_limit`; default 1000).
+    #[arg(long, value_name = "N")]
+    pub failed_history_limit: Option<usize>,
     /// The job's log; its lock is the same path plus `.lock`.
     #[arg(long, value_name = "PATH")]
     pub log: PathBuf,
@@ -130,6 +137,12 @@ impl RunnerArgs {
         if let Some(ping) = &self.ping {
             flag("ping", ping);
         }
+        if let Some(n) = self.history_limit {
+            flag("history-limit", &n.to_string());
+        }
+        if let Some(n) = self.failed_history_limit {
+            flag("failed-history-limit", &n.to_string());
+        }
         flag("log", &self.log.to_string_lossy());
         flag("runtime", &self.runtime.to_string_lossy());
         for var in &self.runtime_env {
@@ -216,6 +229,8 @@ mod tests {
             every: Some("90m".into()),
             timeout: Some("4h".into()),
             ping: Some("https://hc-ping.com/x".into()),
+            history_limit: Some(50),
+            failed_history_limit: Some(0),
             log: "/l/j.log".into(),
             runtime: "/usr/bin/podman".into(),
             runtime_env: vec!["DOCKER_HOST=unix:///x".into(), "A=b c".into()],

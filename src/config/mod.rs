@@ -155,6 +155,12 @@ pub struct Job {
     /// The healthchecks.io-style ping URL the line pings at each run's start and end (see
     /// [`check_healthcheck`]); None: no pings.
     pub healthcheck: Option<String>,
+    /// How many successful runs the run history keeps (`history_limit`); None: the runner's
+    /// default (`history::DEFAULT_SUCCEEDED`), and no flag on the line.
+    pub history_limit: Option<usize>,
+    /// How many failed runs, and skipped firings, the run history keeps
+    /// (`failed_history_limit`).
+    pub failed_history_limit: Option<usize>,
 }
 
 /// How late a firing may start before it counts as missed: cron starts jobs within the first

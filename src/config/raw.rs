@@ -42,6 +42,8 @@ pub(super) struct RawDefaults {
     pub(super) rotate_keep: Option<Spanned<i64>>,
     pub(super) runtime_env: Option<BTreeMap<String, Spanned<String>>>,
     pub(super) healthcheck: Option<Spanned<String>>,
+    pub(super) history_limit: Option<Spanned<i64>>,
+    pub(super) failed_history_limit: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,4 +66,6 @@ pub(super) struct RawJob {
     pub(super) grace: Option<Spanned<String>>,
     pub(super) catch_up: Option<Spanned<bool>>,
     pub(super) healthcheck: Option<Spanned<String>>,
+    pub(super) history_limit: Option<Spanned<i64>>,
+    pub(super) failed_history_limit: Option<Spanned<i64>>,
 }

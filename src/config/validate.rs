@@ -246,11 +246,19 @@ impl Ctx<'_> {
                 self.path.display()
             )));
         }
+        let history_limit =
+            self.history_limit(raw.defaults.history_limit, "defaults.history_limit")?;
+        let failed_history_limit = self.history_limit(
+            raw.defaults.failed_history_limit,
+            "defaults.failed_history_limit",
+        )?;
         let mut jobs: Vec<Job> = Vec::with_capacity(raw.job.len());
         for raw_job in raw.job {
             let mut job =
                 self.validate_job(raw_job, &log_dir, default_healthcheck.as_deref(), &jobs)?;
             job.runtime_env = runtime_env.clone();
+            job.history_limit = job.history_limit.or(history_limit);
+            job.failed_history_limit = job.failed_history_limit.or(failed_history_limit);
             jobs.push(job);
         }
         Ok(Config {
@@ -466,6 +474,9 @@ impl Ctx<'_> {
             }
             None => default_healthcheck.map(|base| format!("{base}/{id}")),
         };
+        let history_limit = self.history_limit(raw.history_limit, &key("history_limit"))?;
+        let failed_history_limit =
+            self.history_limit(raw.failed_history_limit, &key("failed_history_limit"))?;
         Ok(Job {
             id,
             description,
@@ -483,6 +494,20 @@ impl Ctx<'_> {
             runtime_env: BTreeMap::new(),
             catch_up,
             healthcheck,
+            history_limit,
+            failed_history_limit,
         })
+    }
+
+    /// A run history limit: a number of records from 0 to 100000 (a bound that keeps `history`
+    /// and the runner's compaction within their benchmarks).
+    fn history_limit(&self, value: Option<Spanned<i64>>, key: &str) -> Result<Option<usize>> {
+        let Some(value) = value else {
+            return Ok(None);
+        };
+        match usize::try_from(*value.get_ref()) {
+            Ok(n) if n <= 100_000 => Ok(Some(n)),
+            _ => Err(self.key_error(&value, key, "must be a number from 0 to 100000")),
+        }
     }
 }

@@ -37,6 +37,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use crate::error::{ExitCode, bad_input};
+use crate::history;
 use crate::run_log::{self, Event, Record, RunId, Trigger};
 use crate::runner_args::RunnerArgs;
 
@@ -94,10 +95,13 @@ pub fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
         event,
         by: by.clone(),
     };
+    let ledger = Ledger::new(args, &by)?;
     if !journal.try_lock()? {
         let run = journal.lock_run();
         let reason = "running".to_owned();
-        journal.write(&record(Timestamp::now(), Event::Skip { reason, run }))?;
+        let at = Timestamp::now();
+        ledger.skip(&journal, at, &reason, run);
+        journal.write(&record(at, Event::Skip { reason, run }))?;
         return Ok(ExitCode::Busy);
     }
     let env = container::runtime_env(args);
@@ -106,7 +110,9 @@ pub fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
         let decision = firing::catch_up(rendered, last, since, now, &TimeZone::system());
         if decision == firing::CatchUp::NothingMissed {
             let reason = "no-missed-slot".to_owned();
-            journal.write(&record(Timestamp::now(), Event::Skip { reason, run: last }))?;
+            let at = Timestamp::now();
+            ledger.skip(&journal, at, &reason, last);
+            journal.write(&record(at, Event::Skip { reason, run: last }))?;
             return Ok(ExitCode::Success);
         }
         container::wait_for(args, &env, |why| {
@@ -151,11 +157,25 @@ pub fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
         p.end(end.exit, &tail)
     });
     let ended = Timestamp::now();
+    let seconds = u64::try_from(ended.as_second() - started.as_second()).unwrap_or(0);
+    ledger.record(
+        &journal,
+        history::Entry {
+            run: Some(run.to_string()),
+            start: Timestamp::from_second(started.as_second()).unwrap_or(started),
+            end: Some(Timestamp::from_second(ended.as_second()).unwrap_or(ended)),
+            seconds: Some(seconds),
+            exit: Some(end.exit),
+            reason: end.reason.clone(),
+            ping: ping.map(|p| p.to_string()),
+            ..ledger.entry(history::Kind::Run, started)
+        },
+    );
     journal.write(&record(
         ended,
         Event::End {
             exit: end.exit,
-            seconds: u64::try_from(ended.as_second() - started.as_second()).unwrap_or(0),
+            seconds,
             timeout,
             run: Some(run),
             ping,
@@ -169,6 +189,73 @@ pub fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
         journal.keep_locked();
     }
     Ok(ExitCode::Other(end.exit))
+}
+
+/// Where this firing's runs and skips are recorded (`crate::history`). A record that cannot be
+/// written never changes what the firing does: the log says why, once per record.
+struct Ledger {
+    dir: Option<std::path::PathBuf>,
+    log: std::path::PathBuf,
+    job: String,
+    trigger: String,
+    limits: history::Limits,
+}
+
+impl Ledger {
+    fn new(args: &RunnerArgs, by: &Trigger) -> Result<Ledger> {
+        let defaults = history::Limits::default();
+        let limits = history::Limits {
+            succeeded: args.history_limit.unwrap_or(defaults.succeeded),
+            failed: args.failed_history_limit.unwrap_or(defaults.failed),
+        };
+        Ok(Ledger {
+            dir: history::own_dir().ok(),
+            log: args.log.clone(),
+            job: args.job.clone(),
+            trigger: history::trigger_word(by),
+            limits,
+        })
+    }
+
+    /// A record of this job and trigger, the rest to be filled in.
+    fn entry(&self, kind: history::Kind, start: Timestamp) -> history::Entry {
+        history::Entry {
+            kind,
+            job: self.job.clone(),
+            block: String::new(),
+            run: None,
+            trigger: self.trigger.clone(),
+            start: Timestamp::from_second(start.as_second()).unwrap_or(start),
+            end: None,
+            seconds: None,
+            exit: None,
+            reason: None,
+            ping: None,
+            attempt: 1,
+        }
+    }
+
+    fn skip(&self, journal: &journal::Journal, at: Timestamp, reason: &str, run: Option<RunId>) {
+        let entry = history::Entry {
+            run: run.map(|r| r.to_string()),
+            reason: Some(reason.to_owned()),
+            ..self.entry(history::Kind::Skip, at)
+        };
+        self.record(journal, entry);
+    }
+
+    fn record(&self, journal: &journal::Journal, entry: history::Entry) {
+        let result = match &self.dir {
+            Some(dir) => history::append(dir, &self.log, &entry, self.limits),
+            None => history::own_dir().map(|_| ()),
+        };
+        if let Err(e) = result {
+            let _ = writeln!(
+                journal.output_line(),
+                "crontainer: the run could not be recorded in the history: {e:#}"
+            );
+        }
+    }
 }
 
 /// Runs the command in `target` until it ends, its timeout, or a signal to the runner.

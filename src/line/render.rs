@@ -73,6 +73,8 @@ pub fn runner_args(job: &Job, runtime: &Path) -> RunnerArgs {
         },
         timeout: job.timeout.map(duration_word),
         ping: job.healthcheck.clone(),
+        history_limit: job.history_limit,
+        failed_history_limit: job.failed_history_limit,
         log: job.log.clone(),
         runtime: runtime.to_path_buf(),
         runtime_env: pairs(&job.runtime_env),

@@ -25,6 +25,7 @@ mod faults_crontab;
 mod faults_host;
 mod files;
 mod healthcheck;
+mod history;
 mod injection;
 mod many_blocks;
 mod metrics;
