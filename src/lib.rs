@@ -56,6 +56,7 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         Command::Status(args) => commands::status::run(args),
         Command::RunNow(args) => commands::run_now::run(args),
         Command::Logs(args) => commands::logs::run(args),
+        Command::History(args) => commands::history::run(args),
         Command::Pause(args) => commands::pause::run(args, commands::pause::Action::Pause),
         Command::Resume(args) => commands::pause::run(args, commands::pause::Action::Resume),
         Command::Completions { shell } => {

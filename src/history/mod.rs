@@ -27,6 +27,8 @@
 //! no one else (`host::loose_for_root`), and the file is opened without following a symlink and
 //! must be a regular file owned by root; mode 0644 (no secrets: the ping URL is never recorded).
 
+pub mod from_log;
+pub mod summary;
 #[cfg(test)]
 mod tests;
 

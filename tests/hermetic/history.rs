@@ -3,6 +3,7 @@
 
 use crontainer::history::{self, Entry, Kind};
 
+use crate::common::{Env, ok};
 use crate::runner::{Runner, assert_output};
 
 /// The ledger of the runner's job `j`, each record's times and run id replaced by `T` and
@@ -106,4 +107,155 @@ fn a_history_limit_on_the_line_bounds_the_ledger() {
     // the newest: never more than the limit plus the records since the last compaction.
     let kept = ledger(&r).len();
     assert!((1..6).contains(&kept), "{kept} records kept");
+}
+
+/// A run of `main_pipeline_v2` in the installed simple config's ledger.
+fn pipeline_run(start: &str, seconds: u64, exit: i32, reason: Option<&str>) -> Entry {
+    let start: jiff::Timestamp = start.parse().unwrap();
+    Entry {
+        job: "main_pipeline_v2".to_owned(),
+        run: Some(format!("42-{}", start.as_second())),
+        start,
+        end: Some(start + jiff::SignedDuration::from_secs(seconds as i64)),
+        seconds: Some(seconds),
+        ping: Some("ok".to_owned()),
+        ..entry(Kind::Run, Some(exit), reason)
+    }
+}
+
+#[test]
+fn history_shows_the_runs_and_what_they_add_up_to() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    ok(env.cmd(["install", "-c"]).arg(&config));
+    let log = env.path("logs/main.log");
+    let limits = history::Limits::default();
+    for entry in [
+        pipeline_run("2026-11-29T02:00:00Z", 2400, 0, None),
+        pipeline_run("2026-11-29T07:00:00Z", 2520, 0, None),
+        pipeline_run("2026-11-29T12:00:00Z", 14400, 124, Some("timeout")),
+        Entry {
+            job: "main_pipeline_v2".to_owned(),
+            start: "2026-11-29T12:05:00Z".parse().unwrap(),
+            end: None,
+            seconds: None,
+            ..entry(Kind::Skip, None, Some("running"))
+        },
+        pipeline_run("2026-11-29T17:00:00Z", 2460, 3, None),
+    ] {
+        history::append(&env.path("history"), &log, &entry, limits).unwrap();
+    }
+    let out = env
+        .cmd(["history", "-c"])
+        .arg(&config)
+        .env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_CTYPE")
+        .output()
+        .unwrap();
+    assert_output(
+        &out,
+        0,
+        "crontainer/main_pipeline_v2\n\
+         \x20 START                    TRIGGER  DURATION  RESULT              PING\n\
+         \x20 2026-11-29 02:00:00 UTC  cron     40m       ok                  ok\n\
+         \x20 2026-11-29 07:00:00 UTC  cron     42m       ok                  ok\n\
+         \x20 2026-11-29 12:00:00 UTC  cron     4h        exit 124 (timeout)  ok\n\
+         \x20 2026-11-29 12:05:00 UTC  cron     -         skipped (running)   -\n\
+         \x20 2026-11-29 17:00:00 UTC  cron     41m       exit 3              ok\n\
+         \x20 4 runs, 2 failed, 50% success, usually 41m (p95 4h), 1 skipped\n\
+         \x20 recent durations ▂▂█▂\n",
+        "",
+    );
+    let out = env
+        .cmd(["history", "--failed", "-n", "1", "--json", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_output(
+        &out,
+        0,
+        r#"{
+  "jobs": [
+    {
+      "block": "crontainer",
+      "job": "main_pipeline_v2",
+      "records": [
+        {
+          "attempt": 1,
+          "block": "",
+          "end": "2026-11-29T17:41:00Z",
+          "exit": 3,
+          "job": "main_pipeline_v2",
+          "kind": "run",
+          "ping": "ok",
+          "reason": null,
+          "run": "42-1795971600",
+          "seconds": 2460,
+          "start": "2026-11-29T17:00:00Z",
+          "trigger": "cron"
+        }
+      ],
+      "source": "history",
+      "summary": {
+        "failures": 2,
+        "p50_seconds": 2460,
+        "p95_seconds": 14400,
+        "runs": 2,
+        "skipped": 0,
+        "success_rate": 0.0
+      }
+    }
+  ],
+  "version": 1
+}
+"#,
+        "",
+    );
+}
+
+#[test]
+fn history_of_a_job_without_a_ledger_reads_its_log_in_ascii_where_the_locale_is_not_utf8() {
+    let env = Env::new();
+    let config = env.simple_config("");
+    ok(env.cmd(["install", "-c"]).arg(&config));
+    std::fs::write(
+        env.path("logs/main.log"),
+        "[crontainer] 2026-11-29T02:00:00Z main_pipeline_v2 start pid=1 by=cron\n\
+         [crontainer] 2026-11-29T02:40:00Z main_pipeline_v2 end exit=0 seconds=2400 by=cron\n\
+         [crontainer] 2026-11-29T07:00:00Z main_pipeline_v2 start pid=2 by=run-now:alice\n\
+         [crontainer] 2026-11-29T07:00:02Z main_pipeline_v2 end exit=1 seconds=2 by=run-now:alice\n",
+    )
+    .unwrap();
+    let out = env
+        .cmd(["history", "main_pipeline_v2", "--since", "2026-11-29", "-c"])
+        .arg(&config)
+        .env("LC_ALL", "C")
+        .output()
+        .unwrap();
+    assert_output(
+        &out,
+        0,
+        "crontainer/main_pipeline_v2 (from its log: no run history yet)\n\
+         \x20 START                    TRIGGER        DURATION  RESULT  PING\n\
+         \x20 2026-11-29 02:00:00 UTC  cron           40m       ok      -\n\
+         \x20 2026-11-29 07:00:00 UTC  run-now:alice  2s        exit 1  -\n\
+         \x20 2 runs, 1 failed, 50% success, usually 2s (p95 40m)\n\
+         \x20 recent durations #_\n",
+        "",
+    );
+    let out = env
+        .cmd(["history", "nope", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_output(
+        &out,
+        2,
+        "",
+        &format!(
+            "crontainer: error: job \"nope\" is not installed in {}'s crontab\n",
+            Env::user()
+        ),
+    );
 }
