@@ -180,6 +180,7 @@ fn job_json(job: &JobStatus, now: &ZonedDateTime) -> Value {
         "service": job.container_ref.as_ref().and_then(service_json),
         "log": job.log.as_ref().map(|(p, _)| p),
         "log_bytes": job.log.as_ref().and_then(|(_, s)| *s),
+        "durations": job.durations,
     })
 }
 
@@ -240,11 +241,16 @@ fn print_plain(job: &JobStatus, now: &ZonedDateTime) {
             }),
     );
     row("last run:", &last_run_text(job, now));
+    if let Some(usual) = job.durations.usual_words() {
+        row("usually:", &format!("takes {usual}"));
+    }
+    let running_for = |p: u32| match job.durations.running_seconds {
+        Some(s) => format!("yes (pid {p}), for {}", ui::human_duration(s)),
+        None => format!("yes (pid {p})"),
+    };
     row(
         "running:",
-        &job.running
-            .map(|p| format!("yes (pid {p})"))
-            .unwrap_or_else(|| "no".into()),
+        &job.running.map(running_for).unwrap_or_else(|| "no".into()),
     );
     if let Some((name, state)) = &job.container {
         row("container:", &container_words(job, name, state));

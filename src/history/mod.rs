@@ -31,6 +31,7 @@ pub mod from_log;
 pub mod summary;
 #[cfg(test)]
 mod tests;
+pub mod usual;
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read as _, Write as _};
@@ -349,6 +350,13 @@ pub fn parse(bytes: &[u8]) -> Vec<Entry> {
 /// The records of the ledger of job `job` with log `log` in the first of `dirs` that has one;
 /// None when none has.
 pub fn read(dirs: &[PathBuf], job: &str, log: &Path) -> Result<Option<Vec<Entry>>> {
+    read_last(dirs, job, log, MAX_READ)
+}
+
+/// [`read`], of the last `max` bytes only (`status` wants the newest few hundred records, at
+/// the cost of one small read whatever the ledger's size); a first line cut by the bound is
+/// skipped like a torn one.
+pub fn read_last(dirs: &[PathBuf], job: &str, log: &Path, max: u64) -> Result<Option<Vec<Entry>>> {
     let name = file_name(job, log);
     for dir in dirs {
         let path = dir.join(&name);
@@ -361,11 +369,30 @@ pub fn read(dirs: &[PathBuf], job: &str, log: &Path) -> Result<Option<Vec<Entry>
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => return Err(e).with_context(|| format!("could not open {}", path.display())),
         };
-        if !file.metadata()?.is_file() {
+        let meta = file.metadata()?;
+        if !meta.is_file() {
             bail!("{} is not a regular file", path.display());
         }
+        let from = meta.len().saturating_sub(max.min(MAX_READ));
+        let mut file = file;
+        std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(from))?;
         let entries = parse(&read_all(&file)?);
         return Ok(Some(entries.into_iter().filter(|e| e.job == job).collect()));
     }
     Ok(None)
+}
+
+/// What `status` says about a job's durations: its ledger's newest records (the last 256 KiB,
+/// about a thousand: one small read whatever the ledger's size), and the run going now (its id
+/// and how long it has been going). Nothing known without a ledger.
+pub fn durations(
+    dirs: &[PathBuf],
+    job: &str,
+    log: &Path,
+    running: Option<(&str, u64)>,
+) -> usual::Durations {
+    match read_last(dirs, job, log, 256 * 1024) {
+        Ok(Some(entries)) => usual::Durations::of(&entries, running),
+        _ => usual::Durations::default(),
+    }
 }

@@ -259,3 +259,179 @@ fn history_of_a_job_without_a_ledger_reads_its_log_in_ascii_where_the_locale_is_
         ),
     );
 }
+
+/// An installed seed job whose run history holds `entries`, whose log holds `log`, and whose
+/// lock file names run `4242-<10:20>`; `running` holds that lock, as a run going now does.
+struct Going {
+    env: Env,
+    config: std::path::PathBuf,
+    _held: Option<nix::fcntl::Flock<std::fs::File>>,
+}
+
+/// 2026-11-29T10:20:00Z, 2h14m56s before the tests' `CRONTAINER_NOW`.
+const STARTED: i64 = 1_795_947_600;
+
+fn going(entries: Vec<Entry>, log: &str, running: bool) -> Going {
+    let env = Env::new();
+    let config = env.simple_config("");
+    ok(env.cmd(["install", "-c"]).arg(&config));
+    let log_path = env.path("logs/main.log");
+    for entry in entries {
+        history::append(
+            &env.path("history"),
+            &log_path,
+            &entry,
+            history::Limits::default(),
+        )
+        .unwrap();
+    }
+    std::fs::write(&log_path, log).unwrap();
+    let lock = env.path("logs/main.log.lock");
+    std::fs::write(&lock, format!("4242-{STARTED}\n")).unwrap();
+    let held = running.then(|| {
+        nix::fcntl::Flock::lock(
+            std::fs::File::open(&lock).unwrap(),
+            nix::fcntl::FlockArg::LockExclusiveNonblock,
+        )
+        .map_err(|(_, e)| e)
+        .unwrap()
+    });
+    Going {
+        env,
+        config,
+        _held: held,
+    }
+}
+
+/// Five successful runs of 40 minutes, the day before.
+fn usual_runs() -> Vec<Entry> {
+    (0..5)
+        .map(|i| {
+            pipeline_run(
+                &format!("2026-11-28T{:02}:00:00Z", 2 + 5 * i),
+                2400,
+                0,
+                None,
+            )
+        })
+        .collect()
+}
+
+const RUN_GOING: &str =
+    "[crontainer] 2026-11-29T10:20:00Z main_pipeline_v2 start pid=4242 by=cron\n";
+
+impl Going {
+    /// `status --json`'s exit code, the job's problems and its durations.
+    fn status(&self) -> (Option<i32>, serde_json::Value, serde_json::Value) {
+        let out = self
+            .env
+            .cmd(["status", "--json", "-c"])
+            .arg(&self.config)
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let job = &doc["jobs"][0];
+        (
+            out.status.code(),
+            job["problems"].clone(),
+            job["durations"].clone(),
+        )
+    }
+
+    /// The rows of plain `status` that say how long the job takes and whether it runs.
+    fn rows(&self) -> String {
+        let out = self
+            .env
+            .cmd(["status", "-c"])
+            .arg(&self.config)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.starts_with("  usually:") || l.starts_with("  running:"))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    }
+}
+
+#[test]
+fn a_run_far_past_its_usual_duration_is_said_while_it_runs() {
+    let g = going(usual_runs(), RUN_GOING, true);
+    let (code, problems, durations) = g.status();
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        problems,
+        serde_json::json!([
+            "running for 2h14m; usually 40m (p95 40m): far past its usual duration"
+        ])
+    );
+    assert_eq!(
+        durations,
+        serde_json::json!({
+            "usual": {"runs": 5, "p5_seconds": 2400, "p50_seconds": 2400, "p95_seconds": 2400},
+            "running_seconds": 8096,
+            "skipped_while_running": 0,
+            "last_succeeded_seconds": null,
+            "failures": 0,
+        })
+    );
+    assert_eq!(
+        g.rows(),
+        format!(
+            "  usually:   takes about 40m (p95 40m, over 5 runs)\n  running:   yes (pid {}), for 2h14m\n",
+            std::process::id()
+        )
+    );
+}
+
+#[test]
+fn a_run_that_makes_its_next_firings_skip_is_unhealthy_as_a_hang() {
+    let skip = |at: &str| Entry {
+        job: "main_pipeline_v2".to_owned(),
+        run: Some(format!("4242-{STARTED}")),
+        start: at.parse().unwrap(),
+        end: None,
+        seconds: None,
+        ..entry(Kind::Skip, None, Some("running"))
+    };
+    let skips = vec![
+        skip("2026-11-29T11:00:00Z"),
+        skip("2026-11-29T11:30:00Z"),
+        skip("2026-11-29T12:00:00Z"),
+    ];
+    let g = going(skips, RUN_GOING, true);
+    let (code, problems, durations) = g.status();
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        problems,
+        serde_json::json!([
+            "running for 2h14m while 3 firings were skipped: it may hang (a `timeout` would \
+             stop it)"
+        ])
+    );
+    assert_eq!(durations["skipped_while_running"], 3);
+}
+
+#[test]
+fn a_run_far_faster_than_usual_is_said() {
+    let mut runs = usual_runs();
+    runs.push(pipeline_run("2026-11-29T10:20:00Z", 2, 0, None));
+    let log = format!(
+        "{RUN_GOING}[crontainer] 2026-11-29T10:20:02Z main_pipeline_v2 end exit=0 seconds=2 \
+         run=4242-{STARTED} by=cron\n"
+    );
+    let g = going(runs, &log, false);
+    let (code, problems, _) = g.status();
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        problems,
+        serde_json::json!([
+            "the last run succeeded in 2s; usually 40m (p95 40m): far faster than usual, did it \
+             do its work?"
+        ])
+    );
+    assert_eq!(
+        g.rows(),
+        "  usually:   takes about 40m (p95 40m, over 5 runs)\n  running:   no\n"
+    );
+}

@@ -45,6 +45,8 @@ pub struct JobStatus {
     /// How the installed line finds its container.
     pub container_ref: Option<ContainerRef>,
     pub log: Option<(std::path::PathBuf, Option<u64>)>,
+    /// Its usual duration, the run going now against it, a hang (from the run history).
+    pub durations: crate::history::usual::Durations,
 }
 
 impl JobStatus {
@@ -92,6 +94,7 @@ impl JobStatus {
         if let Some(e) = &self.last_error {
             problems.push(format!("cannot read the log: {e}"));
         }
+        problems.extend(self.durations.problem());
         if let Some((log, _)) = &self.log {
             let dir = log.parent().unwrap_or(std::path::Path::new("/"));
             if self.installed.is_some() && !dir.is_dir() {
@@ -193,6 +196,21 @@ fn installed_status(
         Some(_) => None,
         None => host::lock_holder(&entry.marker.lock),
     };
+    let run_as = parsed.as_ref().and_then(|p| p.user.clone());
+    let run_id = lock_run.map(|r| r.to_string());
+    let going = match (running, last.started_at(), &run_id) {
+        (Some(_), Some(started), Some(run)) => Some((
+            run.as_str(),
+            u64::try_from(now.timestamp().as_second() - started.as_second()).unwrap_or(0),
+        )),
+        _ => None,
+    };
+    let durations = crate::history::durations(
+        &crate::history::dirs_for(Some(run_as.as_deref().unwrap_or(&installed.run_as))),
+        &entry.marker.id,
+        &entry.marker.log,
+        going,
+    );
     JobStatus {
         id: entry.marker.id.clone(),
         description: entry.marker.description.clone(),
@@ -215,6 +233,7 @@ fn installed_status(
         )),
         container_ref: Some(entry.marker.container.clone()),
         log: Some((entry.marker.log.clone(), log_size)),
+        durations,
     }
 }
 
@@ -243,6 +262,7 @@ pub fn config_only_status(job: &crate::config::Job) -> JobStatus {
             job.log.clone(),
             std::fs::metadata(&job.log).ok().map(|m| m.len()),
         )),
+        durations: Default::default(),
     }
 }
 
