@@ -89,7 +89,28 @@ const GAUGES: &[Gauge] = &[
         help: "When cron will next start the job (unix seconds); absent when paused.",
         value: |j| j.next_run.as_ref().map(|z| z.timestamp().as_second()),
     },
+    Gauge {
+        name: "crontainer_job_usual_duration_seconds",
+        help: "The median duration of the job's successful runs (its run history's newest 100; \
+               absent under 5 of them).",
+        value: |j| j.durations.usual.map(|u| seconds(u.p50_seconds)),
+    },
+    Gauge {
+        name: "crontainer_job_usual_duration_p95_seconds",
+        help: "The 95th percentile duration of the job's successful runs (as the median).",
+        value: |j| j.durations.usual.map(|u| seconds(u.p95_seconds)),
+    },
+    Gauge {
+        name: "crontainer_job_history_failures",
+        help: "Failed runs in the job's run history (its newest records, about a thousand); \
+               absent without a run history.",
+        value: |j| j.durations.failures.map(|n| seconds(n as u64)),
+    },
 ];
+
+fn seconds(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
 
 /// The exit code and seconds of the last run's end record.
 fn end_of(job: &JobStatus) -> Option<(i32, u64)> {

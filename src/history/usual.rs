@@ -85,8 +85,8 @@ pub struct Durations {
     pub skipped_while_running: usize,
     /// How long the last run took, when it succeeded.
     pub last_succeeded_seconds: Option<u64>,
-    /// Failed runs in the history read.
-    pub failures: usize,
+    /// Failed runs in the history read; None without a run history.
+    pub failures: Option<usize>,
 }
 
 impl Durations {
@@ -103,7 +103,7 @@ impl Durations {
             running_seconds: running.map(|(_, elapsed)| elapsed),
             skipped_while_running: running.map_or(0, |(run, _)| skipped_for(entries, run)),
             last_succeeded_seconds: last.filter(|e| e.succeeded()).and_then(|e| e.seconds),
-            failures: entries.iter().filter(|e| e.failed()).count(),
+            failures: Some(entries.iter().filter(|e| e.failed()).count()),
         }
     }
 

@@ -10,7 +10,7 @@ const LABELS: &str = r#"{job="main_pipeline_v2",block="crontainer"}"#;
 
 /// Every gauge, in the order `metrics` writes them: each must have its HELP and TYPE lines
 /// whether or not a job has a value for it.
-const GAUGES: [&str; 10] = [
+const GAUGES: [&str; 13] = [
     "crontainer_job_last_start_timestamp_seconds",
     "crontainer_job_last_end_timestamp_seconds",
     "crontainer_job_last_success_timestamp_seconds",
@@ -21,6 +21,9 @@ const GAUGES: [&str; 10] = [
     "crontainer_job_missed",
     "crontainer_job_healthy",
     "crontainer_job_next_run_timestamp_seconds",
+    "crontainer_job_usual_duration_seconds",
+    "crontainer_job_usual_duration_p95_seconds",
+    "crontainer_job_history_failures",
 ];
 
 /// The sample lines of an exposition text (HELP and TYPE lines checked and left out).
@@ -103,7 +106,8 @@ fn metrics_of_a_failed_run_carry_the_logged_values() {
          crontainer_job_paused{LABELS} 0\n\
          crontainer_job_missed{LABELS} 0\n\
          crontainer_job_healthy{LABELS} 0\n\
-         crontainer_job_next_run_timestamp_seconds{LABELS} {}\n",
+         crontainer_job_next_run_timestamp_seconds{LABELS} {}\n\
+         crontainer_job_history_failures{LABELS} 1\n",
         seconds_of(start),
         seconds_of(end),
         field(end, "seconds="),
