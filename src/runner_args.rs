@@ -48,6 +48,14 @@ pub struct RunnerArgs {
     /// (`failed_history_limit`; default 1000).
     #[arg(long, value_name = "N")]
     pub failed_history_limit: Option<usize>,
+    /// Run the command again up to N more times while it fails (not after a timeout, an
+    /// interruption or a stop that failed): each attempt is logged and recorded, the last
+    /// attempt's exit code is the run's, one start and one end ping for the whole run.
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+    /// How long to wait before the first retry ("30s", the default), doubled for each next one.
+    #[arg(long, value_name = "DURATION", requires = "retries")]
+    pub retry_delay: Option<String>,
     /// The job's log; its lock is the same path plus `.lock`.
     #[arg(long, value_name = "PATH")]
     pub log: PathBuf,
@@ -136,6 +144,12 @@ impl RunnerArgs {
         }
         if let Some(ping) = &self.ping {
             flag("ping", ping);
+        }
+        if let Some(n) = self.retries {
+            flag("retries", &n.to_string());
+        }
+        if let Some(delay) = &self.retry_delay {
+            flag("retry-delay", delay);
         }
         if let Some(n) = self.history_limit {
             flag("history-limit", &n.to_string());
@@ -229,6 +243,8 @@ mod tests {
             every: Some("90m".into()),
             timeout: Some("4h".into()),
             ping: Some("https://hc-ping.com/x".into()),
+            retries: Some(2),
+            retry_delay: Some("1m".into()),
             history_limit: Some(50),
             failed_history_limit: Some(0),
             log: "/l/j.log".into(),

@@ -161,6 +161,10 @@ pub struct Job {
     /// How many failed runs, and skipped firings, the run history keeps
     /// (`failed_history_limit`).
     pub failed_history_limit: Option<usize>,
+    /// `retries = N`: the runner runs a failed command up to N more times.
+    pub retries: Option<u32>,
+    /// `retry_delay`, in seconds: the wait before the first retry, doubled for each next one.
+    pub retry_delay: Option<u64>,
 }
 
 /// How late a firing may start before it counts as missed: cron starts jobs within the first

@@ -65,6 +65,8 @@ pub(super) struct RawJob {
     pub(super) timeout: Option<Spanned<String>>,
     pub(super) grace: Option<Spanned<String>>,
     pub(super) catch_up: Option<Spanned<bool>>,
+    pub(super) retries: Option<Spanned<i64>>,
+    pub(super) retry_delay: Option<Spanned<String>>,
     pub(super) healthcheck: Option<Spanned<String>>,
     pub(super) history_limit: Option<Spanned<i64>>,
     pub(super) failed_history_limit: Option<Spanned<i64>>,

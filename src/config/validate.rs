@@ -13,6 +13,10 @@ use super::*;
 use crate::error::bad_input;
 use crate::schedule::{CronExpr, Interval, Schedule};
 
+/// The most `retries` a job may ask for: with the delay doubling, 10 retries after 30s already
+/// wait 8.5 hours.
+const MAX_RETRIES: u32 = 10;
+
 /// toml's message, one line, without the names of our internal structs ("expected struct
 /// RawDefaults with 4 elements" says nothing to a user).
 pub(super) fn plain_toml_message(message: &str) -> String {
@@ -474,6 +478,32 @@ impl Ctx<'_> {
             }
             None => default_healthcheck.map(|base| format!("{base}/{id}")),
         };
+        let retries = match raw.retries {
+            Some(r) => match u32::try_from(*r.get_ref()) {
+                Ok(n) if n <= MAX_RETRIES => Some(n),
+                _ => {
+                    return Err(self.key_error(
+                        &r,
+                        &key("retries"),
+                        &format!("must be a number from 0 to {MAX_RETRIES}"),
+                    ));
+                }
+            },
+            None => None,
+        };
+        let retry_delay = match raw.retry_delay {
+            Some(d) if retries.is_none() => {
+                return Err(self.key_error(
+                    &d,
+                    &key("retry_delay"),
+                    "is set without `retries`: say how many times to try again (retries = 2)",
+                ));
+            }
+            Some(d) => Some(parse_duration(d.get_ref()).map_err(|m| {
+                self.key_error(&d, &key("retry_delay"), &format!("{:?} {m}", d.get_ref()))
+            })?),
+            None => None,
+        };
         let history_limit = self.history_limit(raw.history_limit, &key("history_limit"))?;
         let failed_history_limit =
             self.history_limit(raw.failed_history_limit, &key("failed_history_limit"))?;
@@ -496,6 +526,8 @@ impl Ctx<'_> {
             healthcheck,
             history_limit,
             failed_history_limit,
+            retries,
+            retry_delay,
         })
     }
 

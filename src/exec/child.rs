@@ -75,6 +75,25 @@ impl Events {
         Ok(Events { read })
     }
 
+    /// Another handle on the same self-pipe, for the next attempt of a run with retries.
+    pub fn try_clone(&self) -> Result<Events> {
+        Ok(Events {
+            read: self.read.try_clone()?,
+        })
+    }
+
+    /// Waits `delay` (between two attempts); the stopping signal that cut it short, if any.
+    pub fn sleep(&self, delay: Duration) -> Option<Signal> {
+        let until = Some(Instant::now() + delay);
+        loop {
+            match self.next(until) {
+                Err(()) => return None,
+                Ok(Some(signal)) => return Some(signal),
+                Ok(None) => {}
+            }
+        }
+    }
+
     /// Sleeps until a signal arrives or `until`; the stopping signal among those that came,
     /// if any. `Err(())` when `until` passed.
     fn next(&self, until: Option<Instant>) -> std::result::Result<Option<Signal>, ()> {

@@ -139,15 +139,54 @@ pub fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
         pinger.start();
     }
 
-    let end = match container::resolve(args, &env) {
-        Err(why) => {
-            let _ = writeln!(journal.output_line(), "{}", why.message);
-            End {
-                reason: Some(why.reason.to_owned()),
-                ..End::exit(why.exit)
+    let retry_delay = firing::retry_delay(args).map_err(bad_input)?;
+    let attempts = 1 + args.retries.unwrap_or(0);
+    let mut attempt = 1;
+    let mut attempt_started = started;
+    let end = loop {
+        let end = match container::resolve(args, &env) {
+            Err(why) => {
+                let _ = writeln!(journal.output_line(), "{}", why.message);
+                End {
+                    reason: Some(why.reason.to_owned()),
+                    ..End::exit(why.exit)
+                }
             }
+            Ok(target) => run_job(args, &env, &target, &journal, timeout, events.try_clone()?)?,
+        };
+        // A timeout, an interruption or a job that could not be stopped ends the run: only a
+        // job that failed by itself (or found no container) is tried again.
+        let stopped_by_us = matches!(
+            end.reason.as_deref(),
+            Some(
+                run_log::REASON_TIMEOUT | run_log::REASON_INTERRUPTED | run_log::REASON_CLIENT_GONE
+            )
+        ) || end.stopped == Some(false);
+        if end.exit == 0 || attempt >= attempts || stopped_by_us {
+            break end;
         }
-        Ok(target) => run_job(args, &env, &target, &journal, timeout, events)?,
+        let ended = Timestamp::now();
+        ledger.record(
+            &journal,
+            ledger.attempt(run, attempt, attempt_started, ended, &end, None),
+        );
+        let delay = retry_delay.saturating_mul(1u64 << (attempt - 1).min(20));
+        let _ = writeln!(
+            journal.output_line(),
+            "crontainer: attempt {attempt} of {attempts} ended with exit {}; attempt {} in {}",
+            end.exit,
+            attempt + 1,
+            crate::ui::human_duration(delay)
+        );
+        if let Some(signal) = events.sleep(Duration::from_secs(delay)) {
+            break End {
+                reason: Some(run_log::REASON_INTERRUPTED.to_owned()),
+                signal: signal_name(signal as i32),
+                ..End::exit(128 + signal as i32)
+            };
+        }
+        attempt += 1;
+        attempt_started = Timestamp::now();
     };
 
     let ping = pinger.map(|p| {
@@ -158,18 +197,10 @@ pub fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
     });
     let ended = Timestamp::now();
     let seconds = u64::try_from(ended.as_second() - started.as_second()).unwrap_or(0);
+    let ping_word = ping.map(|p| p.to_string());
     ledger.record(
         &journal,
-        history::Entry {
-            run: Some(run.to_string()),
-            start: Timestamp::from_second(started.as_second()).unwrap_or(started),
-            end: Some(Timestamp::from_second(ended.as_second()).unwrap_or(ended)),
-            seconds: Some(seconds),
-            exit: Some(end.exit),
-            reason: end.reason.clone(),
-            ping: ping.map(|p| p.to_string()),
-            ..ledger.entry(history::Kind::Run, started)
-        },
+        ledger.attempt(run, attempt, attempt_started, ended, &end, ping_word),
     );
     journal.write(&record(
         ended,
@@ -232,6 +263,28 @@ impl Ledger {
             reason: None,
             ping: None,
             attempt: 1,
+        }
+    }
+
+    /// The record of one attempt of run `run` (the only one without retries).
+    fn attempt(
+        &self,
+        run: RunId,
+        attempt: u32,
+        started: Timestamp,
+        ended: Timestamp,
+        end: &End,
+        ping: Option<String>,
+    ) -> history::Entry {
+        history::Entry {
+            run: Some(run.to_string()),
+            end: Some(Timestamp::from_second(ended.as_second()).unwrap_or(ended)),
+            seconds: Some(u64::try_from(ended.as_second() - started.as_second()).unwrap_or(0)),
+            exit: Some(end.exit),
+            reason: end.reason.clone(),
+            ping,
+            attempt,
+            ..self.entry(history::Kind::Run, started)
         }
     }
 

@@ -73,6 +73,8 @@ pub fn runner_args(job: &Job, runtime: &Path) -> RunnerArgs {
         },
         timeout: job.timeout.map(duration_word),
         ping: job.healthcheck.clone(),
+        retries: job.retries,
+        retry_delay: job.retry_delay.map(duration_word),
         history_limit: job.history_limit,
         failed_history_limit: job.failed_history_limit,
         log: job.log.clone(),

@@ -435,3 +435,62 @@ fn a_run_far_faster_than_usual_is_said() {
         "  usually:   takes about 40m (p95 40m, over 5 runs)\n  running:   no\n"
     );
 }
+
+#[test]
+fn retries_run_the_command_again_and_the_last_attempts_exit_is_the_runs() {
+    let r = Runner::new();
+    let out = r.run(
+        &["--retries", "2", "--retry-delay", "1s"],
+        &["app", "sh", "-c", "echo try; exit 3"],
+    );
+    assert_output(&out, 3, "", "");
+    assert_eq!(
+        r.normalized_log(),
+        "[crontainer] T j start pid=N by=cron\n\
+         try\n\
+         crontainer: attempt 1 of 3 ended with exit 3; attempt 2 in 1s\n\
+         try\n\
+         crontainer: attempt 2 of 3 ended with exit 3; attempt 3 in 2s\n\
+         try\n\
+         [crontainer] T j end exit=3 seconds=N run=N-N by=cron\n"
+    );
+    let attempts: Vec<(u32, Option<i32>)> =
+        ledger(&r).iter().map(|e| (e.attempt, e.exit)).collect();
+    assert_eq!(attempts, [(1, Some(3)), (2, Some(3)), (3, Some(3))]);
+    let runs: Vec<Option<String>> = history::read(&[r.env.path("history")], "j", &r.log())
+        .unwrap()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.run)
+        .collect();
+    assert!(
+        runs.windows(2).all(|w| w[0] == w[1]),
+        "one run id: {runs:?}"
+    );
+}
+
+#[test]
+fn a_retry_that_succeeds_ends_the_run_with_exit_0() {
+    let r = Runner::new();
+    let marker = r.env.path("state/tried");
+    let script = format!(
+        "if [ -e {0} ]; then echo second; else touch {0}; echo first; exit 1; fi",
+        marker.display()
+    );
+    let out = r.run(
+        &["--retries", "3", "--retry-delay", "1s"],
+        &["app", "sh", "-c", &script],
+    );
+    assert_output(&out, 0, "", "");
+    assert_eq!(
+        r.normalized_log(),
+        "[crontainer] T j start pid=N by=cron\n\
+         first\n\
+         crontainer: attempt 1 of 4 ended with exit 1; attempt 2 in 1s\n\
+         second\n\
+         [crontainer] T j end exit=0 seconds=N run=N-N by=cron\n"
+    );
+    let attempts: Vec<(u32, Option<i32>)> =
+        ledger(&r).iter().map(|e| (e.attempt, e.exit)).collect();
+    assert_eq!(attempts, [(1, Some(1)), (2, Some(0))]);
+}
