@@ -93,6 +93,10 @@ pub struct RunnerArgs {
     /// of it); `--every` stands for it for an interval.
     #[arg(long, value_name = "CRON", requires = "catch_up")]
     pub schedule: Option<String>,
+    /// Run the catch-up only when the missed firing is at most this old ("6h"), as Kubernetes'
+    /// `startingDeadlineSeconds`; an older one is `skip reason=outside-window`.
+    #[arg(long, value_name = "DURATION", requires = "catch_up")]
+    pub catch_up_within: Option<String>,
     /// When the job was installed (RFC 3339, UTC): a catch-up line runs nothing for a firing due
     /// before it.
     #[arg(long, value_name = "TIME", requires = "catch_up")]
@@ -183,6 +187,9 @@ impl RunnerArgs {
         if let Some(schedule) = &self.schedule {
             flag("schedule", schedule);
         }
+        if let Some(within) = &self.catch_up_within {
+            flag("catch-up-within", within);
+        }
         if let Some(since) = &self.since {
             flag("since", since);
         }
@@ -258,6 +265,7 @@ mod tests {
             user: Some("app".into()),
             catch_up: true,
             schedule: Some("0 3 * * *".into()),
+            catch_up_within: Some("6h".into()),
             since: Some("2026-12-04T10:00:00Z".into()),
             argv: vec!["--".into(), "-e".into(), "it's %d".into(), String::new()],
         };

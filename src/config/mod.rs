@@ -152,6 +152,9 @@ pub struct Job {
     /// `catch_up = true`: an `@reboot` line runs the job once after a boot when a firing was
     /// due while the host was down.
     pub catch_up: bool,
+    /// `catch_up = "6h"`: the catch-up runs only for a missed firing at most this old
+    /// (seconds); None: any missed firing since the last run (`catch_up = true`).
+    pub catch_up_within: Option<u64>,
     /// The healthchecks.io-style ping URL the line pings at each run's start and end (see
     /// [`check_healthcheck`]); None: no pings.
     pub healthcheck: Option<String>,

@@ -64,10 +64,18 @@ pub(super) struct RawJob {
     pub(super) env_file: Option<Spanned<String>>,
     pub(super) timeout: Option<Spanned<String>>,
     pub(super) grace: Option<Spanned<String>>,
-    pub(super) catch_up: Option<Spanned<bool>>,
+    pub(super) catch_up: Option<Spanned<RawCatchUp>>,
     pub(super) retries: Option<Spanned<i64>>,
     pub(super) retry_delay: Option<Spanned<String>>,
     pub(super) healthcheck: Option<Spanned<String>>,
     pub(super) history_limit: Option<Spanned<i64>>,
     pub(super) failed_history_limit: Option<Spanned<i64>>,
+}
+
+/// `catch_up = true`, or a window such as `catch_up = "6h"`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawCatchUp {
+    On(bool),
+    Within(String),
 }

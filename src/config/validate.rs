@@ -463,9 +463,21 @@ impl Ctx<'_> {
             })?,
             None => DEFAULT_GRACE,
         };
-        let catch_up = match raw.catch_up {
-            Some(c) => *c.get_ref(),
-            None => false,
+        let (catch_up, catch_up_within) = match raw.catch_up {
+            None => (false, None),
+            Some(c) => match c.get_ref() {
+                RawCatchUp::On(on) => (*on, None),
+                RawCatchUp::Within(w) => {
+                    let within = parse_duration(w).map_err(|m| {
+                        self.key_error(
+                            &c,
+                            &key("catch_up"),
+                            &format!("{w:?} {m}; or true for any missed firing"),
+                        )
+                    })?;
+                    (true, Some(within))
+                }
+            },
         };
         // A job's own URL is used as it is; `[defaults]` holds a project's ping-key URL, and
         // each job pings the check whose slug is its id. An empty value turns pings off.
@@ -523,6 +535,7 @@ impl Ctx<'_> {
             line,
             runtime_env: BTreeMap::new(),
             catch_up,
+            catch_up_within,
             healthcheck,
             history_limit,
             failed_history_limit,

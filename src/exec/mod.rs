@@ -80,6 +80,7 @@ pub fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
     let rendered = firing::rendered(args).map_err(bad_input)?;
     let timeout = firing::timeout(args).map_err(bad_input)?;
     let since = firing::since(args).map_err(bad_input)?;
+    let within = firing::catch_up_within(args).map_err(bad_input)?;
     if args.catch_up && rendered.is_none() {
         return Err(bad_input(
             "--catch-up needs --schedule or --every: which firings could have been missed",
@@ -107,7 +108,24 @@ pub fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
     let env = container::runtime_env(args);
     if let (true, Some(rendered)) = (args.catch_up, &rendered) {
         let last = journal.lock_run();
-        let decision = firing::catch_up(rendered, last, since, now, &TimeZone::system());
+        let tz = TimeZone::system();
+        let decision = firing::catch_up(rendered, last, since, now, &tz);
+        // A window (`--catch-up-within`): only a firing missed at most that long ago counts.
+        let outside = match (&decision, within) {
+            (firing::CatchUp::Run { .. }, Some(window)) => {
+                let start = Timestamp::from_second(now.as_second() - window as i64).unwrap_or(now);
+                let since = Some(since.map_or(start, |s| s.max(start)));
+                firing::catch_up(rendered, last, since, now, &tz) == firing::CatchUp::NothingMissed
+            }
+            _ => false,
+        };
+        if outside {
+            let reason = "outside-window".to_owned();
+            let at = Timestamp::now();
+            ledger.skip(&journal, at, &reason, last);
+            journal.write(&record(at, Event::Skip { reason, run: last }))?;
+            return Ok(ExitCode::Success);
+        }
         if decision == firing::CatchUp::NothingMissed {
             let reason = "no-missed-slot".to_owned();
             let at = Timestamp::now();

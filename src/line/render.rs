@@ -88,6 +88,7 @@ pub fn runner_args(job: &Job, runtime: &Path) -> RunnerArgs {
         user: job.user.clone(),
         catch_up: false,
         schedule: None,
+        catch_up_within: None,
         since: None,
         argv,
     }
@@ -152,7 +153,10 @@ pub fn render_job(job: &Job, tools: &Tools, user_column: Option<&str>) -> Result
             user_column,
             &runner_command(
                 &tools.crontainer,
-                &catch_up_args(&args, &job.schedule, None),
+                &RunnerArgs {
+                    catch_up_within: job.catch_up_within.map(duration_word),
+                    ..catch_up_args(&args, &job.schedule, None)
+                },
                 tools.escape_percent,
             ),
         )

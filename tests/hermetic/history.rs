@@ -494,3 +494,102 @@ fn a_retry_that_succeeds_ends_the_run_with_exit_0() {
         ledger(&r).iter().map(|e| (e.attempt, e.exit)).collect();
     assert_eq!(attempts, [(1, Some(1)), (2, Some(0))]);
 }
+
+#[test]
+fn a_catch_up_outside_its_window_does_not_run() {
+    // Daily at 12:00, installed long before: the firing 34m56s before `CRONTAINER_NOW` was missed.
+    let boot = |within: &str| {
+        [
+            "--catch-up",
+            "--schedule",
+            "0 12 * * *",
+            "--since",
+            "2026-11-01T00:00:00Z",
+            "--catch-up-within",
+            within,
+        ]
+        .map(str::to_owned)
+    };
+    let late = Runner::new();
+    assert_output(
+        &late.run(
+            &boot("30m").each_ref().map(String::as_str),
+            &["app", "echo", "ran"],
+        ),
+        0,
+        "",
+        "",
+    );
+    assert_eq!(
+        late.normalized_log(),
+        "[crontainer] T j skip reason=outside-window by=catch-up\n"
+    );
+    assert_eq!(
+        ledger(&late),
+        [Entry {
+            run: None,
+            trigger: "catch-up".to_owned(),
+            end: None,
+            seconds: None,
+            ..entry(Kind::Skip, None, Some("outside-window"))
+        }]
+    );
+    let within = Runner::new();
+    assert_output(
+        &within.run(
+            &boot("6h").each_ref().map(String::as_str),
+            &["app", "echo", "ran"],
+        ),
+        0,
+        "",
+        "",
+    );
+    assert_eq!(
+        within.normalized_log(),
+        "[crontainer] T j start pid=N by=catch-up\n\
+         ran\n\
+         [crontainer] T j end exit=0 seconds=N run=N-N by=catch-up\n"
+    );
+}
+
+#[test]
+fn policies_reach_the_line_and_a_bad_one_is_refused_whole() {
+    let env = Env::new();
+    let config = env.simple_config(
+        "retries = 2\nretry_delay = \"1m\"\ncatch_up = \"6h\"\nhistory_limit = 50\nfailed_history_limit = 10",
+    );
+    let plan = ok(env.cmd(["plan", "-c"]).arg(&config));
+    let lines: Vec<&str> = plan
+        .lines()
+        .filter(|l| l.contains(" exec main_pipeline_v2 "))
+        .collect();
+    assert_eq!(lines.len(), 2, "{plan}");
+    for line in &lines {
+        assert!(
+            line.contains(
+                " --retries 2 --retry-delay 1m --history-limit 50 --failed-history-limit 10 --log "
+            ),
+            "{line}"
+        );
+    }
+    assert!(
+        lines[1].contains(" --catch-up-within 6h --catch-up -- "),
+        "{}",
+        lines[1]
+    );
+    assert!(!lines[0].contains("--catch-up"), "{}", lines[0]);
+
+    let bad = env.simple_config("catch_up = \"soon\"");
+    let out = env.cmd(["plan", "-c"]).arg(&bad).output().unwrap();
+    assert_output(
+        &out,
+        2,
+        "",
+        &format!(
+            "crontainer: error: {}:8: `job \"main_pipeline_v2\": catch_up` \"soon\" has a unit \
+             without a number; use a number with a unit s, m, h or d, e.g. \"30m\", \"4h\" or \
+             \"1h30m\"; or true for any missed firing\n",
+            bad.display(),
+        ),
+    );
+}
