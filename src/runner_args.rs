@@ -48,6 +48,11 @@ pub struct RunnerArgs {
     /// (`failed_history_limit`; default 1000).
     #[arg(long, value_name = "N")]
     pub failed_history_limit: Option<usize>,
+    /// What a firing does while the previous run still goes: `forbid` (the default: skip,
+    /// exit 75), `replace` (stop the running run, inside the container too, then start; its end
+    /// line says `reason=replaced`), `allow` (run side by side, each with its own run id).
+    #[arg(long, value_name = "POLICY", value_parser = ["forbid", "replace", "allow"])]
+    pub concurrency: Option<String>,
     /// Run the command again up to N more times while it fails (not after a timeout, an
     /// interruption or a stop that failed): each attempt is logged and recorded, the last
     /// attempt's exit code is the run's, one start and one end ping for the whole run.
@@ -148,6 +153,9 @@ impl RunnerArgs {
         }
         if let Some(ping) = &self.ping {
             flag("ping", ping);
+        }
+        if let Some(policy) = &self.concurrency {
+            flag("concurrency", policy);
         }
         if let Some(n) = self.retries {
             flag("retries", &n.to_string());
@@ -250,6 +258,7 @@ mod tests {
             every: Some("90m".into()),
             timeout: Some("4h".into()),
             ping: Some("https://hc-ping.com/x".into()),
+            concurrency: Some("replace".into()),
             retries: Some(2),
             retry_delay: Some("1m".into()),
             history_limit: Some(50),

@@ -164,6 +164,8 @@ pub struct Job {
     /// How many failed runs, and skipped firings, the run history keeps
     /// (`failed_history_limit`).
     pub failed_history_limit: Option<usize>,
+    /// `concurrency = "replace"` or `"allow"` (None: `"forbid"`, the default, today's skip).
+    pub concurrency: Option<String>,
     /// `retries = N`: the runner runs a failed command up to N more times.
     pub retries: Option<u32>,
     /// `retry_delay`, in seconds: the wait before the first retry, doubled for each next one.

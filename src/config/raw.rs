@@ -65,6 +65,7 @@ pub(super) struct RawJob {
     pub(super) timeout: Option<Spanned<String>>,
     pub(super) grace: Option<Spanned<String>>,
     pub(super) catch_up: Option<Spanned<RawCatchUp>>,
+    pub(super) concurrency: Option<Spanned<String>>,
     pub(super) retries: Option<Spanned<i64>>,
     pub(super) retry_delay: Option<Spanned<String>>,
     pub(super) healthcheck: Option<Spanned<String>>,

@@ -490,6 +490,24 @@ impl Ctx<'_> {
             }
             None => default_healthcheck.map(|base| format!("{base}/{id}")),
         };
+        let concurrency = match raw.concurrency {
+            Some(c) => match c.get_ref().as_str() {
+                "forbid" => None,
+                "replace" | "allow" => Some(c.into_inner()),
+                other => {
+                    return Err(self.key_error(
+                        &c,
+                        &key("concurrency"),
+                        &format!(
+                            "is {other:?}; accepted: \"forbid\" (skip a firing while the previous \
+                             run goes, the default), \"replace\" (stop it, then run) or \
+                             \"allow\" (run side by side)"
+                        ),
+                    ));
+                }
+            },
+            None => None,
+        };
         let retries = match raw.retries {
             Some(r) => match u32::try_from(*r.get_ref()) {
                 Ok(n) if n <= MAX_RETRIES => Some(n),
@@ -539,6 +557,7 @@ impl Ctx<'_> {
             healthcheck,
             history_limit,
             failed_history_limit,
+            concurrency,
             retries,
             retry_delay,
         })

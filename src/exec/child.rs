@@ -30,8 +30,17 @@ pub enum Outcome {
     Interrupted(Signal),
 }
 
-/// The signals that stop a run.
-const STOPPING: [Signal; 3] = [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP];
+/// The signals that stop a run. SIGUSR1 is the one a later firing of a `--concurrency replace`
+/// job sends (the end line then says `reason=replaced`).
+const STOPPING: [Signal; 4] = [
+    Signal::SIGINT,
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+    Signal::SIGUSR1,
+];
+
+/// The signal that replaces a run.
+pub const REPLACE: Signal = Signal::SIGUSR1;
 
 /// The write end of the self-pipe the signal handler writes to (-1: none yet).
 static SIGNAL_PIPE: AtomicI32 = AtomicI32::new(-1);

@@ -97,7 +97,12 @@ pub fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
         by: by.clone(),
     };
     let ledger = Ledger::new(args, &by)?;
-    if !journal.try_lock()? {
+    let locked = match args.concurrency.as_deref() {
+        Some("allow") => journal.try_lock_shared()?,
+        Some("replace") => journal.try_lock()? || replace(args, &mut journal)?,
+        _ => journal.try_lock()?,
+    };
+    if !locked {
         let run = journal.lock_run();
         let reason = "running".to_owned();
         let at = Timestamp::now();
@@ -197,9 +202,17 @@ pub fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
             crate::ui::human_duration(delay)
         );
         if let Some(signal) = events.sleep(Duration::from_secs(delay)) {
+            let replaced = signal == child::REPLACE;
             break End {
-                reason: Some(run_log::REASON_INTERRUPTED.to_owned()),
-                signal: signal_name(signal as i32),
+                reason: Some(
+                    if replaced {
+                        run_log::REASON_REPLACED
+                    } else {
+                        run_log::REASON_INTERRUPTED
+                    }
+                    .to_owned(),
+                ),
+                signal: (!replaced).then(|| signal_name(signal as i32)).flatten(),
                 ..End::exit(128 + signal as i32)
             };
         }
@@ -366,6 +379,9 @@ fn run_job(
             (None, None) => return Ok(End::exit(1)),
         },
         child::Outcome::TimedOut => (EXIT_TIMEOUT, run_log::REASON_TIMEOUT, None),
+        child::Outcome::Interrupted(child::REPLACE) => {
+            (128 + child::REPLACE as i32, run_log::REASON_REPLACED, None)
+        }
         child::Outcome::Interrupted(s) => (
             128 + s as i32,
             run_log::REASON_INTERRUPTED,
@@ -401,6 +417,54 @@ fn run_job(
         signal,
         stopped,
     })
+}
+
+/// How long a replacing firing waits for the run it replaces to stop and free the lock: the
+/// stop's own grace (TERM, then KILL) and some.
+const REPLACE_WAIT: Duration = Duration::from_secs(30);
+
+/// `--concurrency replace` found the lock held: tells the runner holding it to stop its run
+/// (SIGUSR1: it stops the job inside the container and ends its run with `reason=replaced`),
+/// then takes the lock once it is free. False (a skip, as for `forbid`) when the holder is no
+/// runner of this job (a 0.2 line's shell, which could not stop its job in the container) or
+/// does not let go in time.
+fn replace(args: &RunnerArgs, journal: &mut journal::Journal) -> Result<bool> {
+    let lock = crate::config::lock_path(&args.log);
+    let Some(holder) = crate::host::lock_holder(&lock) else {
+        return journal.try_lock();
+    };
+    if !is_runner_of(holder, &args.job) {
+        let _ = writeln!(
+            journal.output_line(),
+            "crontainer: concurrency=replace: the run holding the lock (pid {holder}) is not \
+             crontainer's runner of job {} (a line from 0.2?), so it cannot be stopped in the \
+             container: skipped",
+            args.job
+        );
+        return Ok(false);
+    }
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(holder).unwrap_or(i32::MAX));
+    if nix::sys::signal::kill(pid, child::REPLACE).is_err() {
+        return journal.try_lock();
+    }
+    let until = Instant::now() + REPLACE_WAIT;
+    while Instant::now() < until {
+        if journal.try_lock()? {
+            return Ok(true);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(false)
+}
+
+/// Whether `pid` is `crontainer exec JOB ...` (its command line, from /proc).
+fn is_runner_of(pid: u32, job: &str) -> bool {
+    let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+        return false;
+    };
+    let words: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+    // `run-now` runs the same runner in its own process.
+    words.len() > 2 && (words[1] == b"exec" || words[1] == b"run-now") && words[2] == job.as_bytes()
 }
 
 /// `INT`, `TERM`, `HUP`, ...

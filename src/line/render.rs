@@ -73,6 +73,7 @@ pub fn runner_args(job: &Job, runtime: &Path) -> RunnerArgs {
         },
         timeout: job.timeout.map(duration_word),
         ping: job.healthcheck.clone(),
+        concurrency: job.concurrency.clone(),
         retries: job.retries,
         retry_delay: job.retry_delay.map(duration_word),
         history_limit: job.history_limit,

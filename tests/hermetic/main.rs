@@ -29,6 +29,7 @@ mod history;
 mod injection;
 mod many_blocks;
 mod metrics;
+mod policies;
 mod runner;
 mod runner_line;
 mod security;

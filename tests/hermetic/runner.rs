@@ -65,7 +65,7 @@ impl Runner {
         self.env.path("logs/j.log.lock")
     }
 
-    fn command(&self, flags: &[&str], argv: &[&str]) -> std::process::Command {
+    pub(crate) fn command(&self, flags: &[&str], argv: &[&str]) -> std::process::Command {
         let mut cmd = self.env.std_cmd(["exec", "j", "--log"]);
         cmd.arg(self.log())
             .arg("--runtime")
@@ -351,7 +351,7 @@ fn a_compose_service_runs_in_its_own_project_never_in_a_one_off_container() {
 }
 
 /// Waits (without a time limit of its own: the test harness has one) for the fake client's pid.
-fn client_pid(r: &Runner) -> i32 {
+pub(crate) fn client_pid(r: &Runner) -> i32 {
     loop {
         if let Ok(text) = std::fs::read_to_string(r.env.path("state/client.pid")) {
             if let Ok(pid) = text.trim().parse() {
