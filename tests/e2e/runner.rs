@@ -352,6 +352,35 @@ fn retries_run_the_job_again_in_the_container_and_pass_the_last_exit_on(runtime:
     assert_eq!(attempts, [(1, 3), (2, 3), (3, 3)]);
 }
 
+fn replace_stops_the_running_run_inside_the_container(runtime: &'static Path) {
+    let container = Bare::start(runtime);
+    let job = Job::new(runtime);
+    let first = job
+        .command(
+            &["--concurrency", "replace"],
+            &[&container.name, "/bin/busybox", "sleep", "304"],
+        )
+        .spawn()
+        .unwrap();
+    wait_for_process(&container, "sleep 304");
+    let second = job.run(
+        &["--concurrency", "replace"],
+        &[&container.name, "/bin/busybox", "echo", "second"],
+    );
+    assert_exit(&second, 0);
+    assert_exit(&first.wait_with_output().unwrap(), 138);
+    assert_eq!(
+        job.normalized_log(),
+        "[crontainer] T j start pid=N by=cron\n\
+         [crontainer] T j end exit=138 seconds=N reason=replaced run=N by=cron\n\
+         [crontainer] T j start pid=N by=cron\n\
+         second\n\
+         [crontainer] T j end exit=0 seconds=N run=N by=cron\n"
+    );
+    let left = container.processes();
+    assert!(!left.contains("sleep 304"), "still running:\n{left}");
+}
+
 /// A scenario, given the runtime to run on.
 type Scenario = fn(&'static Path);
 
@@ -374,6 +403,10 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     (
         "retries",
         retries_run_the_job_again_in_the_container_and_pass_the_last_exit_on,
+    ),
+    (
+        "replace",
+        replace_stops_the_running_run_inside_the_container,
     ),
 ];
 
