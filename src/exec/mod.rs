@@ -5,7 +5,8 @@
 //! 1. the exact-interval guard of `--every`: a cron firing outside its slot exits 0 at once,
 //!    writing nothing (`firing.rs`, with the renderer's own `schedule::Guard`);
 //! 2. the job's lock, `flock` on `LOG.lock` without waiting: when another run holds it, a
-//!    `skip reason=running run=ID` line and exit 75 (`journal.rs`);
+//!    `skip reason=running run=ID` line and exit 75 (`journal.rs`); `--concurrency allow` takes
+//!    it shared, `--concurrency replace` stops the holder first (`replace.rs`);
 //! 3. for a catch-up line (`--catch-up`, the `@reboot` line): whether a firing was due since the
 //!    last run and the install, else `skip reason=no-missed-slot` and exit 0; then a bounded
 //!    wait for the container (`firing.rs`, `container.rs`);
@@ -16,7 +17,10 @@
 //!    comes (`child.rs`); a timeout or a signal to the runner stops it inside the container
 //!    (`stop.rs`) and is said on the end line (`reason=timeout`, `reason=interrupted
 //!    signal=INT`, and `stopped=no` when it could not be stopped: the lock then stays held);
+//!    With `--retries`, a command that failed by itself runs again after a doubling delay;
 //! 7. the end ping with the output's tail (`ping.rs`), the end line, the job's exit code.
+//!
+//! Every attempt and every skipped firing is also recorded in the run history (`ledger.rs`).
 //!
 //! A job's output cannot forge its records: the lines are paired by the run id, which the job
 //! does not know, and the end line starts on a line of its own.
@@ -25,7 +29,9 @@ mod child;
 mod container;
 mod firing;
 mod journal;
+mod ledger;
 mod ping;
+mod replace;
 mod stop;
 
 use std::io::Write as _;
@@ -37,7 +43,6 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use crate::error::{ExitCode, bad_input};
-use crate::history;
 use crate::run_log::{self, Event, Record, RunId, Trigger};
 use crate::runner_args::RunnerArgs;
 
@@ -96,10 +101,10 @@ pub fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
         event,
         by: by.clone(),
     };
-    let ledger = Ledger::new(args, &by)?;
+    let ledger = ledger::Ledger::new(args, &by);
     let locked = match args.concurrency.as_deref() {
         Some("allow") => journal.try_lock_shared()?,
-        Some("replace") => journal.try_lock()? || replace(args, &mut journal)?,
+        Some("replace") => journal.try_lock()? || replace::replace(args, &mut journal)?,
         _ => journal.try_lock()?,
     };
     if !locked {
@@ -253,95 +258,6 @@ pub fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
     Ok(ExitCode::Other(end.exit))
 }
 
-/// Where this firing's runs and skips are recorded (`crate::history`). A record that cannot be
-/// written never changes what the firing does: the log says why, once per record.
-struct Ledger {
-    dir: Option<std::path::PathBuf>,
-    log: std::path::PathBuf,
-    job: String,
-    trigger: String,
-    limits: history::Limits,
-}
-
-impl Ledger {
-    fn new(args: &RunnerArgs, by: &Trigger) -> Result<Ledger> {
-        let defaults = history::Limits::default();
-        let limits = history::Limits {
-            succeeded: args.history_limit.unwrap_or(defaults.succeeded),
-            failed: args.failed_history_limit.unwrap_or(defaults.failed),
-        };
-        Ok(Ledger {
-            dir: history::own_dir().ok(),
-            log: args.log.clone(),
-            job: args.job.clone(),
-            trigger: history::trigger_word(by),
-            limits,
-        })
-    }
-
-    /// A record of this job and trigger, the rest to be filled in.
-    fn entry(&self, kind: history::Kind, start: Timestamp) -> history::Entry {
-        history::Entry {
-            kind,
-            job: self.job.clone(),
-            block: String::new(),
-            run: None,
-            trigger: self.trigger.clone(),
-            start: Timestamp::from_second(start.as_second()).unwrap_or(start),
-            end: None,
-            seconds: None,
-            exit: None,
-            reason: None,
-            ping: None,
-            attempt: 1,
-        }
-    }
-
-    /// The record of one attempt of run `run` (the only one without retries).
-    fn attempt(
-        &self,
-        run: RunId,
-        attempt: u32,
-        started: Timestamp,
-        ended: Timestamp,
-        end: &End,
-        ping: Option<String>,
-    ) -> history::Entry {
-        history::Entry {
-            run: Some(run.to_string()),
-            end: Some(Timestamp::from_second(ended.as_second()).unwrap_or(ended)),
-            seconds: Some(u64::try_from(ended.as_second() - started.as_second()).unwrap_or(0)),
-            exit: Some(end.exit),
-            reason: end.reason.clone(),
-            ping,
-            attempt,
-            ..self.entry(history::Kind::Run, started)
-        }
-    }
-
-    fn skip(&self, journal: &journal::Journal, at: Timestamp, reason: &str, run: Option<RunId>) {
-        let entry = history::Entry {
-            run: run.map(|r| r.to_string()),
-            reason: Some(reason.to_owned()),
-            ..self.entry(history::Kind::Skip, at)
-        };
-        self.record(journal, entry);
-    }
-
-    fn record(&self, journal: &journal::Journal, entry: history::Entry) {
-        let result = match &self.dir {
-            Some(dir) => history::append(dir, &self.log, &entry, self.limits),
-            None => history::own_dir().map(|_| ()),
-        };
-        if let Err(e) = result {
-            let _ = writeln!(
-                journal.output_line(),
-                "crontainer: the run could not be recorded in the history: {e:#}"
-            );
-        }
-    }
-}
-
 /// Runs the command in `target` until it ends, its timeout, or a signal to the runner.
 fn run_job(
     args: &RunnerArgs,
@@ -417,54 +333,6 @@ fn run_job(
         signal,
         stopped,
     })
-}
-
-/// How long a replacing firing waits for the run it replaces to stop and free the lock: the
-/// stop's own grace (TERM, then KILL) and some.
-const REPLACE_WAIT: Duration = Duration::from_secs(30);
-
-/// `--concurrency replace` found the lock held: tells the runner holding it to stop its run
-/// (SIGUSR1: it stops the job inside the container and ends its run with `reason=replaced`),
-/// then takes the lock once it is free. False (a skip, as for `forbid`) when the holder is no
-/// runner of this job (a 0.2 line's shell, which could not stop its job in the container) or
-/// does not let go in time.
-fn replace(args: &RunnerArgs, journal: &mut journal::Journal) -> Result<bool> {
-    let lock = crate::config::lock_path(&args.log);
-    let Some(holder) = crate::host::lock_holder(&lock) else {
-        return journal.try_lock();
-    };
-    if !is_runner_of(holder, &args.job) {
-        let _ = writeln!(
-            journal.output_line(),
-            "crontainer: concurrency=replace: the run holding the lock (pid {holder}) is not \
-             crontainer's runner of job {} (a line from 0.2?), so it cannot be stopped in the \
-             container: skipped",
-            args.job
-        );
-        return Ok(false);
-    }
-    let pid = nix::unistd::Pid::from_raw(i32::try_from(holder).unwrap_or(i32::MAX));
-    if nix::sys::signal::kill(pid, child::REPLACE).is_err() {
-        return journal.try_lock();
-    }
-    let until = Instant::now() + REPLACE_WAIT;
-    while Instant::now() < until {
-        if journal.try_lock()? {
-            return Ok(true);
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Ok(false)
-}
-
-/// Whether `pid` is `crontainer exec JOB ...` (its command line, from /proc).
-fn is_runner_of(pid: u32, job: &str) -> bool {
-    let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
-        return false;
-    };
-    let words: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
-    // `run-now` runs the same runner in its own process.
-    words.len() > 2 && (words[1] == b"exec" || words[1] == b"run-now") && words[2] == job.as_bytes()
 }
 
 /// `INT`, `TERM`, `HUP`, ...
