@@ -384,7 +384,7 @@ pub fn read_last(dirs: &[PathBuf], job: &str, log: &Path, max: u64) -> Result<Op
 
 /// What `status` says about a job's durations: its ledger's newest records (the last 256 KiB,
 /// about a thousand: one small read whatever the ledger's size), and the run going now (its id
-/// and how long it has been going). Nothing known without a ledger.
+/// and how long it has been going). Without a ledger, only how long the run going now goes.
 pub fn durations(
     dirs: &[PathBuf],
     job: &str,
@@ -393,6 +393,10 @@ pub fn durations(
 ) -> usual::Durations {
     match read_last(dirs, job, log, 256 * 1024) {
         Ok(Some(entries)) => usual::Durations::of(&entries, running),
-        _ => usual::Durations::default(),
+        // No ledger yet (a first run going, or a 0.2 line): how long the run goes is still known.
+        _ => usual::Durations {
+            failures: None,
+            ..usual::Durations::of(&[], running)
+        },
     }
 }
