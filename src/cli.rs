@@ -53,6 +53,11 @@ pub enum Command {
     RunNow(RunNowArgs),
     /// Print the output of a job's last run (or the log's last lines), optionally following it.
     Logs(LogsArgs),
+    /// Show a job's past runs (every job's without JOB): start, trigger, duration, exit or why
+    /// it ended, ping; then runs, failures, success rate, the usual duration (p50, p95) and the
+    /// recent durations as a sparkline. From the run history the runner keeps, which log
+    /// rotation does not delete; for jobs 0.1 and 0.2 installed, from what their logs still hold.
+    History(HistoryArgs),
     /// Stop a job from firing without losing it: its line stays in the block, commented out.
     Pause(PauseArgs),
     /// Let a paused job fire again: its line is restored exactly.
@@ -197,6 +202,31 @@ pub struct LogsArgs {
     /// Keep printing what is appended to the log (Ctrl-C to stop).
     #[arg(short, long)]
     pub follow: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only this job (`BLOCK/JOB` names it in one block); default: every job of the scope.
+    pub job: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub block: BlockArg,
+    /// Show the last N records of each job (the summary counts them all).
+    #[arg(short = 'n', long, value_name = "N", default_value_t = 20)]
+    pub lines: usize,
+    /// Only runs since WHEN: an RFC 3339 time, a date (2026-11-29, in cron's time zone), or a
+    /// duration ago ("24h", "7d").
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Only failed runs.
+    #[arg(long)]
+    pub failed: bool,
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Which block to act on, when no config names it.

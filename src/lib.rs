@@ -13,6 +13,7 @@ pub mod config;
 pub mod cron_table;
 pub mod error;
 pub mod exec;
+pub mod history;
 pub mod host;
 pub mod line;
 /// The name `line` had until 0.3, which the runner still imports by.
@@ -56,6 +57,7 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         Command::Status(args) => commands::status::run(args),
         Command::RunNow(args) => commands::run_now::run(args),
         Command::Logs(args) => commands::logs::run(args),
+        Command::History(args) => commands::history::run(args),
         Command::Pause(args) => commands::pause::run(args, commands::pause::Action::Pause),
         Command::Resume(args) => commands::pause::run(args, commands::pause::Action::Resume),
         Command::Completions { shell } => {
@@ -143,6 +145,7 @@ mod layering {
         ("runner_args", 1),
         // The edges: the host, programs, the runtime, the cron tables, logrotate.
         ("host", 4),
+        ("history", 5),
         ("process", 4),
         ("runtime", 5),
         ("cron_table", 5),

@@ -41,6 +41,26 @@ pub struct RunnerArgs {
     /// with the output's tail); a failed ping never changes the exit code.
     #[arg(long, value_name = "URL")]
     pub ping: Option<String>,
+    /// How many successful runs the job's run history keeps (`history_limit`; default 1000).
+    #[arg(long, value_name = "N")]
+    pub history_limit: Option<usize>,
+    /// How many failed runs, and how many skipped firings, the run history keeps
+    /// (`failed_history_limit`; default 1000).
+    #[arg(long, value_name = "N")]
+    pub failed_history_limit: Option<usize>,
+    /// What a firing does while the previous run still goes: `forbid` (the default: skip,
+    /// exit 75), `replace` (stop the running run, inside the container too, then start; its end
+    /// line says `reason=replaced`), `allow` (run side by side, each with its own run id).
+    #[arg(long, value_name = "POLICY", value_parser = ["forbid", "replace", "allow"])]
+    pub concurrency: Option<String>,
+    /// Run the command again up to N more times while it fails (not after a timeout, an
+    /// interruption or a stop that failed): each attempt is logged and recorded, the last
+    /// attempt's exit code is the run's, one start and one end ping for the whole run.
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+    /// How long to wait before the first retry ("30s", the default), doubled for each next one.
+    #[arg(long, value_name = "DURATION", requires = "retries")]
+    pub retry_delay: Option<String>,
     /// The job's log; its lock is the same path plus `.lock`.
     #[arg(long, value_name = "PATH")]
     pub log: PathBuf,
@@ -78,6 +98,10 @@ pub struct RunnerArgs {
     /// of it); `--every` stands for it for an interval.
     #[arg(long, value_name = "CRON", requires = "catch_up")]
     pub schedule: Option<String>,
+    /// Run the catch-up only when the missed firing is at most this old ("6h"), as Kubernetes'
+    /// `startingDeadlineSeconds`; an older one is `skip reason=outside-window`.
+    #[arg(long, value_name = "DURATION", requires = "catch_up")]
+    pub catch_up_within: Option<String>,
     /// When the job was installed (RFC 3339, UTC): a catch-up line runs nothing for a firing due
     /// before it.
     #[arg(long, value_name = "TIME", requires = "catch_up")]
@@ -130,6 +154,21 @@ impl RunnerArgs {
         if let Some(ping) = &self.ping {
             flag("ping", ping);
         }
+        if let Some(policy) = &self.concurrency {
+            flag("concurrency", policy);
+        }
+        if let Some(n) = self.retries {
+            flag("retries", &n.to_string());
+        }
+        if let Some(delay) = &self.retry_delay {
+            flag("retry-delay", delay);
+        }
+        if let Some(n) = self.history_limit {
+            flag("history-limit", &n.to_string());
+        }
+        if let Some(n) = self.failed_history_limit {
+            flag("failed-history-limit", &n.to_string());
+        }
         flag("log", &self.log.to_string_lossy());
         flag("runtime", &self.runtime.to_string_lossy());
         for var in &self.runtime_env {
@@ -155,6 +194,9 @@ impl RunnerArgs {
         }
         if let Some(schedule) = &self.schedule {
             flag("schedule", schedule);
+        }
+        if let Some(within) = &self.catch_up_within {
+            flag("catch-up-within", within);
         }
         if let Some(since) = &self.since {
             flag("since", since);
@@ -216,6 +258,11 @@ mod tests {
             every: Some("90m".into()),
             timeout: Some("4h".into()),
             ping: Some("https://hc-ping.com/x".into()),
+            concurrency: Some("replace".into()),
+            retries: Some(2),
+            retry_delay: Some("1m".into()),
+            history_limit: Some(50),
+            failed_history_limit: Some(0),
             log: "/l/j.log".into(),
             runtime: "/usr/bin/podman".into(),
             runtime_env: vec!["DOCKER_HOST=unix:///x".into(), "A=b c".into()],
@@ -227,6 +274,7 @@ mod tests {
             user: Some("app".into()),
             catch_up: true,
             schedule: Some("0 3 * * *".into()),
+            catch_up_within: Some("6h".into()),
             since: Some("2026-12-04T10:00:00Z".into()),
             argv: vec!["--".into(), "-e".into(), "it's %d".into(), String::new()],
         };

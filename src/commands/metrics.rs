@@ -86,7 +86,28 @@ const GAUGES: &[Gauge] = &[
         help: "When cron will next start the job (unix seconds); absent when paused.",
         value: |j| j.next_run.as_ref().map(|z| z.timestamp().as_second()),
     },
+    Gauge {
+        name: "crontainer_job_usual_duration_seconds",
+        help: "The median duration of the job's successful runs (its run history's newest 100; \
+               absent under 5 of them).",
+        value: |j| j.durations.usual.map(|u| seconds(u.p50_seconds)),
+    },
+    Gauge {
+        name: "crontainer_job_usual_duration_p95_seconds",
+        help: "The 95th percentile duration of the job's successful runs (as the median).",
+        value: |j| j.durations.usual.map(|u| seconds(u.p95_seconds)),
+    },
+    Gauge {
+        name: "crontainer_job_history_failures",
+        help: "Failed runs in the job's run history (its newest records, about a thousand); \
+               absent without a run history.",
+        value: |j| j.durations.failures.map(|n| seconds(n as u64)),
+    },
 ];
+
+fn seconds(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
 
 /// The end record of the last run that finished: the last run's, or while it is going, the
 /// previous run's, so the outcome gauges never vanish during a run.

@@ -2,6 +2,7 @@
 //! of a job that `status` and `metrics` both report.
 
 pub mod doctor;
+pub mod history;
 pub mod install;
 pub mod job_status;
 pub mod logs;

@@ -206,6 +206,8 @@ struct JobDoc<'a> {
     service: Option<ServiceDoc<'a>>,
     log: Option<&'a Path>,
     log_bytes: Option<u64>,
+    /// Its usual duration, the run going now against it, a hang (from the run history).
+    durations: &'a crate::history::usual::Durations,
 }
 
 #[derive(Serialize)]
@@ -282,6 +284,7 @@ fn job_doc<'a>(job: &'a JobStatus, now: &ZonedDateTime) -> JobDoc<'a> {
         },
         log: job.log.as_ref().map(|(p, _)| p.as_path()),
         log_bytes: job.log.as_ref().and_then(|(_, s)| *s),
+        durations: &job.durations,
     }
 }
 
@@ -332,11 +335,16 @@ fn print_plain(job: &JobStatus, now: &ZonedDateTime) {
             }),
     );
     row("last run:", &last_run_text(job, now));
+    if let Some(usual) = job.durations.usual_words() {
+        row("usually:", &format!("takes {usual}"));
+    }
+    let running_for = |p: u32| match job.durations.running_seconds {
+        Some(s) => format!("yes (pid {p}), for {}", ui::human_duration(s)),
+        None => format!("yes (pid {p})"),
+    };
     row(
         "running:",
-        &job.running
-            .map(|p| format!("yes (pid {p})"))
-            .unwrap_or_else(|| "no".into()),
+        &job.running.map(running_for).unwrap_or_else(|| "no".into()),
     );
     if let Some((name, state)) = &job.container {
         row("container:", &container_words(job, name, state));

@@ -152,9 +152,24 @@ pub struct Job {
     /// `catch_up = true`: an `@reboot` line runs the job once after a boot when a firing was
     /// due while the host was down.
     pub catch_up: bool,
+    /// `catch_up = "6h"`: the catch-up runs only for a missed firing at most this old
+    /// (seconds); None: any missed firing since the last run (`catch_up = true`).
+    pub catch_up_within: Option<u64>,
     /// The healthchecks.io-style ping URL the line pings at each run's start and end (see
     /// [`check_healthcheck`]); None: no pings.
     pub healthcheck: Option<String>,
+    /// How many successful runs the run history keeps (`history_limit`); None: the runner's
+    /// default (`history::DEFAULT_SUCCEEDED`), and no flag on the line.
+    pub history_limit: Option<usize>,
+    /// How many failed runs, and skipped firings, the run history keeps
+    /// (`failed_history_limit`).
+    pub failed_history_limit: Option<usize>,
+    /// `concurrency = "replace"` or `"allow"` (None: `"forbid"`, the default, today's skip).
+    pub concurrency: Option<String>,
+    /// `retries = N`: the runner runs a failed command up to N more times.
+    pub retries: Option<u32>,
+    /// `retry_delay`, in seconds: the wait before the first retry, doubled for each next one.
+    pub retry_delay: Option<u64>,
 }
 
 /// How late a firing may start before it counts as missed: cron starts jobs within the first

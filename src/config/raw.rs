@@ -42,6 +42,8 @@ pub(super) struct RawDefaults {
     pub(super) rotate_keep: Option<Spanned<i64>>,
     pub(super) runtime_env: Option<BTreeMap<String, Spanned<String>>>,
     pub(super) healthcheck: Option<Spanned<String>>,
+    pub(super) history_limit: Option<Spanned<i64>>,
+    pub(super) failed_history_limit: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -62,6 +64,19 @@ pub(super) struct RawJob {
     pub(super) env_file: Option<Spanned<String>>,
     pub(super) timeout: Option<Spanned<String>>,
     pub(super) grace: Option<Spanned<String>>,
-    pub(super) catch_up: Option<Spanned<bool>>,
+    pub(super) catch_up: Option<Spanned<RawCatchUp>>,
+    pub(super) concurrency: Option<Spanned<String>>,
+    pub(super) retries: Option<Spanned<i64>>,
+    pub(super) retry_delay: Option<Spanned<String>>,
     pub(super) healthcheck: Option<Spanned<String>>,
+    pub(super) history_limit: Option<Spanned<i64>>,
+    pub(super) failed_history_limit: Option<Spanned<i64>>,
+}
+
+/// `catch_up = true`, or a window such as `catch_up = "6h"`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawCatchUp {
+    On(bool),
+    Within(String),
 }

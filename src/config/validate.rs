@@ -13,6 +13,10 @@ use super::*;
 use crate::error::bad_input;
 use crate::schedule::{CronExpr, Interval, Schedule};
 
+/// The most `retries` a job may ask for: with the delay doubling, 10 retries after 30s already
+/// wait 8.5 hours.
+const MAX_RETRIES: u32 = 10;
+
 /// toml's message, one line, without the names of our internal structs ("expected struct
 /// RawDefaults with 4 elements" says nothing to a user).
 pub(super) fn plain_toml_message(message: &str) -> String {
@@ -246,11 +250,19 @@ impl Ctx<'_> {
                 self.path.display()
             )));
         }
+        let history_limit =
+            self.history_limit(raw.defaults.history_limit, "defaults.history_limit")?;
+        let failed_history_limit = self.history_limit(
+            raw.defaults.failed_history_limit,
+            "defaults.failed_history_limit",
+        )?;
         let mut jobs: Vec<Job> = Vec::with_capacity(raw.job.len());
         for raw_job in raw.job {
             let mut job =
                 self.validate_job(raw_job, &log_dir, default_healthcheck.as_deref(), &jobs)?;
             job.runtime_env = runtime_env.clone();
+            job.history_limit = job.history_limit.or(history_limit);
+            job.failed_history_limit = job.failed_history_limit.or(failed_history_limit);
             jobs.push(job);
         }
         Ok(Config {
@@ -451,9 +463,21 @@ impl Ctx<'_> {
             })?,
             None => DEFAULT_GRACE,
         };
-        let catch_up = match raw.catch_up {
-            Some(c) => *c.get_ref(),
-            None => false,
+        let (catch_up, catch_up_within) = match raw.catch_up {
+            None => (false, None),
+            Some(c) => match c.get_ref() {
+                RawCatchUp::On(on) => (*on, None),
+                RawCatchUp::Within(w) => {
+                    let within = parse_duration(w).map_err(|m| {
+                        self.key_error(
+                            &c,
+                            &key("catch_up"),
+                            &format!("{w:?} {m}; or true for any missed firing"),
+                        )
+                    })?;
+                    (true, Some(within))
+                }
+            },
         };
         // A job's own URL is used as it is; `[defaults]` holds a project's ping-key URL, and
         // each job pings the check whose slug is its id. An empty value turns pings off.
@@ -466,6 +490,53 @@ impl Ctx<'_> {
             }
             None => default_healthcheck.map(|base| format!("{base}/{id}")),
         };
+        let concurrency = match raw.concurrency {
+            Some(c) => match c.get_ref().as_str() {
+                "forbid" => None,
+                "replace" | "allow" => Some(c.into_inner()),
+                other => {
+                    return Err(self.key_error(
+                        &c,
+                        &key("concurrency"),
+                        &format!(
+                            "is {other:?}; accepted: \"forbid\" (skip a firing while the previous \
+                             run goes, the default), \"replace\" (stop it, then run) or \
+                             \"allow\" (run side by side)"
+                        ),
+                    ));
+                }
+            },
+            None => None,
+        };
+        let retries = match raw.retries {
+            Some(r) => match u32::try_from(*r.get_ref()) {
+                Ok(n) if n <= MAX_RETRIES => Some(n),
+                _ => {
+                    return Err(self.key_error(
+                        &r,
+                        &key("retries"),
+                        &format!("must be a number from 0 to {MAX_RETRIES}"),
+                    ));
+                }
+            },
+            None => None,
+        };
+        let retry_delay = match raw.retry_delay {
+            Some(d) if retries.is_none() => {
+                return Err(self.key_error(
+                    &d,
+                    &key("retry_delay"),
+                    "is set without `retries`: say how many times to try again (retries = 2)",
+                ));
+            }
+            Some(d) => Some(parse_duration(d.get_ref()).map_err(|m| {
+                self.key_error(&d, &key("retry_delay"), &format!("{:?} {m}", d.get_ref()))
+            })?),
+            None => None,
+        };
+        let history_limit = self.history_limit(raw.history_limit, &key("history_limit"))?;
+        let failed_history_limit =
+            self.history_limit(raw.failed_history_limit, &key("failed_history_limit"))?;
         Ok(Job {
             id,
             description,
@@ -482,7 +553,25 @@ impl Ctx<'_> {
             line,
             runtime_env: BTreeMap::new(),
             catch_up,
+            catch_up_within,
             healthcheck,
+            history_limit,
+            failed_history_limit,
+            concurrency,
+            retries,
+            retry_delay,
         })
+    }
+
+    /// A run history limit: a number of records from 0 to 100000 (a bound that keeps `history`
+    /// and the runner's compaction within their benchmarks).
+    fn history_limit(&self, value: Option<Spanned<i64>>, key: &str) -> Result<Option<usize>> {
+        let Some(value) = value else {
+            return Ok(None);
+        };
+        match usize::try_from(*value.get_ref()) {
+            Ok(n) if n <= 100_000 => Ok(Some(n)),
+            _ => Err(self.key_error(&value, key, "must be a number from 0 to 100000")),
+        }
     }
 }

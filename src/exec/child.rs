@@ -31,8 +31,17 @@ pub enum Outcome {
     Interrupted(Signal),
 }
 
-/// The signals that stop a run.
-const STOPPING: [Signal; 3] = [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP];
+/// The signals that stop a run. SIGUSR1 is the one a later firing of a `--concurrency replace`
+/// job sends (the end line then says `reason=replaced`).
+const STOPPING: [Signal; 4] = [
+    Signal::SIGINT,
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+    Signal::SIGUSR1,
+];
+
+/// The signal that replaces a run.
+pub const REPLACE: Signal = Signal::SIGUSR1;
 
 /// The write end of the self-pipe the signal handler writes to (-1: none yet).
 static SIGNAL_PIPE: AtomicI32 = AtomicI32::new(-1);
@@ -74,6 +83,25 @@ impl Events {
             unsafe { sigaction(*signal, &action) }.context("could not catch signals")?;
         }
         Ok(Events { read })
+    }
+
+    /// Another handle on the same self-pipe, for the next attempt of a run with retries.
+    pub fn try_clone(&self) -> Result<Events> {
+        Ok(Events {
+            read: self.read.try_clone()?,
+        })
+    }
+
+    /// Waits `delay` (between two attempts); the stopping signal that cut it short, if any.
+    pub fn sleep(&self, delay: Duration) -> Option<Signal> {
+        let until = Some(Instant::now() + delay);
+        loop {
+            match self.next(until) {
+                Err(()) => return None,
+                Ok(Some(signal)) => return Some(signal),
+                Ok(None) => {}
+            }
+        }
     }
 
     /// Sleeps until a signal arrives or `until`; the stopping signal among those that came,

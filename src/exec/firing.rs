@@ -83,6 +83,27 @@ pub fn timeout(args: &RunnerArgs) -> Result<Option<u64>, String> {
         .transpose()
 }
 
+/// `--catch-up-within` in seconds.
+pub fn catch_up_within(args: &RunnerArgs) -> Result<Option<u64>, String> {
+    args.catch_up_within
+        .as_deref()
+        .map(|w| {
+            crate::config::parse_duration(w).map_err(|e| format!("--catch-up-within {w:?} {e}"))
+        })
+        .transpose()
+}
+
+/// The delay before the first retry when `--retry-delay` does not say.
+pub const DEFAULT_RETRY_DELAY: u64 = 30;
+
+/// `--retry-delay` in seconds.
+pub fn retry_delay(args: &RunnerArgs) -> Result<u64, String> {
+    match args.retry_delay.as_deref() {
+        None => Ok(DEFAULT_RETRY_DELAY),
+        Some(d) => crate::config::parse_duration(d).map_err(|e| format!("--retry-delay {d:?} {e}")),
+    }
+}
+
 /// `--since`, an RFC 3339 instant.
 pub fn since(args: &RunnerArgs) -> Result<Option<Timestamp>, String> {
     args.since

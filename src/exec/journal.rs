@@ -70,8 +70,18 @@ impl Journal {
     /// Takes the job's lock without waiting: false when another run (of this runner, or of a
     /// 0.2 line) holds it.
     pub fn try_lock(&mut self) -> Result<bool> {
+        self.try_lock_as(FlockArg::LockExclusiveNonblock)
+    }
+
+    /// Takes the job's lock shared (`--concurrency allow`): runs side by side share it, and a
+    /// run of a job that forbids overlaps (or a 0.2 line's `flock -n 9`) still excludes them.
+    pub fn try_lock_shared(&mut self) -> Result<bool> {
+        self.try_lock_as(FlockArg::LockSharedNonblock)
+    }
+
+    fn try_lock_as(&mut self, how: FlockArg) -> Result<bool> {
         let file = self.lock_file.take().expect("locked once");
-        match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+        match Flock::lock(file, how) {
             Ok(lock) => {
                 self.lock = Some(lock);
                 Ok(true)

@@ -5,7 +5,8 @@
 //! 1. the exact-interval guard of `--every`: a cron firing outside its slot exits 0 at once,
 //!    writing nothing (`firing.rs`, with the renderer's own `schedule::Guard`);
 //! 2. the job's lock, `flock` on `LOG.lock` without waiting: when another run holds it, a
-//!    `skip reason=running run=ID` line and exit 75 (`journal.rs`);
+//!    `skip reason=running run=ID` line and exit 75 (`journal.rs`); `--concurrency allow` takes
+//!    it shared, `--concurrency replace` stops the holder first (`replace.rs`);
 //! 3. for a catch-up line (`--catch-up`, the `@reboot` line): whether a firing was due since the
 //!    last run and the install, else `skip reason=no-missed-slot` and exit 0; then a bounded
 //!    wait for the container (`firing.rs`, `container.rs`);
@@ -16,7 +17,10 @@
 //!    comes (`child.rs`); a timeout or a signal to the runner stops it inside the container
 //!    (`stop.rs`) and is said on the end line (`reason=timeout`, `reason=interrupted
 //!    signal=INT`, and `stopped=no` when it could not be stopped: the lock then stays held);
+//!    With `--retries`, a command that failed by itself runs again after a doubling delay;
 //! 7. the end ping with the output's tail (`ping.rs`), the end line, the job's exit code.
+//!
+//! Every attempt and every skipped firing is also recorded in the run history (`ledger.rs`).
 //!
 //! A job's output cannot forge its records: the lines are paired by the run id, which the job
 //! does not know, and the end line starts on a line of its own.
@@ -25,7 +29,9 @@ mod child;
 mod container;
 mod firing;
 mod journal;
+mod ledger;
 mod ping;
+mod replace;
 mod stop;
 
 use std::io::Write as _;
@@ -79,6 +85,7 @@ pub fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
     let rendered = firing::rendered(args).map_err(bad_input)?;
     let timeout = firing::timeout(args).map_err(bad_input)?;
     let since = firing::since(args).map_err(bad_input)?;
+    let within = firing::catch_up_within(args).map_err(bad_input)?;
     if args.catch_up && rendered.is_none() {
         return Err(bad_input(
             "--catch-up needs --schedule or --every: which firings could have been missed",
@@ -94,19 +101,46 @@ pub fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
         event,
         by: by.clone(),
     };
-    if !journal.try_lock()? {
+    let ledger = ledger::Ledger::new(args, &by);
+    let locked = match args.concurrency.as_deref() {
+        Some("allow") => journal.try_lock_shared()?,
+        Some("replace") => journal.try_lock()? || replace::replace(args, &mut journal)?,
+        _ => journal.try_lock()?,
+    };
+    if !locked {
         let run = journal.lock_run();
         let reason = "running".to_owned();
-        journal.write(&record(Timestamp::now(), Event::Skip { reason, run }))?;
+        let at = Timestamp::now();
+        ledger.skip(&journal, at, &reason, run);
+        journal.write(&record(at, Event::Skip { reason, run }))?;
         return Ok(ExitCode::Busy);
     }
     let env = container::runtime_env(args);
     if let (true, Some(rendered)) = (args.catch_up, &rendered) {
         let last = journal.lock_run();
-        let decision = firing::catch_up(rendered, last, since, now, &TimeZone::system());
+        let tz = TimeZone::system();
+        let decision = firing::catch_up(rendered, last, since, now, &tz);
+        // A window (`--catch-up-within`): only a firing missed at most that long ago counts.
+        let outside = match (&decision, within) {
+            (firing::CatchUp::Run { .. }, Some(window)) => {
+                let start = Timestamp::from_second(now.as_second() - window as i64).unwrap_or(now);
+                let since = Some(since.map_or(start, |s| s.max(start)));
+                firing::catch_up(rendered, last, since, now, &tz) == firing::CatchUp::NothingMissed
+            }
+            _ => false,
+        };
+        if outside {
+            let reason = "outside-window".to_owned();
+            let at = Timestamp::now();
+            ledger.skip(&journal, at, &reason, last);
+            journal.write(&record(at, Event::Skip { reason, run: last }))?;
+            return Ok(ExitCode::Success);
+        }
         if decision == firing::CatchUp::NothingMissed {
             let reason = "no-missed-slot".to_owned();
-            journal.write(&record(Timestamp::now(), Event::Skip { reason, run: last }))?;
+            let at = Timestamp::now();
+            ledger.skip(&journal, at, &reason, last);
+            journal.write(&record(at, Event::Skip { reason, run: last }))?;
             return Ok(ExitCode::Success);
         }
         container::wait_for(args, &env, |why| {
@@ -133,15 +167,70 @@ pub fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
         pinger.start();
     }
 
-    let end = match container::resolve(args, &env) {
-        Err(why) => {
-            let _ = writeln!(journal.output_line(), "{}", why.message);
-            End {
-                reason: Some(why.reason.to_owned()),
-                ..End::exit(why.exit)
+    let retry_delay = firing::retry_delay(args).map_err(bad_input)?;
+    let attempts = 1 + args.retries.unwrap_or(0);
+    let mut attempt = 1;
+    let mut attempt_started = started;
+    let end = loop {
+        let end = match container::resolve(args, &env) {
+            Err(why) => {
+                let _ = writeln!(journal.output_line(), "{}", why.message);
+                End {
+                    reason: Some(why.reason.to_owned()),
+                    ..End::exit(why.exit)
+                }
             }
+            Ok(target) => run_job(
+                args,
+                &env,
+                &target,
+                &journal,
+                run,
+                timeout,
+                events.try_clone()?,
+            )?,
+        };
+        // A timeout, an interruption or a job that could not be stopped ends the run: only a
+        // job that failed by itself (or found no container) is tried again.
+        let stopped_by_us = matches!(
+            end.reason.as_deref(),
+            Some(
+                run_log::REASON_TIMEOUT | run_log::REASON_INTERRUPTED | run_log::REASON_CLIENT_GONE
+            )
+        ) || end.stopped == Some(false);
+        if end.exit == 0 || attempt >= attempts || stopped_by_us {
+            break end;
         }
-        Ok(target) => run_job(args, &env, &target, &journal, run, timeout, events)?,
+        let ended = Timestamp::now();
+        ledger.record(
+            &journal,
+            ledger.attempt(run, attempt, attempt_started, ended, &end, None),
+        );
+        let delay = retry_delay.saturating_mul(1u64 << (attempt - 1).min(20));
+        let _ = writeln!(
+            journal.output_line(),
+            "crontainer: attempt {attempt} of {attempts} ended with exit {}; attempt {} in {}",
+            end.exit,
+            attempt + 1,
+            crate::ui::human_duration(delay)
+        );
+        if let Some(signal) = events.sleep(Duration::from_secs(delay)) {
+            let replaced = signal == child::REPLACE;
+            break End {
+                reason: Some(
+                    if replaced {
+                        run_log::REASON_REPLACED
+                    } else {
+                        run_log::REASON_INTERRUPTED
+                    }
+                    .to_owned(),
+                ),
+                signal: (!replaced).then(|| signal_name(signal as i32)).flatten(),
+                ..End::exit(128 + signal as i32)
+            };
+        }
+        attempt += 1;
+        attempt_started = Timestamp::now();
     };
 
     let ping = pinger.map(|p| {
@@ -151,11 +240,17 @@ pub fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
         p.end(end.exit, &tail)
     });
     let ended = Timestamp::now();
+    let seconds = u64::try_from(ended.as_second() - started.as_second()).unwrap_or(0);
+    let ping_word = ping.map(|p| p.to_string());
+    ledger.record(
+        &journal,
+        ledger.attempt(run, attempt, attempt_started, ended, &end, ping_word),
+    );
     journal.write(&record(
         ended,
         Event::End {
             exit: end.exit,
-            seconds: u64::try_from(ended.as_second() - started.as_second()).unwrap_or(0),
+            seconds,
             timeout,
             run: Some(run),
             ping,
@@ -214,6 +309,9 @@ fn run_job(
             (None, None) => return Ok(End::exit(1)),
         },
         child::Outcome::TimedOut => (EXIT_TIMEOUT, run_log::REASON_TIMEOUT, None),
+        child::Outcome::Interrupted(child::REPLACE) => {
+            (128 + child::REPLACE as i32, run_log::REASON_REPLACED, None)
+        }
         child::Outcome::Interrupted(s) => (
             128 + s as i32,
             run_log::REASON_INTERRUPTED,

@@ -226,6 +226,7 @@ fn is_catch_up_of(catch_up: &str, line: &str, with_user: bool) -> bool {
                     catch_up: false,
                     schedule: None,
                     since: None,
+                    catch_up_within: None,
                     ..c_run.args
                 } == l_run.args
         }

@@ -73,6 +73,11 @@ pub fn runner_args(job: &Job, runtime: &Path) -> RunnerArgs {
         },
         timeout: job.timeout.map(duration_word),
         ping: job.healthcheck.clone(),
+        concurrency: job.concurrency.clone(),
+        retries: job.retries,
+        retry_delay: job.retry_delay.map(duration_word),
+        history_limit: job.history_limit,
+        failed_history_limit: job.failed_history_limit,
         log: job.log.clone(),
         runtime: runtime.to_path_buf(),
         runtime_env: pairs(&job.runtime_env),
@@ -84,6 +89,7 @@ pub fn runner_args(job: &Job, runtime: &Path) -> RunnerArgs {
         user: job.user.clone(),
         catch_up: false,
         schedule: None,
+        catch_up_within: None,
         since: None,
         argv,
     }
@@ -148,7 +154,10 @@ pub fn render_job(job: &Job, tools: &Tools, user_column: Option<&str>) -> Result
             user_column,
             &runner_command(
                 &tools.crontainer,
-                &catch_up_args(&args, &job.schedule, None),
+                &RunnerArgs {
+                    catch_up_within: job.catch_up_within.map(duration_word),
+                    ..catch_up_args(&args, &job.schedule, None)
+                },
                 tools.escape_percent,
             ),
         )

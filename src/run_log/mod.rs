@@ -478,6 +478,8 @@ pub struct LastRun {
 /// because it was itself interrupted (`signal=` says by what).
 pub const REASON_TIMEOUT: &str = "timeout";
 pub const REASON_INTERRUPTED: &str = "interrupted";
+/// A later firing of a `concurrency = "replace"` job stopped the run.
+pub const REASON_REPLACED: &str = "replaced";
 /// The end line's `reason=` of a run whose runtime client was killed (`signal=` by what) or
 /// ended while the job still ran in the container: the runner stopped the job (exit 128+N, or
 /// 143 as by its SIGTERM).

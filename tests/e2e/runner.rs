@@ -98,7 +98,9 @@ impl Job {
             .arg("--")
             .args(argv)
             .env_remove("CRONTAINER_BY")
-            .env_remove("CRONTAINER_NOW");
+            .env_remove("CRONTAINER_NOW")
+            // The run history of the test's own, never root's /var/lib/crontainer/history.
+            .env("CRONTAINER_HISTORY_DIR", self.dir.path().join("history"));
         c
     }
 
@@ -305,6 +307,80 @@ fn two_catch_up_boots_in_one_slot_run_once(runtime: &'static Path) {
     );
 }
 
+fn retries_run_the_job_again_in_the_container_and_pass_the_last_exit_on(runtime: &'static Path) {
+    let container = Bare::start(runtime);
+    let job = Job::new(runtime);
+    // Each attempt leaves a line in the container: three attempts, three lines.
+    let out = job.run(
+        &["--retries", "2", "--retry-delay", "1s"],
+        &[
+            &container.name,
+            "/bin/busybox",
+            "sh",
+            "-c",
+            "/bin/busybox echo tried >> /attempts; exit 3",
+        ],
+    );
+    assert_exit(&out, 3);
+    let attempts = cmd::run(Command::new(runtime).args([
+        "exec",
+        &container.name,
+        "/bin/busybox",
+        "cat",
+        "/attempts",
+    ]));
+    assert_eq!(
+        String::from_utf8_lossy(&attempts.stdout),
+        "tried\ntried\ntried\n"
+    );
+    assert_eq!(
+        job.normalized_log(),
+        "[crontainer] T j start pid=N by=cron\n\
+         crontainer: attempt 1 of 3 ended with exit 3; attempt 2 in 1s\n\
+         crontainer: attempt 2 of 3 ended with exit 3; attempt 3 in 2s\n\
+         [crontainer] T j end exit=3 seconds=N run=N by=cron\n"
+    );
+    let ledger = std::fs::read_dir(job.dir.path().join("history"))
+        .unwrap()
+        .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap())
+        .collect::<String>();
+    let attempts: Vec<(u64, i64)> = ledger
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|v| (v["attempt"].as_u64().unwrap(), v["exit"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(attempts, [(1, 3), (2, 3), (3, 3)]);
+}
+
+fn replace_stops_the_running_run_inside_the_container(runtime: &'static Path) {
+    let container = Bare::start(runtime);
+    let job = Job::new(runtime);
+    let first = job
+        .command(
+            &["--concurrency", "replace"],
+            &[&container.name, "/bin/busybox", "sleep", "304"],
+        )
+        .spawn()
+        .unwrap();
+    wait_for_process(&container, "sleep 304");
+    let second = job.run(
+        &["--concurrency", "replace"],
+        &[&container.name, "/bin/busybox", "echo", "second"],
+    );
+    assert_exit(&second, 0);
+    assert_exit(&first.wait_with_output().unwrap(), 138);
+    assert_eq!(
+        job.normalized_log(),
+        "[crontainer] T j start pid=N by=cron\n\
+         [crontainer] T j end exit=138 seconds=N reason=replaced run=N by=cron\n\
+         [crontainer] T j start pid=N by=cron\n\
+         second\n\
+         [crontainer] T j end exit=0 seconds=N run=N by=cron\n"
+    );
+    let left = container.processes();
+    assert!(!left.contains("sleep 304"), "still running:\n{left}");
+}
+
 /// A scenario, given the runtime to run on.
 type Scenario = fn(&'static Path);
 
@@ -324,6 +400,14 @@ const SCENARIOS: &[(&str, Scenario)] = &[
         sigterm_to_the_client_alone_is_no_success,
     ),
     ("catch-up", two_catch_up_boots_in_one_slot_run_once),
+    (
+        "retries",
+        retries_run_the_job_again_in_the_container_and_pass_the_last_exit_on,
+    ),
+    (
+        "replace",
+        replace_stops_the_running_run_inside_the_container,
+    ),
 ];
 
 /// Runs every scenario against `runtime`, each on a thread of its own, naming every failure.

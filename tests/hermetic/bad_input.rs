@@ -332,9 +332,30 @@ const BAD_CONFIGS: &[(&str, &str, &str)] = &[
         "over the 998",
     ),
     (
-        "catch_up not a boolean",
+        "retries over 10",
+        "[[job]]\n{job}retries = 11\n",
+        "`job \"j\": retries` must be a number from 0 to 10",
+    ),
+    (
+        "retry_delay without retries",
+        "[[job]]\n{job}retry_delay = \"1m\"\n",
+        "`job \"j\": retry_delay` is set without `retries`: say how many times to try again (retries = 2)",
+    ),
+    (
+        "an unknown concurrency policy",
+        "[[job]]\n{job}concurrency = \"queue\"\n",
+        "`job \"j\": concurrency` is \"queue\"; accepted: \"forbid\" (skip a firing while the previous run goes, the default), \"replace\" (stop it, then run) or \"allow\" (run side by side)",
+    ),
+    (
+        "a negative history limit",
+        "[defaults]\nfailed_history_limit = -1\n[[job]]\n{job}",
+        "`defaults.failed_history_limit` must be a number from 0 to 100000",
+    ),
+    (
+        "catch_up neither a boolean nor a window",
         "[[job]]\n{job}catch_up = \"yes\"\n",
-        "invalid type",
+        "catch_up` \"yes\" has an unexpected 'y'; use a number with a unit s, m, h or d, e.g. \
+         \"30m\", \"4h\" or \"1h30m\"; or true for any missed firing",
     ),
     (
         "relative textfile_dir",

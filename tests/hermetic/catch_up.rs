@@ -190,6 +190,8 @@ fn status_reads_a_run_of_the_installed_catch_up_line() {
         .env("FAKE_DOCKER_CALLS", env.path("docker-calls"))
         // The fake docker answers, not a daemon on this machine's socket.
         .env("CRONTAINER_DOCKER_SOCKET", env.path("no-docker.sock"))
+        // The test's own run history, never root's.
+        .env("CRONTAINER_HISTORY_DIR", env.path("history"))
         .output()
         .unwrap();
     assert!(
@@ -224,6 +226,8 @@ fn status_reads_a_run_of_the_installed_catch_up_line() {
         .env("FAKE_DOCKER_CALLS", env.path("docker-calls"))
         // The fake docker answers, not a daemon on this machine's socket.
         .env("CRONTAINER_DOCKER_SOCKET", env.path("no-docker.sock"))
+        // The test's own run history, never root's.
+        .env("CRONTAINER_HISTORY_DIR", env.path("history"))
         .output()
         .unwrap();
     assert!(out.status.success());

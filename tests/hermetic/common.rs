@@ -202,6 +202,8 @@ impl Env {
             .env("TZ", "UTC")
             .env("CRONTAINER_NOW", "2026-11-29T12:34:56Z")
             .env("CRONTAINER_STATE_DIR", self.path("state"))
+            // The run history (`src/history/`) the runner writes, never root's real one.
+            .env("CRONTAINER_HISTORY_DIR", self.path("history"))
             .env("CRONTAINER_CROND_DIR", self.path("cron.d"))
             // The fake crontab keeps one file per user here, as cron's spool does.
             .env("CRONTAINER_SPOOL_DIR", self.path("cron"))

@@ -24,7 +24,7 @@ fn block_sample(damaged: u8) -> String {
 
 /// Every gauge, in the order `metrics` writes them: each must have its HELP and TYPE lines
 /// whether or not a job has a value for it.
-const GAUGES: [&str; 11] = [
+const GAUGES: [&str; 14] = [
     "crontainer_job_last_start_timestamp_seconds",
     "crontainer_job_last_end_timestamp_seconds",
     "crontainer_job_last_success_timestamp_seconds",
@@ -35,6 +35,9 @@ const GAUGES: [&str; 11] = [
     "crontainer_job_missed",
     "crontainer_job_healthy",
     "crontainer_job_next_run_timestamp_seconds",
+    "crontainer_job_usual_duration_seconds",
+    "crontainer_job_usual_duration_p95_seconds",
+    "crontainer_job_history_failures",
     "crontainer_block_damaged",
 ];
 
@@ -120,6 +123,7 @@ fn metrics_of_a_failed_run_carry_the_logged_values() {
          crontainer_job_missed{labels} 0\n\
          crontainer_job_healthy{labels} 0\n\
          crontainer_job_next_run_timestamp_seconds{labels} {}\n\
+         crontainer_job_history_failures{labels} 1\n\
          {}\n",
         seconds_of(start),
         seconds_of(end),

@@ -11,7 +11,7 @@ use crate::common::Env;
 
 /// The fake runtime. `exec -i [-u U] [-w W] [--env-file F] [-e N=V].. ID CMD...` writes its
 /// words to `$RT_STATE/exec` and its pid to `$RT_STATE/client.pid`, then becomes CMD.
-const FAKE_RUNTIME: &str = r#"#!/bin/sh
+pub(crate) const FAKE_RUNTIME: &str = r#"#!/bin/sh
 case "$1" in
   inspect)
     for last; do :; done
@@ -32,20 +32,20 @@ esac
 "#;
 
 /// The inspect answer for a running container `app` whose first process is `pid`.
-fn running(pid: u32) -> String {
+pub(crate) fn running(pid: u32) -> String {
     format!(r#"{{"Id":"{ID}","Name":"/app","State":{{"Status":"running","Pid":{pid}}}}}"#)
 }
 
 const ID: &str = "4a1e0c0ffee0c0ffee0c0ffee0c0ffee0c0ffee0c0ffee0c0ffee0c0ffee0c0f";
 
-struct Runner {
-    env: Env,
+pub(crate) struct Runner {
+    pub(crate) env: Env,
     inspect: String,
     ps: String,
 }
 
 impl Runner {
-    fn new() -> Runner {
+    pub(crate) fn new() -> Runner {
         let env = Env::new();
         env.write_exe("bin/rt", FAKE_RUNTIME);
         Runner {
@@ -57,15 +57,15 @@ impl Runner {
         }
     }
 
-    fn log(&self) -> PathBuf {
+    pub(crate) fn log(&self) -> PathBuf {
         self.env.path("logs/j.log")
     }
 
-    fn lock(&self) -> PathBuf {
+    pub(crate) fn lock(&self) -> PathBuf {
         self.env.path("logs/j.log.lock")
     }
 
-    fn command(&self, flags: &[&str], argv: &[&str]) -> std::process::Command {
+    pub(crate) fn command(&self, flags: &[&str], argv: &[&str]) -> std::process::Command {
         let mut cmd = self.env.std_cmd(["exec", "j", "--log"]);
         cmd.arg(self.log())
             .arg("--runtime")
@@ -79,12 +79,12 @@ impl Runner {
         cmd
     }
 
-    fn run(&self, flags: &[&str], argv: &[&str]) -> Output {
+    pub(crate) fn run(&self, flags: &[&str], argv: &[&str]) -> Output {
         self.command(flags, argv).output().unwrap()
     }
 
     /// The log with each record's time, pid, run id and duration replaced by `T` or `N`.
-    fn normalized_log(&self) -> String {
+    pub(crate) fn normalized_log(&self) -> String {
         normalize(&std::fs::read_to_string(self.log()).unwrap_or_default())
     }
 
@@ -129,7 +129,7 @@ fn normalize(log: &str) -> String {
 }
 
 #[track_caller]
-fn assert_output(out: &Output, code: i32, stdout: &str, stderr: &str) {
+pub(crate) fn assert_output(out: &Output, code: i32, stdout: &str, stderr: &str) {
     assert_eq!(
         (
             out.status.code(),
@@ -371,7 +371,7 @@ fn a_compose_service_runs_in_its_own_project_never_in_a_one_off_container() {
 }
 
 /// Waits (without a time limit of its own: the test harness has one) for the fake client's pid.
-fn client_pid(r: &Runner) -> i32 {
+pub(crate) fn client_pid(r: &Runner) -> i32 {
     loop {
         if let Ok(text) = std::fs::read_to_string(r.env.path("state/client.pid")) {
             if let Ok(pid) = text.trim().parse() {

@@ -59,6 +59,8 @@ pub struct JobStatus {
     pub damaged: Option<String>,
     /// Copies of the job in other blocks that fire beside it, in words.
     pub copies: Vec<String>,
+    /// Its usual duration, the run going now against it, a hang (from the run history).
+    pub durations: crate::history::usual::Durations,
 }
 
 impl JobStatus {
@@ -126,6 +128,7 @@ impl JobStatus {
         if let Some(e) = &self.last_error {
             problems.push(format!("cannot read the log: {e}"));
         }
+        problems.extend(self.durations.problem());
         if let Some((log, _)) = &self.log {
             let dir = log.parent().unwrap_or(std::path::Path::new("/"));
             if self.installed.is_some() && !dir.is_dir() {
@@ -262,6 +265,21 @@ fn installed_status(
         TargetKind::Crontab => None,
     }
     .unwrap_or_else(|| installed.run_as.clone());
+    let run_as = parsed.as_ref().and_then(|p| p.user.clone());
+    let run_id = lock_run.map(|r| r.to_string());
+    let going = match (running, last.started_at(), &run_id) {
+        (Some(_), Some(started), Some(run)) => Some((
+            run.as_str(),
+            u64::try_from(now.timestamp().as_second() - started.as_second()).unwrap_or(0),
+        )),
+        _ => None,
+    };
+    let durations = crate::history::durations(
+        &crate::history::dirs_for(Some(run_as.as_deref().unwrap_or(&installed.run_as))),
+        &entry.marker.id,
+        &entry.marker.log,
+        going,
+    );
     JobStatus {
         id: entry.marker.id.clone(),
         description: entry.marker.description.clone(),
@@ -288,6 +306,7 @@ fn installed_status(
         log: Some((entry.marker.log.clone(), log_size)),
         damaged: line_damage::line_damage(entry, installed.target.with_user_column()),
         copies: copies(entry, block, installed),
+        durations,
     }
 }
 
@@ -358,6 +377,7 @@ pub fn config_only_status(job: &crate::config::Job) -> JobStatus {
         )),
         damaged: None,
         copies: Vec::new(),
+        durations: Default::default(),
     }
 }
 
@@ -387,6 +407,7 @@ pub fn damaged_status(id: &str, block: &str, installed: &Installed, why: &str) -
         log: None,
         damaged: Some(format!("its block cannot be read: {why}")),
         copies: Vec::new(),
+        durations: Default::default(),
     }
 }
 
