@@ -265,7 +265,10 @@ fn ansible_module_installs_is_idempotent_checks_removes_and_fails_on_a_bad_confi
     assert_eq!(mode & 0o7777, 0o600, "the config's mode changed");
     let installed = cron_d();
     assert!(
-        installed.contains(&format!("\n0 * * * * {TEST_USER} L=")),
+        installed.contains(&format!(
+            "\n0 * * * * {TEST_USER} {} exec fleet_job --log ",
+            path_str(support::crontainer_bin())
+        )),
         "cron.d file:\n{installed}"
     );
 
