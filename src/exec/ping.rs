@@ -19,13 +19,13 @@ use crate::run_log::Ping;
 /// The longest body healthchecks keeps.
 pub const MAX_BODY: u64 = 100_000;
 
-/// Each try's limit, and how many tries a ping gets: at most 10 s a ping (3 x 3 s and two
-/// half-second pauses), 20 s a run, as 0.2's `curl -m2 --retry 1` held a run about as long. A
-/// hanging server must never hold a `* * * * *` job into its next minute, which would then be
-/// skipped (`tests/e2e/healthcheck.rs`, the hanging server).
-const TRY_TIMEOUT: Duration = Duration::from_secs(3);
-const TRIES: u32 = 3;
-const BACKOFF: Duration = Duration::from_millis(500);
+/// Each try's limit, and how many tries a ping gets: at most 5 s a ping (two tries of 2 s and
+/// a 1 s pause), 10 s a run, as 0.2's `curl -m2 --retry 1` held a run: a hanging server must
+/// never hold a `* * * * *` job into its next minute, which would then be skipped
+/// (`tests/e2e/healthcheck.rs`, the hanging server).
+const TRY_TIMEOUT: Duration = Duration::from_secs(2);
+const TRIES: u32 = 2;
+const BACKOFF: Duration = Duration::from_secs(1);
 
 /// One run's pings.
 pub struct Pinger {

@@ -143,13 +143,21 @@ fn a_run_killed_on_the_host_is_a_failure_not_a_shrug() {
         "no start line: {}",
         read_log(&log)
     );
-    // The host goes down for this run: every process of it, the line's shell and the docker
-    // client, killed at once.
+    // The host goes down for this run: every process of it, the runner and the docker client
+    // (which the runner starts in a process group of its own), killed at once.
+    let clients = clients_of_run(runner_pid(&read_log(&log), "killed"));
+    assert_eq!(clients.len(), 1, "one docker client: {clients:?}");
     nix::sys::signal::killpg(
         nix::unistd::Pid::from_raw(pid),
         nix::sys::signal::Signal::SIGKILL,
     )
     .expect("kill the run's process group");
+    for client in clients {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(client),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
     let mut last = serde_json::Value::Null;
     assert!(
         wait_until(Duration::from_secs(20), POLL, || {
@@ -259,6 +267,32 @@ fn detached_group(out: &std::process::Output) -> i32 {
         .and_then(|rest| rest.split(')').next())
         .and_then(|pid| pid.parse().ok())
         .unwrap_or_else(|| panic!("no pid in {stdout:?}"))
+}
+
+/// The runtime clients a run started (in a process group of their own, apart from the runner's):
+/// the processes whose command line carries the run's mark, `CRONTAINER_RUN=RUNNER-EPOCH`.
+fn clients_of_run(runner: i32) -> Vec<i32> {
+    let mark = format!("CRONTAINER_RUN={runner}-");
+    std::fs::read_dir("/proc")
+        .expect("read /proc")
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .unwrap_or_default()
+                .split(|b| *b == 0)
+                .any(|arg| arg.starts_with(mark.as_bytes()))
+        })
+        .collect()
+}
+
+/// The runner's pid, from the start line of `job` in `log`.
+fn runner_pid(log: &str, job: &str) -> i32 {
+    log.split(&format!("{job} start pid="))
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|pid| pid.parse().ok())
+        .unwrap_or_else(|| panic!("no start pid in {log:?}"))
 }
 
 /// Removes a file the test's cron line may have written.
@@ -374,7 +408,7 @@ fn a_killed_line_shell_leaves_the_run_visible_and_the_next_firing_skipped_until_
         "the job did not start: {}",
         read_log(&log)
     );
-    // The line's shell (the pid on its start line) is killed; the docker client lives on.
+    // The runner (the pid on its start line) is killed; the docker client lives on.
     let log_text = read_log(&log);
     let shell: i32 = log_text
         .split("long start pid=")
@@ -395,19 +429,30 @@ fn a_killed_line_shell_leaves_the_run_visible_and_the_next_firing_skipped_until_
     // A firing now is skipped, as cron's would be: the run still holds the job's lock.
     tool.expect(["run-now", "long", "-c", path_str(&config)], 75);
 
-    // Then the docker client goes too: the job is stopped inside the container.
-    nix::sys::signal::killpg(
+    // Then the docker client goes too: the lock is free and the run, with no end line, is a
+    // failure. (With the runner killed first, nothing is left on the host to stop the job in
+    // the container: 0.2's in-container watcher did; see the closing note of issue 21.)
+    let _ = nix::sys::signal::killpg(
         nix::unistd::Pid::from_raw(group),
         nix::sys::signal::Signal::SIGKILL,
-    )
-    .expect("kill the rest of the run");
-    assert!(
-        wait_until(Duration::from_secs(15), POLL, || !job_runs_in(&container)),
-        "the job goes on inside the container"
     );
-    let (code, status) = tool.status_json(&config);
-    let job = status_job(&status, "long");
-    assert_eq!(job["running"], false, "{job:#}");
+    for client in clients_of_run(shell) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(client),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    let mut job = serde_json::Value::Null;
+    let mut code = None;
+    assert!(
+        wait_until(Duration::from_secs(15), POLL, || {
+            let (c, status) = tool.status_json(&config);
+            code = c;
+            job = status_job(&status, "long").clone();
+            job["running"] == false
+        }),
+        "the run is still seen running: {job:#}"
+    );
     assert!(
         job["problems"].to_string().contains("did not finish"),
         "{job:#}"
