@@ -16,8 +16,6 @@ pub mod exec;
 pub mod history;
 pub mod host;
 pub mod line;
-/// The name `line` had until 0.3, which the runner still imports by.
-pub use line as cron_line;
 pub mod logrotate;
 pub mod process;
 pub mod run_log;
@@ -140,7 +138,6 @@ mod layering {
         ("block", 1),
         ("config", 2),
         ("line", 3),
-        ("cron_line", 3),
         ("run_log", 3),
         ("runner_args", 1),
         // The edges: the host, programs, the runtime, the cron tables, logrotate.
@@ -376,10 +373,10 @@ mod layering {
         let shell = "//! the bottom\nuse crate::{\n    commands,\n    ui::{self, warn},\n};\n\
                      use crate::{\n    config::{\n        Job,\n    },\n};\n\
                      fn f() {\n    println!(\"{}\", crate::host::current_user());\n    \
-                     let _ = vec![crate::cron_line::Marker::parse(x)];\n}\n";
+                     let _ = vec![crate::line::Marker::parse(x)];\n}\n";
         assert_eq!(
             named(shell, "crate"),
-            ["commands", "ui", "ui", "config", "host", "cron_line"]
+            ["commands", "ui", "ui", "config", "host", "line"]
         );
         assert_eq!(
             wrong_imports(&[("shell.rs".into(), shell.into())], &[]),
@@ -389,7 +386,7 @@ mod layering {
                 "shell.rs imports ui",
                 "shell.rs imports config",
                 "shell.rs imports host",
-                "shell.rs imports cron_line",
+                "shell.rs imports line",
             ]
         );
     }
