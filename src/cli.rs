@@ -22,19 +22,19 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// run-now: the job's own exit code, or 75 when the job is already running.
 #[derive(Debug, Parser)]
 #[command(name = "crontainer", version, max_term_width = 100)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
     /// Print only errors and the data asked for (no diffs, notes or warnings).
     #[arg(short, long, global = true, conflicts_with = "verbose")]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
     /// Also print each program crontainer runs (crontab, docker, ...) on stderr.
     #[arg(short, long, global = true)]
-    pub verbose: bool,
+    pub(crate) verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Print what `install` would write (the managed block, or the whole /etc/cron.d file), the
     /// schedule in words and the next runs; changes nothing.
     Plan(PlanArgs),
@@ -103,165 +103,165 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-pub struct DoctorArgs {
+pub(crate) struct DoctorArgs {
     #[command(flatten)]
-    pub config: ConfigArg,
+    pub(crate) config: ConfigArg,
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub(crate) target: TargetArgs,
     #[command(flatten)]
-    pub block: BlockArg,
+    pub(crate) block: BlockArg,
     /// Look in every user's crontab and in /etc/cron.d (root only), not only in one target.
     #[arg(long, conflicts_with_all = ["target", "user"])]
-    pub all_users: bool,
+    pub(crate) all_users: bool,
     /// Print one JSON document on stdout instead of text.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct PauseArgs {
+pub(crate) struct PauseArgs {
     /// The job's id; `BLOCK/JOB` when several blocks hold that id.
-    pub job: String,
+    pub(crate) job: String,
     #[command(flatten)]
-    pub config: ConfigArg,
+    pub(crate) config: ConfigArg,
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub(crate) target: TargetArgs,
     #[command(flatten)]
-    pub block: BlockArg,
+    pub(crate) block: BlockArg,
     /// Print one JSON document on stdout (with "changed": true/false) instead of text.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct StatusArgs {
+pub(crate) struct StatusArgs {
     /// Only this job (`BLOCK/JOB` names it in one block).
-    pub job: Option<String>,
+    pub(crate) job: Option<String>,
     #[command(flatten)]
-    pub config: ConfigArg,
+    pub(crate) config: ConfigArg,
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub(crate) target: TargetArgs,
     #[command(flatten)]
-    pub block: BlockArg,
+    pub(crate) block: BlockArg,
     /// Look in every user's crontab and in /etc/cron.d (root only), not only in one target.
     #[arg(long, conflicts_with_all = ["target", "user"])]
-    pub all_users: bool,
+    pub(crate) all_users: bool,
     /// Print one JSON document on stdout instead of text.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct MetricsArgs {
+pub(crate) struct MetricsArgs {
     #[command(flatten)]
-    pub config: ConfigArg,
+    pub(crate) config: ConfigArg,
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub(crate) target: TargetArgs,
     #[command(flatten)]
-    pub block: BlockArg,
+    pub(crate) block: BlockArg,
     /// Look in every user's crontab and in /etc/cron.d (root only), not only in one target.
     #[arg(long, conflicts_with_all = ["target", "user"])]
-    pub all_users: bool,
+    pub(crate) all_users: bool,
     /// Write each block's file in DIR, `crontainer-crontab-USER+BLOCK.prom` or
     /// `crontainer-crond+BLOCK.prom` (through a temp file in DIR and a rename, so a reader never sees
     /// half of it) instead of printing: the directory node_exporter's
     /// `--collector.textfile.directory` reads.
     #[arg(long, value_name = "DIR")]
-    pub textfile: Option<PathBuf>,
+    pub(crate) textfile: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
-pub struct RunNowArgs {
+pub(crate) struct RunNowArgs {
     /// The job's id; `BLOCK/JOB` when several blocks hold that id.
-    pub job: String,
+    pub(crate) job: String,
     #[command(flatten)]
-    pub config: ConfigArg,
+    pub(crate) config: ConfigArg,
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub(crate) target: TargetArgs,
     #[command(flatten)]
-    pub block: BlockArg,
+    pub(crate) block: BlockArg,
     /// Start it in the background exactly as cron would and return at once; it goes on after
     /// this shell ends.
     #[arg(long)]
-    pub detach: bool,
+    pub(crate) detach: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct LogsArgs {
+pub(crate) struct LogsArgs {
     /// The job's id; `BLOCK/JOB` when several blocks hold that id.
-    pub job: String,
+    pub(crate) job: String,
     #[command(flatten)]
-    pub config: ConfigArg,
+    pub(crate) config: ConfigArg,
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub(crate) target: TargetArgs,
     #[command(flatten)]
-    pub block: BlockArg,
+    pub(crate) block: BlockArg,
     /// The last N lines of the log instead of the last run's output.
     #[arg(short = 'n', long, value_name = "N")]
-    pub lines: Option<usize>,
+    pub(crate) lines: Option<usize>,
     /// Keep printing what is appended to the log (Ctrl-C to stop).
     #[arg(short, long)]
-    pub follow: bool,
+    pub(crate) follow: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct HistoryArgs {
+pub(crate) struct HistoryArgs {
     /// Only this job (`BLOCK/JOB` names it in one block); default: every job of the scope.
-    pub job: Option<String>,
+    pub(crate) job: Option<String>,
     #[command(flatten)]
-    pub config: ConfigArg,
+    pub(crate) config: ConfigArg,
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub(crate) target: TargetArgs,
     #[command(flatten)]
-    pub block: BlockArg,
+    pub(crate) block: BlockArg,
     /// Show the last N records of each job (the summary counts them all).
     #[arg(short = 'n', long, value_name = "N", default_value_t = 20)]
-    pub lines: usize,
+    pub(crate) lines: usize,
     /// Only runs since WHEN: an RFC 3339 time, a date (2026-11-29, in cron's time zone), or a
     /// duration ago ("24h", "7d").
     #[arg(long, value_name = "WHEN")]
-    pub since: Option<String>,
+    pub(crate) since: Option<String>,
     /// Only failed runs.
     #[arg(long)]
-    pub failed: bool,
+    pub(crate) failed: bool,
     /// Print one JSON document on stdout instead of text.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 /// Which block to act on, when no config names it.
 #[derive(Debug, Args, Clone, Default)]
-pub struct BlockArg {
+pub(crate) struct BlockArg {
     /// Only the block of this name (a config's `[cron] name`); default: the config's block, or
     /// every crontainer block in the target (in /etc/cron.d, every file holding one).
     #[arg(long, value_name = "BLOCK")]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
 }
 
 /// Where the config comes from.
 #[derive(Debug, Args, Clone, Default)]
-pub struct ConfigArg {
+pub(crate) struct ConfigArg {
     /// The config file. Default: $CRONTAINER_CONFIG, then ./crontainer.toml, then
     /// /etc/crontainer/crontainer.toml.
     #[arg(short, long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
 }
 
 /// Which cron table to act on; each overrides the config's `[cron]` table.
 #[derive(Debug, Args, Clone, Default)]
-pub struct TargetArgs {
+pub(crate) struct TargetArgs {
     /// `crontab`: a user's crontab through the crontab program; `cron.d`: the file
     /// /etc/cron.d/<name> (root only).
     #[arg(long, value_enum, value_name = "TARGET")]
-    pub target: Option<TargetArg>,
+    pub(crate) target: Option<TargetArg>,
     /// Whose crontab (crontab target, needs root for another user), or the user the cron.d line
     /// runs as.
     #[arg(long, value_name = "USER")]
-    pub user: Option<String>,
+    pub(crate) user: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TargetArg {
+pub(crate) enum TargetArg {
     #[value(name = "crontab")]
     Crontab,
     #[value(name = "cron.d")]
@@ -269,58 +269,58 @@ pub enum TargetArg {
 }
 
 #[derive(Debug, Args)]
-pub struct PlanArgs {
+pub(crate) struct PlanArgs {
     #[command(flatten)]
-    pub config: ConfigArg,
+    pub(crate) config: ConfigArg,
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub(crate) target: TargetArgs,
     /// How many next runs to list per job.
     #[arg(long, default_value_t = 3, value_name = "N")]
-    pub next: usize,
+    pub(crate) next: usize,
     /// Print one JSON document on stdout instead of text.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct InstallArgs {
+pub(crate) struct InstallArgs {
     #[command(flatten)]
-    pub config: ConfigArg,
+    pub(crate) config: ConfigArg,
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub(crate) target: TargetArgs,
     /// Show the change and the checks, write nothing.
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     /// Print one JSON document on stdout (with "changed": true/false) instead of text.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
     /// Remove block OLD (this config under its former name, or in its former target) in the
     /// same install, so its jobs do not go on firing beside the new ones.
     #[arg(long, value_name = "OLD")]
-    pub replace: Option<String>,
+    pub(crate) replace: Option<String>,
 }
 
 #[derive(Debug, Args)]
-pub struct UninstallArgs {
+pub(crate) struct UninstallArgs {
     /// Remove only this job's lines (`BLOCK/JOB` names it in one block); default: the whole
     /// block.
-    pub job: Option<String>,
+    pub(crate) job: Option<String>,
     /// The config whose block to remove. Without one (and none found), the target's only block;
     /// when it has several, name one with --name or remove them all with --all.
     #[arg(short, long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
     /// The block to remove (the config's `[cron] name`); overrides the config.
     #[arg(long, value_name = "NAME")]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// Every crontainer block in the target (in /etc/cron.d, every file holding one).
     #[arg(long, conflicts_with_all = ["name", "config"])]
-    pub all: bool,
+    pub(crate) all: bool,
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub(crate) target: TargetArgs,
     /// Show the change, write nothing.
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     /// Print one JSON document on stdout (with "changed": true/false) instead of text.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }

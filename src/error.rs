@@ -7,7 +7,7 @@ use std::fmt;
 
 /// The process exit codes, in one place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitCode {
+pub(crate) enum ExitCode {
     Success,
     /// A failure, or `status` found something unhealthy.
     Failure,
@@ -20,7 +20,7 @@ pub enum ExitCode {
 }
 
 impl ExitCode {
-    pub fn code(self) -> i32 {
+    pub(crate) fn code(self) -> i32 {
         match self {
             ExitCode::Success => 0,
             ExitCode::Failure => 1,
@@ -34,7 +34,7 @@ impl ExitCode {
 /// Bad input (config, arguments, a damaged block): the message says what and how to fix it,
 /// and nothing was changed. Maps to exit code 2 wherever it sits in an error chain.
 #[derive(Debug)]
-pub struct BadInput(pub String);
+pub(crate) struct BadInput(pub String);
 
 impl fmt::Display for BadInput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -45,6 +45,6 @@ impl fmt::Display for BadInput {
 impl std::error::Error for BadInput {}
 
 /// Shorthand for returning a [`BadInput`] error.
-pub fn bad_input(message: impl Into<String>) -> anyhow::Error {
+pub(crate) fn bad_input(message: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(BadInput(message.into()))
 }

@@ -10,26 +10,26 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-pub mod accounts;
+pub(crate) mod accounts;
 
 /// Who is running crontainer (asked once per run: a target's name, its lock and the checks
 /// ask it again and again, and each asks nsswitch.conf and /etc/passwd).
-pub fn current_user() -> String {
+pub(crate) fn current_user() -> String {
     user_name(nix::unistd::geteuid().as_raw())
 }
 
-pub fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
 }
 
 /// Overrides /proc for [`cron_daemon`] (for tests).
-pub const ENV_PROC: &str = "CRONTAINER_PROC";
+pub(crate) const ENV_PROC: &str = "CRONTAINER_PROC";
 
 /// The cron daemon running on this host, if any: Debian's `cron`, cronie's `crond`, or
 /// busybox's `crond` applet, with its pid and, where we may read it, its binary. Only a process
 /// of the host's own PID namespace counts: a `crond` inside a container is seen in /proc too,
 /// but it does not read the host's crontabs.
-pub fn cron_daemon() -> Option<String> {
+pub(crate) fn cron_daemon() -> Option<String> {
     find_cron_daemon().map(|d| d.description.clone())
 }
 
@@ -100,23 +100,23 @@ fn scan_for_cron_daemon() -> Option<CronDaemon> {
 
 /// Overrides /etc for [`cron_time_zone`] (for tests: the host's own zone files then play no
 /// part).
-pub const ENV_ETC: &str = "CRONTAINER_ETC";
+pub(crate) const ENV_ETC: &str = "CRONTAINER_ETC";
 
 /// The time zone cron fires jobs in, and where it was read.
 #[derive(Debug, Clone)]
-pub struct CronZone {
-    pub zone: jiff::tz::TimeZone,
+pub(crate) struct CronZone {
+    pub(crate) zone: jiff::tz::TimeZone,
     /// The zone's name as found (`Europe/Berlin`, `UTC`, a POSIX string).
-    pub name: String,
+    pub(crate) name: String,
     /// Where it was read: "the cron daemon's TZ", "/etc/localtime", ...
-    pub source: String,
+    pub(crate) source: String,
 }
 
 /// The time zone cron computes its schedules in, whatever `TZ` the shell running crontainer
 /// has: the daemon's own `TZ` when its environment is readable (root, or a daemon of our own),
 /// else the system's (`/etc/localtime`, then Debian's `/etc/timezone`), else UTC. Every time
 /// `plan`, `status` and `metrics` show or compute is in it, so they agree with the firings.
-pub fn cron_time_zone() -> CronZone {
+pub(crate) fn cron_time_zone() -> CronZone {
     static ZONE: std::sync::OnceLock<CronZone> = std::sync::OnceLock::new();
     ZONE.get_or_init(|| {
         let etc = PathBuf::from(std::env::var_os(ENV_ETC).unwrap_or_else(|| "/etc".into()));
@@ -183,14 +183,14 @@ fn localtime_zone(etc: &Path) -> Option<CronZone> {
 }
 
 /// When the host booted, from /proc/stat's `btime` (seconds since the epoch).
-pub fn boot_time() -> Option<jiff::Timestamp> {
+pub(crate) fn boot_time() -> Option<jiff::Timestamp> {
     let stat = std::fs::read_to_string("/proc/stat").ok()?;
     let seconds = stat.lines().find_map(|l| l.strip_prefix("btime "))?;
     jiff::Timestamp::from_second(seconds.trim().parse().ok()?).ok()
 }
 
 /// The pid holding a flock(2) lock on `path`, if any, read from /proc/locks.
-pub fn lock_holder(path: &Path) -> Option<u32> {
+pub(crate) fn lock_holder(path: &Path) -> Option<u32> {
     let meta = std::fs::metadata(path).ok()?;
     let locks = std::fs::read_to_string("/proc/locks").ok()?;
     lock_holder_in(&locks, meta.dev(), meta.ino())
@@ -198,13 +198,13 @@ pub fn lock_holder(path: &Path) -> Option<u32> {
 
 /// The pid holding a flock(2) lock on the file `meta` describes (from an open file, so no path is
 /// followed again), if any.
-pub fn lock_holder_of(meta: &std::fs::Metadata) -> Option<u32> {
+pub(crate) fn lock_holder_of(meta: &std::fs::Metadata) -> Option<u32> {
     let locks = std::fs::read_to_string("/proc/locks").ok()?;
     lock_holder_in(&locks, meta.dev(), meta.ino())
 }
 
 /// A process in words for a message: "pid 1234 (flock, user deploy)", as far as /proc tells.
-pub fn describe_pid(pid: u32) -> String {
+pub(crate) fn describe_pid(pid: u32) -> String {
     let dir = PathBuf::from(format!("/proc/{pid}"));
     let comm = std::fs::read_to_string(dir.join("comm")).ok();
     let user = std::fs::metadata(&dir).ok().map(|m| user_name(m.uid()));
@@ -235,12 +235,12 @@ fn lock_holder_in(locks: &str, dev: u64, ino: u64) -> Option<u32> {
 
 /// Overrides the Docker daemon's socket that states are read from (for tests: a path that does
 /// not exist makes crontainer ask the `docker` program instead).
-pub const ENV_DOCKER_SOCKET: &str = "CRONTAINER_DOCKER_SOCKET";
+pub(crate) const ENV_DOCKER_SOCKET: &str = "CRONTAINER_DOCKER_SOCKET";
 
 /// The Docker daemon's socket that cron's line reaches: the `unix://` path of the config's
 /// `DOCKER_HOST` (`runtime_env`), else the default (cron's environment has no `DOCKER_HOST`).
 /// None when `DOCKER_HOST` names no local socket (`tcp://`, `ssh://`).
-pub fn docker_socket(docker_host: Option<&str>) -> Option<PathBuf> {
+pub(crate) fn docker_socket(docker_host: Option<&str>) -> Option<PathBuf> {
     match docker_host {
         Some(host) => host.strip_prefix("unix://").map(PathBuf::from),
         None => Some(
@@ -254,7 +254,7 @@ pub fn docker_socket(docker_host: Option<&str>) -> Option<PathBuf> {
 /// Cron runs the line as `user` with no `DOCKER_HOST` but the config's, so the docker client
 /// talks to /var/run/docker.sock or that socket: a user who may not write it (not root, not in
 /// the socket's group) gets "permission denied" at every firing.
-pub fn daemon_access_warning(
+pub(crate) fn daemon_access_warning(
     runtime: &Path,
     docker_host: Option<&str>,
     user: &nix::unistd::User,
@@ -281,7 +281,7 @@ pub fn daemon_access_warning(
 }
 
 /// Whether `user` may write a file with these permission bits (ACLs aside).
-pub fn writable_by(meta: &std::fs::Metadata, user: &nix::unistd::User) -> bool {
+pub(crate) fn writable_by(meta: &std::fs::Metadata, user: &nix::unistd::User) -> bool {
     if user.uid.is_root() {
         return true;
     }
@@ -302,17 +302,17 @@ pub fn writable_by(meta: &std::fs::Metadata, user: &nix::unistd::User) -> bool {
 /// A path someone other than root could change: a file or directory along the way to something
 /// root trusts, with its owner and mode, to name in the refusal.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Loose {
-    pub path: PathBuf,
-    pub owner: String,
-    pub mode: u32,
+pub(crate) struct Loose {
+    pub(crate) path: PathBuf,
+    pub(crate) owner: String,
+    pub(crate) mode: u32,
     /// Why its group is not trusted, when that is the reason (a directory of system accounts).
-    pub group: Option<String>,
+    pub(crate) group: Option<String>,
 }
 
 impl Loose {
     /// "PATH (owned by deploy, mode 0775)", and why its group is not trusted when that is why.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let group = self
             .group
             .as_ref()
@@ -327,7 +327,7 @@ impl Loose {
     }
 
     /// The commands that hand it to root.
-    pub fn fix(&self) -> String {
+    pub(crate) fn fix(&self) -> String {
         let path = crate::shell::quote(&self.path.to_string_lossy());
         format!("`sudo chown root:root {path} && sudo chmod go-w {path}`")
     }
@@ -345,7 +345,7 @@ impl Loose {
 /// a directory in which files are still to be created (a log's), where anyone may create the
 /// name first. Both the path as written and the one its symlinks resolve to are checked. None
 /// when everything is root's, or when `path` does not exist (the caller checks what it needs).
-pub fn loose_for_root(path: &Path, strict_dir: bool) -> Option<Loose> {
+pub(crate) fn loose_for_root(path: &Path, strict_dir: bool) -> Option<Loose> {
     loose_along(path, strict_dir, false)
 }
 
@@ -353,7 +353,7 @@ pub fn loose_for_root(path: &Path, strict_dir: bool) -> Option<Loose> {
 /// file's), where system accounts are trusted too (`accounts`: owned by one, or writable by a
 /// system group no person is in): Ubuntu's `/var/log` is `root:syslog 0775`, Debian's
 /// `/var/lib/prometheus` is `prometheus`'s. A directory a person may write is still refused.
-pub fn loose_for_root_output(dir: &Path, strict_dir: bool) -> Option<Loose> {
+pub(crate) fn loose_for_root_output(dir: &Path, strict_dir: bool) -> Option<Loose> {
     loose_along(dir, strict_dir, true)
 }
 
@@ -410,7 +410,7 @@ fn why_loose(
 }
 
 /// A uid's user name, or the number when it has none.
-pub fn user_name(uid: u32) -> String {
+pub(crate) fn user_name(uid: u32) -> String {
     static NAMES: Names = Names::new(std::collections::BTreeMap::new());
     remembered(&NAMES, uid, || {
         nix::unistd::User::from_uid(uid.into())
@@ -421,7 +421,7 @@ pub fn user_name(uid: u32) -> String {
 }
 
 /// A gid's group name, or the number when it has none.
-pub fn group_name(gid: u32) -> String {
+pub(crate) fn group_name(gid: u32) -> String {
     static NAMES: Names = Names::new(std::collections::BTreeMap::new());
     remembered(&NAMES, gid, || {
         nix::unistd::Group::from_gid(gid.into())
@@ -445,7 +445,7 @@ fn remembered(names: &Names, id: u32, lookup: impl FnOnce() -> Option<String>) -
 
 /// What a user needs of a path: to pass through a directory, to write, or to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Need {
+pub(crate) enum Need {
     Search,
     Write,
     Read,
@@ -460,7 +460,7 @@ impl Need {
         }
     }
 
-    pub fn words(self) -> &'static str {
+    pub(crate) fn words(self) -> &'static str {
         match self {
             Need::Search => "enter (search, `x`)",
             Need::Write => "write",
@@ -471,14 +471,14 @@ impl Need {
 
 /// A path `user` was refused, and what was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Denied {
-    pub path: PathBuf,
-    pub need: Need,
+pub(crate) struct Denied {
+    pub(crate) path: PathBuf,
+    pub(crate) need: Need,
 }
 
 impl Denied {
     /// "/root (owned by root, mode 0700) does not let deploy enter (search, `x`) it".
-    pub fn describe(&self, user: &str) -> String {
+    pub(crate) fn describe(&self, user: &str) -> String {
         let what = std::fs::metadata(&self.path).map_or_else(
             |_| self.path.display().to_string(),
             |meta| {
@@ -500,7 +500,11 @@ impl Denied {
 /// read-only mounts and every directory on the way count, as they will when cron runs the job
 /// (a mode-bit guess misses them: issue 13, a log under /root, 0700, was "writable"). Without
 /// root the check runs in this process, as the user it is.
-pub fn denied_as(user: &nix::unistd::User, path: &Path, need: Need) -> Result<Option<Denied>> {
+pub(crate) fn denied_as(
+    user: &nix::unistd::User,
+    path: &Path,
+    need: Need,
+) -> Result<Option<Denied>> {
     let checks = access_checks(path, need);
     // Answered from what `prefetch_access` asked already, or by one child of its own.
     let cached: Option<Vec<bool>> = {
@@ -562,7 +566,7 @@ static ACCESS: std::sync::Mutex<std::collections::BTreeMap<(u32, PathBuf, Need),
 /// these paths, so those calls need no process of their own (a fork costs ~0.3 ms; 200 jobs
 /// asked three times each cost half a second). Only as root for another user: otherwise
 /// [`denied_as`] asks in this process anyway.
-pub fn prefetch_access(user: &nix::unistd::User, targets: &[(PathBuf, Need)]) -> Result<()> {
+pub(crate) fn prefetch_access(user: &nix::unistd::User, targets: &[(PathBuf, Need)]) -> Result<()> {
     use anyhow::Context;
     let me = nix::unistd::geteuid();
     if me == user.uid || !me.is_root() {

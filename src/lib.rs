@@ -7,24 +7,24 @@
 //! (`cron_table`, `runtime`, `process`, `host`) are thin; `commands` holds one file per subcommand.
 
 pub mod block;
-pub mod cli;
-pub mod commands;
+pub(crate) mod cli;
+pub(crate) mod commands;
 pub mod config;
-pub mod cron_table;
-pub mod error;
-pub mod exec;
+pub(crate) mod cron_table;
+pub(crate) mod error;
+pub(crate) mod exec;
 pub mod history;
-pub mod host;
+pub(crate) mod host;
 pub mod line;
-pub mod logrotate;
-pub mod process;
+pub(crate) mod logrotate;
+pub(crate) mod process;
 pub mod run_log;
 pub mod runner_args;
-pub mod runtime;
-pub mod safe_file;
+pub(crate) mod runtime;
+pub(crate) mod safe_file;
 pub mod schedule;
-pub mod shell;
-pub mod ui;
+pub(crate) mod shell;
+pub(crate) mod ui;
 
 use std::ffi::OsString;
 
@@ -103,7 +103,7 @@ fn man_page() -> anyhow::Result<()> {
 
 /// The exit code for an error: 2 when any error in its chain is bad input. It lives here, at the
 /// top, because it knows the error types of every layer while `error` imports none of them.
-pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
+pub(crate) fn exit_code_for(err: &anyhow::Error) -> ExitCode {
     let bad = err.chain().any(|e| {
         e.is::<error::BadInput>()
             || e.is::<crate::block::BlockError>()

@@ -19,15 +19,15 @@ use anyhow::{Context, Result};
 use crate::config::{Rotate, TargetKind};
 
 /// Overrides /etc/logrotate.d (for tests).
-pub const ENV_DIR: &str = "CRONTAINER_LOGROTATE_DIR";
+pub(crate) const ENV_DIR: &str = "CRONTAINER_LOGROTATE_DIR";
 
 /// Whose rotation file: a block in a target.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Owner {
-    pub kind: TargetKind,
+pub(crate) struct Owner {
+    pub(crate) kind: TargetKind,
     /// The crontab's owner, or the user a cron.d block's lines run as.
-    pub user: String,
-    pub block: String,
+    pub(crate) user: String,
+    pub(crate) block: String,
 }
 
 fn dir() -> PathBuf {
@@ -37,7 +37,7 @@ fn dir() -> PathBuf {
 }
 
 /// The file for a block.
-pub fn path(owner: &Owner) -> PathBuf {
+pub(crate) fn path(owner: &Owner) -> PathBuf {
     dir().join(match owner.kind {
         TargetKind::Crontab => format!("crontainer-crontab-{}+{}", owner.user, owner.block),
         TargetKind::CronD => format!("crontainer-crond+{}", owner.block),
@@ -45,13 +45,13 @@ pub fn path(owner: &Owner) -> PathBuf {
 }
 
 /// The file crontainer 0.1 wrote for block `name`, whatever its target and user.
-pub fn legacy_path(name: &str) -> PathBuf {
+pub(crate) fn legacy_path(name: &str) -> PathBuf {
     dir().join(format!("crontainer-{name}"))
 }
 
 /// Whether the 0.1 file of `name` is ours for this block: its header names the block and every
 /// log it rotates is one of `logs` (the block's, installed or about to be).
-pub fn legacy_is_ours(name: &str, logs: &[PathBuf]) -> bool {
+pub(crate) fn legacy_is_ours(name: &str, logs: &[PathBuf]) -> bool {
     let Ok(text) = std::fs::read_to_string(legacy_path(name)) else {
         return false;
     };
@@ -64,7 +64,7 @@ pub fn legacy_is_ours(name: &str, logs: &[PathBuf]) -> bool {
 }
 
 /// The logs the block's file rotates now (none when it has no file).
-pub fn rotated(owner: &Owner) -> Vec<PathBuf> {
+pub(crate) fn rotated(owner: &Owner) -> Vec<PathBuf> {
     std::fs::read_to_string(path(owner))
         .map(|text| rotated_logs(&text))
         .unwrap_or_default()
@@ -80,14 +80,14 @@ fn rotated_logs(text: &str) -> Vec<PathBuf> {
 
 /// A change to a rotation file, as `--json` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Change {
-    pub path: PathBuf,
+pub(crate) struct Change {
+    pub(crate) path: PathBuf,
     /// "write" or "remove".
-    pub action: &'static str,
+    pub(crate) action: &'static str,
 }
 
 /// Whether crontainer manages rotation here: as root (or with the directory overridden).
-pub fn enabled() -> bool {
+pub(crate) fn enabled() -> bool {
     crate::host::is_root() || std::env::var_os(ENV_DIR).is_some()
 }
 
@@ -108,7 +108,7 @@ fn header(owner: &Owner, rotate: &Rotate) -> String {
 }
 
 /// The settings recorded in an existing file.
-pub fn parse_settings(text: &str) -> Option<Rotate> {
+pub(crate) fn parse_settings(text: &str) -> Option<Rotate> {
     let first = text.lines().next()?.strip_prefix("# crontainer:")?;
     let mut rotate = Rotate::default();
     for field in first.split(' ').skip(1) {
@@ -139,7 +139,7 @@ fn su_line(log: &Path) -> Option<String> {
 }
 
 /// The file's text for these logs.
-pub fn render(owner: &Owner, logs: &[PathBuf], rotate: &Rotate) -> String {
+pub(crate) fn render(owner: &Owner, logs: &[PathBuf], rotate: &Rotate) -> String {
     render_with(owner, logs, rotate, true)
 }
 
@@ -165,7 +165,7 @@ fn render_with(owner: &Owner, logs: &[PathBuf], rotate: &Rotate, su: bool) -> St
 /// Writes (or, with no logs, removes) the block's file, and the 0.1 file when it is ours for
 /// this block (`legacy_logs`: every log the block has had, so one it rotated is recognised);
 /// what changed, or with `dry_run` what would.
-pub fn sync(
+pub(crate) fn sync(
     owner: &Owner,
     logs: &[PathBuf],
     legacy_logs: &[PathBuf],
@@ -214,7 +214,7 @@ pub fn sync(
 }
 
 /// The settings of a block's file (or, failing that, of its 0.1 file), if one exists.
-pub fn existing_settings(owner: &Owner) -> Option<Rotate> {
+pub(crate) fn existing_settings(owner: &Owner) -> Option<Rotate> {
     [path(owner), legacy_path(&owner.block)]
         .iter()
         .find_map(|p| parse_settings(&std::fs::read_to_string(p).ok()?))
@@ -223,7 +223,7 @@ pub fn existing_settings(owner: &Owner) -> Option<Rotate> {
 /// What to tell a user whose install cannot write /etc/logrotate.d: a file and a crontab line
 /// that rotate the logs as that user, working as printed (no `su`, which logrotate allows only
 /// as root; a state file of the user's own, since the system one is root's).
-pub fn advice_without_root(owner: &Owner, logs: &[PathBuf], rotate: &Rotate) -> String {
+pub(crate) fn advice_without_root(owner: &Owner, logs: &[PathBuf], rotate: &Rotate) -> String {
     let file = format!("~/.config/crontainer/logrotate-{}.conf", owner.block);
     let logrotate = crate::runtime::find("logrotate", "/usr/sbin/logrotate").path;
     format!(

@@ -12,7 +12,7 @@ use crate::shell::quote;
 
 /// A program to run, built up like `std::process::Command` but printable.
 #[derive(Debug, Clone)]
-pub struct Cmd {
+pub(crate) struct Cmd {
     program: PathBuf,
     args: Vec<OsString>,
     env: Vec<(OsString, OsString)>,
@@ -23,7 +23,7 @@ pub struct Cmd {
 }
 
 impl Cmd {
-    pub fn new(program: impl AsRef<Path>) -> Cmd {
+    pub(crate) fn new(program: impl AsRef<Path>) -> Cmd {
         Cmd {
             program: program.as_ref().to_path_buf(),
             args: Vec::new(),
@@ -34,12 +34,12 @@ impl Cmd {
         }
     }
 
-    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Cmd {
+    pub(crate) fn arg(mut self, arg: impl AsRef<OsStr>) -> Cmd {
         self.args.push(arg.as_ref().to_owned());
         self
     }
 
-    pub fn args<I, S>(mut self, args: I) -> Cmd
+    pub(crate) fn args<I, S>(mut self, args: I) -> Cmd
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
@@ -49,30 +49,30 @@ impl Cmd {
         self
     }
 
-    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Cmd {
+    pub(crate) fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Cmd {
         self.env
             .push((key.as_ref().to_owned(), value.as_ref().to_owned()));
         self
     }
 
-    pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Cmd {
+    pub(crate) fn env_remove(mut self, key: impl AsRef<OsStr>) -> Cmd {
         self.env_remove.push(key.as_ref().to_owned());
         self
     }
 
     /// Starts the program with none of this process's environment, only what [`Cmd::env`] sets.
-    pub fn env_clear(mut self) -> Cmd {
+    pub(crate) fn env_clear(mut self) -> Cmd {
         self.env_clear = true;
         self
     }
 
-    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Cmd {
+    pub(crate) fn current_dir(mut self, dir: impl AsRef<Path>) -> Cmd {
         self.current_dir = Some(dir.as_ref().to_path_buf());
         self
     }
 
     /// The command line as a user could paste it into a shell.
-    pub fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         std::iter::once(self.program.as_os_str())
             .chain(self.args.iter().map(OsString::as_os_str))
             .map(|a| quote(&a.to_string_lossy()))
@@ -108,7 +108,7 @@ impl Cmd {
     /// Starts the program without waiting for it, with no input; `configure` sets anything
     /// else (where its output goes, its process group). For a program the user watches, such as
     /// the job `run-now` starts.
-    pub fn spawn(&self, configure: impl FnOnce(&mut Command)) -> Result<Child> {
+    pub(crate) fn spawn(&self, configure: impl FnOnce(&mut Command)) -> Result<Child> {
         self.announce();
         let mut command = self.command();
         command.stdin(Stdio::null());
@@ -119,7 +119,7 @@ impl Cmd {
     }
 
     /// Runs to completion, capturing stdout and stderr, whatever the exit status.
-    pub fn output(&self) -> Result<Output> {
+    pub(crate) fn output(&self) -> Result<Output> {
         let child = self.spawn(|command| {
             command.stdout(Stdio::piped()).stderr(Stdio::piped());
         })?;
@@ -129,7 +129,7 @@ impl Cmd {
     }
 
     /// Runs to completion and fails unless it exits 0.
-    pub fn run(&self) -> Result<Output> {
+    pub(crate) fn run(&self) -> Result<Output> {
         let output = self.output()?;
         if output.status.success() {
             Ok(output)
@@ -139,7 +139,7 @@ impl Cmd {
     }
 
     /// The error for a run that exited unsuccessfully.
-    pub fn failed(&self, output: &Output) -> anyhow::Error {
+    pub(crate) fn failed(&self, output: &Output) -> anyhow::Error {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let stderr = stderr.trim();
         let status = describe_status(output.status);
@@ -152,7 +152,7 @@ impl Cmd {
 }
 
 /// "exited with 1", or "was killed by signal 9".
-pub fn describe_status(status: ExitStatus) -> String {
+pub(crate) fn describe_status(status: ExitStatus) -> String {
     use std::os::unix::process::ExitStatusExt;
     match (status.code(), status.signal()) {
         (Some(code), _) => format!("exited with {code}"),

@@ -17,11 +17,11 @@ use crate::process::Cmd;
 
 /// Names the binary the runner lines name, in place of this one: for tests, whose lines must
 /// not depend on where the checkout is; never warned about as temporary.
-pub const ENV_EXE: &str = "CRONTAINER_EXE";
+pub(crate) const ENV_EXE: &str = "CRONTAINER_EXE";
 
 /// The crontainer binary a runner line names: this one, by its canonical path (or
 /// `$CRONTAINER_EXE`).
-pub fn own_binary() -> PathBuf {
+pub(crate) fn own_binary() -> PathBuf {
     match std::env::var_os(ENV_EXE) {
         Some(exe) if !exe.is_empty() => PathBuf::from(exe),
         _ => std::env::current_exe()
@@ -33,7 +33,7 @@ pub fn own_binary() -> PathBuf {
 /// Whether `exe` lies where it will not stay: a cargo build directory (`target/debug`,
 /// `target/release`), /tmp or /var/tmp; a line naming it breaks at the next `cargo clean` or
 /// reboot. Never for `$CRONTAINER_EXE`.
-pub fn is_temporary_binary(exe: &Path) -> bool {
+pub(crate) fn is_temporary_binary(exe: &Path) -> bool {
     if std::env::var_os(ENV_EXE).is_some_and(|e| !e.is_empty()) {
         return false;
     }
@@ -46,14 +46,14 @@ pub fn is_temporary_binary(exe: &Path) -> bool {
 
 /// A program the line needs, found or not.
 #[derive(Debug, Clone)]
-pub struct Found {
-    pub path: PathBuf,
-    pub found: bool,
+pub(crate) struct Found {
+    pub(crate) path: PathBuf,
+    pub(crate) found: bool,
 }
 
 /// Resolves `name` (a bare name looked up on PATH, or an absolute path). When it cannot be
 /// found, `fallback` is the path that would be used.
-pub fn find(name: &str, fallback: &str) -> Found {
+pub(crate) fn find(name: &str, fallback: &str) -> Found {
     if name.starts_with('/') {
         let path = PathBuf::from(name);
         let found = is_executable(&path);
@@ -85,7 +85,7 @@ fn is_executable(path: &Path) -> bool {
 
 /// A program the line runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tool {
+pub(crate) enum Tool {
     Runtime,
     Flock,
     Date,
@@ -98,15 +98,15 @@ pub enum Tool {
 
 /// A tool that could not be found, and what to say about it.
 #[derive(Debug, Clone)]
-pub struct Missing {
-    pub tool: Tool,
-    pub message: String,
+pub(crate) struct Missing {
+    pub(crate) tool: Tool,
+    pub(crate) message: String,
 }
 
 /// The tools for the line, and each one that could not be found. `pings`: some job has a
 /// `healthcheck`, so `curl`, `wc` and `tail` must be found too; otherwise the line never runs
 /// them and a host without curl is fine.
-pub fn resolve_tools(runtime: &str, pings: bool) -> (Tools, Vec<Missing>) {
+pub(crate) fn resolve_tools(runtime: &str, pings: bool) -> (Tools, Vec<Missing>) {
     let runtime_fallback = if runtime.starts_with('/') {
         runtime.to_string()
     } else {
@@ -171,7 +171,7 @@ pub fn resolve_tools(runtime: &str, pings: bool) -> (Tools, Vec<Missing>) {
 
 /// Like [`resolve_tools`], but a missing tool is an error: `install` must not write a line
 /// that fails at 3 a.m.
-pub fn require_tools(runtime: &str, pings: bool) -> Result<Tools> {
+pub(crate) fn require_tools(runtime: &str, pings: bool) -> Result<Tools> {
     let (tools, missing) = resolve_tools(runtime, pings);
     if missing.is_empty() {
         Ok(tools)
@@ -186,7 +186,11 @@ pub fn require_tools(runtime: &str, pings: bool) -> Result<Tools> {
 /// a store of their own (rootless), so jobs run as another user than the one running crontainer
 /// would look for the container in that user's store, while `install`, `status` and `run-now`
 /// look in ours (as root: the rootful one, which only root's jobs reach).
-pub fn access_warning(runtime: &Path, env: &Env, user: &nix::unistd::User) -> Option<String> {
+pub(crate) fn access_warning(
+    runtime: &Path,
+    env: &Env,
+    user: &nix::unistd::User,
+) -> Option<String> {
     if !is_podman(runtime) {
         let host = env.get("DOCKER_HOST").map(String::as_str);
         return crate::host::daemon_access_warning(runtime, host, user);
@@ -205,11 +209,11 @@ pub fn access_warning(runtime: &Path, env: &Env, user: &nix::unistd::User) -> Op
 }
 
 /// The runtime client's own variables from the config (`runtime_env`), as the line exports them.
-pub type Env = std::collections::BTreeMap<String, String>;
+pub(crate) type Env = std::collections::BTreeMap<String, String>;
 
 /// A call of the runtime's client as the cron line makes it: none of the client variables a
 /// login shell may carry, only the config's `runtime_env`. The one way crontainer runs it.
-pub fn client(runtime: &Path, env: &Env) -> Cmd {
+pub(crate) fn client(runtime: &Path, env: &Env) -> Cmd {
     let mut cmd = Cmd::new(runtime);
     for var in DOCKER_CLIENT_VARS {
         cmd = cmd.env_remove(var);
@@ -221,14 +225,14 @@ pub fn client(runtime: &Path, env: &Env) -> Cmd {
 }
 
 /// Whether the runtime is Podman (by its file name, as for Docker's socket shortcut).
-pub fn is_podman(runtime: &Path) -> bool {
+pub(crate) fn is_podman(runtime: &Path) -> bool {
     runtime.file_name() == Some(std::ffi::OsStr::new("podman"))
 }
 
 /// A container's state as the runtime reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ContainerState {
+pub(crate) enum ContainerState {
     Running,
     /// Exists but is not running (created, exited, paused, restarting, dead).
     Stopped(String),
@@ -255,7 +259,7 @@ impl std::fmt::Display for ContainerState {
 /// asks the runtime, it asks the daemon (or, for podman, the store) that the cron line will
 /// reach. Docker's, and podman's that point it at a remote service or another config (podman
 /// 4.3 obeys `CONTAINER_HOST` and `CONTAINER_CONNECTION`; the name predates podman support).
-pub const DOCKER_CLIENT_VARS: [&str; 9] = [
+pub(crate) const DOCKER_CLIENT_VARS: [&str; 9] = [
     "DOCKER_HOST",
     "DOCKER_CONTEXT",
     "DOCKER_CONFIG",
@@ -271,7 +275,7 @@ pub const DOCKER_CLIENT_VARS: [&str; 9] = [
 /// socket (one small HTTP request per container, no client process: starting the docker CLI
 /// costs ~20 ms, most of what `status` and `install` take); otherwise, or when the socket
 /// cannot be reached, one `inspect` call of the runtime's CLI.
-pub fn container_states(runtime: &Path, env: &Env, names: &[&str]) -> Vec<ContainerState> {
+pub(crate) fn container_states(runtime: &Path, env: &Env, names: &[&str]) -> Vec<ContainerState> {
     if names.is_empty() {
         return Vec::new();
     }
@@ -299,7 +303,11 @@ pub fn container_states(runtime: &Path, env: &Env, names: &[&str]) -> Vec<Contai
 }
 
 /// One job's container as it resolves now (see [`resolve_containers`]).
-pub fn resolve_container(runtime: &Path, env: &Env, r: &ContainerRef) -> (String, ContainerState) {
+pub(crate) fn resolve_container(
+    runtime: &Path,
+    env: &Env,
+    r: &ContainerRef,
+) -> (String, ContainerState) {
     resolve_containers(runtime, env, &[r]).remove(0)
 }
 
@@ -307,7 +315,7 @@ pub fn resolve_container(runtime: &Path, env: &Env, r: &ContainerRef) -> (String
 /// Compose service's to the running container its line would pick (its name, `Running`) or to
 /// `ContainerState::Unresolved` saying why none. One inspect call for the names and one `ps`
 /// call for the services.
-pub fn resolve_containers(
+pub(crate) fn resolve_containers(
     runtime: &Path,
     env: &Env,
     refs: &[&ContainerRef],
@@ -348,18 +356,18 @@ pub fn resolve_containers(
 /// A container `RUNTIME ps` lists (running, or paused or restarting) that Compose's labels tie to
 /// a service.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceContainer {
-    pub id: String,
-    pub name: String,
-    pub project: String,
-    pub service: String,
+pub(crate) struct ServiceContainer {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) project: String,
+    pub(crate) service: String,
     /// `running`, `paused`, `restarting`, as `ps` says.
-    pub state: String,
+    pub(crate) state: String,
 }
 
 /// The label Compose puts on the containers of `compose run` (`True`), which are not the
 /// service's own.
-pub const ONEOFF_LABEL: &str = "com.docker.compose.oneoff";
+pub(crate) const ONEOFF_LABEL: &str = "com.docker.compose.oneoff";
 
 /// The separator of the `ps` format below: none of Docker's ids, Compose's project and service
 /// names, nor container names holds it.
@@ -367,7 +375,7 @@ const PS_SEPARATOR: char = '/';
 
 /// Every container `RUNTIME ps` lists with a Compose service label, in its order (the order the
 /// cron line picks from); the runtime's error when it does not answer.
-pub fn running_service_containers(
+pub(crate) fn running_service_containers(
     runtime: &Path,
     env: &Env,
 ) -> std::result::Result<Vec<ServiceContainer>, String> {
@@ -423,7 +431,7 @@ pub fn running_service_containers(
 
 /// Why a Compose service resolves to no container.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Unresolved {
+pub(crate) enum Unresolved {
     /// No container of the service is listed (in its project, when given).
     NoContainer,
     /// No `project` given, and the service runs in these several projects.
@@ -432,7 +440,7 @@ pub enum Unresolved {
 
 impl Unresolved {
     /// The exit code and the end line's `reason=` of a firing that finds this.
-    pub fn exit_and_reason(&self) -> (i32, &'static str) {
+    pub(crate) fn exit_and_reason(&self) -> (i32, &'static str) {
         match self {
             Unresolved::NoContainer => (EXIT_NO_CONTAINER, REASON_NO_CONTAINER),
             Unresolved::SeveralProjects(_) => (EXIT_SEVERAL_PROJECTS, REASON_SEVERAL_PROJECTS),
@@ -440,7 +448,7 @@ impl Unresolved {
     }
 
     /// As `status` shows it, worded to follow "service NAME".
-    pub fn state(&self) -> ContainerState {
+    pub(crate) fn state(&self) -> ContainerState {
         ContainerState::Unresolved(match self {
             Unresolved::NoContainer => format!(
                 "has no running container (each firing fails with exit {EXIT_NO_CONTAINER})"
@@ -458,7 +466,7 @@ impl Unresolved {
 /// listed container of the service (in `project` when given), never a one-off (`compose run`'s:
 /// [`running_service_containers`] leaves them out); none, or (no `project`) the service running
 /// in several projects, is [`Unresolved`].
-pub fn resolve_service<'a>(
+pub(crate) fn resolve_service<'a>(
     listed: &'a [ServiceContainer],
     service: &str,
     project: Option<&str>,
@@ -485,7 +493,7 @@ pub fn resolve_service<'a>(
 /// named `name` itself: its name (Docker's with a leading `/`, Podman's without) or its full id.
 /// Docker and Podman also answer for a unique prefix of an id, so with no container named `db`,
 /// `db` finds one whose id starts with `db`: a job must never run there.
-pub fn is_exactly(inspected: &serde_json::Value, name: &str) -> bool {
+pub(crate) fn is_exactly(inspected: &serde_json::Value, name: &str) -> bool {
     let own = inspected["Name"]
         .as_str()
         .map(|n| n.trim_start_matches('/'));
@@ -494,20 +502,20 @@ pub fn is_exactly(inspected: &serde_json::Value, name: &str) -> bool {
 
 /// One container as the runner needs it, exactly the one named.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Inspected {
+pub(crate) struct Inspected {
     /// The full id: the runner execs by it, so the container cannot change under it.
-    pub id: String,
+    pub(crate) id: String,
     /// `running`, `exited`, ...
-    pub status: String,
+    pub(crate) status: String,
     /// The host pid of its first process (0 when not running): the runner finds the job's
     /// processes among those of its cgroup.
-    pub pid: u32,
+    pub(crate) pid: u32,
 }
 
 /// Inspects the container named exactly `name` (see [`is_exactly`]): `Ok(None)` when there is
 /// none, `Err` with the runtime's words when it does not answer. Straight from Docker's socket
 /// when it can, else one `inspect` call.
-pub fn inspect(
+pub(crate) fn inspect(
     runtime: &Path,
     env: &Env,
     name: &str,

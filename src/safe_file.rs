@@ -19,7 +19,7 @@ use std::path::Path;
 use nix::libc;
 
 /// The most read of a small file (a lock file holds one run id, ~25 bytes).
-pub const SMALL_FILE_MAX: u64 = 4096;
+pub(crate) const SMALL_FILE_MAX: u64 = 4096;
 
 /// What a file is, when it is not a regular file, in words for a refusal.
 fn kind_of(meta: &std::fs::Metadata) -> &'static str {
@@ -60,7 +60,7 @@ fn refuse_symlink(err: io::Error) -> io::Error {
 /// Opens `path` for reading without blocking and only when it is a regular file; None when it
 /// does not exist. A FIFO, a device, a directory or (as root) a symlink is an error that says
 /// what it is.
-pub fn open_regular(path: &Path) -> io::Result<Option<File>> {
+pub(crate) fn open_regular(path: &Path) -> io::Result<Option<File>> {
     let mut flags = libc::O_NONBLOCK;
     if !follows_symlinks() {
         flags |= libc::O_NOFOLLOW;
@@ -81,7 +81,7 @@ pub fn open_regular(path: &Path) -> io::Result<Option<File>> {
 }
 
 /// The first `max` bytes of a regular file (see [`open_regular`]); None when it does not exist.
-pub fn read_bounded(path: &Path, max: u64) -> io::Result<Option<Vec<u8>>> {
+pub(crate) fn read_bounded(path: &Path, max: u64) -> io::Result<Option<Vec<u8>>> {
     let Some(file) = open_regular(path)? else {
         return Ok(None);
     };
@@ -92,7 +92,7 @@ pub fn read_bounded(path: &Path, max: u64) -> io::Result<Option<Vec<u8>>> {
 
 /// Creates `path` new, for appending, with `mode`: an existing name (a file, or a symlink,
 /// dangling or not) is `AlreadyExists`, never opened.
-pub fn create_new(path: &Path, mode: u32) -> io::Result<File> {
+pub(crate) fn create_new(path: &Path, mode: u32) -> io::Result<File> {
     OpenOptions::new()
         .append(true)
         .create_new(true)
@@ -102,15 +102,15 @@ pub fn create_new(path: &Path, mode: u32) -> io::Result<File> {
 }
 
 /// A user to act as: uid, gid and groups, prepared before any fork.
-pub struct AsUser {
-    pub uid: nix::unistd::Uid,
-    pub gid: nix::unistd::Gid,
-    pub groups: Vec<nix::unistd::Gid>,
+pub(crate) struct AsUser {
+    pub(crate) uid: nix::unistd::Uid,
+    pub(crate) gid: nix::unistd::Gid,
+    pub(crate) groups: Vec<nix::unistd::Gid>,
 }
 
 /// What [`create_as`] makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Make {
+pub(crate) enum Make {
     /// A directory (its parent must exist).
     Dir,
     /// A regular file, new (`O_EXCL`).
@@ -121,7 +121,7 @@ pub enum Make {
 /// and every directory on the way is checked by the kernel as theirs: a symlink they planted
 /// leads only where they could write anyway. `Ok(false)` when the name exists already (nothing
 /// is then followed nor changed).
-pub fn create_as(user: &AsUser, path: &Path, what: Make, mode: u32) -> io::Result<bool> {
+pub(crate) fn create_as(user: &AsUser, path: &Path, what: Make, mode: u32) -> io::Result<bool> {
     let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes())
         .map_err(|_| io::Error::other("the path holds a NUL byte"))?;
     // SAFETY: the child only makes system calls (setgroups, setgid, setuid, umask, mkdir or

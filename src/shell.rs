@@ -5,7 +5,7 @@
 /// Quotes `value` as exactly one literal shell word: bare when it holds only characters no
 /// shell treats specially, otherwise single-quoted, with `'` written as `'"'"'`. No backslash
 /// is ever produced, because Debian's cron folds `\\` while cronie does not.
-pub fn quote(value: &str) -> String {
+pub(crate) fn quote(value: &str) -> String {
     let plain = !value.is_empty()
         && value
             .bytes()
@@ -19,12 +19,12 @@ pub fn quote(value: &str) -> String {
 
 /// Cron turns every unescaped `%` in the command into a newline (Debian cron, cronie and
 /// busybox alike); `\%` reaches the shell as `%`.
-pub fn escape_percent(command: &str) -> String {
+pub(crate) fn escape_percent(command: &str) -> String {
     command.replace('%', "\\%")
 }
 
 /// The inverse of [`escape_percent`]: the command as cron hands it to `/bin/sh -c`.
-pub fn unescape_percent(command: &str) -> String {
+pub(crate) fn unescape_percent(command: &str) -> String {
     command.replace("\\%", "%")
 }
 

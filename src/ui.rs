@@ -6,39 +6,39 @@ use std::io::IsTerminal;
 use std::sync::atomic::{AtomicI8, Ordering};
 
 /// The version of every `--json` document's shape; raised when a field changes meaning.
-pub const JSON_VERSION: u32 = 1;
+pub(crate) const JSON_VERSION: u32 = 1;
 
 static VERBOSITY: AtomicI8 = AtomicI8::new(0);
 
 /// -1 for `--quiet`, 1 for `--verbose`, 0 otherwise; set once by `run`.
-pub fn set_verbosity(level: i8) {
+pub(crate) fn set_verbosity(level: i8) {
     VERBOSITY.store(level, Ordering::Relaxed);
 }
 
-pub fn quiet() -> bool {
+pub(crate) fn quiet() -> bool {
     VERBOSITY.load(Ordering::Relaxed) < 0
 }
 
-pub fn verbose() -> bool {
+pub(crate) fn verbose() -> bool {
     VERBOSITY.load(Ordering::Relaxed) > 0
 }
 
 /// A warning on stderr, unless `--quiet`.
-pub fn warn(message: &str) {
+pub(crate) fn warn(message: &str) {
     if !quiet() {
         eprintln!("crontainer: warning: {message}");
     }
 }
 
 /// A notice on stderr, unless `--quiet`.
-pub fn notice(message: &str) {
+pub(crate) fn notice(message: &str) {
     if !quiet() {
         eprintln!("crontainer: notice: {message}");
     }
 }
 
 /// A message for a person on stdout (diffs, "installed ..."), unless `--quiet`.
-pub fn say(message: &str) {
+pub(crate) fn say(message: &str) {
     if !quiet() {
         print!("{message}");
         if !message.is_empty() && !message.ends_with('\n') {
@@ -48,12 +48,12 @@ pub fn say(message: &str) {
 }
 
 /// Colors only on a terminal, and never with `NO_COLOR` set.
-pub fn color_stdout() -> bool {
+pub(crate) fn color_stdout() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// A unified diff of two texts, colored when asked, its URLs masked ([`mask_urls`]).
-pub fn diff(old: &str, new: &str, label: &str, color: bool) -> String {
+pub(crate) fn diff(old: &str, new: &str, label: &str, color: bool) -> String {
     let diff = similar::TextDiff::from_lines(old, new);
     let text = diff
         .unified_diff()
@@ -86,7 +86,7 @@ struct Document<'a, T> {
 /// Prints a command's typed `--json` document on stdout, with `version`. Its keys are printed
 /// sorted, as every document has been since the first (built as a `serde_json::Value`, whose
 /// map keeps keys sorted), whatever the order of the type's fields.
-pub fn print_document<T: serde::Serialize>(body: &T) {
+pub(crate) fn print_document<T: serde::Serialize>(body: &T) {
     let value = serde_json::to_value(Document {
         version: JSON_VERSION,
         body,
@@ -96,7 +96,7 @@ pub fn print_document<T: serde::Serialize>(body: &T) {
 }
 
 /// Prints a JSON document on stdout, its URLs masked ([`mask_urls`]).
-pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) {
+pub(crate) fn print_json<T: serde::Serialize + ?Sized>(value: &T) {
     let text = serde_json::to_string_pretty(value).expect("JSON values serialize");
     println!("{}", mask_urls(&text));
 }
@@ -107,7 +107,7 @@ pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) {
 /// `plan` and JSON end up in terminals, CI logs and Ansible's output. The host stays, and the
 /// tail tells two URLs apart. A URL ends where a config value may not go on (whitespace, a
 /// quote, a backslash, `?`, `#`).
-pub fn mask_urls(text: &str) -> String {
+pub(crate) fn mask_urls(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = ["http://", "https://"]
@@ -148,7 +148,7 @@ pub fn mask_urls(text: &str) -> String {
 }
 
 /// "2026-11-29 15:00 UTC (in 52m)", "... (5m ago)", or "... (just now)" for the last minute.
-pub fn format_time(at: &jiff::ZonedDateTime, now: &jiff::ZonedDateTime) -> String {
+pub(crate) fn format_time(at: &jiff::ZonedDateTime, now: &jiff::ZonedDateTime) -> String {
     let when = at.strftime("%Y-%m-%d %H:%M %Z");
     let seconds = at.timestamp().as_second() - now.timestamp().as_second();
     if seconds > 0 {
@@ -161,7 +161,7 @@ pub fn format_time(at: &jiff::ZonedDateTime, now: &jiff::ZonedDateTime) -> Strin
 }
 
 /// "3d4h", "2h13m", "52m", "40s".
-pub fn human_duration(seconds: u64) -> String {
+pub(crate) fn human_duration(seconds: u64) -> String {
     let (d, h, m, s) = (
         seconds / 86400,
         seconds / 3600 % 24,
@@ -179,7 +179,7 @@ pub fn human_duration(seconds: u64) -> String {
 }
 
 /// "1.5 KiB".
-pub fn human_bytes(n: u64) -> String {
+pub(crate) fn human_bytes(n: u64) -> String {
     match n {
         0..1024 => format!("{n} B"),
         1024..1048576 => format!("{:.1} KiB", n as f64 / 1024.0),

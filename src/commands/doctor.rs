@@ -43,7 +43,7 @@ fn check(name: &str, verdict: Verdict, detail: impl Into<String>, fix: Option<St
     }
 }
 
-pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
+pub(crate) fn run(args: &DoctorArgs) -> Result<ExitCode> {
     let mut checks = Vec::new();
     // Trusted before anything in it is used (its runtime runs below): as root, a config a user
     // may change is reported and left unread.

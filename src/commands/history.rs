@@ -26,7 +26,7 @@ struct JobHistory {
     entries: Vec<Entry>,
 }
 
-pub fn run(args: &HistoryArgs) -> Result<ExitCode> {
+pub(crate) fn run(args: &HistoryArgs) -> Result<ExitCode> {
     let (name, only) = match &args.job {
         Some(spec) => {
             let (name, id) = commands::split_job(spec, args.block.name.as_deref())?;

@@ -133,7 +133,7 @@ fn pin_projects(config: &mut config::Config, tools: &crate::line::Tools) -> Resu
     Ok(notes)
 }
 
-pub fn run(args: &InstallArgs) -> Result<ExitCode> {
+pub(crate) fn run(args: &InstallArgs) -> Result<ExitCode> {
     let mut config = commands::trust::load_required_config(args.config.config.as_deref())?;
     let (kind, user) = commands::target_settings(Some(&config), &args.target);
     if kind == TargetKind::CronD

@@ -11,7 +11,7 @@ use crate::commands::{Follower, find_job};
 use crate::error::ExitCode;
 use crate::run_log;
 
-pub fn run(args: &LogsArgs) -> Result<ExitCode> {
+pub(crate) fn run(args: &LogsArgs) -> Result<ExitCode> {
     let found = find_job(
         &args.job,
         args.config.config.as_deref(),

@@ -158,7 +158,7 @@ fn kind_word(kind: TargetKind) -> &'static str {
     }
 }
 
-pub fn run(args: &MetricsArgs) -> Result<ExitCode> {
+pub(crate) fn run(args: &MetricsArgs) -> Result<ExitCode> {
     let (config, scope) = commands::config_and_installed(
         args.config.config.as_deref(),
         &args.target,

@@ -1,18 +1,18 @@
 //! One file per subcommand; this module holds what they share, and `job_status/` the one picture
 //! of a job that `status` and `metrics` both report.
 
-pub mod doctor;
-pub mod history;
-pub mod install;
-pub mod job_status;
-pub mod logs;
-pub mod metrics;
-pub mod pause;
-pub mod plan;
-pub mod run_now;
-pub mod status;
-pub mod trust;
-pub mod uninstall;
+pub(crate) mod doctor;
+pub(crate) mod history;
+pub(crate) mod install;
+pub(crate) mod job_status;
+pub(crate) mod logs;
+pub(crate) mod metrics;
+pub(crate) mod pause;
+pub(crate) mod plan;
+pub(crate) mod run_now;
+pub(crate) mod status;
+pub(crate) mod trust;
+pub(crate) mod uninstall;
 
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
@@ -29,11 +29,11 @@ use crate::line::{self, Entry, Tools};
 use crate::runtime;
 
 /// Fixes "now" for reproducible output in tests and examples (an RFC 3339 timestamp).
-pub const ENV_NOW: &str = "CRONTAINER_NOW";
+pub(crate) const ENV_NOW: &str = "CRONTAINER_NOW";
 
 /// The current time in cron's time zone (`host::cron_time_zone`, not the shell's `TZ`), or
 /// `$CRONTAINER_NOW` in that zone.
-pub fn now() -> Result<ZonedDateTime> {
+pub(crate) fn now() -> Result<ZonedDateTime> {
     let tz = crate::host::cron_time_zone().zone;
     match std::env::var(ENV_NOW) {
         Ok(value) if !value.is_empty() => {
@@ -48,7 +48,7 @@ pub fn now() -> Result<ZonedDateTime> {
 
 /// When the shell's `TZ` names another zone than cron's: the times shown are cron's, which the
 /// user may not expect. `plan`, `status` and `metrics` say so on stderr.
-pub fn time_zone_difference(now: &ZonedDateTime) -> Option<String> {
+pub(crate) fn time_zone_difference(now: &ZonedDateTime) -> Option<String> {
     let shell = std::env::var("TZ").ok().filter(|tz| !tz.is_empty())?;
     let cron = crate::host::cron_time_zone();
     let name = shell.strip_prefix(':').unwrap_or(&shell);
@@ -71,14 +71,14 @@ pub fn time_zone_difference(now: &ZonedDateTime) -> Option<String> {
 }
 
 /// Says [`time_zone_difference`] on stderr, if any.
-pub fn note_time_zone(now: &ZonedDateTime) {
+pub(crate) fn note_time_zone(now: &ZonedDateTime) {
     if let Some(note) = time_zone_difference(now) {
         crate::ui::notice(&note);
     }
 }
 
 /// The target kind and user: flags first, then the config, then the defaults.
-pub fn target_settings(
+pub(crate) fn target_settings(
     config: Option<&Config>,
     flags: &TargetArgs,
 ) -> (TargetKind, Option<String>) {
@@ -95,7 +95,7 @@ pub fn target_settings(
 }
 
 /// Renders every job of the config for `target`.
-pub fn render_entries(
+pub(crate) fn render_entries(
     config: &Config,
     tools: &Tools,
     target: &Target,
@@ -114,37 +114,37 @@ pub fn render_entries(
 }
 
 /// The jobs installed in a target, with the block each sits in.
-pub struct Installed {
-    pub target: Target,
-    pub run_as: String,
-    pub entries: Vec<(String, Entry)>,
+pub(crate) struct Installed {
+    pub(crate) target: Target,
+    pub(crate) run_as: String,
+    pub(crate) entries: Vec<(String, Entry)>,
     /// Environment assignments above a block (its name, the line number and text): cron
     /// applies them to the block's lines too.
-    pub assignments: Vec<(String, usize, String)>,
+    pub(crate) assignments: Vec<(String, usize, String)>,
     /// The blocks' metrics lines (`[monitoring] textfile_dir`), by block.
-    pub textfiles: Vec<(String, crate::line::Textfile)>,
+    pub(crate) textfiles: Vec<(String, crate::line::Textfile)>,
     /// When one block was asked for, the jobs of the other blocks in the same text (read
     /// anyway), with where they are: where a copy that a rename left behind goes on firing.
-    pub neighbours: Vec<(Target, String, Entry)>,
+    pub(crate) neighbours: Vec<(Target, String, Entry)>,
     /// What could not be read here: a block someone edited by hand is refused alone, and the
     /// others stay usable; a damaged marker makes the whole text unreadable.
-    pub damaged: Vec<Damaged>,
+    pub(crate) damaged: Vec<Damaged>,
 }
 
 /// A block (None: the whole text) that could not be read, and why.
-pub struct Damaged {
-    pub block: Option<String>,
-    pub error: String,
+pub(crate) struct Damaged {
+    pub(crate) block: Option<String>,
+    pub(crate) error: String,
     /// The ids of the job markers still readable in it: jobs that `metrics` reports unhealthy
     /// rather than dropping (an alert on `healthy == 0` would resolve).
-    pub jobs: Vec<String>,
+    pub(crate) jobs: Vec<String>,
     /// The whole target could not be read (not damaged: this user may not read it).
-    pub unreadable: bool,
+    pub(crate) unreadable: bool,
 }
 
 impl Damaged {
     /// In words, with where it is.
-    pub fn describe(&self, target: &Target) -> String {
+    pub(crate) fn describe(&self, target: &Target) -> String {
         match &self.block {
             Some(block) => format!("block `{block}` in {}: {}", target.describe(), self.error),
             // The error names the target already.
@@ -154,21 +154,10 @@ impl Damaged {
     }
 }
 
-/// The target the flags and config point at, for block `name` (its cron.d file when the
-/// target is cron.d; "crontainer" when no name is known).
-pub fn resolve_target(
-    config: Option<&Config>,
-    flags: &TargetArgs,
-    name: Option<&str>,
-) -> Result<crate::cron_table::Resolved> {
-    let (kind, user) = target_settings(config, flags);
-    Target::resolve(kind, user.as_deref(), name.unwrap_or("crontainer"))
-}
-
 /// The crontainer blocks a command acts on, each with its parsed entries: block `name`, or every
 /// block in `text` when None. Lazy, so a command that stops at the block it wants never reads
 /// the ones after it; a block with lines someone added by hand is an error, never guessed at.
-pub fn parse_blocks<'a>(
+pub(crate) fn parse_blocks<'a>(
     text: &'a str,
     name: Option<&str>,
     with_user: bool,
@@ -189,15 +178,15 @@ pub fn parse_blocks<'a>(
 
 /// Where a command looks for installed jobs, and what it found there: one crontab, the cron.d
 /// file of one block, every cron.d file holding a block, or (`--all-users`) all of them.
-pub struct Scope {
+pub(crate) struct Scope {
     /// Where it looked, in words ("root's crontab", "/etc/cron.d").
-    pub label: String,
-    pub installed: Vec<Installed>,
+    pub(crate) label: String,
+    pub(crate) installed: Vec<Installed>,
 }
 
 impl Scope {
     /// Every installed job: where, in which block.
-    pub fn entries(&self) -> impl Iterator<Item = (&Installed, &str, &Entry)> {
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&Installed, &str, &Entry)> {
         self.installed.iter().flat_map(|installed| {
             installed
                 .entries
@@ -207,7 +196,7 @@ impl Scope {
     }
 
     /// What could not be read, in words.
-    pub fn damaged(&self) -> Vec<String> {
+    pub(crate) fn damaged(&self) -> Vec<String> {
         self.installed
             .iter()
             .flat_map(|i| i.damaged.iter().map(|d| d.describe(&i.target)))
@@ -215,7 +204,7 @@ impl Scope {
     }
 
     /// The blocks found, each with where it is, in order.
-    pub fn blocks(&self) -> Vec<(&Installed, &str)> {
+    pub(crate) fn blocks(&self) -> Vec<(&Installed, &str)> {
         self.block_indexes()
             .into_iter()
             .map(|(i, block)| (&self.installed[i], block))
@@ -223,7 +212,7 @@ impl Scope {
     }
 
     /// The blocks found, each with the index of its target in `installed`, in order.
-    pub fn block_indexes(&self) -> Vec<(usize, &str)> {
+    pub(crate) fn block_indexes(&self) -> Vec<(usize, &str)> {
         let mut blocks: Vec<(usize, &str)> = Vec::new();
         for (i, installed) in self.installed.iter().enumerate() {
             for (block, _) in &installed.entries {
@@ -240,7 +229,7 @@ impl Scope {
 /// config's), or every block there. Without a name, a cron.d target means every file of
 /// /etc/cron.d that holds a block; `all_users` (root only) means every user's crontab and
 /// every such file.
-pub fn scope(
+pub(crate) fn scope(
     config: Option<&Config>,
     flags: &TargetArgs,
     name: Option<&str>,
@@ -252,7 +241,7 @@ pub fn scope(
 
 /// Like [`scope`], but every block where the config points when `name` is None (what `doctor`
 /// checks: the config's block and any other beside it).
-pub fn scope_at(
+pub(crate) fn scope_at(
     config: Option<&Config>,
     flags: &TargetArgs,
     name: Option<&str>,
@@ -342,7 +331,7 @@ fn cron_d_targets(
 /// two blocks share, a renamed block left behind): as root, every user's crontab and every
 /// cron.d file; otherwise one's own crontab and the cron.d files. A target that cannot be read
 /// is recorded as damaged, not an error: these checks must not stop a command.
-pub fn everything_readable() -> Vec<Installed> {
+pub(crate) fn everything_readable() -> Vec<Installed> {
     let mut targets = Vec::new();
     // Root's listing of cron's spool names every crontab there is, root's own included: one
     // not listed does not exist, and needs no `crontab -l` to say so.
@@ -388,7 +377,7 @@ fn read_or_damaged(resolved: crate::cron_table::Resolved, name: Option<&str>) ->
 
 /// The config, when one is named or found, and the jobs installed where it (or the flags) point:
 /// its block, or every crontainer block there. What the commands that report start from.
-pub fn config_and_installed(
+pub(crate) fn config_and_installed(
     config: Option<&Path>,
     flags: &TargetArgs,
     name: Option<&str>,
@@ -397,18 +386,6 @@ pub fn config_and_installed(
     let config = trust::load_config(config)?;
     let scope = scope(config.as_ref(), flags, name, all_users)?;
     Ok((config, scope))
-}
-
-/// Reads the installed jobs: of block `name`, or of every crontainer block when None.
-pub fn read_installed(
-    kind: TargetKind,
-    user: Option<&str>,
-    name: Option<&str>,
-) -> Result<Installed> {
-    read_target(
-        Target::resolve(kind, user, name.unwrap_or("crontainer"))?,
-        name,
-    )
 }
 
 /// Reads block `name` (every block when None) of a resolved target. A block that cannot be
@@ -519,7 +496,7 @@ fn blocks_of(
 /// (a crontab setting `SHELL` to another shell, a cron daemon skipping the crontab) is caught
 /// here. `@reboot` jobs are due once per boot after their install. None for a line crontainer
 /// 0.1 installed, whose marker does not say when.
-pub fn missed_firing(
+pub(crate) fn missed_firing(
     rendered: Option<&crate::schedule::Rendered>,
     installed: Option<&str>,
     last: &crate::run_log::LastRun,
@@ -550,7 +527,7 @@ pub fn missed_firing(
 }
 
 /// A missed firing in words, as `status` and `doctor` say it.
-pub fn missed_words(due: &ZonedDateTime) -> String {
+pub(crate) fn missed_words(due: &ZonedDateTime) -> String {
     format!(
         "missed: cron should have started it at {}; no start since",
         due.strftime("%Y-%m-%d %H:%M %Z")
@@ -559,7 +536,7 @@ pub fn missed_words(due: &ZonedDateTime) -> String {
 
 /// What an environment assignment above block `name` does to it, in words for `status` and
 /// `doctor`; None when the block has none above it.
-pub fn environment_problem(installed: &Installed, name: &str) -> Option<String> {
+pub(crate) fn environment_problem(installed: &Installed, name: &str) -> Option<String> {
     let above: Vec<String> = installed
         .assignments
         .iter()
@@ -577,19 +554,19 @@ pub fn environment_problem(installed: &Installed, name: &str) -> Option<String> 
 }
 
 /// The outcome of writing a changed text into a target.
-pub struct Applied {
+pub(crate) struct Applied {
     /// The text differed (whether or not it was written: see `dry_run`).
-    pub changed: bool,
-    pub diff: String,
+    pub(crate) changed: bool,
+    pub(crate) diff: String,
     /// Where the previous text was saved, when something was written.
-    pub backup: Option<std::path::PathBuf>,
+    pub(crate) backup: Option<std::path::PathBuf>,
 }
 
 impl Applied {
     /// The `--json` report of a command that edits a target: whether it changed anything (or
     /// would, in a dry run), the backup and the diff, with the command's own `fields` added.
     /// `changed` may be wider than the text (install counts a new logrotate file too).
-    pub fn report<T: serde::Serialize>(
+    pub(crate) fn report<T: serde::Serialize>(
         &self,
         changed: bool,
         dry_run: bool,
@@ -606,7 +583,7 @@ impl Applied {
     }
 
     /// Says where the previous text was saved, when something was written.
-    pub fn say_backup(&self) {
+    pub(crate) fn say_backup(&self) {
         if let Some(backup) = &self.backup {
             crate::ui::say(&format!("previous version saved to {}", backup.display()));
         }
@@ -615,22 +592,28 @@ impl Applied {
 
 /// The `--json` document of a command that edits a target ([`Applied::report`]).
 #[derive(serde::Serialize)]
-pub struct ChangeReport<'a, T> {
+pub(crate) struct ChangeReport<'a, T> {
     /// Something was written.
-    pub changed: bool,
+    pub(crate) changed: bool,
     /// Something differs (written, or not in a dry run).
-    pub would_change: bool,
-    pub dry_run: bool,
-    pub backup: Option<&'a Path>,
-    pub diff: &'a str,
+    pub(crate) would_change: bool,
+    pub(crate) dry_run: bool,
+    pub(crate) backup: Option<&'a Path>,
+    pub(crate) diff: &'a str,
     #[serde(flatten)]
-    pub fields: T,
+    pub(crate) fields: T,
 }
 
 /// Writes `new` over `old` when they differ and this is not a dry run: a backup of `old`
 /// first, then the write. The caller holds the target's lock across its read and this call.
 /// The diff is colored for a terminal, never in `json` output.
-pub fn apply(target: &Target, old: &str, new: &str, dry_run: bool, json: bool) -> Result<Applied> {
+pub(crate) fn apply(
+    target: &Target,
+    old: &str,
+    new: &str,
+    dry_run: bool,
+    json: bool,
+) -> Result<Applied> {
     let changed = new != old;
     let color = !json && crate::ui::color_stdout();
     let diff = crate::ui::diff(old, new, &target.describe(), color);
@@ -651,7 +634,7 @@ pub fn apply(target: &Target, old: &str, new: &str, dry_run: bool, json: bool) -
 /// What differs between the line the config would install for `job` and the `installed` entry,
 /// in words; empty when they are in step (a pause is not drift). An error when the config's
 /// line cannot be rendered. `status` and `doctor` both judge drift with this.
-pub fn drift(
+pub(crate) fn drift(
     config_runtime: &str,
     job: &Job,
     installed: &Entry,
@@ -749,7 +732,7 @@ fn describe_drift(wanted: &Entry, installed: &Entry, with_user: bool) -> Vec<Str
 
 /// When the crontainer binary an installed runner line names is missing or not executable, in
 /// words naming it: cron then runs nothing of the job. None for a 0.1/0.2 shell line.
-pub fn runner_problem(entry: &Entry, with_user: bool) -> Option<String> {
+pub(crate) fn runner_problem(entry: &Entry, with_user: bool) -> Option<String> {
     use std::os::unix::fs::PermissionsExt;
     let runner = line::parse_line(entry.active_line(), with_user)?
         .runner()?
@@ -767,19 +750,22 @@ pub fn runner_problem(entry: &Entry, with_user: bool) -> Option<String> {
 }
 
 /// The job to act on: its installed entry, or one rendered from the config with a notice.
-pub struct Found {
-    pub entry: Entry,
+pub(crate) struct Found {
+    pub(crate) entry: Entry,
     /// The user the job runs as.
-    pub run_as: String,
-    pub with_user_column: bool,
-    pub installed: bool,
+    pub(crate) run_as: String,
+    pub(crate) with_user_column: bool,
+    pub(crate) installed: bool,
     /// The user other than root who may write the block it sits in (`trust::written_by`).
-    pub written_by: Option<String>,
+    pub(crate) written_by: Option<String>,
 }
 
 /// A job as the user names it: `JOB`, or `BLOCK/JOB` for the one in block BLOCK. The block
 /// (from the spec, else `--name`) and the id.
-pub fn split_job<'a>(spec: &'a str, name: Option<&'a str>) -> Result<(Option<&'a str>, &'a str)> {
+pub(crate) fn split_job<'a>(
+    spec: &'a str,
+    name: Option<&'a str>,
+) -> Result<(Option<&'a str>, &'a str)> {
     match spec.split_once('/') {
         None => Ok((name, spec)),
         Some((block, id)) => {
@@ -800,7 +786,7 @@ pub fn split_job<'a>(spec: &'a str, name: Option<&'a str>) -> Result<(Option<&'a
 
 /// The one installed job `id` in `scope`: None when no block has it, an error (exit 2) listing
 /// them when several do, so a command never picks one silently.
-pub fn locate<'a>(
+pub(crate) fn locate<'a>(
     scope: &'a Scope,
     id: &str,
 ) -> Result<Option<(&'a Installed, &'a str, &'a Entry)>> {
@@ -825,7 +811,7 @@ pub fn locate<'a>(
 }
 
 /// Finds the job `spec` (`JOB` or `BLOCK/JOB`) in what is installed, falling back to the config.
-pub fn find_job(
+pub(crate) fn find_job(
     spec: &str,
     config_path: Option<&Path>,
     flags: &TargetArgs,
@@ -890,7 +876,7 @@ pub fn find_job(
 
 /// The file two installed jobs would share (a log or a lock, as either): they would take one
 /// lock, so one of them skips every run, and write one log, so `status` mixes their runs.
-pub fn shared_file(a: &Entry, b: &Entry) -> Option<std::path::PathBuf> {
+pub(crate) fn shared_file(a: &Entry, b: &Entry) -> Option<std::path::PathBuf> {
     [&a.marker.log, &a.marker.lock].into_iter().find_map(|x| {
         [&b.marker.log, &b.marker.lock]
             .into_iter()
@@ -903,7 +889,7 @@ pub fn shared_file(a: &Entry, b: &Entry) -> Option<std::path::PathBuf> {
 /// they hold the same job id: a rename in the same crontab, or the same block in another target
 /// (crontab to cron.d, another user). Another config in another cron.d file that happens to use
 /// the id is not one: `BLOCK/JOB` tells them apart, and a shared log is refused anyway.
-pub fn likely_copy(target: &Target, name: &str, other: &Target, other_block: &str) -> bool {
+pub(crate) fn likely_copy(target: &Target, name: &str, other: &Target, other_block: &str) -> bool {
     other_block == name || other.describe() == target.describe()
 }
 
@@ -912,7 +898,7 @@ pub fn likely_copy(target: &Target, name: &str, other: &Target, other_block: &st
 /// beside its copy fires both; two configs that merely share a job id (another command, another
 /// container) are no copies (issue 25).
 /// `a_user` and `b_user`: whether each one's line has a user column (cron.d).
-pub fn same_work(a: &Entry, a_user: bool, b: &Entry, b_user: bool) -> bool {
+pub(crate) fn same_work(a: &Entry, a_user: bool, b: &Entry, b_user: bool) -> bool {
     let work = |e: &Entry, with_user: bool| {
         crate::line::parse_line(e.active_line(), with_user)
             .map(|p| p.body().replace(&e.marker.log.display().to_string(), "LOG"))
@@ -925,7 +911,7 @@ pub fn same_work(a: &Entry, a_user: bool, b: &Entry, b_user: bool) -> bool {
 }
 
 /// The command that removes block `block` from `target`, exactly as the user would type it.
-pub fn uninstall_command(target: &Target, block: &str) -> String {
+pub(crate) fn uninstall_command(target: &Target, block: &str) -> String {
     match target {
         Target::Crontab(c) => format!(
             "crontainer uninstall --name {block} --target crontab --user {}",
@@ -939,12 +925,12 @@ pub fn uninstall_command(target: &Target, block: &str) -> String {
 const PUMP_MAX: u64 = 4 << 20;
 
 /// Copies what is appended to a file onto stdout.
-pub struct Follower {
-    pub offset: u64,
+pub(crate) struct Follower {
+    pub(crate) offset: u64,
 }
 
 impl Follower {
-    pub fn pump(&mut self, path: &Path) -> Result<()> {
+    pub(crate) fn pump(&mut self, path: &Path) -> Result<()> {
         // A regular file only, without waiting: the log's path is in a block its user wrote.
         let Ok(Some(mut file)) = crate::safe_file::open_regular(path) else {
             return Ok(());
@@ -975,7 +961,7 @@ impl Follower {
 /// directory above them. cron itself refuses a cron.d file that is not root's alone; a config
 /// that a normal user may edit would hand that user root's cron. A non-root install is its own
 /// user's business.
-pub fn require_root_controlled(config: &Config, tools: &Tools) -> Result<()> {
+pub(crate) fn require_root_controlled(config: &Config, tools: &Tools) -> Result<()> {
     if !crate::host::is_root() {
         return Ok(());
     }
@@ -1009,7 +995,7 @@ pub fn require_root_controlled(config: &Config, tools: &Tools) -> Result<()> {
 
 /// `env` values are written into the line: a cron.d file is readable by every local user, and
 /// the `docker exec -e` command line is in everyone's process list while the job runs.
-pub fn env_warnings(config: &Config, kind: TargetKind, target: &Target) -> Vec<String> {
+pub(crate) fn env_warnings(config: &Config, kind: TargetKind, target: &Target) -> Vec<String> {
     if kind != TargetKind::CronD {
         return Vec::new();
     }
@@ -1034,7 +1020,11 @@ pub fn env_warnings(config: &Config, kind: TargetKind, target: &Target) -> Vec<S
 /// alert): in a cron.d file it would be readable by every local user, so the file is written
 /// 0600 (see `cron_table::cron_d`), but the line, URL included, still shows in the process list
 /// while the job runs.
-pub fn healthcheck_warnings(config: &Config, kind: TargetKind, target: &Target) -> Vec<String> {
+pub(crate) fn healthcheck_warnings(
+    config: &Config,
+    kind: TargetKind,
+    target: &Target,
+) -> Vec<String> {
     if kind != TargetKind::CronD {
         return Vec::new();
     }
@@ -1062,17 +1052,17 @@ pub fn healthcheck_warnings(config: &Config, kind: TargetKind, target: &Target) 
 }
 
 /// What install will do for a job's log and lock, decided before anything is changed.
-pub struct LogPlan {
+pub(crate) struct LogPlan {
     /// The log's directory is missing and will be created.
-    pub missing_dir: bool,
+    pub(crate) missing_dir: bool,
     /// Directories created will belong to the job's user (they lie under one that user may
     /// write), not to root.
-    pub dirs_for_user: bool,
+    pub(crate) dirs_for_user: bool,
 }
 
 /// The paths and needs [`check_log`] asks about for these jobs' logs (for
 /// `host::prefetch_access`): each log and lock, written, and the nearest existing directory.
-pub fn log_checks(jobs: &[Job]) -> Vec<(std::path::PathBuf, crate::host::Need)> {
+pub(crate) fn log_checks(jobs: &[Job]) -> Vec<(std::path::PathBuf, crate::host::Need)> {
     use crate::host::Need;
     jobs.iter()
         .flat_map(|job| {
@@ -1104,7 +1094,7 @@ pub fn log_checks(jobs: &[Job]) -> Vec<(std::path::PathBuf, crate::host::Need)> 
 /// - install never creates a file owned by the job's user in a directory that user may not write
 ///   (in /etc/profile.d it would be shell code every login runs), except in crontainer's own
 ///   default log directory; missing directories likewise.
-pub fn check_log(id: &str, log: &Path, user: &nix::unistd::User) -> Result<LogPlan> {
+pub(crate) fn check_log(id: &str, log: &Path, user: &nix::unistd::User) -> Result<LogPlan> {
     use crate::host::{self, Need};
     let dir = log.parent().unwrap_or(Path::new("/"));
     let existing = dir
@@ -1183,7 +1173,7 @@ pub fn check_log(id: &str, log: &Path, user: &nix::unistd::User) -> Result<LogPl
 /// The rules for a job's `env_file`: a regular file that the job's user may read (the runtime's
 /// client reads it as that user at each firing) and no one else may read or write; for a job
 /// that runs as root, as root-controlled as the config.
-pub fn check_env_file(id: &str, path: &Path, user: &nix::unistd::User) -> Result<()> {
+pub(crate) fn check_env_file(id: &str, path: &Path, user: &nix::unistd::User) -> Result<()> {
     use std::os::unix::fs::MetadataExt;
     let refuse =
         |what: String| bad_input(format!("job {id:?}: `env_file` {}: {what}", path.display()));
@@ -1241,7 +1231,7 @@ pub fn check_env_file(id: &str, path: &Path, user: &nix::unistd::User) -> Result
 /// The body of block `name` in `text` with its jobs replaced by `entries`: its metrics line, if
 /// it has one, stays. For the commands that edit jobs in an installed block (`pause`,
 /// `uninstall JOB`).
-pub fn body_with_entries(
+pub(crate) fn body_with_entries(
     text: &str,
     name: &str,
     entries: &[Entry],
@@ -1254,7 +1244,7 @@ pub fn body_with_entries(
 /// Says when the binary the runner lines name lies where it will not stay (a build or temp
 /// directory): every job's line, and the metrics line (`textfile`), would then fail once it goes.
 /// One warning for all of them: they run the same binary.
-pub fn binary_warnings(tools: &Tools, textfile: Option<&line::Textfile>) -> Vec<String> {
+pub(crate) fn binary_warnings(tools: &Tools, textfile: Option<&line::Textfile>) -> Vec<String> {
     if !runtime::is_temporary_binary(&tools.crontainer) {
         return Vec::new();
     }
@@ -1278,7 +1268,7 @@ pub fn binary_warnings(tools: &Tools, textfile: Option<&line::Textfile>) -> Vec<
 /// crontainer binary, every minute, writing the gauges of the config's block (in `kind` of
 /// `run_as`) to its own file in `DIR`. (A binary that will not stay is warned about with the
 /// job lines', [`binary_warnings`].)
-pub fn textfile_line(
+pub(crate) fn textfile_line(
     config: &Config,
     kind: TargetKind,
     run_as: &str,
@@ -1311,7 +1301,7 @@ pub fn textfile_line(
 /// directory exists; the user the line runs as may write it; and when that is root, the
 /// directory and the binary are root's alone (whoever may change the binary would run code as
 /// root every minute; whoever may write the directory could swap it for another).
-pub fn check_textfile(config: &Config, user: &nix::unistd::User) -> Result<()> {
+pub(crate) fn check_textfile(config: &Config, user: &nix::unistd::User) -> Result<()> {
     use crate::host::{self, Need};
     let Some(dir) = &config.textfile_dir else {
         return Ok(());

@@ -14,12 +14,12 @@ use crate::ui;
 
 /// What the command does to the job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     Pause,
     Resume,
 }
 
-pub fn run(args: &PauseArgs, action: Action) -> Result<ExitCode> {
+pub(crate) fn run(args: &PauseArgs, action: Action) -> Result<ExitCode> {
     let verb = match action {
         Action::Pause => "pause",
         Action::Resume => "resume",

@@ -17,7 +17,7 @@ use crate::runtime;
 use crate::schedule;
 use crate::ui::{self, format_time};
 
-pub fn run(args: &PlanArgs) -> Result<ExitCode> {
+pub(crate) fn run(args: &PlanArgs) -> Result<ExitCode> {
     let config = commands::trust::load_required_config(args.config.config.as_deref())?;
     let (kind, user) = commands::target_settings(Some(&config), &args.target);
     let (resolved, refused) = Target::resolve_for_plan(kind, user.as_deref(), &config.name)?;

@@ -22,9 +22,9 @@ use crate::runtime::{self, ContainerState};
 use crate::ui;
 
 /// The variable the line reads to say who started it; unset under cron.
-pub const ENV_BY: &str = "CRONTAINER_BY";
+pub(crate) const ENV_BY: &str = "CRONTAINER_BY";
 
-pub fn run(args: &RunNowArgs) -> Result<ExitCode> {
+pub(crate) fn run(args: &RunNowArgs) -> Result<ExitCode> {
     let found = commands::find_job(
         &args.job,
         args.config.config.as_deref(),
@@ -230,7 +230,7 @@ fn new_session(command: &mut std::process::Command) {
 /// Names of the caller's variables that run-now passes on to the job after all (comma-separated;
 /// a trailing `*` matches a prefix): for tests, whose fake runtime reads its settings from the
 /// environment, and for debugging. Nothing else of the caller's reaches the job.
-pub const ENV_PASS: &str = "CRONTAINER_RUN_NOW_PASS_ENV";
+pub(crate) const ENV_PASS: &str = "CRONTAINER_RUN_NOW_PASS_ENV";
 
 /// What cron gives a job (Debian's cron and cronie alike), and nothing else of the caller's
 /// (issue 26: root's `VAULT_TOKEN` and `AWS_SECRET_ACCESS_KEY` reached a user's job):

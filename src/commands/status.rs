@@ -20,7 +20,7 @@ use crate::run_log;
 use crate::runtime::ContainerState;
 use crate::ui::{self, JSON_VERSION, format_time, human_bytes};
 
-pub fn run(args: &StatusArgs) -> Result<ExitCode> {
+pub(crate) fn run(args: &StatusArgs) -> Result<ExitCode> {
     let (name, only) = match &args.job {
         Some(spec) => {
             let (name, id) = commands::split_job(spec, args.block.name.as_deref())?;

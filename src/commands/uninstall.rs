@@ -15,7 +15,7 @@ use crate::error::{ExitCode, bad_input};
 use crate::logrotate;
 use crate::ui;
 
-pub fn run(args: &UninstallArgs) -> Result<ExitCode> {
+pub(crate) fn run(args: &UninstallArgs) -> Result<ExitCode> {
     let config = commands::trust::load_config(args.config.as_deref())?;
     let name = args
         .name

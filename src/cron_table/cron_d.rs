@@ -13,28 +13,28 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 #[derive(Debug, Clone)]
-pub struct CronD {
+pub(crate) struct CronD {
     path: PathBuf,
     name: String,
 }
 
 impl CronD {
-    pub fn new(dir: PathBuf, name: &str) -> CronD {
+    pub(crate) fn new(dir: PathBuf, name: &str) -> CronD {
         CronD {
             path: dir.join(name),
             name: name.to_string(),
         }
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.name
     }
 
-    pub fn read(&self) -> Result<String> {
+    pub(crate) fn read(&self) -> Result<String> {
         match std::fs::read(&self.path) {
             Ok(bytes) => String::from_utf8(bytes)
                 .with_context(|| format!("{} is not UTF-8 text", self.path.display())),
@@ -54,7 +54,7 @@ impl CronD {
     }
 
     /// Writes the whole file atomically; an empty text removes the file.
-    pub fn write(&self, text: &str) -> Result<()> {
+    pub(crate) fn write(&self, text: &str) -> Result<()> {
         if text.is_empty() {
             return match std::fs::remove_file(&self.path) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => {

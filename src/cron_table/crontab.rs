@@ -7,13 +7,13 @@ use anyhow::{Context, Result, bail};
 use crate::process::Cmd;
 
 #[derive(Debug, Clone)]
-pub struct Crontab {
+pub(crate) struct Crontab {
     /// `crontab -u USER`; None: the invoking user's own crontab.
     user: Option<String>,
 }
 
 impl Crontab {
-    pub fn new(user: Option<String>) -> Crontab {
+    pub(crate) fn new(user: Option<String>) -> Crontab {
         Crontab { user }
     }
 
@@ -32,11 +32,11 @@ impl Crontab {
             })
     }
 
-    pub fn owner(&self) -> String {
+    pub(crate) fn owner(&self) -> String {
         self.user.clone().unwrap_or_else(crate::host::current_user)
     }
 
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         format!("{}'s crontab", self.owner())
     }
 
@@ -53,7 +53,7 @@ impl Crontab {
 
     /// `crontab -l`: only "no crontab for USER" with exit 1 means empty; any other failure
     /// aborts, so an unreadable crontab is never mistaken for an empty one and overwritten.
-    pub fn read(&self) -> Result<String> {
+    pub(crate) fn read(&self) -> Result<String> {
         let cmd = self.cmd()?.arg("-l");
         let output = cmd.output()?;
         if output.status.success() {
@@ -68,7 +68,7 @@ impl Crontab {
     }
 
     /// Installs `text` with `crontab FILE` from a temp file, then reads it back and compares.
-    pub fn write(&self, text: &str) -> Result<()> {
+    pub(crate) fn write(&self, text: &str) -> Result<()> {
         let mut file = tempfile::Builder::new()
             .prefix("crontainer-")
             .suffix(".crontab")

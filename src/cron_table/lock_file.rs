@@ -21,11 +21,11 @@ use nix::libc;
 
 /// How long to wait for another holder of a target's lock, in seconds (`$CRONTAINER_LOCK_WAIT`
 /// overrides; another crontainer holds it well under a second).
-pub const ENV_LOCK_WAIT: &str = "CRONTAINER_LOCK_WAIT";
+pub(crate) const ENV_LOCK_WAIT: &str = "CRONTAINER_LOCK_WAIT";
 const DEFAULT_WAIT: u64 = 60;
 
 /// The wait: the variable's whole seconds, else the default.
-pub fn wait() -> Duration {
+pub(crate) fn wait() -> Duration {
     let seconds = std::env::var(ENV_LOCK_WAIT)
         .ok()
         .and_then(|v| v.parse().ok())
@@ -34,7 +34,7 @@ pub fn wait() -> Duration {
 }
 
 /// Opens (or creates) the lock file at `path` for a target that `owner` (None: root) may edit.
-pub fn open(path: &Path, owner: Option<&nix::unistd::User>) -> Result<File> {
+pub(crate) fn open(path: &Path, owner: Option<&nix::unistd::User>) -> Result<File> {
     let me = nix::unistd::geteuid().as_raw();
     let owner_uid = owner.map_or(0, |u| u.uid.as_raw());
     // Two rounds: a name removed in the first is created in the second; a third would mean
@@ -118,7 +118,7 @@ pub fn open(path: &Path, owner: Option<&nix::unistd::User>) -> Result<File> {
 
 /// Takes `file`'s lock, waiting at most `wait` for whoever holds it; past that, an error that
 /// names the holder (its pid from /proc/locks).
-pub fn wait_for(mut file: File, path: &Path, wait: Duration) -> Result<Flock<File>> {
+pub(crate) fn wait_for(mut file: File, path: &Path, wait: Duration) -> Result<Flock<File>> {
     let start = Instant::now();
     loop {
         match Flock::lock(file, FlockArg::LockExclusiveNonblock) {

@@ -15,18 +15,18 @@ use nix::fcntl::Flock;
 use crate::config::TargetKind;
 use crate::error::bad_input;
 
-pub use cron_d::CronD;
-pub use crontab::Crontab;
+pub(crate) use cron_d::CronD;
+pub(crate) use crontab::Crontab;
 
 /// Environment overrides, for tests and unusual hosts.
-pub const ENV_CROND_DIR: &str = "CRONTAINER_CROND_DIR";
-pub const ENV_STATE_DIR: &str = "CRONTAINER_STATE_DIR";
+pub(crate) const ENV_CROND_DIR: &str = "CRONTAINER_CROND_DIR";
+pub(crate) const ENV_STATE_DIR: &str = "CRONTAINER_STATE_DIR";
 /// Where the targets' lock files are made, instead of /run/lock (for tests: each its own, so no
 /// lock file another user's run left there is in the way).
-pub const ENV_LOCK_DIR: &str = "CRONTAINER_LOCK_DIR";
+pub(crate) const ENV_LOCK_DIR: &str = "CRONTAINER_LOCK_DIR";
 
 /// A target's lock, held by this process until dropped ([`Target::lock`]).
-pub struct Locked {
+pub(crate) struct Locked {
     _flock: Flock<File>,
     key: String,
 }
@@ -48,21 +48,21 @@ fn held() -> std::sync::MutexGuard<'static, std::collections::BTreeMap<String, O
 const KEEP_BACKUPS: usize = 10;
 
 #[derive(Debug, Clone)]
-pub enum Target {
+pub(crate) enum Target {
     Crontab(Crontab),
     CronD(CronD),
 }
 
 /// The user and target the command acts on, resolved from flags, config and who we are.
-pub struct Resolved {
-    pub target: Target,
+pub(crate) struct Resolved {
+    pub(crate) target: Target,
     /// The user the jobs run as (the crontab's owner, or the cron.d user column).
-    pub run_as: String,
+    pub(crate) run_as: String,
 }
 
 impl Target {
     /// Builds the target from its kind, the user (flag or config) and the block name.
-    pub fn resolve(kind: TargetKind, user: Option<&str>, name: &str) -> Result<Resolved> {
+    pub(crate) fn resolve(kind: TargetKind, user: Option<&str>, name: &str) -> Result<Resolved> {
         if let Some(user) = user {
             if !crate::config::is_unix_user(user) {
                 return Err(bad_input(format!(
@@ -106,7 +106,7 @@ impl Target {
     /// Like [`Target::resolve`], for `plan`, which must work on any machine for any user: a
     /// user name `install` refuses anywhere is an error here too, but what holds only on this
     /// host (the user exists, root is needed) is returned as a warning.
-    pub fn resolve_for_plan(
+    pub(crate) fn resolve_for_plan(
         kind: TargetKind,
         user: Option<&str>,
         name: &str,
@@ -139,7 +139,7 @@ impl Target {
         }
     }
 
-    pub fn kind(&self) -> TargetKind {
+    pub(crate) fn kind(&self) -> TargetKind {
         match self {
             Target::Crontab(_) => TargetKind::Crontab,
             Target::CronD(_) => TargetKind::CronD,
@@ -147,7 +147,7 @@ impl Target {
     }
 
     /// In the user's words: "deploy's crontab", "/etc/cron.d/crontainer".
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Target::Crontab(c) => c.describe(),
             Target::CronD(c) => c.path().display().to_string(),
@@ -155,7 +155,7 @@ impl Target {
     }
 
     /// Whether both are the same crontab or cron.d file (they share one lock).
-    pub fn same_as(&self, other: &Target) -> bool {
+    pub(crate) fn same_as(&self, other: &Target) -> bool {
         self.key() == other.key()
     }
 
@@ -195,7 +195,7 @@ impl Target {
     }
 
     /// Lines in this target carry a user column.
-    pub fn with_user_column(&self) -> bool {
+    pub(crate) fn with_user_column(&self) -> bool {
         matches!(self, Target::CronD(_))
     }
 
@@ -203,7 +203,7 @@ impl Target {
     /// target's [`Target::lock`], the text is read once and remembered (and replaced by what
     /// [`Target::write`] wrote): no one else may change it then, and a command that reads it to
     /// decide and again to edit runs `crontab -l` once.
-    pub fn read(&self) -> Result<String> {
+    pub(crate) fn read(&self) -> Result<String> {
         let key = self.key();
         if let Some(Some(text)) = held().get(&key) {
             return Ok(text.clone());
@@ -219,7 +219,7 @@ impl Target {
     }
 
     /// Replaces the whole text (an empty text removes a cron.d file, or the crontab's content).
-    pub fn write(&self, text: &str) -> Result<()> {
+    pub(crate) fn write(&self, text: &str) -> Result<()> {
         // Until written and read back, the remembered text is no longer known to be current.
         let key = self.key();
         if let Some(known) = held().get_mut(&key) {
@@ -258,7 +258,7 @@ impl Target {
     /// or root's, so no other user can hold it), and the wait is bounded and names the holder.
     /// Held until the returned guard is dropped; this process must not ask for it twice
     /// meanwhile (flock(2) would wait for itself).
-    pub fn lock(&self) -> Result<Locked> {
+    pub(crate) fn lock(&self) -> Result<Locked> {
         let flock = self.flock()?;
         let key = self.key();
         held().insert(key.clone(), None);
@@ -287,7 +287,7 @@ impl Target {
 
     /// Saves `text` (the content before a change) as a timestamped backup, keeping the last
     /// [`KEEP_BACKUPS`]; returns its path.
-    pub fn backup(&self, text: &str) -> Result<PathBuf> {
+    pub(crate) fn backup(&self, text: &str) -> Result<PathBuf> {
         let dir = state_dir()?.join("backups");
         std::fs::DirBuilder::new()
             .recursive(true)
@@ -323,7 +323,7 @@ use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 /// Writes `bytes` to `path` fully or not at all: a temp file in the same directory (named
 /// `.crontainer-*`: Debian's cron skips dotted names in /etc/cron.d while it is written), with
 /// `mode`, owned by root when we are root, fsynced, then renamed into place.
-pub fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     use std::io::Write;
     use std::os::unix::fs::PermissionsExt;
     let dir = path.parent().unwrap_or(Path::new("/"));
@@ -346,7 +346,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
 
 /// Where backups go: `$CRONTAINER_STATE_DIR`, else /var/lib/crontainer for root, else
 /// `$XDG_STATE_HOME/crontainer` or `~/.local/state/crontainer`.
-pub fn state_dir() -> Result<PathBuf> {
+pub(crate) fn state_dir() -> Result<PathBuf> {
     if let Some(dir) = std::env::var_os(ENV_STATE_DIR).filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir));
     }
@@ -363,10 +363,10 @@ pub fn state_dir() -> Result<PathBuf> {
 }
 
 /// Overrides /var/spool/cron/crontabs, where Debian's cron keeps one crontab per user (tests).
-pub const ENV_SPOOL_DIR: &str = "CRONTAINER_SPOOL_DIR";
+pub(crate) const ENV_SPOOL_DIR: &str = "CRONTAINER_SPOOL_DIR";
 
 /// The directory of cron.d files: `$CRONTAINER_CROND_DIR` or /etc/cron.d.
-pub fn cron_d_dir() -> PathBuf {
+pub(crate) fn cron_d_dir() -> PathBuf {
     std::env::var_os(ENV_CROND_DIR)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/etc/cron.d"))
@@ -376,7 +376,7 @@ pub fn cron_d_dir() -> PathBuf {
 /// lives in the file named after it, but any file holding one is listed, so a copy made by hand
 /// or by another tool is seen too. Files cron itself skips (dotted names, crontainer's own
 /// temp files) are left out; an unreadable directory is an error, never "no blocks".
-pub fn cron_d_files_with_blocks() -> Result<Vec<String>> {
+pub(crate) fn cron_d_files_with_blocks() -> Result<Vec<String>> {
     let dir = cron_d_dir();
     let entries = match std::fs::read_dir(&dir) {
         Ok(entries) => entries,
@@ -421,7 +421,7 @@ fn spool_dir() -> PathBuf {
 
 /// Whether [`crontab_users`] lists every crontab of this host: as root, with the spool
 /// directory there (busybox on Alpine keeps crontabs in /etc/crontabs, which is not read).
-pub fn spool_lists_every_crontab() -> bool {
+pub(crate) fn spool_lists_every_crontab() -> bool {
     crate::host::is_root() && spool_dir().is_dir()
 }
 
@@ -430,7 +430,7 @@ pub fn spool_lists_every_crontab() -> bool {
 /// it; the crontabs themselves are read through `crontab -u USER -l`, never from the spool, so
 /// whatever cron the host runs reads and writes its own format. Names that are not user names
 /// (cron's temp files) or not users of this host are left out.
-pub fn crontab_users() -> Result<Vec<String>> {
+pub(crate) fn crontab_users() -> Result<Vec<String>> {
     let dir = spool_dir();
     let entries = match std::fs::read_dir(&dir) {
         Ok(entries) => entries,

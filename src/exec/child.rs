@@ -22,7 +22,7 @@ use crate::runtime::{self, Env};
 
 /// What ended the wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// The client ended.
     Exited(ExitStatus),
     /// The timeout came first.
@@ -41,7 +41,7 @@ const STOPPING: [Signal; 4] = [
 ];
 
 /// The signal that replaces a run.
-pub const REPLACE: Signal = Signal::SIGUSR1;
+pub(crate) const REPLACE: Signal = Signal::SIGUSR1;
 
 /// The write end of the self-pipe the signal handler writes to (-1: none yet).
 static SIGNAL_PIPE: AtomicI32 = AtomicI32::new(-1);
@@ -57,7 +57,7 @@ extern "C" fn on_signal(signal: i32) {
 }
 
 /// The read end of the self-pipe: what the runner waits on.
-pub struct Events {
+pub(crate) struct Events {
     read: OwnedFd,
 }
 
@@ -66,7 +66,7 @@ impl Events {
     /// [`Outcome::Interrupted`], so that it stops the job in the container and logs why. Called
     /// before the start line: a signal that comes before the client starts still ends the run
     /// with its own end line.
-    pub fn catch() -> Result<Events> {
+    pub(crate) fn catch() -> Result<Events> {
         use nix::fcntl::OFlag;
         use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, sigaction};
         let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK)?;
@@ -86,14 +86,14 @@ impl Events {
     }
 
     /// Another handle on the same self-pipe, for the next attempt of a run with retries.
-    pub fn try_clone(&self) -> Result<Events> {
+    pub(crate) fn try_clone(&self) -> Result<Events> {
         Ok(Events {
             read: self.read.try_clone()?,
         })
     }
 
     /// Waits `delay` (between two attempts); the stopping signal that cut it short, if any.
-    pub fn sleep(&self, delay: Duration) -> Option<Signal> {
+    pub(crate) fn sleep(&self, delay: Duration) -> Option<Signal> {
         let until = Some(Instant::now() + delay);
         loop {
             match self.next(until) {
@@ -139,12 +139,12 @@ impl Events {
 }
 
 /// The client, running.
-pub struct Running {
+pub(crate) struct Running {
     child: Child,
     events: Events,
     /// When the client started, in clock ticks since boot (`/proc/PID/stat`): the job's process
     /// in the container started after it.
-    pub started_ticks: u64,
+    pub(crate) started_ticks: u64,
     /// The write end of the client's stdin, held open and never written: the job's stdin gives
     /// neither data nor an end of file while the runner lives (as 0.2's `/dev/ptmx` did).
     _stdin: OwnedFd,
@@ -155,14 +155,14 @@ pub struct Running {
 /// The variable every exec of a run carries, `CRONTAINER_RUN=PID-EPOCH` (the run id): the one
 /// sure way to tell this run's process in the container from another run's of the same command
 /// (two jobs may run the same argv in one container), so the runner never stops another's.
-pub const RUN_VAR: &str = "CRONTAINER_RUN";
+pub(crate) const RUN_VAR: &str = "CRONTAINER_RUN";
 
 /// `CRONTAINER_RUN=ID`, as the exec sets it and `/proc/PID/environ` shows it.
-pub fn run_mark(run: RunId) -> String {
+pub(crate) fn run_mark(run: RunId) -> String {
     format!("{RUN_VAR}={run}")
 }
 
-pub fn exec_words(args: &RunnerArgs, target: &Target, mark: &str) -> Vec<String> {
+pub(crate) fn exec_words(args: &RunnerArgs, target: &Target, mark: &str) -> Vec<String> {
     let mut words = vec!["exec".to_owned(), "-i".to_owned()];
     if let Some(user) = &args.user {
         words.extend(["-u".to_owned(), user.clone()]);
@@ -190,7 +190,7 @@ pub fn exec_words(args: &RunnerArgs, target: &Target, mark: &str) -> Vec<String>
 /// Starts the client, its output appended straight to the log (never buffered here), in its own
 /// process group (a Ctrl-C on the terminal reaches the runner alone, which stops the job in the
 /// container), holding the job's lock fd too.
-pub fn spawn(
+pub(crate) fn spawn(
     args: &RunnerArgs,
     env: &Env,
     target: &Target,
@@ -236,7 +236,7 @@ impl Running {
     }
 
     /// Waits for the client's end, the timeout (`until`) or a signal, whichever comes first.
-    pub fn wait(&mut self, until: Option<Instant>) -> Outcome {
+    pub(crate) fn wait(&mut self, until: Option<Instant>) -> Outcome {
         loop {
             if let Some(status) = self.exited() {
                 return Outcome::Exited(status);
@@ -251,7 +251,7 @@ impl Running {
 
     /// Waits at most `limit` for the client's end (signals that arrive meanwhile change nothing:
     /// the stop is already under way).
-    pub fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
+    pub(crate) fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
         let until = Some(Instant::now() + limit);
         loop {
             if let Some(status) = self.exited() {
@@ -262,7 +262,7 @@ impl Running {
     }
 
     /// Kills the client (after the job in the container was stopped, or cannot be found).
-    pub fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -12,24 +12,24 @@ use crate::runtime::{self, Env, Inspected};
 
 /// The container a firing runs in.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
+pub(crate) struct Target {
     /// The full id, for `exec`.
-    pub id: String,
+    pub(crate) id: String,
     /// The host pid of the container's first process (0 if unknown): its cgroup holds the job.
-    pub init_pid: u32,
+    pub(crate) init_pid: u32,
 }
 
 /// Why a firing has no container to run in: the words for the log, the exit code and the end
 /// line's `reason=`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unavailable {
-    pub message: String,
-    pub exit: i32,
-    pub reason: &'static str,
+pub(crate) struct Unavailable {
+    pub(crate) message: String,
+    pub(crate) exit: i32,
+    pub(crate) reason: &'static str,
 }
 
 /// The runtime client's variables from the line's `--runtime-env` words.
-pub fn runtime_env(args: &RunnerArgs) -> Env {
+pub(crate) fn runtime_env(args: &RunnerArgs) -> Env {
     args.runtime_env
         .iter()
         .filter_map(|pair| pair.split_once('='))
@@ -38,7 +38,7 @@ pub fn runtime_env(args: &RunnerArgs) -> Env {
 }
 
 /// Finds the container the line names, exactly.
-pub fn resolve(args: &RunnerArgs, env: &Env) -> Result<Target, Unavailable> {
+pub(crate) fn resolve(args: &RunnerArgs, env: &Env) -> Result<Target, Unavailable> {
     let runtime = &args.runtime;
     let unavailable = |message: String| Unavailable {
         message,
@@ -95,12 +95,12 @@ pub fn resolve(args: &RunnerArgs, env: &Env) -> Result<Target, Unavailable> {
 /// How long a catch-up waits for its container after a boot (dockerd and a restart policy bring
 /// it up), asking every [`WAIT_STEP`]; then it goes on, and a container still down fails the run
 /// visibly, as a cron firing would.
-pub const WAIT_FOR: Duration = Duration::from_secs(300);
-pub const WAIT_STEP: Duration = Duration::from_secs(5);
+pub(crate) const WAIT_FOR: Duration = Duration::from_secs(300);
+pub(crate) const WAIT_STEP: Duration = Duration::from_secs(5);
 
 /// Waits until the container resolves, at most [`WAIT_FOR`]; `said` is called once, before the
 /// first wait, so the log says why the run starts late.
-pub fn wait_for(args: &RunnerArgs, env: &Env, mut said: impl FnMut(&Unavailable)) {
+pub(crate) fn wait_for(args: &RunnerArgs, env: &Env, mut said: impl FnMut(&Unavailable)) {
     let mut waited = Duration::ZERO;
     let mut told = false;
     while let Err(why) = resolve(args, env) {

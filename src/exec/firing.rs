@@ -12,15 +12,15 @@ use crate::schedule::{CronExpr, Interval, Rendered, next_runs};
 
 /// The variable that says who started a run (`run-now:USER`, `catch-up`); unset under cron.
 /// `run-now` sets it, and 0.2's lines read it too, so it keeps its name and values.
-pub const ENV_BY: &str = "CRONTAINER_BY";
+pub(crate) const ENV_BY: &str = "CRONTAINER_BY";
 
 /// Fixes "now" for the firing's decisions (the guard, the catch-up), an RFC 3339 instant: the
 /// clock tests inject, the variable `plan` and `status` read for theirs (`commands::ENV_NOW`).
 /// The log's records always carry the real time.
-pub const ENV_NOW: &str = "CRONTAINER_NOW";
+pub(crate) const ENV_NOW: &str = "CRONTAINER_NOW";
 
 /// The instant the firing's decisions are made at: `$CRONTAINER_NOW`, else the clock.
-pub fn now(injected: Option<&str>) -> Result<Timestamp, String> {
+pub(crate) fn now(injected: Option<&str>) -> Result<Timestamp, String> {
     match injected {
         Some(text) if !text.is_empty() => text
             .parse()
@@ -31,7 +31,7 @@ pub fn now(injected: Option<&str>) -> Result<Timestamp, String> {
 
 /// Who started this firing: `--catch-up` is always the catch-up; otherwise `CRONTAINER_BY`
 /// as the 0.2 line read it (`run-now:USER`, `catch-up`), and cron when it is unset or unknown.
-pub fn trigger(args: &RunnerArgs, by: Option<&str>) -> Trigger {
+pub(crate) fn trigger(args: &RunnerArgs, by: Option<&str>) -> Trigger {
     if args.catch_up {
         return Trigger::CatchUp;
     }
@@ -51,7 +51,7 @@ pub fn trigger(args: &RunnerArgs, by: Option<&str>) -> Trigger {
 
 /// The schedule a line fires on, as `plan` computes it: `--every`'s rendered cron line and
 /// guard, or `--schedule`'s expression. None when the line names neither.
-pub fn rendered(args: &RunnerArgs) -> Result<Option<Rendered>, String> {
+pub(crate) fn rendered(args: &RunnerArgs) -> Result<Option<Rendered>, String> {
     if let Some(every) = &args.every {
         let interval = Interval::parse(every).map_err(|e| format!("--every {every:?}: {e}"))?;
         return Ok(Some(interval.render()));
@@ -68,7 +68,7 @@ pub fn rendered(args: &RunnerArgs) -> Result<Option<Rendered>, String> {
 /// Whether a cron firing at `now` is one the exact-interval guard lets through: the same guard
 /// the renderer produces for `--every` (one copy, `schedule::Guard`). A run started by hand or
 /// by the catch-up is never held back by it: it is not a firing of the cron line's slots.
-pub fn guard_allows(rendered: Option<&Rendered>, by: &Trigger, now: Timestamp) -> bool {
+pub(crate) fn guard_allows(rendered: Option<&Rendered>, by: &Trigger, now: Timestamp) -> bool {
     match (rendered.and_then(|r| r.guard.as_ref()), by) {
         (Some(guard), Trigger::Cron) => guard.allows(now),
         _ => true,
@@ -76,7 +76,7 @@ pub fn guard_allows(rendered: Option<&Rendered>, by: &Trigger, now: Timestamp) -
 }
 
 /// `--timeout` in seconds.
-pub fn timeout(args: &RunnerArgs) -> Result<Option<u64>, String> {
+pub(crate) fn timeout(args: &RunnerArgs) -> Result<Option<u64>, String> {
     args.timeout
         .as_deref()
         .map(|t| crate::config::parse_duration(t).map_err(|e| format!("--timeout {t:?} {e}")))
@@ -84,7 +84,7 @@ pub fn timeout(args: &RunnerArgs) -> Result<Option<u64>, String> {
 }
 
 /// `--catch-up-within` in seconds.
-pub fn catch_up_within(args: &RunnerArgs) -> Result<Option<u64>, String> {
+pub(crate) fn catch_up_within(args: &RunnerArgs) -> Result<Option<u64>, String> {
     args.catch_up_within
         .as_deref()
         .map(|w| {
@@ -94,10 +94,10 @@ pub fn catch_up_within(args: &RunnerArgs) -> Result<Option<u64>, String> {
 }
 
 /// The delay before the first retry when `--retry-delay` does not say.
-pub const DEFAULT_RETRY_DELAY: u64 = 30;
+pub(crate) const DEFAULT_RETRY_DELAY: u64 = 30;
 
 /// `--retry-delay` in seconds.
-pub fn retry_delay(args: &RunnerArgs) -> Result<u64, String> {
+pub(crate) fn retry_delay(args: &RunnerArgs) -> Result<u64, String> {
     match args.retry_delay.as_deref() {
         None => Ok(DEFAULT_RETRY_DELAY),
         Some(d) => crate::config::parse_duration(d).map_err(|e| format!("--retry-delay {d:?} {e}")),
@@ -105,7 +105,7 @@ pub fn retry_delay(args: &RunnerArgs) -> Result<u64, String> {
 }
 
 /// `--since`, an RFC 3339 instant.
-pub fn since(args: &RunnerArgs) -> Result<Option<Timestamp>, String> {
+pub(crate) fn since(args: &RunnerArgs) -> Result<Option<Timestamp>, String> {
     args.since
         .as_deref()
         .map(|s| {
@@ -117,7 +117,7 @@ pub fn since(args: &RunnerArgs) -> Result<Option<Timestamp>, String> {
 
 /// What a catch-up line does at a boot.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CatchUp {
+pub(crate) enum CatchUp {
     /// A firing was due at `due` and no run started since: run once now.
     Run { due: Timestamp },
     /// Nothing was missed: no firing fell between the last run (or the install) and now.
@@ -129,7 +129,7 @@ pub enum CatchUp {
 /// file's run id) and after the install (`since`), and at or before `now`. A job that never ran
 /// and has no `since` runs. Any number of boots in one slot run it at most once, as the run
 /// writes its id into the lock file before it starts.
-pub fn catch_up(
+pub(crate) fn catch_up(
     rendered: &Rendered,
     last: Option<RunId>,
     since: Option<Timestamp>,

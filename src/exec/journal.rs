@@ -20,7 +20,7 @@ use crate::run_log::{Record, RunId};
 const RUN_ID_READ: usize = 64;
 
 /// The log and the lock file of one job, open.
-pub struct Journal {
+pub(crate) struct Journal {
     log: File,
     log_path: PathBuf,
     lock: Option<Flock<File>>,
@@ -49,7 +49,7 @@ fn open_regular(path: &Path, options: &mut OpenOptions) -> Result<File> {
 
 impl Journal {
     /// Opens the log (created if missing, for appending) and its lock file `LOG.lock`.
-    pub fn open(log_path: &Path) -> Result<Journal> {
+    pub(crate) fn open(log_path: &Path) -> Result<Journal> {
         let log = open_regular(
             log_path,
             OpenOptions::new().read(true).append(true).create(true),
@@ -69,13 +69,13 @@ impl Journal {
 
     /// Takes the job's lock without waiting: false when another run (of this runner, or of a
     /// 0.2 line) holds it.
-    pub fn try_lock(&mut self) -> Result<bool> {
+    pub(crate) fn try_lock(&mut self) -> Result<bool> {
         self.try_lock_as(FlockArg::LockExclusiveNonblock)
     }
 
     /// Takes the job's lock shared (`--concurrency allow`): runs side by side share it, and a
     /// run of a job that forbids overlaps (or a 0.2 line's `flock -n 9`) still excludes them.
-    pub fn try_lock_shared(&mut self) -> Result<bool> {
+    pub(crate) fn try_lock_shared(&mut self) -> Result<bool> {
         self.try_lock_as(FlockArg::LockSharedNonblock)
     }
 
@@ -107,13 +107,13 @@ impl Journal {
 
     /// The fd of the held lock, for the runtime's client to inherit: the lock then stays held
     /// as long as the client runs, even if the runner is killed outright.
-    pub fn lock_fd(&self) -> RawFd {
+    pub(crate) fn lock_fd(&self) -> RawFd {
         self.lock_handle().as_raw_fd()
     }
 
     /// The run the lock file names (the newest run that started), read from its start and
     /// bounded: only what a runner (or a 0.2 line) wrote there parses.
-    pub fn lock_run(&self) -> Option<RunId> {
+    pub(crate) fn lock_run(&self) -> Option<RunId> {
         let mut buf = [0u8; RUN_ID_READ];
         let n = self.lock_handle().read_at(&mut buf, 0).ok()?;
         let text = std::str::from_utf8(&buf[..n]).ok()?;
@@ -124,7 +124,7 @@ impl Journal {
 
     /// Writes the run's id into the lock file so that it always parses: truncated, then written
     /// at offset 0, whatever was there before.
-    pub fn set_run(&self, run: RunId) -> io::Result<()> {
+    pub(crate) fn set_run(&self, run: RunId) -> io::Result<()> {
         let file = self.lock_handle();
         file.set_len(0)?;
         file.write_all_at(format!("{run}\n").as_bytes(), 0)
@@ -132,7 +132,7 @@ impl Journal {
 
     /// Appends a record on a line of its own: after a newline when the job's output did not end
     /// with one, in a single write.
-    pub fn write(&self, record: &Record) -> io::Result<()> {
+    pub(crate) fn write(&self, record: &Record) -> io::Result<()> {
         let mut line = Vec::with_capacity(128);
         if !self.ends_with_newline()? {
             line.push(b'\n');
@@ -154,17 +154,17 @@ impl Journal {
 
     /// The log, to write a line of the runner's own (why the container is not there) where the
     /// job's output goes.
-    pub fn output_line(&self) -> &File {
+    pub(crate) fn output_line(&self) -> &File {
         &self.log
     }
 
     /// The log's size now.
-    pub fn size(&self) -> io::Result<u64> {
+    pub(crate) fn size(&self) -> io::Result<u64> {
         Ok(self.log.metadata()?.len())
     }
 
     /// The last `max` bytes the log gained after `from` (the run's output, for the end ping).
-    pub fn tail(&self, from: u64, max: u64) -> io::Result<Vec<u8>> {
+    pub(crate) fn tail(&self, from: u64, max: u64) -> io::Result<Vec<u8>> {
         let size = self.size()?;
         let from = from.max(size.saturating_sub(max)).min(size);
         let mut buf = vec![0u8; usize::try_from(size - from).unwrap_or(0)];
@@ -175,13 +175,13 @@ impl Journal {
 
     /// Another handle on the log, for the job's stdout and stderr: appending, so its output and
     /// the records never overwrite each other.
-    pub fn output(&self) -> io::Result<File> {
+    pub(crate) fn output(&self) -> io::Result<File> {
         self.log.try_clone()
     }
 
     /// Leaves the lock held after the runner exits, by whoever still has it open (the runtime's
     /// client of a job that could not be stopped): dropping it would unlock it for them too.
-    pub fn keep_locked(mut self) {
+    pub(crate) fn keep_locked(mut self) {
         if let Some(lock) = self.lock.take() {
             std::mem::forget(lock);
         }

@@ -12,7 +12,7 @@ use crate::runner_args::RunnerArgs;
 
 /// Where this firing's runs and skips are recorded (`crate::history`). A record that cannot be
 /// written never changes what the firing does: the log says why, once per record.
-pub struct Ledger {
+pub(crate) struct Ledger {
     dir: Option<std::path::PathBuf>,
     log: std::path::PathBuf,
     job: String,
@@ -21,7 +21,7 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    pub fn new(args: &RunnerArgs, by: &Trigger) -> Ledger {
+    pub(crate) fn new(args: &RunnerArgs, by: &Trigger) -> Ledger {
         let defaults = history::Limits::default();
         let limits = history::Limits {
             succeeded: args.history_limit.unwrap_or(defaults.succeeded),
@@ -37,7 +37,7 @@ impl Ledger {
     }
 
     /// A record of this job and trigger, the rest to be filled in.
-    pub fn entry(&self, kind: history::Kind, start: Timestamp) -> history::Entry {
+    pub(crate) fn entry(&self, kind: history::Kind, start: Timestamp) -> history::Entry {
         history::Entry {
             kind,
             job: self.job.clone(),
@@ -55,7 +55,7 @@ impl Ledger {
     }
 
     /// The record of one attempt of run `run` (the only one without retries).
-    pub fn attempt(
+    pub(crate) fn attempt(
         &self,
         run: RunId,
         attempt: u32,
@@ -76,7 +76,7 @@ impl Ledger {
         }
     }
 
-    pub fn skip(
+    pub(crate) fn skip(
         &self,
         journal: &journal::Journal,
         at: Timestamp,
@@ -91,7 +91,7 @@ impl Ledger {
         self.record(journal, entry);
     }
 
-    pub fn record(&self, journal: &journal::Journal, entry: history::Entry) {
+    pub(crate) fn record(&self, journal: &journal::Journal, entry: history::Entry) {
         let result = match &self.dir {
             Some(dir) => history::append(dir, &self.log, &entry, self.limits),
             None => history::own_dir().map(|_| ()),

@@ -46,10 +46,10 @@ use crate::error::{ExitCode, bad_input};
 use crate::run_log::{self, Event, Record, RunId, Trigger};
 use crate::runner_args::RunnerArgs;
 
-pub use firing::ENV_BY;
+pub(crate) use firing::ENV_BY;
 
 /// The exit code of a run stopped at its timeout (coreutils' `timeout`).
-pub const EXIT_TIMEOUT: i32 = 124;
+pub(crate) const EXIT_TIMEOUT: i32 = 124;
 
 /// The exit code of a run whose runtime client could not be started (the shell's "not found").
 const EXIT_NO_RUNTIME: i32 = 127;
@@ -74,13 +74,13 @@ impl End {
 }
 
 /// Runs one firing of the job the words describe; the exit code is the job's, 75 on a skip.
-pub fn run(args: &RunnerArgs) -> Result<ExitCode> {
+pub(crate) fn run(args: &RunnerArgs) -> Result<ExitCode> {
     let by = firing::trigger(args, std::env::var(ENV_BY).ok().as_deref());
     run_as(args, by)
 }
 
 /// [`run`], started by `by` (`run-now` calls it with its own trigger).
-pub fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
+pub(crate) fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
     let now = firing::now(std::env::var(firing::ENV_NOW).ok().as_deref()).map_err(bad_input)?;
     let rendered = firing::rendered(args).map_err(bad_input)?;
     let timeout = firing::timeout(args).map_err(bad_input)?;

@@ -17,7 +17,7 @@ use std::time::Duration;
 use crate::run_log::Ping;
 
 /// The longest body healthchecks keeps.
-pub const MAX_BODY: u64 = 100_000;
+pub(crate) const MAX_BODY: u64 = 100_000;
 
 /// Each try's limit, and how many tries a ping gets: at most 5 s a ping (two tries of 2 s and
 /// a 1 s pause), 10 s a run, as 0.2's `curl -m2 --retry 1` held a run: a hanging server must
@@ -28,14 +28,14 @@ const TRIES: u32 = 2;
 const BACKOFF: Duration = Duration::from_secs(1);
 
 /// One run's pings.
-pub struct Pinger {
+pub(crate) struct Pinger {
     agent: ureq::Agent,
     url: String,
     rid: String,
 }
 
 impl Pinger {
-    pub fn new(url: &str) -> Pinger {
+    pub(crate) fn new(url: &str) -> Pinger {
         use ureq::tls::{RootCerts, TlsConfig};
         let config = ureq::Agent::config_builder()
             .timeout_global(Some(TRY_TIMEOUT))
@@ -56,12 +56,12 @@ impl Pinger {
     }
 
     /// `URL/start?rid=RID`, no body.
-    pub fn start(&self) -> Ping {
+    pub(crate) fn start(&self) -> Ping {
         self.send("start", &[])
     }
 
     /// `URL/EXIT?rid=RID` with the output's tail.
-    pub fn end(&self, exit: i32, output: &[u8]) -> Ping {
+    pub(crate) fn end(&self, exit: i32, output: &[u8]) -> Ping {
         self.send(&exit.to_string(), output)
     }
 
@@ -89,7 +89,7 @@ impl Pinger {
 }
 
 /// `URL/what?rid=RID`, keeping a query the URL has.
-pub fn endpoint(url: &str, what: &str, rid: &str) -> String {
+pub(crate) fn endpoint(url: &str, what: &str, rid: &str) -> String {
     let (path, query) = match url.split_once('?') {
         Some((path, query)) => (path, format!("?{query}&")),
         None => (url, "?".to_owned()),

@@ -18,7 +18,7 @@ const REPLACE_WAIT: Duration = Duration::from_secs(30);
 /// then takes the lock once it is free. False (a skip, as for `forbid`) when the holder is no
 /// runner of this job (a 0.2 line's shell, which could not stop its job in the container) or
 /// does not let go in time.
-pub fn replace(args: &RunnerArgs, journal: &mut journal::Journal) -> Result<bool> {
+pub(crate) fn replace(args: &RunnerArgs, journal: &mut journal::Journal) -> Result<bool> {
     let lock = crate::config::lock_path(&args.log);
     let Some(holder) = crate::host::lock_holder(&lock) else {
         return journal.try_lock();

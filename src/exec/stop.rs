@@ -18,20 +18,20 @@ use super::container::Target;
 use crate::runtime::{self, Env};
 
 /// How long the job has to end after SIGTERM before SIGKILL.
-pub const GRACE: Duration = Duration::from_secs(10);
+pub(crate) const GRACE: Duration = Duration::from_secs(10);
 
 /// The job's process as found on the host.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Found {
-    pub pid: i32,
+pub(crate) struct Found {
+    pub(crate) pid: i32,
     /// Its process group (the session the exec started).
-    pub group: i32,
+    pub(crate) group: i32,
     /// Its pid inside the container's pid namespace.
-    pub ns_pid: Option<i32>,
+    pub(crate) ns_pid: Option<i32>,
     /// Its environment carries this run's mark (`CRONTAINER_RUN=ID`): it is this run's, not
     /// another run's of the same command. False where the environment cannot be read (another
     /// user's process, for a runner that is not root).
-    pub verified: bool,
+    pub(crate) verified: bool,
 }
 
 /// The fields of `/proc/PID/stat` after the command's closing parenthesis: state is the first.
@@ -42,7 +42,7 @@ fn stat_fields(proc: &Path, pid: i32) -> Option<Vec<String>> {
 }
 
 /// When a process started, in clock ticks since boot (`/proc/PID/stat` field 22).
-pub fn start_ticks(pid: i32) -> Option<u64> {
+pub(crate) fn start_ticks(pid: i32) -> Option<u64> {
     stat_fields(Path::new("/proc"), pid)?.get(19)?.parse().ok()
 }
 
@@ -51,7 +51,7 @@ pub fn start_ticks(pid: i32) -> Option<u64> {
 /// environment is readable and lacks it is another run's and never picked; then one whose
 /// command line is `argv`. `proc` is `/proc` and `sys`
 /// `/sys/fs/cgroup` (copies in tests).
-pub fn find(
+pub(crate) fn find(
     proc: &Path,
     sys: &Path,
     init: i32,
@@ -159,7 +159,12 @@ fn pids_near(proc: &Path, sys: &Path, theirs: &[u8]) -> Option<Vec<i32>> {
 /// Whether the job the client `client_started` ran is still in the container after its client
 /// ended: the client was stopped alone (Docker 28's CLI exits 0 on SIGTERM and leaves the job
 /// running, moby#9098).
-pub fn still_running(target: &Target, client_started: u64, argv: &[String], mark: &str) -> bool {
+pub(crate) fn still_running(
+    target: &Target,
+    client_started: u64,
+    argv: &[String],
+    mark: &str,
+) -> bool {
     let init = i32::try_from(target.init_pid).unwrap_or(0);
     // Only a process known to be this run's: a client that ended with a code is believed
     // unless its job is certainly still there (another run of the same command may be).
@@ -197,7 +202,7 @@ fn alive(pid: i32) -> bool {
 
 /// How the stop went.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Stopped {
+pub(crate) enum Stopped {
     /// The job is gone from the container (or was already).
     Yes,
     /// It may still run there: why.
@@ -206,7 +211,7 @@ pub enum Stopped {
 
 /// Stops the job the client `client_started` (ticks) runs in `target`: TERM to its process
 /// group, KILL after [`GRACE`].
-pub fn stop(
+pub(crate) fn stop(
     runtime_path: &Path,
     env: &Env,
     target: &Target,

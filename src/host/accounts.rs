@@ -23,9 +23,9 @@ use std::sync::{Mutex, OnceLock};
 
 /// The first uid and gid given to people, from /etc/login.defs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PersonRange {
-    pub uid_min: u32,
-    pub gid_min: u32,
+pub(crate) struct PersonRange {
+    pub(crate) uid_min: u32,
+    pub(crate) gid_min: u32,
 }
 
 impl PersonRange {
@@ -37,7 +37,7 @@ impl PersonRange {
 
     /// The values of `UID_MIN` and `GID_MIN` in the text of a login.defs (`NAME value` lines,
     /// `#` comments); a missing or unreadable one keeps its default.
-    pub fn parse(text: &str) -> PersonRange {
+    pub(crate) fn parse(text: &str) -> PersonRange {
         let mut range = PersonRange::DEFAULT;
         for line in text.lines() {
             let mut words = line.split_whitespace();
@@ -56,7 +56,7 @@ impl PersonRange {
 }
 
 /// This host's range, read once.
-pub fn person_range() -> PersonRange {
+pub(crate) fn person_range() -> PersonRange {
     static RANGE: OnceLock<PersonRange> = OnceLock::new();
     *RANGE.get_or_init(|| {
         std::fs::read_to_string("/etc/login.defs")
@@ -66,13 +66,13 @@ pub fn person_range() -> PersonRange {
 }
 
 /// Whether `uid` is root or a system account.
-pub fn is_system_user(uid: u32) -> bool {
+pub(crate) fn is_system_user(uid: u32) -> bool {
     uid < person_range().uid_min
 }
 
 /// Why group `gid` is not a system group, to name in a refusal; None when it is one. Asked once
 /// per group and run (an install of 200 jobs asks it of the same directories for each).
-pub fn why_not_system_group(gid: u32) -> Option<String> {
+pub(crate) fn why_not_system_group(gid: u32) -> Option<String> {
     static VERDICTS: Mutex<BTreeMap<u32, Option<String>>> = Mutex::new(BTreeMap::new());
     let mut verdicts = VERDICTS.lock().unwrap_or_else(|e| e.into_inner());
     verdicts
@@ -100,7 +100,7 @@ pub fn why_not_system_group(gid: u32) -> Option<String> {
 /// The rule of [`why_not_system_group`] on what was read: the group's name and listed members,
 /// the text of /etc/passwd (for those who have it as primary group), the range, and a lookup of
 /// a member's uid.
-pub fn judge_group(
+pub(crate) fn judge_group(
     gid: u32,
     name: Option<&str>,
     members: &[String],

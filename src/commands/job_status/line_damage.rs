@@ -14,7 +14,7 @@ use crate::schedule::CronExpr;
 use crate::shell;
 
 /// How the line disagrees with its marker, if it does.
-pub fn line_damage(entry: &Entry, with_user: bool) -> Option<String> {
+pub(crate) fn line_damage(entry: &Entry, with_user: bool) -> Option<String> {
     let said = |what: String| {
         Some(format!(
             "its line was edited by hand under crontainer's marker ({what}): what runs is not \

@@ -14,12 +14,12 @@ use crate::host::{self, Need};
 use super::textfile;
 
 /// The line runs every minute: a file older than this missed at least two refreshes.
-pub const STALE_AFTER_SECONDS: u64 = 180;
+pub(crate) const STALE_AFTER_SECONDS: u64 = 180;
 
 /// What is wrong with the metrics lines of the blocks in `installed`, one sentence each, naming
 /// the block; empty when every line can run and its file is fresh. `now` is the real clock
 /// (file times are real).
-pub fn problems(installed: &Installed, now: SystemTime) -> Vec<String> {
+pub(crate) fn problems(installed: &Installed, now: SystemTime) -> Vec<String> {
     let mut problems = Vec::new();
     for (block, line) in &installed.textfiles {
         let with_user = installed.target.with_user_column();

@@ -5,8 +5,8 @@
 //! a subcommand, and this is not one.
 
 mod line_damage;
-pub mod metrics_line;
-pub mod textfile;
+pub(crate) mod metrics_line;
+pub(crate) mod textfile;
 
 use jiff::ZonedDateTime;
 
@@ -20,52 +20,52 @@ use crate::schedule::{self, Interval, Schedule};
 use crate::ui;
 
 /// Everything `status` and `metrics` know about one job.
-pub struct JobStatus {
-    pub id: String,
-    pub description: Option<String>,
+pub(crate) struct JobStatus {
+    pub(crate) id: String,
+    pub(crate) description: Option<String>,
     /// Where it is installed, or None.
-    pub installed: Option<String>,
+    pub(crate) installed: Option<String>,
     /// The block it is installed in, or None.
-    pub block: Option<String>,
+    pub(crate) block: Option<String>,
     /// The kind of target it is installed in, and the user it belongs to there (the crontab's
     /// owner, or the cron.d line's user column): with the block, what tells two copies of a
     /// job id apart on one host.
-    pub target: Option<(TargetKind, String)>,
+    pub(crate) target: Option<(TargetKind, String)>,
     /// What differs from the config (empty: in step, or no config to compare with).
-    pub drift: Vec<String>,
-    pub words: String,
-    pub cron: Option<String>,
-    pub next_run: Option<ZonedDateTime>,
-    pub paused: Option<line::Paused>,
-    pub last: LastRun,
+    pub(crate) drift: Vec<String>,
+    pub(crate) words: String,
+    pub(crate) cron: Option<String>,
+    pub(crate) next_run: Option<ZonedDateTime>,
+    pub(crate) paused: Option<line::Paused>,
+    pub(crate) last: LastRun,
     /// While a run is going, the end of the run before it: the last outcome known.
-    pub previous: Option<run_log::Record>,
+    pub(crate) previous: Option<run_log::Record>,
     /// An environment assignment above the job's block that changes how its line runs.
-    pub environment: Option<String>,
+    pub(crate) environment: Option<String>,
     /// The crontainer binary the installed line runs is missing or not executable.
-    pub runner: Option<String>,
+    pub(crate) runner: Option<String>,
     /// A firing cron should have started (after the line was installed, more than the grace
     /// period ago) with no start or skip since.
-    pub missed: Option<ZonedDateTime>,
-    pub last_error: Option<String>,
-    pub running: Option<u32>,
+    pub(crate) missed: Option<ZonedDateTime>,
+    pub(crate) last_error: Option<String>,
+    pub(crate) running: Option<u32>,
     /// The container as it resolves now (its name, or for a Compose service that resolves to
     /// none, the service in words) and its state.
-    pub container: Option<(String, ContainerState)>,
+    pub(crate) container: Option<(String, ContainerState)>,
     /// How the installed line finds its container.
-    pub container_ref: Option<ContainerRef>,
-    pub log: Option<(std::path::PathBuf, Option<u64>)>,
+    pub(crate) container_ref: Option<ContainerRef>,
+    pub(crate) log: Option<(std::path::PathBuf, Option<u64>)>,
     /// Why the job's installed lines cannot be trusted (its block or its line edited by hand).
-    pub damaged: Option<String>,
+    pub(crate) damaged: Option<String>,
     /// Copies of the job in other blocks that fire beside it, in words.
-    pub copies: Vec<String>,
+    pub(crate) copies: Vec<String>,
     /// Its usual duration, the run going now against it, a hang (from the run history).
-    pub durations: crate::history::usual::Durations,
+    pub(crate) durations: crate::history::usual::Durations,
 }
 
 impl JobStatus {
     /// What makes the job unhealthy, in words; empty when it is healthy.
-    pub fn problems(&self) -> Vec<String> {
+    pub(crate) fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         problems.extend(self.damaged.iter().cloned());
         problems.extend(self.copies.iter().cloned());
@@ -146,7 +146,7 @@ impl JobStatus {
 impl JobStatus {
     /// Why a run that is not running has no end line, as far as can be seen: a log on a full
     /// disk could not take it (issue 25: that read "killed, or the host went down").
-    pub fn why_no_end(&self) -> String {
+    pub(crate) fn why_no_end(&self) -> String {
         match self.log.as_ref().and_then(|(log, _)| full_disk(log)) {
             Some(full) => full,
             None => "it was killed, or the host went down".to_string(),
@@ -168,7 +168,7 @@ fn full_disk(log: &std::path::Path) -> Option<String> {
 }
 
 /// The status of every job installed in `installed`, in block order.
-pub fn installed_statuses(
+pub(crate) fn installed_statuses(
     installed: &Installed,
     config: Option<&Config>,
     now: &ZonedDateTime,
@@ -349,7 +349,7 @@ fn copies(entry: &Entry, block: &str, installed: &Installed) -> Vec<String> {
 }
 
 /// The status of a job that is in the config but not installed.
-pub fn config_only_status(job: &crate::config::Job) -> JobStatus {
+pub(crate) fn config_only_status(job: &crate::config::Job) -> JobStatus {
     JobStatus {
         id: job.id.clone(),
         description: job.description.clone(),
@@ -383,7 +383,7 @@ pub fn config_only_status(job: &crate::config::Job) -> JobStatus {
 
 /// A job whose marker is still readable in a block that is not (`why`): nothing of it can be
 /// trusted but its id, and it is unhealthy.
-pub fn damaged_status(id: &str, block: &str, installed: &Installed, why: &str) -> JobStatus {
+pub(crate) fn damaged_status(id: &str, block: &str, installed: &Installed, why: &str) -> JobStatus {
     JobStatus {
         id: id.to_string(),
         description: None,
@@ -413,7 +413,7 @@ pub fn damaged_status(id: &str, block: &str, installed: &Installed, why: &str) -
 
 /// How the last run ended, in words (`exit 3, took 2 s`, then `, healthcheck ping ok` when the
 /// job pings).
-pub fn end_summary(last: &LastRun) -> String {
+pub(crate) fn end_summary(last: &LastRun) -> String {
     match &last.ended {
         Some(run_log::Record {
             event: Event::End { exit, seconds, .. },
@@ -440,7 +440,7 @@ pub fn end_summary(last: &LastRun) -> String {
 /// Fills in the container (a Compose service's as it resolves now) and its state of every job in
 /// `jobs` installed in `installed`, with one inspect call (and one `ps` call for services) per
 /// runtime for all their containers. Whether the runtimes answered (None when none was asked).
-pub fn ask_containers(jobs: &mut [JobStatus], installed: &Installed) -> Option<bool> {
+pub(crate) fn ask_containers(jobs: &mut [JobStatus], installed: &Installed) -> Option<bool> {
     type Asked = std::result::Result<(std::path::PathBuf, runtime::Env), String>;
     // As root, a block a user wrote is asked about with root's own runtime, or not at all.
     let written_by = commands::trust::written_by(&installed.target);

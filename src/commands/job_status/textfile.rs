@@ -13,12 +13,12 @@ use anyhow::{Context, Result};
 use crate::config::TargetKind;
 
 /// The one file crontainer before 0.3 wrote for every block in the directory.
-pub const LEGACY_NAME: &str = "crontainer.prom";
+pub(crate) const LEGACY_NAME: &str = "crontainer.prom";
 
 /// The file name of the metrics of `block` in `kind` of `user` (the crontab's owner; a cron.d
 /// block is its own file whatever user its lines run as). `+` appears in neither a user nor a
 /// block name, so no two keys meet; node_exporter reads only names ending in `.prom`.
-pub fn file_name(kind: TargetKind, user: &str, block: &str) -> String {
+pub(crate) fn file_name(kind: TargetKind, user: &str, block: &str) -> String {
     match kind {
         TargetKind::Crontab => format!("crontainer-crontab-{user}+{block}.prom"),
         TargetKind::CronD => format!("crontainer-crond+{block}.prom"),
@@ -28,7 +28,7 @@ pub fn file_name(kind: TargetKind, user: &str, block: &str) -> String {
 /// Writes `text` to `dir/name` atomically: a temp file in the same directory (a name
 /// node_exporter does not read), synced, then renamed over it, so a reader sees the old file or
 /// the new one, never a part.
-pub fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
+pub(crate) fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
 
     let path = dir.join(name);
@@ -50,7 +50,7 @@ pub fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
 }
 
 /// Removes `dir/name`; a file already gone is no error. Whether there was one.
-pub fn remove(dir: &Path, name: &str) -> Result<bool> {
+pub(crate) fn remove(dir: &Path, name: &str) -> Result<bool> {
     let path = dir.join(name);
     match std::fs::remove_file(&path) {
         Ok(()) => Ok(true),
@@ -63,7 +63,7 @@ pub fn remove(dir: &Path, name: &str) -> Result<bool> {
 /// samples of has a file of its own beside it: left in place, it would export the same jobs twice
 /// and, no longer refreshed, fire the staleness alert. Until then it is the last word of a block
 /// whose own refresh has not run yet.
-pub fn remove_legacy_if_covered(dir: &Path) -> Result<bool> {
+pub(crate) fn remove_legacy_if_covered(dir: &Path) -> Result<bool> {
     let path = dir.join(LEGACY_NAME);
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(false);

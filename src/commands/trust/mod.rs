@@ -18,7 +18,7 @@ use crate::runtime;
 /// a byte of it is read: as root, a config that a user other than root may change (the file,
 /// or any directory above it) is refused, whatever the command. Issue 26: root's `doctor` in a
 /// directory a user could write ran the runtime of a `./crontainer.toml` planted there.
-pub fn load_config(explicit: Option<&Path>) -> Result<Option<Config>> {
+pub(crate) fn load_config(explicit: Option<&Path>) -> Result<Option<Config>> {
     match locate_trusted(explicit)? {
         Some(path) => Config::load(&path).map(Some),
         None => Ok(None),
@@ -27,7 +27,7 @@ pub fn load_config(explicit: Option<&Path>) -> Result<Option<Config>> {
 
 /// Where the config is (see [`load_config`]), refused as root when a user other than root may
 /// change it; None when there is none.
-pub fn locate_trusted(explicit: Option<&Path>) -> Result<Option<PathBuf>> {
+pub(crate) fn locate_trusted(explicit: Option<&Path>) -> Result<Option<PathBuf>> {
     let from_env = std::env::var_os(config::ENV_CONFIG).filter(|v| !v.is_empty());
     let Some(path) = config::locate(explicit, from_env.as_deref()) else {
         return Ok(None);
@@ -39,13 +39,13 @@ pub fn locate_trusted(explicit: Option<&Path>) -> Result<Option<PathBuf>> {
 }
 
 /// Like [`load_config`], for the commands that need one.
-pub fn load_required_config(explicit: Option<&Path>) -> Result<Config> {
+pub(crate) fn load_required_config(explicit: Option<&Path>) -> Result<Config> {
     load_config(explicit)?.ok_or_else(config::not_found)
 }
 
 /// As root, refuses a config at `path` that a user other than root may change. `found_here`: it
 /// is `./crontainer.toml`, found in the current directory rather than named.
-pub fn require_trusted_config(path: &Path, found_here: bool) -> Result<()> {
+pub(crate) fn require_trusted_config(path: &Path, found_here: bool) -> Result<()> {
     if !host::is_root() {
         return Ok(());
     }
@@ -76,7 +76,7 @@ pub fn require_trusted_config(path: &Path, found_here: bool) -> Result<()> {
 
 /// The user other than root who may write `target`'s text, if any: the owner of a crontab that
 /// is not root's, or whoever may change a cron.d file that is not root's alone.
-pub fn written_by(target: &Target) -> Option<String> {
+pub(crate) fn written_by(target: &Target) -> Option<String> {
     match target {
         Target::Crontab(c) => Some(c.owner()).filter(|owner| owner != "root"),
         Target::CronD(c) => host::loose_for_root(c.path(), false).map(|l| l.owner),
@@ -89,7 +89,7 @@ pub fn written_by(target: &Target) -> Option<String> {
 /// path nor its `runtime_env` (issue 26: root's `status --all-users` ran the user's
 /// `runtime=/home/sec1/bin/evil`); root's own docker for a block that names docker, and
 /// otherwise no answer, with the reason.
-pub fn runtime_for(
+pub(crate) fn runtime_for(
     written_by: Option<&str>,
     entry: &Entry,
 ) -> std::result::Result<(PathBuf, runtime::Env), String> {
