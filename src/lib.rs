@@ -24,6 +24,9 @@ pub(crate) mod runtime;
 pub(crate) mod safe_file;
 pub mod schedule;
 pub(crate) mod shell;
+// Not yet called by a target: the systemd target (issue #23, next step) wires it in.
+#[allow(dead_code, unused_imports)]
+pub(crate) mod systemd;
 pub(crate) mod ui;
 
 use std::ffi::OsString;
@@ -140,6 +143,8 @@ mod layering {
         ("line", 3),
         ("run_log", 3),
         ("runner_args", 1),
+        // systemd units: a job's marker and runner words as `line` renders them, so above it.
+        ("systemd", 4),
         // The edges: the host, programs, the runtime, the cron tables, logrotate.
         ("host", 4),
         ("history", 5),

@@ -145,6 +145,9 @@ pub struct Job {
     pub timeout: Option<u64>,
     /// Seconds a firing may start late before `status` calls it missed.
     pub grace: u64,
+    /// `jitter` (target systemd): each firing starts up to this many seconds late, at random
+    /// (the timer's `RandomizedDelaySec=`), so many hosts do not hit a shared service at once.
+    pub jitter: Option<u64>,
     /// The config line of its `id`, for errors found after loading (a line too long for cron).
     pub line: usize,
     /// `[defaults] runtime_env`, which the job's line exports.

@@ -63,6 +63,7 @@ pub(super) struct RawJob {
     pub(super) env: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
     pub(super) env_file: Option<Spanned<String>>,
     pub(super) timeout: Option<Spanned<String>>,
+    pub(super) jitter: Option<Spanned<String>>,
     pub(super) grace: Option<Spanned<String>>,
     pub(super) catch_up: Option<Spanned<RawCatchUp>>,
     pub(super) concurrency: Option<Spanned<String>>,

@@ -457,6 +457,12 @@ impl Ctx<'_> {
             })?),
             None => None,
         };
+        let jitter = match raw.jitter {
+            Some(j) => Some(parse_duration(j.get_ref()).map_err(|m| {
+                self.key_error(&j, &key("jitter"), &format!("{:?} {m}", j.get_ref()))
+            })?),
+            None => None,
+        };
         let grace = match raw.grace {
             Some(g) => parse_duration(g.get_ref()).map_err(|m| {
                 self.key_error(&g, &key("grace"), &format!("{:?} {m}", g.get_ref()))
@@ -550,6 +556,7 @@ impl Ctx<'_> {
             env_file,
             timeout,
             grace,
+            jitter,
             line,
             runtime_env: BTreeMap::new(),
             catch_up,

@@ -186,10 +186,21 @@ pub fn render_job(job: &Job, tools: &Tools, user_column: Option<&str>) -> Result
             )));
         }
     }
-    let marker = Marker {
+    let marker = marker(job, &tools.runtime);
+    Ok(Entry {
+        marker,
+        line: job_line,
+        catch_up,
+    })
+}
+
+/// The marker of a job run by `runtime`, not yet installed nor paused: what a cron block and a
+/// systemd service unit both carry, so `status` reads either the same way.
+pub fn marker(job: &Job, runtime: &Path) -> Marker {
+    Marker {
         id: job.id.clone(),
         container: job.container.clone(),
-        runtime: tools.runtime.clone(),
+        runtime: runtime.to_path_buf(),
         runtime_env: job.runtime_env.clone(),
         log: job.log.clone(),
         lock: job.lock(),
@@ -202,10 +213,5 @@ pub fn render_job(job: &Job, tools: &Tools, user_column: Option<&str>) -> Result
             Schedule::Cron(_) => None,
         },
         description: job.description.clone(),
-    };
-    Ok(Entry {
-        marker,
-        line: job_line,
-        catch_up,
-    })
+    }
 }

@@ -48,6 +48,24 @@ pub(super) struct Times {
     pub(super) dow_star: bool,
 }
 
+/// The five fields as sets of values (one bit per value, as [`Times`] holds them), and Vixie
+/// cron's day rule: `days_or` when neither day field begins with `*`, so a day matches if
+/// either field does; otherwise a day must match both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldBits {
+    /// Bits 0..=59.
+    pub minute: u64,
+    /// Bits 0..=23.
+    pub hour: u64,
+    /// Bits 1..=31.
+    pub dom: u64,
+    /// Bits 1..=12.
+    pub month: u64,
+    /// Bits 0..=6, Sunday = 0.
+    pub dow: u64,
+    pub days_or: bool,
+}
+
 impl Times {
     /// A "wildcard" job for cron.c's DST handling (`e->flags & (MIN_STAR|HR_STAR)`): such jobs
     /// are not caught up after a forward jump and do run again in a repeated hour.
@@ -221,6 +239,20 @@ impl CronExpr {
     /// Whether this is `@reboot` (runs when cron starts, never at a time).
     pub fn is_reboot(&self) -> bool {
         self.times.is_none()
+    }
+
+    /// The matching values of the five fields and how cron combines the two day fields, for a
+    /// scheduler other than cron that must fire at exactly the same minutes (systemd's
+    /// `OnCalendar=`, `src/systemd/calendar.rs`). `None` for `@reboot`, which has no times.
+    pub fn field_bits(&self) -> Option<FieldBits> {
+        self.times.map(|t| FieldBits {
+            minute: t.minute,
+            hour: t.hour,
+            dom: t.dom,
+            month: t.month,
+            dow: t.dow,
+            days_or: !(t.dom_star || t.dow_star),
+        })
     }
 
     /// The 5 fields' texts, or `None` for a nickname.

@@ -35,7 +35,7 @@ mod next;
 mod words;
 
 pub use every::{Guard, Interval};
-pub use grammar::CronExpr;
+pub use grammar::{CronExpr, FieldBits};
 pub use next::next_runs;
 pub use words::describe;
 
