@@ -266,6 +266,8 @@ pub(crate) enum TargetArg {
     Crontab,
     #[value(name = "cron.d")]
     CronD,
+    #[value(name = "systemd")]
+    Systemd,
 }
 
 #[derive(Debug, Args)]

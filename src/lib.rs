@@ -24,8 +24,6 @@ pub(crate) mod runtime;
 pub(crate) mod safe_file;
 pub mod schedule;
 pub(crate) mod shell;
-// Not yet called by a target: the systemd target (issue #23, next step) wires it in.
-#[allow(dead_code, unused_imports)]
 pub(crate) mod systemd;
 pub(crate) mod ui;
 

@@ -41,6 +41,7 @@ pub(crate) fn path(owner: &Owner) -> PathBuf {
     dir().join(match owner.kind {
         TargetKind::Crontab => format!("crontainer-crontab-{}+{}", owner.user, owner.block),
         TargetKind::CronD => format!("crontainer-crond+{}", owner.block),
+        TargetKind::Systemd => format!("crontainer-systemd+{}", owner.block),
     })
 }
 
@@ -100,6 +101,7 @@ fn header(owner: &Owner, rotate: &Rotate) -> String {
         match owner.kind {
             TargetKind::Crontab => "crontab",
             TargetKind::CronD => "cron.d",
+            TargetKind::Systemd => "systemd",
         },
         owner.user,
         rotate.size,

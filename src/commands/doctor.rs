@@ -382,6 +382,7 @@ fn block_checks(
             i.target.kind() == config.target
                 && match &i.target {
                     crate::cron_table::Target::CronD(c) => c.name() == config.name,
+                    crate::cron_table::Target::Systemd(s) => s.name() == config.name,
                     crate::cron_table::Target::Crontab(_) => true,
                 }
         };

@@ -155,6 +155,7 @@ fn kind_word(kind: TargetKind) -> &'static str {
     match kind {
         TargetKind::Crontab => "crontab",
         TargetKind::CronD => "cron.d",
+        TargetKind::Systemd => "systemd",
     }
 }
 

@@ -85,6 +85,7 @@ pub(crate) fn target_settings(
     let kind = match flags.target {
         Some(TargetArg::Crontab) => TargetKind::Crontab,
         Some(TargetArg::CronD) => TargetKind::CronD,
+        Some(TargetArg::Systemd) => TargetKind::Systemd,
         None => config.map_or(TargetKind::Crontab, |c| c.target),
     };
     let user = flags
@@ -277,8 +278,9 @@ pub(crate) fn scope_at(
             targets.push(Target::resolve(TargetKind::Crontab, None, "crontainer")?);
         }
         targets.extend(cron_d_targets(user.as_deref(), name)?);
+        targets.extend(crate::cron_table::systemd_targets(None).unwrap_or_default());
         label = format!(
-            "every user's crontab and {}",
+            "every user's crontab, {} and root's systemd units",
             crate::cron_table::cron_d_dir().display()
         );
     } else if kind == TargetKind::CronD && name.is_none() {
@@ -286,6 +288,17 @@ pub(crate) fn scope_at(
         Target::resolve(kind, user.as_deref(), "crontainer")?;
         targets.extend(cron_d_targets(user.as_deref(), None)?);
         label = crate::cron_table::cron_d_dir().display().to_string();
+    } else if kind == TargetKind::Systemd && name.is_none() {
+        let probe = Target::resolve(kind, user.as_deref(), "crontainer")?;
+        label = probe
+            .target
+            .describe()
+            .replace("crontainer-crontainer-*", "crontainer-*");
+        let all = crate::cron_table::systemd_targets(user.as_deref())?;
+        if all.is_empty() {
+            targets.push(probe);
+        }
+        targets.extend(all);
     } else {
         let resolved = Target::resolve(kind, user.as_deref(), name.unwrap_or("crontainer"))?;
         label = resolved.target.describe();
@@ -294,7 +307,9 @@ pub(crate) fn scope_at(
     // Where several targets are read, one that cannot be (a cron.d file holding a healthcheck
     // URL is root's alone) is said, and the others are shown; one target asked for by name
     // must be read, or the command fails.
-    let several = all_users || targets.len() > 1 || (kind == TargetKind::CronD && name.is_none());
+    let several = all_users
+        || targets.len() > 1
+        || (matches!(kind, TargetKind::CronD | TargetKind::Systemd) && name.is_none());
     let installed = targets
         .into_iter()
         .map(|resolved| match several {
@@ -349,6 +364,7 @@ pub(crate) fn everything_readable() -> Vec<Installed> {
         targets.extend(Target::resolve(TargetKind::Crontab, None, "crontainer").ok());
     }
     targets.extend(cron_d_targets(None, None).unwrap_or_default());
+    targets.extend(crate::cron_table::systemd_targets(None).unwrap_or_default());
     targets
         .into_iter()
         .map(|resolved| read_or_damaged(resolved, None))
@@ -918,6 +934,7 @@ pub(crate) fn uninstall_command(target: &Target, block: &str) -> String {
             c.owner()
         ),
         Target::CronD(_) => format!("crontainer uninstall --name {block} --target cron.d"),
+        Target::Systemd(_) => format!("crontainer uninstall --name {block} --target systemd"),
     }
 }
 
@@ -1284,6 +1301,7 @@ pub(crate) fn textfile_line(
     let kind_word = match kind {
         TargetKind::Crontab => "crontab",
         TargetKind::CronD => "cron.d",
+        TargetKind::Systemd => "systemd",
     };
     let textfile = line::Textfile::render(
         &exe,

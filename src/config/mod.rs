@@ -42,6 +42,10 @@ pub enum TargetKind {
     /// The file `/etc/cron.d/<name>`, with a user column.
     #[serde(rename = "cron.d")]
     CronD,
+    /// A systemd service and timer per job: root's in /etc/systemd/system (run as `user`),
+    /// a user's in ~/.config/systemd/user.
+    #[serde(rename = "systemd")]
+    Systemd,
 }
 
 /// The validated config.

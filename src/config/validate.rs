@@ -84,11 +84,12 @@ impl Ctx<'_> {
             Some(t) => match t.get_ref().as_str() {
                 "crontab" => TargetKind::Crontab,
                 "cron.d" => TargetKind::CronD,
+                "systemd" => TargetKind::Systemd,
                 other => {
                     return Err(self.key_error(
                         t,
                         "cron.target",
-                        &format!("is {other:?}; accepted: \"crontab\" or \"cron.d\""),
+                        &format!("is {other:?}; accepted: \"crontab\", \"cron.d\" or \"systemd\""),
                     ));
                 }
             },
@@ -220,6 +221,15 @@ impl Ctx<'_> {
                 let v = d.get_ref().trim_end_matches('/');
                 let v = if v.is_empty() { "/" } else { v };
                 check_log_path(v).map_err(|m| self.key_error(&d, "monitoring.textfile_dir", &m))?;
+                if target == TargetKind::Systemd {
+                    // The metrics line is a cron line of its own; its timer is not written yet.
+                    return Err(self.key_error(
+                        &d,
+                        "monitoring.textfile_dir",
+                        "is not supported with target = \"systemd\" yet; leave it out, or use \
+                         target = \"crontab\" or \"cron.d\"",
+                    ));
+                }
                 Some(PathBuf::from(v))
             }
         };
@@ -258,11 +268,14 @@ impl Ctx<'_> {
         )?;
         let mut jobs: Vec<Job> = Vec::with_capacity(raw.job.len());
         for raw_job in raw.job {
+            let jitter = raw_job.jitter.clone();
+            let reboot = raw_job.schedule.clone();
             let mut job =
                 self.validate_job(raw_job, &log_dir, default_healthcheck.as_deref(), &jobs)?;
             job.runtime_env = runtime_env.clone();
             job.history_limit = job.history_limit.or(history_limit);
             job.failed_history_limit = job.failed_history_limit.or(failed_history_limit);
+            self.systemd_keys(&job, target, jitter.as_ref(), reboot.as_ref())?;
             jobs.push(job);
         }
         Ok(Config {
@@ -580,5 +593,56 @@ impl Ctx<'_> {
             Ok(n) if n <= 100_000 => Ok(Some(n)),
             _ => Err(self.key_error(&value, key, "must be a number from 0 to 100000")),
         }
+    }
+
+    /// What only a systemd timer can do (`jitter`), and what it cannot (`@reboot`): checked
+    /// with the target, which a job alone does not know.
+    fn systemd_keys(
+        &self,
+        job: &Job,
+        target: TargetKind,
+        jitter: Option<&Spanned<String>>,
+        schedule: Option<&Spanned<String>>,
+    ) -> Result<()> {
+        let key = |k: &str| format!("job {:?}: {k}", job.id);
+        if let Some(jitter) = jitter {
+            if target != TargetKind::Systemd {
+                return Err(self.key_error(
+                    jitter,
+                    &key("jitter"),
+                    "needs target = \"systemd\" (a timer's `RandomizedDelaySec=`); cron has \
+                     no random delay",
+                ));
+            }
+            let guard = job.schedule.render().guard;
+            if let (Some(seconds), Some(guard)) = (job.jitter, guard)
+                && seconds >= guard.slot_seconds
+            {
+                // The runner's guard keeps a firing by the epoch slot it starts in: a delay
+                // as long as a slot moves it into the next one, which the guard skips.
+                return Err(self.key_error(
+                    jitter,
+                    &key("jitter"),
+                    &format!(
+                        "must be shorter than {}s with this `every`: the runner keeps one \
+                         firing in {} of {}s slots, and a start delayed into the next slot is \
+                         skipped",
+                        guard.slot_seconds, guard.every_slots, guard.slot_seconds
+                    ),
+                ));
+            }
+        }
+        if let Some(schedule) = schedule
+            && target == TargetKind::Systemd
+            && matches!(&job.schedule, Schedule::Cron(expr) if expr.is_reboot())
+        {
+            return Err(self.key_error(
+                schedule,
+                &key("schedule"),
+                "is @reboot, which has no time for a systemd timer; use a schedule or `every`, \
+                 with `catch_up = true` for the firings missed while the host was off",
+            ));
+        }
+        Ok(())
     }
 }

@@ -5,6 +5,7 @@
 mod cron_d;
 mod crontab;
 mod lock_file;
+mod systemd;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ use crate::error::bad_input;
 
 pub(crate) use cron_d::CronD;
 pub(crate) use crontab::Crontab;
+pub(crate) use systemd::Systemd;
 
 /// Environment overrides, for tests and unusual hosts.
 pub(crate) const ENV_CROND_DIR: &str = "CRONTAINER_CROND_DIR";
@@ -51,6 +53,7 @@ const KEEP_BACKUPS: usize = 10;
 pub(crate) enum Target {
     Crontab(Crontab),
     CronD(CronD),
+    Systemd(Systemd),
 }
 
 /// The user and target the command acts on, resolved from flags, config and who we are.
@@ -100,6 +103,29 @@ impl Target {
                     run_as,
                 })
             }
+            TargetKind::Systemd => {
+                // Root: system units, run as `user` (as a cron.d line); anyone else: their own
+                // user units, which their manager runs as them.
+                let me = crate::host::current_user();
+                if crate::host::is_root() {
+                    let run_as = user.unwrap_or("root").to_string();
+                    return Ok(Resolved {
+                        target: Target::Systemd(Systemd::new(name, None)?),
+                        run_as,
+                    });
+                }
+                if let Some(other) = user.filter(|u| *u != me) {
+                    return Err(bad_input(format!(
+                        "{other}'s systemd units need root (system units with `User={other}`); \
+                         run with sudo, or drop --user / `[cron] user` to use your own user \
+                         units"
+                    )));
+                }
+                Ok(Resolved {
+                    target: Target::Systemd(Systemd::new(name, Some(me.clone()))?),
+                    run_as: me,
+                })
+            }
         }
     }
 
@@ -136,6 +162,12 @@ impl Target {
                 target: Target::CronD(CronD::new(PathBuf::from("/etc/cron.d"), name)),
                 run_as: run_as.unwrap_or_else(|| "root".to_string()),
             },
+            TargetKind::Systemd => Resolved {
+                target: Target::Systemd(
+                    Systemd::new(name, None).expect("system units need no HOME"),
+                ),
+                run_as: run_as.unwrap_or_else(|| "root".to_string()),
+            },
         }
     }
 
@@ -143,6 +175,7 @@ impl Target {
         match self {
             Target::Crontab(_) => TargetKind::Crontab,
             Target::CronD(_) => TargetKind::CronD,
+            Target::Systemd(_) => TargetKind::Systemd,
         }
     }
 
@@ -151,6 +184,7 @@ impl Target {
         match self {
             Target::Crontab(c) => c.describe(),
             Target::CronD(c) => c.path().display().to_string(),
+            Target::Systemd(s) => s.describe(),
         }
     }
 
@@ -164,6 +198,10 @@ impl Target {
         match self {
             Target::Crontab(c) => format!("crontab-{}", c.owner()),
             Target::CronD(c) => format!("cron.d-{}", c.name()),
+            Target::Systemd(s) => match s.user() {
+                Some(user) => format!("systemd-user-{user}-{}", s.name()),
+                None => format!("systemd-{}", s.name()),
+            },
         }
     }
 
@@ -190,13 +228,17 @@ impl Target {
                     .collect();
                 format!("{}-{dir}", self.key())
             }
-            Target::Crontab(_) => self.key(),
+            Target::Crontab(_) | Target::Systemd(_) => self.key(),
         }
     }
 
     /// Lines in this target carry a user column.
     pub(crate) fn with_user_column(&self) -> bool {
-        matches!(self, Target::CronD(_))
+        match self {
+            Target::CronD(_) => true,
+            Target::Systemd(s) => s.with_user_column(),
+            Target::Crontab(_) => false,
+        }
     }
 
     /// The whole current text; empty when there is none. While this process holds the
@@ -211,6 +253,7 @@ impl Target {
         let text = match self {
             Target::Crontab(c) => c.read(),
             Target::CronD(c) => c.read(),
+            Target::Systemd(s) => s.read(),
         }?;
         if let Some(known) = held().get_mut(&key) {
             *known = Some(text.clone());
@@ -224,6 +267,14 @@ impl Target {
         let key = self.key();
         if let Some(known) = held().get_mut(&key) {
             *known = None;
+        }
+        if let Target::Systemd(s) = self {
+            // systemd is told by `daemon-reload`; the units are read back by the writer.
+            s.write(text)?;
+            if let Some(known) = held().get_mut(&key) {
+                *known = Some(text.to_string());
+            }
+            return Ok(());
         }
         self.write_once(text)?;
         // Debian's cron reloads when the newest mtime of its spool dir, /etc/crontab and
@@ -249,6 +300,7 @@ impl Target {
         match self {
             Target::Crontab(c) => c.write(text),
             Target::CronD(c) => c.write(text),
+            Target::Systemd(s) => s.write(text),
         }
     }
 
@@ -280,6 +332,9 @@ impl Target {
         let owner = match self {
             Target::Crontab(c) => nix::unistd::User::from_name(&c.owner()).ok().flatten(),
             Target::CronD(_) => None,
+            Target::Systemd(s) => s
+                .user()
+                .and_then(|u| nix::unistd::User::from_name(u).ok().flatten()),
         };
         let file = lock_file::open(&path, owner.as_ref())?;
         lock_file::wait_for(file, &path, lock_file::wait())
@@ -450,4 +505,18 @@ pub(crate) fn crontab_users() -> Result<Vec<String>> {
         .collect();
     users.sort();
     Ok(users)
+}
+
+/// Every block kept as systemd units that this user's target holds (root: the system units;
+/// anyone else: their own user units), each resolved as [`Target::resolve`] would, its jobs run
+/// as `user` (root's default: root). No block: none.
+pub(crate) fn systemd_targets(user: Option<&str>) -> Result<Vec<Resolved>> {
+    let probe = Target::resolve(TargetKind::Systemd, user, "crontainer")?;
+    let Target::Systemd(units) = &probe.target else {
+        unreachable!("a systemd target resolves to systemd units")
+    };
+    systemd::blocks_in(units.dir())?
+        .into_iter()
+        .map(|block| Target::resolve(TargetKind::Systemd, user, &block))
+        .collect()
 }

@@ -13,7 +13,7 @@ pub const MARKER_PREFIX: &str = "# crontainer:job ";
 
 /// What crontainer writes above each job's line, and reads back to find its log and lock.
 /// Format: `# crontainer:job id=ID container=NAME runtime=PATH log=PATH lock=PATH
-/// [runtime_env=NAME=VALUE,...] [every=5h] [grace=SECONDS] [catch_up=true] [installed=TIME]
+/// [runtime_env=NAME=VALUE,...] [every=5h] [grace=SECONDS] [catch_up=true] [jitter=SECONDS] [installed=TIME]
 /// [paused_at=TIME paused_by=USER] [desc=free text to the end]`, with `service=NAME
 /// [project=NAME]` in place of `container=` for a Compose service. None of the values holds a
 /// space (the config sees to it). 0.1 wrote neither `grace`, `catch_up`, `installed` nor
@@ -34,6 +34,9 @@ pub struct Marker {
     pub grace: Option<u64>,
     /// The job's cron line is followed by its catch-up (`@reboot`) line.
     pub catch_up: bool,
+    /// `jitter` in seconds (target systemd alone: its timer's `RandomizedDelaySec=`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jitter: Option<u64>,
     /// When this line was installed (RFC 3339 UTC); a firing due before it cannot be missed.
     /// Kept by an identical re-install; None in blocks 0.1 wrote.
     pub installed: Option<String>,
@@ -79,6 +82,9 @@ impl Marker {
         if self.catch_up {
             line.push_str(" catch_up=true");
         }
+        if let Some(jitter) = self.jitter {
+            line.push_str(&format!(" jitter={jitter}"));
+        }
         if let Some(installed) = &self.installed {
             line.push_str(&format!(" installed={installed}"));
         }
@@ -109,6 +115,7 @@ impl Marker {
         let mut every = None;
         let mut grace = None;
         let mut catch_up = None;
+        let mut jitter = None;
         let mut installed = None;
         let mut paused_at = None;
         let mut paused_by = None;
@@ -129,6 +136,7 @@ impl Marker {
                 "every" => &mut every,
                 "grace" => &mut grace,
                 "catch_up" => &mut catch_up,
+                "jitter" => &mut jitter,
                 "installed" => &mut installed,
                 "paused_at" => &mut paused_at,
                 "paused_by" => &mut paused_by,
@@ -169,6 +177,11 @@ impl Marker {
                 Some("true") => true,
                 Some(_) => return None,
                 None => false,
+            },
+            jitter: match jitter {
+                Some(j) if !j.bytes().all(|b| b.is_ascii_digit()) => return None,
+                Some(j) => Some(j.parse().ok()?),
+                None => None,
             },
             installed,
             paused: match (paused_at, paused_by) {

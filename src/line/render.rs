@@ -206,6 +206,7 @@ pub fn marker(job: &Job, runtime: &Path) -> Marker {
         lock: job.lock(),
         grace: (job.grace != crate::config::DEFAULT_GRACE).then_some(job.grace),
         catch_up: job.catch_up,
+        jitter: job.jitter,
         installed: None,
         paused: None,
         every: match &job.schedule {

@@ -1,19 +1,21 @@
 //! The units of a job, their reader, and the calendar checked against the real
 //! `systemd-analyze calendar`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
+use super::calendar::on_calendar;
 use super::*;
-use crate::config::Config;
+use crate::config::{Config, Job};
+use crate::line::{Entry, Tools, render_job};
 use crate::schedule::{CronExpr, next_runs};
 
 fn job(extra: &str) -> Job {
     let text = format!(
-        "[[job]]\nid = \"main_pipeline_v2\"\ncontainer = \"ai-video-backend\"\n\
+        "[cron]\ntarget = \"systemd\"\n[[job]]\nid = \"main_pipeline_v2\"\ncontainer = \"ai-video-backend\"\n\
          command = [\"python\", \"main_v2.py\"]\n{extra}\n"
     );
     Config::parse(&text, Path::new("/etc/crontainer/crontainer.toml"))
@@ -22,17 +24,31 @@ fn job(extra: &str) -> Job {
         .remove(0)
 }
 
-fn tools() -> UnitTools<'static> {
-    UnitTools {
-        crontainer: Path::new("/usr/bin/crontainer"),
-        runtime: Path::new("/usr/bin/docker"),
-        user: None,
+fn tools() -> Tools {
+    let bin = |name: &str| PathBuf::from(format!("/usr/bin/{name}"));
+    Tools {
+        runtime: bin("docker"),
+        crontainer: bin("crontainer"),
+        flock: bin("flock"),
+        date: bin("date"),
+        tail: bin("tail"),
+        sleep: bin("sleep"),
+        curl: bin("curl"),
+        wc: bin("wc"),
+        escape_percent: false,
     }
+}
+
+/// The job's entry as `install` renders it for a systemd target, and its units.
+fn units(job: &Job, block: &str, user: Option<&str>) -> (Entry, JobUnits) {
+    let entry = render_job(job, &tools(), user).unwrap();
+    let units = render_entry(block, 1, &entry, user.is_some()).unwrap();
+    (entry, units)
 }
 
 #[test]
 fn the_seed_job_as_units() {
-    let units = render_units(&job("every = \"5h\""), "crontainer", &tools()).unwrap();
+    let (entry, units) = units(&job("every = \"5h\""), "crontainer", None);
     assert_eq!(
         units.service_name(),
         "crontainer-crontainer-main_pipeline_v2.service"
@@ -43,8 +59,9 @@ fn the_seed_job_as_units() {
     );
     assert_eq!(
         units.service,
-        "# Managed by crontainer (block crontainer): edit its config and run `crontainer install`; do not edit.
+        "# Managed by crontainer (block crontainer, job 1): edit its config and run `crontainer install`; do not edit.
 # crontainer:job id=main_pipeline_v2 container=ai-video-backend runtime=/usr/bin/docker log=/var/log/crontainer/main_pipeline_v2.log lock=/var/log/crontainer/main_pipeline_v2.log.lock every=5h
+# crontainer:line 0 * * * * /usr/bin/crontainer exec main_pipeline_v2 --every 5h --log /var/log/crontainer/main_pipeline_v2.log --runtime /usr/bin/docker -- ai-video-backend python main_v2.py
 [Unit]
 Description=crontainer job crontainer/main_pipeline_v2
 
@@ -58,7 +75,7 @@ TimeoutStartSec=infinity
     );
     assert_eq!(
         units.timer,
-        "# Managed by crontainer (block crontainer): edit its config and run `crontainer install`; do not edit.
+        "# Managed by crontainer (block crontainer, job 1): edit its config and run `crontainer install`; do not edit.
 [Unit]
 Description=crontainer job crontainer/main_pipeline_v2 (timer)
 
@@ -70,26 +87,22 @@ AccuracySec=1s
 WantedBy=timers.target
 "
     );
+    assert_eq!(
+        read_entry("crontainer", &units.service, &units.timer, false),
+        Ok((1, entry))
+    );
 }
 
 #[test]
 fn catch_up_jitter_and_user() {
-    let units = render_units(
+    let (entry, units) = units(
         &job("schedule = \"0 0 1 * mon\"\ncatch_up = true\njitter = \"90s\""),
         "night-jobs",
-        &UnitTools {
-            user: Some("deploy"),
-            ..tools()
-        },
-    )
-    .unwrap();
+        Some("deploy"),
+    );
     assert_eq!(units.base, "crontainer-night\\x2djobs-main_pipeline_v2");
     assert_eq!(
-        units
-            .timer
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .collect::<Vec<_>>(),
+        units.timer.lines().skip(1).collect::<Vec<_>>(),
         [
             "[Unit]",
             "Description=crontainer job night-jobs/main_pipeline_v2 (timer)",
@@ -105,19 +118,24 @@ fn catch_up_jitter_and_user() {
             "WantedBy=timers.target",
         ]
     );
-    assert!(
-        units
-            .service
-            .contains("\nType=oneshot\nUser=deploy\nExecStart=")
-    );
-    let timer = read_timer(&units.timer, "main_pipeline_v2").unwrap();
+    let service: Vec<&str> = units.service.lines().collect();
     assert_eq!(
-        (timer.block.as_str(), timer.persistent, timer.jitter),
-        ("night-jobs", true, Some(90))
+        service[2..5],
+        [
+            "# crontainer:line 0 0 1 * mon deploy /usr/bin/crontainer exec main_pipeline_v2 --log /var/log/crontainer/main_pipeline_v2.log --runtime /usr/bin/docker -- ai-video-backend python main_v2.py",
+            "# crontainer:catch-up @reboot deploy /usr/bin/crontainer exec main_pipeline_v2 --log /var/log/crontainer/main_pipeline_v2.log --runtime /usr/bin/docker --schedule '0 0 1 * mon' --catch-up -- ai-video-backend python main_v2.py",
+            "[Unit]",
+        ]
     );
-    let service = read_service(&units.service).unwrap();
-    assert_eq!(service.user.as_deref(), Some("deploy"));
-    assert!(service.marker.catch_up);
+    assert_eq!(service[8..10], ["Type=oneshot", "User=deploy"]);
+    assert!(
+        service[1].ends_with(" catch_up=true jitter=90"),
+        "{}",
+        service[1]
+    );
+    let (position, read) = read_entry("night-jobs", &units.service, &units.timer, true).unwrap();
+    assert_eq!((position, read.marker.jitter), (1, Some(90)));
+    assert_eq!(read, entry);
 }
 
 #[test]
@@ -126,7 +144,7 @@ fn exec_start_words_survive_systemd_quoting() {
         "every = \"15m\"\nenv = { MSG = \"50% of $HOME \\\"quoted\\\" 'single'\", EMPTY = \"\" }\n\
          workdir = \"/srv/my app\"",
     );
-    let units = render_units(&j, "crontainer", &tools()).unwrap();
+    let (_, units) = units(&j, "crontainer", None);
     let exec = units
         .service
         .lines()
@@ -139,37 +157,31 @@ fn exec_start_words_survive_systemd_quoting() {
          \"MSG=50%% of $$HOME \\\"quoted\\\" 'single'\" --workdir \"/srv/my app\" -- \
          ai-video-backend python main_v2.py"
     );
-    let service = read_service(&units.service).unwrap();
-    assert_eq!(service.args, runner_args(&j, tools().runtime));
-    assert_eq!(service.binary, Path::new("/usr/bin/crontainer"));
 }
 
 #[test]
 fn a_unit_edited_by_hand_is_refused() {
-    let units = render_units(&job("every = \"5h\""), "crontainer", &tools()).unwrap();
+    let (_, units) = units(&job("every = \"5h\""), "crontainer", None);
+    let read = |service: &str, timer: &str| read_entry("crontainer", service, timer, false);
     let edited = units.service.replace("KillMode=mixed", "KillMode=none");
     assert_eq!(
-        read_service(&edited),
+        read(&edited, &units.timer),
         Err("not as crontainer writes it (edited by hand?)".to_string())
     );
-    let other_log = units.service.replace(
-        "--log /var/log/crontainer/main_pipeline_v2.log",
-        "--log /tmp/x.log",
-    );
-    assert_eq!(
-        read_service(&other_log),
-        Err("its ExecStart= disagrees with its marker (job id or log)".to_string())
-    );
-    let unquoted = units
+    let other_exec = units
         .service
-        .replace("python main_v2.py", "python \"main_v2.py");
+        .replace("ExecStart=/usr/bin/crontainer", "ExecStart=/tmp/x");
     assert_eq!(
-        read_service(&unquoted),
-        Err("its ExecStart= is not quoted as crontainer quotes".to_string())
+        read(&other_exec, &units.timer),
+        Err("not as crontainer writes it (edited by hand?)".to_string())
     );
     let timer = units.timer.replace("AccuracySec=1s", "AccuracySec=1min");
     assert_eq!(
-        read_timer(&timer, "main_pipeline_v2"),
+        read(&units.service, &timer),
+        Err("not as crontainer writes it (edited by hand?)".to_string())
+    );
+    assert_eq!(
+        read_entry("other", &units.service, &units.timer, false),
         Err("not as crontainer writes it (edited by hand?)".to_string())
     );
 }
@@ -214,22 +226,26 @@ fn unit_names_escape_as_systemd_escape_does() {
 }
 
 #[test]
-fn reboot_and_a_jitter_past_the_guard_slot_are_refused() {
-    let err = render_units(&job("schedule = \"@reboot\""), "b", &tools()).unwrap_err();
+fn reboot_has_no_timer() {
+    // The config refuses it for target = "systemd"; a block written for cron holds it.
+    let cron_job = Config::parse(
+        "[[job]]\nid = \"main_pipeline_v2\"\ncontainer = \"c\"\ncommand = [\"x\"]\n\
+         schedule = \"@reboot\"\n",
+        Path::new("/c.toml"),
+    )
+    .unwrap()
+    .jobs
+    .remove(0);
+    let entry = render_job(&cron_job, &tools(), None).unwrap();
     assert_eq!(
-        format!("{err:#}"),
-        "job \"main_pipeline_v2\": @reboot has no time for a systemd timer; with target = \
-         \"systemd\" use a schedule or `every`, and `catch_up = true` for the firings missed \
-         while the host was off"
+        render_entry("b", 1, &entry, false),
+        Err(
+            "job \"main_pipeline_v2\": @reboot has no time for a systemd timer; with target = \
+             \"systemd\" use a schedule or `every`, and `catch_up = true` for the firings missed \
+             while the host was off"
+                .to_string()
+        )
     );
-    let err = render_units(&job("every = \"90m\"\njitter = \"30m\""), "b", &tools()).unwrap_err();
-    assert_eq!(
-        format!("{err:#}"),
-        "job \"main_pipeline_v2\": `jitter` must be shorter than 1800s for every = \"1h30m\": \
-         the runner keeps every 3th firing of a 1800s slot, and a later start falls into a slot \
-         it skips"
-    );
-    render_units(&job("every = \"90m\"\njitter = \"29m\""), "b", &tools()).unwrap();
 }
 
 /// The firings `systemd-analyze calendar` computes for each expression after `base`, merged

@@ -1,26 +1,29 @@
-//! A job as a systemd service and timer ([`JobUnits`]), and reading them back ([`read_service`],
-//! [`read_timer`]).
+//! A job's entry (its marker and cron line, as a block holds them) as a systemd service and timer
+//! ([`render_entry`]), and the entry read back from them ([`read_entry`]).
 //!
-//! The service runs the runner once (`Type=oneshot`) with the very words a cron line would carry
-//! ([`crate::line::render::runner_args`], [`RunnerArgs::to_words`]); the timer fires it on the
-//! job's calendar (`calendar.rs`). Each unit starts with a header naming its block; the service
-//! also carries the job's marker comment, exactly as a cron block does
-//! ([`crate::line::Marker`]), so `status` works from what is installed. Reading is strict: a unit
-//! is parsed into its parts and rendered again, and anything but the same bytes is "edited by
-//! hand", never guessed at.
+//! The service runs the runner once (`Type=oneshot`) with the very words of the job's cron line
+//! (read with `line`'s own reader); the timer fires it on the line's schedule (`calendar.rs`).
+//! The service carries, as comments, exactly what the block would: the marker, the cron line and
+//! the catch-up line, so every command that reads a block reads these units the same way
+//! (`status`, `run-now`, `pause`, `uninstall`). Reading is strict: the entry is taken from the
+//! comments, its units rendered again, and anything but the same bytes is "edited by hand",
+//! never guessed at.
 //!
 //! Names: `crontainer-BLOCK-JOB.service` and `.timer`, each part escaped as `systemd-escape`
 //! does (`-` as `\x2d`; block names and job ids hold nothing else it escapes), so the one bare
 //! `-` after the block separates it from the job: block `a-b` job `c` and block `a` job `b-c`
 //! never share a unit.
 
-use std::path::{Path, PathBuf};
+use crate::line::{Entry, MARKER_PREFIX, Marker, PAUSED_PREFIX, parse_line};
 
-use crate::line::Marker;
-use crate::runner_args::RunnerArgs;
+use super::calendar::on_calendar;
 
 /// What every crontainer unit's name starts with.
 pub const UNIT_PREFIX: &str = "crontainer-";
+
+/// The comments of a service that carry the job's cron line and catch-up line.
+const LINE_PREFIX: &str = "# crontainer:line ";
+const CATCH_UP_PREFIX: &str = "# crontainer:catch-up ";
 
 /// systemd refuses unit names longer than this (`UNIT_NAME_MAX`).
 const UNIT_NAME_MAX: usize = 255;
@@ -42,31 +45,6 @@ impl JobUnits {
     pub fn timer_name(&self) -> String {
         format!("{}.timer", self.base)
     }
-}
-
-/// What a service unit says: the block, the job's marker, the runner, the user it runs as.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Service {
-    pub block: String,
-    pub marker: Marker,
-    /// The crontainer binary, by absolute path.
-    pub binary: PathBuf,
-    pub args: RunnerArgs,
-    /// `User=` of a system unit whose job runs as another user than root.
-    pub user: Option<String>,
-}
-
-/// What a timer unit says: when it fires.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Timer {
-    pub block: String,
-    pub job: String,
-    /// One or two `OnCalendar=` values (`calendar::on_calendar`).
-    pub calendar: Vec<String>,
-    /// `catch_up`: `Persistent=true`, a firing missed while the host was off runs at boot.
-    pub persistent: bool,
-    /// `jitter`: `RandomizedDelaySec=`, in seconds.
-    pub jitter: Option<u64>,
 }
 
 /// `a-b` as `systemd-escape` writes it: `a\x2db`.
@@ -103,10 +81,10 @@ pub fn parse_unit_name(file_name: &str) -> Option<(String, String, &str)> {
     (unit_base(&block, &job).ok()? == base).then_some((block, job, kind))
 }
 
-fn header(block: &str) -> String {
+fn header(block: &str, position: usize) -> String {
     format!(
-        "# Managed by crontainer (block {block}): edit its config and run `crontainer install`; \
-         do not edit."
+        "# Managed by crontainer (block {block}, job {position}): edit its config and run \
+         `crontainer install`; do not edit."
     )
 }
 
@@ -129,167 +107,132 @@ fn exec_word(word: &str) -> String {
     }
 }
 
-/// Splits what [`exec_word`] writes back into words; None for anything else.
-fn split_exec(line: &str) -> Option<Vec<String>> {
-    let mut words = Vec::new();
-    let mut rest = line;
-    while !rest.is_empty() {
-        let (raw, after) = if let Some(quoted) = rest.strip_prefix('"') {
-            let mut word = String::new();
-            let mut chars = quoted.char_indices();
-            let end = loop {
-                match chars.next()? {
-                    (i, '"') => break i + 1,
-                    (_, '\\') => word.push(chars.next()?.1),
-                    (_, c) => word.push(c),
-                }
-            };
-            (word, &quoted[end..])
-        } else {
-            let end = rest.find(' ').unwrap_or(rest.len());
-            (rest[..end].to_string(), &rest[end..])
-        };
-        words.push(raw.replace("%%", "%").replace("$$", "$"));
-        rest = match after.strip_prefix(' ') {
-            Some(next) if !next.is_empty() => next,
-            Some(_) => return None,
-            None if after.is_empty() => after,
-            None => return None,
-        };
-    }
-    Some(words)
-}
-
-/// The service unit's text.
-pub fn service_text(service: &Service) -> String {
-    let mut exec = vec![
-        exec_word(&service.binary.to_string_lossy()),
-        "exec".to_string(),
+/// The units of the job `entry` at `position` (1, 2, ...: the block's order) in `block`;
+/// `with_user`: its lines carry a user column (system units), which becomes `User=`.
+pub fn render_entry(
+    block: &str,
+    position: usize,
+    entry: &Entry,
+    with_user: bool,
+) -> Result<JobUnits, String> {
+    let id = &entry.marker.id;
+    let base = unit_base(block, id)?;
+    let parsed = parse_line(entry.active_line(), with_user)
+        .ok_or_else(|| format!("job {id:?}: {:?} is not a cron line", entry.line))?;
+    let runner = match parsed.runner() {
+        Some(Ok(runner)) => runner,
+        Some(Err(why)) => return Err(format!("job {id:?}: {why}")),
+        None => {
+            return Err(format!(
+                "job {id:?}: a line of crontainer 0.1 or 0.2 has no systemd form; install it \
+                 again to write runner lines"
+            ));
+        }
+    };
+    let expr =
+        crate::schedule::CronExpr::parse(&parsed.cron).map_err(|e| format!("job {id:?}: {e}"))?;
+    let calendar = on_calendar(&expr).ok_or_else(|| {
+        format!(
+            "job {id:?}: @reboot has no time for a systemd timer; with target = \"systemd\" use a \
+             schedule or `every`, and `catch_up = true` for the firings missed while the host \
+             was off"
+        )
+    })?;
+    let mut exec = vec![exec_word(&runner.binary.to_string_lossy()), "exec".into()];
+    exec.extend(runner.args.to_words().iter().map(|w| exec_word(w)));
+    let mut comments = vec![
+        header(block, position),
+        entry.marker.to_line(),
+        format!("{LINE_PREFIX}{}", entry.line),
     ];
-    exec.extend(service.args.to_words().iter().map(|w| exec_word(w)));
-    let user = match &service.user {
+    comments.extend(
+        entry
+            .catch_up
+            .iter()
+            .map(|l| format!("{CATCH_UP_PREFIX}{l}")),
+    );
+    let user = match &parsed.user {
         Some(user) => format!("User={user}\n"),
         None => String::new(),
     };
-    format!(
-        "{}\n{}\n[Unit]\nDescription=crontainer job {}/{}\n\n[Service]\nType=oneshot\n{user}\
+    let service = format!(
+        "{}\n[Unit]\nDescription=crontainer job {block}/{id}\n\n[Service]\nType=oneshot\n{user}\
          ExecStart={}\n# The runner stops the job inside the container on SIGTERM; its own \
          --timeout bounds a run.\nKillMode=mixed\nTimeoutStartSec=infinity\n",
-        header(&service.block),
-        service.marker.to_line(),
-        service.block,
-        service.marker.id,
+        comments.join("\n"),
         exec.join(" "),
-    )
-}
-
-/// The timer unit's text.
-pub fn timer_text(timer: &Timer) -> String {
-    let mut text = format!(
-        "{}\n[Unit]\nDescription=crontainer job {}/{} (timer)\n\n[Timer]\n",
-        header(&timer.block),
-        timer.block,
-        timer.job
     );
-    for calendar in &timer.calendar {
-        text.push_str(&format!("OnCalendar={calendar}\n"));
+    let mut timer = format!(
+        "{}\n[Unit]\nDescription=crontainer job {block}/{id} (timer)\n\n[Timer]\n",
+        header(block, position)
+    );
+    for calendar in &calendar {
+        timer.push_str(&format!("OnCalendar={calendar}\n"));
     }
     // systemd's default accuracy is a minute: a job due at 03:00 could start at 03:00:59. Cron
     // starts on the minute, and the runner's guard counts slots from that instant.
-    text.push_str("AccuracySec=1s\n");
-    if timer.persistent {
-        text.push_str("Persistent=true\n");
+    timer.push_str("AccuracySec=1s\n");
+    if entry.catch_up.is_some() {
+        timer.push_str("Persistent=true\n");
     }
-    if let Some(jitter) = timer.jitter {
-        text.push_str(&format!("RandomizedDelaySec={jitter}s\n"));
+    if let Some(jitter) = entry.marker.jitter {
+        timer.push_str(&format!("RandomizedDelaySec={jitter}s\n"));
     }
-    text.push_str("\n[Install]\nWantedBy=timers.target\n");
-    text
+    timer.push_str("\n[Install]\nWantedBy=timers.target\n");
+    Ok(JobUnits {
+        base,
+        service,
+        timer,
+    })
 }
 
-/// The value of `key=` on its own line of `text`, when exactly one line has it.
-fn values<'a>(text: &'a str, key: &str) -> Vec<&'a str> {
-    text.lines()
-        .filter_map(|line| line.strip_prefix(key)?.strip_prefix('='))
-        .collect()
-}
-
-fn block_of(text: &str) -> Option<String> {
-    let first = text.lines().next()?;
-    let block = first
-        .strip_prefix("# Managed by crontainer (block ")?
-        .split_once(')')?
-        .0;
-    (header(block) == first).then(|| block.to_string())
-}
-
-/// A service unit read back: the parts [`service_text`] renders again into the same bytes, or
-/// why it is not one crontainer wrote.
-pub fn read_service(text: &str) -> Result<Service, String> {
+/// The job's entry and its position in the block, read back from its two units: what
+/// [`render_entry`] renders again into the same bytes, or why they are not units crontainer
+/// wrote for `block`.
+pub fn read_entry(
+    block: &str,
+    service: &str,
+    timer: &str,
+    with_user: bool,
+) -> Result<(usize, Entry), String> {
     let edited = || "not as crontainer writes it (edited by hand?)".to_string();
-    let block = block_of(text).ok_or_else(edited)?;
-    let marker = text
-        .lines()
-        .nth(1)
+    let mut lines = service.lines();
+    let position: usize = lines
+        .next()
+        .and_then(|first| {
+            first
+                .strip_prefix(&format!("# Managed by crontainer (block {block}, job "))?
+                .split_once(')')?
+                .0
+                .parse()
+                .ok()
+        })
+        .ok_or_else(edited)?;
+    let marker = lines
+        .next()
+        .filter(|l| l.starts_with(MARKER_PREFIX))
         .and_then(Marker::parse)
         .ok_or("its marker comment is missing or damaged")?;
-    let [exec] = values(text, "ExecStart")[..] else {
-        return Err("it has no single ExecStart= line".to_string());
-    };
-    let words = split_exec(exec).ok_or("its ExecStart= is not quoted as crontainer quotes")?;
-    let (binary, rest) = match &words[..] {
-        [binary, exec, rest @ ..] if exec == "exec" && Path::new(binary).is_absolute() => {
-            (PathBuf::from(binary), rest)
-        }
-        _ => return Err("its ExecStart= does not run `/ABS/crontainer exec`".to_string()),
-    };
-    let args = RunnerArgs::from_words(rest)?;
-    let user = match values(text, "User")[..] {
-        [] => None,
-        [user] => Some(user.to_string()),
-        _ => return Err(edited()),
-    };
-    let service = Service {
-        block,
+    let line = lines
+        .next()
+        .and_then(|l| l.strip_prefix(LINE_PREFIX))
+        .ok_or("its cron line comment is missing")?
+        .to_string();
+    let catch_up = lines
+        .next()
+        .and_then(|l| l.strip_prefix(CATCH_UP_PREFIX))
+        .map(str::to_string);
+    let entry = Entry {
         marker,
-        binary,
-        args,
-        user,
+        line,
+        catch_up,
     };
-    if service_text(&service) != text {
+    let units = render_entry(block, position, &entry, with_user)?;
+    if units.service != service || units.timer != timer {
         return Err(edited());
     }
-    if service.args.job != service.marker.id || service.args.log != service.marker.log {
-        return Err("its ExecStart= disagrees with its marker (job id or log)".to_string());
+    if entry.line.starts_with(PAUSED_PREFIX) != entry.is_paused() {
+        return Err(edited());
     }
-    Ok(service)
-}
-
-/// A timer unit of `job` read back, strictly as [`read_service`].
-pub fn read_timer(text: &str, job: &str) -> Result<Timer, String> {
-    let block = block_of(text).ok_or("not as crontainer writes it (edited by hand?)")?;
-    let jitter = match values(text, "RandomizedDelaySec")[..] {
-        [] => None,
-        [value] => Some(
-            value
-                .strip_suffix('s')
-                .and_then(|n| n.parse().ok())
-                .ok_or("its RandomizedDelaySec= is not a number of seconds")?,
-        ),
-        _ => return Err("it has two RandomizedDelaySec= lines".to_string()),
-    };
-    let timer = Timer {
-        block,
-        job: job.to_string(),
-        calendar: values(text, "OnCalendar")
-            .into_iter()
-            .map(str::to_string)
-            .collect(),
-        persistent: values(text, "Persistent") == ["true"],
-        jitter,
-    };
-    if timer_text(&timer) != text {
-        return Err("not as crontainer writes it (edited by hand?)".to_string());
-    }
-    Ok(timer)
+    Ok((position, entry))
 }

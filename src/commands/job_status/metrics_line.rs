@@ -72,7 +72,7 @@ pub(crate) fn problems(installed: &Installed, now: SystemTime) -> Vec<String> {
         }
         let owner = match installed.target.kind() {
             TargetKind::Crontab => installed.run_as.as_str(),
-            TargetKind::CronD => user_name.as_str(),
+            TargetKind::CronD | TargetKind::Systemd => user_name.as_str(),
         };
         let file = line
             .dir

@@ -261,7 +261,7 @@ fn installed_status(
         _ => None,
     };
     let user = match installed.target.kind() {
-        TargetKind::CronD => parsed.as_ref().and_then(|p| p.user.clone()),
+        TargetKind::CronD | TargetKind::Systemd => parsed.as_ref().and_then(|p| p.user.clone()),
         TargetKind::Crontab => None,
     }
     .unwrap_or_else(|| installed.run_as.clone());

@@ -22,6 +22,7 @@ pub(crate) fn file_name(kind: TargetKind, user: &str, block: &str) -> String {
     match kind {
         TargetKind::Crontab => format!("crontainer-crontab-{user}+{block}.prom"),
         TargetKind::CronD => format!("crontainer-crond+{block}.prom"),
+        TargetKind::Systemd => format!("crontainer-systemd+{block}.prom"),
     }
 }
 

@@ -80,6 +80,10 @@ pub(crate) fn written_by(target: &Target) -> Option<String> {
     match target {
         Target::Crontab(c) => Some(c.owner()).filter(|owner| owner != "root"),
         Target::CronD(c) => host::loose_for_root(c.path(), false).map(|l| l.owner),
+        Target::Systemd(s) => match s.user() {
+            Some(user) => Some(user.to_string()).filter(|u| u != "root"),
+            None => host::loose_for_root(s.dir(), false).map(|l| l.owner),
+        },
     }
 }
 

@@ -1,0 +1,327 @@
+//! A block kept as systemd units (issue #23): per job `crontainer-BLOCK-JOB.service` and
+//! `.timer` (`src/systemd/`), in /etc/systemd/system for root, in ~/.config/systemd/user for a
+//! user, driven with `systemctl` (`--user` for a user).
+//!
+//! To every command it looks like a cron.d file holding one block: [`Systemd::read`] puts the
+//! block back together from the entries its units carry (`systemd::read_entry`), and
+//! [`Systemd::write`] takes a block's text apart into units. So `status`, `run-now`, `pause`,
+//! `uninstall`, drift and the backups work on it unchanged. Writing touches only this block's
+//! own units (each written to a temp file in the directory and renamed), removes those no
+//! longer in the block, runs `daemon-reload`, then enables and starts each timer (`enable
+//! --now`), or stops and disables a paused one, so a pause survives `install`.
+//!
+//! Root's units go only into a directory that root alone may change (`host::loose_for_root`),
+//! and a unit is read without following a symlink (`safe_file`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use crate::process::Cmd;
+use crate::systemd::{UNIT_PREFIX, parse_unit_name, read_entry, render_entry, unit_base};
+
+/// Overrides the units' directory (tests).
+pub const ENV_SYSTEMD_DIR: &str = "CRONTAINER_SYSTEMD_DIR";
+
+/// A unit is a few kilobytes; a bigger file is not one crontainer wrote.
+const MAX_UNIT: u64 = 64 * 1024;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Systemd {
+    dir: PathBuf,
+    name: String,
+    /// The user whose manager runs the units (`systemctl --user`); None: the system manager.
+    user: Option<String>,
+}
+
+impl Systemd {
+    /// Root's system units, or the calling user's own (`user`).
+    pub(crate) fn new(name: &str, user: Option<String>) -> Result<Systemd> {
+        let dir = match std::env::var_os(ENV_SYSTEMD_DIR).filter(|d| !d.is_empty()) {
+            Some(dir) => PathBuf::from(dir),
+            None if user.is_none() => PathBuf::from("/etc/systemd/system"),
+            None => {
+                let home = std::env::var_os("HOME")
+                    .filter(|d| !d.is_empty())
+                    .context("cannot find the user's systemd units: HOME is not set")?;
+                std::env::var_os("XDG_CONFIG_HOME")
+                    .filter(|d| !d.is_empty())
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| PathBuf::from(home).join(".config"))
+                    .join("systemd/user")
+            }
+        };
+        Ok(Systemd {
+            dir,
+            name: name.to_string(),
+            user,
+        })
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub(crate) fn user(&self) -> Option<&str> {
+        self.user.as_deref()
+    }
+
+    /// System units carry the user a job runs as, as a cron.d line does (`User=`).
+    pub(crate) fn with_user_column(&self) -> bool {
+        self.user.is_none()
+    }
+
+    /// "systemd units crontainer-BLOCK-* in /etc/systemd/system".
+    pub(crate) fn describe(&self) -> String {
+        let base = unit_base(&self.name, "").unwrap_or_default();
+        format!("systemd units {base}* in {}", self.dir.display())
+    }
+
+    /// `systemctl`, or `systemctl --user` for a user's units.
+    pub(crate) fn systemctl(&self) -> Cmd {
+        let cmd = Cmd::new("systemctl");
+        match self.user {
+            Some(_) => cmd.arg("--user"),
+            None => cmd,
+        }
+    }
+
+    /// This block's unit files in the directory, by file name, sorted.
+    fn own_files(&self) -> Result<Vec<String>> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => {
+                return Err(e).with_context(|| format!("could not list {}", self.dir.display()));
+            }
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry.with_context(|| format!("could not list {}", self.dir.display()))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if parse_unit_name(&name).is_some_and(|(block, _, _)| block == self.name) {
+                names.push(name);
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    fn read_unit(&self, file: &str) -> Result<String> {
+        let path = self.dir.join(file);
+        let bytes = crate::safe_file::read_bounded(&path, MAX_UNIT)
+            .with_context(|| format!("could not read {}", path.display()))?
+            .with_context(|| format!("{} is missing", path.display()))?;
+        String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", path.display()))
+    }
+
+    /// The block as a cron.d file would hold it, put together from the units' entries; empty
+    /// when the block has no unit. A unit crontainer did not write as it stands is an error
+    /// naming it, never guessed at.
+    pub(crate) fn read(&self) -> Result<String> {
+        let files = self.own_files()?;
+        let mut entries = Vec::new();
+        for file in files.iter().filter(|f| f.ends_with(".service")) {
+            let (_, job, _) = parse_unit_name(file).unwrap_or_default();
+            let timer = file.replace(".service", ".timer");
+            if !files.contains(&timer) {
+                bail!(
+                    "{} has no timer {timer} beside it; run `crontainer install` to write it \
+                     again, or `crontainer uninstall {job}`",
+                    self.dir.join(file).display()
+                );
+            }
+            let service_text = self.read_unit(file)?;
+            let timer_text = self.read_unit(&timer)?;
+            let entry = read_entry(
+                &self.name,
+                &service_text,
+                &timer_text,
+                self.with_user_column(),
+            )
+            .map_err(|why| {
+                crate::error::bad_input(format!(
+                    "the units of job {job:?} in {} are {why}; delete {file} and {timer} and \
+                     run `crontainer install` again",
+                    self.dir.display()
+                ))
+            })?;
+            entries.push(entry);
+        }
+        if let Some(orphan) = files
+            .iter()
+            .find(|f| f.ends_with(".timer") && !files.contains(&f.replace(".timer", ".service")))
+        {
+            bail!(
+                "{} has no service beside it; delete it and run `crontainer install` again",
+                self.dir.join(orphan).display()
+            );
+        }
+        if entries.is_empty() {
+            return Ok(String::new());
+        }
+        entries.sort_by_key(|(position, _)| *position);
+        let entries: Vec<_> = entries.into_iter().map(|(_, entry)| entry).collect();
+        let body = crate::line::render_body(&entries);
+        Ok(crate::block::upsert("", &self.name, &body)?)
+    }
+
+    /// Makes the units say `text` (a block's text, as [`Systemd::read`] gives; empty: no unit),
+    /// then has systemd load them and start or stop each timer.
+    pub(crate) fn write(&self, text: &str) -> Result<()> {
+        let entries = match crate::block::find(text, &self.name)? {
+            None if text.trim().is_empty() => Vec::new(),
+            None => bail!(
+                "internal error: the text for {} holds no block {}",
+                self.describe(),
+                self.name
+            ),
+            Some(body) => {
+                if crate::block::upsert("", &self.name, &body)? != text {
+                    bail!(
+                        "internal error: the text for {} holds lines outside its block",
+                        self.describe()
+                    );
+                }
+                crate::line::parse_body(&body, self.with_user_column(), &self.name)?
+            }
+        };
+        let mut wanted = Vec::new();
+        for (i, entry) in entries.iter().enumerate() {
+            let units = render_entry(&self.name, i + 1, entry, self.with_user_column())
+                .map_err(crate::error::bad_input)?;
+            wanted.push((
+                units,
+                entry.is_paused(),
+                crate::line::holds_ping(&entry.line),
+            ));
+        }
+        self.check_dir()?;
+        let existing = self.own_files()?;
+        let keep: Vec<String> = wanted
+            .iter()
+            .flat_map(|(u, _, _)| [u.service_name(), u.timer_name()])
+            .collect();
+        // Stop and disable the timers that go, while their files still say what they are.
+        let going: Vec<&String> = existing.iter().filter(|f| !keep.contains(f)).collect();
+        let going_timers: Vec<&String> = going
+            .iter()
+            .copied()
+            .filter(|f| f.ends_with(".timer"))
+            .collect();
+        if !going_timers.is_empty() {
+            self.systemctl()
+                .args(["disable", "--now", "--no-reload"])
+                .args(&going_timers)
+                .run()?;
+        }
+        for file in &going {
+            let path = self.dir.join(file);
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(e).with_context(|| format!("could not remove {}", path.display()));
+                }
+                _ => {}
+            }
+        }
+        if !wanted.is_empty() {
+            self.make_dir()?;
+        }
+        for (units, _, secret) in &wanted {
+            // A healthcheck URL is a secret: a unit holding one is its owner's alone.
+            let mode = if *secret || self.user.is_some() {
+                0o600
+            } else {
+                0o644
+            };
+            for (file, text) in [
+                (units.service_name(), &units.service),
+                (units.timer_name(), &units.timer),
+            ] {
+                let path = self.dir.join(&file);
+                if existing.contains(&file) && self.read_unit(&file).ok().as_ref() == Some(text) {
+                    continue;
+                }
+                super::write_atomically(&path, text.as_bytes(), mode)?;
+            }
+        }
+        self.systemctl().arg("daemon-reload").run()?;
+        let (paused, active): (Vec<_>, Vec<_>) = wanted.iter().partition(|(_, p, _)| *p);
+        let names = |list: &[&(crate::systemd::JobUnits, bool, bool)]| -> Vec<String> {
+            list.iter().map(|(u, _, _)| u.timer_name()).collect()
+        };
+        if !active.is_empty() {
+            self.systemctl()
+                .args(["enable", "--now"])
+                .args(names(&active))
+                .run()?;
+        }
+        if !paused.is_empty() {
+            self.systemctl()
+                .args(["disable", "--now"])
+                .args(names(&paused))
+                .run()?;
+        }
+        let back = self.read()?;
+        if back != text {
+            bail!(
+                "{} read back differs from what was written; check the directory",
+                self.describe()
+            );
+        }
+        Ok(())
+    }
+
+    /// Root writes its units only into a directory that root alone may change: whoever may
+    /// write it could swap in a unit that systemd runs as root.
+    fn check_dir(&self) -> Result<()> {
+        if crate::host::is_root()
+            && let Some(loose) = crate::host::loose_for_root(&self.dir, true)
+        {
+            bail!(
+                "{} is not root's alone: {}; root's systemd units go only where no other user \
+                 can change them. Fix: {}",
+                self.dir.display(),
+                loose.describe(),
+                loose.fix()
+            );
+        }
+        Ok(())
+    }
+
+    fn make_dir(&self) -> Result<()> {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o755)
+            .create(&self.dir)
+            .with_context(|| format!("could not create {}", self.dir.display()))
+    }
+}
+
+use std::os::unix::fs::DirBuilderExt;
+
+/// The blocks that have units in `dir`, sorted: for a command without a config, which must see
+/// every block of its target.
+pub(crate) fn blocks_in(dir: &Path) -> Result<Vec<String>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("could not list {}", dir.display())),
+    };
+    let mut blocks: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with(UNIT_PREFIX)
+                .then(|| parse_unit_name(&name).map(|(block, _, _)| block))
+                .flatten()
+        })
+        .collect();
+    blocks.sort();
+    blocks.dedup();
+    Ok(blocks)
+}
