@@ -33,7 +33,7 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<ExitCode> {
                 commands::installed::lookup::split_job(spec, args.block.name.as_deref())?;
             (name.map(str::to_string), Some(id.to_string()))
         }
-        None => (args.block.name.clone(), None),
+        None => (args.block.name.as_deref().map(str::to_string), None),
     };
     let (_, scope) = commands::installed::config_and_installed(
         args.config.config.as_deref(),

@@ -9,7 +9,6 @@ use crate::block;
 use crate::cli::UninstallArgs;
 use crate::commands;
 use crate::commands::job_status::textfile;
-use crate::config;
 use crate::cron_table::Target;
 use crate::error::{ExitCode, bad_input};
 use crate::logrotate;
@@ -26,14 +25,14 @@ pub(crate) fn run(args: &UninstallArgs) -> Result<ExitCode> {
             let (name, id) = commands::installed::lookup::split_job(spec, name.as_deref())?;
             (name.map(str::to_string), Some(id.to_string()))
         }
-        None => (name, None),
+        None => (name.as_deref().map(str::to_string), None),
     };
     // One block named (by the config or --name) is in one target: locked before it is read, it
     // is read once (`Target::read` remembers it under the lock) and cannot change meanwhile.
-    let early = match name.as_deref().filter(|n| config::is_block_name(n)) {
+    let early = match name.as_deref() {
         Some(name) => {
             let (kind, user) = commands::installed::target_settings(config.as_ref(), &args.target);
-            let resolved = Target::resolve(kind, user.as_deref(), name)?;
+            let resolved = Target::resolve(kind, user.as_ref(), name)?;
             let lock = resolved.target.lock()?;
             Some((resolved.target, lock))
         }
