@@ -61,6 +61,11 @@ pub(crate) fn run(args: &PauseArgs, action: Action) -> Result<ExitCode> {
         )));
     };
     let was = entries[i].marker.paused.clone();
+    // What fires the job: systemd stops and starts its timer.
+    let fires = match target {
+        crate::cron_table::Target::Systemd(_) => "its systemd timer",
+        _ => "cron",
+    };
     let message = match (action, &was) {
         (Action::Pause, Some(p)) => format!(
             "job {:?} is already paused (since {} by {}); nothing changed.",
@@ -76,7 +81,7 @@ pub(crate) fn run(args: &PauseArgs, action: Action) -> Result<ExitCode> {
             };
             entries[i] = entries[i].with_paused(Some(paused));
             format!(
-                "paused job {id:?} in {label}: cron will not fire it until `crontainer resume {}`.",
+                "paused job {id:?} in {label}: {fires} will not fire it until `crontainer resume {}`.",
                 args.job
             )
         }
@@ -93,7 +98,7 @@ pub(crate) fn run(args: &PauseArgs, action: Action) -> Result<ExitCode> {
                         .to_string(),
                 );
             }
-            format!("resumed job {id:?} in {label}: cron fires it again from its next run.")
+            format!("resumed job {id:?} in {label}: {fires} fires it again from its next run.")
         }
     };
     let body = commands::change::body_with_entries(

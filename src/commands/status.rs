@@ -14,7 +14,6 @@ use crate::commands;
 use crate::commands::job_status::{self, JobStatus, end_summary, metrics_line};
 use crate::config::{Config, ContainerRef};
 use crate::error::{ExitCode, bad_input};
-use crate::host;
 use crate::line::Paused;
 use crate::run_log;
 use crate::runtime::ContainerState;
@@ -69,7 +68,8 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitCode> {
         )));
     }
 
-    let cron = host::cron_daemon();
+    let scheduler = crate::cron_table::scheduler(scope.installed.iter().map(|i| &i.target));
+    let cron = scheduler.running.clone();
     let now_real = std::time::SystemTime::now();
     let metrics_problems: Vec<String> = scope
         .installed
@@ -121,12 +121,7 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitCode> {
         for problem in &metrics_problems {
             println!("PROBLEM {problem}");
         }
-        print_host(
-            &scope.label,
-            cron.as_deref(),
-            runtime_answers,
-            config.as_ref(),
-        );
+        print_host(&scope.label, &scheduler, runtime_answers, config.as_ref());
     }
     Ok(if healthy {
         ExitCode::Success
@@ -438,15 +433,20 @@ fn print_table(jobs: &[JobStatus], now: &ZonedDateTime) {
 
 fn print_host(
     label: &str,
-    cron: Option<&str>,
+    scheduler: &crate::cron_table::Scheduler,
     runtime_answers: Option<bool>,
     config: Option<&Config>,
 ) {
     println!(
-        "host: cron daemon {}; container runtime {}; jobs read from {}{}",
-        cron.map(|c| format!("running: {c}")).unwrap_or_else(|| {
-            "NOT running: nothing will fire (start it: `systemctl start cron` or `cron`)".into()
-        }),
+        "host: {} {}; container runtime {}; jobs read from {}{}",
+        scheduler.name,
+        match &scheduler.running {
+            Some(how) => format!("running: {how}"),
+            None => format!(
+                "NOT running: nothing will fire (start it: {})",
+                scheduler.start
+            ),
+        },
         match runtime_answers {
             Some(true) => "answers",
             Some(false) => "does NOT answer",

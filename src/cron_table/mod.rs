@@ -18,7 +18,7 @@ use crate::error::bad_input;
 
 pub(crate) use cron_d::CronD;
 pub(crate) use crontab::Crontab;
-pub(crate) use systemd::Systemd;
+pub(crate) use systemd::{Systemd, TimerState};
 
 /// Environment overrides, for tests and unusual hosts.
 pub(crate) const ENV_CROND_DIR: &str = "CRONTAINER_CROND_DIR";
@@ -253,6 +253,15 @@ impl Target {
                 format!("{}-{dir}", self.key())
             }
             Target::Crontab(_) | Target::Systemd(_) => self.key(),
+        }
+    }
+
+    /// The timer of `job` when this target keeps its jobs as systemd units (None for cron, or
+    /// when systemd cannot say).
+    pub(crate) fn timer_state(&self, job: &str) -> Option<TimerState> {
+        match self {
+            Target::Systemd(s) => s.timer_state(job),
+            Target::Crontab(_) | Target::CronD(_) => None,
         }
     }
 
@@ -542,4 +551,35 @@ pub(crate) fn systemd_targets(user: Option<&UserName>) -> Result<Vec<Resolved>> 
         .into_iter()
         .map(|block| Target::resolve(TargetKind::Systemd, user, &block))
         .collect()
+}
+
+/// What fires the jobs of some targets, and whether it runs.
+pub(crate) struct Scheduler {
+    /// "cron daemon" or "systemd".
+    pub(crate) name: &'static str,
+    /// How it runs, in words; None: it does not, so nothing fires.
+    pub(crate) running: Option<String>,
+    /// How to start it.
+    pub(crate) start: &'static str,
+}
+
+/// systemd when every one of `targets` keeps its jobs as units (its manager fires them), else
+/// the cron daemon.
+pub(crate) fn scheduler<'a>(targets: impl IntoIterator<Item = &'a Target>) -> Scheduler {
+    let targets: Vec<&Target> = targets.into_iter().collect();
+    match targets.first() {
+        Some(Target::Systemd(units)) if targets.iter().all(|t| matches!(t, Target::Systemd(_))) => {
+            Scheduler {
+                name: "systemd",
+                running: units.manager_state(),
+                start: "boot with systemd as PID 1; for user units, log in or \
+                        `loginctl enable-linger USER`",
+            }
+        }
+        _ => Scheduler {
+            name: "cron daemon",
+            running: crate::host::cron_daemon(),
+            start: "`systemctl start cron` or `cron`",
+        },
+    }
 }

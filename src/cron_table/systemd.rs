@@ -325,3 +325,76 @@ pub(crate) fn blocks_in(dir: &Path) -> Result<Vec<String>> {
     blocks.dedup();
     Ok(blocks)
 }
+
+/// A job's timer as its manager reports it (`systemctl show`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TimerState {
+    /// `ActiveState`: "active" while it waits to fire.
+    pub(crate) active: String,
+    /// `UnitFileState`: "enabled", or "disabled" while the job is paused.
+    pub(crate) enabled: String,
+    /// `NextElapseUSecRealtime`: when it fires next; None when it will not (stopped).
+    pub(crate) next: Option<jiff::Timestamp>,
+}
+
+impl Systemd {
+    /// The timer of `job` as systemd sees it; None when systemctl cannot say (no manager).
+    pub(crate) fn timer_state(&self, job: &str) -> Option<TimerState> {
+        let timer = format!("{}.timer", unit_base(&self.name, job).ok()?);
+        // systemctl 252 prints the time as "Fri 2026-12-04 19:48:00 UTC" in its zone, whatever
+        // `--timestamp=`; in UTC it is one format to read.
+        let out = self
+            .systemctl()
+            .env("TZ", "UTC")
+            .arg("show")
+            .args(["-p", "ActiveState", "-p", "UnitFileState"])
+            .args(["-p", "NextElapseUSecRealtime", &timer])
+            .run()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let value = |key: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(key)?.strip_prefix('='))
+                .map(str::to_string)
+        };
+        Some(TimerState {
+            active: value("ActiveState")?,
+            enabled: value("UnitFileState").unwrap_or_default(),
+            next: value("NextElapseUSecRealtime").and_then(|v| parse_utc(&v)),
+        })
+    }
+
+    /// The manager's state (`systemctl is-system-running`: running, degraded, ...), or None
+    /// when no systemd answers: then no timer fires.
+    pub(crate) fn manager_state(&self) -> Option<String> {
+        let out = self.systemctl().arg("is-system-running").output().ok()?;
+        let state = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        // It exits non-zero for "degraded" too, which still runs timers.
+        matches!(
+            state.as_str(),
+            "running" | "degraded" | "starting" | "initializing" | "maintenance"
+        )
+        .then_some(state)
+    }
+}
+
+/// A time as `systemctl show` prints it in UTC: "Fri 2026-12-04 19:48:00 UTC"; None for an
+/// empty value (a stopped timer) or anything else.
+fn parse_utc(text: &str) -> Option<jiff::Timestamp> {
+    let civil = text.split_once(' ')?.1.strip_suffix(" UTC")?;
+    let dt = jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", civil).ok()?;
+    jiff::tz::TimeZone::UTC.to_timestamp(dt).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_elapse_as_systemctl_prints_it() {
+        assert_eq!(
+            super::parse_utc("Fri 2026-12-04 19:48:00 UTC").map(|t| t.as_second()),
+            Some(1_796_413_680)
+        );
+        assert_eq!(super::parse_utc(""), None);
+        assert_eq!(super::parse_utc("Fri 2026-12-04 19:48:00 CET"), None);
+    }
+}

@@ -44,6 +44,9 @@ pub(crate) struct JobStatus {
     pub(crate) environment: Option<String>,
     /// The crontainer binary the installed line runs is missing or not executable.
     pub(crate) runner: Option<String>,
+    /// A systemd timer that is not in the state its job's pause says (stopped while the job
+    /// is not paused, or running while it is).
+    pub(crate) timer: Option<String>,
     /// A firing cron should have started (after the line was installed, more than the grace
     /// period ago) with no start or skip since.
     pub(crate) missed: Option<ZonedDateTime>,
@@ -75,6 +78,7 @@ impl JobStatus {
         problems.extend(self.drift.iter().cloned());
         problems.extend(self.environment.iter().cloned());
         problems.extend(self.runner.iter().cloned());
+        problems.extend(self.timer.iter().cloned());
         match &self.container {
             Some((name, state @ ContainerState::Unresolved(_))) => {
                 problems.push(format!("{name} {state}"));
@@ -200,10 +204,28 @@ fn installed_status(
         .as_ref()
         .map(schedule::describe)
         .unwrap_or_else(|| "unreadable schedule".to_string());
-    let next_run = rendered
-        .as_ref()
-        .filter(|_| !entry.is_paused())
-        .and_then(|r| schedule::next_runs(r, now, 1).into_iter().next());
+    let timer = installed.target.timer_state(&entry.marker.id);
+    // A systemd timer says itself when it fires next (its jitter included); cron cannot.
+    let next_run = match timer.as_ref().and_then(|t| t.next) {
+        Some(next) if !entry.is_paused() => Some(next.to_zoned_datetime(now.time_zone().clone())),
+        _ => rendered
+            .as_ref()
+            .filter(|_| !entry.is_paused() && timer.as_ref().is_none_or(|t| t.active == "active"))
+            .and_then(|r| schedule::next_runs(r, now, 1).into_iter().next()),
+    };
+    let timer_problem = timer.and_then(|t| match (entry.is_paused(), t.active.as_str()) {
+        (false, "active") | (true, "inactive") => None,
+        (false, state) => Some(format!(
+            "its systemd timer is {state} ({}), so it will not fire: `crontainer install` \
+             starts it again",
+            t.enabled
+        )),
+        (true, state) => Some(format!(
+            "it is paused, but its systemd timer is {state} ({}): `crontainer pause {}` \
+             stops it",
+            t.enabled, entry.marker.id
+        )),
+    });
     let mut drift = Vec::new();
     if let Some(config) = config {
         match config.job(&entry.marker.id) {
@@ -290,6 +312,7 @@ fn installed_status(
         words,
         cron: parsed.map(|p| p.cron),
         next_run,
+        timer: timer_problem,
         paused: entry.marker.paused.clone(),
         last,
         previous,
@@ -365,6 +388,7 @@ pub(crate) fn config_only_status(job: &crate::config::Job) -> JobStatus {
         words: schedule::describe(&job.schedule),
         cron: Some(job.schedule.render().cron.as_str().to_string()),
         next_run: None,
+        timer: None,
         paused: None,
         last: run_log::last_run_of(&job.log, &job.id, run_log::lock_run(&job.lock()))
             .unwrap_or_default(),
@@ -399,6 +423,7 @@ pub(crate) fn damaged_status(id: &str, block: &str, installed: &Installed, why: 
         words: "unreadable schedule".to_string(),
         cron: None,
         next_run: None,
+        timer: None,
         paused: None,
         last: LastRun::default(),
         previous: None,
