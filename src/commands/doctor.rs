@@ -76,15 +76,33 @@ pub(crate) fn run(args: &DoctorArgs) -> Result<ExitCode> {
         }
     };
 
-    checks.push(match host::cron_daemon() {
-        Some(daemon) => check("cron daemon", Verdict::Ok, format!("running: {daemon}"), None),
-        None => check(
-            "cron daemon",
-            Verdict::Fail,
-            "no cron daemon is running: nothing will fire",
-            Some("start it: `systemctl enable --now cron` (Debian), `systemctl enable --now crond` (cronie), or run `cron`".into()),
-        ),
-    });
+    let (kind, user) = commands::installed::target_settings(config.as_ref(), &args.target);
+    if kind == config::TargetKind::Systemd {
+        // systemd fires these jobs: its checks stand for the cron daemon's.
+        let name = config.as_ref().map_or("crontainer", |c| c.name.as_str());
+        match crate::cron_table::Target::resolve(kind, user.as_ref(), name) {
+            Ok(crate::cron_table::Resolved {
+                target: crate::cron_table::Target::Systemd(units),
+                ..
+            }) => {
+                for (what, finding) in units.doctor() {
+                    checks.push(match finding {
+                        crate::cron_table::Finding::Ok(d) => check(what, Verdict::Ok, d, None),
+                        crate::cron_table::Finding::Warn(d, fix) => {
+                            check(what, Verdict::Warn, d, Some(fix))
+                        }
+                        crate::cron_table::Finding::Fail(d, fix) => {
+                            check(what, Verdict::Fail, d, Some(fix))
+                        }
+                    });
+                }
+            }
+            Ok(_) => {}
+            Err(e) => checks.push(check("systemd", Verdict::Fail, format!("{e:#}"), None)),
+        }
+    } else {
+        checks.push(cron_daemon_check());
+    }
 
     let runtime_name = config.as_ref().map_or("docker", |c| c.runtime.as_str());
     let pings = config.as_ref().is_some_and(|c| c.pings());
@@ -134,10 +152,14 @@ pub(crate) fn run(args: &DoctorArgs) -> Result<ExitCode> {
 
     // With a config: every block of its crontab, or its own cron.d file (each cron.d file is
     // a target of its own; other files' blocks are checked against it for shared logs below).
-    let (kind, _) = commands::installed::target_settings(config.as_ref(), &args.target);
     let name = args.block.name.as_deref().or(config
         .as_ref()
-        .filter(|_| kind == config::TargetKind::CronD)
+        .filter(|_| {
+            matches!(
+                kind,
+                config::TargetKind::CronD | config::TargetKind::Systemd
+            )
+        })
         .map(|c| c.name.as_str()));
     match commands::installed::scope_at(config.as_ref(), &args.target, name, args.all_users) {
         Err(e) => checks.push(check(
@@ -686,4 +708,17 @@ struct DoctorDocument<'a> {
     /// No check failed.
     healthy: bool,
     checks: &'a [Check],
+}
+
+/// The cron daemon fires every target but systemd's.
+fn cron_daemon_check() -> Check {
+    match host::cron_daemon() {
+        Some(daemon) => check("cron daemon", Verdict::Ok, format!("running: {daemon}"), None),
+        None => check(
+            "cron daemon",
+            Verdict::Fail,
+            "no cron daemon is running: nothing will fire",
+            Some("start it: `systemctl enable --now cron` (Debian), `systemctl enable --now crond` (cronie), or run `cron`".into()),
+        ),
+    }
 }

@@ -182,6 +182,15 @@ pub(crate) fn run(args: &InstallArgs) -> Result<ExitCode> {
     let others = Others::read(&target, &config.name, args.replace.as_deref())?;
     let mut warnings = others.refuse_shared_files(&target, &config.name, &entries)?;
     warnings.extend(others.same_ids(&target, &config.name, &entries));
+    if let crate::cron_table::Target::Systemd(units) = &target
+        && let (Some(user), Some(false)) = (units.user(), units.lingering())
+    {
+        // Issue #23: without lingering, a user's manager, and their timers, stop at logout.
+        warnings.push(format!(
+            "lingering is off for {user}: these timers stop when {user}'s last session ends; \
+             `sudo loginctl enable-linger {user}` keeps them firing"
+        ));
+    }
     for damaged in &others.damaged {
         warnings.push(format!(
             "could not check that no job of {damaged} shares a log with this config's: it cannot \

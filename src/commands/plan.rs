@@ -126,6 +126,19 @@ pub(crate) fn run(args: &PlanArgs) -> Result<ExitCode> {
         resolved.target.describe(),
         resolved.run_as
     );
+    if let crate::cron_table::Target::Systemd(units) = &resolved.target {
+        // The units themselves, as `install` writes them from the block above.
+        for (path, text) in units.unit_files(&text)? {
+            println!("#");
+            println!("# {}:", path.display());
+            for line in ui::mask_urls(&text).lines() {
+                match line {
+                    "" => println!("#"),
+                    line => println!("#   {line}"),
+                }
+            }
+        }
+    }
     if let Some(textfile) = &textfile {
         println!("#");
         println!(

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use crate::process::Cmd;
-use crate::systemd::{UNIT_PREFIX, parse_unit_name, read_entry, render_entry, unit_base};
+use crate::systemd::{JobUnits, UNIT_PREFIX, parse_unit_name, read_entry, render_entry, unit_base};
 
 /// Overrides the units' directory (tests).
 pub const ENV_SYSTEMD_DIR: &str = "CRONTAINER_SYSTEMD_DIR";
@@ -172,7 +172,9 @@ impl Systemd {
 
     /// Makes the units say `text` (a block's text, as [`Systemd::read`] gives; empty: no unit),
     /// then has systemd load them and start or stop each timer.
-    pub(crate) fn write(&self, text: &str) -> Result<()> {
+    /// The units a block's text (as [`Systemd::read`] gives it) stands for, each with whether
+    /// its job is paused and whether it holds a secret (a healthcheck URL).
+    fn wanted(&self, text: &str) -> Result<Vec<(JobUnits, bool, bool)>> {
         let entries = match crate::block::find(text, &self.name)? {
             None if text.trim().is_empty() => Vec::new(),
             None => bail!(
@@ -200,6 +202,25 @@ impl Systemd {
                 crate::line::holds_ping(&entry.line),
             ));
         }
+        Ok(wanted)
+    }
+
+    /// The unit files a block's text stands for, by path, as `install` would write them.
+    pub(crate) fn unit_files(&self, text: &str) -> Result<Vec<(PathBuf, String)>> {
+        Ok(self
+            .wanted(text)?
+            .into_iter()
+            .flat_map(|(units, _, _)| {
+                [
+                    (self.dir.join(units.service_name()), units.service.clone()),
+                    (self.dir.join(units.timer_name()), units.timer),
+                ]
+            })
+            .collect())
+    }
+
+    pub(crate) fn write(&self, text: &str) -> Result<()> {
+        let wanted = self.wanted(text)?;
         self.check_dir()?;
         let existing = self.own_files()?;
         let keep: Vec<String> = wanted
@@ -251,7 +272,7 @@ impl Systemd {
         }
         self.systemctl().arg("daemon-reload").run()?;
         let (paused, active): (Vec<_>, Vec<_>) = wanted.iter().partition(|(_, p, _)| *p);
-        let names = |list: &[&(crate::systemd::JobUnits, bool, bool)]| -> Vec<String> {
+        let names = |list: &[&(JobUnits, bool, bool)]| -> Vec<String> {
             list.iter().map(|(u, _, _)| u.timer_name()).collect()
         };
         if !active.is_empty() {
@@ -396,5 +417,92 @@ mod tests {
         );
         assert_eq!(super::parse_utc(""), None);
         assert_eq!(super::parse_utc("Fri 2026-12-04 19:48:00 CET"), None);
+    }
+}
+
+/// What `doctor` finds about a block's units and their manager.
+pub(crate) enum Finding {
+    Ok(String),
+    /// What is wrong, and the fix.
+    Warn(String, String),
+    Fail(String, String),
+}
+
+impl Systemd {
+    /// Whether the user's manager outlives their sessions (`loginctl enable-linger`): without
+    /// it, a user's timers stop at logout. None for system units, which need no session.
+    pub(crate) fn lingering(&self) -> Option<bool> {
+        let user = self.user.as_deref()?;
+        Some(Path::new("/var/lib/systemd/linger").join(user).exists())
+    }
+
+    /// The checks of `doctor` for this block: its manager runs, its units pass `systemd-analyze
+    /// verify`, and a user's manager lingers.
+    pub(crate) fn doctor(&self) -> Vec<(&'static str, Finding)> {
+        let mut found = vec![(
+            "systemd",
+            match self.manager_state() {
+                Some(state) => Finding::Ok(format!("running ({state})")),
+                None => Finding::Fail(
+                    format!(
+                        "no systemd {} manager answers `{}`: no timer fires",
+                        if self.user.is_some() {
+                            "user"
+                        } else {
+                            "system"
+                        },
+                        self.systemctl().arg("is-system-running").display()
+                    ),
+                    "boot with systemd as PID 1, or use target = \"crontab\" or \"cron.d\"; \
+                     for user units, log in or `sudo loginctl enable-linger USER`"
+                        .to_string(),
+                ),
+            },
+        )];
+        let files: Vec<PathBuf> = self
+            .own_files()
+            .unwrap_or_default()
+            .iter()
+            .map(|f| self.dir.join(f))
+            .collect();
+        if !files.is_empty() {
+            let mut verify = Cmd::new("systemd-analyze");
+            if self.user.is_some() {
+                verify = verify.arg("--user");
+            }
+            let verify = verify.args(["verify", "--man=no"]).args(&files);
+            found.push((
+                "units",
+                match verify.output() {
+                    Ok(out) if out.status.success() && out.stderr.is_empty() => Finding::Ok(
+                        format!("{} unit files pass `systemd-analyze verify`", files.len()),
+                    ),
+                    Ok(out) => Finding::Fail(
+                        format!("`{}`: {}", verify.display(), verify.failed(&out)),
+                        "run `crontainer install` to write them again".to_string(),
+                    ),
+                    Err(e) => Finding::Warn(
+                        format!("could not check the units: {e:#}"),
+                        "install systemd's systemd-analyze".to_string(),
+                    ),
+                },
+            ));
+        }
+        if let (Some(user), Some(lingers)) = (self.user.as_deref(), self.lingering()) {
+            found.push((
+                "lingering",
+                if lingers {
+                    Finding::Ok(format!(
+                        "on: {user}'s timers fire while {user} is logged out"
+                    ))
+                } else {
+                    Finding::Warn(
+                        format!("off: {user}'s timers stop when {user}'s last session ends"),
+                        format!("`sudo loginctl enable-linger {user}`"),
+                    )
+                },
+            ));
+        }
+        found
     }
 }
