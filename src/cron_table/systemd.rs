@@ -407,19 +407,6 @@ fn parse_utc(text: &str) -> Option<jiff::Timestamp> {
     jiff::tz::TimeZone::UTC.to_timestamp(dt).ok()
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn next_elapse_as_systemctl_prints_it() {
-        assert_eq!(
-            super::parse_utc("Fri 2026-12-04 19:48:00 UTC").map(|t| t.as_second()),
-            Some(1_796_413_680)
-        );
-        assert_eq!(super::parse_utc(""), None);
-        assert_eq!(super::parse_utc("Fri 2026-12-04 19:48:00 CET"), None);
-    }
-}
-
 /// What `doctor` finds about a block's units and their manager.
 pub(crate) enum Finding {
     Ok(String),
@@ -504,5 +491,18 @@ impl Systemd {
             ));
         }
         found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_elapse_as_systemctl_prints_it() {
+        assert_eq!(
+            super::parse_utc("Fri 2026-12-04 19:48:00 UTC").map(|t| t.as_second()),
+            Some(1_796_413_680)
+        );
+        assert_eq!(super::parse_utc(""), None);
+        assert_eq!(super::parse_utc("Fri 2026-12-04 19:48:00 CET"), None);
     }
 }
