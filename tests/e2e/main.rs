@@ -33,5 +33,6 @@ mod product_run_now;
 mod product_timeout;
 mod runner;
 mod security;
+mod systemd;
 mod trust;
 mod upgrade;
