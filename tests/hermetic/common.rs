@@ -103,6 +103,21 @@ case "$1" in
 esac
 "#;
 
+/// A fake `systemctl`: each call's arguments are appended to `systemctl-calls`;
+/// `is-system-running` answers $FAKE_SYSTEMD_STATE (default running, exit 0 only then); `show`
+/// reports every timer as $FAKE_TIMER_ACTIVE (default active), enabled, next at
+/// $FAKE_TIMER_NEXT (default none).
+const FAKE_SYSTEMCTL: &str = r#"#!/bin/sh
+echo "$*" >> "${FAKE_DOCKER_CALLS%/*}/systemctl-calls"
+[ "$1" = --user ] && shift
+case "$1" in
+  is-system-running) state=${FAKE_SYSTEMD_STATE:-running}; echo "$state"; [ "$state" = running ] ;;
+  show) echo "NextElapseUSecRealtime=$FAKE_TIMER_NEXT"; echo "ActiveState=${FAKE_TIMER_ACTIVE:-active}"; echo "UnitFileState=enabled" ;;
+  daemon-reload|enable|disable) ;;
+  *) echo "fake systemctl: unexpected $*" >&2; exit 99 ;;
+esac
+"#;
+
 pub struct Env {
     pub dir: tempfile::TempDir,
 }
@@ -118,6 +133,7 @@ impl Env {
             "logs",
             "logrotate.d",
             "locks",
+            "systemd",
             "proc/1",
             "proc/2",
         ] {
@@ -129,6 +145,7 @@ impl Env {
         std::fs::write(env.path("proc/1/comm"), "init\n").unwrap();
         std::fs::write(env.path("proc/2/comm"), "cron\n").unwrap();
         env.write_exe("bin/docker", FAKE_DOCKER);
+        env.write_exe("bin/systemctl", FAKE_SYSTEMCTL);
         // The binary the runner lines name: this build, at a path that does not depend on the
         // checkout (`{dir}/bin/crontainer` in expected lines).
         std::os::unix::fs::symlink(
@@ -205,6 +222,8 @@ impl Env {
             // The run history (`src/history/`) the runner writes, never root's real one.
             .env("CRONTAINER_HISTORY_DIR", self.path("history"))
             .env("CRONTAINER_CROND_DIR", self.path("cron.d"))
+            // The systemd target's units, never /etc/systemd/system.
+            .env("CRONTAINER_SYSTEMD_DIR", self.path("systemd"))
             // The fake crontab keeps one file per user here, as cron's spool does.
             .env("CRONTAINER_SPOOL_DIR", self.path("cron"))
             .env("CRONTAINER_LOGROTATE_DIR", self.path("logrotate.d"))

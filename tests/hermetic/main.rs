@@ -39,5 +39,6 @@ mod runner;
 mod runner_line;
 mod security;
 mod system_dirs;
+mod systemd;
 mod trust;
 mod upgrade;

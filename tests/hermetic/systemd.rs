@@ -1,0 +1,251 @@
+//! The systemd target (issue #23) against a fake `systemctl`: the units `install` writes and
+//! what it asks systemd, idempotence, pause kept across `install`, `uninstall` leaving no unit,
+//! a unit edited by hand, the config's systemd-only keys, a timer in the wrong state in
+//! `status`, and a block moved from a crontab to systemd with `--replace`.
+
+use crate::common::{Env, fails, ok};
+
+fn config(env: &Env, extra: &str) -> std::path::PathBuf {
+    env.config(&format!(
+        "[cron]\ntarget = \"systemd\"\nname = \"web\"\n[[job]]\nid = \"backup-db\"\n\
+         container = \"app\"\ncommand = [\"python\", \"50% done\"]\nschedule = \"0 3 1,15 * mon\"\n\
+         log = \"{{dir}}/logs/backup.log\"\n{extra}\n"
+    ))
+}
+
+fn calls(env: &Env) -> String {
+    let calls = std::fs::read_to_string(env.path("systemctl-calls")).unwrap_or_default();
+    let _ = std::fs::remove_file(env.path("systemctl-calls"));
+    calls
+}
+
+fn units(env: &Env) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(env.path("systemd"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// `text` with the temp dir as `{dir}` and a backup's time as `TIME`.
+fn masked(env: &Env, text: &str) -> String {
+    let text = text.replace(&env.dir.path().display().to_string(), "{dir}");
+    text.lines()
+        .map(|l| match l.split_once("/backups/systemd-web.") {
+            Some((head, _)) => format!("{head}/backups/systemd-web.TIME\n"),
+            None => format!("{l}\n"),
+        })
+        .collect()
+}
+
+const SERVICE: &str = "crontainer-web-backup\\x2ddb.service";
+const TIMER: &str = "crontainer-web-backup\\x2ddb.timer";
+
+#[test]
+fn install_writes_the_units_and_starts_the_timer_once() {
+    let env = Env::new();
+    let c = config(&env, "catch_up = true\njitter = \"30s\"");
+    let out = ok(env.cmd(["install", "-c"]).arg(&c));
+    insta::assert_snapshot!(masked(&env, &out));
+    assert_eq!(units(&env), [SERVICE, TIMER]);
+    assert_eq!(
+        calls(&env),
+        format!("daemon-reload\nenable --now {TIMER}\n")
+    );
+    let service = std::fs::read_to_string(env.path("systemd").join(SERVICE)).unwrap();
+    insta::assert_snapshot!("service", masked(&env, &service));
+    let timer = std::fs::read_to_string(env.path("systemd").join(TIMER)).unwrap();
+    insta::assert_snapshot!("timer", masked(&env, &timer));
+
+    let out = ok(env.cmd(["install", "-c"]).arg(&c));
+    assert_eq!(
+        masked(&env, &out),
+        "systemd units crontainer-web-* in {dir}/systemd is up to date: block `web` with 1 \
+         job; nothing changed.\n"
+    );
+    assert_eq!(
+        calls(&env),
+        "",
+        "an install that changes nothing asks systemd nothing"
+    );
+}
+
+#[test]
+fn a_pause_stops_the_timer_and_survives_install_and_uninstall_leaves_no_unit() {
+    let env = Env::new();
+    let c = config(&env, "");
+    ok(env.cmd(["install", "-c"]).arg(&c));
+    calls(&env);
+    let out = ok(env.cmd(["pause", "backup-db", "-c"]).arg(&c));
+    assert_eq!(
+        masked(&env, &out),
+        "paused job \"backup-db\" in systemd units crontainer-web-* in {dir}/systemd: its \
+         systemd timer will not fire it until `crontainer resume backup-db`.\n"
+    );
+    assert_eq!(
+        calls(&env),
+        format!("daemon-reload\ndisable --now {TIMER}\n")
+    );
+
+    // A changed config keeps the pause: the timer stays stopped.
+    let c = config(&env, "timeout = \"1h\"");
+    ok(env.cmd(["install", "-c"]).arg(&c));
+    assert_eq!(
+        calls(&env),
+        format!("daemon-reload\ndisable --now {TIMER}\n")
+    );
+
+    let out = ok(env.cmd(["resume", "backup-db", "-c"]).arg(&c));
+    assert_eq!(
+        masked(&env, &out),
+        "resumed job \"backup-db\" in systemd units crontainer-web-* in {dir}/systemd: its \
+         systemd timer fires it again from its next run.\n"
+    );
+    assert_eq!(
+        calls(&env),
+        format!("daemon-reload\nenable --now {TIMER}\n")
+    );
+
+    ok(env.cmd(["uninstall", "-c"]).arg(&c));
+    assert_eq!(units(&env), Vec::<String>::new());
+    assert_eq!(
+        calls(&env),
+        format!("disable --now --no-reload {TIMER}\ndaemon-reload\n")
+    );
+}
+
+#[test]
+fn a_unit_edited_by_hand_is_refused_and_left_alone() {
+    let env = Env::new();
+    let c = config(&env, "");
+    ok(env.cmd(["install", "-c"]).arg(&c));
+    let path = env.path("systemd").join(SERVICE);
+    let edited = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("KillMode=mixed", "KillMode=none");
+    std::fs::write(&path, &edited).unwrap();
+    let err = fails(env.cmd(["install", "-c"]).arg(&c), 2);
+    assert_eq!(
+        masked(&env, &err),
+        "crontainer: error: the units of job \"backup-db\" in {dir}/systemd are not as \
+         crontainer writes it (edited by hand?); delete crontainer-web-backup\\x2ddb.service \
+         and crontainer-web-backup\\x2ddb.timer and run `crontainer install` again\n"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), edited);
+}
+
+#[test]
+fn status_says_when_the_timer_is_stopped_and_takes_the_next_run_from_it() {
+    let env = Env::new();
+    let c = config(&env, "");
+    ok(env.cmd(["install", "-c"]).arg(&c));
+    let out = env
+        .cmd(["status", "-c"])
+        .arg(&c)
+        .env("FAKE_TIMER_NEXT", "Mon 2026-11-30 03:00:17 UTC")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("\n  next run:  2026-11-30 03:00 UTC (in 14h25m)\n"),
+        "the timer's next elapse: {text}"
+    );
+    let out = env
+        .cmd(["status", "-c"])
+        .arg(&c)
+        .env("FAKE_TIMER_ACTIVE", "inactive")
+        .output()
+        .unwrap();
+    let text = masked(&env, &String::from_utf8_lossy(&out.stdout));
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(
+            "  health:    its systemd timer is inactive (enabled), so it will not fire: \
+             `crontainer install` starts it again\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(
+            "host: systemd running: running; container runtime answers; jobs read from systemd \
+             units crontainer-web-* in {dir}/systemd, compared with {dir}/config.toml\n"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_config_keeps_systemd_keys_to_systemd() {
+    let env = Env::new();
+    let cases = [
+        (
+            "[[job]]\nid = \"a\"\ncontainer = \"c\"\ncommand = [\"x\"]\nevery = \"5h\"\njitter = \"1m\"\n",
+            "crontainer: error: {dir}/config.toml:6: `job \"a\": jitter` needs target = \
+             \"systemd\" (a timer's `RandomizedDelaySec=`); cron has no random delay\n",
+        ),
+        (
+            "[cron]\ntarget = \"systemd\"\n[[job]]\nid = \"a\"\ncontainer = \"c\"\n\
+             command = [\"x\"]\nevery = \"90m\"\njitter = \"30m\"\n",
+            "crontainer: error: {dir}/config.toml:8: `job \"a\": jitter` must be shorter than \
+             1800s with this `every`: the runner keeps one firing in 3 of 1800s slots, and a \
+             start delayed into the next slot is skipped\n",
+        ),
+        (
+            "[cron]\ntarget = \"systemd\"\n[[job]]\nid = \"a\"\ncontainer = \"c\"\n\
+             command = [\"x\"]\nschedule = \"@reboot\"\n",
+            "crontainer: error: {dir}/config.toml:7: `job \"a\": schedule` is @reboot, which \
+             has no time for a systemd timer; use a schedule or `every`, with `catch_up = \
+             true` for the firings missed while the host was off\n",
+        ),
+        (
+            "[cron]\ntarget = \"systemd\"\n[monitoring]\ntextfile_dir = \"/var/lib/prom\"\n",
+            "crontainer: error: {dir}/config.toml:4: `monitoring.textfile_dir` is not \
+             supported with target = \"systemd\" yet; leave it out, or use target = \
+             \"crontab\" or \"cron.d\"\n",
+        ),
+        (
+            "[cron]\ntarget = \"launchd\"\n",
+            "crontainer: error: {dir}/config.toml:2: `cron.target` is \"launchd\"; accepted: \
+             \"crontab\", \"cron.d\" or \"systemd\"\n",
+        ),
+    ];
+    for (text, expected) in cases {
+        let c = env.config(text);
+        let err = fails(env.cmd(["plan", "-c"]).arg(&c), 2);
+        assert_eq!(masked(&env, &err), expected, "for {text}");
+    }
+}
+
+#[test]
+fn replace_moves_a_block_from_a_crontab_to_systemd_and_shared_logs_are_refused() {
+    let env = Env::new();
+    let cron = env.config(
+        "[cron]\nname = \"old\"\n[[job]]\nid = \"backup-db\"\ncontainer = \"app\"\n\
+         command = [\"python\", \"x\"]\nschedule = \"0 3 * * *\"\nlog = \"{dir}/logs/backup.log\"\n",
+    );
+    ok(env.cmd(["install", "-c"]).arg(&cron));
+    assert!(env.crontab().unwrap().contains("# BEGIN crontainer:old\n"));
+
+    // The same log in a systemd block beside it: two firings would share it.
+    let c = config(&env, "");
+    let err = fails(env.cmd(["install", "-c"]).arg(&c), 2);
+    assert_eq!(
+        masked(&env, &err),
+        "crontainer: error: refusing to install block `web` into systemd units crontainer-web-* \
+         in {dir}/systemd: job \"backup-db\": {dir}/logs/backup.log is already used by job \
+         \"backup-db\" of block `old` in root's crontab, so the two would share one lock and \
+         one of them would skip every run; if this config replaces block `old` (renamed, or \
+         moved from root's crontab), run `crontainer install --replace old`; otherwise remove \
+         it (`crontainer uninstall --name old --target crontab --user root`), or give the job \
+         another `log`; nothing changed\n"
+    );
+    assert_eq!(units(&env), Vec::<String>::new());
+
+    let out = ok(env.cmd(["install", "--replace", "old", "-c"]).arg(&c));
+    // The units first, then the crontab's block: while both exist they share the job's lock,
+    // so a firing of the old line in between would skip, never run beside the new one.
+    insta::assert_snapshot!("replaced", masked(&env, &out));
+    assert_eq!(units(&env), [SERVICE, TIMER]);
+    assert_eq!(env.crontab().unwrap_or_default(), "");
+}
