@@ -28,8 +28,8 @@ const BAD_CONFIGS: &[(&str, &str, &str)] = &[
     ("no jobs", "[cron]\nname = \"x\"\n", "no jobs"),
     (
         "bad target",
-        "[cron]\ntarget = \"systemd\"\n[[job]]\n{job}",
-        "`cron.target` is \"systemd\"",
+        "[cron]\ntarget = \"launchd\"\n[[job]]\n{job}",
+        "`cron.target` is \"launchd\"",
     ),
     (
         "dotted block name",
@@ -450,7 +450,7 @@ fn bad_command_lines_are_exit_2() {
             "directory",
         ),
         (
-            vec!["plan".as_ref(), "--target".as_ref(), "systemd".as_ref()],
+            vec!["plan".as_ref(), "--target".as_ref(), "launchd".as_ref()],
             "invalid value",
         ),
         (vec!["frobnicate".as_ref()], "unrecognized subcommand"),
