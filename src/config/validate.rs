@@ -264,12 +264,29 @@ impl Ctx<'_> {
         for raw_job in raw.job {
             let jitter = raw_job.jitter.clone();
             let reboot = raw_job.schedule.clone();
+            let concurrency = raw_job.concurrency.clone();
             let mut job =
                 self.validate_job(raw_job, &log_dir, default_healthcheck.as_deref(), &jobs)?;
             job.runtime_env = runtime_env.clone();
             job.history_limit = job.history_limit.or(history_limit);
             job.failed_history_limit = job.failed_history_limit.or(failed_history_limit);
             self.systemd_keys(&job, target, jitter.as_ref(), reboot.as_ref())?;
+            if let Some(policy) = concurrency.filter(|_| target == TargetKind::Systemd)
+                && policy.get_ref() != "forbid"
+            {
+                // A timer starts its oneshot service only when it is not running: the firing
+                // never reaches the runner, which alone can replace a run or run beside it.
+                return Err(self.key_error(
+                    &policy,
+                    &format!("job {:?}: concurrency", job.id),
+                    &format!(
+                        "{:?} needs a cron target: systemd starts a job's service only while it \
+                         is not running, so a firing during a run is dropped; use \"forbid\" \
+                         or target = \"crontab\" or \"cron.d\"",
+                        policy.get_ref()
+                    ),
+                ));
+            }
             jobs.push(job);
         }
         Ok(Config {

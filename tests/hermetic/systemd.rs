@@ -205,6 +205,14 @@ fn the_config_keeps_systemd_keys_to_systemd() {
              \"crontab\" or \"cron.d\"\n",
         ),
         (
+            "[cron]\ntarget = \"systemd\"\n[[job]]\nid = \"a\"\ncontainer = \"c\"\n\
+             command = [\"x\"]\nevery = \"5m\"\nconcurrency = \"replace\"\n",
+            "crontainer: error: {dir}/config.toml:8: `job \"a\": concurrency` \"replace\" needs \
+             a cron target: systemd starts a job's service only while it is not running, so a \
+             firing during a run is dropped; use \"forbid\" or target = \"crontab\" or \
+             \"cron.d\"\n",
+        ),
+        (
             "[cron]\ntarget = \"launchd\"\n",
             "crontainer: error: {dir}/config.toml:2: `cron.target` is \"launchd\"; accepted: \
              \"crontab\", \"cron.d\" or \"systemd\"\n",
