@@ -20,13 +20,8 @@ pub(crate) fn run(args: &UninstallArgs) -> Result<ExitCode> {
         .name
         .clone()
         .or_else(|| config.as_ref().map(|c| c.name.clone()));
-    let (name, job) = match &args.job {
-        Some(spec) => {
-            let (name, id) = commands::installed::lookup::split_job(spec, name.as_deref())?;
-            (name.map(str::to_string), Some(id.to_string()))
-        }
-        None => (name.as_deref().map(str::to_string), None),
-    };
+    let (name, job) =
+        commands::installed::lookup::block_and_job(args.job.as_ref(), name.as_deref())?;
     // One block named (by the config or --name) is in one target: locked before it is read, it
     // is read once (`Target::read` remembers it under the lock) and cannot change meanwhile.
     let early = match name.as_deref() {

@@ -44,6 +44,21 @@ pub(crate) fn split_job<'a>(
     }
 }
 
+/// For the commands that take an optional job (`status`, `history`): the block to look in (the
+/// spec's, else `--name`) and the one job to show, if any.
+pub(crate) fn block_and_job(
+    spec: Option<&JobSpec>,
+    name: Option<&str>,
+) -> Result<(Option<String>, Option<String>)> {
+    Ok(match spec {
+        Some(spec) => {
+            let (name, id) = split_job(spec, name)?;
+            (name.map(str::to_string), Some(id.to_string()))
+        }
+        None => (name.map(str::to_string), None),
+    })
+}
+
 /// The one installed job `id` in `scope`: None when no block has it, an error (exit 2) listing
 /// them when several do, so a command never picks one silently.
 pub(crate) fn locate<'a>(
