@@ -391,11 +391,15 @@ impl Systemd {
         let out = self.systemctl().arg("is-system-running").output().ok()?;
         let state = String::from_utf8_lossy(&out.stdout).trim().to_string();
         // It exits non-zero for "degraded" too, which still runs timers.
+        let manager = match &self.user {
+            Some(user) => format!("{user}'s user manager"),
+            None => "the system manager".to_string(),
+        };
         matches!(
             state.as_str(),
             "running" | "degraded" | "starting" | "initializing" | "maintenance"
         )
-        .then_some(state)
+        .then(|| format!("{manager} is {state}"))
     }
 }
 
@@ -429,7 +433,7 @@ impl Systemd {
         let mut found = vec![(
             "systemd",
             match self.manager_state() {
-                Some(state) => Finding::Ok(format!("running ({state})")),
+                Some(state) => Finding::Ok(state),
                 None => Finding::Fail(
                     format!(
                         "no systemd {} manager answers `{}`: no timer fires",
@@ -465,7 +469,7 @@ impl Systemd {
                         format!("{} unit files pass `systemd-analyze verify`", files.len()),
                     ),
                     Ok(out) => Finding::Fail(
-                        format!("`{}`: {}", verify.display(), verify.failed(&out)),
+                        format!("{:#}", verify.failed(&out)),
                         "run `crontainer install` to write them again".to_string(),
                     ),
                     Err(e) => Finding::Warn(

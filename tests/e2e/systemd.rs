@@ -3,9 +3,9 @@
 //! systemd) runs `/lib/systemd/systemd` as PID 1, not privileged, with the host's Docker socket
 //! and client and this build of crontainer (read-only) mounted; the jobs run in an app container
 //! of the test image beside it, through that socket. One scenario: install, a firing on the
-//! minute, `status` with the timer's next run and the last run, `run-now`, `pause` (a full
-//! minute without a firing), `resume`, `catch_up` as `Persistent=true`, `uninstall` leaving no
-//! unit.
+//! minute, `status` with the timer's next run and the last run, `doctor`, `run-now`, `pause`
+//! (a full minute without a firing), `resume`, `catch_up` as `Persistent=true`, `uninstall`
+//! leaving no unit.
 
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -218,8 +218,21 @@ fn a_job_under_systemd_fires_pauses_resumes_and_goes() {
     assert_eq!(line("health:").trim(), "ok", "{out}");
     assert_eq!(
         out.lines().last().unwrap_or_default(),
-        "host: systemd running: running; container runtime answers; jobs read from systemd \
+        "host: systemd running: the system manager is running; container runtime answers; jobs read from systemd \
          units crontainer-e2e-* in /etc/systemd/system, compared with /etc/crontainer/c.toml"
+    );
+
+    // doctor: systemd and its verdict on the units stand for the cron daemon, which this host
+    // does not have.
+    let (code, out, err) = host.crontainer(&with(&["doctor"]));
+    assert_eq!((code, err.as_str()), (0, ""), "{out}");
+    assert_eq!(
+        out.lines().take(2).collect::<Vec<_>>(),
+        [
+            "ok    systemd: the system manager is running",
+            "ok    units: 2 unit files pass `systemd-analyze verify`",
+        ],
+        "{out}"
     );
 
     // run-now: the runner directly, as for cron.

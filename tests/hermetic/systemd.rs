@@ -168,7 +168,7 @@ fn status_says_when_the_timer_is_stopped_and_takes_the_next_run_from_it() {
     );
     assert!(
         text.ends_with(
-            "host: systemd running: running; container runtime answers; jobs read from systemd \
+            "host: systemd running: the system manager is running; container runtime answers; jobs read from systemd \
              units crontainer-web-* in {dir}/systemd, compared with {dir}/config.toml\n"
         ),
         "{text}"
@@ -256,4 +256,59 @@ fn replace_moves_a_block_from_a_crontab_to_systemd_and_shared_logs_are_refused()
     insta::assert_snapshot!("replaced", masked(&env, &out));
     assert_eq!(units(&env), [SERVICE, TIMER]);
     assert_eq!(env.crontab().unwrap_or_default(), "");
+}
+
+#[test]
+fn doctor_checks_systemd_and_the_units_instead_of_cron() {
+    let env = Env::new();
+    // No cron daemon: with systemd units, nothing needs one.
+    env.no_cron_daemon();
+    let c = config(&env, "");
+    ok(env.cmd(["install", "-c"]).arg(&c));
+    let out = ok(env.cmd(["doctor", "-c"]).arg(&c));
+    let first: Vec<&str> = out.lines().take(2).collect();
+    assert_eq!(
+        first,
+        [
+            "ok    systemd: the system manager is running",
+            "ok    units: 2 unit files pass `systemd-analyze verify`",
+        ],
+        "{out}"
+    );
+    assert!(!out.contains("cron daemon"), "{out}");
+
+    // A unit systemd cannot load, and no manager.
+    let timer = env.path("systemd").join(TIMER);
+    let text = std::fs::read_to_string(&timer).unwrap();
+    std::fs::write(
+        &timer,
+        text.replace("OnCalendar=", "OnCalendar=not a time "),
+    )
+    .unwrap();
+    let out = env
+        .cmd(["doctor", "-c"])
+        .arg(&c)
+        .env("FAKE_SYSTEMD_STATE", "offline")
+        .output()
+        .unwrap();
+    let text = masked(&env, &String::from_utf8_lossy(&out.stdout));
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.starts_with(
+            "FAIL  systemd: no systemd system manager answers `systemctl is-system-running`: \
+             no timer fires\n      fix: boot with systemd as PID 1, or use target = \
+             \"crontab\" or \"cron.d\"; for user units, log in or `sudo loginctl enable-linger \
+             USER`\nFAIL  units: `systemd-analyze verify --man=no \
+             '{dir}/systemd/crontainer-web-backup\\x2ddb.service' \
+             '{dir}/systemd/crontainer-web-backup\\x2ddb.timer'` exited with 1: \
+             {dir}/systemd/crontainer-web-backup\\x2ddb.timer:6: Failed to parse calendar \
+             specification, ignoring: not a time *-*-1,15 03:00:00\n\
+             {dir}/systemd/crontainer-web-backup\\x2ddb.timer:7: Failed to parse calendar \
+             specification, ignoring: not a time Mon *-*-* 03:00:00\n\
+             crontainer-web-backup\\x2ddb.timer: Timer unit lacks value setting. Refusing.\n\
+             Unit crontainer-web-backup\\x2ddb.timer has a bad unit file setting.\n      \
+             fix: run `crontainer install` to write them again\n"
+        ),
+        "{text}"
+    );
 }
