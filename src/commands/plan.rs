@@ -111,6 +111,17 @@ pub(crate) fn run(args: &PlanArgs) -> Result<ExitCode> {
             jobs,
             metrics_line: textfile.as_ref().map(|t| t.line.as_str()),
             warnings: &warnings,
+            units: match &resolved.target {
+                crate::cron_table::Target::Systemd(units) => units
+                    .unit_files(&text)?
+                    .into_iter()
+                    .map(|(path, text)| PlannedUnit {
+                        path,
+                        text: ui::mask_urls(&text),
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
         });
         return Ok(ExitCode::Success);
     }
@@ -223,6 +234,16 @@ struct PlanDocument<'a> {
     jobs: Vec<PlannedJob<'a>>,
     metrics_line: Option<&'a str>,
     warnings: &'a [String],
+    /// target systemd: the unit files `install` writes, as `{"path", "text"}`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    units: Vec<PlannedUnit>,
+}
+
+/// One unit file of `plan --json` (target systemd).
+#[derive(serde::Serialize)]
+struct PlannedUnit {
+    path: std::path::PathBuf,
+    text: String,
 }
 
 /// One job of `plan --json`.

@@ -312,3 +312,42 @@ fn doctor_checks_systemd_and_the_units_instead_of_cron() {
         "{text}"
     );
 }
+
+#[test]
+fn plan_shows_the_unit_files_and_changes_nothing() {
+    let env = Env::new();
+    let c = config(&env, "");
+    // (Its warning on stderr, that the days are ORed, holds for the timer too.)
+    let out = env.cmd(["plan", "-c"]).arg(&c).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let out = String::from_utf8_lossy(&out.stdout).into_owned();
+    let after: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("# would be written"))
+        .take(4)
+        .collect();
+    assert_eq!(
+        masked(&env, &after.join("\n")),
+        "# would be written to systemd units crontainer-web-* in {dir}/systemd, running as \
+         root; nothing was changed.\n#\n# {dir}/systemd/crontainer-web-backup\\x2ddb.service:\n\
+         #   # Managed by crontainer (block web, job 1): edit its config and run `crontainer \
+         install`; do not edit.\n"
+    );
+    let (code, doc) = crate::common::json_of(env.cmd(["plan", "--json", "-c"]).arg(&c));
+    assert_eq!(code, 0);
+    let planned = doc["units"].as_array().unwrap();
+    assert_eq!(planned.len(), 2, "{doc:#}");
+    assert!(
+        planned[1]["path"].as_str().unwrap().ends_with(TIMER),
+        "{doc:#}"
+    );
+    assert!(
+        planned[1]["text"]
+            .as_str()
+            .unwrap()
+            .contains("\nOnCalendar=Mon *-*-* 03:00:00\n"),
+        "{doc:#}"
+    );
+    assert_eq!(units(&env), Vec::<String>::new());
+    assert_eq!(calls(&env), "");
+}
