@@ -222,6 +222,20 @@ impl Systemd {
     pub(crate) fn write(&self, text: &str) -> Result<()> {
         let wanted = self.wanted(text)?;
         self.check_dir()?;
+        if !wanted.is_empty() && self.manager_state().is_none() {
+            // Units no manager loads fire nothing: refuse before writing one.
+            bail!(
+                "no systemd {} manager answers `{}`, so no timer would fire; nothing changed. \
+                 Boot with systemd as PID 1 (for user units: log in, or `sudo loginctl \
+                 enable-linger USER`), or use target = \"crontab\" or \"cron.d\"",
+                if self.user.is_some() {
+                    "user"
+                } else {
+                    "system"
+                },
+                self.systemctl().arg("is-system-running").display()
+            );
+        }
         let existing = self.own_files()?;
         let keep: Vec<String> = wanted
             .iter()

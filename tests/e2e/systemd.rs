@@ -168,6 +168,12 @@ fn a_job_under_systemd_fires_pauses_resumes_and_goes() {
     );
     assert_eq!(
         host.stdout(&format!(
+            "systemctl show -p Persistent -p AccuracyUSec {TIMER}"
+        )),
+        "Persistent=yes\nAccuracyUSec=1s\n"
+    );
+    assert_eq!(
+        host.stdout(&format!(
             "systemctl is-enabled {TIMER}; systemctl is-active {TIMER}"
         )),
         "enabled\nactive\n"

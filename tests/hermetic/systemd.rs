@@ -51,7 +51,7 @@ fn install_writes_the_units_and_starts_the_timer_once() {
     assert_eq!(units(&env), [SERVICE, TIMER]);
     assert_eq!(
         calls(&env),
-        format!("daemon-reload\nenable --now {TIMER}\n")
+        format!("is-system-running\ndaemon-reload\nenable --now {TIMER}\n")
     );
     let service = std::fs::read_to_string(env.path("systemd").join(SERVICE)).unwrap();
     insta::assert_snapshot!("service", masked(&env, &service));
@@ -85,7 +85,7 @@ fn a_pause_stops_the_timer_and_survives_install_and_uninstall_leaves_no_unit() {
     );
     assert_eq!(
         calls(&env),
-        format!("daemon-reload\ndisable --now {TIMER}\n")
+        format!("is-system-running\ndaemon-reload\ndisable --now {TIMER}\n")
     );
 
     // A changed config keeps the pause: the timer stays stopped.
@@ -93,7 +93,7 @@ fn a_pause_stops_the_timer_and_survives_install_and_uninstall_leaves_no_unit() {
     ok(env.cmd(["install", "-c"]).arg(&c));
     assert_eq!(
         calls(&env),
-        format!("daemon-reload\ndisable --now {TIMER}\n")
+        format!("is-system-running\ndaemon-reload\ndisable --now {TIMER}\n")
     );
 
     let out = ok(env.cmd(["resume", "backup-db", "-c"]).arg(&c));
@@ -104,7 +104,7 @@ fn a_pause_stops_the_timer_and_survives_install_and_uninstall_leaves_no_unit() {
     );
     assert_eq!(
         calls(&env),
-        format!("daemon-reload\nenable --now {TIMER}\n")
+        format!("is-system-running\ndaemon-reload\nenable --now {TIMER}\n")
     );
 
     ok(env.cmd(["uninstall", "-c"]).arg(&c));
@@ -350,4 +350,26 @@ fn plan_shows_the_unit_files_and_changes_nothing() {
     );
     assert_eq!(units(&env), Vec::<String>::new());
     assert_eq!(calls(&env), "");
+}
+
+#[test]
+fn install_without_a_systemd_manager_writes_nothing() {
+    let env = Env::new();
+    let c = config(&env, "");
+    let out = env
+        .cmd(["install", "-c"])
+        .arg(&c)
+        .env("FAKE_SYSTEMD_STATE", "offline")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "crontainer: error: no systemd system manager answers `systemctl is-system-running`, \
+         so no timer would fire; nothing changed. Boot with systemd as PID 1 (for user units: \
+         log in, or `sudo loginctl enable-linger USER`), or use target = \"crontab\" or \
+         \"cron.d\"\n"
+    );
+    assert_eq!(units(&env), Vec::<String>::new());
+    assert_eq!(calls(&env), "is-system-running\n");
 }
