@@ -170,7 +170,7 @@ fn a_job_under_systemd_fires_pauses_resumes_and_goes() {
         host.stdout(&format!(
             "systemctl show -p Persistent -p AccuracyUSec {TIMER}"
         )),
-        "Persistent=yes\nAccuracyUSec=1s\n"
+        "AccuracyUSec=1s\nPersistent=yes\n"
     );
     assert_eq!(
         host.stdout(&format!(
