@@ -3,9 +3,9 @@
 //! systemd) runs `/lib/systemd/systemd` as PID 1, not privileged, with the host's Docker socket
 //! and client and this build of crontainer (read-only) mounted; the jobs run in an app container
 //! of the test image beside it, through that socket. One scenario: install, a firing on the
-//! minute, `status` with the timer's next run and the last run, `doctor`, `run-now`, `pause`
-//! (a full minute without a firing), `resume`, `catch_up` as `Persistent=true`, `uninstall`
-//! leaving no unit.
+//! minute, `status` with the timer's next run and the last run, `doctor`, `run-now`, `logs`,
+//! `history` and `metrics`, `pause` (a full minute without a firing), `resume`, `catch_up` as
+//! `Persistent=true`, `uninstall` leaving no unit.
 
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -251,6 +251,23 @@ fn a_job_under_systemd_fires_pauses_resumes_and_goes() {
             .ends_with(" by=run-now:root\n"),
         "{}",
         host.stdout("cat /var/log/crontainer/tick.log")
+    );
+
+    // logs, history and metrics read what the runner wrote, as for cron.
+    let (code, out, _) = host.crontainer(&with(&["logs", "tick"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.ends_with(" by=run-now:root\n"), "{out}");
+    let (code, out, _) = host.crontainer(&with(&["history"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(" runs, 0 failed, 100% success"), "{out}");
+    let (code, out, _) = host.crontainer(&with(&["metrics"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(
+            "\ncrontainer_job_last_exit_code{job=\"tick\",block=\"e2e\",target=\"systemd\",\
+             user=\"root\"} 0\n"
+        ),
+        "{out}"
     );
 
     // pause: the timer stops, and a whole minute passes without a firing; install keeps it so.
