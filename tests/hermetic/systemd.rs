@@ -373,3 +373,45 @@ fn install_without_a_systemd_manager_writes_nothing() {
     assert_eq!(units(&env), Vec::<String>::new());
     assert_eq!(calls(&env), "is-system-running\n");
 }
+
+#[test]
+fn a_firing_systemd_drops_during_a_long_run_is_not_missed() {
+    let env = Env::new();
+    let c = config(&env, "");
+    let c = {
+        let text = std::fs::read_to_string(&c)
+            .unwrap()
+            .replace("0 3 1,15 * mon", "0 * * * *");
+        std::fs::write(&c, text).unwrap();
+        c
+    };
+    let at = |now: &str| {
+        let mut cmd = env.cmd(["status", "-c"]);
+        cmd.arg(&c).env("CRONTAINER_NOW", now);
+        cmd
+    };
+    ok(env
+        .cmd(["install", "-c"])
+        .arg(&c)
+        .env("CRONTAINER_NOW", "2026-11-29T08:00:30Z"));
+    // The 09:00 run took until 11:30: systemd did not start the 10:00 and 11:00 firings, and
+    // the runner, which never heard of them, logged no skip.
+    std::fs::write(
+        env.path("logs/backup.log"),
+        "[crontainer] 2026-11-29T09:00:00Z backup-db start pid=7 by=cron\n\
+         [crontainer] 2026-11-29T11:30:00Z backup-db end exit=0 seconds=9000 run=7-1795942800 by=cron\n",
+    )
+    .unwrap();
+    let out = at("2026-11-29T11:40:00Z").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\n  health:    ok\n"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    // The next firing, 12:00, is missed once the grace has passed.
+    let out = at("2026-11-29T12:06:00Z").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("\n  health:    missed: cron should have started it at 2026-11-29 12:00 UTC; no start since\n"),
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{text}");
+}

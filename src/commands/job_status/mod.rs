@@ -257,17 +257,6 @@ fn installed_status(
             Ok(last) => (last, None),
             Err(e) => (LastRun::default(), Some(format!("{e:#}"))),
         };
-    let missed = if entry.is_paused() {
-        None
-    } else {
-        commands::installed::drift::missed_firing(
-            rendered.as_ref(),
-            entry.marker.installed.as_deref(),
-            &last,
-            now,
-            entry.marker.grace.unwrap_or(crate::config::DEFAULT_GRACE),
-        )
-    };
     let log_size = std::fs::metadata(&entry.marker.log).ok().map(|m| m.len());
     // Reading /proc/locks can stall for an RCU grace period (~10 ms); a run that logged its end
     // is not running (a new run writes its start line right after taking the lock), so only
@@ -275,6 +264,35 @@ fn installed_status(
     let running = match last.ended {
         Some(_) => None,
         None => host::lock_holder(&entry.marker.lock),
+    };
+    // systemd drops a firing that comes while the job's service still runs (where cron's runner
+    // logs a skip), and a timer's `jitter` starts a firing late: neither is a missed one. So for
+    // units, a firing counts from the last run's end, none while a run goes, and the grace
+    // grows by the jitter.
+    let units = matches!(installed.target, crate::cron_table::Target::Systemd(_));
+    let counted_from = match (&entry.marker.installed, last.ended.as_ref()) {
+        (Some(at), Some(end))
+            if units && at.parse::<jiff::Timestamp>().is_ok_and(|at| end.at > at) =>
+        {
+            Some(
+                end.at
+                    .strftime(crate::run_log::TIMESTAMP_FORMAT)
+                    .to_string(),
+            )
+        }
+        (at, _) => at.clone(),
+    };
+    let missed = if entry.is_paused() || (units && running.is_some()) {
+        None
+    } else {
+        commands::installed::drift::missed_firing(
+            rendered.as_ref(),
+            counted_from.as_deref(),
+            &last,
+            now,
+            entry.marker.grace.unwrap_or(crate::config::DEFAULT_GRACE)
+                + entry.marker.jitter.unwrap_or(0),
+        )
     };
     let previous = match (running, last.run) {
         (Some(_), Some(run)) => run_log::previous_end(&entry.marker.log, &entry.marker.id, run)
