@@ -62,22 +62,10 @@ pub(crate) fn find(
     let cgroup_of = |pid: i32| std::fs::read(proc.join(pid.to_string()).join("cgroup")).ok();
     let theirs = cgroup_of(init)?;
     let mut candidates: Vec<(bool, u64, Found)> = Vec::new();
-    for pid in pids_near(proc, sys, &theirs)? {
-        if pid == init || cgroup_of(pid).as_ref() != Some(&theirs) {
-            continue;
-        }
-        let Some(fields) = stat_fields(proc, pid) else {
-            continue;
-        };
-        let field = |i: usize| fields.get(i).and_then(|f| f.parse::<i64>().ok());
-        let (Some(parent), Some(group), Some(started)) = (field(1), field(2), field(19)) else {
-            continue;
-        };
-        let started = u64::try_from(started).unwrap_or(0);
-        let parent = i32::try_from(parent).unwrap_or(0);
+    for (pid, stat) in in_cgroup_of(proc, sys, init)? {
         // Started by the runtime from outside the container: an exec, not one of the job's
         // children nor the container's own processes.
-        if started < after || cgroup_of(parent).as_ref() == Some(&theirs) {
+        if stat.started < after || cgroup_of(stat.parent).as_ref() == Some(&theirs) {
             continue;
         }
         let verified = match std::fs::read(proc.join(pid.to_string()).join("environ")) {
@@ -96,10 +84,10 @@ pub(crate) fn find(
             .eq(argv.iter().map(|a| a.as_bytes()).filter(|w| !w.is_empty()));
         candidates.push((
             same,
-            started,
+            stat.started,
             Found {
                 pid,
-                group: i32::try_from(group).unwrap_or(pid),
+                group: stat.group,
                 ns_pid: ns_pid(proc, pid),
                 verified,
             },
@@ -108,6 +96,44 @@ pub(crate) fn find(
     // This run's first, then the same command line, then the earliest after the client.
     candidates.sort_by_key(|(same, started, found)| (!found.verified, !same, *started));
     candidates.into_iter().next().map(|(_, _, found)| found)
+}
+
+/// What `/proc/PID/stat` says of a process in the container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stat {
+    pub(crate) parent: i32,
+    pub(crate) group: i32,
+    /// When it started, in clock ticks since boot.
+    pub(crate) started: u64,
+}
+
+/// The processes in the cgroup of `init` (the container's first process), `init` aside, each
+/// with its [`Stat`]; None when `init`'s cgroup cannot be read (it is gone).
+pub(crate) fn in_cgroup_of(proc: &Path, sys: &Path, init: i32) -> Option<Vec<(i32, Stat)>> {
+    let cgroup_of = |pid: i32| std::fs::read(proc.join(pid.to_string()).join("cgroup")).ok();
+    let theirs = cgroup_of(init)?;
+    let mut found = Vec::new();
+    for pid in pids_near(proc, sys, &theirs)? {
+        if pid == init || cgroup_of(pid).as_ref() != Some(&theirs) {
+            continue;
+        }
+        let Some(fields) = stat_fields(proc, pid) else {
+            continue;
+        };
+        let field = |i: usize| fields.get(i).and_then(|f| f.parse::<i64>().ok());
+        let (Some(parent), Some(group), Some(started)) = (field(1), field(2), field(19)) else {
+            continue;
+        };
+        found.push((
+            pid,
+            Stat {
+                parent: i32::try_from(parent).unwrap_or(0),
+                group: i32::try_from(group).unwrap_or(pid),
+                started: u64::try_from(started).unwrap_or(0),
+            },
+        ));
+    }
+    Some(found)
 }
 
 /// The processes that may be in the cgroup `/proc/INIT/cgroup` names (`theirs`): its
@@ -181,10 +207,10 @@ pub(crate) fn still_running(
 }
 
 /// Where the cgroup hierarchies are mounted.
-const SYS_CGROUP: &str = "/sys/fs/cgroup";
+pub(crate) const SYS_CGROUP: &str = "/sys/fs/cgroup";
 
 /// The pid a process has in the innermost pid namespace (`NSpid:` of `/proc/PID/status`).
-fn ns_pid(proc: &Path, pid: i32) -> Option<i32> {
+pub(crate) fn ns_pid(proc: &Path, pid: i32) -> Option<i32> {
     let status = std::fs::read_to_string(proc.join(pid.to_string()).join("status")).ok()?;
     status
         .lines()
@@ -195,7 +221,7 @@ fn ns_pid(proc: &Path, pid: i32) -> Option<i32> {
         .ok()
 }
 
-fn alive(pid: i32) -> bool {
+pub(crate) fn alive(pid: i32) -> bool {
     // A zombie is gone for our purpose: it runs nothing.
     stat_fields(Path::new("/proc"), pid).is_some_and(|f| f.first().map(String::as_str) != Some("Z"))
 }
@@ -234,8 +260,18 @@ pub(crate) fn stop(
         // Not in the container (any more): it ended, or never started.
         return Stopped::Yes;
     };
+    stop_found(runtime_path, env, target, &found)
+}
+
+/// Stops `found`, a job's process in `target`: TERM to its process group, KILL after [`GRACE`].
+pub(crate) fn stop_found(
+    runtime_path: &Path,
+    env: &Env,
+    target: &Target,
+    found: &Found,
+) -> Stopped {
     for (signal, wait) in [(Signal::SIGTERM, GRACE), (Signal::SIGKILL, GRACE)] {
-        if let Err(why) = signal_group(runtime_path, env, target, &found, signal) {
+        if let Err(why) = signal_group(runtime_path, env, target, found, signal) {
             return Stopped::No(why);
         }
         let until = Instant::now() + wait;
@@ -286,16 +322,16 @@ fn signal_group(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// This run's mark, as the exec sets it.
     const MARK: &str = "CRONTAINER_RUN=42-1796400000";
 
     /// One process of a fake /proc: pid, parent, group, start ticks, cgroup, cmdline words.
-    type Process<'a> = (i32, i32, i32, u64, &'a str, &'a [&'a str]);
+    pub(crate) type Process<'a> = (i32, i32, i32, u64, &'a str, &'a [&'a str]);
 
-    fn proc(entries: &[Process]) -> tempfile::TempDir {
+    pub(crate) fn proc(entries: &[Process]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         for (pid, parent, group, started, cgroup, argv) in entries {
             let p = dir.path().join(pid.to_string());

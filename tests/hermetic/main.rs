@@ -34,6 +34,7 @@ mod many_blocks;
 mod messages;
 mod metrics;
 mod metrics_line;
+mod orphan;
 mod policies;
 mod runner;
 mod runner_line;

@@ -10,7 +10,8 @@ use std::process::Output;
 use crate::common::Env;
 
 /// The fake runtime. `exec -i [-u U] [-w W] [--env-file F] [-e N=V].. ID CMD...` writes its
-/// words to `$RT_STATE/exec` and its pid to `$RT_STATE/client.pid`, then becomes CMD.
+/// words to `$RT_STATE/exec` and its pid to `$RT_STATE/client.pid`, then becomes CMD with the
+/// `-e` variables in its environment (the run's mark among them), as the container's process.
 pub(crate) const FAKE_RUNTIME: &str = r#"#!/bin/sh
 case "$1" in
   inspect)
@@ -22,7 +23,7 @@ case "$1" in
     printf '%s\n' "$@" > "$RT_STATE/exec"
     shift 2
     while :; do
-      case "$1" in -u|-w|--env-file|-e) shift 2 ;; *) break ;; esac
+      case "$1" in -e) export "$2"; shift 2 ;; -u|-w|--env-file) shift 2 ;; *) break ;; esac
     done
     shift
     echo $$ > "$RT_STATE/client.pid"
@@ -102,12 +103,12 @@ impl Runner {
     }
 
     /// The run id the lock file holds, as written.
-    fn lock_text(&self) -> String {
+    pub(crate) fn lock_text(&self) -> String {
         std::fs::read_to_string(self.lock()).unwrap()
     }
 }
 
-fn normalize(log: &str) -> String {
+pub(crate) fn normalize(log: &str) -> String {
     log.lines()
         .map(|line| match line.strip_prefix("[crontainer] ") {
             Some(record) => {

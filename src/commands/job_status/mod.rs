@@ -6,6 +6,7 @@
 
 mod line_damage;
 pub(crate) mod metrics_line;
+mod orphaned;
 pub(crate) mod textfile;
 
 use jiff::ZonedDateTime;
@@ -61,6 +62,8 @@ pub(crate) struct JobStatus {
     pub(crate) copies: Vec<String>,
     /// Its usual duration, the run going now against it, a hang (from the run history).
     pub(crate) durations: crate::history::usual::Durations,
+    /// Its last run, still going in the container though its runner was killed.
+    pub(crate) orphan: Option<crate::exec::orphan::Orphan>,
 }
 
 impl JobStatus {
@@ -109,6 +112,12 @@ impl JobStatus {
             ));
         } else if self.last.succeeded() == Some(false) {
             problems.push(format!("the last run failed ({})", end_summary(&self.last)));
+        } else if let (Some(orphan), None) = (&self.orphan, self.running) {
+            problems.push(orphaned::problem(
+                &self.id,
+                self.container_ref.as_ref(),
+                orphan,
+            ));
         } else if let (Some(started), None, None) =
             (self.last.started_at(), &self.last.ended, self.running)
         {
@@ -147,6 +156,12 @@ impl JobStatus {
     /// Why a run that is not running has no end line, as far as can be seen: a log on a full
     /// disk could not take it (issue 25: that read "killed, or the host went down").
     pub(crate) fn why_no_end(&self) -> String {
+        if let Some(orphan) = &self.orphan {
+            return format!(
+                "its runner was killed, and it still goes on in the container (pid {})",
+                orphan.found.pid
+            );
+        }
         match self.log.as_ref().and_then(|(log, _)| full_disk(log)) {
             Some(full) => full,
             None => "it was killed, or the host went down".to_string(),
@@ -260,6 +275,10 @@ fn installed_status(
             .flatten(),
         _ => None,
     };
+    let orphan = match running {
+        Some(_) => None,
+        None => orphaned::orphaned(entry, installed, parsed.as_ref(), lock_run, &last),
+    };
     let user = match installed.target.kind() {
         TargetKind::CronD => parsed.as_ref().and_then(|p| p.user.clone()),
         TargetKind::Crontab => None,
@@ -307,6 +326,7 @@ fn installed_status(
         damaged: line_damage::line_damage(entry, installed.target.with_user_column()),
         copies: copies(entry, block, installed),
         durations,
+        orphan,
     }
 }
 
@@ -378,6 +398,7 @@ pub(crate) fn config_only_status(job: &crate::config::Job) -> JobStatus {
         damaged: None,
         copies: Vec::new(),
         durations: Default::default(),
+        orphan: None,
     }
 }
 
@@ -408,6 +429,7 @@ pub(crate) fn damaged_status(id: &str, block: &str, installed: &Installed, why: 
         damaged: Some(format!("its block cannot be read: {why}")),
         copies: Vec::new(),
         durations: Default::default(),
+        orphan: None,
     }
 }
 
