@@ -26,6 +26,7 @@ mod logrotate;
 mod many_blocks;
 mod metrics;
 mod nonroot;
+mod orphan;
 mod pause;
 mod podman;
 mod product_cron;

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use crate::support::{
     self, CRON_FIRE_TIMEOUT, Container, CronDGuard, Crontainer, NEVER, POLL, TEST_USER,
-    TestCrontab, UserDir, cron_d_config, job_toml, path_str, random_suffix, read_log, status_job,
-    toml_str, wait_until,
+    TestCrontab, UserDir, clients_of_run, cron_d_config, detached_group, job_toml, path_str,
+    random_suffix, read_log, runner_pid, status_job, toml_str, wait_until,
 };
 
 /// A job that prints crontainer-shaped lines for itself (as printing another job's log would),
@@ -256,45 +256,6 @@ fn a_shell_line_above_the_block_is_moved_out_of_its_way_and_a_firing_that_never_
     tool.expect(["uninstall", "-c", path_str(&config)], 0);
 }
 
-/// The process group `run-now --detach` started, from what it printed: "started job "x" in the
-/// background (pid N); ...".
-#[track_caller]
-fn detached_group(out: &std::process::Output) -> i32 {
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    stdout
-        .split("(pid ")
-        .nth(1)
-        .and_then(|rest| rest.split(')').next())
-        .and_then(|pid| pid.parse().ok())
-        .unwrap_or_else(|| panic!("no pid in {stdout:?}"))
-}
-
-/// The runtime clients a run started (in a process group of their own, apart from the runner's):
-/// the processes whose command line carries the run's mark, `CRONTAINER_RUN=RUNNER-EPOCH`.
-fn clients_of_run(runner: i32) -> Vec<i32> {
-    let mark = format!("CRONTAINER_RUN={runner}-");
-    std::fs::read_dir("/proc")
-        .expect("read /proc")
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/cmdline"))
-                .unwrap_or_default()
-                .split(|b| *b == 0)
-                .any(|arg| arg.starts_with(mark.as_bytes()))
-        })
-        .collect()
-}
-
-/// The runner's pid, from the start line of `job` in `log`.
-fn runner_pid(log: &str, job: &str) -> i32 {
-    log.split(&format!("{job} start pid="))
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|pid| pid.parse().ok())
-        .unwrap_or_else(|| panic!("no start pid in {log:?}"))
-}
-
 /// Removes a file the test's cron line may have written.
 struct RemoveOnDrop(String);
 
@@ -409,13 +370,7 @@ fn a_killed_line_shell_leaves_the_run_visible_and_the_next_firing_skipped_until_
         read_log(&log)
     );
     // The runner (the pid on its start line) is killed; the docker client lives on.
-    let log_text = read_log(&log);
-    let shell: i32 = log_text
-        .split("long start pid=")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|pid| pid.parse().ok())
-        .unwrap_or_else(|| panic!("no start pid in {log_text:?}"));
+    let shell = runner_pid(&read_log(&log), "long");
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(shell),
         nix::sys::signal::Signal::SIGKILL,

@@ -14,6 +14,7 @@ pub mod cron;
 pub mod engine;
 pub mod healthchecks;
 pub mod job_line;
+pub mod killing;
 pub mod product;
 pub mod run_log;
 pub mod seed;
@@ -28,6 +29,7 @@ pub use cron::{
 pub use engine::Engine;
 pub(crate) use engine::each_engine;
 pub use job_line::JobLine;
+pub use killing::{clients_of_run, detached_group, runner_pid};
 pub use product::{Crontainer, NEVER, cron_d_config, job_toml, status_job, toml_str};
 pub use run_log::{RunLogLine, log_lines, read_log, wait_for_event};
 pub use seed::{assert_one_seed_call, assert_one_seed_run, assert_status_after_cron_run};
