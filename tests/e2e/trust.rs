@@ -158,6 +158,14 @@ fn a_run_killed_on_the_host_is_a_failure_not_a_shrug() {
             nix::sys::signal::Signal::SIGKILL,
         );
     }
+    // And the container's processes with them (a job left running there is an orphaned run:
+    // `orphan.rs`).
+    support::cmd::run(std::process::Command::new(support::docker()).args([
+        "restart",
+        "-t",
+        "0",
+        container.name(),
+    ]));
     let mut last = serde_json::Value::Null;
     assert!(
         wait_until(Duration::from_secs(20), POLL, || {
@@ -384,9 +392,9 @@ fn a_killed_line_shell_leaves_the_run_visible_and_the_next_firing_skipped_until_
     // A firing now is skipped, as cron's would be: the run still holds the job's lock.
     tool.expect(["run-now", "long", "-c", path_str(&config)], 75);
 
-    // Then the docker client goes too: the lock is free and the run, with no end line, is a
-    // failure. (With the runner killed first, nothing is left on the host to stop the job in
-    // the container: 0.2's in-container watcher did; see the closing note of issue 21.)
+    // Then the docker client goes too: the lock is free, the run has no end line, and its job
+    // goes on in the container with nothing on the host to stop it (0.2's in-container watcher
+    // did): `status` names that orphaned run (`tests/e2e/orphan.rs` checks the message whole).
     let _ = nix::sys::signal::killpg(
         nix::unistd::Pid::from_raw(group),
         nix::sys::signal::Signal::SIGKILL,
@@ -409,7 +417,9 @@ fn a_killed_line_shell_leaves_the_run_visible_and_the_next_firing_skipped_until_
         "the run is still seen running: {job:#}"
     );
     assert!(
-        job["problems"].to_string().contains("did not finish"),
+        job["problems"]
+            .to_string()
+            .contains("an orphaned run of long is still going in container"),
         "{job:#}"
     );
     assert_eq!(code, Some(1));
