@@ -160,7 +160,7 @@ pub(crate) fn run(args: &DoctorArgs) -> Result<ExitCode> {
 /// catch-up line; `curl` and `wc` for a ping), each checked at the path the lines name, which is
 /// what cron runs. Runner lines need none of them (the runner does it all in Rust), so a host
 /// with runner lines only is not asked for them.
-fn legacy_tool_checks(scope: &commands::Scope) -> Vec<Check> {
+fn legacy_tool_checks(scope: &commands::installed::Scope) -> Vec<Check> {
     let mut named: Vec<(&'static str, String)> = Vec::new();
     for (_, _, entry) in scope.entries().filter(|(_, _, e)| e.is_legacy()) {
         for text in std::iter::once(entry.line.as_str()).chain(entry.catch_up.as_deref()) {

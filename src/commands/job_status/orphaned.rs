@@ -3,7 +3,8 @@
 //! with the runtime root trusts for the job's block (`commands::trust::runtime_for`), and only
 //! for a run the log gives no end and whose lock no one holds.
 
-use crate::commands::{Installed, trust};
+use crate::commands::installed::Installed;
+use crate::commands::trust;
 use crate::config::ContainerRef;
 use crate::exec::orphan::{self, Orphan};
 use crate::line::{Entry, ParsedLine};
