@@ -82,7 +82,8 @@ pub(crate) fn run(args: &RunnerArgs) -> Result<ExitCode> {
 
 /// [`run`], started by `by` (`run-now` calls it with its own trigger).
 pub(crate) fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
-    let now = firing::now(std::env::var(firing::ENV_NOW).ok().as_deref()).map_err(bad_input)?;
+    // The firing's decisions (the guard, the catch-up) are made at this instant.
+    let now = crate::host::clock::now().map_err(bad_input)?;
     let rendered = firing::rendered(args).map_err(bad_input)?;
     let timeout = firing::timeout(args).map_err(bad_input)?;
     let since = firing::since(args).map_err(bad_input)?;
