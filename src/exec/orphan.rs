@@ -104,8 +104,9 @@ pub(crate) fn of_last_run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exec::stop::tests::{Process, proc};
+    use crate::exec::stop::tests::{CONTAINER, MARK, SHIM_AND_INIT, environ, proc};
 
+    /// The run whose mark is [`MARK`].
     const RUN: RunId = RunId {
         pid: 42,
         started: 1796400000,
@@ -113,29 +114,18 @@ mod tests {
 
     #[test]
     fn the_orphan_is_the_first_process_in_the_container_carrying_the_runs_mark() {
-        let c = "0::/system.slice/docker-abc.scope\n";
-        let entries: [Process; 5] = [
-            (
-                500,
-                1,
-                500,
-                10,
-                "0::/system.slice/containerd.service\n",
-                &["shim"],
-            ),
-            (501, 500, 501, 11, c, &["busybox", "sleep", "1d"]),
-            // The run's exec and its child, both with the mark; another run's; one without.
-            (701, 500, 701, 101, c, &["sh", "-c", "work"]),
-            (702, 701, 701, 102, c, &["work"]),
-            (703, 500, 703, 99, c, &["work"]),
-        ];
+        let mut entries = SHIM_AND_INIT.to_vec();
+        // The run's exec and its child, both with the mark; another run's; one without.
+        entries.extend([
+            (701, 500, 701, 101, CONTAINER, &["sh", "-c", "work"][..]),
+            (702, 701, 701, 102, CONTAINER, &["work"]),
+            (703, 500, 703, 99, CONTAINER, &["work"]),
+            (704, 500, 704, 98, CONTAINER, &["work"]),
+        ]);
         let dir = proc(&entries);
-        let environ = |pid: i32, vars: &str| {
-            std::fs::write(dir.path().join(pid.to_string()).join("environ"), vars).unwrap()
-        };
-        environ(701, "PATH=/bin\0CRONTAINER_RUN=42-1796400000\0");
-        environ(702, "CRONTAINER_RUN=42-1796400000\0");
-        environ(703, "CRONTAINER_RUN=42-17964000001\0");
+        environ(&dir, 701, &format!("PATH=/bin\0{MARK}\0"));
+        environ(&dir, 702, &format!("{MARK}\0"));
+        environ(&dir, 703, &format!("{MARK}1\0"));
         let no_sys = dir.path().join("no-sys");
         assert_eq!(
             find(dir.path(), &no_sys, 501, RUN),
@@ -147,7 +137,7 @@ mod tests {
             })
         );
         // Another container (another first process's cgroup) holds none of it.
-        environ(500, "CRONTAINER_RUN=42-1796400000\0");
+        environ(&dir, 500, &format!("{MARK}\0"));
         assert_eq!(find(dir.path(), &no_sys, 500, RUN).map(|f| f.pid), None);
         // Gone from the container: no orphan.
         for pid in [701, 702] {

@@ -191,19 +191,23 @@ pub(crate) fn still_running(
     argv: &[String],
     mark: &str,
 ) -> bool {
-    let init = i32::try_from(target.init_pid).unwrap_or(0);
     // Only a process known to be this run's: a client that ended with a code is believed
     // unless its job is certainly still there (another run of the same command may be).
-    init != 0
-        && find(
-            Path::new("/proc"),
-            Path::new(SYS_CGROUP),
-            init,
-            client_started,
-            argv,
-            mark,
-        )
-        .is_some_and(|f| f.verified && alive(f.pid))
+    find_on_host(target, client_started, argv, mark).is_some_and(|f| f.verified && alive(f.pid))
+}
+
+/// [`find`] in the host's /proc, in the container of `target` (None when its first process is
+/// unknown).
+fn find_on_host(target: &Target, after: u64, argv: &[String], mark: &str) -> Option<Found> {
+    let init = i32::try_from(target.init_pid).ok().filter(|p| *p > 0)?;
+    find(
+        Path::new("/proc"),
+        Path::new(SYS_CGROUP),
+        init,
+        after,
+        argv,
+        mark,
+    )
 }
 
 /// Where the cgroup hierarchies are mounted.
@@ -248,15 +252,7 @@ pub(crate) fn stop(
     if target.init_pid == 0 {
         return Stopped::No("the container's first process is unknown".into());
     }
-    let init = i32::try_from(target.init_pid).unwrap_or(0);
-    let Some(found) = find(
-        Path::new("/proc"),
-        Path::new(SYS_CGROUP),
-        init,
-        client_started,
-        argv,
-        mark,
-    ) else {
+    let Some(found) = find_on_host(target, client_started, argv, mark) else {
         // Not in the container (any more): it ended, or never started.
         return Stopped::Yes;
     };
@@ -326,7 +322,24 @@ pub(crate) mod tests {
     use super::*;
 
     /// This run's mark, as the exec sets it.
-    const MARK: &str = "CRONTAINER_RUN=42-1796400000";
+    pub(crate) const MARK: &str = "CRONTAINER_RUN=42-1796400000";
+
+    /// The cgroup of the fake container, and its first process's.
+    pub(crate) const CONTAINER: &str = "0::/system.slice/docker-abc.scope\n";
+
+    /// The runtime's shim, on the host (it starts every exec), and the container's first
+    /// process (501), which it started.
+    pub(crate) const SHIM_AND_INIT: [Process<'static>; 2] = [
+        (
+            500,
+            1,
+            500,
+            10,
+            "0::/system.slice/containerd.service\n",
+            &["shim"],
+        ),
+        (501, 500, 501, 11, CONTAINER, &["busybox", "sleep", "1d"]),
+    ];
 
     /// One process of a fake /proc: pid, parent, group, start ticks, cgroup, cmdline words.
     pub(crate) type Process<'a> = (i32, i32, i32, u64, &'a str, &'a [&'a str]);
@@ -358,23 +371,34 @@ pub(crate) mod tests {
         dir
     }
 
+    /// Gives process `pid` of the fake /proc `dir` the environment `vars` (`N=V\0`...).
+    pub(crate) fn environ(dir: &tempfile::TempDir, pid: i32, vars: &str) {
+        std::fs::write(dir.path().join(pid.to_string()).join("environ"), vars).unwrap();
+    }
+
+    /// [`find`] in the fake /proc `dir` (no cgroup hierarchy: every process is looked at), for
+    /// this run's [`MARK`].
+    fn find_in(dir: &tempfile::TempDir, init: i32, after: u64, argv: &[&str]) -> Option<Found> {
+        let argv: Vec<String> = argv.iter().map(|a| a.to_string()).collect();
+        find(
+            dir.path(),
+            &dir.path().join("no-sys"),
+            init,
+            after,
+            &argv,
+            MARK,
+        )
+    }
+
     #[test]
     fn the_job_is_the_exec_in_the_containers_cgroup_started_after_the_client() {
-        let c = "0::/system.slice/docker-abc.scope\n";
+        let c = CONTAINER;
         let host = "0::/user.slice\n";
-        let dir = proc(&[
-            (1, 0, 1, 1, "0::/init.scope\n", &["/sbin/init"]),
-            (
-                500,
-                1,
-                500,
-                10,
-                "0::/system.slice/containerd.service\n",
-                &["shim"],
-            ),
-            // The container's first process, and an old exec of the same command.
-            (501, 500, 501, 11, c, &["busybox", "sleep", "1d"]),
-            (600, 500, 600, 50, c, &["sleep", "60"]),
+        let mut entries = vec![(1, 0, 1, 1, "0::/init.scope\n", &["/sbin/init"][..])];
+        entries.extend(SHIM_AND_INIT);
+        entries.extend([
+            // An old exec of the same command.
+            (600, 500, 600, 50, c, &["sleep", "60"][..]),
             // The client, on the host.
             (
                 700,
@@ -390,16 +414,10 @@ pub(crate) mod tests {
             (701, 500, 701, 101, c, &["sleep", "60"]),
             (703, 701, 701, 103, c, &["sleep", "60"]),
         ]);
-        let argv = ["sleep".to_string(), "60".to_string()];
+        let dir = proc(&entries);
+        let argv = ["sleep", "60"];
         assert_eq!(
-            find(
-                dir.path(),
-                &dir.path().join("no-sys"),
-                501,
-                100,
-                &argv,
-                MARK
-            ),
+            find_in(&dir, 501, 100, &argv),
             Some(Found {
                 pid: 701,
                 group: 701,
@@ -409,78 +427,29 @@ pub(crate) mod tests {
         );
         // A command that re-executed itself under another name is still found.
         assert_eq!(
-            find(
-                dir.path(),
-                &dir.path().join("no-sys"),
-                501,
-                100,
-                &["python".into()],
-                MARK
-            )
-            .map(|f| f.pid),
+            find_in(&dir, 501, 100, &["python"]).map(|f| f.pid),
             Some(701)
         );
-        assert_eq!(
-            find(
-                dir.path(),
-                &dir.path().join("no-sys"),
-                501,
-                200,
-                &argv,
-                MARK
-            ),
-            None
-        );
-        assert_eq!(
-            find(dir.path(), &dir.path().join("no-sys"), 9, 100, &argv, MARK),
-            None
-        );
+        assert_eq!(find_in(&dir, 501, 200, &argv), None);
+        assert_eq!(find_in(&dir, 9, 100, &argv), None);
     }
 
     #[test]
     fn another_runs_process_of_the_same_command_is_never_taken_for_this_runs() {
-        let c = "0::/system.slice/docker-abc.scope\n";
-        let dir = proc(&[
-            (
-                500,
-                1,
-                500,
-                10,
-                "0::/system.slice/containerd.service\n",
-                &["shim"],
-            ),
-            (501, 500, 501, 11, c, &["busybox", "sleep", "1d"]),
-            // Another job's run of the same command, started with ours.
-            (701, 500, 701, 101, c, &["sleep", "60"]),
-            (702, 500, 702, 101, c, &["sleep", "60"]),
+        let mut entries = SHIM_AND_INIT.to_vec();
+        // Another job's run of the same command, started with ours.
+        entries.extend([
+            (701, 500, 701, 101, CONTAINER, &["sleep", "60"][..]),
+            (702, 500, 702, 101, CONTAINER, &["sleep", "60"]),
         ]);
-        let argv = ["sleep".to_string(), "60".to_string()];
-        let environ = |pid: i32, vars: &str| {
-            std::fs::write(dir.path().join(pid.to_string()).join("environ"), vars).unwrap()
-        };
-        environ(701, "PATH=/bin\0CRONTAINER_RUN=7-1796400000\0");
-        environ(702, &format!("PATH=/bin\0{MARK}\0"));
-        let found = find(
-            dir.path(),
-            &dir.path().join("no-sys"),
-            501,
-            100,
-            &argv,
-            MARK,
-        );
+        let dir = proc(&entries);
+        environ(&dir, 701, "PATH=/bin\0CRONTAINER_RUN=7-1796400000\0");
+        environ(&dir, 702, &format!("PATH=/bin\0{MARK}\0"));
+        let argv = ["sleep", "60"];
+        let found = find_in(&dir, 501, 100, &argv);
         assert_eq!(found.map(|f| (f.pid, f.verified)), Some((702, true)));
         // Ours gone, the other's is never ours.
         std::fs::remove_dir_all(dir.path().join("702")).unwrap();
-        assert_eq!(
-            find(
-                dir.path(),
-                &dir.path().join("no-sys"),
-                501,
-                100,
-                &argv,
-                MARK
-            ),
-            None
-        );
+        assert_eq!(find_in(&dir, 501, 100, &argv), None);
     }
 }

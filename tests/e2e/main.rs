@@ -9,6 +9,8 @@
 
 #[path = "../shared/blocks.rs"]
 mod blocks;
+#[path = "../shared/runner.rs"]
+mod shared_runner;
 mod support;
 
 mod ansible;

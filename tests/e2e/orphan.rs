@@ -6,15 +6,14 @@
 //! Needs a provisioned machine (`sudo scripts/provision-e2e`); run with
 //! `cargo test -- --include-ignored` as root, as `.ci/run` does.
 
-use std::process::Command;
 use std::time::Duration;
 
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 
 use crate::support::{
-    CronDGuard, Crontainer, NEVER, POLL, clients_of_run, cmd, detached_group, each_engine,
-    job_toml, path_str, read_log, runner_pid, status_job, wait_until,
+    CronDGuard, Crontainer, NEVER, POLL, SLEEPS_A_MINUTE, clients_of_run, each_engine, job_toml,
+    path_str, read_log, runner_pid, sleeps_in, start_detached, status_job, wait_until,
 };
 
 /// `(pid N, ` in `text` as `(pid PID, `: the job's host pid, which the test cannot know.
@@ -43,28 +42,11 @@ each_engine! {
         let log = dir.join("orphaned.log");
         let config = tool.config(&engine.cron_d_config(
             &file,
-            &job_toml(
-                "orphaned",
-                container.name(),
-                &log,
-                NEVER,
-                "env = { SLEEP_SECONDS = \"60\" }",
-            ),
+            &job_toml("orphaned", container.name(), &log, NEVER, SLEEPS_A_MINUTE),
         ));
         tool.expect(["install", "-c", path_str(&config)], 0);
-        let out = tool.expect(
-            ["run-now", "orphaned", "--detach", "-c", path_str(&config)],
-            0,
-        );
-        let group = detached_group(&out);
-        let in_container = || {
-            let ps = cmd::output(Command::new(container.runtime()).args([
-                "exec",
-                container.name(),
-                "ps",
-            ]));
-            String::from_utf8_lossy(&ps.stdout).contains("sleep 60")
-        };
+        let group = start_detached(&tool, &config, "orphaned");
+        let in_container = || sleeps_in(&container);
         assert!(
             wait_until(Duration::from_secs(30), POLL, in_container),
             "the job did not start: {}",

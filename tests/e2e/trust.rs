@@ -13,9 +13,10 @@
 use std::time::Duration;
 
 use crate::support::{
-    self, CRON_FIRE_TIMEOUT, Container, CronDGuard, Crontainer, NEVER, POLL, TEST_USER,
-    TestCrontab, UserDir, clients_of_run, cron_d_config, detached_group, job_toml, path_str,
-    random_suffix, read_log, runner_pid, status_job, toml_str, wait_until,
+    self, CRON_FIRE_TIMEOUT, Container, CronDGuard, Crontainer, NEVER, POLL, SLEEPS_A_MINUTE,
+    TEST_USER, TestCrontab, UserDir, clients_of_run, cron_d_config, job_toml, path_str,
+    random_suffix, read_log, runner_pid, sleeps_in, start_detached, status_job, toml_str,
+    wait_until,
 };
 
 /// A job that prints crontainer-shaped lines for itself (as printing another job's log would),
@@ -123,20 +124,10 @@ fn a_run_killed_on_the_host_is_a_failure_not_a_shrug() {
     let config = tool.config(&cron_d_config(
         file.name(),
         Some(TEST_USER),
-        &job_toml(
-            "killed",
-            container.name(),
-            &log,
-            NEVER,
-            "env = { SLEEP_SECONDS = \"60\" }",
-        ),
+        &job_toml("killed", container.name(), &log, NEVER, SLEEPS_A_MINUTE),
     ));
     tool.expect(["install", "-c", path_str(&config)], 0);
-    let out = tool.expect(
-        ["run-now", "killed", "--detach", "-c", path_str(&config)],
-        0,
-    );
-    let pid = detached_group(&out);
+    let pid = start_detached(&tool, &config, "killed");
     assert!(
         wait_until(Duration::from_secs(20), POLL, || read_log(&log)
             .contains("killed start pid=")),
@@ -273,15 +264,6 @@ impl Drop for RemoveOnDrop {
     }
 }
 
-/// Whether the seed stand-in's `sleep` still runs in the container.
-fn job_runs_in(container: &Container) -> bool {
-    let out = std::process::Command::new(support::docker())
-        .args(["exec", container.name(), "ps"])
-        .output()
-        .expect("docker exec ps");
-    String::from_utf8_lossy(&out.stdout).contains("sleep 60")
-}
-
 /// A job that runs a minute, installed for the test user in a cron.d file that never fires.
 fn long_job(
     tool: &Crontainer,
@@ -292,13 +274,7 @@ fn long_job(
     tool.config(&cron_d_config(
         file.name(),
         Some(TEST_USER),
-        &job_toml(
-            "long",
-            container.name(),
-            log,
-            NEVER,
-            "env = { SLEEP_SECONDS = \"60\" }",
-        ),
+        &job_toml("long", container.name(), log, NEVER, SLEEPS_A_MINUTE),
     ))
 }
 
@@ -323,7 +299,7 @@ fn ctrl_c_on_run_now_stops_the_job_inside_the_container() {
         .spawn()
         .expect("start run-now");
     assert!(
-        wait_until(Duration::from_secs(20), POLL, || job_runs_in(&container)),
+        wait_until(Duration::from_secs(20), POLL, || sleeps_in(&container)),
         "the job did not start: {}",
         read_log(&log)
     );
@@ -340,7 +316,7 @@ fn ctrl_c_on_run_now_stops_the_job_inside_the_container() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        wait_until(Duration::from_secs(15), POLL, || !job_runs_in(&container)),
+        wait_until(Duration::from_secs(15), POLL, || !sleeps_in(&container)),
         "the job goes on inside the container"
     );
     // The runner stopped it and wrote its own end line saying so: status says what happened.
@@ -370,10 +346,9 @@ fn a_killed_line_shell_leaves_the_run_visible_and_the_next_firing_skipped_until_
     let log = dir.join("long.log");
     let config = long_job(&tool, &file, &container, &log);
     tool.expect(["install", "-c", path_str(&config)], 0);
-    let out = tool.expect(["run-now", "long", "--detach", "-c", path_str(&config)], 0);
-    let group = detached_group(&out);
+    let group = start_detached(&tool, &config, "long");
     assert!(
-        wait_until(Duration::from_secs(20), POLL, || job_runs_in(&container)),
+        wait_until(Duration::from_secs(20), POLL, || sleeps_in(&container)),
         "the job did not start: {}",
         read_log(&log)
     );
@@ -385,7 +360,7 @@ fn a_killed_line_shell_leaves_the_run_visible_and_the_next_firing_skipped_until_
     )
     .expect("kill the line's shell");
     std::thread::sleep(Duration::from_secs(1));
-    assert!(job_runs_in(&container), "the job itself still runs");
+    assert!(sleeps_in(&container), "the job itself still runs");
     let (_, status) = tool.status_json(&config);
     let job = status_job(&status, "long");
     assert_eq!(job["running"], true, "the run is still seen: {job:#}");

@@ -9,6 +9,8 @@
 #[path = "../shared/blocks.rs"]
 mod blocks;
 mod common;
+#[path = "../shared/runner.rs"]
+mod shared_runner;
 
 mod bad_input;
 mod bad_input_independent;

@@ -11,22 +11,13 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use crate::common::Env;
-use crate::runner::{Runner, assert_output, client_pid, normalize};
+use crate::runner::{Runner, assert_output, client_pid};
+use crate::shared_runner::{normalize, processes_with};
 
 /// The processes whose environment carries the run mark `CRONTAINER_RUN=RUN`.
 fn marked(run: &str) -> Vec<i32> {
     let mark = format!("CRONTAINER_RUN={run}");
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/environ"))
-                .unwrap_or_default()
-                .split(|b| *b == 0)
-                .any(|v| v == mark.as_bytes())
-        })
-        .collect()
+    processes_with("environ", |var| var == mark.as_bytes())
 }
 
 /// Whether `pid` is gone (or a zombie: it runs nothing).
@@ -74,8 +65,14 @@ fn a_run_whose_runner_and_client_were_killed_holds_off_the_next_firing_or_is_rep
         !r.lock_text().trim().is_empty()
     });
     let run = r.lock_text().trim().to_owned();
-    wait_for("the job did not start", || marked(&run).len() == 2);
-    let job = *marked(&run).iter().find(|p| **p != client).unwrap();
+    // The job's `sleep` (the client's loop forks a subshell or two before it, marked too).
+    let sleeping = || {
+        marked(&run).into_iter().find(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c == b"sleep\x00300\x00")
+        })
+    };
+    wait_for("the job did not start", || sleeping().is_some());
+    let job = sleeping().unwrap();
     let _job_guard = KillOnDrop(job);
     kill(Pid::from_raw(first.id() as i32), Signal::SIGKILL).unwrap();
     first.wait().unwrap();

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::Output;
 
 use crate::common::Env;
+use crate::shared_runner::{exec_words, normalize};
 
 /// The fake runtime. `exec -i [-u U] [-w W] [--env-file F] [-e N=V].. ID CMD...` writes its
 /// words to `$RT_STATE/exec` and its pid to `$RT_STATE/client.pid`, then becomes CMD with the
@@ -67,14 +68,13 @@ impl Runner {
     }
 
     pub(crate) fn command(&self, flags: &[&str], argv: &[&str]) -> std::process::Command {
-        let mut cmd = self.env.std_cmd(["exec", "j", "--log"]);
-        cmd.arg(self.log())
-            .arg("--runtime")
-            .arg(self.env.path("bin/rt"))
-            .args(flags)
-            .arg("--")
-            .args(argv)
-            .env("RT_STATE", self.env.path("state"))
+        let mut cmd = self.env.std_cmd(exec_words(
+            &self.log(),
+            &self.env.path("bin/rt"),
+            flags,
+            argv,
+        ));
+        cmd.env("RT_STATE", self.env.path("state"))
             .env("RT_INSPECT", &self.inspect)
             .env("RT_PS", &self.ps);
         cmd
@@ -106,27 +106,6 @@ impl Runner {
     pub(crate) fn lock_text(&self) -> String {
         std::fs::read_to_string(self.lock()).unwrap()
     }
-}
-
-pub(crate) fn normalize(log: &str) -> String {
-    log.lines()
-        .map(|line| match line.strip_prefix("[crontainer] ") {
-            Some(record) => {
-                let words: Vec<String> = record
-                    .split(' ')
-                    .enumerate()
-                    .map(|(i, w)| match (i, w.split_once('=')) {
-                        (0, _) => "T".to_owned(),
-                        (_, Some((k @ ("pid" | "seconds"), _))) => format!("{k}=N"),
-                        (_, Some(("run", _))) => "run=N-N".to_owned(),
-                        _ => w.to_owned(),
-                    })
-                    .collect();
-                format!("[crontainer] {}\n", words.join(" "))
-            }
-            None => format!("{line}\n"),
-        })
-        .collect()
 }
 
 #[track_caller]

@@ -29,7 +29,7 @@ pub use cron::{
 pub use engine::Engine;
 pub(crate) use engine::each_engine;
 pub use job_line::JobLine;
-pub use killing::{clients_of_run, detached_group, runner_pid};
+pub use killing::{SLEEPS_A_MINUTE, clients_of_run, runner_pid, sleeps_in, start_detached};
 pub use product::{Crontainer, NEVER, cron_d_config, job_toml, status_job, toml_str};
 pub use run_log::{RunLogLine, log_lines, read_log, wait_for_event};
 pub use seed::{assert_one_seed_call, assert_one_seed_run, assert_status_after_cron_run};
@@ -126,9 +126,16 @@ pub fn random_suffix() -> String {
 /// (libtest runs only as many tests at once as the machine has CPUs, which would queue them one
 /// minute after another), and fails naming every scenario that failed.
 pub fn run_scenarios(scenarios: &[(&str, fn())]) {
+    run_each(scenarios.iter().copied());
+}
+
+/// [`run_scenarios`] for scenarios that are closures (a scenario given its runtime).
+pub fn run_each<'a, F: FnOnce() + Send + 'static>(
+    scenarios: impl IntoIterator<Item = (&'a str, F)>,
+) {
     let running: Vec<_> = scenarios
-        .iter()
-        .map(|&(name, scenario)| {
+        .into_iter()
+        .map(|(name, scenario)| {
             let thread = std::thread::Builder::new()
                 .name(name.to_owned())
                 .spawn(scenario)
@@ -136,6 +143,7 @@ pub fn run_scenarios(scenarios: &[(&str, fn())]) {
             (name, thread)
         })
         .collect();
+    let count = running.len();
     let failed: Vec<String> = running
         .into_iter()
         .filter_map(|(name, thread)| {
@@ -150,9 +158,8 @@ pub fn run_scenarios(scenarios: &[(&str, fn())]) {
         .collect();
     assert!(
         failed.is_empty(),
-        "{} of {} scenarios failed:\n\n{}",
+        "{} of {count} scenarios failed:\n\n{}",
         failed.len(),
-        scenarios.len(),
         failed.join("\n\n")
     );
 }
