@@ -75,6 +75,16 @@ pub(crate) fn find(
                 }
                 true
             }
+            // It ended since its `stat` was read: nothing to stop (and its process group,
+            // signalled, could be someone else's by now). Under load, with many processes
+            // coming and going beside the container, this was the one taken.
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound
+                    || e.raw_os_error() == Some(nix::libc::ESRCH) =>
+            {
+                continue;
+            }
+            // Another user's process: its environment cannot tell.
             Err(_) => false,
         };
         let cmdline = std::fs::read(proc.join(pid.to_string()).join("cmdline")).unwrap_or_default();
@@ -367,13 +377,18 @@ pub(crate) mod tests {
                 format!("Name:\tx\nNSpid:\t{pid}\t{}\n", pid - 100),
             )
             .unwrap();
+            // An environment that cannot be read (another user's, for a runner that is not
+            // root): reading a directory fails, and not as a process that is gone would.
+            std::fs::create_dir(p.join("environ")).unwrap();
         }
         dir
     }
 
     /// Gives process `pid` of the fake /proc `dir` the environment `vars` (`N=V\0`...).
     pub(crate) fn environ(dir: &tempfile::TempDir, pid: i32, vars: &str) {
-        std::fs::write(dir.path().join(pid.to_string()).join("environ"), vars).unwrap();
+        let path = dir.path().join(pid.to_string()).join("environ");
+        let _ = std::fs::remove_dir(&path);
+        std::fs::write(path, vars).unwrap();
     }
 
     /// [`find`] in the fake /proc `dir` (no cgroup hierarchy: every process is looked at), for
@@ -432,6 +447,10 @@ pub(crate) mod tests {
         );
         assert_eq!(find_in(&dir, 501, 200, &argv), None);
         assert_eq!(find_in(&dir, 9, 100, &argv), None);
+        // One that ended since its `stat` was read (its environment gone with it) is never
+        // taken, though its command line is the job's: the exec after it is.
+        std::fs::remove_dir(dir.path().join("701").join("environ")).unwrap();
+        assert_eq!(find_in(&dir, 501, 100, &argv).map(|f| f.pid), Some(702));
     }
 
     #[test]
