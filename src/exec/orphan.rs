@@ -36,9 +36,9 @@ pub(crate) struct Orphan {
     pub(crate) target: super::container::Target,
 }
 
-/// Whether `last`, the last run of a job, may have been orphaned: it has no end line, or an end
-/// line saying it could not be stopped in the container.
-pub(crate) fn may_be_orphaned(last: &run_log::LastRun) -> bool {
+/// Whether `last`, the last run of a job, may still run in the container: it has no end line,
+/// or an end line saying it could not be stopped there (`stopped=no`).
+pub(crate) fn may_still_run(last: &run_log::LastRun) -> bool {
     match &last.ended {
         None => last.run.is_some(),
         Some(record) => matches!(
@@ -94,7 +94,7 @@ pub(crate) fn of_last_run(
     last: &run_log::LastRun,
 ) -> Option<Orphan> {
     let run = run?;
-    if !may_be_orphaned(last) {
+    if !may_still_run(last) {
         return None;
     }
     let target = super::container::resolve(args, env).ok()?;
@@ -147,7 +147,7 @@ mod tests {
     }
 
     #[test]
-    fn only_a_run_without_an_end_or_one_not_stopped_may_be_orphaned() {
+    fn only_a_run_without_an_end_or_one_not_stopped_may_still_run() {
         let record = |event| run_log::Record {
             at: jiff::Timestamp::UNIX_EPOCH,
             job: "j".into(),
@@ -171,9 +171,9 @@ mod tests {
             run,
             ..Default::default()
         };
-        assert!(may_be_orphaned(&last(None, Some(RUN))));
-        assert!(may_be_orphaned(&last(Some(end(Some(false))), Some(RUN))));
-        assert!(!may_be_orphaned(&last(Some(end(None)), Some(RUN))));
-        assert!(!may_be_orphaned(&last(None, None)));
+        assert!(may_still_run(&last(None, Some(RUN))));
+        assert!(may_still_run(&last(Some(end(Some(false))), Some(RUN))));
+        assert!(!may_still_run(&last(Some(end(None)), Some(RUN))));
+        assert!(!may_still_run(&last(None, None)));
     }
 }

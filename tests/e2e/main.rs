@@ -28,6 +28,7 @@ mod logrotate;
 mod many_blocks;
 mod metrics;
 mod nonroot;
+mod nonroot_stop;
 mod orphan;
 mod pause;
 mod podman;

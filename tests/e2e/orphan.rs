@@ -13,19 +13,9 @@ use nix::unistd::Pid;
 
 use crate::support::{
     CronDGuard, Crontainer, NEVER, POLL, SLEEPS_A_MINUTE, clients_of_run, each_engine, job_toml,
-    path_str, read_log, runner_pid, sleeps_in, start_detached, status_job, wait_until,
+    mask_number_after, path_str, read_log, runner_pid, sleeps_in, start_detached, status_job,
+    wait_until,
 };
-
-/// `(pid N, ` in `text` as `(pid PID, `: the job's host pid, which the test cannot know.
-fn without_pid(text: &str) -> String {
-    match text.split_once("(pid ") {
-        Some((before, after)) => {
-            let rest = after.trim_start_matches(|c: char| c.is_ascii_digit());
-            format!("{before}(pid PID{rest}")
-        }
-        None => text.to_owned(),
-    }
-}
 
 each_engine! {
     /// The runner and its runtime client are killed with SIGKILL while the job (the seed
@@ -66,7 +56,7 @@ each_engine! {
             .expect("the start line's time")
             .to_owned();
         let expected = format!(
-            "[\"an orphaned run of orphaned is still going in container {} (pid PID, started \
+            "[\"an orphaned run of orphaned is still going in container {} (pid N, started \
              {started}): its runner was killed\"]",
             container.name()
         );
@@ -77,7 +67,7 @@ each_engine! {
                 let (c, status) = tool.status_json(&config);
                 code = c;
                 last = status_job(&status, "orphaned").clone();
-                without_pid(&last["problems"].to_string()) == expected
+                mask_number_after(&last["problems"].to_string(), "(pid ") == expected
             }),
             "status does not name the orphaned run: {last:#}"
         );
@@ -98,7 +88,7 @@ each_engine! {
                 .take(2)
                 .map(|l| match l.strip_prefix("[crontainer] ") {
                     Some(record) => record.split_once(' ').map_or(l, |(_, r)| r).to_owned(),
-                    None => without_pid(l),
+                    None => mask_number_after(l, "(pid "),
                 })
                 .collect();
             assert_eq!(
@@ -106,7 +96,7 @@ each_engine! {
                 [
                     format!("orphaned skip reason=orphaned run={run} by=run-now:root"),
                     format!(
-                        "crontainer: the run {run} is still going in the container (pid PID), \
+                        "crontainer: the run {run} is still going in the container (pid N), \
                          though its runner was killed; this firing is skipped until it ends"
                     ),
                 ],

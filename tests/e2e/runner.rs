@@ -1,75 +1,14 @@
 //! `crontainer exec`, the runner every installed line calls, run directly against real Docker
 //! and rootful Podman: one list of scenarios, run once per engine (as ripgrep's `rgtest!` runs a
-//! test per regex engine). Containers are of a shell-less image (`crontainer-e2e-bare`, built by
-//! `scripts/provision-e2e`: /bin/busybox alone, no applet links, so no `sh`, `kill` nor `sleep`),
-//! with no network and unique names, removed after.
+//! test per regex engine). Containers are of the shell-less image (`support::Bare`).
 //!
 //! Needs a provisioned machine; run with `cargo test -- --include-ignored` as root.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::shared_runner::{exec_words, normalize};
-use crate::support::{self, cmd, docker, podman, random_suffix};
-
-/// The shell-less image `scripts/provision-e2e` builds.
-const BARE_IMAGE: &str = "crontainer-e2e-bare:latest";
-
-/// A running container of the shell-less image, its one process `busybox sleep`; removed when
-/// dropped.
-struct Bare {
-    runtime: &'static Path,
-    name: String,
-}
-
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-impl Bare {
-    fn start(runtime: &'static Path) -> Bare {
-        // The name the provisioning's leftover cleanup knows: crontainer-e2e-<pid>-<n>-<hex>.
-        let name = format!(
-            "crontainer-e2e-{}-{}-{}",
-            std::process::id(),
-            9000 + COUNTER.fetch_add(1, Ordering::Relaxed),
-            random_suffix()
-        );
-        let mut run = Command::new(runtime);
-        run.args(["run", "-d", "--network", "none", "--name", &name]);
-        if runtime == podman() {
-            // runc fails with "error setting rlimits" on this kind of machine unless given
-            // (see support/container.rs).
-            run.args([
-                "--ulimit",
-                "nofile=20000:20000",
-                "--ulimit",
-                "nproc=1000:1000",
-            ]);
-        }
-        cmd::run(run.args([BARE_IMAGE, "/bin/busybox", "sleep", "100000"]));
-        Bare { runtime, name }
-    }
-
-    /// The command lines of the container's processes, as the runtime's `top` lists them.
-    fn processes(&self) -> String {
-        let out = cmd::run(Command::new(self.runtime).args(["top", &self.name]));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
-
-impl Drop for Bare {
-    fn drop(&mut self) {
-        let mut rm = Command::new(self.runtime);
-        rm.args(["rm", "-f", "-v"]);
-        if self.runtime == podman() {
-            rm.args(["-t", "0"]);
-        }
-        let out = cmd::output(rm.arg(&self.name));
-        if !out.status.success() {
-            eprintln!("warning: could not remove container {}", self.name);
-        }
-    }
-}
+use crate::support::{self, Bare, cmd, docker, podman, random_suffix, require_bare_image};
 
 /// One job's log in a temp dir, and `crontainer exec` for it.
 struct Job {
@@ -393,15 +332,6 @@ fn run_all(runtime: &'static Path) {
         SCENARIOS
             .iter()
             .map(|&(name, scenario)| (name, move || scenario(runtime))),
-    );
-}
-
-fn require_bare_image(runtime: &Path) {
-    let image = cmd::output(Command::new(runtime).args(["image", "inspect", BARE_IMAGE]));
-    assert!(
-        image.status.success(),
-        "{} has no image {BARE_IMAGE}: run `sudo scripts/provision-e2e` first (see README)",
-        runtime.display()
     );
 }
 

@@ -13,6 +13,7 @@ use jiff::ZonedDateTime;
 
 use crate::commands::{self, installed::Installed};
 use crate::config::{Config, ContainerRef, TargetKind};
+use crate::exec::orphan;
 use crate::host;
 use crate::line::{self, Entry};
 use crate::run_log::{self, Event, LastRun};
@@ -103,7 +104,13 @@ impl JobStatus {
             ));
         }
         if self.last.timed_out() {
-            problems.push("the last run timed out".to_string());
+            problems.push(if orphan::may_still_run(&self.last) {
+                "the last run timed out, and could not be stopped in the container: it may \
+                 still run there"
+                    .to_string()
+            } else {
+                "the last run timed out".to_string()
+            });
         } else if let Some((exit, seconds)) = self.last.killed_early() {
             problems.push(format!(
                 "the last run was killed (exit {exit}) after {}, before its timeout: its \
@@ -265,9 +272,10 @@ fn installed_status(
     // Reading /proc/locks can stall for an RCU grace period (~10 ms); a run that logged its end
     // is not running (a new run writes its start line right after taking the lock), so only
     // look when the last start has no end.
+    // A run whose end line says it could not be stopped goes on, its client holding the lock.
     let running = match last.ended {
-        Some(_) => None,
-        None => host::lock_holder(&entry.marker.lock),
+        Some(_) if !orphan::may_still_run(&last) => None,
+        _ => host::lock_holder(&entry.marker.lock),
     };
     let previous = match (running, last.run) {
         (Some(_), Some(run)) => run_log::previous_end(&entry.marker.log, &entry.marker.id, run)

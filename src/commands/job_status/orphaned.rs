@@ -18,7 +18,7 @@ pub(super) fn orphaned(
     run: Option<RunId>,
     last: &LastRun,
 ) -> Option<Orphan> {
-    if !orphan::may_be_orphaned(last) {
+    if !orphan::may_still_run(last) {
         return None;
     }
     // 0.1 and 0.2 lines mark no run: their own watcher stops the job.

@@ -7,6 +7,7 @@
 //! nothing it did not make: containers and cron.d files get unique names, and the test user's
 //! crontab is saved before and restored after.
 
+pub mod bare;
 pub mod binary;
 pub mod cmd;
 pub mod container;
@@ -20,6 +21,7 @@ pub mod run_log;
 pub mod seed;
 pub mod wait;
 
+pub use bare::{Bare, require_bare_image};
 pub use binary::crontainer_bin;
 pub use container::{Call, Container};
 pub use cron::{
@@ -31,7 +33,7 @@ pub(crate) use engine::each_engine;
 pub use job_line::JobLine;
 pub use killing::{SLEEPS_A_MINUTE, clients_of_run, runner_pid, sleeps_in, start_detached};
 pub use product::{Crontainer, NEVER, cron_d_config, job_toml, status_job, toml_str};
-pub use run_log::{RunLogLine, log_lines, read_log, wait_for_event};
+pub use run_log::{RunLogLine, log_lines, mask_number_after, read_log, wait_for_event};
 pub use seed::{assert_one_seed_call, assert_one_seed_run, assert_status_after_cron_run};
 pub use wait::{CRON_FIRE_TIMEOUT, POLL, wait_until};
 
