@@ -271,8 +271,8 @@ fn installed_status(
     let log_size = std::fs::metadata(&entry.marker.log).ok().map(|m| m.len());
     // Reading /proc/locks can stall for an RCU grace period (~10 ms); a run that logged its end
     // is not running (a new run writes its start line right after taking the lock), so only
-    // look when the last start has no end.
-    // A run whose end line says it could not be stopped goes on, its client holding the lock.
+    // look when the last start has no end, or an end saying the job could not be stopped (its
+    // client still holds the lock).
     let running = match last.ended {
         Some(_) if !orphan::may_still_run(&last) => None,
         _ => host::lock_holder(&entry.marker.lock),

@@ -54,15 +54,7 @@ impl Bare {
 
 impl Drop for Bare {
     fn drop(&mut self) {
-        let mut rm = Command::new(self.runtime);
-        rm.args(["rm", "-f", "-v"]);
-        if self.runtime == podman() {
-            rm.args(["-t", "0"]);
-        }
-        let out = cmd::output(rm.arg(&self.name));
-        if !out.status.success() {
-            eprintln!("warning: could not remove container {}", self.name);
-        }
+        super::container::remove(self.runtime, &self.name);
     }
 }
 
