@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 pub(crate) mod accounts;
+pub(crate) mod clock;
 
 /// Who is running crontainer (asked once per run: a target's name, its lock and the checks
 /// ask it again and again, and each asks nsswitch.conf and /etc/passwd).

@@ -78,7 +78,7 @@ pub(crate) fn find(name: &str, fallback: &str) -> Found {
     }
 }
 
-fn is_executable(path: &Path) -> bool {
+pub(crate) fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
@@ -99,7 +99,6 @@ pub(crate) enum Tool {
 /// A tool that could not be found, and what to say about it.
 #[derive(Debug, Clone)]
 pub(crate) struct Missing {
-    pub(crate) tool: Tool,
     pub(crate) message: String,
 }
 
@@ -136,7 +135,6 @@ pub(crate) fn resolve_tools(runtime: &str, pings: bool) -> (Tools, Vec<Missing>)
                 }
             };
             Missing {
-                tool: *tool,
                 message: format!(
                     "`{name}` was not found on PATH; the line would use {}{hint}",
                     f.path.display()

@@ -11,7 +11,7 @@ use crate::commands::job_status::metrics_line;
 use crate::config::{self, ContainerRef};
 use crate::error::ExitCode;
 use crate::host;
-use crate::line::{self, Entry};
+use crate::line::{self, Entry, legacy};
 use crate::run_log;
 use crate::runtime::{self, ContainerState};
 use crate::ui;
@@ -105,31 +105,9 @@ pub(crate) fn run(args: &DoctorArgs) -> Result<ExitCode> {
     }
 
     let runtime_name = config.as_ref().map_or("docker", |c| c.runtime.as_str());
-    let pings = config.as_ref().is_some_and(|c| c.pings());
-    let (tools, missing) = runtime::resolve_tools(runtime_name, pings);
-    let ping_tools = [
-        (runtime::Tool::Curl, "curl", &tools.curl),
-        (runtime::Tool::Wc, "wc", &tools.wc),
-    ];
-    for (tool, name, path) in [
-        (runtime::Tool::Flock, "flock", &tools.flock),
-        (runtime::Tool::Date, "date", &tools.date),
-        (runtime::Tool::Tail, "tail", &tools.tail),
-    ]
-    .into_iter()
-    .chain(ping_tools.into_iter().filter(|_| pings))
-    {
-        checks.push(if missing.iter().any(|m| m.tool == tool) {
-            check(
-                name,
-                Verdict::Fail,
-                format!("`{name}` was not found on PATH"),
-                Some("install util-linux and coreutils (and curl for `healthcheck`)".into()),
-            )
-        } else {
-            check(name, Verdict::Ok, path.display().to_string(), None)
-        });
-    }
+    let (tools, _) = runtime::resolve_tools(runtime_name, false);
+    // The host programs of 0.1/0.2 lines go here, once the blocks are read.
+    let legacy_tools_at = checks.len();
     let no_env = runtime::Env::new();
     let runtime_env = config.as_ref().map_or(&no_env, |c| &c.runtime_env);
     checks.push(runtime_check(runtime_name, &tools.runtime, runtime_env));
@@ -168,7 +146,10 @@ pub(crate) fn run(args: &DoctorArgs) -> Result<ExitCode> {
             format!("{e:#}"),
             None,
         )),
-        Ok(scope) => block_checks(&mut checks, &scope, config.as_ref())?,
+        Ok(scope) => {
+            block_checks(&mut checks, &scope, config.as_ref())?;
+            checks.splice(legacy_tools_at..legacy_tools_at, legacy_tool_checks(&scope));
+        }
     }
 
     let healthy = checks.iter().all(|c| c.verdict != Verdict::Fail);
@@ -195,6 +176,57 @@ pub(crate) fn run(args: &DoctorArgs) -> Result<ExitCode> {
     } else {
         ExitCode::Failure
     })
+}
+
+/// The host programs the 0.1/0.2 lines in `scope` run (`flock`, `date`, `tail`; `sleep` for a
+/// catch-up line; `curl` and `wc` for a ping), each checked at the path the lines name, which is
+/// what cron runs. Runner lines need none of them (the runner does it all in Rust), so a host
+/// with runner lines only is not asked for them.
+fn legacy_tool_checks(scope: &commands::installed::Scope) -> Vec<Check> {
+    let mut named: Vec<(&'static str, String)> = Vec::new();
+    for (_, _, entry) in scope.entries().filter(|(_, _, e)| e.is_legacy()) {
+        for text in std::iter::once(entry.line.as_str()).chain(entry.catch_up.as_deref()) {
+            for found in legacy::host_programs(text) {
+                if !named.contains(&found) {
+                    named.push(found);
+                }
+            }
+        }
+    }
+    legacy::HOST_PROGRAMS
+        .iter()
+        .filter_map(|program| {
+            let paths: Vec<&str> = named
+                .iter()
+                .filter(|(p, _)| p == program)
+                .map(|(_, path)| path.as_str())
+                .collect();
+            let missing: Vec<&str> = paths
+                .iter()
+                .copied()
+                .filter(|p| !runtime::is_executable(Path::new(p)))
+                .collect();
+            match (paths.is_empty(), missing.is_empty()) {
+                (true, _) => None,
+                (false, true) => Some(check(program, Verdict::Ok, paths.join(", "), None)),
+                (false, false) => Some(check(
+                    program,
+                    Verdict::Fail,
+                    format!(
+                        "{} is missing or not executable: the lines of crontainer 0.1/0.2 that \
+                         run it fail",
+                        missing.join(", ")
+                    ),
+                    Some(
+                        "install it (flock: util-linux; curl: curl; the others: coreutils), or \
+                         run `crontainer install` to upgrade the lines to runner lines, which \
+                         need none of these"
+                            .into(),
+                    ),
+                )),
+            }
+        })
+        .collect()
 }
 
 fn runtime_check(name: &str, path: &Path, env: &runtime::Env) -> Check {

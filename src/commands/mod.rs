@@ -21,25 +21,15 @@ pub(crate) mod uninstall;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use jiff::ZonedDateTime;
 
-/// Fixes "now" for reproducible output in tests and examples (an RFC 3339 timestamp).
-pub(crate) const ENV_NOW: &str = "CRONTAINER_NOW";
-
 /// The current time in cron's time zone (`host::cron_time_zone`, not the shell's `TZ`), or
-/// `$CRONTAINER_NOW` in that zone.
+/// `$CRONTAINER_NOW` in that zone (`host::clock`).
 pub(crate) fn now() -> Result<ZonedDateTime> {
     let tz = crate::host::cron_time_zone().zone;
-    match std::env::var(ENV_NOW) {
-        Ok(value) if !value.is_empty() => {
-            let ts: jiff::Timestamp = value
-                .parse()
-                .with_context(|| format!("{ENV_NOW}={value:?} is not an RFC 3339 timestamp"))?;
-            Ok(ts.to_zoned_datetime(tz))
-        }
-        _ => Ok(ZonedDateTime::now().with_time_zone(tz)),
-    }
+    let ts = crate::host::clock::now().map_err(anyhow::Error::msg)?;
+    Ok(ts.to_zoned_datetime(tz))
 }
 
 /// When the shell's `TZ` names another zone than cron's: the times shown are cron's, which the

@@ -315,10 +315,12 @@ impl Target {
         // A change in the same second as that load, after it, is never noticed (cronie stores
         // `now - 1` to avoid this). Cron loads when it wakes at the top of each minute, so a
         // write in the first seconds of a minute is written again in the next second, which
-        // gives the directory a newer mtime.
-        let now = jiff::Timestamp::now();
+        // gives the directory a newer mtime. The clock is the one tests fix (`host::clock`), so
+        // how often a command runs `crontab` never depends on when a test runs.
+        let now = crate::host::clock::now().unwrap_or_else(|_| jiff::Timestamp::now());
         if now.as_second().rem_euclid(60) < 3 {
-            let rest = 1_000_000_000 - i64::from(now.subsec_nanosecond());
+            // The next second of the file system's clock, whatever time the decision was made at.
+            let rest = 1_000_000_000 - i64::from(jiff::Timestamp::now().subsec_nanosecond());
             std::thread::sleep(std::time::Duration::from_nanos(rest as u64 + 20_000_000));
             self.write_once(text)?;
         }

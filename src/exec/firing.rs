@@ -14,21 +14,6 @@ use crate::schedule::{CronExpr, Interval, Rendered, next_runs};
 /// `run-now` sets it, and 0.2's lines read it too, so it keeps its name and values.
 pub(crate) const ENV_BY: &str = "CRONTAINER_BY";
 
-/// Fixes "now" for the firing's decisions (the guard, the catch-up), an RFC 3339 instant: the
-/// clock tests inject, the variable `plan` and `status` read for theirs (`commands::ENV_NOW`).
-/// The log's records always carry the real time.
-pub(crate) const ENV_NOW: &str = "CRONTAINER_NOW";
-
-/// The instant the firing's decisions are made at: `$CRONTAINER_NOW`, else the clock.
-pub(crate) fn now(injected: Option<&str>) -> Result<Timestamp, String> {
-    match injected {
-        Some(text) if !text.is_empty() => text
-            .parse()
-            .map_err(|e| format!("{ENV_NOW}={text:?} is not an RFC 3339 time: {e}")),
-        _ => Ok(Timestamp::now()),
-    }
-}
-
 /// Who started this firing: `--catch-up` is always the catch-up; otherwise `CRONTAINER_BY`
 /// as the 0.2 line read it (`run-now:USER`, `catch-up`), and cron when it is unset or unknown.
 pub(crate) fn trigger(args: &RunnerArgs, by: Option<&str>) -> Trigger {

@@ -30,6 +30,7 @@ mod container;
 mod firing;
 mod journal;
 mod ledger;
+pub(crate) mod orphan;
 mod ping;
 mod replace;
 mod stop;
@@ -81,7 +82,8 @@ pub(crate) fn run(args: &RunnerArgs) -> Result<ExitCode> {
 
 /// [`run`], started by `by` (`run-now` calls it with its own trigger).
 pub(crate) fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
-    let now = firing::now(std::env::var(firing::ENV_NOW).ok().as_deref()).map_err(bad_input)?;
+    // The firing's decisions (the guard, the catch-up) are made at this instant.
+    let now = crate::host::clock::now().map_err(bad_input)?;
     let rendered = firing::rendered(args).map_err(bad_input)?;
     let timeout = firing::timeout(args).map_err(bad_input)?;
     let since = firing::since(args).map_err(bad_input)?;
@@ -116,6 +118,37 @@ pub(crate) fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
         return Ok(ExitCode::Busy);
     }
     let env = container::runtime_env(args);
+    if args.concurrency.as_deref() != Some("allow")
+        && let Some(orphan) = left_running(args, &env, &journal)
+    {
+        let run = Some(orphan.run);
+        if args.concurrency.as_deref() != Some("replace") {
+            let _ = writeln!(
+                journal.output_line(),
+                "crontainer: the run {} is still going in the container (pid {}), though its \
+                 runner was killed; this firing is skipped until it ends",
+                orphan.run,
+                orphan.found.pid
+            );
+            let reason = run_log::REASON_ORPHANED.to_owned();
+            let at = Timestamp::now();
+            ledger.skip(&journal, at, &reason, run);
+            journal.write(&record(at, Event::Skip { reason, run }))?;
+            return Ok(ExitCode::Busy);
+        }
+        let stopped = stop::stop_found(&args.runtime, &env, &orphan.target, &orphan.found);
+        let _ = writeln!(
+            journal.output_line(),
+            "crontainer: the run {} went on in the container (pid {}) after its runner was \
+             killed; replaced: {}",
+            orphan.run,
+            orphan.found.pid,
+            match stopped {
+                stop::Stopped::Yes => "stopped".to_owned(),
+                stop::Stopped::No(why) => format!("it could not be stopped: {why}"),
+            }
+        );
+    }
     if let (true, Some(rendered)) = (args.catch_up, &rendered) {
         let last = journal.lock_run();
         let tz = TimeZone::system();
@@ -264,6 +297,19 @@ pub(crate) fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
         journal.keep_locked();
     }
     Ok(ExitCode::Other(end.exit))
+}
+
+/// The run the lock file names, when it has no end line (or could not be stopped) and still goes
+/// on in the container: its runner and client were killed. Only looked for when the log says so,
+/// so a healthy firing asks the runtime nothing more.
+fn left_running(
+    args: &RunnerArgs,
+    env: &crate::runtime::Env,
+    journal: &journal::Journal,
+) -> Option<orphan::Orphan> {
+    let run = journal.lock_run()?;
+    let last = run_log::last_run_of(&args.log, &args.job, Some(run)).ok()?;
+    orphan::of_last_run(args, env, Some(run), &last)
 }
 
 /// Runs the command in `target` until it ends, its timeout, or a signal to the runner.

@@ -62,6 +62,67 @@ pub(crate) fn find(
     let cgroup_of = |pid: i32| std::fs::read(proc.join(pid.to_string()).join("cgroup")).ok();
     let theirs = cgroup_of(init)?;
     let mut candidates: Vec<(bool, u64, Found)> = Vec::new();
+    for (pid, stat) in in_cgroup_of(proc, sys, init)? {
+        // Started by the runtime from outside the container: an exec, not one of the job's
+        // children nor the container's own processes.
+        if stat.started < after || cgroup_of(stat.parent).as_ref() == Some(&theirs) {
+            continue;
+        }
+        let verified = match std::fs::read(proc.join(pid.to_string()).join("environ")) {
+            Ok(environ) => {
+                if !environ.split(|b| *b == 0).any(|v| v == mark.as_bytes()) {
+                    continue;
+                }
+                true
+            }
+            // It ended since its `stat` was read: nothing to stop (and its process group,
+            // signalled, could be someone else's by now). Under load, with many processes
+            // coming and going beside the container, this was the one taken.
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound
+                    || e.raw_os_error() == Some(nix::libc::ESRCH) =>
+            {
+                continue;
+            }
+            // Another user's process: its environment cannot tell.
+            Err(_) => false,
+        };
+        let cmdline = std::fs::read(proc.join(pid.to_string()).join("cmdline")).unwrap_or_default();
+        let same = cmdline
+            .split(|b| *b == 0)
+            .filter(|w| !w.is_empty())
+            .eq(argv.iter().map(|a| a.as_bytes()).filter(|w| !w.is_empty()));
+        candidates.push((
+            same,
+            stat.started,
+            Found {
+                pid,
+                group: stat.group,
+                ns_pid: ns_pid(proc, pid),
+                verified,
+            },
+        ));
+    }
+    // This run's first, then the same command line, then the earliest after the client.
+    candidates.sort_by_key(|(same, started, found)| (!found.verified, !same, *started));
+    candidates.into_iter().next().map(|(_, _, found)| found)
+}
+
+/// What `/proc/PID/stat` says of a process in the container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stat {
+    pub(crate) parent: i32,
+    pub(crate) group: i32,
+    /// When it started, in clock ticks since boot.
+    pub(crate) started: u64,
+}
+
+/// The processes in the cgroup of `init` (the container's first process), `init` aside, each
+/// with its [`Stat`]; None when `init`'s cgroup cannot be read (it is gone).
+pub(crate) fn in_cgroup_of(proc: &Path, sys: &Path, init: i32) -> Option<Vec<(i32, Stat)>> {
+    let cgroup_of = |pid: i32| std::fs::read(proc.join(pid.to_string()).join("cgroup")).ok();
+    let theirs = cgroup_of(init)?;
+    let mut found = Vec::new();
     for pid in pids_near(proc, sys, &theirs)? {
         if pid == init || cgroup_of(pid).as_ref() != Some(&theirs) {
             continue;
@@ -73,41 +134,16 @@ pub(crate) fn find(
         let (Some(parent), Some(group), Some(started)) = (field(1), field(2), field(19)) else {
             continue;
         };
-        let started = u64::try_from(started).unwrap_or(0);
-        let parent = i32::try_from(parent).unwrap_or(0);
-        // Started by the runtime from outside the container: an exec, not one of the job's
-        // children nor the container's own processes.
-        if started < after || cgroup_of(parent).as_ref() == Some(&theirs) {
-            continue;
-        }
-        let verified = match std::fs::read(proc.join(pid.to_string()).join("environ")) {
-            Ok(environ) => {
-                if !environ.split(|b| *b == 0).any(|v| v == mark.as_bytes()) {
-                    continue;
-                }
-                true
-            }
-            Err(_) => false,
-        };
-        let cmdline = std::fs::read(proc.join(pid.to_string()).join("cmdline")).unwrap_or_default();
-        let same = cmdline
-            .split(|b| *b == 0)
-            .filter(|w| !w.is_empty())
-            .eq(argv.iter().map(|a| a.as_bytes()).filter(|w| !w.is_empty()));
-        candidates.push((
-            same,
-            started,
-            Found {
-                pid,
+        found.push((
+            pid,
+            Stat {
+                parent: i32::try_from(parent).unwrap_or(0),
                 group: i32::try_from(group).unwrap_or(pid),
-                ns_pid: ns_pid(proc, pid),
-                verified,
+                started: u64::try_from(started).unwrap_or(0),
             },
         ));
     }
-    // This run's first, then the same command line, then the earliest after the client.
-    candidates.sort_by_key(|(same, started, found)| (!found.verified, !same, *started));
-    candidates.into_iter().next().map(|(_, _, found)| found)
+    Some(found)
 }
 
 /// The processes that may be in the cgroup `/proc/INIT/cgroup` names (`theirs`): its
@@ -165,26 +201,30 @@ pub(crate) fn still_running(
     argv: &[String],
     mark: &str,
 ) -> bool {
-    let init = i32::try_from(target.init_pid).unwrap_or(0);
     // Only a process known to be this run's: a client that ended with a code is believed
     // unless its job is certainly still there (another run of the same command may be).
-    init != 0
-        && find(
-            Path::new("/proc"),
-            Path::new(SYS_CGROUP),
-            init,
-            client_started,
-            argv,
-            mark,
-        )
-        .is_some_and(|f| f.verified && alive(f.pid))
+    find_on_host(target, client_started, argv, mark).is_some_and(|f| f.verified && alive(f.pid))
+}
+
+/// [`find`] in the host's /proc, in the container of `target` (None when its first process is
+/// unknown).
+fn find_on_host(target: &Target, after: u64, argv: &[String], mark: &str) -> Option<Found> {
+    let init = i32::try_from(target.init_pid).ok().filter(|p| *p > 0)?;
+    find(
+        Path::new("/proc"),
+        Path::new(SYS_CGROUP),
+        init,
+        after,
+        argv,
+        mark,
+    )
 }
 
 /// Where the cgroup hierarchies are mounted.
-const SYS_CGROUP: &str = "/sys/fs/cgroup";
+pub(crate) const SYS_CGROUP: &str = "/sys/fs/cgroup";
 
 /// The pid a process has in the innermost pid namespace (`NSpid:` of `/proc/PID/status`).
-fn ns_pid(proc: &Path, pid: i32) -> Option<i32> {
+pub(crate) fn ns_pid(proc: &Path, pid: i32) -> Option<i32> {
     let status = std::fs::read_to_string(proc.join(pid.to_string()).join("status")).ok()?;
     status
         .lines()
@@ -195,7 +235,7 @@ fn ns_pid(proc: &Path, pid: i32) -> Option<i32> {
         .ok()
 }
 
-fn alive(pid: i32) -> bool {
+pub(crate) fn alive(pid: i32) -> bool {
     // A zombie is gone for our purpose: it runs nothing.
     stat_fields(Path::new("/proc"), pid).is_some_and(|f| f.first().map(String::as_str) != Some("Z"))
 }
@@ -222,20 +262,22 @@ pub(crate) fn stop(
     if target.init_pid == 0 {
         return Stopped::No("the container's first process is unknown".into());
     }
-    let init = i32::try_from(target.init_pid).unwrap_or(0);
-    let Some(found) = find(
-        Path::new("/proc"),
-        Path::new(SYS_CGROUP),
-        init,
-        client_started,
-        argv,
-        mark,
-    ) else {
+    let Some(found) = find_on_host(target, client_started, argv, mark) else {
         // Not in the container (any more): it ended, or never started.
         return Stopped::Yes;
     };
+    stop_found(runtime_path, env, target, &found)
+}
+
+/// Stops `found`, a job's process in `target`: TERM to its process group, KILL after [`GRACE`].
+pub(crate) fn stop_found(
+    runtime_path: &Path,
+    env: &Env,
+    target: &Target,
+    found: &Found,
+) -> Stopped {
     for (signal, wait) in [(Signal::SIGTERM, GRACE), (Signal::SIGKILL, GRACE)] {
-        if let Err(why) = signal_group(runtime_path, env, target, &found, signal) {
+        if let Err(why) = signal_group(runtime_path, env, target, found, signal) {
             return Stopped::No(why);
         }
         let until = Instant::now() + wait;
@@ -286,16 +328,33 @@ fn signal_group(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// This run's mark, as the exec sets it.
-    const MARK: &str = "CRONTAINER_RUN=42-1796400000";
+    pub(crate) const MARK: &str = "CRONTAINER_RUN=42-1796400000";
+
+    /// The cgroup of the fake container, and its first process's.
+    pub(crate) const CONTAINER: &str = "0::/system.slice/docker-abc.scope\n";
+
+    /// The runtime's shim, on the host (it starts every exec), and the container's first
+    /// process (501), which it started.
+    pub(crate) const SHIM_AND_INIT: [Process<'static>; 2] = [
+        (
+            500,
+            1,
+            500,
+            10,
+            "0::/system.slice/containerd.service\n",
+            &["shim"],
+        ),
+        (501, 500, 501, 11, CONTAINER, &["busybox", "sleep", "1d"]),
+    ];
 
     /// One process of a fake /proc: pid, parent, group, start ticks, cgroup, cmdline words.
-    type Process<'a> = (i32, i32, i32, u64, &'a str, &'a [&'a str]);
+    pub(crate) type Process<'a> = (i32, i32, i32, u64, &'a str, &'a [&'a str]);
 
-    fn proc(entries: &[Process]) -> tempfile::TempDir {
+    pub(crate) fn proc(entries: &[Process]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         for (pid, parent, group, started, cgroup, argv) in entries {
             let p = dir.path().join(pid.to_string());
@@ -318,27 +377,43 @@ mod tests {
                 format!("Name:\tx\nNSpid:\t{pid}\t{}\n", pid - 100),
             )
             .unwrap();
+            // An environment that cannot be read (another user's, for a runner that is not
+            // root): reading a directory fails, and not as a process that is gone would.
+            std::fs::create_dir(p.join("environ")).unwrap();
         }
         dir
     }
 
+    /// Gives process `pid` of the fake /proc `dir` the environment `vars` (`N=V\0`...).
+    pub(crate) fn environ(dir: &tempfile::TempDir, pid: i32, vars: &str) {
+        let path = dir.path().join(pid.to_string()).join("environ");
+        let _ = std::fs::remove_dir(&path);
+        std::fs::write(path, vars).unwrap();
+    }
+
+    /// [`find`] in the fake /proc `dir` (no cgroup hierarchy: every process is looked at), for
+    /// this run's [`MARK`].
+    fn find_in(dir: &tempfile::TempDir, init: i32, after: u64, argv: &[&str]) -> Option<Found> {
+        let argv: Vec<String> = argv.iter().map(|a| a.to_string()).collect();
+        find(
+            dir.path(),
+            &dir.path().join("no-sys"),
+            init,
+            after,
+            &argv,
+            MARK,
+        )
+    }
+
     #[test]
     fn the_job_is_the_exec_in_the_containers_cgroup_started_after_the_client() {
-        let c = "0::/system.slice/docker-abc.scope\n";
+        let c = CONTAINER;
         let host = "0::/user.slice\n";
-        let dir = proc(&[
-            (1, 0, 1, 1, "0::/init.scope\n", &["/sbin/init"]),
-            (
-                500,
-                1,
-                500,
-                10,
-                "0::/system.slice/containerd.service\n",
-                &["shim"],
-            ),
-            // The container's first process, and an old exec of the same command.
-            (501, 500, 501, 11, c, &["busybox", "sleep", "1d"]),
-            (600, 500, 600, 50, c, &["sleep", "60"]),
+        let mut entries = vec![(1, 0, 1, 1, "0::/init.scope\n", &["/sbin/init"][..])];
+        entries.extend(SHIM_AND_INIT);
+        entries.extend([
+            // An old exec of the same command.
+            (600, 500, 600, 50, c, &["sleep", "60"][..]),
             // The client, on the host.
             (
                 700,
@@ -354,16 +429,10 @@ mod tests {
             (701, 500, 701, 101, c, &["sleep", "60"]),
             (703, 701, 701, 103, c, &["sleep", "60"]),
         ]);
-        let argv = ["sleep".to_string(), "60".to_string()];
+        let dir = proc(&entries);
+        let argv = ["sleep", "60"];
         assert_eq!(
-            find(
-                dir.path(),
-                &dir.path().join("no-sys"),
-                501,
-                100,
-                &argv,
-                MARK
-            ),
+            find_in(&dir, 501, 100, &argv),
             Some(Found {
                 pid: 701,
                 group: 701,
@@ -373,78 +442,33 @@ mod tests {
         );
         // A command that re-executed itself under another name is still found.
         assert_eq!(
-            find(
-                dir.path(),
-                &dir.path().join("no-sys"),
-                501,
-                100,
-                &["python".into()],
-                MARK
-            )
-            .map(|f| f.pid),
+            find_in(&dir, 501, 100, &["python"]).map(|f| f.pid),
             Some(701)
         );
-        assert_eq!(
-            find(
-                dir.path(),
-                &dir.path().join("no-sys"),
-                501,
-                200,
-                &argv,
-                MARK
-            ),
-            None
-        );
-        assert_eq!(
-            find(dir.path(), &dir.path().join("no-sys"), 9, 100, &argv, MARK),
-            None
-        );
+        assert_eq!(find_in(&dir, 501, 200, &argv), None);
+        assert_eq!(find_in(&dir, 9, 100, &argv), None);
+        // One that ended since its `stat` was read (its environment gone with it) is never
+        // taken, though its command line is the job's: the exec after it is.
+        std::fs::remove_dir(dir.path().join("701").join("environ")).unwrap();
+        assert_eq!(find_in(&dir, 501, 100, &argv).map(|f| f.pid), Some(702));
     }
 
     #[test]
     fn another_runs_process_of_the_same_command_is_never_taken_for_this_runs() {
-        let c = "0::/system.slice/docker-abc.scope\n";
-        let dir = proc(&[
-            (
-                500,
-                1,
-                500,
-                10,
-                "0::/system.slice/containerd.service\n",
-                &["shim"],
-            ),
-            (501, 500, 501, 11, c, &["busybox", "sleep", "1d"]),
-            // Another job's run of the same command, started with ours.
-            (701, 500, 701, 101, c, &["sleep", "60"]),
-            (702, 500, 702, 101, c, &["sleep", "60"]),
+        let mut entries = SHIM_AND_INIT.to_vec();
+        // Another job's run of the same command, started with ours.
+        entries.extend([
+            (701, 500, 701, 101, CONTAINER, &["sleep", "60"][..]),
+            (702, 500, 702, 101, CONTAINER, &["sleep", "60"]),
         ]);
-        let argv = ["sleep".to_string(), "60".to_string()];
-        let environ = |pid: i32, vars: &str| {
-            std::fs::write(dir.path().join(pid.to_string()).join("environ"), vars).unwrap()
-        };
-        environ(701, "PATH=/bin\0CRONTAINER_RUN=7-1796400000\0");
-        environ(702, &format!("PATH=/bin\0{MARK}\0"));
-        let found = find(
-            dir.path(),
-            &dir.path().join("no-sys"),
-            501,
-            100,
-            &argv,
-            MARK,
-        );
+        let dir = proc(&entries);
+        environ(&dir, 701, "PATH=/bin\0CRONTAINER_RUN=7-1796400000\0");
+        environ(&dir, 702, &format!("PATH=/bin\0{MARK}\0"));
+        let argv = ["sleep", "60"];
+        let found = find_in(&dir, 501, 100, &argv);
         assert_eq!(found.map(|f| (f.pid, f.verified)), Some((702, true)));
         // Ours gone, the other's is never ours.
         std::fs::remove_dir_all(dir.path().join("702")).unwrap();
-        assert_eq!(
-            find(
-                dir.path(),
-                &dir.path().join("no-sys"),
-                501,
-                100,
-                &argv,
-                MARK
-            ),
-            None
-        );
+        assert_eq!(find_in(&dir, 501, 100, &argv), None);
     }
 }

@@ -20,6 +20,26 @@ pub fn holds_ping(text: &str) -> bool {
     text.contains(PING_KEY)
 }
 
+/// The host programs a 0.1/0.2 line runs besides the runtime, in the order `doctor` lists them:
+/// each is written into the line by absolute path (`/usr/bin/flock -n 9`, `$(/usr/bin/date`).
+pub const HOST_PROGRAMS: [&str; 6] = ["flock", "date", "tail", "sleep", "curl", "wc"];
+
+/// The absolute paths of the [`HOST_PROGRAMS`] a 0.1/0.2 line's text names, as `(program,
+/// path)`, each once, in the order they stand.
+pub fn host_programs(text: &str) -> Vec<(&'static str, String)> {
+    let mut found: Vec<(&'static str, String)> = Vec::new();
+    let words = text.split(|c: char| !(c.is_ascii_alphanumeric() || "/._-".contains(c)));
+    for word in words.filter(|w| w.starts_with('/')) {
+        let name = word.rsplit('/').next().unwrap_or_default();
+        if let Some(program) = HOST_PROGRAMS.iter().find(|p| **p == name)
+            && !found.iter().any(|(_, path)| path == word)
+        {
+            found.push((program, word.to_owned()));
+        }
+    }
+    found
+}
+
 /// Splits a 0.1/0.2 command (`%` unescaped) into its guard, if any, and the rest:
 /// `[ $(($(DATE +%s)/SLOT%EVERY)) = 0 ] || exit 0; REST`.
 pub fn split_guard(command: &str) -> (Option<Guard>, &str) {
@@ -96,5 +116,42 @@ mod tests {
             lines[pipeline + 1],
             false
         ));
+    }
+
+    #[test]
+    fn the_host_programs_of_the_0_2_fixture_lines() {
+        let text = include_str!("../../tests/fixtures/blocks-v0.2/crontab-ctprobe.txt");
+        let line = |id: &str| {
+            let lines: Vec<&str> = text.lines().collect();
+            let at = lines
+                .iter()
+                .position(|l| l.contains(&format!("id={id} ")))
+                .unwrap();
+            host_programs(lines[at + 1])
+        };
+        let at = |names: &[&'static str]| -> Vec<(&'static str, String)> {
+            names
+                .iter()
+                .map(|n| (*n, format!("/usr/bin/{n}")))
+                .collect()
+        };
+        assert_eq!(
+            line("main_pipeline_v2"),
+            at(&["date", "tail", "flock", "curl", "wc"])
+        );
+        assert_eq!(line("nightly"), at(&["tail", "date", "flock"]));
+        // The catch-up line waits for its container with `sleep`.
+        let reboot = text.lines().find(|l| l.starts_with("@reboot ")).unwrap();
+        assert_eq!(
+            host_programs(reboot),
+            at(&["tail", "date", "sleep", "flock"])
+        );
+        // A runner line names none.
+        assert_eq!(
+            host_programs(
+                "0 * * * * /usr/bin/crontainer exec j --log /l --runtime /usr/bin/docker -- c p"
+            ),
+            []
+        );
     }
 }

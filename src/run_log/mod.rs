@@ -480,6 +480,9 @@ pub const REASON_TIMEOUT: &str = "timeout";
 pub const REASON_INTERRUPTED: &str = "interrupted";
 /// A later firing of a `concurrency = "replace"` job stopped the run.
 pub const REASON_REPLACED: &str = "replaced";
+/// The skip line's `reason=` of a firing that found the last run still going in the container,
+/// though its runner and client were killed (`exec/orphan.rs`).
+pub const REASON_ORPHANED: &str = "orphaned";
 /// The end line's `reason=` of a run whose runtime client was killed (`signal=` by what) or
 /// ended while the job still ran in the container: the runner stopped the job (exit 128+N, or
 /// 143 as by its SIGTERM).

@@ -9,6 +9,8 @@
 
 #[path = "../shared/blocks.rs"]
 mod blocks;
+#[path = "../shared/runner.rs"]
+mod shared_runner;
 mod support;
 
 mod ansible;
@@ -26,6 +28,8 @@ mod logrotate;
 mod many_blocks;
 mod metrics;
 mod nonroot;
+mod nonroot_stop;
+mod orphan;
 mod pause;
 mod podman;
 mod product_cron;

@@ -1,74 +1,14 @@
 //! `crontainer exec`, the runner every installed line calls, run directly against real Docker
 //! and rootful Podman: one list of scenarios, run once per engine (as ripgrep's `rgtest!` runs a
-//! test per regex engine). Containers are of a shell-less image (`crontainer-e2e-bare`, built by
-//! `scripts/provision-e2e`: /bin/busybox alone, no applet links, so no `sh`, `kill` nor `sleep`),
-//! with no network and unique names, removed after.
+//! test per regex engine). Containers are of the shell-less image (`support::Bare`).
 //!
 //! Needs a provisioned machine; run with `cargo test -- --include-ignored` as root.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::support::{self, cmd, docker, podman, random_suffix};
-
-/// The shell-less image `scripts/provision-e2e` builds.
-const BARE_IMAGE: &str = "crontainer-e2e-bare:latest";
-
-/// A running container of the shell-less image, its one process `busybox sleep`; removed when
-/// dropped.
-struct Bare {
-    runtime: &'static Path,
-    name: String,
-}
-
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-impl Bare {
-    fn start(runtime: &'static Path) -> Bare {
-        // The name the provisioning's leftover cleanup knows: crontainer-e2e-<pid>-<n>-<hex>.
-        let name = format!(
-            "crontainer-e2e-{}-{}-{}",
-            std::process::id(),
-            9000 + COUNTER.fetch_add(1, Ordering::Relaxed),
-            random_suffix()
-        );
-        let mut run = Command::new(runtime);
-        run.args(["run", "-d", "--network", "none", "--name", &name]);
-        if runtime == podman() {
-            // runc fails with "error setting rlimits" on this kind of machine unless given
-            // (see support/container.rs).
-            run.args([
-                "--ulimit",
-                "nofile=20000:20000",
-                "--ulimit",
-                "nproc=1000:1000",
-            ]);
-        }
-        cmd::run(run.args([BARE_IMAGE, "/bin/busybox", "sleep", "100000"]));
-        Bare { runtime, name }
-    }
-
-    /// The command lines of the container's processes, as the runtime's `top` lists them.
-    fn processes(&self) -> String {
-        let out = cmd::run(Command::new(self.runtime).args(["top", &self.name]));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
-
-impl Drop for Bare {
-    fn drop(&mut self) {
-        let mut rm = Command::new(self.runtime);
-        rm.args(["rm", "-f", "-v"]);
-        if self.runtime == podman() {
-            rm.args(["-t", "0"]);
-        }
-        let out = cmd::output(rm.arg(&self.name));
-        if !out.status.success() {
-            eprintln!("warning: could not remove container {}", self.name);
-        }
-    }
-}
+use crate::shared_runner::{exec_words, normalize};
+use crate::support::{self, Bare, cmd, docker, podman, random_suffix, require_bare_image};
 
 /// One job's log in a temp dir, and `crontainer exec` for it.
 struct Job {
@@ -90,13 +30,7 @@ impl Job {
 
     fn command(&self, flags: &[&str], argv: &[&str]) -> Command {
         let mut c = Command::new(assert_cmd::cargo::cargo_bin("crontainer"));
-        c.args(["exec", "j", "--log"])
-            .arg(self.log())
-            .arg("--runtime")
-            .arg(self.runtime)
-            .args(flags)
-            .arg("--")
-            .args(argv)
+        c.args(exec_words(&self.log(), self.runtime, flags, argv))
             .env_remove("CRONTAINER_BY")
             .env_remove("CRONTAINER_NOW")
             // The run history of the test's own, never root's /var/lib/crontainer/history.
@@ -108,27 +42,9 @@ impl Job {
         cmd::output(&mut self.command(flags, argv))
     }
 
-    /// The log, each record's time, pid, run id and duration replaced by `T` or `N`.
+    /// The log, each record's time, pid, run id and duration replaced by `T`, `N` or `N-N`.
     fn normalized_log(&self) -> String {
-        let text = std::fs::read_to_string(self.log()).unwrap_or_default();
-        text.lines()
-            .map(|line| match line.strip_prefix("[crontainer] ") {
-                Some(record) => {
-                    let words: Vec<String> = record
-                        .split(' ')
-                        .enumerate()
-                        .map(|(i, w)| match (i, w.split_once('=')) {
-                            (0, _) => "T".to_owned(),
-                            (_, Some((k @ ("pid" | "seconds"), _))) => format!("{k}=N"),
-                            (_, Some(("run", _))) => "run=N".to_owned(),
-                            _ => w.to_owned(),
-                        })
-                        .collect();
-                    format!("[crontainer] {}\n", words.join(" "))
-                }
-                None => format!("{line}\n"),
-            })
-            .collect()
+        normalize(&std::fs::read_to_string(self.log()).unwrap_or_default())
     }
 }
 
@@ -172,9 +88,9 @@ fn runs_by_argv_in_a_shell_less_container(runtime: &'static Path) {
         job.normalized_log(),
         "[crontainer] T j start pid=N by=cron\n\
          a  b $HOME\n\
-         [crontainer] T j end exit=0 seconds=N run=N by=cron\n\
+         [crontainer] T j end exit=0 seconds=N run=N-N by=cron\n\
          [crontainer] T j start pid=N by=cron\n\
-         [crontainer] T j end exit=1 seconds=N run=N by=cron\n"
+         [crontainer] T j end exit=1 seconds=N run=N-N by=cron\n"
     );
 }
 
@@ -189,7 +105,7 @@ fn a_timeout_stops_the_job_inside_a_shell_less_container(runtime: &'static Path)
     assert_eq!(
         job.normalized_log(),
         "[crontainer] T j start pid=N by=cron\n\
-         [crontainer] T j end exit=124 seconds=N timeout=2 reason=timeout run=N by=cron\n"
+         [crontainer] T j end exit=124 seconds=N timeout=2 reason=timeout run=N-N by=cron\n"
     );
     let left = container.processes();
     assert!(!left.contains("sleep 301"), "still running:\n{left}");
@@ -218,7 +134,7 @@ fn a_signal_to_the_runner_stops_the_job_inside(
         job.normalized_log(),
         format!(
             "[crontainer] T j start pid=N by=cron\n\
-             [crontainer] T j end exit={} seconds=N reason=interrupted signal={name} run=N \
+             [crontainer] T j end exit={} seconds=N reason=interrupted signal={name} run=N-N \
              by=cron\n",
             128 + signal as i32
         )
@@ -271,7 +187,7 @@ fn sigterm_to_the_client_alone_is_no_success(runtime: &'static Path) {
         job.normalized_log(),
         format!(
             "[crontainer] T j start pid=N by=cron\n\
-             [crontainer] T j end exit=143 seconds=N {how} run=N by=cron\n"
+             [crontainer] T j end exit=143 seconds=N {how} run=N-N by=cron\n"
         )
     );
     let left = container.processes();
@@ -302,8 +218,8 @@ fn two_catch_up_boots_in_one_slot_run_once(runtime: &'static Path) {
         job.normalized_log(),
         "[crontainer] T j start pid=N by=catch-up\n\
          caught up\n\
-         [crontainer] T j end exit=0 seconds=N run=N by=catch-up\n\
-         [crontainer] T j skip reason=no-missed-slot run=N by=catch-up\n"
+         [crontainer] T j end exit=0 seconds=N run=N-N by=catch-up\n\
+         [crontainer] T j skip reason=no-missed-slot run=N-N by=catch-up\n"
     );
 }
 
@@ -338,7 +254,7 @@ fn retries_run_the_job_again_in_the_container_and_pass_the_last_exit_on(runtime:
         "[crontainer] T j start pid=N by=cron\n\
          crontainer: attempt 1 of 3 ended with exit 3; attempt 2 in 1s\n\
          crontainer: attempt 2 of 3 ended with exit 3; attempt 3 in 2s\n\
-         [crontainer] T j end exit=3 seconds=N run=N by=cron\n"
+         [crontainer] T j end exit=3 seconds=N run=N-N by=cron\n"
     );
     let ledger = std::fs::read_dir(job.dir.path().join("history"))
         .unwrap()
@@ -372,10 +288,10 @@ fn replace_stops_the_running_run_inside_the_container(runtime: &'static Path) {
     assert_eq!(
         job.normalized_log(),
         "[crontainer] T j start pid=N by=cron\n\
-         [crontainer] T j end exit=138 seconds=N reason=replaced run=N by=cron\n\
+         [crontainer] T j end exit=138 seconds=N reason=replaced run=N-N by=cron\n\
          [crontainer] T j start pid=N by=cron\n\
          second\n\
-         [crontainer] T j end exit=0 seconds=N run=N by=cron\n"
+         [crontainer] T j end exit=0 seconds=N run=N-N by=cron\n"
     );
     let left = container.processes();
     assert!(!left.contains("sleep 304"), "still running:\n{left}");
@@ -412,36 +328,10 @@ const SCENARIOS: &[(&str, Scenario)] = &[
 
 /// Runs every scenario against `runtime`, each on a thread of its own, naming every failure.
 fn run_all(runtime: &'static Path) {
-    let failed: Vec<String> = SCENARIOS
-        .iter()
-        .map(|&(name, scenario)| {
-            let thread = std::thread::Builder::new()
-                .name(name.to_owned())
-                .spawn(move || scenario(runtime))
-                .unwrap();
-            (name, thread)
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .filter_map(|(name, thread)| {
-            let panic = thread.join().err()?;
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_default();
-            Some(format!("{name}: {message}"))
-        })
-        .collect();
-    assert!(failed.is_empty(), "{}", failed.join("\n\n"));
-}
-
-fn require_bare_image(runtime: &Path) {
-    let image = cmd::output(Command::new(runtime).args(["image", "inspect", BARE_IMAGE]));
-    assert!(
-        image.status.success(),
-        "{} has no image {BARE_IMAGE}: run `sudo scripts/provision-e2e` first (see README)",
-        runtime.display()
+    support::run_each(
+        SCENARIOS
+            .iter()
+            .map(|&(name, scenario)| (name, move || scenario(runtime))),
     );
 }
 
@@ -644,7 +534,7 @@ fn pings_reach_a_local_server_over_http_and_over_https_through_a_private_ca() {
             job.normalized_log(),
             "[crontainer] T j start pid=N by=cron\n\
              twelve bytes\n\
-             [crontainer] T j end exit=4 seconds=N ping=ok run=N by=cron\n",
+             [crontainer] T j end exit=4 seconds=N ping=ok run=N-N by=cron\n",
             "{scheme}"
         );
     }

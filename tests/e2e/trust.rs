@@ -13,9 +13,10 @@
 use std::time::Duration;
 
 use crate::support::{
-    self, CRON_FIRE_TIMEOUT, Container, CronDGuard, Crontainer, NEVER, POLL, TEST_USER,
-    TestCrontab, UserDir, cron_d_config, job_toml, path_str, random_suffix, read_log, status_job,
-    toml_str, wait_until,
+    self, CRON_FIRE_TIMEOUT, Container, CronDGuard, Crontainer, NEVER, POLL, SLEEPS_A_MINUTE,
+    TEST_USER, TestCrontab, UserDir, clients_of_run, cron_d_config, job_toml, path_str,
+    random_suffix, read_log, runner_pid, sleeps_in, start_detached, status_job, toml_str,
+    wait_until,
 };
 
 /// A job that prints crontainer-shaped lines for itself (as printing another job's log would),
@@ -123,20 +124,10 @@ fn a_run_killed_on_the_host_is_a_failure_not_a_shrug() {
     let config = tool.config(&cron_d_config(
         file.name(),
         Some(TEST_USER),
-        &job_toml(
-            "killed",
-            container.name(),
-            &log,
-            NEVER,
-            "env = { SLEEP_SECONDS = \"60\" }",
-        ),
+        &job_toml("killed", container.name(), &log, NEVER, SLEEPS_A_MINUTE),
     ));
     tool.expect(["install", "-c", path_str(&config)], 0);
-    let out = tool.expect(
-        ["run-now", "killed", "--detach", "-c", path_str(&config)],
-        0,
-    );
-    let pid = detached_group(&out);
+    let pid = start_detached(&tool, &config, "killed");
     assert!(
         wait_until(Duration::from_secs(20), POLL, || read_log(&log)
             .contains("killed start pid=")),
@@ -158,6 +149,14 @@ fn a_run_killed_on_the_host_is_a_failure_not_a_shrug() {
             nix::sys::signal::Signal::SIGKILL,
         );
     }
+    // And the container's processes with them (a job left running there is an orphaned run:
+    // `orphan.rs`).
+    support::cmd::run(std::process::Command::new(support::docker()).args([
+        "restart",
+        "-t",
+        "0",
+        container.name(),
+    ]));
     let mut last = serde_json::Value::Null;
     assert!(
         wait_until(Duration::from_secs(20), POLL, || {
@@ -256,45 +255,6 @@ fn a_shell_line_above_the_block_is_moved_out_of_its_way_and_a_firing_that_never_
     tool.expect(["uninstall", "-c", path_str(&config)], 0);
 }
 
-/// The process group `run-now --detach` started, from what it printed: "started job "x" in the
-/// background (pid N); ...".
-#[track_caller]
-fn detached_group(out: &std::process::Output) -> i32 {
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    stdout
-        .split("(pid ")
-        .nth(1)
-        .and_then(|rest| rest.split(')').next())
-        .and_then(|pid| pid.parse().ok())
-        .unwrap_or_else(|| panic!("no pid in {stdout:?}"))
-}
-
-/// The runtime clients a run started (in a process group of their own, apart from the runner's):
-/// the processes whose command line carries the run's mark, `CRONTAINER_RUN=RUNNER-EPOCH`.
-fn clients_of_run(runner: i32) -> Vec<i32> {
-    let mark = format!("CRONTAINER_RUN={runner}-");
-    std::fs::read_dir("/proc")
-        .expect("read /proc")
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/cmdline"))
-                .unwrap_or_default()
-                .split(|b| *b == 0)
-                .any(|arg| arg.starts_with(mark.as_bytes()))
-        })
-        .collect()
-}
-
-/// The runner's pid, from the start line of `job` in `log`.
-fn runner_pid(log: &str, job: &str) -> i32 {
-    log.split(&format!("{job} start pid="))
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|pid| pid.parse().ok())
-        .unwrap_or_else(|| panic!("no start pid in {log:?}"))
-}
-
 /// Removes a file the test's cron line may have written.
 struct RemoveOnDrop(String);
 
@@ -302,15 +262,6 @@ impl Drop for RemoveOnDrop {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
     }
-}
-
-/// Whether the seed stand-in's `sleep` still runs in the container.
-fn job_runs_in(container: &Container) -> bool {
-    let out = std::process::Command::new(support::docker())
-        .args(["exec", container.name(), "ps"])
-        .output()
-        .expect("docker exec ps");
-    String::from_utf8_lossy(&out.stdout).contains("sleep 60")
 }
 
 /// A job that runs a minute, installed for the test user in a cron.d file that never fires.
@@ -323,13 +274,7 @@ fn long_job(
     tool.config(&cron_d_config(
         file.name(),
         Some(TEST_USER),
-        &job_toml(
-            "long",
-            container.name(),
-            log,
-            NEVER,
-            "env = { SLEEP_SECONDS = \"60\" }",
-        ),
+        &job_toml("long", container.name(), log, NEVER, SLEEPS_A_MINUTE),
     ))
 }
 
@@ -354,7 +299,7 @@ fn ctrl_c_on_run_now_stops_the_job_inside_the_container() {
         .spawn()
         .expect("start run-now");
     assert!(
-        wait_until(Duration::from_secs(20), POLL, || job_runs_in(&container)),
+        wait_until(Duration::from_secs(20), POLL, || sleeps_in(&container)),
         "the job did not start: {}",
         read_log(&log)
     );
@@ -371,7 +316,7 @@ fn ctrl_c_on_run_now_stops_the_job_inside_the_container() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        wait_until(Duration::from_secs(15), POLL, || !job_runs_in(&container)),
+        wait_until(Duration::from_secs(15), POLL, || !sleeps_in(&container)),
         "the job goes on inside the container"
     );
     // The runner stopped it and wrote its own end line saying so: status says what happened.
@@ -401,37 +346,30 @@ fn a_killed_line_shell_leaves_the_run_visible_and_the_next_firing_skipped_until_
     let log = dir.join("long.log");
     let config = long_job(&tool, &file, &container, &log);
     tool.expect(["install", "-c", path_str(&config)], 0);
-    let out = tool.expect(["run-now", "long", "--detach", "-c", path_str(&config)], 0);
-    let group = detached_group(&out);
+    let group = start_detached(&tool, &config, "long");
     assert!(
-        wait_until(Duration::from_secs(20), POLL, || job_runs_in(&container)),
+        wait_until(Duration::from_secs(20), POLL, || sleeps_in(&container)),
         "the job did not start: {}",
         read_log(&log)
     );
     // The runner (the pid on its start line) is killed; the docker client lives on.
-    let log_text = read_log(&log);
-    let shell: i32 = log_text
-        .split("long start pid=")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|pid| pid.parse().ok())
-        .unwrap_or_else(|| panic!("no start pid in {log_text:?}"));
+    let shell = runner_pid(&read_log(&log), "long");
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(shell),
         nix::sys::signal::Signal::SIGKILL,
     )
     .expect("kill the line's shell");
     std::thread::sleep(Duration::from_secs(1));
-    assert!(job_runs_in(&container), "the job itself still runs");
+    assert!(sleeps_in(&container), "the job itself still runs");
     let (_, status) = tool.status_json(&config);
     let job = status_job(&status, "long");
     assert_eq!(job["running"], true, "the run is still seen: {job:#}");
     // A firing now is skipped, as cron's would be: the run still holds the job's lock.
     tool.expect(["run-now", "long", "-c", path_str(&config)], 75);
 
-    // Then the docker client goes too: the lock is free and the run, with no end line, is a
-    // failure. (With the runner killed first, nothing is left on the host to stop the job in
-    // the container: 0.2's in-container watcher did; see the closing note of issue 21.)
+    // Then the docker client goes too: the lock is free, the run has no end line, and its job
+    // goes on in the container with nothing on the host to stop it (0.2's in-container watcher
+    // did): `status` names that orphaned run (`tests/e2e/orphan.rs` checks the message whole).
     let _ = nix::sys::signal::killpg(
         nix::unistd::Pid::from_raw(group),
         nix::sys::signal::Signal::SIGKILL,
@@ -454,7 +392,9 @@ fn a_killed_line_shell_leaves_the_run_visible_and_the_next_firing_skipped_until_
         "the run is still seen running: {job:#}"
     );
     assert!(
-        job["problems"].to_string().contains("did not finish"),
+        job["problems"]
+            .to_string()
+            .contains("an orphaned run of long is still going in container"),
         "{job:#}"
     );
     assert_eq!(code, Some(1));

@@ -25,7 +25,7 @@ esac
 /// A fake `docker`: `inspect` answers from $FAKE_DOCKER_STATE (default running; "missing";
 /// "down" for a daemon that does not answer, which `version` and `exec` then say too): status's
 /// `inspect --format`, and the runner's `inspect --type container -- NAME` as JSON (the fake's
-/// container ids are the names); `top` succeeds only for "running". `exec` must get `-i`; it
+/// container ids are the names; its first process is $FAKE_DOCKER_PID, default 0); `top` succeeds only for "running". `exec` must get `-i`; it
 /// appends its other arguments, one per line, to $FAKE_DOCKER_CALLS, then runs the job here, as
 /// itself: it prints to stdout and stderr, sleeps $FAKE_SLEEP, prints $FAKE_PARTIAL with no
 /// newline after it and exits with $FAKE_EXIT (default 0).
@@ -43,7 +43,7 @@ case "$1" in
     esac
     if [ "$4" = -- ]; then
       for last; do :; done
-      printf '[{"Id":"%s","Name":"/%s","State":{"Status":"%s","Pid":0}}]\n' "$last" "$last" "${FAKE_DOCKER_STATE:-running}"
+      printf '[{"Id":"%s","Name":"/%s","State":{"Status":"%s","Pid":%s}}]\n' "$last" "$last" "${FAKE_DOCKER_STATE:-running}" "${FAKE_DOCKER_PID:-0}"
     else
       shift 5; for name; do echo "0123456789ab /$name ${FAKE_DOCKER_STATE:-running}"; done
     fi ;;

@@ -9,6 +9,8 @@
 #[path = "../shared/blocks.rs"]
 mod blocks;
 mod common;
+#[path = "../shared/runner.rs"]
+mod shared_runner;
 
 mod bad_input;
 mod bad_input_independent;
@@ -34,6 +36,7 @@ mod many_blocks;
 mod messages;
 mod metrics;
 mod metrics_line;
+mod orphan;
 mod policies;
 mod runner;
 mod runner_line;

@@ -8,9 +8,11 @@ use std::path::PathBuf;
 use std::process::Output;
 
 use crate::common::Env;
+use crate::shared_runner::{exec_words, normalize};
 
 /// The fake runtime. `exec -i [-u U] [-w W] [--env-file F] [-e N=V].. ID CMD...` writes its
-/// words to `$RT_STATE/exec` and its pid to `$RT_STATE/client.pid`, then becomes CMD.
+/// words to `$RT_STATE/exec` and its pid to `$RT_STATE/client.pid`, then becomes CMD with the
+/// `-e` variables in its environment (the run's mark among them), as the container's process.
 pub(crate) const FAKE_RUNTIME: &str = r#"#!/bin/sh
 case "$1" in
   inspect)
@@ -22,7 +24,7 @@ case "$1" in
     printf '%s\n' "$@" > "$RT_STATE/exec"
     shift 2
     while :; do
-      case "$1" in -u|-w|--env-file|-e) shift 2 ;; *) break ;; esac
+      case "$1" in -e) export "$2"; shift 2 ;; -u|-w|--env-file) shift 2 ;; *) break ;; esac
     done
     shift
     echo $$ > "$RT_STATE/client.pid"
@@ -66,14 +68,13 @@ impl Runner {
     }
 
     pub(crate) fn command(&self, flags: &[&str], argv: &[&str]) -> std::process::Command {
-        let mut cmd = self.env.std_cmd(["exec", "j", "--log"]);
-        cmd.arg(self.log())
-            .arg("--runtime")
-            .arg(self.env.path("bin/rt"))
-            .args(flags)
-            .arg("--")
-            .args(argv)
-            .env("RT_STATE", self.env.path("state"))
+        let mut cmd = self.env.std_cmd(exec_words(
+            &self.log(),
+            &self.env.path("bin/rt"),
+            flags,
+            argv,
+        ));
+        cmd.env("RT_STATE", self.env.path("state"))
             .env("RT_INSPECT", &self.inspect)
             .env("RT_PS", &self.ps);
         cmd
@@ -102,30 +103,9 @@ impl Runner {
     }
 
     /// The run id the lock file holds, as written.
-    fn lock_text(&self) -> String {
+    pub(crate) fn lock_text(&self) -> String {
         std::fs::read_to_string(self.lock()).unwrap()
     }
-}
-
-fn normalize(log: &str) -> String {
-    log.lines()
-        .map(|line| match line.strip_prefix("[crontainer] ") {
-            Some(record) => {
-                let words: Vec<String> = record
-                    .split(' ')
-                    .enumerate()
-                    .map(|(i, w)| match (i, w.split_once('=')) {
-                        (0, _) => "T".to_owned(),
-                        (_, Some((k @ ("pid" | "seconds"), _))) => format!("{k}=N"),
-                        (_, Some(("run", _))) => "run=N-N".to_owned(),
-                        _ => w.to_owned(),
-                    })
-                    .collect();
-                format!("[crontainer] {}\n", words.join(" "))
-            }
-            None => format!("{line}\n"),
-        })
-        .collect()
 }
 
 #[track_caller]

@@ -235,3 +235,86 @@ fn the_runner_lines_0_3_writes_are_pinned() {
         }
     }
 }
+
+#[test]
+fn doctor_checks_the_host_programs_the_0_2_lines_name_and_only_those() {
+    let env = Env::new();
+    let config = host_of_0_2(&env);
+    // One of them gone: the 0.2 pipeline line's `curl`.
+    let gone = env.path("gone/curl");
+    env.set_crontab(
+        &env.crontab()
+            .unwrap()
+            .replace("/usr/bin/curl", gone.to_str().unwrap()),
+    );
+    let out = env
+        .cmd(["doctor", "-c"])
+        .arg(&config)
+        .env("CRONTAINER_NOW", "2026-12-04T16:00:00Z")
+        .env("FAKE_DOCKER_PS", WORKER)
+        .output()
+        .unwrap();
+    let dir = env.dir.path().display().to_string();
+    let user = Env::user();
+    let roots_inputs = if nix::unistd::geteuid().is_root() {
+        "ok    root's inputs: the config and the programs the line runs are root's alone\n"
+    } else {
+        ""
+    };
+    let drifted = |job: &str| {
+        format!(
+            "FAIL  job {job}: installed, but drifted from the config\n      fix: run `crontainer install`\n"
+        )
+    };
+    let log =
+        |job: &str| format!("ok    log of {job}: {{dir}}/ctfx2/{job}.log writable by {user}\n");
+    let jobs = [
+        "main_pipeline_v2",
+        "nightly",
+        "worker_sync",
+        "reports",
+        "paused_one",
+    ];
+    let expected = format!(
+        "ok    cron daemon: running: cron (pid 2)\n\
+         ok    flock: /usr/bin/flock\n\
+         ok    date: /usr/bin/date\n\
+         ok    tail: /usr/bin/tail\n\
+         ok    sleep: /usr/bin/sleep\n\
+         FAIL  curl: {{dir}}/gone/curl is missing or not executable: the lines of crontainer \
+         0.1/0.2 that run it fail\n      \
+         fix: install it (flock: util-linux; curl: curl; the others: coreutils), or run \
+         `crontainer install` to upgrade the lines to runner lines, which need none of these\n\
+         ok    wc: /usr/bin/wc\n\
+         ok    container runtime: {{dir}}/bin/docker answers (server 20.10.24)\n\
+         {roots_inputs}\
+         ok    time zone: cron's is UTC (from no TZ, /etc/localtime or /etc/timezone); times \
+         shown follow it\n\
+         ok    installed blocks: 5 job(s) in 1 block(s) in {user}'s crontab: `fixture2` (5 \
+         job(s), {user}'s crontab)\n\
+         FAIL  metrics line: the metrics of block `fixture2`: \
+         {{dir}}/ctfx2-prom/crontainer-crontab-{user}+fixture2.prom has not been written, though \
+         the metrics line runs every minute (`crontainer metrics --textfile {{dir}}/ctfx2-prom` \
+         by hand says why)\n      \
+         fix: `crontainer install` again from the binary and config to keep; run the line's \
+         command by hand to see its error\n\
+         {}\
+         WARN  upgrade of block fixture2: installed by crontainer 0.2: its lines are shell \
+         programs of the older kind, which run as they are; `crontainer install` upgrades them \
+         in place to runner lines (`crontainer exec ...`), keeping paused jobs paused\n      \
+         fix: run `crontainer install` with the config that installed it\n\
+         ok    container of worker_sync: service worker of project shop resolves to \
+         shop-worker-1, running\n\
+         {}",
+        jobs.map(drifted).concat(),
+        jobs.map(log).concat(),
+    );
+    assert_eq!(
+        (
+            out.status.code(),
+            stdout_of(&out).replace(&dir, "{dir}"),
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        ),
+        (Some(1), expected, String::new())
+    );
+}

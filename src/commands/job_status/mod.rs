@@ -6,12 +6,14 @@
 
 mod line_damage;
 pub(crate) mod metrics_line;
+mod orphaned;
 pub(crate) mod textfile;
 
 use jiff::ZonedDateTime;
 
 use crate::commands::{self, installed::Installed};
 use crate::config::{Config, ContainerRef, TargetKind};
+use crate::exec::orphan;
 use crate::host;
 use crate::line::{self, Entry};
 use crate::run_log::{self, Event, LastRun};
@@ -64,6 +66,8 @@ pub(crate) struct JobStatus {
     pub(crate) copies: Vec<String>,
     /// Its usual duration, the run going now against it, a hang (from the run history).
     pub(crate) durations: crate::history::usual::Durations,
+    /// Its last run, still going in the container though its runner was killed.
+    pub(crate) orphan: Option<crate::exec::orphan::Orphan>,
 }
 
 impl JobStatus {
@@ -104,7 +108,13 @@ impl JobStatus {
             ));
         }
         if self.last.timed_out() {
-            problems.push("the last run timed out".to_string());
+            problems.push(if orphan::may_still_run(&self.last) {
+                "the last run timed out, and could not be stopped in the container: it may \
+                 still run there"
+                    .to_string()
+            } else {
+                "the last run timed out".to_string()
+            });
         } else if let Some((exit, seconds)) = self.last.killed_early() {
             problems.push(format!(
                 "the last run was killed (exit {exit}) after {}, before its timeout: its \
@@ -113,6 +123,12 @@ impl JobStatus {
             ));
         } else if self.last.succeeded() == Some(false) {
             problems.push(format!("the last run failed ({})", end_summary(&self.last)));
+        } else if let (Some(orphan), None) = (&self.orphan, self.running) {
+            problems.push(orphaned::problem(
+                &self.id,
+                self.container_ref.as_ref(),
+                orphan,
+            ));
         } else if let (Some(started), None, None) =
             (self.last.started_at(), &self.last.ended, self.running)
         {
@@ -151,6 +167,12 @@ impl JobStatus {
     /// Why a run that is not running has no end line, as far as can be seen: a log on a full
     /// disk could not take it (issue 25: that read "killed, or the host went down").
     pub(crate) fn why_no_end(&self) -> String {
+        if let Some(orphan) = &self.orphan {
+            return format!(
+                "its runner was killed, and it still goes on in the container (pid {})",
+                orphan.found.pid
+            );
+        }
         match self.log.as_ref().and_then(|(log, _)| full_disk(log)) {
             Some(full) => full,
             None => "it was killed, or the host went down".to_string(),
@@ -260,10 +282,11 @@ fn installed_status(
     let log_size = std::fs::metadata(&entry.marker.log).ok().map(|m| m.len());
     // Reading /proc/locks can stall for an RCU grace period (~10 ms); a run that logged its end
     // is not running (a new run writes its start line right after taking the lock), so only
-    // look when the last start has no end.
+    // look when the last start has no end, or an end saying the job could not be stopped (its
+    // client still holds the lock).
     let running = match last.ended {
-        Some(_) => None,
-        None => host::lock_holder(&entry.marker.lock),
+        Some(_) if !orphan::may_still_run(&last) => None,
+        _ => host::lock_holder(&entry.marker.lock),
     };
     // systemd drops a firing that comes while the job's service still runs (where cron's runner
     // logs a skip), and a timer's `jitter` starts a firing late: neither is a missed one. So for
@@ -299,6 +322,10 @@ fn installed_status(
             .ok()
             .flatten(),
         _ => None,
+    };
+    let orphan = match running {
+        Some(_) => None,
+        None => orphaned::orphaned(entry, installed, parsed.as_ref(), lock_run, &last),
     };
     let user = match installed.target.kind() {
         TargetKind::CronD | TargetKind::Systemd => parsed.as_ref().and_then(|p| p.user.clone()),
@@ -351,6 +378,7 @@ fn installed_status(
         damaged: line_damage::line_damage(entry, installed.target.with_user_column()),
         copies: copies(entry, block, installed),
         durations,
+        orphan,
     }
 }
 
@@ -425,6 +453,7 @@ pub(crate) fn config_only_status(job: &crate::config::Job) -> JobStatus {
         damaged: None,
         copies: Vec::new(),
         durations: Default::default(),
+        orphan: None,
     }
 }
 
@@ -456,6 +485,7 @@ pub(crate) fn damaged_status(id: &str, block: &str, installed: &Installed, why: 
         damaged: Some(format!("its block cannot be read: {why}")),
         copies: Vec::new(),
         durations: Default::default(),
+        orphan: None,
     }
 }
 

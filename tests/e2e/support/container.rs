@@ -171,21 +171,25 @@ fn read_call(dir: &Path) -> Call {
 
 impl Drop for Container {
     fn drop(&mut self) {
-        let mut rm = Command::new(self.runtime);
-        rm.args(["rm", "-f", "-v"]);
-        if self.runtime == podman() {
-            // Podman's `rm -f` sends SIGTERM and waits 10 s for the `sleep` (pid 1, ignores it)
-            // before SIGKILL; Docker's kills at once and has no such option.
-            rm.args(["-t", "0"]);
-        }
-        let out = cmd::output(rm.arg(&self.name));
-        if !out.status.success() {
-            // Never panic in drop: the test may already be unwinding.
-            eprintln!(
-                "warning: could not remove container {}: {}",
-                self.name,
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-        }
+        remove(self.runtime, &self.name);
+    }
+}
+
+/// Removes container `name` of `runtime` at once; a warning, never a panic, when it cannot (the
+/// test may already be unwinding).
+pub fn remove(runtime: &Path, name: &str) {
+    let mut rm = Command::new(runtime);
+    rm.args(["rm", "-f", "-v"]);
+    if runtime == podman() {
+        // Podman's `rm -f` sends SIGTERM and waits 10 s for the `sleep` (pid 1, ignores it)
+        // before SIGKILL; Docker's kills at once and has no such option.
+        rm.args(["-t", "0"]);
+    }
+    let out = cmd::output(rm.arg(name));
+    if !out.status.success() {
+        eprintln!(
+            "warning: could not remove container {name}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
     }
 }

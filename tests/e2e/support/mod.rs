@@ -7,6 +7,7 @@
 //! nothing it did not make: containers and cron.d files get unique names, and the test user's
 //! crontab is saved before and restored after.
 
+pub mod bare;
 pub mod binary;
 pub mod cmd;
 pub mod container;
@@ -14,11 +15,13 @@ pub mod cron;
 pub mod engine;
 pub mod healthchecks;
 pub mod job_line;
+pub mod killing;
 pub mod product;
 pub mod run_log;
 pub mod seed;
 pub mod wait;
 
+pub use bare::{Bare, require_bare_image};
 pub use binary::crontainer_bin;
 pub use container::{Call, Container};
 pub use cron::{
@@ -28,8 +31,9 @@ pub use cron::{
 pub use engine::Engine;
 pub(crate) use engine::each_engine;
 pub use job_line::JobLine;
+pub use killing::{SLEEPS_A_MINUTE, clients_of_run, runner_pid, sleeps_in, start_detached};
 pub use product::{Crontainer, NEVER, cron_d_config, job_toml, status_job, toml_str};
-pub use run_log::{RunLogLine, log_lines, read_log, wait_for_event};
+pub use run_log::{RunLogLine, log_lines, mask_number_after, read_log, wait_for_event};
 pub use seed::{assert_one_seed_call, assert_one_seed_run, assert_status_after_cron_run};
 pub use wait::{CRON_FIRE_TIMEOUT, POLL, wait_until};
 
@@ -124,9 +128,16 @@ pub fn random_suffix() -> String {
 /// (libtest runs only as many tests at once as the machine has CPUs, which would queue them one
 /// minute after another), and fails naming every scenario that failed.
 pub fn run_scenarios(scenarios: &[(&str, fn())]) {
+    run_each(scenarios.iter().copied());
+}
+
+/// [`run_scenarios`] for scenarios that are closures (a scenario given its runtime).
+pub fn run_each<'a, F: FnOnce() + Send + 'static>(
+    scenarios: impl IntoIterator<Item = (&'a str, F)>,
+) {
     let running: Vec<_> = scenarios
-        .iter()
-        .map(|&(name, scenario)| {
+        .into_iter()
+        .map(|(name, scenario)| {
             let thread = std::thread::Builder::new()
                 .name(name.to_owned())
                 .spawn(scenario)
@@ -134,6 +145,7 @@ pub fn run_scenarios(scenarios: &[(&str, fn())]) {
             (name, thread)
         })
         .collect();
+    let count = running.len();
     let failed: Vec<String> = running
         .into_iter()
         .filter_map(|(name, thread)| {
@@ -148,9 +160,8 @@ pub fn run_scenarios(scenarios: &[(&str, fn())]) {
         .collect();
     assert!(
         failed.is_empty(),
-        "{} of {} scenarios failed:\n\n{}",
+        "{} of {count} scenarios failed:\n\n{}",
         failed.len(),
-        scenarios.len(),
         failed.join("\n\n")
     );
 }

@@ -80,3 +80,14 @@ pub fn wait_for_event(log: &Path, id: &str, event: &str, timeout: Duration) -> S
     );
     read_log(log)
 }
+
+/// `text` with the number after the first `after` replaced by `N` (a pid the test cannot know).
+pub fn mask_number_after(text: &str, after: &str) -> String {
+    match text.split_once(after) {
+        Some((before, rest)) => {
+            let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+            format!("{before}{after}N{rest}")
+        }
+        None => text.to_owned(),
+    }
+}
