@@ -83,99 +83,45 @@ pub(crate) fn is_executable(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
-/// A program the line runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Tool {
-    Runtime,
-    Flock,
-    Date,
-    Tail,
-    Sleep,
-    /// The healthchecks pings: `curl` sends them, `wc` measures the log for the run's output tail.
-    Curl,
-    Wc,
-}
-
-/// A tool that could not be found, and what to say about it.
+/// A program that could not be found, and what to say about it.
 #[derive(Debug, Clone)]
 pub(crate) struct Missing {
     pub(crate) message: String,
 }
 
-/// The tools for the line, and each one that could not be found. `pings`: some job has a
-/// `healthcheck`, so `curl`, `wc` and `tail` must be found too; otherwise the line never runs
-/// them and a host without curl is fine.
-pub(crate) fn resolve_tools(runtime: &str, pings: bool) -> (Tools, Vec<Missing>) {
+/// The programs a runner line names, and the runtime when it could not be found. The line runs
+/// the crontainer binary, which runs the runtime: nothing else of the host (0.2's lines needed
+/// flock, date, tail, sleep, curl and wc; `doctor` checks those only where such lines remain).
+pub(crate) fn resolve_tools(runtime: &str) -> (Tools, Option<Missing>) {
     let runtime_fallback = if runtime.starts_with('/') {
         runtime.to_string()
     } else {
         format!("/usr/bin/{runtime}")
     };
-    let found = [
-        (Tool::Runtime, runtime, find(runtime, &runtime_fallback)),
-        (Tool::Flock, "flock", find("flock", "/usr/bin/flock")),
-        (Tool::Date, "date", find("date", "/usr/bin/date")),
-        (Tool::Tail, "tail", find("tail", "/usr/bin/tail")),
-        (Tool::Sleep, "sleep", find("sleep", "/usr/bin/sleep")),
-        (Tool::Curl, "curl", find("curl", "/usr/bin/curl")),
-        (Tool::Wc, "wc", find("wc", "/usr/bin/wc")),
-    ];
-    let missing = found
-        .iter()
-        .filter(|(tool, _, f)| !f.found && (pings || !matches!(tool, Tool::Curl | Tool::Wc)))
-        .map(|(tool, name, f)| {
-            let hint = match tool {
-                Tool::Flock => " (Debian: util-linux)",
-                Tool::Date | Tool::Tail | Tool::Sleep | Tool::Wc => " (coreutils)",
-                Tool::Curl => {
-                    " (a job's `healthcheck` pings with it; Debian: `apt-get install curl`)"
-                }
-                Tool::Runtime => {
-                    " (set `[defaults] runtime` to its absolute path if it is installed elsewhere)"
-                }
-            };
-            Missing {
-                message: format!(
-                    "`{name}` was not found on PATH; the line would use {}{hint}",
-                    f.path.display()
-                ),
-            }
-        })
-        .collect();
-    let [
-        (_, _, runtime),
-        (_, _, flock),
-        (_, _, date),
-        (_, _, tail),
-        (_, _, sleep),
-        (_, _, curl),
-        (_, _, wc),
-    ] = found;
+    let found = find(runtime, &runtime_fallback);
+    let missing = (!found.found).then(|| Missing {
+        message: format!(
+            "`{runtime}` was not found on PATH; the line would use {} (set `[defaults] runtime` \
+             to its absolute path if it is installed elsewhere)",
+            found.path.display()
+        ),
+    });
     (
         Tools {
-            runtime: runtime.path,
+            runtime: found.path,
             crontainer: own_binary(),
-            flock: flock.path,
-            date: date.path,
-            tail: tail.path,
-            sleep: sleep.path,
-            curl: curl.path,
-            wc: wc.path,
             escape_percent: !crate::host::cron_daemon().is_some_and(|d| d.starts_with("busybox")),
         },
         missing,
     )
 }
 
-/// Like [`resolve_tools`], but a missing tool is an error: `install` must not write a line
+/// Like [`resolve_tools`], but a runtime not found is an error: `install` must not write a line
 /// that fails at 3 a.m.
-pub(crate) fn require_tools(runtime: &str, pings: bool) -> Result<Tools> {
-    let (tools, missing) = resolve_tools(runtime, pings);
-    if missing.is_empty() {
-        Ok(tools)
-    } else {
-        let messages: Vec<String> = missing.into_iter().map(|m| m.message).collect();
-        Err(bad_input(messages.join("; ")))
+pub(crate) fn require_tools(runtime: &str) -> Result<Tools> {
+    match resolve_tools(runtime) {
+        (tools, None) => Ok(tools),
+        (_, Some(missing)) => Err(bad_input(missing.message)),
     }
 }
 

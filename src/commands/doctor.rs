@@ -105,7 +105,7 @@ pub(crate) fn run(args: &DoctorArgs) -> Result<ExitCode> {
     }
 
     let runtime_name = config.as_ref().map_or("docker", |c| c.runtime.as_str());
-    let (tools, _) = runtime::resolve_tools(runtime_name, false);
+    let (tools, _) = runtime::resolve_tools(runtime_name);
     // The host programs of 0.1/0.2 lines go here, once the blocks are read.
     let legacy_tools_at = checks.len();
     let no_env = runtime::Env::new();

@@ -147,7 +147,7 @@ pub(crate) fn run(args: &InstallArgs) -> Result<ExitCode> {
     }
     let cron_table::Resolved { target, run_as } =
         Target::resolve(kind, user.as_ref(), &config.name)?;
-    let tools = runtime::require_tools(&config.runtime, false)?;
+    let tools = runtime::require_tools(&config.runtime)?;
     let pinned = pin_projects(&mut config, &tools)?;
     commands::trust::require_root_controlled(&config, &tools)?;
     let entries = commands::change::render::render_entries(&config, &tools, &target, &run_as)?;

@@ -23,7 +23,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<ExitCode> {
     let (resolved, refused) = Target::resolve_for_plan(kind, user.as_ref(), &config.name)?;
     // Plan works on a machine without Docker: a missing tool is a warning here, an error in
     // install, and the line shows the path it would use.
-    let (tools, missing) = runtime::resolve_tools(&config.runtime, false);
+    let (tools, missing) = runtime::resolve_tools(&config.runtime);
     let mut warnings: Vec<String> = missing.into_iter().map(|m| m.message).collect();
     warnings.extend(refused);
     warnings.extend(commands::change::render::env_warnings(

@@ -30,12 +30,6 @@ pub struct Tools {
     pub runtime: PathBuf,
     /// The crontainer binary every runner line runs: the running one's canonical path.
     pub crontainer: PathBuf,
-    pub flock: PathBuf,
-    pub date: PathBuf,
-    pub tail: PathBuf,
-    pub sleep: PathBuf,
-    pub curl: PathBuf,
-    pub wc: PathBuf,
     /// Debian's cron and cronie turn a bare `%` into a newline and `\%` into `%`; busybox's
     /// crond (checked on 1.35) does neither, so a line for it must carry `%` as it is.
     pub escape_percent: bool,

@@ -22,12 +22,6 @@ fn tools(escape_percent: bool) -> Tools {
     Tools {
         runtime: PathBuf::from("/usr/bin/docker"),
         crontainer: PathBuf::from("/usr/bin/crontainer"),
-        flock: PathBuf::from("/usr/bin/flock"),
-        date: PathBuf::from("/usr/bin/date"),
-        tail: PathBuf::from("/usr/bin/tail"),
-        sleep: PathBuf::from("/usr/bin/sleep"),
-        curl: PathBuf::from("/usr/bin/curl"),
-        wc: PathBuf::from("/usr/bin/wc"),
         escape_percent,
     }
 }

@@ -29,12 +29,6 @@ fn tools() -> Tools {
     Tools {
         runtime: bin("docker"),
         crontainer: bin("crontainer"),
-        flock: bin("flock"),
-        date: bin("date"),
-        tail: bin("tail"),
-        sleep: bin("sleep"),
-        curl: bin("curl"),
-        wc: bin("wc"),
         escape_percent: false,
     }
 }

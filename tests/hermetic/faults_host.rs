@@ -576,3 +576,46 @@ fn a_dead_remote_docker_host_is_said_plainly_by_install_and_doctor() {
         "{doc:#}"
     );
 }
+
+/// The runner lines run crontainer, which runs the runtime: a host without flock, date, tail,
+/// sleep, curl or wc (a minimal image, a distro that splits util-linux) installs, plans and
+/// fires. 0.3 still refused to install there, for the shell line it no longer writes.
+#[test]
+fn a_host_without_the_shell_lines_programs_installs_and_runs_a_job() {
+    let env = Env::new();
+    // Every program of /usr/bin and /bin but those, for the fakes' own use.
+    let gone = ["flock", "date", "tail", "sleep", "curl", "wc"];
+    let usr = env.path("usr-bin");
+    std::fs::create_dir_all(&usr).unwrap();
+    for dir in ["/usr/bin", "/bin"] {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let name = entry.file_name();
+            let link = usr.join(&name);
+            if !gone.contains(&name.to_string_lossy().as_ref()) && !link.exists() {
+                std::os::unix::fs::symlink(entry.path(), link).unwrap();
+            }
+        }
+    }
+    let path = format!("{}:{}", env.path("bin").display(), usr.display());
+    let config = env.simple_config("healthcheck = \"http://127.0.0.1:9/ping\"\n");
+    let out = env
+        .cmd(["install", "-c"])
+        .arg(&config)
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(
+        env.crontab()
+            .is_some_and(|c| c.contains(" exec main_pipeline_v2 ")),
+        "{:?}",
+        env.crontab()
+    );
+    let out = env
+        .cmd(["run-now", "main_pipeline_v2", "-c"])
+        .arg(&config)
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+}

@@ -89,7 +89,7 @@ pub(crate) fn drift(
 /// installed runtime when the config names the same program, so a `docker` found elsewhere on
 /// this shell's PATH (sudo's, say) is not reported as drift.
 fn tools_like(config_runtime: &str, installed: &Entry) -> Tools {
-    let (mut tools, _) = crate::runtime::resolve_tools(config_runtime, false);
+    let (mut tools, _) = crate::runtime::resolve_tools(config_runtime);
     if !config_runtime.starts_with('/')
         && installed.marker.runtime.file_name() == Some(std::ffi::OsStr::new(config_runtime))
     {

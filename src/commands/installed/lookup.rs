@@ -111,7 +111,7 @@ pub(crate) fn find_job(
     let damaged = scope.damaged();
     match config.as_ref().and_then(|c| c.job(id).map(|j| (c, j))) {
         Some((config, job)) if damaged.is_empty() => {
-            let tools = runtime::require_tools(&config.runtime, false)?;
+            let tools = runtime::require_tools(&config.runtime)?;
             let entry = line::render_job(job, &tools, None)?;
             Ok(Found {
                 entry,
