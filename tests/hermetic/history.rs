@@ -164,7 +164,7 @@ fn history_shows_the_runs_and_what_they_add_up_to() {
          \x20 2026-11-29 12:05:00 UTC  cron     -         skipped (running)   -\n\
          \x20 2026-11-29 17:00:00 UTC  cron     41m       exit 3              ok\n\
          \x20 4 runs, 2 failed, 50% success, usually 41m (p95 4h), 1 skipped\n\
-         \x20 recent durations ▂▂█▂\n",
+         \x20 recent durations ▁▁█▁\n",
         "",
     );
     let out = env
