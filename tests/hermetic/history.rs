@@ -90,6 +90,51 @@ fn a_skipped_firing_is_recorded_with_the_run_that_held_the_lock() {
 }
 
 #[test]
+fn a_run_records_the_block_its_installed_line_names() {
+    // install writes `--block crontainer` into the line, and run-now runs that line.
+    let env = Env::new();
+    let config = env.simple_config("");
+    ok(env.cmd(["install", "-c"]).arg(&config));
+    ok(env.cmd(["run-now", "main_pipeline_v2", "-c"]).arg(&config));
+    let entries = history::read(
+        &[env.path("history")],
+        "main_pipeline_v2",
+        &env.path("logs/main.log"),
+    )
+    .unwrap()
+    .expect("a ledger");
+    let recorded: Vec<_> = entries
+        .iter()
+        .map(|e| (e.kind, e.block.as_str(), e.exit))
+        .collect();
+    assert_eq!(recorded, [(Kind::Run, "crontainer", Some(0))]);
+    // A line written before `--block` (0.3's) names none: its records say no block, as
+    // `every_run_is_recorded_...` shows; one that names a block records it, skips too.
+    let r = Runner::new();
+    std::fs::write(r.lock(), "").unwrap();
+    let file = std::fs::File::open(r.lock()).unwrap();
+    let held = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock)
+        .map_err(|(_, e)| e)
+        .unwrap();
+    assert_output(
+        &r.run(&["--block", "nightly"], &["app", "true"]),
+        75,
+        "",
+        "",
+    );
+    drop(held);
+    assert_output(&r.run(&["--block", "nightly"], &["app", "true"]), 0, "", "");
+    let blocks: Vec<_> = ledger(&r).into_iter().map(|e| (e.kind, e.block)).collect();
+    assert_eq!(
+        blocks,
+        [
+            (Kind::Skip, "nightly".to_owned()),
+            (Kind::Run, "nightly".to_owned())
+        ]
+    );
+}
+
+#[test]
 fn a_history_limit_on_the_line_bounds_the_ledger() {
     let r = Runner::new();
     for _ in 0..12 {
