@@ -152,6 +152,7 @@ fn the_block_0_2_wrote_fires_is_upgraded_in_place_and_fires_again() {
         .rand_bytes(4)
         .tempdir_in("/tmp")
         .unwrap();
+    let _ledgers = support::Ledgers::of_logs_under(dir.path());
     let user = nix::unistd::User::from_name(TEST_USER).unwrap().unwrap();
     nix::unistd::chown(dir.path(), Some(user.uid), Some(user.gid)).unwrap();
     let tool = Crontainer::new();

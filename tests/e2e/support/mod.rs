@@ -13,6 +13,7 @@ pub mod container;
 pub mod cron;
 pub mod engine;
 pub mod healthchecks;
+pub mod history;
 pub mod job_line;
 pub mod product;
 pub mod run_log;
@@ -27,6 +28,7 @@ pub use cron::{
 };
 pub use engine::Engine;
 pub(crate) use engine::each_engine;
+pub use history::Ledgers;
 pub use job_line::JobLine;
 pub use product::{Crontainer, NEVER, cron_d_config, job_toml, status_job, toml_str};
 pub use run_log::{RunLogLine, log_lines, read_log, wait_for_event};
