@@ -28,6 +28,7 @@ mod metrics;
 mod nonroot;
 mod pause;
 mod podman;
+mod policies;
 mod product_cron;
 mod product_run_now;
 mod product_timeout;
