@@ -220,11 +220,12 @@ fn history_shows_the_runs_and_what_they_add_up_to() {
     assert_output(
         &out,
         0,
-        r#"{
+        &r#"{
   "jobs": [
     {
       "block": "crontainer",
       "job": "main_pipeline_v2",
+      "problem": null,
       "records": [
         {
           "attempt": 1,
@@ -249,12 +250,14 @@ fn history_shows_the_runs_and_what_they_add_up_to() {
         "runs": 2,
         "skipped": 0,
         "success_rate": 0.0
-      }
+      },
+      "where": "USER's crontab"
     }
   ],
   "version": 1
 }
-"#,
+"#
+        .replace("USER", &Env::user()),
         "",
     );
 }
