@@ -479,6 +479,7 @@ fn runtime_outside_crons_path_is_run_by_its_absolute_path() {
         .prefix("crontainer-e2e-runtime-")
         .tempdir()
         .expect("temp dir for the wrapper");
+    let _ledgers = support::Ledgers::of_logs_under(bin.path());
     let calls_file = bin.path().join("calls");
     let wrapper = bin.path().join("docker");
     std::fs::write(
