@@ -216,6 +216,10 @@ pub(crate) struct HistoryArgs {
     pub(crate) target: TargetArgs,
     #[command(flatten)]
     pub(crate) block: BlockArg,
+    /// Every user's jobs and /etc/cron.d's (root only), not only one target's: their run
+    /// histories are read as data, never through a symlink.
+    #[arg(long, conflicts_with_all = ["target", "user"])]
+    pub(crate) all_users: bool,
     /// Show the last N records of each job (the summary counts them all).
     #[arg(short = 'n', long, value_name = "N", default_value_t = 20)]
     pub(crate) lines: usize,

@@ -29,6 +29,10 @@ pub struct RunnerArgs {
     /// The job's id (the marker's `id=`); it names the job on every log line.
     #[arg(value_name = "JOB")]
     pub job: String,
+    /// The block the line is installed in (the config's `[cron] name`), recorded with each run in
+    /// the run history. Lines written before it existed have none: their records say no block.
+    #[arg(long, value_name = "BLOCK")]
+    pub block: Option<String>,
     /// An interval cron cannot express ("5h", "90m"): only every N-th firing slot since the Unix
     /// epoch runs, so the gaps stay exact; the other firings exit 0 at once, writing nothing.
     #[arg(long, value_name = "INTERVAL")]
@@ -136,7 +140,8 @@ impl RunnerArgs {
         }
     }
 
-    /// The arguments of `crontainer exec`, in the order the line shows them: the job, what
+    /// The arguments of `crontainer exec`, in the order the line shows them: the job and its
+    /// block, what
     /// decides whether and how long it runs, where it logs, the runtime, then the container and
     /// the command after `--`.
     pub fn to_words(&self) -> Vec<String> {
@@ -145,6 +150,9 @@ impl RunnerArgs {
             words.push(format!("--{name}"));
             words.push(value.to_owned());
         };
+        if let Some(block) = &self.block {
+            flag("block", block);
+        }
         if let Some(every) = &self.every {
             flag("every", every);
         }
@@ -255,6 +263,7 @@ mod tests {
     fn every_field_survives_words_and_back() {
         let all = RunnerArgs {
             job: "j".into(),
+            block: Some("crontainer".into()),
             every: Some("90m".into()),
             timeout: Some("4h".into()),
             ping: Some("https://hc-ping.com/x".into()),
@@ -284,6 +293,30 @@ mod tests {
         assert_eq!(RunnerArgs::from_words(seed().to_words()), Ok(seed()));
         assert_eq!(seed().container(), Some("ai-video-backend"));
         assert_eq!(seed().command(), ["python", "main_v2.py"]);
+    }
+
+    #[test]
+    fn the_block_follows_the_job_and_a_line_without_it_still_reads() {
+        let with_block = RunnerArgs {
+            block: Some("crontainer".into()),
+            ..seed()
+        };
+        assert_eq!(
+            with_block.to_words().join(" "),
+            "main_pipeline_v2 --block crontainer --every 5h --log \
+             /var/log/crontainer/main_pipeline_v2.log --runtime /usr/bin/docker -- \
+             ai-video-backend python main_v2.py"
+        );
+        // 0.3's line, as it was shipped (tests/fixtures/runner-lines-v0.3): no block.
+        let shipped = "main_pipeline_v2 --every 5h --log /var/log/crontainer/main_pipeline_v2.log \
+                       --runtime /usr/bin/docker -- ai-video-backend python main_v2.py";
+        assert_eq!(
+            RunnerArgs::from_words(shipped.split(' ')),
+            Ok(RunnerArgs {
+                block: None,
+                ..seed()
+            })
+        );
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! `crontainer history [JOB]`: a job's past runs, from the run history the runner keeps
 //! (`crate::history`), or, for a job without one (0.1 and 0.2 lines keep none), from what its
-//! log still holds; then what they add up to.
+//! log still holds; then what they add up to. `--all-users` (root) covers every user's blocks
+//! and /etc/cron.d, as `status --all-users` does: a user's ledger and log are opened as any file
+//! a user may influence (`safe_file`: no symlink followed, a regular file only, a bounded read),
+//! parsed as data, and shown with their control characters escaped; one that cannot be read is
+//! said for its job, and the others are shown.
 
 use anyhow::Result;
 use jiff::{Timestamp, ZonedDateTime};
@@ -21,9 +25,13 @@ const SPARK_RUNS: usize = 30;
 struct JobHistory {
     job: String,
     block: String,
+    /// The target the block is in ("alice's crontab", "/etc/cron.d/nightly").
+    place: String,
     /// "history" or "log".
     source: &'static str,
     entries: Vec<Entry>,
+    /// Why its records could not be read (its ledger or log refused, say).
+    problem: Option<String>,
 }
 
 pub(crate) fn run(args: &HistoryArgs) -> Result<ExitCode> {
@@ -33,7 +41,7 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<ExitCode> {
         args.config.config.as_deref(),
         &args.target,
         name.as_deref(),
-        false,
+        args.all_users,
     )?;
     let now = commands::now()?;
     let since = args.since.as_deref().map(|w| since(w, &now)).transpose()?;
@@ -48,9 +56,13 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<ExitCode> {
         let id = &entry.marker.id;
         let log = &entry.marker.log;
         let dirs = history::dirs_for(Some(&run_as));
-        let (source, entries) = match history::read(&dirs, id, log)? {
-            Some(entries) => ("history", entries),
-            None => ("log", history::from_log::read(log, id)?.unwrap_or_default()),
+        let read = history::read(&dirs, id, log).and_then(|ledger| match ledger {
+            Some(entries) => Ok(("history", entries)),
+            None => Ok(("log", history::from_log::read(log, id)?.unwrap_or_default())),
+        });
+        let (source, entries, problem) = match read {
+            Ok((source, entries)) => (source, entries, None),
+            Err(e) => ("history", Vec::new(), Some(format!("{e:#}"))),
         };
         let entries = entries
             .into_iter()
@@ -60,8 +72,10 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<ExitCode> {
         jobs.push(JobHistory {
             job: id.clone(),
             block: block.to_owned(),
+            place: installed.target.describe(),
             source,
             entries,
+            problem,
         });
     }
     if let Some(only) = &only
@@ -72,6 +86,11 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<ExitCode> {
             scope.label
         )));
     }
+    // A job whose records could not be read is said, and the command fails once all are shown.
+    let code = match jobs.iter().any(|j| j.problem.is_some()) {
+        true => ExitCode::Failure,
+        false => ExitCode::Success,
+    };
     if args.json {
         let jobs: Vec<_> = jobs
             .iter()
@@ -79,25 +98,27 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<ExitCode> {
                 json!({
                     "job": j.job,
                     "block": j.block,
+                    "where": j.place,
                     "source": j.source,
+                    "problem": j.problem,
                     "summary": Summary::of(&j.entries),
                     "records": newest(&j.entries, args.lines),
                 })
             })
             .collect();
         ui::print_json(&json!({"version": JSON_VERSION, "jobs": jobs}));
-        return Ok(ExitCode::Success);
+        return Ok(code);
     }
     let utf8 = utf8_locale(|name| std::env::var(name).ok());
     let texts: Vec<String> = jobs
         .iter()
-        .map(|j| job_text(j, args.lines, &now, utf8))
+        .map(|j| job_text(j, args.lines, &now, utf8, args.all_users))
         .collect();
     if texts.is_empty() {
         println!("no jobs installed in {}", scope.label);
     }
     print!("{}", texts.join("\n"));
-    Ok(ExitCode::Success)
+    Ok(code)
 }
 
 /// The last `n` records.
@@ -105,14 +126,26 @@ fn newest(entries: &[Entry], n: usize) -> &[Entry] {
     &entries[entries.len().saturating_sub(n)..]
 }
 
-/// A job's table and summary.
-fn job_text(j: &JobHistory, n: usize, now: &ZonedDateTime, utf8: bool) -> String {
+/// A job's table and summary; `place`: its header says where its block is (`--all-users`, where
+/// every user may have a block of the same name).
+fn job_text(j: &JobHistory, n: usize, now: &ZonedDateTime, utf8: bool, place: bool) -> String {
     let from = if j.source == "log" {
         " (from its log: no run history yet)"
     } else {
         ""
     };
-    let mut out = format!("{}/{}{from}\n", j.block, j.job);
+    let place = match place {
+        true => format!(" in {}", j.place),
+        false => String::new(),
+    };
+    let mut out = format!("{}/{}{place}{from}\n", j.block, j.job);
+    if let Some(problem) = &j.problem {
+        out.push_str(&format!(
+            "  its run history cannot be read: {}\n",
+            printable(problem)
+        ));
+        return out;
+    }
     if j.entries.is_empty() {
         out.push_str("  no runs recorded\n");
         return out;
@@ -125,10 +158,13 @@ fn job_text(j: &JobHistory, n: usize, now: &ZonedDateTime, utf8: bool) -> String
                     .to_zoned_datetime(now.time_zone().clone())
                     .strftime("%Y-%m-%d %H:%M:%S %Z")
                     .to_string(),
-                e.trigger.clone(),
+                printable(&e.trigger),
                 e.seconds.map(human_duration).unwrap_or_else(|| "-".into()),
-                result(e),
-                e.ping.clone().unwrap_or_else(|| "-".into()),
+                printable(&result(e)),
+                e.ping
+                    .as_deref()
+                    .map(printable)
+                    .unwrap_or_else(|| "-".into()),
             ]
         })
         .collect();
@@ -177,6 +213,17 @@ fn job_text(j: &JobHistory, n: usize, now: &ZonedDateTime, utf8: bool) -> String
         out.push_str(&format!("  recent durations {}\n", sparkline(recent, utf8)));
     }
     out
+}
+
+/// `text` with its control characters escaped (`\u{1b}`): a ledger is data its job's user may
+/// have written, and root's terminal takes no escape sequence from it.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| match c.is_control() {
+            true => c.escape_default().to_string(),
+            false => c.to_string(),
+        })
+        .collect()
 }
 
 /// "ok", "exit 3", "exit 124 (timeout)", "skipped (running)".

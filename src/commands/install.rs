@@ -218,10 +218,13 @@ pub(crate) fn run(args: &InstallArgs) -> Result<ExitCode> {
         .into_iter()
         .map(|entry| {
             let installed = existing.iter().find(|e| e.marker.id == entry.marker.id);
-            // A 0.1/0.2 line upgraded to its runner line is the same job, installed when it was.
+            // A 0.1/0.2 line upgraded to its runner line is the same job, installed when it was;
+            // so is a 0.3 line that gains its `--block`.
             let same = |e: &&line::Entry| {
                 let e = e.as_rendered();
-                e == entry || (e.is_legacy() && e.marker == entry.marker)
+                e == entry
+                    || (e.block().is_none() && e == entry.with_block(None))
+                    || (e.is_legacy() && e.marker == entry.marker)
             };
             let entry = entry.with_installed(Some(
                 installed

@@ -16,6 +16,8 @@ pub(crate) struct Ledger {
     dir: Option<std::path::PathBuf>,
     log: std::path::PathBuf,
     job: String,
+    /// The line's `--block`; empty for a line written before it existed.
+    block: String,
     trigger: String,
     limits: history::Limits,
 }
@@ -31,6 +33,7 @@ impl Ledger {
             dir: history::own_dir().ok(),
             log: args.log.clone(),
             job: args.job.clone(),
+            block: args.block.clone().unwrap_or_default(),
             trigger: history::trigger_word(by),
             limits,
         }
@@ -41,7 +44,7 @@ impl Ledger {
         history::Entry {
             kind,
             job: self.job.clone(),
-            block: String::new(),
+            block: self.block.clone(),
             run: None,
             trigger: self.trigger.clone(),
             start: Timestamp::from_second(start.as_second()).unwrap_or(start),

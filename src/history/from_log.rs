@@ -4,7 +4,6 @@
 //! not needed (a run whose start was rotated away still counts).
 
 use std::io::Read as _;
-use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
@@ -17,20 +16,13 @@ const MAX_READ: u64 = 64 * 1024 * 1024;
 
 /// The records of job `job` in the log at `path`, oldest first; None when there is no log.
 pub fn read(path: &Path, job: &str) -> Result<Option<Vec<Entry>>> {
-    let mut file = match std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
-        .open(path)
-    {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("could not open {}", path.display())),
+    // A user's log, read as root too: non-blocking, a regular file only, no symlink followed.
+    let Some(mut file) = crate::safe_file::open_regular(path)
+        .with_context(|| format!("could not open {}", path.display()))?
+    else {
+        return Ok(None);
     };
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        anyhow::bail!("{} is not a regular file", path.display());
-    }
-    let from = meta.len().saturating_sub(MAX_READ);
+    let from = file.metadata()?.len().saturating_sub(MAX_READ);
     std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(from))?;
     let mut bytes = Vec::new();
     file.take(MAX_READ).read_to_end(&mut bytes)?;

@@ -360,21 +360,15 @@ pub fn read_last(dirs: &[PathBuf], job: &str, log: &Path, max: u64) -> Result<Op
     let name = file_name(job, log);
     for dir in dirs {
         let path = dir.join(&name);
-        let file = match OpenOptions::new()
-            .read(true)
-            .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
-            .open(&path)
-        {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e).with_context(|| format!("could not open {}", path.display())),
+        // A user's ledger is theirs to write: read as root, it is opened as any file a user may
+        // influence is (non-blocking, a regular file only, no symlink followed), and only data
+        // comes out of it.
+        let Some(mut file) = crate::safe_file::open_regular(&path)
+            .with_context(|| format!("could not open {}", path.display()))?
+        else {
+            continue;
         };
-        let meta = file.metadata()?;
-        if !meta.is_file() {
-            bail!("{} is not a regular file", path.display());
-        }
-        let from = meta.len().saturating_sub(max.min(MAX_READ));
-        let mut file = file;
+        let from = file.metadata()?.len().saturating_sub(max.min(MAX_READ));
         std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(from))?;
         let entries = parse(&read_all(&file)?);
         return Ok(Some(entries.into_iter().filter(|e| e.job == job).collect()));

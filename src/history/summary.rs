@@ -1,5 +1,6 @@
 //! What a job's runs add up to: runs, failures, success rate, the usual duration (p50, p95), and
-//! the recent durations at a glance as a one-line sparkline. Pure: `history`, and later `status`
+//! the recent durations at a glance as a one-line sparkline (scaled from the shortest to the
+//! longest shown, see [`sparkline`]). Pure: `history`, and later `status`
 //! and `metrics`, compute the same numbers here.
 
 use serde::Serialize;
@@ -53,14 +54,19 @@ const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█']
 /// The same eight levels where the terminal cannot show block characters.
 const ASCII_BARS: [char; 8] = ['_', '.', ',', '-', '=', '+', '*', '#'];
 
-/// One character per duration, scaled to the longest (an all-zero set is all lowest).
+/// One character per duration, scaled from the shortest to the longest shown, not from zero: a
+/// 40-minute job that takes 38 to 45 minutes would be a row of full bars from zero, and its
+/// variation is what the line is for. The price: a job whose runs differ by a second shows that
+/// second at full height, so the sparkline shows the shape, and the p50 and p95 beside it the
+/// size. Durations all equal are a flat row of the lowest bar.
 pub fn sparkline(durations: &[u64], utf8: bool) -> String {
     let bars = if utf8 { BARS } else { ASCII_BARS };
-    let max = durations.iter().copied().max().unwrap_or(0);
+    let min = durations.iter().copied().min().unwrap_or(0);
+    let range = durations.iter().copied().max().unwrap_or(0) - min;
     durations
         .iter()
         .map(|&d| {
-            let level = (d * 7 + max / 2).checked_div(max).unwrap_or(0);
+            let level = ((d - min) * 7 + range / 2).checked_div(range).unwrap_or(0);
             bars[usize::try_from(level).unwrap_or(7).min(7)]
         })
         .collect()
@@ -93,9 +99,13 @@ mod tests {
     }
 
     #[test]
-    fn a_sparkline_scales_to_the_longest() {
-        assert_eq!(sparkline(&[10, 20, 10, 10, 70, 10], true), "▂▃▂▂█▂");
-        assert_eq!(sparkline(&[10, 20, 10, 10, 70, 10], false), ".,..#.");
+    fn a_sparkline_scales_from_the_shortest_to_the_longest() {
+        assert_eq!(sparkline(&[10, 20, 10, 10, 80, 10], true), "▁▂▁▁█▁");
+        assert_eq!(sparkline(&[10, 20, 10, 10, 80, 10], false), "_.__#_");
+        // A 40-minute job taking 38 to 45 minutes shows its variation, not four full bars.
+        let minutes = [38, 45, 40, 42, 38].map(|m| m * 60);
+        assert_eq!(sparkline(&minutes, true), "▁█▃▅▁");
+        assert_eq!(sparkline(&[2400, 2400], true), "▁▁");
         assert_eq!(sparkline(&[0, 0], true), "▁▁");
         assert_eq!(sparkline(&[], true), "");
     }

@@ -27,7 +27,6 @@ pub use textfile::{TEXTFILE_PREFIX, Textfile, parse_textfile};
 
 use crate::config::ContainerRef;
 use crate::error::bad_input;
-use crate::shell::unescape_percent;
 
 /// The longest line we write. Debian's cron 3.0pl1 refuses a crontab whose command exceeds its
 /// MAX_COMMAND buffer (1000 bytes with the newline and NUL), with "command too long"; cronie
@@ -109,6 +108,27 @@ impl Entry {
         entry
     }
 
+    /// The entry with its lines naming block `block` (`--block`), or none: the lines 0.3
+    /// wrote before the runner recorded the block have none, and are the same job as the
+    /// lines that name it (`install` keeps their install time; `status` calls them in step).
+    pub fn with_block(&self, block: Option<&str>) -> Entry {
+        let set =
+            |line: &str| with_runner_args(line, |args| args.block = block.map(str::to_string));
+        Entry {
+            marker: self.marker.clone(),
+            line: set(&self.line),
+            catch_up: self.catch_up.as_deref().map(set),
+        }
+    }
+
+    /// The block the entry's runner line names (`--block`); None for a line without one.
+    pub fn block(&self) -> Option<String> {
+        [false, true]
+            .into_iter()
+            .filter_map(|with_user| parse_line(self.active_line(), with_user)?.runner()?.ok())
+            .find_map(|runner| runner.args.block)
+    }
+
     /// The entry paused (`Some`) or resumed (`None`), the line commented out or restored.
     pub fn with_paused(&self, paused: Option<Paused>) -> Entry {
         let set = |line: &str| {
@@ -131,29 +151,40 @@ impl Entry {
 
 /// A runner catch-up line with its `--since` set (or removed); a 0.2 line as it is.
 fn with_since(line: &str, since: Option<&str>) -> String {
+    with_runner_args(line, |args| args.since = since.map(str::to_string))
+}
+
+/// A runner line (a job's or its catch-up line, active or paused, with a user column or not)
+/// with its runner arguments changed by `change`, written again as the renderer writes it; a
+/// 0.1/0.2 line, or anything that does not read as a runner line, as it is.
+fn with_runner_args(
+    line: &str,
+    change: impl FnOnce(&mut crate::runner_args::RunnerArgs),
+) -> String {
     let (paused, active) = match line.strip_prefix(PAUSED_PREFIX) {
         Some(active) => (PAUSED_PREFIX, active),
         None => ("", line),
     };
-    let Some(rest) = active.strip_prefix("@reboot ") else {
+    // A runner command starts with the binary's absolute path, and a user name never does:
+    // without a user column the command of a cron.d line would start with the user.
+    let Some(parsed) = [false, true]
+        .into_iter()
+        .filter_map(|with_user| parse_line(active, with_user))
+        .find(|p| p.command.starts_with('/'))
+    else {
         return line.to_string();
     };
-    // A user column (cron.d) comes first; a user name never starts with `/`.
-    let (user, command) = match rest.starts_with('/') {
-        true => (None, rest),
-        false => match rest.split_once(' ') {
-            Some((user, command)) => (Some(user), command),
-            None => return line.to_string(),
-        },
-    };
-    let Ok(mut runner) = read::read_runner(&unescape_percent(command)) else {
+    let Some(Ok(mut runner)) = parsed.runner() else {
         return line.to_string();
     };
-    runner.args.since = since.map(str::to_string);
+    change(&mut runner.args);
     // Escaped unless the line carries a bare `%` (busybox's crond): `quote` writes no `\`.
-    let escape = command.contains("\\%") || !command.contains('%');
+    let escape = active.contains("\\%") || !active.contains('%');
     let command = render::runner_command(&runner.binary, &runner.args, escape);
-    format!("{paused}{}", render::line("@reboot", user, &command))
+    format!(
+        "{paused}{}",
+        render::line(&parsed.cron, parsed.user.as_deref(), &command)
+    )
 }
 
 /// The block body for these entries: the header, then each marker and line (and catch-up
@@ -178,8 +209,9 @@ pub fn render_body_with(entries: &[Entry], textfile: Option<&Textfile>) -> Vec<S
     body
 }
 
-/// Where a runner line disagrees with its marker, in words; None when they agree.
-fn disagreement(marker: &Marker, runner: &RunnerLine) -> Option<String> {
+/// Where a runner line disagrees with its marker, or names another block than the one it is in,
+/// in words; None when they agree.
+fn disagreement(marker: &Marker, runner: &RunnerLine, block: &str) -> Option<String> {
     let args = &runner.args;
     let env: Vec<String> = marker
         .runtime_env
@@ -203,6 +235,13 @@ fn disagreement(marker: &Marker, runner: &RunnerLine) -> Option<String> {
     .into_iter()
     .find(|(differs, _)| *differs)
     .map(|(_, what)| format!("its line names another {what} than its marker"))
+    .or_else(|| {
+        // A line without `--block` (written before it existed) is the block's where it stands.
+        args.block
+            .as_deref()
+            .filter(|named| *named != block)
+            .map(|named| format!("its line names block `{named}`, not the one it is in"))
+    })
 }
 
 /// Whether `catch_up` (active) is the catch-up line of the job line `line` (active).
@@ -308,7 +347,7 @@ pub fn parse_body(body: &[String], with_user: bool, block: &str) -> Result<Vec<E
                 )));
             }
             Some(Ok(runner)) => {
-                if let Some(why) = disagreement(&marker, &runner) {
+                if let Some(why) = disagreement(&marker, &runner, block) {
                     return Err(refuse(format!("job {:?}: {why}", marker.id)));
                 }
             }

@@ -3,7 +3,7 @@
 //! word ([`quote`]) with every `%` escaped for cron. For the seed job:
 //!
 //! ```text
-//! 0 * * * * /usr/bin/crontainer exec main_pipeline_v2 --every 5h --log /var/log/crontainer/main_pipeline_v2.log --runtime /usr/bin/docker -- ai-video-backend python main_v2.py
+//! 0 * * * * /usr/bin/crontainer exec main_pipeline_v2 --block crontainer --every 5h --log /var/log/crontainer/main_pipeline_v2.log --runtime /usr/bin/docker -- ai-video-backend python main_v2.py
 //! ```
 //!
 //! Everything a firing does (the guard, the lock, the log lines, the pings, the Compose
@@ -45,8 +45,9 @@ pub fn duration_word(seconds: u64) -> String {
     }
 }
 
-/// The runner's arguments for one job's cron line (the catch-up line adds its own three).
-pub fn runner_args(job: &Job, runtime: &Path) -> RunnerArgs {
+/// The runner's arguments for one job's cron line in block `block` (the catch-up line adds its
+/// own three).
+pub fn runner_args(job: &Job, runtime: &Path, block: &str) -> RunnerArgs {
     let pairs = |vars: &std::collections::BTreeMap<String, String>| -> Vec<String> {
         vars.iter()
             .map(|(name, value)| format!("{name}={value}"))
@@ -61,6 +62,7 @@ pub fn runner_args(job: &Job, runtime: &Path) -> RunnerArgs {
     argv.extend(job.command.iter().cloned());
     RunnerArgs {
         job: job.id.clone(),
+        block: Some(block.to_owned()),
         every: match &job.schedule {
             Schedule::Every(interval) => Some(interval.to_string()),
             Schedule::Cron(_) => None,
@@ -131,12 +133,17 @@ pub fn catch_up_args(
     }
 }
 
-/// Renders a job into its marker and runner line (and catch-up line). `user_column` is the user
-/// field of a cron.d line (None for a crontab). A line over cron's limit is refused with its
-/// length.
-pub fn render_job(job: &Job, tools: &Tools, user_column: Option<&str>) -> Result<Entry> {
+/// Renders a job of block `block` into its marker and runner line (and catch-up line).
+/// `user_column` is the user field of a cron.d line (None for a crontab). A line over cron's
+/// limit is refused with its length.
+pub fn render_job(
+    job: &Job,
+    tools: &Tools,
+    user_column: Option<&str>,
+    block: &str,
+) -> Result<Entry> {
     let rendered = job.schedule.render();
-    let args = runner_args(job, &tools.runtime);
+    let args = runner_args(job, &tools.runtime, block);
     let job_line = line(
         rendered.cron.as_str(),
         user_column,

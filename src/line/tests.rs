@@ -27,7 +27,7 @@ fn tools(escape_percent: bool) -> Tools {
 }
 
 fn render(extra: &str) -> Entry {
-    render_job(&job(extra).jobs[0], &tools(true), None).unwrap()
+    render_job(&job(extra).jobs[0], &tools(true), None, "b").unwrap()
 }
 
 #[test]
@@ -38,10 +38,10 @@ fn the_seed_job_is_one_short_readable_line() {
         Path::new("t.toml"),
     )
     .unwrap();
-    let entry = render_job(&config.jobs[0], &tools(true), None).unwrap();
+    let entry = render_job(&config.jobs[0], &tools(true), None, "crontainer").unwrap();
     assert_eq!(
         entry.line,
-        "0 * * * * /usr/bin/crontainer exec main_pipeline_v2 --every 5h \
+        "0 * * * * /usr/bin/crontainer exec main_pipeline_v2 --block crontainer --every 5h \
          --log /var/log/crontainer/main_pipeline_v2.log --runtime /usr/bin/docker -- \
          ai-video-backend python main_v2.py"
     );
@@ -57,7 +57,7 @@ fn every_feature_combines_in_one_line_far_below_cron_s_limit() {
     );
     assert_eq!(
         entry.line,
-        "0 * * * * /usr/bin/crontainer exec j --every 5h --timeout 4h \
+        "0 * * * * /usr/bin/crontainer exec j --block b --every 5h --timeout 4h \
          --ping https://hc-ping.com/0f2a3c1e-7b5d-4e8f-9a61-3c2b1d0e4f5a --log /var/log/j.log \
          --runtime /usr/bin/docker --env LOG_LEVEL=info --env 'RATE=50\\%' --workdir /app \
          --user app -- c python main_v2.py"
@@ -66,7 +66,7 @@ fn every_feature_combines_in_one_line_far_below_cron_s_limit() {
     assert_eq!(
         installed.catch_up.as_deref(),
         Some(
-            "@reboot /usr/bin/crontainer exec j --every 5h --timeout 4h \
+            "@reboot /usr/bin/crontainer exec j --block b --every 5h --timeout 4h \
              --ping https://hc-ping.com/0f2a3c1e-7b5d-4e8f-9a61-3c2b1d0e4f5a --log /var/log/j.log \
              --runtime /usr/bin/docker --env LOG_LEVEL=info --env 'RATE=50\\%' --workdir /app \
              --user app --since 2026-12-04T10:00:00Z --catch-up -- c python main_v2.py"
@@ -93,11 +93,11 @@ fn catch_up_works_with_a_schedule_and_a_compose_service() {
         Path::new("t.toml"),
     )
     .unwrap();
-    let entry = render_job(&config.jobs[0], &tools(true), Some("deploy")).unwrap();
+    let entry = render_job(&config.jobs[0], &tools(true), Some("deploy"), "b").unwrap();
     assert_eq!(
         entry.catch_up.as_deref(),
         Some(
-            "@reboot deploy /usr/bin/crontainer exec j --log /l/j.log --runtime /usr/bin/docker \
+            "@reboot deploy /usr/bin/crontainer exec j --block b --log /l/j.log --runtime /usr/bin/docker \
              --service worker --schedule '15 3 * * 1-5' --catch-up -- x"
         )
     );
@@ -115,7 +115,7 @@ fn catch_up_works_with_a_schedule_and_a_compose_service() {
 #[test]
 fn busybox_gets_its_percent_signs_as_they_are() {
     let config = job("every = \"1h\"\ncatch_up = true\nenv = { RATE = \"50%\" }");
-    let entry = render_job(&config.jobs[0], &tools(false), None).unwrap();
+    let entry = render_job(&config.jobs[0], &tools(false), None, "b").unwrap();
     assert!(entry.line.contains(" --env 'RATE=50%' "), "{}", entry.line);
     let installed = entry.with_installed(Some("2026-12-04T10:00:00Z".into()));
     let catch_up = installed.catch_up.clone().unwrap();
@@ -132,14 +132,14 @@ fn a_line_over_998_bytes_is_refused_with_its_length_never_cut() {
         "every = \"1h\"\nenv = {{ X = \"{}\" }}",
         "y".repeat(900)
     ));
-    let err = render_job(&config.jobs[0], &tools(true), None)
+    let err = render_job(&config.jobs[0], &tools(true), None, "b")
         .unwrap_err()
         .to_string();
     assert_eq!(
         err,
-        "job \"j\": its cron line is 1026 bytes, over the 998 that Debian's cron accepts (it \
+        "job \"j\": its cron line is 1036 bytes, over the 998 that Debian's cron accepts (it \
          refuses the whole crontab with \"command too long\"); shorten the command, env values, \
-         workdir or log path by 28 bytes, e.g. by moving arguments into a script inside the \
+         workdir or log path by 38 bytes, e.g. by moving arguments into a script inside the \
          container, or values into `env_file`"
     );
     // The catch-up line counts the `--since` it gains at install.
@@ -147,11 +147,11 @@ fn a_line_over_998_bytes_is_refused_with_its_length_never_cut() {
         "every = \"1h\"\ncatch_up = true\nenv = {{ X = \"{}\" }}",
         "y".repeat(850)
     ));
-    let err = render_job(&config.jobs[0], &tools(true), None)
+    let err = render_job(&config.jobs[0], &tools(true), None, "b")
         .unwrap_err()
         .to_string();
     assert!(
-        err.starts_with("job \"j\": its catch-up line (`catch_up = true`) is 1014 bytes"),
+        err.starts_with("job \"j\": its catch-up line (`catch_up = true`) is 1024 bytes"),
         "{err}"
     );
 }
@@ -181,6 +181,10 @@ fn a_line_that_disagrees_with_its_marker_is_a_damaged_entry() {
         ),
         (other("--every 1h", "--every 2h"), "names another interval"),
         (
+            other(" --block b ", " --block c "),
+            "its line names block `c`, not the one it is in",
+        ),
+        (
             other(" -- c ", " --service c -- "),
             "names another container or service",
         ),
@@ -205,6 +209,53 @@ fn a_line_that_disagrees_with_its_marker_is_a_damaged_entry() {
             "{lines:?}: {err}"
         );
     }
+}
+
+#[test]
+fn a_line_0_3_wrote_without_its_block_reads_and_is_the_same_job() {
+    let entry = render("every = \"1h\"\ncatch_up = true\nenv = { RATE = \"50%\" }")
+        .with_installed(Some("2026-12-04T10:00:00Z".into()));
+    let shipped = entry.with_block(None);
+    assert_eq!(
+        shipped.line,
+        "0 * * * * /usr/bin/crontainer exec j --every 1h --log /var/log/j.log --runtime \
+         /usr/bin/docker --env 'RATE=50\\%' -- c python main_v2.py"
+    );
+    assert_eq!(
+        shipped.catch_up.as_deref(),
+        Some(
+            "@reboot /usr/bin/crontainer exec j --every 1h --log /var/log/j.log --runtime \
+             /usr/bin/docker --env 'RATE=50\\%' --since 2026-12-04T10:00:00Z --catch-up -- c \
+             python main_v2.py"
+        )
+    );
+    assert_eq!(shipped.block(), None);
+    assert_eq!(entry.block().as_deref(), Some("b"));
+    // It reads in its block, and names it again once given back.
+    let body = render_body(std::slice::from_ref(&shipped));
+    assert_eq!(
+        parse_body(&body, false, "b").unwrap(),
+        vec![shipped.clone()]
+    );
+    assert_eq!(shipped.with_block(Some("b")), entry);
+    // With a user column (cron.d) and paused alike.
+    let cron_d = render_job(
+        &job("every = \"1h\"").jobs[0],
+        &tools(true),
+        Some("root"),
+        "b",
+    )
+    .unwrap()
+    .with_paused(Some(Paused {
+        at: "2026-12-04T11:00:00Z".into(),
+        by: "root".into(),
+    }));
+    assert_eq!(
+        cron_d.with_block(None).line,
+        "#paused# 0 * * * * root /usr/bin/crontainer exec j --every 1h --log /var/log/j.log \
+         --runtime /usr/bin/docker -- c python main_v2.py"
+    );
+    assert_eq!(cron_d.with_block(None).with_block(Some("b")), cron_d);
 }
 
 #[test]
@@ -271,7 +322,13 @@ fn the_metrics_line_comes_last_and_parses_back() {
         "* * * * * root /usr/local/bin/crontainer metrics -q -c /etc/crontainer/crontainer.toml \
          --target cron.d --user root --textfile /var/lib/prometheus/node-exporter"
     );
-    let entry = render_job(&job("every = \"1h\"").jobs[0], &tools(true), Some("root")).unwrap();
+    let entry = render_job(
+        &job("every = \"1h\"").jobs[0],
+        &tools(true),
+        Some("root"),
+        "b",
+    )
+    .unwrap();
     let body = render_body_with(std::slice::from_ref(&entry), Some(&textfile));
     assert_eq!(parse_body(&body, true, "b").unwrap(), vec![entry.clone()]);
     assert_eq!(parse_textfile(&body, true), Some(textfile.clone()));

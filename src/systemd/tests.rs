@@ -35,7 +35,7 @@ fn tools() -> Tools {
 
 /// The job's entry as `install` renders it for a systemd target, and its units.
 fn units(job: &Job, block: &str, user: Option<&str>) -> (Entry, JobUnits) {
-    let entry = render_job(job, &tools(), user).unwrap();
+    let entry = render_job(job, &tools(), user, block).unwrap();
     let units = render_entry(block, 1, &entry, user.is_some()).unwrap();
     (entry, units)
 }
@@ -55,13 +55,13 @@ fn the_seed_job_as_units() {
         units.service,
         "# Managed by crontainer (block crontainer, job 1): edit its config and run `crontainer install`; do not edit.
 # crontainer:job id=main_pipeline_v2 container=ai-video-backend runtime=/usr/bin/docker log=/var/log/crontainer/main_pipeline_v2.log lock=/var/log/crontainer/main_pipeline_v2.log.lock every=5h
-# crontainer:line 0 * * * * /usr/bin/crontainer exec main_pipeline_v2 --every 5h --log /var/log/crontainer/main_pipeline_v2.log --runtime /usr/bin/docker -- ai-video-backend python main_v2.py
+# crontainer:line 0 * * * * /usr/bin/crontainer exec main_pipeline_v2 --block crontainer --every 5h --log /var/log/crontainer/main_pipeline_v2.log --runtime /usr/bin/docker -- ai-video-backend python main_v2.py
 [Unit]
 Description=crontainer job crontainer/main_pipeline_v2
 
 [Service]
 Type=oneshot
-ExecStart=/usr/bin/crontainer exec main_pipeline_v2 --every 5h --log /var/log/crontainer/main_pipeline_v2.log --runtime /usr/bin/docker -- ai-video-backend python main_v2.py
+ExecStart=/usr/bin/crontainer exec main_pipeline_v2 --block crontainer --every 5h --log /var/log/crontainer/main_pipeline_v2.log --runtime /usr/bin/docker -- ai-video-backend python main_v2.py
 # The runner stops the job inside the container on SIGTERM; its own --timeout bounds a run.
 KillMode=mixed
 TimeoutStartSec=infinity
@@ -116,8 +116,8 @@ fn catch_up_jitter_and_user() {
     assert_eq!(
         service[2..5],
         [
-            "# crontainer:line 0 0 1 * mon deploy /usr/bin/crontainer exec main_pipeline_v2 --log /var/log/crontainer/main_pipeline_v2.log --runtime /usr/bin/docker -- ai-video-backend python main_v2.py",
-            "# crontainer:catch-up @reboot deploy /usr/bin/crontainer exec main_pipeline_v2 --log /var/log/crontainer/main_pipeline_v2.log --runtime /usr/bin/docker --schedule '0 0 1 * mon' --catch-up -- ai-video-backend python main_v2.py",
+            "# crontainer:line 0 0 1 * mon deploy /usr/bin/crontainer exec main_pipeline_v2 --block night-jobs --log /var/log/crontainer/main_pipeline_v2.log --runtime /usr/bin/docker -- ai-video-backend python main_v2.py",
+            "# crontainer:catch-up @reboot deploy /usr/bin/crontainer exec main_pipeline_v2 --block night-jobs --log /var/log/crontainer/main_pipeline_v2.log --runtime /usr/bin/docker --schedule '0 0 1 * mon' --catch-up -- ai-video-backend python main_v2.py",
             "[Unit]",
         ]
     );
@@ -146,7 +146,7 @@ fn exec_start_words_survive_systemd_quoting() {
         .unwrap();
     assert_eq!(
         exec,
-        "/usr/bin/crontainer exec main_pipeline_v2 --every 15m --log \
+        "/usr/bin/crontainer exec main_pipeline_v2 --block crontainer --every 15m --log \
          /var/log/crontainer/main_pipeline_v2.log --runtime /usr/bin/docker --env EMPTY= --env \
          \"MSG=50%% of $$HOME \\\"quoted\\\" 'single'\" --workdir \"/srv/my app\" -- \
          ai-video-backend python main_v2.py"
@@ -230,7 +230,7 @@ fn reboot_has_no_timer() {
     .unwrap()
     .jobs
     .remove(0);
-    let entry = render_job(&cron_job, &tools(), None).unwrap();
+    let entry = render_job(&cron_job, &tools(), None, "b").unwrap();
     assert_eq!(
         render_entry("b", 1, &entry, false),
         Err(

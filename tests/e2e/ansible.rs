@@ -266,7 +266,7 @@ fn ansible_module_installs_is_idempotent_checks_removes_and_fails_on_a_bad_confi
     let installed = cron_d();
     assert!(
         installed.contains(&format!(
-            "\n0 * * * * {TEST_USER} {} exec fleet_job --log ",
+            "\n0 * * * * {TEST_USER} {} exec fleet_job --block {block} --log ",
             path_str(support::crontainer_bin())
         )),
         "cron.d file:\n{installed}"

@@ -99,8 +99,8 @@ fn install_and_uninstall_keep_the_users_crontab_byte_for_byte() {
         block.starts_with(&format!("# BEGIN crontainer:{name}\n"))
             && block.ends_with(&format!("# END crontainer:{name}\n"))
             && block.contains(&format!(
-                "\n0 * * * * {} exec main_pipeline_v2 --every 5h --log {} --runtime {} -- \
-                 ai-video-backend python main_v2.py\n",
+                "\n0 * * * * {} exec main_pipeline_v2 --block {name} --every 5h --log {} --runtime \
+                 {} -- ai-video-backend python main_v2.py\n",
                 path_str(support::crontainer_bin()),
                 path_str(&dir.join("main_pipeline_v2.log")),
                 path_str(support::docker())

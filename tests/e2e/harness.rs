@@ -82,3 +82,45 @@ fn stand_in_exits_with_exit_code_and_stop_makes_exec_fail() {
         "{out:?}"
     );
 }
+
+/// The run history a job leaves goes with the temp dir of its log, and nothing else does: a run
+/// of the runner as root (its container missing: one record, `no_container`) writes its ledger
+/// in /var/lib/crontainer/history, outside every temp dir; dropping the log's dir removes it,
+/// and a ledger of the same job id for a log elsewhere stays.
+#[test]
+#[ignore = "needs root, cron and docker: see README"]
+fn a_jobs_run_history_goes_with_the_dir_of_its_log() {
+    support::require_provisioned();
+    let dir = support::RootDir::new();
+    let log = dir.join("forgotten.log");
+    let job = format!("forgotten_{}", support::random_suffix());
+    let out = cmd::output(
+        Command::new(support::crontainer_bin())
+            .args(["exec", &job, "--log"])
+            .arg(&log)
+            .arg("--runtime")
+            .arg(docker())
+            .args(["--", "crontainer-e2e-no-such-container", "true"])
+            .env_remove("CRONTAINER_HISTORY_DIR"),
+    );
+    assert_eq!(out.status.code(), Some(69), "{out:?}");
+    let ledgers = std::path::Path::new(crontainer::history::ROOT_DIR);
+    let ledger = ledgers.join(crontainer::history::file_name(&job, &log));
+    let text = std::fs::read_to_string(&ledger).unwrap_or_default();
+    assert!(
+        text.contains("\"reason\":\"no_container\""),
+        "{ledger:?}: {text:?}"
+    );
+    // The same job id, another log: not this dir's.
+    let other = ledgers.join(crontainer::history::file_name(
+        &job,
+        "/elsewhere/forgotten.log".as_ref(),
+    ));
+    std::fs::write(&other, "").unwrap();
+    drop(dir);
+    let gone = !ledger.exists();
+    let kept = other.exists();
+    std::fs::remove_file(&other).unwrap();
+    assert!(gone, "{} is still there", ledger.display());
+    assert!(kept, "{} was removed", other.display());
+}

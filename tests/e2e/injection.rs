@@ -71,6 +71,7 @@ fn cron_fires_hostile_values_into_the_container_literally() {
         .prefix("crontainer-e2e-inj-")
         .tempdir()
         .unwrap();
+    let _ledgers = support::Ledgers::of_logs_under(dir.path());
     std::fs::create_dir(dir.path().join("logrotate.d")).unwrap();
     let name = format!("crontainer-rel-{}", support::random_suffix());
     let log: PathBuf = dir.path().join("j.log");

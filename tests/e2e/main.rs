@@ -32,6 +32,7 @@ mod nonroot_stop;
 mod orphan;
 mod pause;
 mod podman;
+mod policies;
 mod product_cron;
 mod product_run_now;
 mod product_timeout;

@@ -71,18 +71,18 @@ fn seed_job_installed_in_the_test_users_crontab_is_fired_by_cron() {
     let log = dir.join("main_pipeline.log");
     let crontab = TestCrontab::acquire();
     let before = crontab.read();
+    let name = support::unique_cron_d_name();
     let config = tool.config(&format!(
-        "[cron]\ntarget = \"crontab\"\nuser = \"{TEST_USER}\"\nname = \"{}\"\n\n\
+        "[cron]\ntarget = \"crontab\"\nuser = \"{TEST_USER}\"\nname = \"{name}\"\n\n\
          [defaults]\nruntime = \"docker\"\n\n{}",
-        support::unique_cron_d_name(),
         job_toml("main_pipeline_v2", container.name(), &log, "* * * * *", "")
     ));
     let out = tool.expect(["install", "-c", path_str(&config)], 0);
     let installed = crontab.read();
     assert!(
         installed.contains(&format!(
-            "\n* * * * * {} exec main_pipeline_v2 --log {} --runtime /usr/bin/docker -- {} \
-             python main_v2.py\n",
+            "\n* * * * * {} exec main_pipeline_v2 --block {name} --log {} --runtime \
+             /usr/bin/docker -- {} python main_v2.py\n",
             path_str(support::crontainer_bin()),
             path_str(&log),
             container.name()
@@ -135,9 +135,11 @@ pub(crate) fn seed_job_installed_in_cron_d_is_fired_by_cron(engine: Engine) {
     let text = std::fs::read_to_string(file.path()).expect("install wrote the cron.d file");
     // The whole line: its user, the runner, the job's log, the runtime, the container.
     let line = format!(
-        "\n* * * * * {} {} exec main_pipeline_v2 --log {} --runtime {} -- {} python main_v2.py\n",
+        "\n* * * * * {} {} exec main_pipeline_v2 --block {} --log {} --runtime {} -- {} python \
+         main_v2.py\n",
         engine.job_user(),
         path_str(support::crontainer_bin()),
+        file.name(),
         path_str(&log),
         path_str(engine.program()),
         container.name()
@@ -477,6 +479,7 @@ fn runtime_outside_crons_path_is_run_by_its_absolute_path() {
         .prefix("crontainer-e2e-runtime-")
         .tempdir()
         .expect("temp dir for the wrapper");
+    let _ledgers = support::Ledgers::of_logs_under(bin.path());
     let calls_file = bin.path().join("calls");
     let wrapper = bin.path().join("docker");
     std::fs::write(

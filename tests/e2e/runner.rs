@@ -11,24 +11,24 @@ use crate::shared_runner::{exec_words, normalize};
 use crate::support::{self, Bare, cmd, docker, podman, random_suffix, require_bare_image};
 
 /// One job's log in a temp dir, and `crontainer exec` for it.
-struct Job {
-    dir: tempfile::TempDir,
+pub(crate) struct Job {
+    pub(crate) dir: tempfile::TempDir,
     runtime: &'static Path,
 }
 
 impl Job {
-    fn new(runtime: &'static Path) -> Job {
+    pub(crate) fn new(runtime: &'static Path) -> Job {
         Job {
             dir: tempfile::tempdir().unwrap(),
             runtime,
         }
     }
 
-    fn log(&self) -> PathBuf {
+    pub(crate) fn log(&self) -> PathBuf {
         self.dir.path().join("j.log")
     }
 
-    fn command(&self, flags: &[&str], argv: &[&str]) -> Command {
+    pub(crate) fn command(&self, flags: &[&str], argv: &[&str]) -> Command {
         let mut c = Command::new(assert_cmd::cargo::cargo_bin("crontainer"));
         c.args(exec_words(&self.log(), self.runtime, flags, argv))
             .env_remove("CRONTAINER_BY")
@@ -38,18 +38,18 @@ impl Job {
         c
     }
 
-    fn run(&self, flags: &[&str], argv: &[&str]) -> Output {
+    pub(crate) fn run(&self, flags: &[&str], argv: &[&str]) -> Output {
         cmd::output(&mut self.command(flags, argv))
     }
 
     /// The log, each record's time, pid, run id and duration replaced by `T`, `N` or `N-N`.
-    fn normalized_log(&self) -> String {
+    pub(crate) fn normalized_log(&self) -> String {
         normalize(&std::fs::read_to_string(self.log()).unwrap_or_default())
     }
 }
 
 #[track_caller]
-fn assert_exit(out: &Output, code: i32) {
+pub(crate) fn assert_exit(out: &Output, code: i32) {
     assert_eq!(
         (
             out.status.code(),
@@ -61,7 +61,7 @@ fn assert_exit(out: &Output, code: i32) {
 }
 
 /// Waits until `what` is among the container's processes.
-fn wait_for_process(container: &Bare, what: &str) {
+pub(crate) fn wait_for_process(container: &Bare, what: &str) {
     let seen = support::wait_until(std::time::Duration::from_secs(30), support::POLL, || {
         container.processes().contains(what)
     });
@@ -194,111 +194,8 @@ fn sigterm_to_the_client_alone_is_no_success(runtime: &'static Path) {
     assert!(!left.contains("sleep 303"), "still running:\n{left}");
 }
 
-fn two_catch_up_boots_in_one_slot_run_once(runtime: &'static Path) {
-    let container = Bare::start(runtime);
-    let job = Job::new(runtime);
-    // Yearly, installed in 2020: a slot was missed, once.
-    let boot = [
-        "--catch-up",
-        "--schedule",
-        "0 0 1 1 *",
-        "--since",
-        "2020-06-01T00:00:00Z",
-    ];
-    for _ in 0..2 {
-        assert_exit(
-            &job.run(
-                &boot,
-                &[&container.name, "/bin/busybox", "echo", "caught up"],
-            ),
-            0,
-        );
-    }
-    assert_eq!(
-        job.normalized_log(),
-        "[crontainer] T j start pid=N by=catch-up\n\
-         caught up\n\
-         [crontainer] T j end exit=0 seconds=N run=N-N by=catch-up\n\
-         [crontainer] T j skip reason=no-missed-slot run=N-N by=catch-up\n"
-    );
-}
-
-fn retries_run_the_job_again_in_the_container_and_pass_the_last_exit_on(runtime: &'static Path) {
-    let container = Bare::start(runtime);
-    let job = Job::new(runtime);
-    // Each attempt leaves a line in the container: three attempts, three lines.
-    let out = job.run(
-        &["--retries", "2", "--retry-delay", "1s"],
-        &[
-            &container.name,
-            "/bin/busybox",
-            "sh",
-            "-c",
-            "/bin/busybox echo tried >> /attempts; exit 3",
-        ],
-    );
-    assert_exit(&out, 3);
-    let attempts = cmd::run(Command::new(runtime).args([
-        "exec",
-        &container.name,
-        "/bin/busybox",
-        "cat",
-        "/attempts",
-    ]));
-    assert_eq!(
-        String::from_utf8_lossy(&attempts.stdout),
-        "tried\ntried\ntried\n"
-    );
-    assert_eq!(
-        job.normalized_log(),
-        "[crontainer] T j start pid=N by=cron\n\
-         crontainer: attempt 1 of 3 ended with exit 3; attempt 2 in 1s\n\
-         crontainer: attempt 2 of 3 ended with exit 3; attempt 3 in 2s\n\
-         [crontainer] T j end exit=3 seconds=N run=N-N by=cron\n"
-    );
-    let ledger = std::fs::read_dir(job.dir.path().join("history"))
-        .unwrap()
-        .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap())
-        .collect::<String>();
-    let attempts: Vec<(u64, i64)> = ledger
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .map(|v| (v["attempt"].as_u64().unwrap(), v["exit"].as_i64().unwrap()))
-        .collect();
-    assert_eq!(attempts, [(1, 3), (2, 3), (3, 3)]);
-}
-
-fn replace_stops_the_running_run_inside_the_container(runtime: &'static Path) {
-    let container = Bare::start(runtime);
-    let job = Job::new(runtime);
-    let first = job
-        .command(
-            &["--concurrency", "replace"],
-            &[&container.name, "/bin/busybox", "sleep", "304"],
-        )
-        .spawn()
-        .unwrap();
-    wait_for_process(&container, "sleep 304");
-    let second = job.run(
-        &["--concurrency", "replace"],
-        &[&container.name, "/bin/busybox", "echo", "second"],
-    );
-    assert_exit(&second, 0);
-    assert_exit(&first.wait_with_output().unwrap(), 138);
-    assert_eq!(
-        job.normalized_log(),
-        "[crontainer] T j start pid=N by=cron\n\
-         [crontainer] T j end exit=138 seconds=N reason=replaced run=N-N by=cron\n\
-         [crontainer] T j start pid=N by=cron\n\
-         second\n\
-         [crontainer] T j end exit=0 seconds=N run=N-N by=cron\n"
-    );
-    let left = container.processes();
-    assert!(!left.contains("sleep 304"), "still running:\n{left}");
-}
-
 /// A scenario, given the runtime to run on.
-type Scenario = fn(&'static Path);
+pub(crate) type Scenario = fn(&'static Path);
 
 const SCENARIOS: &[(&str, Scenario)] = &[
     (
@@ -315,21 +212,12 @@ const SCENARIOS: &[(&str, Scenario)] = &[
         "SIGTERM to the client",
         sigterm_to_the_client_alone_is_no_success,
     ),
-    ("catch-up", two_catch_up_boots_in_one_slot_run_once),
-    (
-        "retries",
-        retries_run_the_job_again_in_the_container_and_pass_the_last_exit_on,
-    ),
-    (
-        "replace",
-        replace_stops_the_running_run_inside_the_container,
-    ),
 ];
 
 /// Runs every scenario against `runtime`, each on a thread of its own, naming every failure.
-fn run_all(runtime: &'static Path) {
+pub(crate) fn run_all(runtime: &'static Path, scenarios: &'static [(&'static str, Scenario)]) {
     support::run_each(
-        SCENARIOS
+        scenarios
             .iter()
             .map(|&(name, scenario)| (name, move || scenario(runtime))),
     );
@@ -340,7 +228,7 @@ fn run_all(runtime: &'static Path) {
 fn the_runner_on_docker() {
     support::require_provisioned();
     require_bare_image(docker());
-    run_all(docker());
+    run_all(docker(), SCENARIOS);
 }
 
 #[test]
@@ -348,7 +236,7 @@ fn the_runner_on_docker() {
 fn the_runner_on_podman() {
     support::require_provisioned_podman();
     require_bare_image(podman());
-    run_all(podman());
+    run_all(podman(), SCENARIOS);
 }
 
 // --- pings --------------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ fn the_seed_job_with_every_feature_installs_and_fires() {
     let bin = path_str(support::crontainer_bin());
     let docker = path_str(support::docker());
     let words = format!(
-        "{bin} exec main_pipeline_v2 --timeout 4h --ping {} --log {} --runtime {docker} \
+        "{bin} exec main_pipeline_v2 --block {name} --timeout 4h --ping {} --log {} --runtime {docker} \
          --env LOG_LEVEL=info --env 'RATE=50\\%' --workdir /tmp --user app -- {} python -m \
          app.pipeline --config /app/config/production.yaml --notify 'it'\"'\"'s 100\\% done'",
         server.url(),
@@ -74,7 +74,8 @@ fn the_seed_job_with_every_feature_installs_and_fires() {
         installed.contains(&format!("\n{job_line}\n")),
         "{job_line}\nnot in\n{installed}"
     );
-    let reboot_prefix = format!("\n@reboot {bin} exec main_pipeline_v2 --timeout 4h ");
+    let reboot_prefix =
+        format!("\n@reboot {bin} exec main_pipeline_v2 --block {name} --timeout 4h ");
     assert!(installed.contains(&reboot_prefix), "{installed}");
     assert!(job_line.len() < 998);
 
@@ -151,6 +152,7 @@ fn the_block_0_2_wrote_fires_is_upgraded_in_place_and_fires_again() {
         .rand_bytes(4)
         .tempdir_in("/tmp")
         .unwrap();
+    let _ledgers = support::Ledgers::of_logs_under(dir.path());
     let user = nix::unistd::User::from_name(TEST_USER).unwrap().unwrap();
     nix::unistd::chown(dir.path(), Some(user.uid), Some(user.gid)).unwrap();
     let tool = Crontainer::new();

@@ -67,11 +67,11 @@ fn install_writes_the_catch_up_and_metrics_lines_and_pause_resume_uninstall_keep
         lines[marker_a + 1..marker_a + 3],
         [
             format!(
-                "0 * * * * {dir}/bin/crontainer exec a --every 5h --log {dir}/logs/a.log \
+                "0 * * * * {dir}/bin/crontainer exec a --block crontainer --every 5h --log {dir}/logs/a.log \
                  --runtime {dir}/bin/docker -- c x"
             ),
             format!(
-                "@reboot {dir}/bin/crontainer exec a --every 5h --log {dir}/logs/a.log \
+                "@reboot {dir}/bin/crontainer exec a --block crontainer --every 5h --log {dir}/logs/a.log \
                  --runtime {dir}/bin/docker --since {installed_at} --catch-up -- c x"
             )
         ],
@@ -141,7 +141,7 @@ fn plan_shows_both_lines_and_install_refuses_a_missing_textfile_dir() {
     let dir = env.dir.path().display().to_string();
     assert!(
         text.contains(&format!(
-            "\n@reboot {dir}/bin/crontainer exec a --every 5h --log {dir}/logs/a.log \
+            "\n@reboot {dir}/bin/crontainer exec a --block crontainer --every 5h --log {dir}/logs/a.log \
              --runtime {dir}/bin/docker --catch-up -- c x\n"
         )),
         "{text}"

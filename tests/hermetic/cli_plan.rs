@@ -21,7 +21,7 @@ fn plan_prints_the_block_for_the_shipped_example() {
              # crontainer:job id=main_pipeline_v2 container=ai-video-backend runtime={dir}/bin/docker \
              log=/var/log/main_pipeline.log lock=/var/log/main_pipeline.log.lock every=5h \
              desc=Main Video Pipeline (main_v2.py)\n\
-             0 * * * * {dir}/bin/crontainer exec main_pipeline_v2 --every 5h \
+             0 * * * * {dir}/bin/crontainer exec main_pipeline_v2 --block crontainer --every 5h \
              --log /var/log/main_pipeline.log --runtime {dir}/bin/docker -- ai-video-backend \
              python main_v2.py\n\
              # END crontainer:crontainer"
@@ -211,12 +211,12 @@ fn plan_of_a_compose_service_shows_the_lookup_and_says_how_the_container_is_foun
         lines,
         [
             format!(
-                "0 * * * * {dir}/bin/crontainer exec svc --every 5h --log /var/log/main_pipeline.log \
-                 --runtime {docker} --service backend -- python main_v2.py"
+                "0 * * * * {dir}/bin/crontainer exec svc --block crontainer --every 5h --log \
+                 /var/log/main_pipeline.log --runtime {docker} --service backend -- python main_v2.py"
             ),
             format!(
-                "0 * * * * {dir}/bin/crontainer exec pinned --every 5h --log /var/log/pinned.log \
-                 --runtime {docker} --service backend --project shop -- python main_v2.py"
+                "0 * * * * {dir}/bin/crontainer exec pinned --block crontainer --every 5h --log \
+                 /var/log/pinned.log --runtime {docker} --service backend --project shop -- python main_v2.py"
             ),
         ],
         "{out}"

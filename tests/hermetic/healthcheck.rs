@@ -76,7 +76,7 @@ fn defaults_give_every_job_its_slug_and_an_empty_url_turns_pings_off() {
     let lines: Vec<&str> = crontab.lines().filter(|l| l.contains(" exec ")).collect();
     let line = |id: &str, ping: &str| {
         format!(
-            "0 * * * * {dir}/bin/crontainer exec {id} --every 1h{ping} --log {dir}/logs/{id}.log \
+            "0 * * * * {dir}/bin/crontainer exec {id} --block crontainer --every 1h{ping} --log {dir}/logs/{id}.log \
              --runtime {dir}/bin/docker -- c x"
         )
     };
@@ -135,9 +135,9 @@ fn the_example_config_with_its_healthcheck_uncommented_pings_from_its_line() {
         assert_eq!(
             line,
             format!(
-                "0 * * * *{user} {dir}/bin/crontainer exec main_pipeline_v2 --every 5h --ping {MASKED} \
-                 --log /var/log/main_pipeline.log --runtime {dir}/bin/docker -- ai-video-backend \
-                 python main_v2.py"
+                "0 * * * *{user} {dir}/bin/crontainer exec main_pipeline_v2 --block crontainer --every 5h --ping \
+                 {MASKED} --log /var/log/main_pipeline.log --runtime {dir}/bin/docker -- \
+                 ai-video-backend python main_v2.py"
             )
         );
     }

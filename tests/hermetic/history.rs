@@ -90,6 +90,51 @@ fn a_skipped_firing_is_recorded_with_the_run_that_held_the_lock() {
 }
 
 #[test]
+fn a_run_records_the_block_its_installed_line_names() {
+    // install writes `--block crontainer` into the line, and run-now runs that line.
+    let env = Env::new();
+    let config = env.simple_config("");
+    ok(env.cmd(["install", "-c"]).arg(&config));
+    ok(env.cmd(["run-now", "main_pipeline_v2", "-c"]).arg(&config));
+    let entries = history::read(
+        &[env.path("history")],
+        "main_pipeline_v2",
+        &env.path("logs/main.log"),
+    )
+    .unwrap()
+    .expect("a ledger");
+    let recorded: Vec<_> = entries
+        .iter()
+        .map(|e| (e.kind, e.block.as_str(), e.exit))
+        .collect();
+    assert_eq!(recorded, [(Kind::Run, "crontainer", Some(0))]);
+    // A line written before `--block` (0.3's) names none: its records say no block, as
+    // `every_run_is_recorded_...` shows; one that names a block records it, skips too.
+    let r = Runner::new();
+    std::fs::write(r.lock(), "").unwrap();
+    let file = std::fs::File::open(r.lock()).unwrap();
+    let held = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock)
+        .map_err(|(_, e)| e)
+        .unwrap();
+    assert_output(
+        &r.run(&["--block", "nightly"], &["app", "true"]),
+        75,
+        "",
+        "",
+    );
+    drop(held);
+    assert_output(&r.run(&["--block", "nightly"], &["app", "true"]), 0, "", "");
+    let blocks: Vec<_> = ledger(&r).into_iter().map(|e| (e.kind, e.block)).collect();
+    assert_eq!(
+        blocks,
+        [
+            (Kind::Skip, "nightly".to_owned()),
+            (Kind::Run, "nightly".to_owned())
+        ]
+    );
+}
+
+#[test]
 fn a_history_limit_on_the_line_bounds_the_ledger() {
     let r = Runner::new();
     for _ in 0..12 {
@@ -164,7 +209,7 @@ fn history_shows_the_runs_and_what_they_add_up_to() {
          \x20 2026-11-29 12:05:00 UTC  cron     -         skipped (running)   -\n\
          \x20 2026-11-29 17:00:00 UTC  cron     41m       exit 3              ok\n\
          \x20 4 runs, 2 failed, 50% success, usually 41m (p95 4h), 1 skipped\n\
-         \x20 recent durations ▂▂█▂\n",
+         \x20 recent durations ▁▁█▁\n",
         "",
     );
     let out = env
@@ -175,11 +220,12 @@ fn history_shows_the_runs_and_what_they_add_up_to() {
     assert_output(
         &out,
         0,
-        r#"{
+        &r#"{
   "jobs": [
     {
       "block": "crontainer",
       "job": "main_pipeline_v2",
+      "problem": null,
       "records": [
         {
           "attempt": 1,
@@ -204,12 +250,14 @@ fn history_shows_the_runs_and_what_they_add_up_to() {
         "runs": 2,
         "skipped": 0,
         "success_rate": 0.0
-      }
+      },
+      "where": "USER's crontab"
     }
   ],
   "version": 1
 }
-"#,
+"#
+        .replace("USER", &Env::user()),
         "",
     );
 }

@@ -498,13 +498,15 @@ fn a_users_block_claiming_a_root_blocks_log_does_not_stop_roots_install() {
         "[[job]]\nid = \"j\"\ncontainer = \"c\"\ncommand = [\"true\"]\nevery = \"1h\"\nlog = \"{}\"\n",
         log.display()
     );
-    // The claim: root's block copied by hand into nobody's crontab, under another name.
+    // The claim: root's block copied by hand into nobody's crontab, under another name (its
+    // lines naming it, as the block reader wants).
     let mine = env.config(&format!("[cron]\nname = \"mine\"\n{job}"));
     ok(env.cmd(["install", "-c"]).arg(&mine));
     let text = std::fs::read_to_string(env.path("cron/root")).unwrap();
     std::fs::write(
         env.path("cron/nobody"),
-        text.replace("crontainer:mine", "crontainer:claim"),
+        text.replace("crontainer:mine", "crontainer:claim")
+            .replace(" --block mine ", " --block claim "),
     )
     .unwrap();
     std::fs::remove_file(env.path("cron/root")).unwrap();

@@ -30,6 +30,7 @@ mod files;
 mod hand_edits;
 mod healthcheck;
 mod history;
+mod history_all_users;
 mod injection;
 mod let_no_one_in;
 mod many_blocks;

@@ -133,9 +133,12 @@ fn doctor_counts_every_job_and_reports_duplicates_shared_logs_and_blocks_no_conf
     ];
     let a = config(&env, "a.toml", "crontab", "a", &jobs);
     ok(env.cmd(["install", "-q", "-c"]).arg(&a));
-    // A copy of block `a` under another name, as a rename with 0.1 left it, and one more job.
+    // A copy of block `a` under another name, as a rename with 0.1 left it, and one more job
+    // (its lines name the block they are in, or it would be a block edited by hand).
     let text = env.crontab().unwrap();
-    let copy = text.replace("crontainer:a\n", "crontainer:old\n");
+    let copy = text
+        .replace("crontainer:a\n", "crontainer:old\n")
+        .replace(" --block a ", " --block old ");
     env.set_crontab(&format!("{text}{copy}"));
     let other = config(&env, "o.toml", "crontab", "other", &[("four", "four.log")]);
     ok(env.cmd(["install", "-q", "-c"]).arg(&other));

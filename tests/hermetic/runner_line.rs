@@ -32,7 +32,7 @@ fn install_pins_a_service_to_the_one_project_that_runs_it() {
     let crontab = env.crontab().unwrap();
     assert!(
         crontab.contains(&format!(
-            "\n0 * * * * {dir}/bin/crontainer exec svc --every 1h --log {dir}/logs/svc.log \
+            "\n0 * * * * {dir}/bin/crontainer exec svc --block crontainer --every 1h --log {dir}/logs/svc.log \
              --runtime {dir}/bin/docker --service web --project shop -- x\n"
         )),
         "{crontab}"
@@ -107,7 +107,7 @@ fn a_binary_in_a_build_directory_is_warned_about_with_the_fix() {
         )
     );
     assert!(env.crontab().unwrap().contains(&format!(
-        "\n0 * * * * {} exec main_pipeline_v2 ",
+        "\n0 * * * * {} exec main_pipeline_v2 --block crontainer ",
         exe.display()
     )));
 }

@@ -310,7 +310,7 @@ fn install_upgrades_a_block_crontainer_0_1_wrote_in_place() {
     );
     assert!(
         new.contains(&format!(
-            "\n#paused# @daily {dir}/bin/crontainer exec paused_one --log \
+            "\n#paused# @daily {dir}/bin/crontainer exec paused_one --block fixture --log \
              {dir}/logs/paused_one.log --runtime {dir}/bin/docker -- ai-video-backend python \
              cleanup.py\n"
         )),

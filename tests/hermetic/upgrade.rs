@@ -163,7 +163,7 @@ fn install_upgrades_the_block_0_2_wrote_in_place() {
     // the job's install time), the install times of 0.2 kept, the metrics line as it was.
     let expected = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/runner-lines-v0.3/upgraded-from-v0.2.txt"),
+            .join("tests/fixtures/runner-lines-v0.4/upgraded-from-v0.2.txt"),
     )
     .unwrap()
     .replace("{dir}", &env.dir.path().display().to_string())
@@ -190,14 +190,14 @@ fn install_upgrades_the_block_0_2_wrote_in_place() {
 const PINNED_URL: &str = "https://hc-ping.com/0f2a3c1e-7b5d-4e8f-9a61-3c2b1d0e4f5a";
 const MASKED_URL: &str = "https://hc-ping.com/…/4f5a";
 
-/// The exact lines 0.3 writes for every flag of the runner, pinned: a later release must run
+/// The exact lines 0.4 writes for every flag of the runner, pinned: a later release must run
 /// them as they are (`runner_args.rs`: flags are added, never renamed or removed), so a change
 /// here is a change of a stable interface. Each line also reads back, by the runner's own
 /// definition, into the job it was rendered from.
 #[test]
-fn the_runner_lines_0_3_writes_are_pinned() {
+fn the_runner_lines_0_4_writes_are_pinned() {
     let env = Env::new();
-    let pinned = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/runner-lines-v0.3");
+    let pinned = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/runner-lines-v0.4");
     let dir = env.dir.path().display().to_string();
     for (target, file) in [
         ("crontab", "plan-crontab.txt"),
@@ -229,11 +229,76 @@ fn the_runner_lines_0_3_writes_are_pinned() {
             "{target}"
         );
         for line in block.lines().filter(|l| l.contains(" exec ")) {
-            let command = line.split(" /usr/bin/crontainer exec ").nth(1).unwrap();
-            let words = crontainer::line::read::split_words(&command.replace("\\%", "%")).unwrap();
-            crontainer::runner_args::RunnerArgs::from_words(words).unwrap();
+            let args = runner_args_of(line);
+            assert_eq!(args.block.as_deref(), Some("pinned"), "{line}");
         }
     }
+}
+
+/// The words of a pinned line after `crontainer exec`, read by the runner's own definition.
+fn runner_args_of(line: &str) -> crontainer::runner_args::RunnerArgs {
+    let command = line.split(" /usr/bin/crontainer exec ").nth(1).unwrap();
+    let words = crontainer::line::read::split_words(&command.replace("\\%", "%")).unwrap();
+    crontainer::runner_args::RunnerArgs::from_words(words).unwrap()
+}
+
+/// The lines 0.3 shipped (`tests/fixtures/runner-lines-v0.3`, without `--block`) still read
+/// by the runner's definition, and as a block: a later release runs them as they are.
+#[test]
+fn the_runner_lines_0_3_wrote_still_read() {
+    let pinned = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/runner-lines-v0.3");
+    for (file, with_user) in [("plan-crontab.txt", false), ("plan-cron.d.txt", true)] {
+        let text = std::fs::read_to_string(pinned.join(file))
+            .unwrap()
+            .replace("{dir}", "/srv/pinned");
+        let lines: Vec<&str> = text.lines().filter(|l| l.contains(" exec ")).collect();
+        assert_eq!(lines.len(), 5, "{file}");
+        for line in lines {
+            assert_eq!(runner_args_of(line).block, None, "{line}");
+        }
+        let body = crontainer::block::find(&text, "pinned").unwrap().unwrap();
+        let entries = crontainer::line::parse_body(&body, with_user, "pinned").unwrap();
+        assert_eq!(entries.len(), 3, "{file}");
+    }
+}
+
+/// A block of 0.3's lines (`runner-lines-v0.3/upgraded-from-v0.2.txt`: no `--block`) is in step
+/// with its config, and `install` gives each line its `--block` in place, keeping the install
+/// times, the pause, the metrics line and the user's lines: the very text 0.4 writes
+/// (`runner-lines-v0.4/upgraded-from-v0.2.txt`).
+#[test]
+fn install_gives_the_lines_0_3_wrote_their_block_in_place() {
+    let env = Env::new();
+    let config = host_of_0_2(&env);
+    let pinned = |version: &str| {
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
+            "tests/fixtures/runner-lines-{version}/upgraded-from-v0.2.txt"
+        )))
+        .unwrap()
+        .replace("{dir}", &env.dir.path().display().to_string())
+        .replace("{user}", &Env::user())
+    };
+    env.set_crontab(&pinned("v0.3"));
+    let status = env
+        .cmd(["status", "main_pipeline_v2", "-c"])
+        .arg(&config)
+        .env("FAKE_DOCKER_PS", WORKER)
+        .output()
+        .unwrap();
+    let status = stdout_of(&status);
+    assert!(!status.contains("drifted"), "{status}");
+    assert!(!status.contains("edited by hand"), "{status}");
+    let out = ok(env
+        .cmd(["install", "-c"])
+        .arg(&config)
+        .env("FAKE_DOCKER_PS", WORKER));
+    assert!(!out.contains("is up to date"), "{out}");
+    assert_eq!(env.crontab().unwrap(), pinned("v0.4"));
+    let again = ok(env
+        .cmd(["install", "-c"])
+        .arg(&config)
+        .env("FAKE_DOCKER_PS", WORKER));
+    assert!(again.contains("is up to date"), "{again}");
 }
 
 #[test]

@@ -20,7 +20,7 @@ pub(crate) fn render_entries(
         .jobs
         .iter()
         .map(|job| {
-            line::render_job(job, tools, user_column).map_err(|e| {
+            line::render_job(job, tools, user_column, &config.name).map_err(|e| {
                 crate::error::bad_input(format!("{}:{}: {e:#}", config.path.display(), job.line))
             })
         })

@@ -81,7 +81,20 @@ pub(crate) fn drift(
         },
         _ => job.clone(),
     };
-    let wanted = line::render_job(job, &tools, user_column)?;
+    // A line 0.3 wrote names no block (`--block`, recorded in the run history): the same job,
+    // in step where it stands (`install` adds it); the reader made sure a line that names a
+    // block names the one it is in.
+    let block = installed.block();
+    let wanted = line::render_job(
+        job,
+        &tools,
+        user_column,
+        block.as_deref().unwrap_or_default(),
+    )?;
+    let wanted = match block {
+        Some(_) => wanted,
+        None => wanted.with_block(None),
+    };
     Ok(describe_drift(&wanted, installed, with_user))
 }
 

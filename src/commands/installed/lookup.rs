@@ -112,7 +112,7 @@ pub(crate) fn find_job(
     match config.as_ref().and_then(|c| c.job(id).map(|j| (c, j))) {
         Some((config, job)) if damaged.is_empty() => {
             let tools = runtime::require_tools(&config.runtime)?;
-            let entry = line::render_job(job, &tools, None)?;
+            let entry = line::render_job(job, &tools, None, &config.name)?;
             Ok(Found {
                 entry,
                 run_as: scope
@@ -175,6 +175,8 @@ pub(crate) fn likely_copy(target: &Target, name: &str, other: &Target, other_blo
 /// `a_user` and `b_user`: whether each one's line has a user column (cron.d).
 pub(crate) fn same_work(a: &Entry, a_user: bool, b: &Entry, b_user: bool) -> bool {
     let work = |e: &Entry, with_user: bool| {
+        // The block a line names (`--block`) says where it stands, not what it does.
+        let e = &e.with_block(None);
         crate::line::parse_line(e.active_line(), with_user)
             .map(|p| p.body().replace(&e.marker.log.display().to_string(), "LOG"))
     };

@@ -341,6 +341,13 @@ impl UserDir {
     }
 }
 
+impl Drop for UserDir {
+    /// The run history of the jobs that logged here goes with their logs.
+    fn drop(&mut self) {
+        super::history::forget_logs_under(self.dir.path());
+    }
+}
+
 /// A temporary directory only root may write, for the logs of jobs that run as root: a root job
 /// may not log where another user could swap the log for a symlink (install refuses it).
 pub struct RootDir {
@@ -359,6 +366,13 @@ impl RootDir {
     /// A path inside this directory.
     pub fn join(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+}
+
+impl Drop for RootDir {
+    /// The run history of the jobs that logged here goes with their logs.
+    fn drop(&mut self) {
+        super::history::forget_logs_under(self.dir.path());
     }
 }
 

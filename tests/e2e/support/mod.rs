@@ -14,6 +14,7 @@ pub mod container;
 pub mod cron;
 pub mod engine;
 pub mod healthchecks;
+pub mod history;
 pub mod job_line;
 pub mod killing;
 pub mod product;
@@ -30,6 +31,7 @@ pub use cron::{
 };
 pub use engine::Engine;
 pub(crate) use engine::each_engine;
+pub use history::Ledgers;
 pub use job_line::JobLine;
 pub use killing::{SLEEPS_A_MINUTE, clients_of_run, runner_pid, sleeps_in, start_detached};
 pub use product::{Crontainer, NEVER, cron_d_config, job_toml, status_job, toml_str};

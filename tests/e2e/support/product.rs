@@ -20,6 +20,14 @@ impl Default for Crontainer {
     }
 }
 
+impl Drop for Crontainer {
+    /// The run history of the jobs that logged here (some tests keep logs beside the configs)
+    /// goes with their logs.
+    fn drop(&mut self) {
+        super::history::forget_logs_under(self.dir.path());
+    }
+}
+
 impl Crontainer {
     pub fn new() -> Crontainer {
         let dir = tempfile::Builder::new()
