@@ -399,3 +399,53 @@ fn json_documents_of_plan_install_uninstall_pause_resume_and_doctor() {
         run(&env, &["uninstall", "--json", "-c", &path], |_| {})
     );
 }
+
+/// A config of block `name` with one job `id`, refreshing `prom/` (`[monitoring]`).
+fn monitored_config(env: &Env, name: &str, id: &str) -> String {
+    let path = env.path(&format!("{name}.toml"));
+    std::fs::write(
+        &path,
+        format!(
+            "[cron]\nname = \"{name}\"\n[monitoring]\ntextfile_dir = \"{dir}/prom\"\n\
+             [[job]]\nid = \"{id}\"\ncontainer = \"c\"\ncommand = [\"x\"]\nevery = \"5h\"\n\
+             log = \"{dir}/logs/{id}-{name}.log\"\n",
+            dir = env.dir.path().display()
+        ),
+    )
+    .unwrap();
+    config_arg(&path)
+}
+
+/// A block's metrics file goes with the block however it goes, its directory found from the
+/// metrics line installed (issue 25): `install --replace OLD` left OLD's file exported and
+/// stale, and `uninstall --json` did not say it removed one.
+#[test]
+fn a_blocks_metrics_file_goes_with_it_without_its_config() {
+    let env = Env::new();
+    std::fs::create_dir(env.path("prom")).unwrap();
+    let one = monitored_config(&env, "one", "a");
+    env.install(Path::new(&one));
+    // The file the block's metrics line writes every minute.
+    common::ok(
+        env.cmd(["metrics", "-q", "--textfile"])
+            .arg(env.path("prom"))
+            .args(["-c", &one]),
+    );
+    let two = monitored_config(&env, "two", "a");
+    insta::assert_snapshot!(
+        "install_replace_monitored",
+        run(&env, &["install", "--replace", "one", "-c", &two], |_| {})
+    );
+    common::ok(
+        env.cmd(["metrics", "-q", "--textfile"])
+            .arg(env.path("prom"))
+            .args(["-c", &two]),
+    );
+    std::fs::remove_file(&two).unwrap();
+    insta::assert_snapshot!(
+        "uninstall_json_monitored",
+        run(&env, &["uninstall", "--json", "--name", "two"], |_| {})
+    );
+    let left: Vec<_> = std::fs::read_dir(env.path("prom")).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
