@@ -118,26 +118,28 @@ pub(crate) fn run(args: &DoctorArgs) -> Result<ExitCode> {
     if let Some(config) = &config
         && host::is_root()
     {
-        checks.push(match commands::require_root_controlled(config, &tools) {
-            Ok(()) => check(
-                "root's inputs",
-                Verdict::Ok,
-                "the config and the programs the line runs are root's alone",
-                None,
-            ),
-            Err(e) => check("root's inputs", Verdict::Fail, format!("{e:#}"), None),
-        });
+        checks.push(
+            match commands::trust::require_root_controlled(config, &tools) {
+                Ok(()) => check(
+                    "root's inputs",
+                    Verdict::Ok,
+                    "the config and the programs the line runs are root's alone",
+                    None,
+                ),
+                Err(e) => check("root's inputs", Verdict::Fail, format!("{e:#}"), None),
+            },
+        );
     }
     checks.push(time_zone_check());
 
     // With a config: every block of its crontab, or its own cron.d file (each cron.d file is
     // a target of its own; other files' blocks are checked against it for shared logs below).
-    let (kind, _) = commands::target_settings(config.as_ref(), &args.target);
+    let (kind, _) = commands::installed::target_settings(config.as_ref(), &args.target);
     let name = args.block.name.as_deref().or(config
         .as_ref()
         .filter(|_| kind == config::TargetKind::CronD)
         .map(|c| c.name.as_str()));
-    match commands::scope_at(config.as_ref(), &args.target, name, args.all_users) {
+    match commands::installed::scope_at(config.as_ref(), &args.target, name, args.all_users) {
         Err(e) => checks.push(check(
             "installed blocks",
             Verdict::Fail,
@@ -262,7 +264,7 @@ fn log_check(id: &str, log: &Path, run_as: &str) -> Check {
         );
     };
     let dir = log.parent().unwrap_or(Path::new("/"));
-    match commands::check_log(id, log, &user) {
+    match commands::trust::files::check_log(id, log, &user) {
         Err(e) => check(&name, Verdict::Fail, format!("{e:#}"), None),
         Ok(_) if !dir.exists() => check(
             &name,
@@ -291,14 +293,14 @@ fn missed(entry: &Entry, with_user: bool, now: &jiff::ZonedDateTime) -> Option<S
         run_log::lock_run(&entry.marker.lock),
     )
     .ok()?;
-    let due = commands::missed_firing(
+    let due = commands::installed::drift::missed_firing(
         rendered.as_ref(),
         entry.marker.installed.as_deref(),
         &last,
         now,
         entry.marker.grace.unwrap_or(crate::config::DEFAULT_GRACE),
     )?;
-    Some(commands::missed_words(&due))
+    Some(commands::installed::drift::missed_words(&due))
 }
 
 /// What is installed where doctor looks: how many jobs in which blocks, blocks that cannot be
@@ -306,7 +308,7 @@ fn missed(entry: &Entry, with_user: bool, now: &jiff::ZonedDateTime) -> Option<S
 /// log in two blocks, missed firings, logs, and whether the jobs' user reaches the runtime.
 fn block_checks(
     checks: &mut Vec<Check>,
-    scope: &commands::Scope,
+    scope: &commands::installed::Scope,
     config: Option<&config::Config>,
 ) -> Result<()> {
     let blocks = scope.blocks();
@@ -378,7 +380,7 @@ fn block_checks(
         ));
     }
     if let Some(config) = config {
-        let owns = |i: &commands::Installed| {
+        let owns = |i: &commands::installed::Installed| {
             i.target.kind() == config.target
                 && match &i.target {
                     crate::cron_table::Target::CronD(c) => c.name() == config.name,
@@ -390,7 +392,7 @@ fn block_checks(
                 .entries()
                 .find(|(i, b, e)| owns(i) && *b == config.name && e.marker.id == job.id);
             let drift = current.map(|(i, _, c)| {
-                commands::drift(
+                commands::installed::drift::drift(
                     &config.runtime,
                     job,
                     c,
@@ -436,7 +438,7 @@ fn block_checks(
                 Some(format!(
                     "if it is left over: `crontainer install --replace {block}` with this \
                      config, or `{}`",
-                    commands::uninstall_command(&installed.target, block)
+                    commands::installed::lookup::uninstall_command(&installed.target, block)
                 )),
             ));
         }
@@ -444,12 +446,12 @@ fn block_checks(
     duplicate_checks(checks, scope, config);
 
     let now = commands::now()?;
-    let mut seen: Vec<(String, &str)> = Vec::new();
+    let mut seen: Vec<(crate::cron_table::TargetId, &str)> = Vec::new();
     for (installed, block, entry) in scope.entries() {
-        let place = (installed.target.describe(), block);
+        let place = (installed.target.id(), block);
         if !seen.contains(&place) {
             seen.push(place);
-            if let Some(problem) = commands::environment_problem(installed, block) {
+            if let Some(problem) = commands::installed::environment_problem(installed, block) {
                 checks.push(check(
                     &format!("environment of block {block}"),
                     Verdict::Fail,
@@ -461,17 +463,13 @@ fn block_checks(
             // firing that never came from a job not yet due: its lines work, its silence not.
             let from_0_1 = scope
                 .entries()
-                .filter(|(i, b, _)| {
-                    i.target.describe() == installed.target.describe() && *b == block
-                })
+                .filter(|(i, b, _)| i.target.same_as(&installed.target) && *b == block)
                 .any(|(_, _, e)| e.marker.installed.is_none());
             // 0.2's lines are shell programs: they run as they are, and `install` upgrades
             // them to runner lines.
             let legacy = scope
                 .entries()
-                .filter(|(i, b, _)| {
-                    i.target.describe() == installed.target.describe() && *b == block
-                })
+                .filter(|(i, b, _)| i.target.same_as(&installed.target) && *b == block)
                 .any(|(_, _, e)| e.is_legacy());
             if from_0_1 {
                 checks.push(check(
@@ -492,7 +490,8 @@ fn block_checks(
                 ));
             }
         }
-        if let Some(problem) = commands::runner_problem(entry, installed.target.with_user_column())
+        if let Some(problem) =
+            commands::installed::drift::runner_problem(entry, installed.target.with_user_column())
         {
             checks.push(check(
                 &format!("runner of {}", entry.marker.id),
@@ -580,13 +579,13 @@ fn block_checks(
 /// the config's block and every block crontainer can read on the host.
 fn duplicate_checks(
     checks: &mut Vec<Check>,
-    scope: &commands::Scope,
+    scope: &commands::installed::Scope,
     config: Option<&config::Config>,
 ) {
     let everywhere;
-    let installed: &[commands::Installed] = match config {
+    let installed: &[commands::installed::Installed] = match config {
         Some(_) => {
-            everywhere = commands::everything_readable();
+            everywhere = commands::installed::everything_readable();
             &everywhere
         }
         None => &scope.installed,
@@ -617,8 +616,8 @@ fn duplicate_checks(
                 *m != n
                     && b.3.marker.id == a.3.marker.id
                     && (config.is_none()
-                        || (commands::likely_copy(a.0, a.2, b.0, b.2)
-                            && commands::same_work(
+                        || (commands::installed::lookup::likely_copy(a.0, a.2, b.0, b.2)
+                            && commands::installed::lookup::same_work(
                                 a.3,
                                 a.0.with_user_column(),
                                 b.3,
@@ -649,7 +648,9 @@ fn duplicate_checks(
             .iter()
             .enumerate()
             .filter(|(m, _)| *m != n)
-            .filter_map(|(_, b)| commands::shared_file(a.3, b.3).map(|f| (place(b), f)))
+            .filter_map(|(_, b)| {
+                commands::installed::lookup::shared_file(a.3, b.3).map(|f| (place(b), f))
+            })
             .collect();
         if let Some((_, file)) = shared.first() {
             let key = format!("file {}", file.display());

@@ -29,12 +29,13 @@ struct JobHistory {
 pub(crate) fn run(args: &HistoryArgs) -> Result<ExitCode> {
     let (name, only) = match &args.job {
         Some(spec) => {
-            let (name, id) = commands::split_job(spec, args.block.name.as_deref())?;
+            let (name, id) =
+                commands::installed::lookup::split_job(spec, args.block.name.as_deref())?;
             (name.map(str::to_string), Some(id.to_string()))
         }
         None => (args.block.name.clone(), None),
     };
-    let (_, scope) = commands::config_and_installed(
+    let (_, scope) = commands::installed::config_and_installed(
         args.config.config.as_deref(),
         &args.target,
         name.as_deref(),

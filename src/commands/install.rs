@@ -135,7 +135,7 @@ fn pin_projects(config: &mut config::Config, tools: &crate::line::Tools) -> Resu
 
 pub(crate) fn run(args: &InstallArgs) -> Result<ExitCode> {
     let mut config = commands::trust::load_required_config(args.config.config.as_deref())?;
-    let (kind, user) = commands::target_settings(Some(&config), &args.target);
+    let (kind, user) = commands::installed::target_settings(Some(&config), &args.target);
     if kind == TargetKind::CronD
         && !host::is_root()
         && std::env::var_os(cron_table::ENV_CROND_DIR).is_none()
@@ -149,25 +149,32 @@ pub(crate) fn run(args: &InstallArgs) -> Result<ExitCode> {
         Target::resolve(kind, user.as_deref(), &config.name)?;
     let tools = runtime::require_tools(&config.runtime, false)?;
     let pinned = pin_projects(&mut config, &tools)?;
-    commands::require_root_controlled(&config, &tools)?;
-    let entries = commands::render_entries(&config, &tools, &target, &run_as)?;
+    commands::trust::require_root_controlled(&config, &tools)?;
+    let entries = commands::change::render::render_entries(&config, &tools, &target, &run_as)?;
     let run_as_user = nix::unistd::User::from_name(&run_as)
         .ok()
         .flatten()
         .with_context(|| format!("user {run_as:?} does not exist on this host"))?;
     // Every job's files are judged before anything is created, so a refusal changes nothing.
     // What they ask of the kernel as the job's user is asked at once, by one child process.
-    host::prefetch_access(&run_as_user, &commands::log_checks(&config.jobs))?;
+    host::prefetch_access(
+        &run_as_user,
+        &commands::trust::files::log_checks(&config.jobs),
+    )?;
     let mut log_plans = Vec::new();
     for job in &config.jobs {
-        log_plans.push(commands::check_log(&job.id, &job.log, &run_as_user)?);
+        log_plans.push(commands::trust::files::check_log(
+            &job.id,
+            &job.log,
+            &run_as_user,
+        )?);
         if let Some(env_file) = &job.env_file {
-            commands::check_env_file(&job.id, env_file, &run_as_user)?;
+            commands::trust::files::check_env_file(&job.id, env_file, &run_as_user)?;
         }
     }
-    commands::check_textfile(&config, &run_as_user)?;
+    commands::trust::files::check_textfile(&config, &run_as_user)?;
     let (textfile, textfile_warnings) =
-        commands::textfile_line(&config, kind, &run_as, &target, &tools)?;
+        commands::change::render::textfile_line(&config, kind, &run_as, &target, &tools)?;
 
     // Taken before every block on the host is read, so the destination, one of them, is read
     // once (`Target::read` remembers it under the lock) and cannot change before the write.
@@ -185,7 +192,9 @@ pub(crate) fn run(args: &InstallArgs) -> Result<ExitCode> {
     let old = target.read()?;
     // Refuse a hand-edited block rather than silently replacing someone's lines.
     let mut existing = Vec::new();
-    for block in commands::parse_blocks(&old, Some(&config.name), target.with_user_column())? {
+    for block in
+        commands::installed::parse_blocks(&old, Some(&config.name), target.with_user_column())?
+    {
         existing.extend(block?.1);
     }
     // A paused job stays paused, with its new line. A job whose line is unchanged keeps the
@@ -248,10 +257,17 @@ pub(crate) fn run(args: &InstallArgs) -> Result<ExitCode> {
     }
     let changed = new != old;
 
-    warnings.extend(commands::env_warnings(&config, kind, &target));
+    warnings.extend(commands::change::render::env_warnings(
+        &config, kind, &target,
+    ));
     warnings.extend(textfile_warnings);
-    warnings.extend(commands::binary_warnings(&tools, textfile.as_ref()));
-    warnings.extend(commands::healthcheck_warnings(&config, kind, &target));
+    warnings.extend(commands::change::render::binary_warnings(
+        &tools,
+        textfile.as_ref(),
+    ));
+    warnings.extend(commands::change::render::healthcheck_warnings(
+        &config, kind, &target,
+    ));
     for (job, plan) in config.jobs.iter().zip(&log_plans) {
         if args.dry_run {
             if plan.missing_dir {
@@ -295,7 +311,7 @@ pub(crate) fn run(args: &InstallArgs) -> Result<ExitCode> {
     }
 
     let label = target.describe();
-    let applied = commands::apply(&target, &old, &new, args.dry_run, args.json)?;
+    let applied = commands::change::apply(&target, &old, &new, args.dry_run, args.json)?;
     // A metrics line that went, or moved to another directory: the file it wrote would stay,
     // exported and stale.
     let had = block::find(&old, &config.name)?
@@ -416,7 +432,7 @@ pub(crate) fn run(args: &InstallArgs) -> Result<ExitCode> {
     Ok(ExitCode::Success)
 }
 
-/// Creates what `commands::check_log` found missing: the log's directory (the job's user's
+/// Creates what `trust::files::check_log` found missing: the log's directory (the job's user's
 /// when it lies under a directory that user may write, so the line can create its lock again),
 /// and the log (0640) and lock (0600) files, owned by the job's user.
 ///
@@ -427,7 +443,11 @@ pub(crate) fn run(args: &InstallArgs) -> Result<ExitCode> {
 /// moment), what is made there is made by a process that has become that user, so it can land
 /// only where they could write anyway. Root chowns only a file it has just created, by its
 /// descriptor.
-fn create_log(log: &Path, plan: &commands::LogPlan, user: &nix::unistd::User) -> Result<()> {
+fn create_log(
+    log: &Path,
+    plan: &commands::trust::files::LogPlan,
+    user: &nix::unistd::User,
+) -> Result<()> {
     use crate::safe_file::{self, Make};
     let dir = log.parent().unwrap_or(Path::new("/"));
     let for_other = host::is_root() && !user.uid.is_root();
@@ -486,7 +506,8 @@ fn create_log(log: &Path, plan: &commands::LogPlan, user: &nix::unistd::User) ->
 /// The blocks installed elsewhere on the host, which the config's jobs must not step on.
 struct Others {
     /// Every readable block but the one being installed (and the one it replaces).
-    installed: Vec<commands::Installed>,
+    installed: Vec<commands::installed::Installed>,
+    /// The target being written, in words.
     destination: String,
     replaced: Option<Replaced>,
     /// The blocks of the destination that could not be read, in words.
@@ -509,10 +530,9 @@ impl Others {
     /// Every block crontainer can read, but block `name` of `target` (the one being written).
     /// `replace`: the block this install replaces, which must be exactly one other block.
     fn read(target: &Target, name: &str, replace: Option<&str>) -> Result<Others> {
-        let destination = target.describe();
-        let mut installed = commands::everything_readable();
+        let mut installed = commands::installed::everything_readable();
         for i in &mut installed {
-            if i.target.describe() == destination {
+            if i.target.same_as(target) {
                 i.entries.retain(|(block, _)| block != name);
             }
         }
@@ -521,7 +541,7 @@ impl Others {
             if !config::is_block_name(old) {
                 return Err(bad_input(format!("--replace {old:?} is not a block name")));
             }
-            let places: Vec<&commands::Installed> = installed
+            let places: Vec<&commands::installed::Installed> = installed
                 .iter()
                 .filter(|i| i.entries.iter().any(|(b, _)| b == old))
                 .collect();
@@ -539,7 +559,7 @@ impl Others {
                         target: one.target.clone(),
                         run_as: one.run_as.clone(),
                         block: old.to_string(),
-                        same_target: one.target.describe() == destination,
+                        same_target: one.target.same_as(target),
                         logs: one
                             .entries
                             .iter()
@@ -564,19 +584,17 @@ impl Others {
                             .join(" and "),
                         several
                             .iter()
-                            .map(|i| format!("`{}`", commands::uninstall_command(&i.target, old)))
+                            .map(|i| format!(
+                                "`{}`",
+                                commands::installed::lookup::uninstall_command(&i.target, old)
+                            ))
                             .collect::<Vec<_>>()
                             .join(" or ")
                     )));
                 }
             }
             for i in &mut installed {
-                if i.target.describe()
-                    == found
-                        .as_ref()
-                        .map(|r| r.target.describe())
-                        .unwrap_or_default()
-                {
+                if found.as_ref().is_some_and(|r| i.target.same_as(&r.target)) {
                     i.entries.retain(|(block, _)| block != old);
                 }
             }
@@ -585,24 +603,24 @@ impl Others {
         // must not make every install noisy.
         let damaged = installed
             .iter()
-            .filter(|i| i.target.describe() == destination)
+            .filter(|i| i.target.same_as(target))
             .flat_map(|i| i.damaged.iter().map(|d| d.describe(&i.target)))
             .collect();
         Ok(Others {
             installed,
-            destination,
+            destination: target.describe(),
             replaced: found,
             damaged,
         })
     }
 
     /// The way out named in every message about another block.
-    fn way_out(&self, other: &commands::Installed, block: &str) -> String {
+    fn way_out(&self, other: &commands::installed::Installed, block: &str) -> String {
         format!(
             "if this config replaces block `{block}` (renamed, or moved from {}), run `crontainer \
              install --replace {block}`; otherwise remove it (`{}`)",
             other.target.describe(),
-            commands::uninstall_command(&other.target, block)
+            commands::installed::lookup::uninstall_command(&other.target, block)
         )
     }
 
@@ -624,7 +642,7 @@ impl Others {
             for other in &self.installed {
                 let theirs_by = commands::trust::written_by(&other.target).filter(|_| roots);
                 for (block, theirs) in &other.entries {
-                    if let Some(file) = commands::shared_file(entry, theirs) {
+                    if let Some(file) = commands::installed::lookup::shared_file(entry, theirs) {
                         if let Some(user) = &theirs_by {
                             warnings.push(format!(
                                 "job {:?} of block `{block}` in {} names {} too, which job {:?} \
@@ -635,7 +653,10 @@ impl Others {
                                 other.target.describe(),
                                 file.display(),
                                 entry.marker.id,
-                                commands::uninstall_command(&other.target, block)
+                                commands::installed::lookup::uninstall_command(
+                                    &other.target,
+                                    block
+                                )
                             ));
                             continue;
                         }
@@ -671,7 +692,7 @@ impl Others {
             let mut blocks: Vec<&str> = Vec::new();
             for (block, theirs) in &other.entries {
                 if entries.iter().any(|e| e.marker.id == theirs.marker.id)
-                    && commands::likely_copy(target, name, &other.target, block)
+                    && commands::installed::lookup::likely_copy(target, name, &other.target, block)
                     && !blocks.contains(&block.as_str())
                 {
                     blocks.push(block);
@@ -717,7 +738,7 @@ impl Replaced {
             let _lock = self.target.lock()?;
             let old = self.target.read()?;
             let new = block::remove(&old, &self.block)?.unwrap_or_else(|| old.clone());
-            diff = commands::apply(&self.target, &old, &new, dry_run, json)?.diff;
+            diff = commands::change::apply(&self.target, &old, &new, dry_run, json)?.diff;
         }
         if logrotate::enabled() {
             let owner = logrotate::Owner {
@@ -758,7 +779,7 @@ impl Replaced {
     }
 }
 
-/// `install --json`: what was installed where, beside [`commands::ChangeReport`]'s fields.
+/// `install --json`: what was installed where, beside `ChangeReport`'s fields.
 #[derive(serde::Serialize)]
 struct InstallDocument<'a> {
     target: TargetKind,

@@ -7,7 +7,8 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::cli::LogsArgs;
-use crate::commands::{Follower, find_job};
+use crate::commands::Follower;
+use crate::commands::installed::lookup::find_job;
 use crate::error::ExitCode;
 use crate::run_log;
 

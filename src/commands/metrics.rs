@@ -159,7 +159,7 @@ fn kind_word(kind: TargetKind) -> &'static str {
 }
 
 pub(crate) fn run(args: &MetricsArgs) -> Result<ExitCode> {
-    let (config, scope) = commands::config_and_installed(
+    let (config, scope) = commands::installed::config_and_installed(
         args.config.config.as_deref(),
         &args.target,
         args.block.name.as_deref(),

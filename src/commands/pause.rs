@@ -25,10 +25,10 @@ pub(crate) fn run(args: &PauseArgs, action: Action) -> Result<ExitCode> {
         Action::Resume => "resume",
     };
     let config = commands::trust::load_config(args.config.config.as_deref())?;
-    let (name, id) = commands::split_job(&args.job, args.block.name.as_deref())?;
+    let (name, id) = commands::installed::lookup::split_job(&args.job, args.block.name.as_deref())?;
     // Which target and block hold the job, then that block read again under the target's lock.
-    let scope = commands::scope(config.as_ref(), &args.target, name, false)?;
-    let Some((installed, block_name, _)) = commands::locate(&scope, id)? else {
+    let scope = commands::installed::scope(config.as_ref(), &args.target, name, false)?;
+    let Some((installed, block_name, _)) = commands::installed::lookup::locate(&scope, id)? else {
         let mut message = format!(
             "job {id:?} is not installed in {}; `crontainer status` lists what is",
             scope.label
@@ -45,7 +45,9 @@ pub(crate) fn run(args: &PauseArgs, action: Action) -> Result<ExitCode> {
     let _lock = target.lock()?;
     let old = target.read()?;
     let mut found = None;
-    for block in commands::parse_blocks(&old, Some(&block_name), target.with_user_column())? {
+    for block in
+        commands::installed::parse_blocks(&old, Some(&block_name), target.with_user_column())?
+    {
         let (name, entries) = block?;
         if let Some(i) = entries.iter().position(|e| e.marker.id == id) {
             found = Some((name, entries, i));
@@ -94,9 +96,14 @@ pub(crate) fn run(args: &PauseArgs, action: Action) -> Result<ExitCode> {
             format!("resumed job {id:?} in {label}: cron fires it again from its next run.")
         }
     };
-    let body = commands::body_with_entries(&old, &block_name, &entries, target.with_user_column())?;
+    let body = commands::change::body_with_entries(
+        &old,
+        &block_name,
+        &entries,
+        target.with_user_column(),
+    )?;
     let new = block::upsert(&old, &block_name, &body)?;
-    let applied = commands::apply(&target, &old, &new, false, args.json)?;
+    let applied = commands::change::apply(&target, &old, &new, false, args.json)?;
 
     if args.json {
         ui::print_document(&PauseDocument {

@@ -19,24 +19,41 @@ use crate::ui::{self, format_time};
 
 pub(crate) fn run(args: &PlanArgs) -> Result<ExitCode> {
     let config = commands::trust::load_required_config(args.config.config.as_deref())?;
-    let (kind, user) = commands::target_settings(Some(&config), &args.target);
+    let (kind, user) = commands::installed::target_settings(Some(&config), &args.target);
     let (resolved, refused) = Target::resolve_for_plan(kind, user.as_deref(), &config.name)?;
     // Plan works on a machine without Docker: a missing tool is a warning here, an error in
     // install, and the line shows the path it would use.
     let (tools, missing) = runtime::resolve_tools(&config.runtime, false);
     let mut warnings: Vec<String> = missing.into_iter().map(|m| m.message).collect();
     warnings.extend(refused);
-    warnings.extend(commands::env_warnings(&config, kind, &resolved.target));
-    warnings.extend(commands::healthcheck_warnings(
+    warnings.extend(commands::change::render::env_warnings(
         &config,
         kind,
         &resolved.target,
     ));
-    let entries = commands::render_entries(&config, &tools, &resolved.target, &resolved.run_as)?;
-    let (textfile, textfile_warnings) =
-        commands::textfile_line(&config, kind, &resolved.run_as, &resolved.target, &tools)?;
+    warnings.extend(commands::change::render::healthcheck_warnings(
+        &config,
+        kind,
+        &resolved.target,
+    ));
+    let entries = commands::change::render::render_entries(
+        &config,
+        &tools,
+        &resolved.target,
+        &resolved.run_as,
+    )?;
+    let (textfile, textfile_warnings) = commands::change::render::textfile_line(
+        &config,
+        kind,
+        &resolved.run_as,
+        &resolved.target,
+        &tools,
+    )?;
     warnings.extend(textfile_warnings);
-    warnings.extend(commands::binary_warnings(&tools, textfile.as_ref()));
+    warnings.extend(commands::change::render::binary_warnings(
+        &tools,
+        textfile.as_ref(),
+    ));
     let body = line::render_body_with(&entries, textfile.as_ref());
     let text = block::upsert("", &config.name, &body)?;
     let now = commands::now()?;

@@ -25,7 +25,7 @@ use crate::ui;
 pub(crate) const ENV_BY: &str = "CRONTAINER_BY";
 
 pub(crate) fn run(args: &RunNowArgs) -> Result<ExitCode> {
-    let found = commands::find_job(
+    let found = commands::installed::lookup::find_job(
         &args.job,
         args.config.config.as_deref(),
         &args.target,

@@ -23,12 +23,13 @@ use crate::ui::{self, JSON_VERSION, format_time, human_bytes};
 pub(crate) fn run(args: &StatusArgs) -> Result<ExitCode> {
     let (name, only) = match &args.job {
         Some(spec) => {
-            let (name, id) = commands::split_job(spec, args.block.name.as_deref())?;
+            let (name, id) =
+                commands::installed::lookup::split_job(spec, args.block.name.as_deref())?;
             (name.map(str::to_string), Some(id.to_string()))
         }
         None => (args.block.name.clone(), None),
     };
-    let (config, scope) = commands::config_and_installed(
+    let (config, scope) = commands::installed::config_and_installed(
         args.config.config.as_deref(),
         &args.target,
         name.as_deref(),

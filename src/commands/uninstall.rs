@@ -23,7 +23,7 @@ pub(crate) fn run(args: &UninstallArgs) -> Result<ExitCode> {
         .or_else(|| config.as_ref().map(|c| c.name.clone()));
     let (name, job) = match &args.job {
         Some(spec) => {
-            let (name, id) = commands::split_job(spec, name.as_deref())?;
+            let (name, id) = commands::installed::lookup::split_job(spec, name.as_deref())?;
             (name.map(str::to_string), Some(id.to_string()))
         }
         None => (name, None),
@@ -32,28 +32,26 @@ pub(crate) fn run(args: &UninstallArgs) -> Result<ExitCode> {
     // is read once (`Target::read` remembers it under the lock) and cannot change meanwhile.
     let early = match name.as_deref().filter(|n| config::is_block_name(n)) {
         Some(name) => {
-            let (kind, user) = commands::target_settings(config.as_ref(), &args.target);
+            let (kind, user) = commands::installed::target_settings(config.as_ref(), &args.target);
             let resolved = Target::resolve(kind, user.as_deref(), name)?;
             let lock = resolved.target.lock()?;
             Some((resolved.target, lock))
         }
         None => None,
     };
-    let scope = commands::scope(config.as_ref(), &args.target, name.as_deref(), false)?;
+    let scope = commands::installed::scope(config.as_ref(), &args.target, name.as_deref(), false)?;
 
     // Which blocks of which targets, decided from what is installed before anything changes.
     let mut chosen: Vec<(usize, String)> = Vec::new();
     match &job {
         Some(id) => {
-            if let Some((installed, block, _)) = commands::locate(&scope, id)? {
-                let target = installed.target.describe();
+            if let Some((installed, block, _)) = commands::installed::lookup::locate(&scope, id)? {
+                let target = installed.target.id();
                 chosen.extend(
                     scope
                         .block_indexes()
                         .into_iter()
-                        .filter(|(i, b)| {
-                            *b == block && scope.installed[*i].target.describe() == target
-                        })
+                        .filter(|(i, b)| *b == block && scope.installed[*i].target.id() == target)
                         .map(|(i, b)| (i, b.to_string())),
                 );
             }
@@ -126,7 +124,8 @@ pub(crate) fn run(args: &UninstallArgs) -> Result<ExitCode> {
         let mut pending = Vec::new();
         for name in blocks {
             let Some(parsed) =
-                commands::parse_blocks(&old, Some(name), target.with_user_column())?.next()
+                commands::installed::parse_blocks(&old, Some(name), target.with_user_column())?
+                    .next()
             else {
                 continue;
             };
@@ -148,7 +147,7 @@ pub(crate) fn run(args: &UninstallArgs) -> Result<ExitCode> {
                         block::remove(&new, &name)?.unwrap_or(new)
                     } else {
                         // Keeps the block's metrics line, if it has one.
-                        let body = commands::body_with_entries(
+                        let body = commands::change::body_with_entries(
                             &new,
                             &name,
                             &entries,
@@ -186,7 +185,7 @@ pub(crate) fn run(args: &UninstallArgs) -> Result<ExitCode> {
             }
         }
         changed |= new != old;
-        let applied = commands::apply(target, &old, &new, args.dry_run, args.json)?;
+        let applied = commands::change::apply(target, &old, &new, args.dry_run, args.json)?;
         // Rotation files follow only a block that is gone (or changed) for good.
         for (owner, logs, logs_before, settings) in pending {
             rotation.extend(logrotate::sync(
@@ -213,7 +212,7 @@ pub(crate) fn run(args: &UninstallArgs) -> Result<ExitCode> {
         backups.extend(applied.backup);
     }
     let changed = changed || !rotation.is_empty();
-    let applied = commands::Applied {
+    let applied = commands::change::Applied {
         changed,
         diff: diffs.join(""),
         backup: backups.first().cloned(),
@@ -291,7 +290,7 @@ pub(crate) fn run(args: &UninstallArgs) -> Result<ExitCode> {
     Ok(ExitCode::Success)
 }
 
-/// `uninstall --json`: what was removed from where, beside [`commands::ChangeReport`]'s fields.
+/// `uninstall --json`: what was removed from where, beside `ChangeReport`'s fields.
 #[derive(serde::Serialize)]
 struct UninstallDocument<'a> {
     /// The kind of the first target looked at; None when there was none.

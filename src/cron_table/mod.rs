@@ -53,6 +53,24 @@ pub(crate) enum Target {
     CronD(CronD),
 }
 
+/// Which crontab or cron.d file a target is: what two targets are compared and grouped by.
+/// Their descriptions are for people, and a target for "my crontab" (no `-u`) is the same as
+/// one naming me.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum TargetId {
+    /// The crontab's owner.
+    Crontab(String),
+    /// The cron.d file's path.
+    CronD(PathBuf),
+}
+
+impl TargetId {
+    /// The current user's own crontab.
+    pub(crate) fn my_crontab() -> TargetId {
+        TargetId::Crontab(crate::host::current_user())
+    }
+}
+
 /// The user and target the command acts on, resolved from flags, config and who we are.
 pub(crate) struct Resolved {
     pub(crate) target: Target,
@@ -154,9 +172,17 @@ impl Target {
         }
     }
 
+    /// Which crontab or cron.d file this is.
+    pub(crate) fn id(&self) -> TargetId {
+        match self {
+            Target::Crontab(c) => TargetId::Crontab(c.owner()),
+            Target::CronD(c) => TargetId::CronD(c.path().to_path_buf()),
+        }
+    }
+
     /// Whether both are the same crontab or cron.d file (they share one lock).
     pub(crate) fn same_as(&self, other: &Target) -> bool {
-        self.key() == other.key()
+        self.id() == other.id()
     }
 
     /// A short name for file names (locks, backups).

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::commands::Installed;
+use crate::commands::installed::Installed;
 use crate::config::TargetKind;
 use crate::host::{self, Need};
 

@@ -10,7 +10,7 @@ pub(crate) mod textfile;
 
 use jiff::ZonedDateTime;
 
-use crate::commands::{self, Installed};
+use crate::commands::{self, installed::Installed};
 use crate::config::{Config, ContainerRef, TargetKind};
 use crate::host;
 use crate::line::{self, Entry};
@@ -85,7 +85,7 @@ impl JobStatus {
             _ => {}
         }
         if let Some(missed) = &self.missed {
-            problems.push(commands::missed_words(missed));
+            problems.push(commands::installed::drift::missed_words(missed));
         }
         if let (Some(_), Some(previous)) = (self.running, &self.previous)
             && matches!(previous.event, Event::End { exit, .. } if exit != 0)
@@ -215,7 +215,7 @@ fn installed_status(
             Some(job) => {
                 let user_column = parsed.as_ref().and_then(|p| p.user.clone());
                 // A config whose line cannot be rendered is reported by `plan` and `install`.
-                if let Ok(found) = commands::drift(
+                if let Ok(found) = commands::installed::drift::drift(
                     &config.runtime,
                     job,
                     entry,
@@ -238,7 +238,7 @@ fn installed_status(
     let missed = if entry.is_paused() {
         None
     } else {
-        commands::missed_firing(
+        commands::installed::drift::missed_firing(
             rendered.as_ref(),
             entry.marker.installed.as_deref(),
             &last,
@@ -293,8 +293,11 @@ fn installed_status(
         paused: entry.marker.paused.clone(),
         last,
         previous,
-        environment: commands::environment_problem(installed, block),
-        runner: commands::runner_problem(entry, installed.target.with_user_column()),
+        environment: commands::installed::environment_problem(installed, block),
+        runner: commands::installed::drift::runner_problem(
+            entry,
+            installed.target.with_user_column(),
+        ),
         missed,
         last_error,
         running,
@@ -311,11 +314,10 @@ fn installed_status(
 }
 
 /// The copies of `entry` in other blocks of the same target that do the same work (the rule
-/// `doctor` applies: `commands::likely_copy` and `commands::same_work`): both fire (a block
+/// `doctor` applies: `lookup::likely_copy` and `lookup::same_work`): both fire (a block
 /// renamed and left behind), so the job is unhealthy wherever it is seen.
 fn copies(entry: &Entry, block: &str, installed: &Installed) -> Vec<String> {
     let with_user = installed.target.with_user_column();
-    let here = installed.target.describe();
     let mut others: Vec<(&crate::cron_table::Target, &str)> = Vec::new();
     let beside = installed
         .entries
@@ -323,13 +325,16 @@ fn copies(entry: &Entry, block: &str, installed: &Installed) -> Vec<String> {
         .map(|(b, e)| (&installed.target, b, e))
         .chain(installed.neighbours.iter().map(|(t, b, e)| (t, b, e)));
     for (target, other, e) in beside {
-        let elsewhere = other != block || target.describe() != here;
+        let elsewhere = other != block || !target.same_as(&installed.target);
         if elsewhere
-            && commands::likely_copy(&installed.target, block, target, other)
-            && commands::same_work(entry, with_user, e, target.with_user_column())
-            && !others
-                .iter()
-                .any(|(t, b)| *b == other && t.describe() == target.describe())
+            && commands::installed::lookup::likely_copy(&installed.target, block, target, other)
+            && commands::installed::lookup::same_work(
+                entry,
+                with_user,
+                e,
+                target.with_user_column(),
+            )
+            && !others.iter().any(|(t, b)| *b == other && t.same_as(target))
         {
             others.push((target, other));
         }
@@ -342,7 +347,7 @@ fn copies(entry: &Entry, block: &str, installed: &Installed) -> Vec<String> {
                  block left behind by a rename?): `crontainer install --replace {other}` with \
                  the config that keeps it, or `{}`",
                 target.describe(),
-                commands::uninstall_command(target, other)
+                commands::installed::lookup::uninstall_command(target, other)
             )
         })
         .collect()

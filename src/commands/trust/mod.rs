@@ -11,8 +11,10 @@ use crate::config::{self, Config};
 use crate::cron_table::Target;
 use crate::error::bad_input;
 use crate::host;
-use crate::line::Entry;
+use crate::line::{Entry, Tools};
 use crate::runtime;
+
+pub(crate) mod files;
 
 /// The config named by `-c`, `$CRONTAINER_CONFIG` or found in the usual places, trusted before
 /// a byte of it is read: as root, a config that a user other than root may change (the file,
@@ -135,4 +137,41 @@ pub(crate) fn runtime_for(
             entry.marker.runtime.display()
         )),
     }
+}
+
+/// As root, crontainer trusts only what root controls: the config (it chooses the programs
+/// root's cron runs and the files it appends to) and the programs the line runs, with every
+/// directory above them. cron itself refuses a cron.d file that is not root's alone; a config
+/// that a normal user may edit would hand that user root's cron. A non-root install is its own
+/// user's business.
+pub(crate) fn require_root_controlled(config: &Config, tools: &Tools) -> Result<()> {
+    if !crate::host::is_root() {
+        return Ok(());
+    }
+    require_trusted_config(&config.path, false)?;
+    // The runner lines run the crontainer binary, which runs the runtime: both as root.
+    for (what, path, other) in [
+        (
+            "runtime",
+            &tools.runtime,
+            "use a root-owned runtime (`[defaults] runtime`)",
+        ),
+        (
+            "crontainer",
+            &tools.crontainer,
+            "run `crontainer install` from a root-owned binary (`cargo install --path .` as \
+             root, or the .deb's /usr/bin/crontainer)",
+        ),
+    ] {
+        if let Some(loose) = crate::host::loose_for_root(path, false) {
+            return Err(bad_input(format!(
+                "refusing the {what} program {}: {} may be changed by a user other than root, and \
+                 root's cron would run it at every firing; fix: {}, or {other}",
+                path.display(),
+                loose.describe(),
+                loose.fix()
+            )));
+        }
+    }
+    Ok(())
 }
