@@ -691,10 +691,21 @@ impl Others {
         for other in &self.installed {
             let mut blocks: Vec<&str> = Vec::new();
             for (block, theirs) in &other.entries {
-                if entries.iter().any(|e| e.marker.id == theirs.marker.id)
-                    && commands::installed::lookup::likely_copy(target, name, &other.target, block)
-                    && !blocks.contains(&block.as_str())
-                {
+                // A likely copy by its place (the same crontab, the same block name), or a
+                // copy by its work wherever it is (a rename into a new cron.d file).
+                let copied = |e: &line::Entry| {
+                    e.marker.id == theirs.marker.id
+                        && (commands::installed::lookup::likely_copy(
+                            target,
+                            name,
+                            &other.target,
+                            block,
+                        ) || commands::installed::lookup::is_copy(
+                            (target, name, e),
+                            (&other.target, block, theirs),
+                        ))
+                };
+                if entries.iter().any(copied) && !blocks.contains(&block.as_str()) {
                     blocks.push(block);
                 }
             }

@@ -29,12 +29,14 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitCode> {
         }
         None => (args.block.name.clone(), None),
     };
-    let (config, scope) = commands::installed::config_and_installed(
+    let (config, mut scope) = commands::installed::config_and_installed(
         args.config.config.as_deref(),
         &args.target,
         name.as_deref(),
         args.all_users,
     )?;
+    // A copy of a job in another block, wherever it is, makes both unhealthy.
+    scope.read_neighbours_elsewhere();
     let now = commands::now()?;
     commands::note_time_zone(&now);
 
