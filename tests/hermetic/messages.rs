@@ -449,3 +449,24 @@ fn a_blocks_metrics_file_goes_with_it_without_its_config() {
     let left: Vec<_> = std::fs::read_dir(env.path("prom")).unwrap().collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// `crontainer --help` says what an installed line runs: a40f190 still said the lines needed
+/// "never crontainer or its config", though each runs the binary (issue 25, item 9). The
+/// paragraph is checked whole; the rest of the help is clap's.
+#[test]
+fn help_says_the_lines_run_this_binary() {
+    let env = Env::new();
+    let help = common::ok(&mut env.cmd(["--help"]));
+    // The paragraph after the first line of the help, where the lines are described.
+    assert_eq!(
+        help.split("\n\n").nth(1),
+        Some(
+            "Each installed cron line is short and says what runs: the schedule, this binary by \
+          absolute path\nwith `exec`, the job's id, its log and runtime, then the container and \
+          the command (`0 * * * *\n/usr/bin/crontainer exec JOB --every 5h --log LOG --runtime \
+          /usr/bin/docker -- CONTAINER\nCOMMAND...`). The runner does the rest; it never reads \
+          the config. Keep the binary where the lines\nname it: `status` and `doctor` fail when \
+          it is gone."
+        )
+    );
+}
