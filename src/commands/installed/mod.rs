@@ -28,7 +28,8 @@ pub(crate) struct Installed {
     /// The blocks' metrics lines (`[monitoring] textfile_dir`), by block.
     pub(crate) textfiles: Vec<(String, crate::line::Textfile)>,
     /// When one block was asked for, the jobs of the other blocks in the same text (read
-    /// anyway), with where they are: where a copy that a rename left behind goes on firing.
+    /// anyway), with where they are: where a copy that a rename left behind goes on firing;
+    /// [`Scope::read_neighbours_elsewhere`] adds those of the other targets a copy may be in.
     pub(crate) neighbours: Vec<(Target, String, Entry)>,
     /// What could not be read here: a block someone edited by hand is refused alone, and the
     /// others stay usable; a damaged marker makes the whole text unreadable.
