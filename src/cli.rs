@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::config::{BlockName, JobSpec, UserName};
+
 /// Turn a TOML file of jobs into cron entries that `docker exec` a command inside a running
 /// container, with logging; see them (`status`), trigger one (`run-now`), remove them
 /// (`uninstall`).
@@ -121,7 +123,7 @@ pub(crate) struct DoctorArgs {
 #[derive(Debug, Args)]
 pub(crate) struct PauseArgs {
     /// The job's id; `BLOCK/JOB` when several blocks hold that id.
-    pub(crate) job: String,
+    pub(crate) job: JobSpec,
     #[command(flatten)]
     pub(crate) config: ConfigArg,
     #[command(flatten)]
@@ -136,7 +138,7 @@ pub(crate) struct PauseArgs {
 #[derive(Debug, Args)]
 pub(crate) struct StatusArgs {
     /// Only this job (`BLOCK/JOB` names it in one block).
-    pub(crate) job: Option<String>,
+    pub(crate) job: Option<JobSpec>,
     #[command(flatten)]
     pub(crate) config: ConfigArg,
     #[command(flatten)]
@@ -173,7 +175,7 @@ pub(crate) struct MetricsArgs {
 #[derive(Debug, Args)]
 pub(crate) struct RunNowArgs {
     /// The job's id; `BLOCK/JOB` when several blocks hold that id.
-    pub(crate) job: String,
+    pub(crate) job: JobSpec,
     #[command(flatten)]
     pub(crate) config: ConfigArg,
     #[command(flatten)]
@@ -189,7 +191,7 @@ pub(crate) struct RunNowArgs {
 #[derive(Debug, Args)]
 pub(crate) struct LogsArgs {
     /// The job's id; `BLOCK/JOB` when several blocks hold that id.
-    pub(crate) job: String,
+    pub(crate) job: JobSpec,
     #[command(flatten)]
     pub(crate) config: ConfigArg,
     #[command(flatten)]
@@ -207,7 +209,7 @@ pub(crate) struct LogsArgs {
 #[derive(Debug, Args)]
 pub(crate) struct HistoryArgs {
     /// Only this job (`BLOCK/JOB` names it in one block); default: every job of the scope.
-    pub(crate) job: Option<String>,
+    pub(crate) job: Option<JobSpec>,
     #[command(flatten)]
     pub(crate) config: ConfigArg,
     #[command(flatten)]
@@ -235,7 +237,7 @@ pub(crate) struct BlockArg {
     /// Only the block of this name (a config's `[cron] name`); default: the config's block, or
     /// every crontainer block in the target (in /etc/cron.d, every file holding one).
     #[arg(long, value_name = "BLOCK")]
-    pub(crate) name: Option<String>,
+    pub(crate) name: Option<BlockName>,
 }
 
 /// Where the config comes from.
@@ -257,7 +259,7 @@ pub(crate) struct TargetArgs {
     /// Whose crontab (crontab target, needs root for another user), or the user the cron.d line
     /// runs as.
     #[arg(long, value_name = "USER")]
-    pub(crate) user: Option<String>,
+    pub(crate) user: Option<UserName>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -297,21 +299,21 @@ pub(crate) struct InstallArgs {
     /// Remove block OLD (this config under its former name, or in its former target) in the
     /// same install, so its jobs do not go on firing beside the new ones.
     #[arg(long, value_name = "OLD")]
-    pub(crate) replace: Option<String>,
+    pub(crate) replace: Option<BlockName>,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct UninstallArgs {
     /// Remove only this job's lines (`BLOCK/JOB` names it in one block); default: the whole
     /// block.
-    pub(crate) job: Option<String>,
+    pub(crate) job: Option<JobSpec>,
     /// The config whose block to remove. Without one (and none found), the target's only block;
     /// when it has several, name one with --name or remove them all with --all.
     #[arg(short, long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
     /// The block to remove (the config's `[cron] name`); overrides the config.
     #[arg(long, value_name = "NAME")]
-    pub(crate) name: Option<String>,
+    pub(crate) name: Option<BlockName>,
     /// Every crontainer block in the target (in /etc/cron.d, every file holding one).
     #[arg(long, conflicts_with_all = ["name", "config"])]
     pub(crate) all: bool,

@@ -146,7 +146,7 @@ pub(crate) fn run(args: &InstallArgs) -> Result<ExitCode> {
         ));
     }
     let cron_table::Resolved { target, run_as } =
-        Target::resolve(kind, user.as_deref(), &config.name)?;
+        Target::resolve(kind, user.as_ref(), &config.name)?;
     let tools = runtime::require_tools(&config.runtime, false)?;
     let pinned = pin_projects(&mut config, &tools)?;
     commands::trust::require_root_controlled(&config, &tools)?;
@@ -330,7 +330,7 @@ pub(crate) fn run(args: &InstallArgs) -> Result<ExitCode> {
     let owner = logrotate::Owner {
         kind,
         user: run_as.clone(),
-        block: config.name.clone(),
+        block: config.name.to_string(),
     };
     let logs: Vec<_> = config.jobs.iter().map(|j| j.log.clone()).collect();
     let mut rotation = Vec::new();
@@ -538,9 +538,6 @@ impl Others {
         }
         let mut found = None;
         if let Some(old) = replace {
-            if !config::is_block_name(old) {
-                return Err(bad_input(format!("--replace {old:?} is not a block name")));
-            }
             let places: Vec<&commands::installed::Installed> = installed
                 .iter()
                 .filter(|i| i.entries.iter().any(|(b, _)| b == old))

@@ -21,14 +21,8 @@ use crate::runtime::ContainerState;
 use crate::ui::{self, JSON_VERSION, format_time, human_bytes};
 
 pub(crate) fn run(args: &StatusArgs) -> Result<ExitCode> {
-    let (name, only) = match &args.job {
-        Some(spec) => {
-            let (name, id) =
-                commands::installed::lookup::split_job(spec, args.block.name.as_deref())?;
-            (name.map(str::to_string), Some(id.to_string()))
-        }
-        None => (args.block.name.clone(), None),
-    };
+    let (name, only) =
+        commands::installed::lookup::block_and_job(args.job.as_ref(), args.block.name.as_deref())?;
     let (config, mut scope) = commands::installed::config_and_installed(
         args.config.config.as_deref(),
         &args.target,

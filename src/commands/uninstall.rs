@@ -9,7 +9,6 @@ use crate::block;
 use crate::cli::UninstallArgs;
 use crate::commands;
 use crate::commands::job_status::textfile;
-use crate::config;
 use crate::cron_table::Target;
 use crate::error::{ExitCode, bad_input};
 use crate::logrotate;
@@ -21,19 +20,14 @@ pub(crate) fn run(args: &UninstallArgs) -> Result<ExitCode> {
         .name
         .clone()
         .or_else(|| config.as_ref().map(|c| c.name.clone()));
-    let (name, job) = match &args.job {
-        Some(spec) => {
-            let (name, id) = commands::installed::lookup::split_job(spec, name.as_deref())?;
-            (name.map(str::to_string), Some(id.to_string()))
-        }
-        None => (name, None),
-    };
+    let (name, job) =
+        commands::installed::lookup::block_and_job(args.job.as_ref(), name.as_deref())?;
     // One block named (by the config or --name) is in one target: locked before it is read, it
     // is read once (`Target::read` remembers it under the lock) and cannot change meanwhile.
-    let early = match name.as_deref().filter(|n| config::is_block_name(n)) {
+    let early = match name.as_deref() {
         Some(name) => {
             let (kind, user) = commands::installed::target_settings(config.as_ref(), &args.target);
-            let resolved = Target::resolve(kind, user.as_deref(), name)?;
+            let resolved = Target::resolve(kind, user.as_ref(), name)?;
             let lock = resolved.target.lock()?;
             Some((resolved.target, lock))
         }

@@ -8,6 +8,7 @@
 //! names, paths, URLs, durations), [`validate`] the whole file into a [`Config`].
 
 mod checks;
+mod names;
 mod raw;
 mod validate;
 
@@ -20,6 +21,7 @@ use crate::error::bad_input;
 use crate::schedule::Schedule;
 
 pub use checks::{check_healthcheck, is_block_name, is_job_id, is_unix_user, parse_duration};
+pub use names::{BlockName, JobId, JobSpec, UserName};
 use raw::RawConfig;
 use validate::{Ctx, plain_toml_message};
 
@@ -52,9 +54,9 @@ pub struct Config {
     pub target: TargetKind,
     /// Whose crontab, or the user column of the cron.d file; None: the invoking user
     /// (crontab) or root (cron.d).
-    pub user: Option<String>,
+    pub user: Option<UserName>,
     /// Names the managed block and the cron.d file.
-    pub name: String,
+    pub name: BlockName,
     /// `docker`, `podman`, or an absolute path; resolved to an absolute path when rendering.
     pub runtime: String,
     /// How the host's logrotate rotates the jobs' logs (root installs).

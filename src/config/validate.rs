@@ -94,20 +94,14 @@ impl Ctx<'_> {
             },
         };
         let user = match raw.cron.user {
-            Some(u) if !is_unix_user(u.get_ref()) => {
-                return Err(self.key_error(
-                    &u,
-                    "cron.user",
-                    &format!(
-                        "{:?} is not a user name (lowercase letters, digits, `_`, `-`)",
-                        u.get_ref()
-                    ),
-                ));
-            }
-            other => other.map(Spanned::into_inner),
+            None => None,
+            Some(u) => match u.get_ref().parse::<UserName>() {
+                Ok(user) => Some(user),
+                Err(e) => return Err(self.key_error(&u, "cron.user", &e)),
+            },
         };
         let name = match raw.cron.name {
-            Some(n) if !is_block_name(n.get_ref()) => {
+            Some(n) if n.get_ref().parse::<BlockName>().is_err() => {
                 return Err(self.key_error(
                     &n,
                     "cron.name",
@@ -119,8 +113,8 @@ impl Ctx<'_> {
                     ),
                 ));
             }
-            Some(n) => n.into_inner(),
-            None => "crontainer".to_string(),
+            Some(n) => n.get_ref().parse().expect("checked above"),
+            None => "crontainer".parse().expect("a block name"),
         };
         let runtime = match raw.defaults.runtime {
             None => "docker".to_string(),

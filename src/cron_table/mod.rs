@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use nix::fcntl::Flock;
 
-use crate::config::TargetKind;
+use crate::config::{TargetKind, UserName};
 use crate::error::bad_input;
 
 pub(crate) use cron_d::CronD;
@@ -80,13 +80,13 @@ pub(crate) struct Resolved {
 
 impl Target {
     /// Builds the target from its kind, the user (flag or config) and the block name.
-    pub(crate) fn resolve(kind: TargetKind, user: Option<&str>, name: &str) -> Result<Resolved> {
+    pub(crate) fn resolve(
+        kind: TargetKind,
+        user: Option<&UserName>,
+        name: &str,
+    ) -> Result<Resolved> {
+        let user = user.map(UserName::as_str);
         if let Some(user) = user {
-            if !crate::config::is_unix_user(user) {
-                return Err(bad_input(format!(
-                    "--user {user:?} is not a user name (lowercase letters, digits, `_`, `-`)"
-                )));
-            }
             if nix::unistd::User::from_name(user).ok().flatten().is_none() {
                 return Err(bad_input(format!(
                     "user {user:?} does not exist on this host"
@@ -126,14 +126,9 @@ impl Target {
     /// host (the user exists, root is needed) is returned as a warning.
     pub(crate) fn resolve_for_plan(
         kind: TargetKind,
-        user: Option<&str>,
+        user: Option<&UserName>,
         name: &str,
     ) -> Result<(Resolved, Option<String>)> {
-        if let Some(user) = user.filter(|u| !crate::config::is_unix_user(u)) {
-            return Err(bad_input(format!(
-                "--user {user:?} is not a user name (lowercase letters, digits, `_`, `-`)"
-            )));
-        }
         Ok(match Self::resolve(kind, user, name) {
             Ok(resolved) => (resolved, None),
             Err(e) => (
@@ -143,8 +138,8 @@ impl Target {
         })
     }
 
-    fn fallback_for_plan(kind: TargetKind, user: Option<&str>, name: &str) -> Resolved {
-        let run_as = user.map(str::to_string);
+    fn fallback_for_plan(kind: TargetKind, user: Option<&UserName>, name: &str) -> Resolved {
+        let run_as = user.map(UserName::to_string);
         match kind {
             TargetKind::Crontab => Resolved {
                 target: Target::Crontab(Crontab::new(run_as.clone())),
@@ -456,7 +451,7 @@ pub(crate) fn spool_lists_every_crontab() -> bool {
 /// it; the crontabs themselves are read through `crontab -u USER -l`, never from the spool, so
 /// whatever cron the host runs reads and writes its own format. Names that are not user names
 /// (cron's temp files) or not users of this host are left out.
-pub(crate) fn crontab_users() -> Result<Vec<String>> {
+pub(crate) fn crontab_users() -> Result<Vec<UserName>> {
     let dir = spool_dir();
     let entries = match std::fs::read_dir(&dir) {
         Ok(entries) => entries,
@@ -467,11 +462,10 @@ pub(crate) fn crontab_users() -> Result<Vec<String>> {
             });
         }
     };
-    let mut users: Vec<String> = entries
+    let mut users: Vec<UserName> = entries
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|name| crate::config::is_unix_user(name))
+        .filter_map(|e| e.file_name().to_str()?.parse::<UserName>().ok())
         .filter(|name| nix::unistd::User::from_name(name).ok().flatten().is_some())
         .collect();
     users.sort();

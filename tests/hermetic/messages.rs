@@ -470,3 +470,18 @@ fn help_says_the_lines_run_this_binary() {
         )
     );
 }
+
+/// A block name, a job and a user are checked once, as the flags are parsed (`config::names`):
+/// the rule reaches the user in clap's words, before anything is read.
+#[test]
+fn a_name_that_breaks_its_rule_is_refused_as_the_flags_are_read() {
+    let env = Env::new();
+    let text = [
+        run(&env, &["status", "Nightly/x"], |_| {}),
+        run(&env, &["uninstall", "--name", "a.b"], |_| {}),
+        run(&env, &["install", "--replace", "old.name"], |_| {}),
+        run(&env, &["plan", "--user", "Root"], |_| {}),
+    ]
+    .join("\n");
+    insta::assert_snapshot!(text);
+}

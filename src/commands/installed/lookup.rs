@@ -8,7 +8,7 @@ use anyhow::Result;
 use super::{Installed, Scope, scope};
 use crate::cli::TargetArgs;
 use crate::commands::trust;
-use crate::config;
+use crate::config::JobSpec;
 use crate::cron_table::Target;
 use crate::error::bad_input;
 use crate::line::{self, Entry};
@@ -28,25 +28,35 @@ pub(crate) struct Found {
 /// A job as the user names it: `JOB`, or `BLOCK/JOB` for the one in block BLOCK. The block
 /// (from the spec, else `--name`) and the id.
 pub(crate) fn split_job<'a>(
-    spec: &'a str,
+    spec: &'a JobSpec,
     name: Option<&'a str>,
 ) -> Result<(Option<&'a str>, &'a str)> {
-    match spec.split_once('/') {
-        None => Ok((name, spec)),
-        Some((block, id)) => {
-            if !config::is_block_name(block) || id.is_empty() || id.contains('/') {
-                return Err(bad_input(format!(
-                    "{spec:?} is not a job: write JOB, or BLOCK/JOB for the job in one block"
-                )));
-            }
-            if let Some(name) = name.filter(|n| *n != block) {
+    match &spec.block {
+        None => Ok((name, &spec.id)),
+        Some(block) => {
+            if let Some(name) = name.filter(|n| *n != &**block) {
                 return Err(bad_input(format!(
                     "{spec:?} names block `{block}`, but --name says `{name}`"
                 )));
             }
-            Ok((Some(block), id))
+            Ok((Some(block), &spec.id))
         }
     }
+}
+
+/// For the commands that take an optional job (`status`, `history`): the block to look in (the
+/// spec's, else `--name`) and the one job to show, if any.
+pub(crate) fn block_and_job(
+    spec: Option<&JobSpec>,
+    name: Option<&str>,
+) -> Result<(Option<String>, Option<String>)> {
+    Ok(match spec {
+        Some(spec) => {
+            let (name, id) = split_job(spec, name)?;
+            (name.map(str::to_string), Some(id.to_string()))
+        }
+        None => (name.map(str::to_string), None),
+    })
 }
 
 /// The one installed job `id` in `scope`: None when no block has it, an error (exit 2) listing
@@ -77,7 +87,7 @@ pub(crate) fn locate<'a>(
 
 /// Finds the job `spec` (`JOB` or `BLOCK/JOB`) in what is installed, falling back to the config.
 pub(crate) fn find_job(
-    spec: &str,
+    spec: &JobSpec,
     config_path: Option<&Path>,
     flags: &TargetArgs,
     block: &crate::cli::BlockArg,

@@ -142,7 +142,9 @@ impl Scope {
             .collect();
         for user in users {
             // Another user's crontab is root's to read only.
-            if user == me || crate::host::is_root() {
+            if (user == me || crate::host::is_root())
+                && let Ok(user) = user.parse::<config::UserName>()
+            {
                 elsewhere.extend(
                     Target::resolve(TargetKind::Crontab, Some(&user), "crontainer")
                         .map(|r| r.target),
@@ -214,13 +216,6 @@ pub(crate) fn scope_at(
     name: Option<&str>,
     all_users: bool,
 ) -> Result<Scope> {
-    if let Some(name) = name
-        && !config::is_block_name(name)
-    {
-        return Err(bad_input(format!(
-            "--name {name:?} is not a block name (lowercase letters, digits, `_` and `-`)"
-        )));
-    }
     let (kind, user) = target_settings(config, flags);
     let mut targets = Vec::new();
     let label;
@@ -250,11 +245,11 @@ pub(crate) fn scope_at(
         );
     } else if kind == TargetKind::CronD && name.is_none() {
         // The same checks of --user as for one file.
-        Target::resolve(kind, user.as_deref(), "crontainer")?;
+        Target::resolve(kind, user.as_ref(), "crontainer")?;
         targets.extend(cron_d_targets(user.as_deref(), None)?);
         label = crate::cron_table::cron_d_dir().display().to_string();
     } else {
-        let resolved = Target::resolve(kind, user.as_deref(), name.unwrap_or("crontainer"))?;
+        let resolved = Target::resolve(kind, user.as_ref(), name.unwrap_or("crontainer"))?;
         label = resolved.target.describe();
         targets.push(resolved);
     }
@@ -484,7 +479,7 @@ pub(crate) fn environment_problem(installed: &Installed, name: &str) -> Option<S
 pub(crate) fn target_settings(
     config: Option<&Config>,
     flags: &TargetArgs,
-) -> (TargetKind, Option<String>) {
+) -> (TargetKind, Option<config::UserName>) {
     let kind = match flags.target {
         Some(TargetArg::Crontab) => TargetKind::Crontab,
         Some(TargetArg::CronD) => TargetKind::CronD,
