@@ -108,6 +108,21 @@ pub(crate) struct AsUser {
     pub(crate) groups: Vec<nix::unistd::Gid>,
 }
 
+impl AsUser {
+    /// `user`, with the groups the system gives them.
+    pub(crate) fn of(user: &nix::unistd::User) -> io::Result<AsUser> {
+        let name = std::ffi::CString::new(user.name.as_str())
+            .map_err(|_| io::Error::other("the user name holds a NUL byte"))?;
+        Ok(AsUser {
+            uid: user.uid,
+            gid: user.gid,
+            groups: nix::unistd::getgrouplist(&name, user.gid).map_err(|e| {
+                io::Error::other(format!("cannot read the groups of {}: {e}", user.name))
+            })?,
+        })
+    }
+}
+
 /// What [`create_as`] makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Make {
@@ -122,10 +137,56 @@ pub(crate) enum Make {
 /// leads only where they could write anyway. `Ok(false)` when the name exists already (nothing
 /// is then followed nor changed).
 pub(crate) fn create_as(user: &AsUser, path: &Path, what: Make, mode: u32) -> io::Result<bool> {
-    let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes())
-        .map_err(|_| io::Error::other("the path holds a NUL byte"))?;
-    // SAFETY: the child only makes system calls (setgroups, setgid, setuid, umask, mkdir or
-    // open, close, _exit) on data prepared above, then exits without returning.
+    let c_path = c_path(path)?;
+    // SAFETY (of the closure, run in the forked child): plain system calls on a NUL-terminated
+    // path prepared before the fork.
+    let done = as_user(user, || unsafe {
+        libc::umask(0o022);
+        match what {
+            Make::Dir => libc::mkdir(c_path.as_ptr(), mode as libc::mode_t),
+            Make::File => {
+                let fd = libc::open(
+                    c_path.as_ptr(),
+                    libc::O_WRONLY
+                        | libc::O_CREAT
+                        | libc::O_EXCL
+                        | libc::O_NOFOLLOW
+                        | libc::O_CLOEXEC,
+                    mode as libc::c_uint,
+                );
+                if fd >= 0 { libc::close(fd) } else { fd }
+            }
+        }
+    });
+    match done {
+        Err(e) if e.raw_os_error() == Some(libc::EEXIST) => Ok(false),
+        done => done.map(|()| true),
+    }
+}
+
+/// Removes the name `path` (a symlink there is removed, never followed) in a child process that
+/// has become `user`: root removes only what that user could remove themselves, wherever a path
+/// they wrote leads. `Ok(false)` when there was nothing of that name.
+pub(crate) fn remove_as(user: &AsUser, path: &Path) -> io::Result<bool> {
+    let c_path = c_path(path)?;
+    // SAFETY (of the closure, run in the forked child): one system call on a NUL-terminated
+    // path prepared before the fork.
+    match as_user(user, || unsafe { libc::unlink(c_path.as_ptr()) }) {
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(false),
+        done => done.map(|()| true),
+    }
+}
+
+fn c_path(path: &Path) -> io::Result<std::ffi::CString> {
+    std::ffi::CString::new(path.as_os_str().as_encoded_bytes())
+        .map_err(|_| io::Error::other("the path holds a NUL byte"))
+}
+
+/// Runs `call` (system calls only, returning 0 or -1 with errno set) in a child process that
+/// has become `user`; its errno as the error.
+fn as_user(user: &AsUser, call: impl FnOnce() -> libc::c_int) -> io::Result<()> {
+    // SAFETY: the child only makes system calls (setgroups, setgid, setuid, then `call`'s) on
+    // data prepared before the fork, then exits without returning.
     match unsafe { nix::unistd::fork() }.map_err(io::Error::from)? {
         nix::unistd::ForkResult::Child => {
             let code = if nix::unistd::setgroups(&user.groups).is_err()
@@ -133,32 +194,11 @@ pub(crate) fn create_as(user: &AsUser, path: &Path, what: Make, mode: u32) -> io
                 || nix::unistd::setuid(user.uid).is_err()
             {
                 255
+            } else if call() == 0 {
+                0
             } else {
-                // SAFETY: plain system calls on a NUL-terminated path prepared before the fork.
-                let done = unsafe {
-                    libc::umask(0o022);
-                    match what {
-                        Make::Dir => libc::mkdir(c_path.as_ptr(), mode as libc::mode_t),
-                        Make::File => {
-                            let fd = libc::open(
-                                c_path.as_ptr(),
-                                libc::O_WRONLY
-                                    | libc::O_CREAT
-                                    | libc::O_EXCL
-                                    | libc::O_NOFOLLOW
-                                    | libc::O_CLOEXEC,
-                                mode as libc::c_uint,
-                            );
-                            if fd >= 0 { libc::close(fd) } else { fd }
-                        }
-                    }
-                };
-                if done == 0 {
-                    0
-                } else {
-                    // errno, capped to fit an exit code (EEXIST is 17).
-                    (nix::errno::Errno::last_raw()).clamp(1, 254)
-                }
+                // errno, capped to fit an exit code (EEXIST is 17).
+                (nix::errno::Errno::last_raw()).clamp(1, 254)
             };
             // SAFETY: _exit(2) ends the child at once, without running the parent's atexit
             // handlers or flushing its buffers.
@@ -166,17 +206,17 @@ pub(crate) fn create_as(user: &AsUser, path: &Path, what: Make, mode: u32) -> io
         }
         nix::unistd::ForkResult::Parent { child } => {
             match nix::sys::wait::waitpid(child, None).map_err(io::Error::from)? {
-                nix::sys::wait::WaitStatus::Exited(_, 0) => Ok(true),
-                nix::sys::wait::WaitStatus::Exited(_, code) if code == libc::EEXIST => Ok(false),
+                nix::sys::wait::WaitStatus::Exited(_, 0) => Ok(()),
                 nix::sys::wait::WaitStatus::Exited(_, 255) => Err(io::Error::other(format!(
-                    "could not become uid {} to create it",
+                    "could not become uid {}",
                     user.uid
                 ))),
                 nix::sys::wait::WaitStatus::Exited(_, code) => {
                     Err(io::Error::from_raw_os_error(code))
                 }
                 status => Err(io::Error::other(format!(
-                    "the process creating it ended with {status:?}"
+                    "the process acting as uid {} ended with {status:?}",
+                    user.uid
                 ))),
             }
         }

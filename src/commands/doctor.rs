@@ -662,8 +662,8 @@ fn duplicate_checks(
         if !mine(a.2) {
             continue;
         }
-        // Without a config every block where doctor looks counts; with one, the likely copies
-        // of its block (another config elsewhere may use the same id).
+        // Without a config every block where doctor looks counts; with one, the copies of its
+        // block, wherever they are (another config elsewhere may use the same id).
         let same_id: Vec<String> = all
             .iter()
             .enumerate()
@@ -671,13 +671,7 @@ fn duplicate_checks(
                 *m != n
                     && b.3.marker.id == a.3.marker.id
                     && (config.is_none()
-                        || (commands::installed::lookup::likely_copy(a.0, a.2, b.0, b.2)
-                            && commands::installed::lookup::same_work(
-                                a.3,
-                                a.0.with_user_column(),
-                                b.3,
-                                b.0.with_user_column(),
-                            )))
+                        || commands::installed::lookup::is_copy((a.0, a.2, a.3), (b.0, b.2, b.3)))
             })
             .map(|(_, b)| place(b))
             .collect();

@@ -361,7 +361,13 @@ pub(crate) fn run(args: &InstallArgs) -> Result<ExitCode> {
     // The replaced block's target has a lock of its own; never hold two at once.
     drop(lock);
     let replaced = match &others.replaced {
-        Some(replaced) => Some(replaced.remove(args.dry_run, args.json, &mut rotation)?),
+        Some(replaced) => Some(replaced.remove(
+            args.dry_run,
+            args.json,
+            &mut rotation,
+            &mut notes,
+            &mut warnings,
+        )?),
         None => None,
     };
     let changed = changed || !rotation.is_empty() || replaced.is_some();
@@ -457,15 +463,7 @@ fn create_log(
     use crate::safe_file::{self, Make};
     let dir = log.parent().unwrap_or(Path::new("/"));
     let for_other = host::is_root() && !user.uid.is_root();
-    let as_user = || -> Result<safe_file::AsUser> {
-        let name = std::ffi::CString::new(user.name.as_str())?;
-        Ok(safe_file::AsUser {
-            uid: user.uid,
-            gid: user.gid,
-            groups: nix::unistd::getgrouplist(&name, user.gid)
-                .with_context(|| format!("cannot read the groups of {}", user.name))?,
-        })
-    };
+    let as_user = || -> Result<safe_file::AsUser> { Ok(safe_file::AsUser::of(user)?) };
     if plan.missing_dir {
         if plan.dirs_for_user && for_other {
             let me = as_user()?;
@@ -536,6 +534,8 @@ struct Replaced {
     /// In the target being installed into: removed in the same write.
     same_target: bool,
     logs: Vec<std::path::PathBuf>,
+    /// Its metrics line, whose file goes with it.
+    textfile: Option<crate::line::Textfile>,
 }
 
 impl Others {
@@ -575,6 +575,11 @@ impl Others {
                             .filter(|(b, _)| b == old)
                             .map(|(_, e)| e.marker.log.clone())
                             .collect(),
+                        textfile: one
+                            .textfiles
+                            .iter()
+                            .find(|(b, _)| b == old)
+                            .map(|(_, t)| t.clone()),
                     });
                 }
                 several => {
@@ -695,10 +700,21 @@ impl Others {
         for other in &self.installed {
             let mut blocks: Vec<&str> = Vec::new();
             for (block, theirs) in &other.entries {
-                if entries.iter().any(|e| e.marker.id == theirs.marker.id)
-                    && commands::installed::lookup::likely_copy(target, name, &other.target, block)
-                    && !blocks.contains(&block.as_str())
-                {
+                // A likely copy by its place (the same crontab, the same block name), or a
+                // copy by its work wherever it is (a rename into a new cron.d file).
+                let copied = |e: &line::Entry| {
+                    e.marker.id == theirs.marker.id
+                        && (commands::installed::lookup::likely_copy(
+                            target,
+                            name,
+                            &other.target,
+                            block,
+                        ) || commands::installed::lookup::is_copy(
+                            (target, name, e),
+                            (&other.target, block, theirs),
+                        ))
+                };
+                if entries.iter().any(copied) && !blocks.contains(&block.as_str()) {
                     blocks.push(block);
                 }
             }
@@ -726,13 +742,16 @@ impl Others {
 }
 
 impl Replaced {
-    /// Removes the replaced block (already done when it sat in the same target) and its
-    /// rotation file; where it was, in words, with the diff of its target when that is another.
+    /// Removes the replaced block (already done when it sat in the same target), its rotation
+    /// file and its metrics file (a note says so); where it was, in words, with the diff of its
+    /// target when that is another.
     fn remove(
         &self,
         dry_run: bool,
         json: bool,
         rotation: &mut Vec<logrotate::Change>,
+        notes: &mut Vec<String>,
+        warnings: &mut Vec<String>,
     ) -> Result<String> {
         let mut diff = String::new();
         if !self.same_target {
@@ -754,6 +773,18 @@ impl Replaced {
                 &Default::default(),
                 dry_run,
             )?);
+        }
+        if let Some(file) = self.textfile.as_ref().filter(|_| !dry_run) {
+            // Left behind, node_exporter would go on exporting the replaced block's jobs, stale.
+            match textfile::remove_installed(&self.target, &self.run_as, &self.block, file) {
+                Ok(Some(path)) => notes.push(format!(
+                    "removed {}: the metrics file of the replaced block `{}`",
+                    path.display(),
+                    self.block
+                )),
+                Ok(None) => {}
+                Err(e) => warnings.push(format!("metrics: {e:#}")),
+            }
         }
         Ok(format!(
             "block `{}` in {}{}",

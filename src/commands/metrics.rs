@@ -160,12 +160,14 @@ fn kind_word(kind: TargetKind) -> &'static str {
 }
 
 pub(crate) fn run(args: &MetricsArgs) -> Result<ExitCode> {
-    let (config, scope) = commands::installed::config_and_installed(
+    let (config, mut scope) = commands::installed::config_and_installed(
         args.config.config.as_deref(),
         &args.target,
         args.block.name.as_deref(),
         args.all_users,
     )?;
+    // A copy of a job in another block, wherever it is, makes both unhealthy.
+    scope.read_neighbours_elsewhere();
     let now = commands::now()?;
     commands::note_time_zone(&now);
     let mut blocks: Vec<BlockMetrics> = Vec::new();

@@ -84,7 +84,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<ExitCode> {
                     ContainerRef::Service { service, project } => Some(PlannedService {
                         service,
                         project: project.as_deref(),
-                        found_by: how_found(&job.container),
+                        found_by: how_found(&job.container, &tools.runtime),
                     }),
                     ContainerRef::Name(_) => None,
                 },
@@ -169,7 +169,10 @@ pub(crate) fn run(args: &PlanArgs) -> Result<ExitCode> {
             job.container
         );
         if let ContainerRef::Service { .. } = &job.container {
-            println!("#   container: {}", how_found(&job.container));
+            println!(
+                "#   container: {}",
+                how_found(&job.container, &tools.runtime)
+            );
         }
         println!("#   schedule:  {}", schedule::describe(&job.schedule));
         println!("#   log:       {}", job.log.display());
@@ -191,8 +194,9 @@ pub(crate) fn run(args: &PlanArgs) -> Result<ExitCode> {
     Ok(ExitCode::Success)
 }
 
-/// How the line finds a Compose service's container, in words.
-fn how_found(container: &ContainerRef) -> String {
+/// How the line finds a Compose service's container, in words, naming the runtime it asks (a40f190
+/// printed a literal `RUNTIME ps`, issue 25 item 9).
+fn how_found(container: &ContainerRef, runtime: &std::path::Path) -> String {
     let ContainerRef::Service { service, project } = container else {
         return String::new();
     };
@@ -208,9 +212,10 @@ fn how_found(container: &ContainerRef) -> String {
         ),
     };
     format!(
-        "found each time it fires: the first running container that `RUNTIME ps` lists (Docker \
+        "found each time it fires: the first running container that `{} ps` lists (Docker \
          lists the newest first) with the labels {labels}; if none runs, the run logs \
-         reason={REASON_NO_CONTAINER} and exits {EXIT_NO_CONTAINER}{several}"
+         reason={REASON_NO_CONTAINER} and exits {EXIT_NO_CONTAINER}{several}",
+        runtime.display()
     )
 }
 

@@ -22,12 +22,14 @@ use crate::ui::{self, JSON_VERSION, format_time, human_bytes};
 pub(crate) fn run(args: &StatusArgs) -> Result<ExitCode> {
     let (name, only) =
         commands::installed::lookup::block_and_job(args.job.as_ref(), args.block.name.as_deref())?;
-    let (config, scope) = commands::installed::config_and_installed(
+    let (config, mut scope) = commands::installed::config_and_installed(
         args.config.config.as_deref(),
         &args.target,
         name.as_deref(),
         args.all_users,
     )?;
+    // A copy of a job in another block, wherever it is, makes both unhealthy.
+    scope.read_neighbours_elsewhere();
     let now = commands::now()?;
     commands::note_time_zone(&now);
 

@@ -154,11 +154,7 @@ pub(crate) fn run(args: &UninstallArgs) -> Result<ExitCode> {
             if let Some(textfile) = textfile.filter(|_| entries.is_empty()) {
                 // Left behind, node_exporter would go on exporting the removed jobs, and the
                 // staleness alert would fire for a deliberate uninstall.
-                metrics_files.push(textfile.dir.join(textfile::file_name(
-                    target.kind(),
-                    &installed.run_as,
-                    &name,
-                )));
+                metrics_files.push((name.clone(), textfile));
             }
             if logrotate::enabled() {
                 let owner = logrotate::Owner {
@@ -198,11 +194,12 @@ pub(crate) fn run(args: &UninstallArgs) -> Result<ExitCode> {
             diffs.push(applied.diff);
         }
         if !args.dry_run {
-            for path in metrics_files.drain(..) {
-                let dir = path.parent().unwrap_or(std::path::Path::new("/"));
-                let name = path.file_name().unwrap_or_default().to_string_lossy();
-                if textfile::remove(dir, &name)? {
-                    removed_metrics.push(path);
+            for (block, file) in metrics_files.drain(..) {
+                // The block is gone already: a file that cannot be removed is said, not fatal.
+                match textfile::remove_installed(target, &installed.run_as, &block, &file) {
+                    Ok(Some(path)) => removed_metrics.push(path),
+                    Ok(None) => {}
+                    Err(e) => ui::warn(&format!("metrics: {e:#}")),
                 }
             }
         }
@@ -228,6 +225,7 @@ pub(crate) fn run(args: &UninstallArgs) -> Result<ExitCode> {
                 },
                 removed_jobs: &removed,
                 logrotate: &rotation,
+                removed_metrics_files: &removed_metrics,
                 backups: &backups,
             },
         ));
@@ -294,6 +292,8 @@ struct UninstallDocument<'a> {
     r#where: &'a str,
     removed_jobs: &'a [String],
     logrotate: &'a [crate::logrotate::Change],
+    /// The blocks' metrics files removed from node_exporter's textfile directory.
+    removed_metrics_files: &'a [std::path::PathBuf],
     /// One backup per target changed.
     backups: &'a [std::path::PathBuf],
 }

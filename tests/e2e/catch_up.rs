@@ -152,6 +152,22 @@ fn the_reboot_line_runs_the_job_once_after_a_missed_slot_waiting_for_a_late_cont
         late.try_wait().unwrap().is_none(),
         "the line still waits for the container"
     );
+    // Issue 25, item 9: the wait is said in the log, once, not left silent for five minutes.
+    let waiting: Vec<String> = read_log(&log)
+        .lines()
+        .filter(|l| l.contains("the catch-up waits"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        waiting,
+        [format!(
+            "crontainer: container {} is not running (exited); the catch-up waits for it up to \
+             5 minutes",
+            container.name()
+        )],
+        "{}",
+        read_log(&log)
+    );
     assert_eq!(container.calls().len(), 1);
     cmd::run(Command::new(docker()).args(["start", container.name()]));
     assert_eq!(finish(late, &log), 0, "log:\n{}", read_log(&log));

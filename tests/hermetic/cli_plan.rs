@@ -225,14 +225,15 @@ fn plan_of_a_compose_service_shows_the_lookup_and_says_how_the_container_is_foun
         out.contains("#   runs:      python main_v2.py in service backend of project shop\n"),
         "{out}"
     );
+    // The runtime it asks by its path, never a literal `RUNTIME ps` (issue 25, item 9).
     assert!(
-        out.contains(
+        out.contains(&format!(
             "#   container: found each time it fires: the first running container that \
-             `RUNTIME ps` lists (Docker lists the newest first) with the labels \
+             `{docker} ps` lists (Docker lists the newest first) with the labels \
              com.docker.compose.service=backend; if none runs, the run logs \
              reason=no_container and exits 69; if the service runs in several projects, it \
              logs reason=several_projects and exits 78 (set `project`)\n"
-        ),
+        )),
         "{out}"
     );
 

@@ -1,5 +1,6 @@
 //! Hermetic CLI tests: what `status` says of lines and logs that changed under it (issue 25,
-//! item 10): a job line edited by hand under an intact marker.
+//! item 10): a job line edited by hand under an intact marker, a pause, a copytruncate rotation
+//! during a run, a run killed well before its timeout.
 
 use crate::common::{Env, stdout_of};
 
@@ -140,4 +141,30 @@ fn logs_and_status_read_the_same_run_after_a_copytruncate_rotation_during_it() {
     let last = &doc["jobs"][0]["last_run"];
     assert_eq!(last["started"]["at"], "2026-11-29T12:00:00Z", "{doc:#}");
     assert_eq!(last["ended"]["at"], "2026-11-29T12:00:09Z", "{doc:#}");
+}
+
+/// A run with a `timeout` whose container restarted under it ends 137 long before the limit:
+/// a40f190 called it "timed out" (issue 25, item 10); it is named killed, and said how.
+#[test]
+fn a_run_killed_well_before_its_timeout_is_not_called_timed_out() {
+    let env = Env::new();
+    let config = env.simple_config("timeout = \"1h\"");
+    env.install(&config);
+    std::fs::write(
+        env.path("logs/main.log"),
+        "[crontainer] 2026-11-29T12:00:00Z main_pipeline_v2 start pid=41 by=cron\n\
+         [crontainer] 2026-11-29T12:00:12Z main_pipeline_v2 end exit=137 seconds=12 \
+         timeout=3600 run=41-1795953600 by=cron\n",
+    )
+    .unwrap();
+    assert_eq!(
+        problems(&env, Some(&config)),
+        (
+            Some(1),
+            serde_json::json!([
+                "the last run was killed (exit 137) after 12s, before its timeout: its container \
+                 stopped or restarted during the run, or something else killed it"
+            ])
+        )
+    );
 }

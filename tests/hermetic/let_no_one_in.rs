@@ -607,3 +607,100 @@ fn root_never_rotates_a_log_path_a_user_wrote_into_their_block() {
         "root's logrotate rotates the user's path:\n{rotated}"
     );
 }
+
+/// Issue 25: `uninstall` removes a block's metrics file from the directory its metrics line
+/// names, found in the block. A user's block names any directory: root's textfile directory
+/// among them. Root removes it as the user, so only what the user could remove goes.
+#[test]
+#[ignore = "needs root (a second user, nobody): see README"]
+fn root_removes_a_users_metrics_file_only_as_the_user() {
+    assert!(common::is_root(), "{ROOT_ONLY}");
+    let env = Env::new();
+    // nobody must reach its own directories in the test's temp dir (0700 as made).
+    std::fs::set_permissions(env.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let home = mkdir(&env, "home-nobody", 0o755);
+    give_to_nobody(&home);
+    let theirs = mkdir(&env, "home-nobody/prom", 0o755);
+    give_to_nobody(&theirs);
+    let roots = mkdir(&env, "roots-prom", 0o755);
+    let dir = env.dir.path().display().to_string();
+    let config_of = |name: &str| {
+        let path = env.path(&format!("{name}.toml"));
+        std::fs::write(
+            &path,
+            format!(
+                "[cron]\nname = \"{name}\"\nuser = \"nobody\"\n[monitoring]\n\
+                 textfile_dir = \"{dir}/home-nobody/prom\"\n[[job]]\nid = \"j\"\n\
+                 container = \"c\"\ncommand = [\"true\"]\nevery = \"1h\"\n\
+                 log = \"{dir}/home-nobody/{name}.log\"\n"
+            ),
+        )
+        .unwrap();
+        path
+    };
+    for name in ["kept", "planted"] {
+        let out = env
+            .cmd(["install", "-c"])
+            .arg(config_of(name))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    }
+    // Block `kept` names nobody's own directory, where nobody's refresh wrote its file.
+    let own = theirs.join("crontainer-crontab-nobody+kept.prom");
+    std::fs::write(&own, "crontainer_job_running 0\n").unwrap();
+    give_to_nobody(&own);
+    // In their crontab, nobody points block `planted` at root's directory, holding a file of
+    // the name root would remove.
+    let crontab = env.path("cron/nobody");
+    let text = std::fs::read_to_string(&crontab).unwrap();
+    let planted = text.replace(
+        &format!("{dir}/home-nobody/prom\n# END crontainer:planted"),
+        &format!("{}\n# END crontainer:planted", roots.display()),
+    );
+    let planted = planted.replace(
+        &format!("textfile={dir}/home-nobody/prom\n* * * * * {dir}/bin/crontainer metrics -q -c {dir}/planted.toml"),
+        &format!("textfile={}\n* * * * * {dir}/bin/crontainer metrics -q -c {dir}/planted.toml", roots.display()),
+    );
+    assert_eq!(
+        planted.matches(&roots.display().to_string()).count(),
+        2,
+        "{planted}"
+    );
+    std::fs::write(&crontab, planted).unwrap();
+    let precious = roots.join("crontainer-crontab-nobody+planted.prom");
+    std::fs::write(&precious, "root's\n").unwrap();
+
+    let out = env
+        .cmd(["uninstall", "--user", "nobody", "--name", "planted"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        (out.status.code(), stderr_of(&out)),
+        (
+            Some(0),
+            format!(
+                "crontainer: warning: metrics: could not remove {} as nobody: Permission \
+                 denied (os error 13)\n",
+                precious.display()
+            )
+        )
+    );
+    assert!(
+        precious.exists(),
+        "root removed a file in its own directory for nobody"
+    );
+    let out = env
+        .cmd(["uninstall", "--json", "--user", "nobody", "--name", "kept"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        (out.status.code(), stderr_of(&out)),
+        (Some(0), String::new())
+    );
+    assert_eq!(
+        json(&out)["removed_metrics_files"],
+        serde_json::json!([own.display().to_string()])
+    );
+    assert!(!own.exists());
+}

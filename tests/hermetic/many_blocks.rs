@@ -509,12 +509,21 @@ fn bare_uninstall_with_several_blocks_lists_them_and_needs_name_or_all() {
 
 /// Two unrelated configs may both have a job `backup` in their own cron.d files: that is no
 /// copy to warn about (`BLOCK/JOB` tells them apart), while the same id in the same crontab, or
-/// under the same block name elsewhere, is.
+/// under the same block name elsewhere, is. (Had both the same command in the same container,
+/// each firing would run it twice: a copy, wherever it is; `tests/hermetic/copies.rs`.)
 #[test]
 fn the_same_id_in_another_configs_cron_d_file_is_no_copy() {
     let env = Env::new();
     let a = config(&env, "a.toml", "cron.d", "app", &[("backup", "app.log")]);
     let b = config(&env, "b.toml", "cron.d", "db", &[("backup", "db.log")]);
+    // The database's backup is another command than the app's.
+    let text = std::fs::read_to_string(&b).unwrap();
+    std::fs::write(
+        &b,
+        text.replace("[\"run\", \"backup\"]", "[\"dump\", \"backup\"]"),
+    )
+    .unwrap();
+    assert_ne!(std::fs::read_to_string(&b).unwrap(), text);
     ok(env.cmd(["install", "-q", "-c"]).arg(&a));
     ok(env.cmd(["install", "-q", "-c"]).arg(&b));
     let doc = json_of(

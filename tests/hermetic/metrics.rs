@@ -487,3 +487,51 @@ fn install_without_the_metrics_line_removes_the_blocks_file() {
     );
     assert!(!file.exists());
 }
+
+/// README, "Monitoring and alerts": when the crontab cannot be read at all, `metrics` says so,
+/// exits 1 and leaves the last file as it was, so its age (the staleness alert) tells.
+#[test]
+fn an_unreadable_crontab_leaves_the_last_file_to_go_stale() {
+    let env = Env::new();
+    std::fs::create_dir(env.path("prom")).unwrap();
+    let config = block_config(&env, "one", "a");
+    env.install(&config);
+    let refresh = || {
+        env.cmd(["metrics", "-q", "--textfile"])
+            .arg(env.path("prom"))
+            .arg("-c")
+            .arg(&config)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(refresh().status.code(), Some(0));
+    let file = env.path(&format!("prom/crontainer-crontab-{}+one.prom", Env::user()));
+    let before = std::fs::read(&file).unwrap();
+    // `crontab -l` now fails with something other than "no crontab".
+    env.write_exe(
+        "bin/crontab",
+        "#!/bin/sh\necho 'crontab: cannot open the spool' >&2\nexit 2\n",
+    );
+    let out = refresh();
+    assert_eq!(
+        (
+            out.status.code(),
+            stdout_of(&out),
+            crate::common::stderr_of(&out)
+        ),
+        (
+            Some(1),
+            String::new(),
+            format!(
+                "crontainer: error: `{}/bin/crontab -l` exited with 2: crontab: cannot open the \
+                 spool\n",
+                env.dir.path().display()
+            )
+        )
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+    assert_eq!(
+        names_in(&env.path("prom")),
+        [format!("crontainer-crontab-{}+one.prom", Env::user())]
+    );
+}

@@ -187,6 +187,39 @@ pub(crate) fn same_work(a: &Entry, a_user: bool, b: &Entry, b_user: bool) -> boo
         && a_work == work(b, b_user)
 }
 
+/// Whether job `b` of block `b_block` in `b_target` is a copy of job `a` of block `a_block` in
+/// `a_target`, wherever each is (the same crontab, another cron.d file, a crontab and a cron.d
+/// file): another block, the same work ([`same_work`]) and run as the same user, so both
+/// fire it. A block renamed (its new name a new cron.d file) and left beside its copy is one;
+/// two configs that merely share a job id are not (issue 25). Another user's line is not
+/// counted: their rootless podman's container of that name is another container.
+pub(crate) fn is_copy(
+    (a_target, a_block, a): (&Target, &str, &Entry),
+    (b_target, b_block, b): (&Target, &str, &Entry),
+) -> bool {
+    (a_block != b_block || !a_target.same_as(b_target))
+        && same_work(
+            a,
+            a_target.with_user_column(),
+            b,
+            b_target.with_user_column(),
+        )
+        && runs_as(a_target, a).is_some_and(|user| Some(user) == runs_as(b_target, b))
+}
+
+/// The user an installed job's line runs as: its crontab's owner, its cron.d line's user
+/// column, or for systemd units the user manager's owner (user units) or `User=` (system units,
+/// kept as a cron.d line's user column).
+pub(crate) fn runs_as(target: &Target, entry: &Entry) -> Option<String> {
+    match target {
+        Target::Crontab(c) => Some(c.owner()),
+        Target::Systemd(s) if !s.with_user_column() => s.user().map(str::to_string),
+        Target::CronD(_) | Target::Systemd(_) => {
+            crate::line::parse_line(entry.active_line(), true)?.user
+        }
+    }
+}
+
 /// The command that removes block `block` from `target`, exactly as the user would type it.
 pub(crate) fn uninstall_command(target: &Target, block: &str) -> String {
     match target {

@@ -28,7 +28,8 @@ pub(crate) struct Installed {
     /// The blocks' metrics lines (`[monitoring] textfile_dir`), by block.
     pub(crate) textfiles: Vec<(String, crate::line::Textfile)>,
     /// When one block was asked for, the jobs of the other blocks in the same text (read
-    /// anyway), with where they are: where a copy that a rename left behind goes on firing.
+    /// anyway), with where they are: where a copy that a rename left behind goes on firing;
+    /// [`Scope::read_neighbours_elsewhere`] adds those of the other targets a copy may be in.
     pub(crate) neighbours: Vec<(Target, String, Entry)>,
     /// What could not be read here: a block someone edited by hand is refused alone, and the
     /// others stay usable; a damaged marker makes the whole text unreadable.
@@ -113,6 +114,70 @@ impl Scope {
             .into_iter()
             .map(|(i, block)| (&self.installed[i], block))
             .collect()
+    }
+
+    /// Gives each target read the jobs of the blocks elsewhere that could be copies of its own
+    /// (`lookup::is_copy`: run as the same user), as [`Installed::neighbours`]: the other
+    /// targets of the scope, every cron.d file, and the crontab of each user its jobs run as.
+    /// A block renamed into a new cron.d file, or moved from a crontab into one, and left behind
+    /// fires every job twice, and `status` must see it from either side (issue 25). What cannot
+    /// be read here is left out: these are only the places a copy may be.
+    pub(crate) fn read_neighbours_elsewhere(&mut self) {
+        let mut users: Vec<String> = Vec::new();
+        for (installed, _, entry) in self.entries() {
+            if let Some(user) = lookup::runs_as(&installed.target, entry)
+                && !users.contains(&user)
+            {
+                users.push(user);
+            }
+        }
+        if users.is_empty() {
+            return;
+        }
+        let me = crate::host::current_user();
+        let mut elsewhere: Vec<Target> = cron_d_targets(None, None)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| r.target)
+            .collect();
+        for user in users {
+            // Another user's crontab is root's to read only.
+            if (user == me || crate::host::is_root())
+                && let Ok(user) = user.parse::<config::UserName>()
+            {
+                elsewhere.extend(
+                    Target::resolve(TargetKind::Crontab, Some(&user), "crontainer")
+                        .map(|r| r.target),
+                );
+            }
+        }
+        let mut pool: Vec<(Target, String, Entry)> = self
+            .installed
+            .iter()
+            .flat_map(|i| {
+                i.entries
+                    .iter()
+                    .map(|(b, e)| (i.target.clone(), b.clone(), e.clone()))
+            })
+            .collect();
+        for target in elsewhere {
+            if self.installed.iter().any(|i| i.target.same_as(&target))
+                || pool.iter().any(|(t, _, _)| t.same_as(&target))
+            {
+                continue;
+            }
+            if let Ok(text) = target.read() {
+                let with_user = target.with_user_column();
+                pool.extend(blocks_of(&target, &text, with_user, None));
+            }
+        }
+        for installed in &mut self.installed {
+            installed.neighbours.extend(
+                pool.iter()
+                    .filter(|(t, _, _)| !t.same_as(&installed.target))
+                    .cloned(),
+            );
+        }
     }
 
     /// The blocks found, each with the index of its target in `installed`, in order.

@@ -382,11 +382,11 @@ fn installed_status(
     }
 }
 
-/// The copies of `entry` in other blocks of the same target that do the same work (the rule
-/// `doctor` applies: `lookup::likely_copy` and `lookup::same_work`): both fire (a block
-/// renamed and left behind), so the job is unhealthy wherever it is seen.
+/// The copies of `entry` in other blocks, of this target or another ([`Installed::neighbours`]),
+/// that do the same work as the same user (`lookup::is_copy`, the rule `doctor` and `install`
+/// apply): both fire (a block renamed and left behind), so the job is unhealthy wherever it is
+/// seen.
 fn copies(entry: &Entry, block: &str, installed: &Installed) -> Vec<String> {
-    let with_user = installed.target.with_user_column();
     let mut others: Vec<(&crate::cron_table::Target, &str)> = Vec::new();
     let beside = installed
         .entries
@@ -394,16 +394,10 @@ fn copies(entry: &Entry, block: &str, installed: &Installed) -> Vec<String> {
         .map(|(b, e)| (&installed.target, b, e))
         .chain(installed.neighbours.iter().map(|(t, b, e)| (t, b, e)));
     for (target, other, e) in beside {
-        let elsewhere = other != block || !target.same_as(&installed.target);
-        if elsewhere
-            && commands::installed::lookup::likely_copy(&installed.target, block, target, other)
-            && commands::installed::lookup::same_work(
-                entry,
-                with_user,
-                e,
-                target.with_user_column(),
-            )
-            && !others.iter().any(|(t, b)| *b == other && t.same_as(target))
+        if commands::installed::lookup::is_copy(
+            (&installed.target, block, entry),
+            (target, other, e),
+        ) && !others.iter().any(|(t, b)| *b == other && t.same_as(target))
         {
             others.push((target, other));
         }

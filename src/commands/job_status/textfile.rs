@@ -60,6 +60,37 @@ pub(crate) fn remove(dir: &Path, name: &str) -> Result<bool> {
     }
 }
 
+/// Removes the metrics file of installed block `block` of `target` (its lines running as
+/// `run_as`), in the directory its metrics line names: when the block goes (`uninstall`,
+/// `install --replace`), found from what is installed, not from a config. The path is one a
+/// user may have written (their crontab's block), and could lead into root's textfile
+/// directory: as root, a block someone else may write has its file removed by a process that
+/// has become them, so root removes only what they could remove themselves. The path removed,
+/// None when there was none.
+pub(crate) fn remove_installed(
+    target: &crate::cron_table::Target,
+    run_as: &str,
+    block: &str,
+    textfile: &crate::line::Textfile,
+) -> Result<Option<PathBuf>> {
+    let name = file_name(target.kind(), run_as, block);
+    let path = textfile.dir.join(&name);
+    let writer = crate::commands::trust::written_by(target).filter(|_| crate::host::is_root());
+    let removed = match writer {
+        None => remove(&textfile.dir, &name)?,
+        Some(user) => {
+            let account = nix::unistd::User::from_name(&user)
+                .ok()
+                .flatten()
+                .with_context(|| format!("could not remove {}: no user {user}", path.display()))?;
+            let as_user = crate::safe_file::AsUser::of(&account)?;
+            crate::safe_file::remove_as(&as_user, &path)
+                .with_context(|| format!("could not remove {} as {user}", path.display()))?
+        }
+    };
+    Ok(removed.then_some(path))
+}
+
 /// Removes the file of an older crontainer, `dir/crontainer.prom`, once every block it holds
 /// samples of has a file of its own beside it: left in place, it would export the same jobs twice
 /// and, no longer refreshed, fire the staleness alert. Until then it is the last word of a block
