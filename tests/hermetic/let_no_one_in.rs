@@ -638,9 +638,12 @@ fn root_removes_a_users_metrics_file_only_as_the_user() {
         .unwrap();
         path
     };
+    // The metrics line runs the binary as nobody: a copy nobody reaches, wherever the checkout
+    // lies (a clone in a 0700 directory is not).
+    let exe = env.copied_binary();
     for name in ["kept", "planted"] {
         let out = env
-            .cmd(["install", "-c"])
+            .cmd_of(&exe, ["install", "-c"])
             .arg(config_of(name))
             .output()
             .unwrap();
@@ -659,8 +662,15 @@ fn root_removes_a_users_metrics_file_only_as_the_user() {
         &format!("{}\n# END crontainer:planted", roots.display()),
     );
     let planted = planted.replace(
-        &format!("textfile={dir}/home-nobody/prom\n* * * * * {dir}/bin/crontainer metrics -q -c {dir}/planted.toml"),
-        &format!("textfile={}\n* * * * * {dir}/bin/crontainer metrics -q -c {dir}/planted.toml", roots.display()),
+        &format!(
+            "textfile={dir}/home-nobody/prom\n* * * * * {} metrics -q -c {dir}/planted.toml",
+            exe.display()
+        ),
+        &format!(
+            "textfile={}\n* * * * * {} metrics -q -c {dir}/planted.toml",
+            roots.display(),
+            exe.display()
+        ),
     );
     assert_eq!(
         planted.matches(&roots.display().to_string()).count(),
