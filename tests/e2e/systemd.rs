@@ -139,6 +139,10 @@ fn calls_of(app: &Container, args: &[&str]) -> usize {
 const UNITS: &str = "/etc/systemd/system";
 const SERVICE: &str = "crontainer-e2e-tick.service";
 const TIMER: &str = "crontainer-e2e-tick.timer";
+/// `[monitoring] textfile_dir`: its timer writes the block's metrics file there.
+const PROM: &str = "/var/lib/crontainer-prom";
+const METRICS_SERVICE: &str = "crontainer-e2e-metrics.service";
+const METRICS_TIMER: &str = "crontainer-e2e-metrics.timer";
 
 #[test]
 #[ignore = "needs root, docker and the systemd image: see README"]
@@ -148,11 +152,12 @@ fn a_job_under_systemd_fires_pauses_resumes_and_goes() {
     let host = SystemdHost::start();
     let config = format!(
         "[cron]\ntarget = \"systemd\"\nname = \"e2e\"\n[[job]]\nid = \"tick\"\ncontainer = \"{}\"\n\
-         command = [\"python\", \"tick\"]\nschedule = \"* * * * *\"\ncatch_up = true\n",
+         command = [\"python\", \"tick\"]\nschedule = \"* * * * *\"\ncatch_up = true\n\
+         [monitoring]\ntextfile_dir = \"{PROM}\"\n",
         app.name()
     );
     let write = host.sh(&format!(
-        "mkdir -p /etc/crontainer && printf '%s' '{config}' > /etc/crontainer/c.toml"
+        "mkdir -p /etc/crontainer {PROM} && printf '%s' '{config}' > /etc/crontainer/c.toml"
     ));
     assert!(write.status.success(), "{write:?}");
     let with = |args: &[&'static str]| -> Vec<&'static str> {
@@ -183,7 +188,13 @@ fn a_job_under_systemd_fires_pauses_resumes_and_goes() {
     );
     assert_eq!(
         host.stdout(&format!("ls {UNITS} | grep crontainer")),
-        format!("{SERVICE}\n{TIMER}\n")
+        format!("{METRICS_SERVICE}\n{METRICS_TIMER}\n{SERVICE}\n{TIMER}\n")
+    );
+    assert_eq!(
+        host.stdout(&format!(
+            "systemctl is-enabled {METRICS_TIMER}; systemctl is-active {METRICS_TIMER}"
+        )),
+        "enabled\nactive\n"
     );
     // catch_up = true: a firing missed while the host was off runs at boot.
     let timer = host.stdout(&format!("cat {UNITS}/{TIMER}"));
@@ -238,6 +249,21 @@ fn a_job_under_systemd_fires_pauses_resumes_and_goes() {
     // its status and uninstall.
     user_fired_and_uninstalls(&host, &app);
 
+    // The metrics timer wrote the block's file, after that firing or at the next minute.
+    let prom = format!("{PROM}/crontainer-systemd+e2e.prom");
+    assert!(
+        wait_until(CRON_FIRE_TIMEOUT, POLL, || host
+            .stdout(&format!("cat {prom}"))
+            .contains(
+                "\ncrontainer_job_last_exit_code{job=\"tick\",block=\"e2e\",target=\"systemd\",\
+                 user=\"root\"} 0\n"
+            )),
+        "{}",
+        host.stdout(&format!(
+            "cat {prom}; systemctl status {METRICS_SERVICE}; journalctl -n 30"
+        ))
+    );
+
     // status: healthy, the next run from the timer, the last run by the timer.
     let (code, out, err) = host.crontainer(&with(&["status"]));
     assert_eq!((code, err.as_str()), (0, ""), "{out}");
@@ -267,7 +293,7 @@ fn a_job_under_systemd_fires_pauses_resumes_and_goes() {
         out.lines().take(2).collect::<Vec<_>>(),
         [
             "ok    systemd: the system manager is running",
-            "ok    units: 2 unit files pass `systemd-analyze verify`",
+            "ok    units: 4 unit files pass `systemd-analyze verify`",
         ],
         "{out}"
     );
