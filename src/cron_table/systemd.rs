@@ -155,8 +155,14 @@ impl Systemd {
                 &timer_text,
                 self.with_user_column(),
             )
-            .map_err(damaged)?
-            {
+            .map_err(|why| {
+                crate::error::bad_input(format!(
+                    "the metrics units of block `{}` in {} are {why}; delete {file} and {timer} \
+                     and run `crontainer install` again",
+                    self.name,
+                    self.dir.display()
+                ))
+            })? {
                 textfile = Some(metrics);
                 continue;
             }

@@ -499,9 +499,29 @@ fn the_metrics_line_becomes_a_timer_read_back_and_removed_with_the_block() {
     std::fs::write(env.path("prom/crontainer-systemd+web.prom"), "").unwrap();
     assert_eq!(problem(&env), Vec::<String>::new());
 
+    // A metrics unit edited by hand is refused, as a job's, and left alone.
+    let path = env.path("systemd").join(METRICS_SERVICE);
+    std::fs::write(&path, format!("{service}Nice=5\n")).unwrap();
+    let err = fails(env.cmd(["install", "-c"]).arg(&c), 2);
+    assert_eq!(
+        masked(&env, &err),
+        format!(
+            "crontainer: error: the metrics units of block `web` in {{dir}}/systemd are not as \
+             crontainer writes them (edited by hand?); delete {METRICS_SERVICE} and \
+             {METRICS_TIMER} and run `crontainer install` again\n"
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        format!("{service}Nice=5\n")
+    );
+    std::fs::write(&path, &service).unwrap();
+
     calls(&env);
     ok(env.cmd(["uninstall", "-c"]).arg(&c));
     assert_eq!(units(&env), Vec::<String>::new());
+    // The block's metrics file goes with it, as with cron.
+    assert!(!env.path("prom/crontainer-systemd+web.prom").exists());
     assert_eq!(
         calls(&env),
         format!("disable --now --no-reload {TIMER} {METRICS_TIMER}\ndaemon-reload\n")
