@@ -215,15 +215,6 @@ impl Ctx<'_> {
                 let v = d.get_ref().trim_end_matches('/');
                 let v = if v.is_empty() { "/" } else { v };
                 check_log_path(v).map_err(|m| self.key_error(&d, "monitoring.textfile_dir", &m))?;
-                if target == TargetKind::Systemd {
-                    // The metrics line is a cron line of its own; its timer is not written yet.
-                    return Err(self.key_error(
-                        &d,
-                        "monitoring.textfile_dir",
-                        "is not supported with target = \"systemd\" yet; leave it out, or use \
-                         target = \"crontab\" or \"cron.d\"",
-                    ));
-                }
                 Some(PathBuf::from(v))
             }
         };

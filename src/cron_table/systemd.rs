@@ -18,7 +18,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use crate::process::Cmd;
-use crate::systemd::{JobUnits, UNIT_PREFIX, parse_unit_name, read_entry, render_entry, unit_base};
+use crate::systemd::{
+    JobUnits, METRICS_UNIT, UNIT_PREFIX, parse_unit_name, read_entry, read_metrics, render_entry,
+    render_metrics, unit_base,
+};
 
 /// Overrides the units' directory (tests).
 pub const ENV_SYSTEMD_DIR: &str = "CRONTAINER_SYSTEMD_DIR";
@@ -125,6 +128,7 @@ impl Systemd {
     pub(crate) fn read(&self) -> Result<String> {
         let files = self.own_files()?;
         let mut entries = Vec::new();
+        let mut textfile = None;
         for file in files.iter().filter(|f| f.ends_with(".service")) {
             let (_, job, _) = parse_unit_name(file).unwrap_or_default();
             let timer = file.replace(".service", ".timer");
@@ -137,7 +141,15 @@ impl Systemd {
             }
             let service_text = self.read_unit(file)?;
             let timer_text = self.read_unit(&timer)?;
-            let entry = read_entry(
+            let damaged = |why: String| {
+                crate::error::bad_input(format!(
+                    "the units of job {job:?} in {} are {why}; delete {file} and {timer} and \
+                     run `crontainer install` again",
+                    self.dir.display()
+                ))
+            };
+            // The block's metrics units, told apart from a job's by their first line.
+            if let Some(metrics) = read_metrics(
                 &self.name,
                 &service_text,
                 &timer_text,
@@ -145,11 +157,22 @@ impl Systemd {
             )
             .map_err(|why| {
                 crate::error::bad_input(format!(
-                    "the units of job {job:?} in {} are {why}; delete {file} and {timer} and \
-                     run `crontainer install` again",
+                    "the metrics units of block `{}` in {} are {why}; delete {file} and {timer} \
+                     and run `crontainer install` again",
+                    self.name,
                     self.dir.display()
                 ))
-            })?;
+            })? {
+                textfile = Some(metrics);
+                continue;
+            }
+            let entry = read_entry(
+                &self.name,
+                &service_text,
+                &timer_text,
+                self.with_user_column(),
+            )
+            .map_err(damaged)?;
             entries.push(entry);
         }
         if let Some(orphan) = files
@@ -161,12 +184,12 @@ impl Systemd {
                 self.dir.join(orphan).display()
             );
         }
-        if entries.is_empty() {
+        if entries.is_empty() && textfile.is_none() {
             return Ok(String::new());
         }
         entries.sort_by_key(|(position, _)| *position);
         let entries: Vec<_> = entries.into_iter().map(|(_, entry)| entry).collect();
-        let body = crate::line::render_body(&entries);
+        let body = crate::line::render_body_with(&entries, textfile.as_ref());
         Ok(crate::block::upsert("", &self.name, &body)?)
     }
 
@@ -193,6 +216,22 @@ impl Systemd {
             }
         };
         let mut wanted = Vec::new();
+        let textfile = match crate::block::find(text, &self.name)? {
+            Some(body) => crate::line::parse_textfile(&body, self.with_user_column()),
+            None => None,
+        };
+        if let Some(textfile) = &textfile {
+            if entries.iter().any(|e| e.marker.id == METRICS_UNIT) {
+                return Err(crate::error::bad_input(format!(
+                    "job \"{METRICS_UNIT}\" of block `{}` would share its units' name with the \
+                     block's metrics units ([monitoring] textfile_dir); rename the job",
+                    self.name
+                )));
+            }
+            let units = render_metrics(&self.name, textfile, self.with_user_column())
+                .map_err(crate::error::bad_input)?;
+            wanted.push((units, false, false));
+        }
         for (i, entry) in entries.iter().enumerate() {
             let units = render_entry(&self.name, i + 1, entry, self.with_user_column())
                 .map_err(crate::error::bad_input)?;

@@ -16,4 +16,7 @@ pub mod unit;
 #[cfg(test)]
 mod tests;
 
-pub use unit::{JobUnits, UNIT_PREFIX, parse_unit_name, read_entry, render_entry, unit_base};
+pub use unit::{
+    JobUnits, METRICS_UNIT, UNIT_PREFIX, parse_unit_name, read_entry, read_metrics, render_entry,
+    render_metrics, unit_base,
+};

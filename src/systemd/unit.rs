@@ -13,8 +13,16 @@
 //! does (`-` as `\x2d`; block names and job ids hold nothing else it escapes), so the one bare
 //! `-` after the block separates it from the job: block `a-b` job `c` and block `a` job `b-c`
 //! never share a unit.
+//!
+//! The block's metrics line (`[monitoring] textfile_dir`) becomes `crontainer-BLOCK-metrics`
+//! ([`render_metrics`], [`read_metrics`]): the same words, every minute, carried as comments
+//! the same way. A job whose id is `metrics` would share that name, so the two are refused
+//! together (`cron_table::systemd`).
 
-use crate::line::{Entry, MARKER_PREFIX, Marker, PAUSED_PREFIX, parse_line};
+use crate::line::read::split_words;
+use crate::line::{
+    Entry, MARKER_PREFIX, Marker, PAUSED_PREFIX, Textfile, parse_line, parse_textfile,
+};
 
 use super::calendar::on_calendar;
 
@@ -24,6 +32,12 @@ pub const UNIT_PREFIX: &str = "crontainer-";
 /// The comments of a service that carry the job's cron line and catch-up line.
 const LINE_PREFIX: &str = "# crontainer:line ";
 const CATCH_UP_PREFIX: &str = "# crontainer:catch-up ";
+
+/// What stands for the job id in the name of the block's metrics units.
+pub const METRICS_UNIT: &str = "metrics";
+
+/// The comment of the metrics service that carries the block's metrics line.
+const METRICS_LINE_PREFIX: &str = "# crontainer:metrics-line ";
 
 /// systemd refuses unit names longer than this (`UNIT_NAME_MAX`).
 const UNIT_NAME_MAX: usize = 255;
@@ -235,4 +249,80 @@ pub fn read_entry(
         return Err(edited());
     }
     Ok((position, entry))
+}
+
+fn metrics_header(block: &str) -> String {
+    format!(
+        "# Managed by crontainer (block {block}, metrics): edit its config and run `crontainer \
+         install`; do not edit."
+    )
+}
+
+/// The units of the block's metrics line: its command's words as `ExecStart=` (one rendering:
+/// the line's own, split as the shell would), every minute on the minute as cron runs it.
+pub fn render_metrics(
+    block: &str,
+    textfile: &Textfile,
+    with_user: bool,
+) -> Result<JobUnits, String> {
+    let base = unit_base(block, METRICS_UNIT)?;
+    let not_ours = || {
+        format!(
+            "the metrics line {:?} is not one crontainer writes",
+            textfile.line
+        )
+    };
+    let parsed = parse_line(&textfile.line, with_user)
+        .filter(|p| p.cron == "* * * * *")
+        .ok_or_else(not_ours)?;
+    let words = split_words(&parsed.command).ok_or_else(not_ours)?;
+    let exec: Vec<String> = words.iter().map(|w| exec_word(w)).collect();
+    let user = match &parsed.user {
+        Some(user) => format!("User={user}\n"),
+        None => String::new(),
+    };
+    let header = metrics_header(block);
+    let service = format!(
+        "{header}\n{}\n{METRICS_LINE_PREFIX}{}\n[Unit]\nDescription=crontainer metrics of block \
+         {block}\n\n[Service]\nType=oneshot\n{user}ExecStart={}\n",
+        textfile.marker(),
+        textfile.line,
+        exec.join(" "),
+    );
+    let timer = format!(
+        "{header}\n[Unit]\nDescription=crontainer metrics of block {block} (timer)\n\n[Timer]\n\
+         OnCalendar=*-*-* *:*:00\nAccuracySec=1s\n\n[Install]\nWantedBy=timers.target\n"
+    );
+    Ok(JobUnits {
+        base,
+        service,
+        timer,
+    })
+}
+
+/// The block's metrics line read back from its units; None when they are not metrics units
+/// (a job's), an error when they are but not as [`render_metrics`] writes them.
+pub fn read_metrics(
+    block: &str,
+    service: &str,
+    timer: &str,
+    with_user: bool,
+) -> Result<Option<Textfile>, String> {
+    let mut lines = service.lines();
+    if lines.next() != Some(metrics_header(block).as_str()) {
+        return Ok(None);
+    }
+    let edited = || "not as crontainer writes them (edited by hand?)".to_string();
+    let marker = lines.next().ok_or_else(edited)?.to_string();
+    let line = lines
+        .next()
+        .and_then(|l| l.strip_prefix(METRICS_LINE_PREFIX))
+        .ok_or_else(edited)?
+        .to_string();
+    let textfile = parse_textfile(&[marker, line], with_user).ok_or_else(edited)?;
+    let units = render_metrics(block, &textfile, with_user)?;
+    if units.service != service || units.timer != timer {
+        return Err(edited());
+    }
+    Ok(Some(textfile))
 }

@@ -1,18 +1,21 @@
 //! `target = "systemd"` under a real systemd (issue #23): a container of the image
-//! `crontainer-systemd:bookworm` (`scripts/provision-e2e`: Debian 12 by debootstrap, with
+//! `crontainer-systemd:bookworm-2` (`scripts/provision-e2e`: Debian 12 by debootstrap, with
 //! systemd) runs `/lib/systemd/systemd` as PID 1, not privileged, with the host's Docker socket
 //! and client and this build of crontainer (read-only) mounted; the jobs run in an app container
 //! of the test image beside it, through that socket. One scenario: install, a firing on the
 //! minute, `status` with the timer's next run and the last run, `doctor`, `run-now`, `logs`,
 //! `history` and `metrics`, `pause` (a full minute without a firing), `resume`, `catch_up` as
-//! `Persistent=true`, `uninstall` leaving no unit.
+//! `Persistent=true`, `uninstall` leaving no unit. Alongside it, in the same container and the
+//! same minute, a user's own units under that user's manager (`user@UID.service`, started by
+//! `loginctl enable-linger`): what `doctor` and `install` say before and after lingering, the
+//! units in ~/.config/systemd/user, a firing, `status` and `uninstall`.
 
 use std::process::{Command, Output};
 use std::time::Duration;
 
 use crate::support::{self, CRON_FIRE_TIMEOUT, Container, POLL, cmd, wait_until};
 
-const SYSTEMD_IMAGE: &str = "crontainer-systemd:bookworm";
+const SYSTEMD_IMAGE: &str = "crontainer-systemd:bookworm-2";
 
 /// Where the build is mounted inside: a root-owned directory, as root's units require.
 const BIN: &str = "/usr/local/bin/crontainer";
@@ -94,6 +97,23 @@ impl SystemdHost {
     fn stdout(&self, script: &str) -> String {
         String::from_utf8_lossy(&self.sh(script).stdout).into_owned()
     }
+
+    /// `PROGRAM ARGS` inside as [`USER`], with the runtime directory its manager listens in (a
+    /// `docker exec` opens no login session, so nothing else sets it): exit code, stdout, stderr.
+    fn as_user(&self, program: &str, args: &[&str]) -> (i32, String, String) {
+        let out = cmd::output(
+            Command::new(support::docker())
+                .args(["exec", "-u", USER, "-e"])
+                .arg(format!("XDG_RUNTIME_DIR=/run/user/{USER_UID}"))
+                .args([&self.name, program])
+                .args(args),
+        );
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
 }
 
 impl Drop for SystemdHost {
@@ -111,9 +131,18 @@ fn mid_minute() {
     }
 }
 
+/// The calls of the app container whose arguments are `args`: root's job and the user's share it.
+fn calls_of(app: &Container, args: &[&str]) -> usize {
+    app.calls().iter().filter(|c| c.args() == args).count()
+}
+
 const UNITS: &str = "/etc/systemd/system";
 const SERVICE: &str = "crontainer-e2e-tick.service";
 const TIMER: &str = "crontainer-e2e-tick.timer";
+/// `[monitoring] textfile_dir`: its timer writes the block's metrics file there.
+const PROM: &str = "/var/lib/crontainer-prom";
+const METRICS_SERVICE: &str = "crontainer-e2e-metrics.service";
+const METRICS_TIMER: &str = "crontainer-e2e-metrics.timer";
 
 #[test]
 #[ignore = "needs root, docker and the systemd image: see README"]
@@ -123,11 +152,12 @@ fn a_job_under_systemd_fires_pauses_resumes_and_goes() {
     let host = SystemdHost::start();
     let config = format!(
         "[cron]\ntarget = \"systemd\"\nname = \"e2e\"\n[[job]]\nid = \"tick\"\ncontainer = \"{}\"\n\
-         command = [\"python\", \"tick\"]\nschedule = \"* * * * *\"\ncatch_up = true\n",
+         command = [\"python\", \"tick\"]\nschedule = \"* * * * *\"\ncatch_up = true\n\
+         [monitoring]\ntextfile_dir = \"{PROM}\"\n",
         app.name()
     );
     let write = host.sh(&format!(
-        "mkdir -p /etc/crontainer && printf '%s' '{config}' > /etc/crontainer/c.toml"
+        "mkdir -p /etc/crontainer {PROM} && printf '%s' '{config}' > /etc/crontainer/c.toml"
     ));
     assert!(write.status.success(), "{write:?}");
     let with = |args: &[&'static str]| -> Vec<&'static str> {
@@ -158,7 +188,13 @@ fn a_job_under_systemd_fires_pauses_resumes_and_goes() {
     );
     assert_eq!(
         host.stdout(&format!("ls {UNITS} | grep crontainer")),
-        format!("{SERVICE}\n{TIMER}\n")
+        format!("{METRICS_SERVICE}\n{METRICS_TIMER}\n{SERVICE}\n{TIMER}\n")
+    );
+    assert_eq!(
+        host.stdout(&format!(
+            "systemctl is-enabled {METRICS_TIMER}; systemctl is-active {METRICS_TIMER}"
+        )),
+        "enabled\nactive\n"
     );
     // catch_up = true: a firing missed while the host was off runs at boot.
     let timer = host.stdout(&format!("cat {UNITS}/{TIMER}"));
@@ -189,15 +225,17 @@ fn a_job_under_systemd_fires_pauses_resumes_and_goes() {
         )
     );
 
+    // A user's own units, installed now so that they fire in the same minute as root's.
+    user_installs(&host, &app);
+
     // The timer fires on the minute, into the app container.
     assert!(
-        wait_until(CRON_FIRE_TIMEOUT, POLL, || !app.calls().is_empty()),
+        wait_until(CRON_FIRE_TIMEOUT, POLL, || calls_of(&app, &["tick"]) > 0),
         "the timer did not fire within {CRON_FIRE_TIMEOUT:?}: {}",
         host.stdout(&format!(
             "systemctl status {TIMER} {SERVICE}; journalctl -n 30"
         ))
     );
-    assert_eq!(app.calls()[0].args(), ["tick"]);
     let log = host.stdout("cat /var/log/crontainer/tick.log");
     let start = log.lines().next().unwrap_or_default();
     assert!(
@@ -205,6 +243,26 @@ fn a_job_under_systemd_fires_pauses_resumes_and_goes() {
             && start.contains(":00Z tick start ")
             && start.ends_with(" by=cron"),
         "not a start on the minute: {log}"
+    );
+
+    // The user's timer fired too (the same minute, or the next when its install crossed one);
+    // its status and uninstall.
+    user_fired_and_uninstalls(&host, &app);
+
+    // The metrics timer wrote the block's file, in the same minute. (A gauge every job has:
+    // the exit code may be missing, as the first metrics run races the job's own.)
+    let prom = format!("{PROM}/crontainer-systemd+e2e.prom");
+    assert!(
+        wait_until(CRON_FIRE_TIMEOUT, POLL, || host
+            .stdout(&format!("cat {prom}"))
+            .contains(
+                "\ncrontainer_job_paused{job=\"tick\",block=\"e2e\",target=\"systemd\",\
+                 user=\"root\"} 0\n"
+            )),
+        "{}",
+        host.stdout(&format!(
+            "cat {prom}; systemctl status {METRICS_SERVICE}; journalctl -n 30"
+        ))
     );
 
     // status: healthy, the next run from the timer, the last run by the timer.
@@ -236,16 +294,16 @@ fn a_job_under_systemd_fires_pauses_resumes_and_goes() {
         out.lines().take(2).collect::<Vec<_>>(),
         [
             "ok    systemd: the system manager is running",
-            "ok    units: 2 unit files pass `systemd-analyze verify`",
+            "ok    units: 4 unit files pass `systemd-analyze verify`",
         ],
         "{out}"
     );
 
     // run-now: the runner directly, as for cron.
-    let before = app.calls().len();
+    let before = calls_of(&app, &["tick"]);
     let (code, out, _) = host.crontainer(&with(&["run-now", "tick"]));
     assert_eq!(code, 0, "{out}");
-    assert_eq!(app.calls().len(), before + 1);
+    assert_eq!(calls_of(&app, &["tick"]), before + 1);
     assert!(
         host.stdout("tail -n 1 /var/log/crontainer/tick.log")
             .ends_with(" by=run-now:root\n"),
@@ -291,9 +349,9 @@ fn a_job_under_systemd_fires_pauses_resumes_and_goes() {
         )),
         "disabled\ninactive\n"
     );
-    let paused_at = app.calls().len();
+    let paused_at = calls_of(&app, &["tick"]);
     std::thread::sleep(Duration::from_secs(65));
-    assert_eq!(app.calls().len(), paused_at, "a paused job fired");
+    assert_eq!(calls_of(&app, &["tick"]), paused_at, "a paused job fired");
 
     // resume: the timer runs again.
     let (code, out, err) = host.crontainer(&with(&["resume", "tick"]));
@@ -328,6 +386,210 @@ fn a_job_under_systemd_fires_pauses_resumes_and_goes() {
             0,
             "nothing to remove: systemd units crontainer-e2e-* in /etc/systemd/system has no \
              crontainer block `e2e`.\n"
+        )
+    );
+}
+
+/// The user whose own units run under their own manager, and its uid (free in the image).
+const USER: &str = "crontainer-u";
+const USER_UID: u32 = 4242;
+const USER_CONFIG: &str = "/home/crontainer-u/c.toml";
+const USER_UNITS: &str = "/home/crontainer-u/.config/systemd/user";
+const USER_TIMER: &str = "crontainer-mine-tock.timer";
+
+/// Masks the time in a backup's name (after the first dot of the file name).
+fn mask_backup(text: &str) -> String {
+    text.lines()
+        .map(|l| match l.split_once("/backups/systemd-") {
+            Some((head, tail)) => match tail.split_once('.') {
+                Some((name, _)) => format!("{head}/backups/systemd-{name}.TIME"),
+                None => l.to_string(),
+            },
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Makes [`USER`] (in a group with the mounted Docker socket's gid, so the host's socket keeps
+/// its owner and mode), checks what `doctor` and `install` say without lingering, turns it on
+/// (which starts the user's manager) and installs the user's block `mine`, job `tock`.
+fn user_installs(host: &SystemdHost, app: &Container) {
+    let made = host.sh(&format!(
+        "useradd -m -u {USER_UID} {USER} && \
+         groupadd -o -g \"$(stat -c %g /var/run/docker.sock)\" crontainer-docker && \
+         usermod -aG crontainer-docker {USER}"
+    ));
+    assert!(made.status.success(), "{made:?}");
+    let config = format!(
+        "[cron]\ntarget = \"systemd\"\nname = \"mine\"\n[defaults]\nlog_dir = \
+         \"/home/{USER}/logs\"\n[[job]]\nid = \"tock\"\ncontainer = \"{}\"\n\
+         command = [\"python\", \"tock\"]\nschedule = \"* * * * *\"\n",
+        app.name()
+    );
+    let (code, out, err) = host.as_user(
+        "sh",
+        &["-c", &format!("printf '%s' '{config}' > {USER_CONFIG}")],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+
+    // Without lingering no manager of the user's runs (no session either): doctor says both,
+    // install refuses before writing a unit.
+    let (code, out, err) = host.as_user(BIN, &["doctor", "-c", USER_CONFIG]);
+    assert_eq!((code, err.as_str()), (1, ""), "{out}");
+    assert_eq!(
+        out.lines().take(4).collect::<Vec<_>>(),
+        [
+            "FAIL  systemd: no systemd user manager answers `systemctl --user \
+             is-system-running`: no timer fires",
+            "      fix: boot with systemd as PID 1, or use target = \"crontab\" or \"cron.d\"; \
+             for user units, log in or `sudo loginctl enable-linger USER`",
+            "WARN  lingering: off: crontainer-u's timers stop when crontainer-u's last session \
+             ends",
+            "      fix: `sudo loginctl enable-linger crontainer-u`",
+        ],
+        "{out}"
+    );
+    let (code, out, err) = host.as_user(BIN, &["install", "-c", USER_CONFIG]);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (
+            1,
+            "",
+            "crontainer: error: no systemd user manager answers `systemctl --user \
+             is-system-running`, so no timer would fire; nothing changed. Boot with systemd as \
+             PID 1 (for user units: log in, or `sudo loginctl enable-linger USER`), or use \
+             target = \"crontab\" or \"cron.d\"\n"
+        )
+    );
+    assert_eq!(host.stdout(&format!("ls -A /home/{USER}/.config")), "");
+
+    // Lingering starts the user's manager, user@UID.service, which needs pam_systemd.
+    let linger = host.sh(&format!("loginctl enable-linger {USER}"));
+    assert!(linger.status.success(), "{linger:?}");
+    let manager = format!("user@{USER_UID}.service");
+    assert!(
+        wait_until(Duration::from_secs(20), POLL, || {
+            host.stdout(&format!("systemctl is-active {manager}")) == "active\n"
+        }),
+        "{}",
+        host.stdout(&format!("systemctl status {manager}; journalctl -n 30"))
+    );
+    let (code, out, err) = host.as_user(BIN, &["doctor", "-c", USER_CONFIG]);
+    // Still 1: the job is not installed yet.
+    assert_eq!((code, err.as_str()), (1, ""), "{out}");
+    assert_eq!(
+        out.lines().take(2).collect::<Vec<_>>(),
+        [
+            "ok    systemd: crontainer-u's user manager is running",
+            "ok    lingering: on: crontainer-u's timers fire while crontainer-u is logged out",
+        ],
+        "{out}"
+    );
+
+    let (code, out, err) = host.as_user(BIN, &["install", "-c", USER_CONFIG]);
+    assert_eq!(code, 0, "{out}{err}");
+    let said: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("installed block"))
+        .collect();
+    assert_eq!(
+        mask_backup(&said.join("\n")),
+        "installed block `mine` with 1 job into systemd units crontainer-mine-* in \
+         /home/crontainer-u/.config/systemd/user, running as crontainer-u.\n\
+         previous version saved to /home/crontainer-u/.local/state/crontainer/backups/\
+         systemd-user-crontainer-u-mine.TIME",
+        "{out}"
+    );
+    // No lingering warning now, nor any other.
+    assert_eq!(err, "");
+    assert!(!out.contains("linger"), "{out}");
+    assert_eq!(
+        host.stdout(&format!("ls {USER_UNITS} | grep crontainer")),
+        "crontainer-mine-tock.service\ncrontainer-mine-tock.timer\n"
+    );
+    let (_, out, _) = host.as_user(
+        "sh",
+        &[
+            "-c",
+            &format!(
+                "systemctl --user is-enabled {USER_TIMER}; systemctl --user is-active {USER_TIMER}"
+            ),
+        ],
+    );
+    assert_eq!(out, "enabled\nactive\n");
+}
+
+/// The user's timer fires into the app container; `status` reads it from the user's manager;
+/// `uninstall` leaves no unit on disk or loaded.
+fn user_fired_and_uninstalls(host: &SystemdHost, app: &Container) {
+    assert!(
+        wait_until(CRON_FIRE_TIMEOUT, POLL, || calls_of(app, &["tock"]) > 0),
+        "the user's timer did not fire within {CRON_FIRE_TIMEOUT:?}: {:?}",
+        host.as_user(
+            "sh",
+            &[
+                "-c",
+                "systemctl --user status 'crontainer-*'; journalctl -n 30"
+            ]
+        )
+    );
+    let (code, out, err) = host.as_user(BIN, &["status", "-c", USER_CONFIG]);
+    assert_eq!((code, err.as_str()), (0, ""), "{out}");
+    let line = |key: &str| {
+        out.lines()
+            .find_map(|l| l.trim_start().strip_prefix(key))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line("next run:").contains(" UTC (in "), "{out}");
+    assert!(
+        line("last run:").contains(" by cron, exit 0, took "),
+        "{out}"
+    );
+    assert_eq!(line("health:").trim(), "ok", "{out}");
+    assert_eq!(
+        out.lines().last().unwrap_or_default(),
+        "host: systemd running: crontainer-u's user manager is running; container runtime \
+         answers; jobs read from systemd units crontainer-mine-* in \
+         /home/crontainer-u/.config/systemd/user, compared with /home/crontainer-u/c.toml"
+    );
+
+    let (code, out, err) = host.as_user(BIN, &["uninstall", "-c", USER_CONFIG]);
+    assert_eq!((code, err.as_str()), (0, ""), "{out}");
+    assert_eq!(
+        mask_backup(
+            &out.lines()
+                .skip_while(|l| !l.starts_with("removed"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        "removed tock from systemd units crontainer-mine-* in \
+         /home/crontainer-u/.config/systemd/user; logs were kept.\n\
+         previous version saved to /home/crontainer-u/.local/state/crontainer/backups/\
+         systemd-user-crontainer-u-mine.TIME",
+        "{out}"
+    );
+    assert_eq!(host.stdout(&format!("ls -A {USER_UNITS}")), "");
+    let (_, out, _) = host.as_user(
+        "systemctl",
+        &[
+            "--user",
+            "list-units",
+            "--all",
+            "--no-legend",
+            "crontainer*",
+        ],
+    );
+    assert_eq!(out, "");
+    let (code, out, err) = host.as_user(BIN, &["uninstall", "-c", USER_CONFIG]);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (
+            0,
+            "nothing to remove: systemd units crontainer-mine-* in \
+             /home/crontainer-u/.config/systemd/user has no crontainer block `mine`.\n",
+            ""
         )
     );
 }

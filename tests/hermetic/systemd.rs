@@ -199,10 +199,11 @@ fn the_config_keeps_systemd_keys_to_systemd() {
              true` for the firings missed while the host was off\n",
         ),
         (
-            "[cron]\ntarget = \"systemd\"\n[monitoring]\ntextfile_dir = \"/var/lib/prom\"\n",
-            "crontainer: error: {dir}/config.toml:4: `monitoring.textfile_dir` is not \
-             supported with target = \"systemd\" yet; leave it out, or use target = \
-             \"crontab\" or \"cron.d\"\n",
+            "[cron]\ntarget = \"systemd\"\nname = \"web\"\n[monitoring]\n\
+             textfile_dir = \"/var/lib/prom\"\n[[job]]\nid = \"metrics\"\ncontainer = \"c\"\n\
+             command = [\"x\"]\nschedule = \"* * * * *\"\n",
+            "crontainer: error: job \"metrics\" of block `web` would share its units' name \
+             with the block's metrics units ([monitoring] textfile_dir); rename the job\n",
         ),
         (
             "[cron]\ntarget = \"systemd\"\n[[job]]\nid = \"a\"\ncontainer = \"c\"\n\
@@ -414,4 +415,115 @@ fn a_firing_systemd_drops_during_a_long_run_is_not_missed() {
         "{text}"
     );
     assert_eq!(out.status.code(), Some(1), "{text}");
+}
+
+const METRICS_SERVICE: &str = "crontainer-web-metrics.service";
+const METRICS_TIMER: &str = "crontainer-web-metrics.timer";
+
+#[test]
+fn the_metrics_line_becomes_a_timer_read_back_and_removed_with_the_block() {
+    let env = Env::new();
+    std::fs::create_dir(env.path("prom")).unwrap();
+    let c = config(&env, "[monitoring]\ntextfile_dir = \"{dir}/prom\"");
+    let out = ok(env.cmd(["install", "-c"]).arg(&c));
+    assert!(
+        masked(&env, &out).ends_with(
+            "+# crontainer:metrics textfile={dir}/prom\n\
+             +* * * * * root {dir}/bin/crontainer metrics -q -c {dir}/config.toml --target \
+             systemd --user root --textfile {dir}/prom\n\
+             +# END crontainer:web\n\
+             installed block `web` with 1 job into systemd units crontainer-web-* in \
+             {dir}/systemd, running as root.\n\
+             previous version saved to {dir}/state/backups/systemd-web.TIME\n\
+             log rotation: {dir}/logrotate.d/crontainer-systemd+web\n"
+        ),
+        "{out}"
+    );
+    assert_eq!(
+        units(&env),
+        [SERVICE, TIMER, METRICS_SERVICE, METRICS_TIMER]
+    );
+    assert_eq!(
+        calls(&env),
+        format!("is-system-running\ndaemon-reload\nenable --now {METRICS_TIMER} {TIMER}\n")
+    );
+    let service = std::fs::read_to_string(env.path("systemd").join(METRICS_SERVICE)).unwrap();
+    let timer = std::fs::read_to_string(env.path("systemd").join(METRICS_TIMER)).unwrap();
+    // The metrics line's own words, carried as the job units carry theirs.
+    assert_eq!(
+        masked(&env, &service),
+        "# Managed by crontainer (block web, metrics): edit its config and run `crontainer \
+         install`; do not edit.\n\
+         # crontainer:metrics textfile={dir}/prom\n\
+         # crontainer:metrics-line * * * * * root {dir}/bin/crontainer metrics -q -c \
+         {dir}/config.toml --target systemd --user root --textfile {dir}/prom\n\
+         [Unit]\nDescription=crontainer metrics of block web\n\n\
+         [Service]\nType=oneshot\nUser=root\n\
+         ExecStart={dir}/bin/crontainer metrics -q -c {dir}/config.toml --target systemd \
+         --user root --textfile {dir}/prom\n"
+    );
+    assert_eq!(
+        masked(&env, &timer),
+        "# Managed by crontainer (block web, metrics): edit its config and run `crontainer \
+         install`; do not edit.\n\
+         [Unit]\nDescription=crontainer metrics of block web (timer)\n\n\
+         [Timer]\nOnCalendar=*-*-* *:*:00\nAccuracySec=1s\n\n[Install]\nWantedBy=timers.target\n"
+    );
+
+    // Read back: up to date, nothing asked of systemd.
+    let out = ok(env.cmd(["install", "-c"]).arg(&c));
+    assert_eq!(
+        masked(&env, &out),
+        "systemd units crontainer-web-* in {dir}/systemd is up to date: block `web` with 1 \
+         job; nothing changed.\n"
+    );
+    assert_eq!(calls(&env), "");
+    // status checks the metrics timer's file as it checks a metrics line's: not written yet,
+    // then fresh.
+    let problem = |env: &Env| {
+        let out = env.cmd(["status", "-c"]).arg(&c).output().unwrap();
+        masked(env, &String::from_utf8_lossy(&out.stdout))
+            .lines()
+            .filter(|l| l.starts_with("PROBLEM"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        problem(&env),
+        [
+            "PROBLEM the metrics of block `web`: {dir}/prom/crontainer-systemd+web.prom has not \
+             been written, though the metrics line runs every minute (`crontainer metrics \
+             --textfile {dir}/prom` by hand says why)"
+        ]
+    );
+    std::fs::write(env.path("prom/crontainer-systemd+web.prom"), "").unwrap();
+    assert_eq!(problem(&env), Vec::<String>::new());
+
+    // A metrics unit edited by hand is refused, as a job's, and left alone.
+    let path = env.path("systemd").join(METRICS_SERVICE);
+    std::fs::write(&path, format!("{service}Nice=5\n")).unwrap();
+    let err = fails(env.cmd(["install", "-c"]).arg(&c), 2);
+    assert_eq!(
+        masked(&env, &err),
+        format!(
+            "crontainer: error: the metrics units of block `web` in {{dir}}/systemd are not as \
+             crontainer writes them (edited by hand?); delete {METRICS_SERVICE} and \
+             {METRICS_TIMER} and run `crontainer install` again\n"
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        format!("{service}Nice=5\n")
+    );
+    std::fs::write(&path, &service).unwrap();
+
+    calls(&env);
+    ok(env.cmd(["uninstall", "-c"]).arg(&c));
+    assert_eq!(units(&env), Vec::<String>::new());
+    // The block's metrics file goes with it, as with cron.
+    assert!(!env.path("prom/crontainer-systemd+web.prom").exists());
+    assert_eq!(
+        calls(&env),
+        format!("disable --now --no-reload {TIMER} {METRICS_TIMER}\ndaemon-reload\n")
+    );
 }
