@@ -510,3 +510,28 @@ pub fn any_seconds(text: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// The user `nobody`, the second user of the root-only tests.
+pub fn nobody() -> nix::unistd::User {
+    nix::unistd::User::from_name("nobody")
+        .unwrap()
+        .expect("the user nobody")
+}
+
+/// Makes `path` nobody's (user and group).
+pub fn give_to_nobody(path: &Path) {
+    let user = nobody();
+    nix::unistd::chown(path, Some(user.uid), Some(user.gid)).unwrap();
+}
+
+pub fn chmod(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// The directory `rel` in the test's temp dir, made with its parents, of mode `mode`.
+pub fn mkdir(env: &Env, rel: &str, mode: u32) -> PathBuf {
+    let dir = env.path(rel);
+    std::fs::create_dir_all(&dir).unwrap();
+    chmod(&dir, mode);
+    dir
+}

@@ -7,11 +7,11 @@
 //! watchdog that fails the test instead of waiting; nothing here is timed.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use crate::common::{self, Env, ok, stderr_of, stdout_of};
+use crate::common::{self, Env, give_to_nobody, mkdir, nobody, ok, stderr_of, stdout_of};
 
 const ROOT_ONLY: &str = "needs root (a second user, nobody): see README";
 
@@ -39,24 +39,6 @@ fn run_or_fail_if_hung(mut cmd: std::process::Command) -> Output {
         std::thread::sleep(Duration::from_millis(20));
     }
     child.wait_with_output().unwrap()
-}
-
-fn nobody() -> nix::unistd::User {
-    nix::unistd::User::from_name("nobody")
-        .unwrap()
-        .expect("the user nobody")
-}
-
-fn give_to_nobody(path: &Path) {
-    let user = nobody();
-    nix::unistd::chown(path, Some(user.uid), Some(user.gid)).unwrap();
-}
-
-fn mkdir(env: &Env, rel: &str, mode: u32) -> PathBuf {
-    let dir = env.path(rel);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode)).unwrap();
-    dir
 }
 
 fn json(out: &Output) -> serde_json::Value {

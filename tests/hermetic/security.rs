@@ -5,34 +5,12 @@
 //! and every output. Each case of what was seen is a test here. Those that give files to another
 //! user need root, and are `#[ignore]`d like the other root tests (`.ci/run` runs them).
 
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use crate::common::{self, Env, fails_with, ok};
+use crate::common::{self, Env, chmod, fails_with, give_to_nobody, mkdir, nobody, ok};
 
 const ROOT_ONLY: &str = "needs root (gives files to nobody): see README";
-
-fn nobody() -> nix::unistd::User {
-    nix::unistd::User::from_name("nobody")
-        .unwrap()
-        .expect("the user nobody")
-}
-
-fn give_to_nobody(path: &Path) {
-    let user = nobody();
-    nix::unistd::chown(path, Some(user.uid), Some(user.gid)).unwrap();
-}
-
-fn chmod(path: &Path, mode: u32) {
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
-
-fn mkdir(env: &Env, rel: &str, mode: u32) -> PathBuf {
-    let dir = env.path(rel);
-    std::fs::create_dir_all(&dir).unwrap();
-    chmod(&dir, mode);
-    dir
-}
 
 /// A config with one job logging to `log`, with `extra` job keys.
 fn config_with(env: &Env, log: &Path, extra: &str) -> PathBuf {

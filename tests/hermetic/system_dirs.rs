@@ -6,10 +6,10 @@
 //! removed after it, so the rule is checked against what getgrgid(3) and /etc/passwd say.
 //! Making accounts needs root: `#[ignore]`d like the other root tests (`.ci/run` runs them).
 
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use crate::common::{self, Env, ok};
+use crate::common::{self, Env, chmod, mkdir, ok};
 
 const ROOT_ONLY: &str = "needs root (makes system accounts): see README";
 
@@ -118,17 +118,6 @@ fn shadow_tool(tool: &str, args: &[&str]) {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     panic!("{tool} {args:?} failed: {last}");
-}
-
-fn chmod(path: &Path, mode: u32) {
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
-
-fn mkdir(env: &Env, rel: &str, mode: u32) -> PathBuf {
-    let dir = env.path(rel);
-    std::fs::create_dir_all(&dir).unwrap();
-    chmod(&dir, mode);
-    dir
 }
 
 /// A config with one job logging to `log`, and `head` above the job.
