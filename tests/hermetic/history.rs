@@ -69,11 +69,7 @@ fn every_run_is_recorded_with_its_exit_and_duration_and_kept_through_a_rotation(
 #[test]
 fn a_skipped_firing_is_recorded_with_the_run_that_held_the_lock() {
     let r = Runner::new();
-    std::fs::write(r.lock(), "123-456\n").unwrap();
-    let file = std::fs::File::open(r.lock()).unwrap();
-    let _held = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock)
-        .map_err(|(_, e)| e)
-        .unwrap();
+    let _held = r.hold_lock("123-456\n");
     assert_output(&r.run(&[], &["app", "true"]), 75, "", "");
     let dirs = [r.env.path("history")];
     let entries = history::read(&dirs, "j", &r.log()).unwrap().unwrap();

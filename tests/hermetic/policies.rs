@@ -32,11 +32,7 @@ fn replace_stops_the_running_run_and_says_so_then_runs() {
 #[test]
 fn replace_never_signals_a_lock_holder_that_is_not_a_runner_of_the_job() {
     let r = Runner::new();
-    std::fs::write(r.lock(), "123-456\n").unwrap();
-    let file = std::fs::File::open(r.lock()).unwrap();
-    let _held = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock)
-        .map_err(|(_, e)| e)
-        .unwrap();
+    let _held = r.hold_lock("123-456\n");
     let out = r.run(&["--concurrency", "replace"], &["app", "true"]);
     assert_output(&out, 75, "", "");
     assert_eq!(

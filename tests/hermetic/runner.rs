@@ -47,6 +47,16 @@ pub(crate) struct Runner {
 }
 
 impl Runner {
+    /// Writes `text` (a run id) into the job's lock file and holds the lock, as a run going on
+    /// would, until the returned guard is dropped.
+    pub(crate) fn hold_lock(&self, text: &str) -> nix::fcntl::Flock<std::fs::File> {
+        std::fs::write(self.lock(), text).unwrap();
+        let file = std::fs::File::open(self.lock()).unwrap();
+        nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock)
+            .map_err(|(_, e)| e)
+            .unwrap()
+    }
+
     pub(crate) fn new() -> Runner {
         let env = Env::new();
         env.write_exe("bin/rt", FAKE_RUNTIME);
@@ -187,11 +197,7 @@ fn a_firing_streams_the_output_between_its_own_lines_and_passes_the_exit_code_on
 #[test]
 fn a_firing_while_the_lock_is_held_logs_the_holders_run_and_exits_75() {
     let r = Runner::new();
-    std::fs::write(r.lock(), "123-456\n").unwrap();
-    let file = std::fs::File::open(r.lock()).unwrap();
-    let _held = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock)
-        .map_err(|(_, e)| e)
-        .unwrap();
+    let _held = r.hold_lock("123-456\n");
     // A skipped firing pings nothing: the running run's own pings tell healthchecks.
     let (url, requests) = recording_server(vec![200]);
     let out = r.run(&["--ping", &url], &["app", "true"]);
