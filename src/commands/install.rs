@@ -324,6 +324,13 @@ pub(crate) fn run(args: &InstallArgs) -> Result<ExitCode> {
 
     let label = target.describe();
     let applied = commands::change::apply(&target, &old, &new, args.dry_run, args.json)?;
+    // Units left as they were may have timers stopped or started by hand, which `status` sends
+    // to `install`: set those right (writing the units does it for all).
+    let timers = match applied.changed {
+        true => Vec::new(),
+        false => target.set_timers(&new, None, args.dry_run)?,
+    };
+    notes.extend(timers.iter().cloned());
     // A metrics line that went, or moved to another directory: the file it wrote would stay,
     // exported and stale.
     let had = block::find(&old, &config.name)?
@@ -374,7 +381,7 @@ pub(crate) fn run(args: &InstallArgs) -> Result<ExitCode> {
 
     if args.json {
         ui::print_document(&applied.report(
-            changed,
+            changed || !timers.is_empty(),
             args.dry_run,
             InstallDocument {
                 target: kind,
@@ -402,8 +409,13 @@ pub(crate) fn run(args: &InstallArgs) -> Result<ExitCode> {
         if entries.len() == 1 { "" } else { "s" }
     );
     if !changed {
+        let what = match (timers.is_empty(), args.dry_run) {
+            (true, _) => "nothing changed",
+            (false, true) => "its units need no change; dry run: no timer was started or stopped",
+            (false, false) => "its units are unchanged",
+        };
         ui::say(&format!(
-            "{label} is up to date: block `{}` with {count}; nothing changed.",
+            "{label} is up to date: block `{}` with {count}; {what}.",
             config.name
         ));
     } else if args.dry_run {

@@ -68,10 +68,10 @@ pub(crate) fn run(args: &PauseArgs, action: Action) -> Result<ExitCode> {
     };
     let message = match (action, &was) {
         (Action::Pause, Some(p)) => format!(
-            "job {:?} is already paused (since {} by {}); nothing changed.",
+            "job {:?} is already paused (since {} by {})",
             id, p.at, p.by
         ),
-        (Action::Resume, None) => format!("job {id:?} is not paused; nothing changed."),
+        (Action::Resume, None) => format!("job {id:?} is not paused"),
         (Action::Pause, None) => {
             let paused = Paused {
                 at: jiff::Timestamp::now()
@@ -109,12 +109,23 @@ pub(crate) fn run(args: &PauseArgs, action: Action) -> Result<ExitCode> {
     )?;
     let new = block::upsert(&old, &block_name, &body)?;
     let applied = commands::change::apply(&target, &old, &new, false, args.json)?;
+    // A job already as asked may still have a timer stopped or started by hand, which `status`
+    // sends here: set it right (writing the units does it).
+    let timers = match applied.changed {
+        true => Vec::new(),
+        false => target.set_timers(&new, Some(id), false)?,
+    };
+    let message = match (applied.changed, timers.is_empty()) {
+        (true, _) => message,
+        (false, true) => format!("{message}; nothing changed."),
+        (false, false) => format!("{message}; {}.", timers.join("; ")),
+    };
 
     if args.json {
         ui::print_document(&PauseDocument {
             action: verb,
             job: id,
-            changed: applied.changed,
+            changed: applied.changed || !timers.is_empty(),
             paused: entries[i].marker.paused.as_ref(),
             r#where: &label,
             backup: applied.backup.as_deref(),

@@ -265,6 +265,20 @@ impl Target {
         }
     }
 
+    /// For systemd units, starts or stops the timers (of `only`'s job) that are not as `write`
+    /// leaves them (`Systemd::set_timers`); nothing for cron, which has no state beside the text.
+    pub(crate) fn set_timers(
+        &self,
+        text: &str,
+        only: Option<&str>,
+        dry_run: bool,
+    ) -> Result<Vec<String>> {
+        match self {
+            Target::Systemd(s) => s.set_timers(text, only, dry_run),
+            Target::Crontab(_) | Target::CronD(_) => Ok(Vec::new()),
+        }
+    }
+
     /// Lines in this target carry a user column.
     pub(crate) fn with_user_column(&self) -> bool {
         match self {

@@ -414,7 +414,10 @@ pub(crate) struct TimerState {
 impl Systemd {
     /// The timer of `job` as systemd sees it; None when systemctl cannot say (no manager).
     pub(crate) fn timer_state(&self, job: &str) -> Option<TimerState> {
-        let timer = format!("{}.timer", unit_base(&self.name, job).ok()?);
+        self.state_of(&format!("{}.timer", unit_base(&self.name, job).ok()?))
+    }
+
+    fn state_of(&self, timer: &str) -> Option<TimerState> {
         // systemctl 252 prints the time as "Fri 2026-12-04 19:48:00 UTC" in its zone, whatever
         // `--timestamp=`; in UTC it is one format to read.
         let out = self
@@ -422,7 +425,7 @@ impl Systemd {
             .env("TZ", "UTC")
             .arg("show")
             .args(["-p", "ActiveState", "-p", "UnitFileState"])
-            .args(["-p", "NextElapseUSecRealtime", &timer])
+            .args(["-p", "NextElapseUSecRealtime", timer])
             .run()
             .ok()?;
         let text = String::from_utf8_lossy(&out.stdout);
@@ -436,6 +439,54 @@ impl Systemd {
             enabled: value("UnitFileState").unwrap_or_default(),
             next: value("NextElapseUSecRealtime").and_then(|v| parse_utc(&v)),
         })
+    }
+
+    /// Starts or stops each timer of the block `text` stands for (`only`: of that job alone)
+    /// whose state is not the one `write` leaves: active and enabled, or for a paused job
+    /// inactive and disabled. For an `install`, `pause` or `resume` that rewrites no unit, which
+    /// is what `status` advises for a timer in the wrong state (stopped by hand, say): without
+    /// this, they would ask systemd nothing. What it did (`dry_run`: would do), a line each;
+    /// nothing when each timer is as it should be, or no manager answers.
+    pub(crate) fn set_timers(
+        &self,
+        text: &str,
+        only: Option<&str>,
+        dry_run: bool,
+    ) -> Result<Vec<String>> {
+        let only = only.map(|job| unit_base(&self.name, job)).transpose();
+        let only = only.map_err(crate::error::bad_input)?;
+        let mut done = Vec::new();
+        for (units, paused, _) in self.wanted(text)? {
+            if only.as_ref().is_some_and(|base| *base != units.base) {
+                continue;
+            }
+            let timer = units.timer_name();
+            let Some(state) = self.state_of(&timer) else {
+                continue;
+            };
+            let (verb, how, why) = match (paused, state.active.as_str(), state.enabled.as_str()) {
+                (false, "active", "enabled") => continue,
+                (true, "inactive", enabled) if enabled != "enabled" => continue,
+                (false, ..) => ("start", "enable", ""),
+                (true, ..) => ("stop", "disable", ", as its job is paused"),
+            };
+            let (verb, was) = if dry_run {
+                (format!("would {verb}"), "is")
+            } else {
+                self.systemctl().args([how, "--now"]).arg(&timer).run()?;
+                let done = if verb == "start" {
+                    "started"
+                } else {
+                    "stopped"
+                };
+                (done.to_string(), "was")
+            };
+            done.push(format!(
+                "{verb} timer {timer}{why} (it {was} {}, {})",
+                state.active, state.enabled
+            ));
+        }
+        Ok(done)
     }
 
     /// The manager's state (`systemctl is-system-running`: running, degraded, ...), or None

@@ -105,14 +105,14 @@ esac
 
 /// A fake `systemctl`: each call's arguments are appended to `systemctl-calls`;
 /// `is-system-running` answers $FAKE_SYSTEMD_STATE (default running, exit 0 only then); `show`
-/// reports every timer as $FAKE_TIMER_ACTIVE (default active), enabled, next at
-/// $FAKE_TIMER_NEXT (default none).
+/// reports every timer as $FAKE_TIMER_ACTIVE (default active), $FAKE_TIMER_ENABLED (default
+/// enabled), next at $FAKE_TIMER_NEXT (default none).
 const FAKE_SYSTEMCTL: &str = r#"#!/bin/sh
 echo "$*" >> "${FAKE_DOCKER_CALLS%/*}/systemctl-calls"
 [ "$1" = --user ] && shift
 case "$1" in
   is-system-running) state=${FAKE_SYSTEMD_STATE:-running}; echo "$state"; [ "$state" = running ] ;;
-  show) echo "NextElapseUSecRealtime=$FAKE_TIMER_NEXT"; echo "ActiveState=${FAKE_TIMER_ACTIVE:-active}"; echo "UnitFileState=enabled" ;;
+  show) echo "NextElapseUSecRealtime=$FAKE_TIMER_NEXT"; echo "ActiveState=${FAKE_TIMER_ACTIVE:-active}"; echo "UnitFileState=${FAKE_TIMER_ENABLED:-enabled}" ;;
   daemon-reload|enable|disable) ;;
   *) echo "fake systemctl: unexpected $*" >&2; exit 99 ;;
 esac

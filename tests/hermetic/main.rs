@@ -44,5 +44,6 @@ mod runner_line;
 mod security;
 mod system_dirs;
 mod systemd;
+mod systemd_repair;
 mod trust;
 mod upgrade;

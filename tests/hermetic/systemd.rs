@@ -5,7 +5,7 @@
 
 use crate::common::{Env, fails, ok};
 
-fn config(env: &Env, extra: &str) -> std::path::PathBuf {
+pub(crate) fn config(env: &Env, extra: &str) -> std::path::PathBuf {
     env.config(&format!(
         "[cron]\ntarget = \"systemd\"\nname = \"web\"\n[[job]]\nid = \"backup-db\"\n\
          container = \"app\"\ncommand = [\"python\", \"50% done\"]\nschedule = \"0 3 1,15 * mon\"\n\
@@ -13,13 +13,13 @@ fn config(env: &Env, extra: &str) -> std::path::PathBuf {
     ))
 }
 
-fn calls(env: &Env) -> String {
+pub(crate) fn calls(env: &Env) -> String {
     let calls = std::fs::read_to_string(env.path("systemctl-calls")).unwrap_or_default();
     let _ = std::fs::remove_file(env.path("systemctl-calls"));
     calls
 }
 
-fn units(env: &Env) -> Vec<String> {
+pub(crate) fn units(env: &Env) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(env.path("systemd"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -29,7 +29,7 @@ fn units(env: &Env) -> Vec<String> {
 }
 
 /// `text` with the temp dir as `{dir}` and a backup's time as `TIME`.
-fn masked(env: &Env, text: &str) -> String {
+pub(crate) fn masked(env: &Env, text: &str) -> String {
     let text = text.replace(&env.dir.path().display().to_string(), "{dir}");
     text.lines()
         .map(|l| match l.split_once("/backups/systemd-web.") {
@@ -39,8 +39,8 @@ fn masked(env: &Env, text: &str) -> String {
         .collect()
 }
 
-const SERVICE: &str = "crontainer-web-backup\\x2ddb.service";
-const TIMER: &str = "crontainer-web-backup\\x2ddb.timer";
+pub(crate) const SERVICE: &str = "crontainer-web-backup\\x2ddb.service";
+pub(crate) const TIMER: &str = "crontainer-web-backup\\x2ddb.timer";
 
 #[test]
 fn install_writes_the_units_and_starts_the_timer_once() {
@@ -66,8 +66,8 @@ fn install_writes_the_units_and_starts_the_timer_once() {
     );
     assert_eq!(
         calls(&env),
-        "",
-        "an install that changes nothing asks systemd nothing"
+        format!("show -p ActiveState -p UnitFileState -p NextElapseUSecRealtime {TIMER}\n"),
+        "an install that changes nothing only asks whether the timer runs"
     );
 }
 
@@ -470,14 +470,20 @@ fn the_metrics_line_becomes_a_timer_read_back_and_removed_with_the_block() {
          [Timer]\nOnCalendar=*-*-* *:*:00\nAccuracySec=1s\n\n[Install]\nWantedBy=timers.target\n"
     );
 
-    // Read back: up to date, nothing asked of systemd.
+    // Read back: up to date, nothing asked of systemd but whether the timers run.
     let out = ok(env.cmd(["install", "-c"]).arg(&c));
     assert_eq!(
         masked(&env, &out),
         "systemd units crontainer-web-* in {dir}/systemd is up to date: block `web` with 1 \
          job; nothing changed.\n"
     );
-    assert_eq!(calls(&env), "");
+    assert_eq!(
+        calls(&env),
+        format!(
+            "show -p ActiveState -p UnitFileState -p NextElapseUSecRealtime {METRICS_TIMER}\n\
+             show -p ActiveState -p UnitFileState -p NextElapseUSecRealtime {TIMER}\n"
+        )
+    );
     // status checks the metrics timer's file as it checks a metrics line's: not written yet,
     // then fresh.
     let problem = |env: &Env| {
