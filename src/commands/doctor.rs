@@ -425,13 +425,26 @@ fn block_checks(
             }
         }
     }
-    for damaged in scope.damaged() {
-        checks.push(check(
-            "damaged block",
-            Verdict::Fail,
-            damaged,
-            Some("repair the lines the message names, or delete the block and run `crontainer install` again".into()),
-        ));
+    for installed in &scope.installed {
+        let fix = match installed.target {
+            // `install` writes units only where none is, or as it wrote them.
+            crate::cron_table::Target::Systemd(_) => {
+                "delete the unit files the message names, then run `crontainer install` to write \
+                 them again"
+            }
+            _ => {
+                "repair the lines the message names, or delete the block and run `crontainer \
+                 install` again"
+            }
+        };
+        for damaged in &installed.damaged {
+            checks.push(check(
+                "damaged block",
+                Verdict::Fail,
+                damaged.describe(&installed.target),
+                Some(fix.into()),
+            ));
+        }
     }
     if let Some(config) = config {
         let owns = |i: &commands::installed::Installed| {

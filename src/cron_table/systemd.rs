@@ -23,6 +23,16 @@ use crate::systemd::{
     render_metrics, unit_base,
 };
 
+/// A block whose units are not as crontainer writes them.
+pub(crate) struct Damage {
+    /// What is wrong, and the fix (as [`Systemd::read`] fails).
+    pub(crate) error: anyhow::Error,
+    /// The jobs whose services are there: reported unhealthy rather than dropped.
+    pub(crate) jobs: Vec<String>,
+    /// The unit files at fault, to delete so that `install` writes them again.
+    pub(crate) files: Vec<PathBuf>,
+}
+
 /// Overrides the units' directory (tests).
 pub const ENV_SYSTEMD_DIR: &str = "CRONTAINER_SYSTEMD_DIR";
 
@@ -126,50 +136,101 @@ impl Systemd {
     /// when the block has no unit. A unit crontainer did not write as it stands is an error
     /// naming it, never guessed at.
     pub(crate) fn read(&self) -> Result<String> {
+        self.read_checked()?.map_err(|damage| damage.error)
+    }
+
+    /// [`Systemd::read`], with units that are not as crontainer writes them (edited by hand,
+    /// or one of a pair removed) told apart, as [`Damage`], from a directory or unit this user
+    /// cannot read (the error): `status` and `metrics` report the first as they report a cron
+    /// block edited by hand.
+    pub(crate) fn read_checked(&self) -> Result<std::result::Result<String, Damage>> {
         let files = self.own_files()?;
+        let mut texts = Vec::new();
+        for file in &files {
+            texts.push((file.clone(), self.read_unit(file)?));
+        }
+        let text_of = |file: &str| {
+            texts
+                .iter()
+                .find(|(f, _)| f == file)
+                .map(|(_, text)| text.as_str())
+        };
+        Ok(self.assemble(&files, &text_of).map_err(|(error, unit)| {
+            // The jobs whose services are here (not the block's metrics units).
+            let jobs = files
+                .iter()
+                .filter(|f| f.ends_with(".service"))
+                .filter(|f| {
+                    let service = text_of(f).unwrap_or_default();
+                    matches!(
+                        read_metrics(&self.name, service, "", self.with_user_column()),
+                        Ok(None)
+                    )
+                })
+                .filter_map(|f| parse_unit_name(f).map(|(_, job, _)| job))
+                .collect();
+            let unit = unit.trim_end_matches(".service").trim_end_matches(".timer");
+            let files = [".service", ".timer"]
+                .iter()
+                .map(|kind| format!("{unit}{kind}"))
+                .filter(|f| files.contains(f))
+                .map(|f| self.dir.join(f))
+                .collect();
+            Damage { error, jobs, files }
+        }))
+    }
+
+    /// The block's text from its unit files' (`text_of`); or what is wrong, with the unit.
+    fn assemble<'a>(
+        &self,
+        files: &[String],
+        text_of: &dyn Fn(&str) -> Option<&'a str>,
+    ) -> std::result::Result<String, (anyhow::Error, String)> {
         let mut entries = Vec::new();
         let mut textfile = None;
         for file in files.iter().filter(|f| f.ends_with(".service")) {
             let (_, job, _) = parse_unit_name(file).unwrap_or_default();
             let timer = file.replace(".service", ".timer");
-            if !files.contains(&timer) {
-                bail!(
-                    "{} has no timer {timer} beside it; run `crontainer install` to write it \
-                     again, or `crontainer uninstall {job}`",
+            let (Some(service_text), Some(timer_text)) = (text_of(file), text_of(&timer)) else {
+                let error = anyhow::anyhow!(
+                    "{} has no timer {timer} beside it; delete it and run `crontainer install` \
+                     again",
                     self.dir.join(file).display()
                 );
-            }
-            let service_text = self.read_unit(file)?;
-            let timer_text = self.read_unit(&timer)?;
+                return Err((error, file.clone()));
+            };
             let damaged = |why: String| {
-                crate::error::bad_input(format!(
+                let error = crate::error::bad_input(format!(
                     "the units of job {job:?} in {} are {why}; delete {file} and {timer} and \
                      run `crontainer install` again",
                     self.dir.display()
-                ))
+                ));
+                (error, file.clone())
             };
             // The block's metrics units, told apart from a job's by their first line.
-            if let Some(metrics) = read_metrics(
+            let metrics = read_metrics(
                 &self.name,
-                &service_text,
-                &timer_text,
+                service_text,
+                timer_text,
                 self.with_user_column(),
             )
             .map_err(|why| {
-                crate::error::bad_input(format!(
+                let error = crate::error::bad_input(format!(
                     "the metrics units of block `{}` in {} are {why}; delete {file} and {timer} \
                      and run `crontainer install` again",
                     self.name,
                     self.dir.display()
-                ))
-            })? {
+                ));
+                (error, file.clone())
+            })?;
+            if let Some(metrics) = metrics {
                 textfile = Some(metrics);
                 continue;
             }
             let entry = read_entry(
                 &self.name,
-                &service_text,
-                &timer_text,
+                service_text,
+                timer_text,
                 self.with_user_column(),
             )
             .map_err(damaged)?;
@@ -179,10 +240,11 @@ impl Systemd {
             .iter()
             .find(|f| f.ends_with(".timer") && !files.contains(&f.replace(".timer", ".service")))
         {
-            bail!(
+            let error = anyhow::anyhow!(
                 "{} has no service beside it; delete it and run `crontainer install` again",
                 self.dir.join(orphan).display()
             );
+            return Err((error, orphan.clone()));
         }
         if entries.is_empty() && textfile.is_none() {
             return Ok(String::new());
@@ -190,7 +252,7 @@ impl Systemd {
         entries.sort_by_key(|(position, _)| *position);
         let entries: Vec<_> = entries.into_iter().map(|(_, entry)| entry).collect();
         let body = crate::line::render_body_with(&entries, textfile.as_ref());
-        Ok(crate::block::upsert("", &self.name, &body)?)
+        crate::block::upsert("", &self.name, &body).map_err(|e| (e.into(), String::new()))
     }
 
     /// Makes the units say `text` (a block's text, as [`Systemd::read`] gives; empty: no unit),
@@ -531,6 +593,26 @@ impl Systemd {
         Some(Path::new("/var/lib/systemd/linger").join(user).exists())
     }
 
+    /// What mends units that `systemd-analyze verify` refuses. `install` rewrites no unit it
+    /// did not write as it stands (it refuses), nor one that is unchanged.
+    fn units_fix(&self) -> String {
+        match self.read_checked() {
+            Ok(Err(damage)) => format!(
+                "delete {} (not as crontainer writes them: edited by hand?), then run \
+                 `crontainer install` to write them again",
+                damage
+                    .files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+            _ => "the units are as crontainer wrote them: fix what `systemd-analyze verify` \
+                  names (a program or user they refer to?)"
+                .to_string(),
+        }
+    }
+
     /// The checks of `doctor` for this block: its manager runs, its units pass `systemd-analyze
     /// verify`, and a user's manager lingers.
     pub(crate) fn doctor(&self) -> Vec<(&'static str, Finding)> {
@@ -572,10 +654,9 @@ impl Systemd {
                     Ok(out) if out.status.success() && out.stderr.is_empty() => Finding::Ok(
                         format!("{} unit files pass `systemd-analyze verify`", files.len()),
                     ),
-                    Ok(out) => Finding::Fail(
-                        format!("{:#}", verify.failed(&out)),
-                        "run `crontainer install` to write them again".to_string(),
-                    ),
+                    Ok(out) => {
+                        Finding::Fail(format!("{:#}", verify.failed(&out)), self.units_fix())
+                    }
                     Err(e) => Finding::Warn(
                         format!("could not check the units: {e:#}"),
                         "install systemd's systemd-analyze".to_string(),

@@ -308,7 +308,9 @@ fn doctor_checks_systemd_and_the_units_instead_of_cron() {
              specification, ignoring: not a time Mon *-*-* 03:00:00\n\
              crontainer-web-backup\\x2ddb.timer: Timer unit lacks value setting. Refusing.\n\
              Unit crontainer-web-backup\\x2ddb.timer has a bad unit file setting.\n      \
-             fix: run `crontainer install` to write them again\n"
+             fix: delete {dir}/systemd/crontainer-web-backup\\x2ddb.service and \
+             {dir}/systemd/crontainer-web-backup\\x2ddb.timer (not as crontainer writes them: \
+             edited by hand?), then run `crontainer install` to write them again\n"
         ),
         "{text}"
     );

@@ -372,7 +372,14 @@ pub(crate) fn config_and_installed(
 /// read is recorded in `damaged` and the others are read on; only a target that cannot be read
 /// at all (`crontab -l` failing) is an error.
 fn read_target(resolved: crate::cron_table::Resolved, name: Option<&str>) -> Result<Installed> {
-    let text = resolved.target.read()?;
+    // A block's units edited by hand are a damaged block, as its lines in a crontab would be.
+    let (text, damage) = match &resolved.target {
+        Target::Systemd(units) => match units.read_checked()? {
+            Ok(text) => (text, None),
+            Err(damage) => (String::new(), Some((units.name().to_string(), damage))),
+        },
+        target => (target.read()?, None),
+    };
     let mut installed = Installed {
         target: resolved.target,
         run_as: resolved.run_as,
@@ -382,6 +389,15 @@ fn read_target(resolved: crate::cron_table::Resolved, name: Option<&str>) -> Res
         neighbours: Vec::new(),
         damaged: Vec::new(),
     };
+    if let Some((block, damage)) = damage {
+        installed.damaged.push(Damaged {
+            block: Some(block),
+            error: format!("{:#}", damage.error),
+            jobs: damage.jobs,
+            unreadable: false,
+        });
+        return Ok(installed);
+    }
     let names = match name {
         Some(name) => vec![name.to_string()],
         None => match block::names(&text) {
