@@ -675,21 +675,44 @@ fn duplicate_checks(
         if !mine(a.2) {
             continue;
         }
-        // Without a config every block where doctor looks counts; with one, the copies of its
-        // block, wherever they are (another config elsewhere may use the same id).
-        let same_id: Vec<String> = all
+        // Copies only, as `status` judges them: two configs that merely use the same id (other
+        // work, or another user) are no copy, with a config or without (issue 25).
+        let (same_id, other_work): (Vec<_>, Vec<_>) = all
             .iter()
             .enumerate()
-            .filter(|(m, b)| {
-                *m != n
-                    && b.3.marker.id == a.3.marker.id
-                    && (config.is_none()
-                        || commands::installed::lookup::is_copy((a.0, a.2, a.3), (b.0, b.2, b.3)))
-            })
-            .map(|(_, b)| place(b))
-            .collect();
+            .filter(|(m, b)| *m != n && b.3.marker.id == a.3.marker.id)
+            .partition(|(_, b)| {
+                commands::installed::lookup::is_copy((a.0, a.2, a.3), (b.0, b.2, b.3))
+            });
+        let same_id: Vec<String> = same_id.into_iter().map(|(_, b)| place(b)).collect();
         let key = format!("id {}", a.3.marker.id);
-        if !same_id.is_empty() && !reported.contains(&key) {
+        // Without a config, a job named by its id alone could be either: worth a word.
+        if same_id.is_empty() && !other_work.is_empty() && config.is_none() {
+            if !reported.contains(&key) {
+                reported.push(key.clone());
+                checks.push(check(
+                    &format!("shared job id {}", a.3.marker.id),
+                    Verdict::Warn,
+                    format!(
+                        "job id {:?} is in {} blocks: {} and {}, each with its own work, so no \
+                         copy; but a command without a config cannot tell which one its id \
+                         alone means",
+                        a.3.marker.id,
+                        other_work.len() + 1,
+                        place(a),
+                        other_work
+                            .iter()
+                            .map(|(_, b)| place(b))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    Some(format!(
+                        "name it as BLOCK/JOB (`{}/{}`), or run commands with the config (-c)",
+                        a.2, a.3.marker.id
+                    )),
+                ));
+            }
+        } else if !same_id.is_empty() && !reported.contains(&key) {
             reported.push(key);
             checks.push(check(
                 &format!("duplicate job {}", a.3.marker.id),

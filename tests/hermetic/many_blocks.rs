@@ -536,14 +536,37 @@ fn the_same_id_in_another_configs_cron_d_file_is_no_copy() {
         !doc["checks"].to_string().contains("duplicate job"),
         "{doc:#}"
     );
-    // Without a config, `run-now backup` in cron.d could mean either: doctor says so.
-    let doc = json_of(
-        &env.cmd(["doctor", "--json", "--target", "cron.d"])
-            .output()
-            .unwrap(),
-    );
-    assert!(
-        doc["checks"].to_string().contains("installed 2 times"),
+    // Without a config, `run-now backup` in cron.d could mean either: doctor says so, and
+    // that they are no copies (as `status` does).
+    let out = env
+        .cmd(["doctor", "--json", "--target", "cron.d"])
+        .output()
+        .unwrap();
+    let doc = json_of(&out);
+    let about_backup: Vec<&serde_json::Value> = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["check"].as_str().unwrap().contains("job"))
+        .collect();
+    let place = |name: &str| format!("`{name}` ({})", env.path("cron.d").join(name).display());
+    assert_eq!(
+        (out.status.code(), about_backup),
+        (
+            Some(0),
+            vec![&serde_json::json!({
+                "check": "shared job id backup",
+                "verdict": "warn",
+                "detail": format!(
+                    "job id \"backup\" is in 2 blocks: {} and {}, each with its own work, so no \
+                     copy; but a command without a config cannot tell which one its id alone \
+                     means",
+                    place("app"),
+                    place("db")
+                ),
+                "fix": "name it as BLOCK/JOB (`app/backup`), or run commands with the config (-c)"
+            })]
+        ),
         "{doc:#}"
     );
     fails_with(
