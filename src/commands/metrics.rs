@@ -219,6 +219,7 @@ pub(crate) fn run(args: &MetricsArgs) -> Result<ExitCode> {
             out.flush()?;
         }
         Some(dir) => {
+            let mut written = Vec::new();
             for block in &blocks {
                 let name = textfile::file_name(block.kind, &block.user, &block.block);
                 let path = textfile::write(dir, &name, &exposition(&[block]))?;
@@ -227,6 +228,18 @@ pub(crate) fn run(args: &MetricsArgs) -> Result<ExitCode> {
                     block.jobs.len(),
                     path.display()
                 ));
+                written.push(name);
+            }
+            // Only a scope read whole says which blocks are gone.
+            if scope.installed.iter().all(|i| i.damaged.is_empty()) {
+                let owned = owned_files(&scope, config.as_ref(), args);
+                for path in textfile::remove_unowned(dir, &owned, &written)? {
+                    ui::say(&format!(
+                        "removed {}: its block is no longer installed in {}",
+                        path.display(),
+                        scope.label
+                    ));
+                }
             }
             if !blocks.is_empty() && textfile::remove_legacy_if_covered(dir)? {
                 ui::say(&format!(
@@ -245,6 +258,51 @@ pub(crate) fn run(args: &MetricsArgs) -> Result<ExitCode> {
         ));
     }
     Ok(ExitCode::Success)
+}
+
+/// The metrics files this refresh answers for: for each target it read, its block's file (the
+/// block asked for) or every block's, and with no block asked for, every cron.d file's and
+/// system unit's where it listed them all, as they may have no block left to read. Only its
+/// own: a user's refresh answers for their crontab's files alone (cron.d and system units are
+/// root's), and none for a user's systemd units, whose files are not keyed by user.
+fn owned_files(
+    scope: &commands::installed::Scope,
+    config: Option<&crate::config::Config>,
+    args: &MetricsArgs,
+) -> Vec<textfile::Owned> {
+    use crate::cron_table::Target;
+    let name = args
+        .scope
+        .name
+        .as_deref()
+        .or(config.map(|c| c.name.as_str()));
+    let root = crate::host::is_root();
+    let me = crate::host::current_user();
+    let mut owned = Vec::new();
+    for installed in &scope.installed {
+        let kind = installed.target.kind();
+        match &installed.target {
+            Target::Crontab(_) if root || installed.run_as == me => {}
+            Target::CronD(_) if root => {}
+            Target::Systemd(units) if root && units.user().is_none() => {}
+            _ => continue,
+        }
+        owned.push(textfile::Owned::new(kind, &installed.run_as, name));
+    }
+    if root && name.is_none() {
+        let (kind, _) = commands::installed::target_settings(config, &args.scope.target);
+        if args.all_users || kind == TargetKind::CronD {
+            owned.push(textfile::Owned::new(TargetKind::CronD, "root", None));
+        }
+        // --all-users reads the system units only when it can list them.
+        if (args.all_users && crate::cron_table::systemd_targets(None).is_ok())
+            || kind == TargetKind::Systemd
+        {
+            owned.push(textfile::Owned::new(TargetKind::Systemd, "root", None));
+        }
+    }
+    owned.dedup();
+    owned
 }
 
 /// The gauges of `blocks` in the text exposition format: per gauge its HELP and TYPE lines

@@ -37,6 +37,7 @@ mod many_blocks;
 mod messages;
 mod metrics;
 mod metrics_line;
+mod metrics_refresh;
 mod orphan;
 mod policies;
 mod runner;

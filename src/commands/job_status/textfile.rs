@@ -3,7 +3,7 @@
 //! `crontainer-crond+<block>.prom`), so two blocks sharing the directory never overwrite each
 //! other (issue 25: with one `crontainer.prom` for every block, each block's refresh dropped the
 //! other's jobs, and the fresh mtime hid it). `metrics --textfile` writes it, `uninstall` removes
-//! it with its block.
+//! it with its block, and a refresh that read its whole scope removes those of blocks gone.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -24,6 +24,69 @@ pub(crate) fn file_name(kind: TargetKind, user: &str, block: &str) -> String {
         TargetKind::CronD => format!("crontainer-crond+{block}.prom"),
         TargetKind::Systemd => format!("crontainer-systemd+{block}.prom"),
     }
+}
+
+/// The metrics files a refresh answers for in a target it read whole, to remove those of
+/// blocks that are gone: block `block`'s file, or (None) every block's of that kind and user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Owned {
+    One(String),
+    /// The name's start, up to the block.
+    Every(String),
+}
+
+impl Owned {
+    pub(crate) fn new(kind: TargetKind, user: &str, block: Option<&str>) -> Owned {
+        match block {
+            Some(block) => Owned::One(file_name(kind, user, block)),
+            None => Owned::Every(
+                file_name(kind, user, "")
+                    .trim_end_matches(".prom")
+                    .to_string(),
+            ),
+        }
+    }
+
+    fn covers(&self, name: &str) -> bool {
+        match self {
+            Owned::One(one) => name == one,
+            // `+` ends the user, and no block name holds one.
+            Owned::Every(start) => name
+                .strip_prefix(start.as_str())
+                .and_then(|rest| rest.strip_suffix(".prom"))
+                .is_some_and(|block| !block.is_empty() && !block.contains('+')),
+        }
+    }
+}
+
+/// Removes the files in `dir` that `owned` covers but this refresh did not write (`written`):
+/// those of blocks no longer installed, which would go on exporting their jobs (issue 25; a
+/// block's `uninstall` removes its file only when the block's own metrics line wrote it). Only
+/// what crontainer wrote (a regular file starting with its HELP line, not followed through a
+/// symlink) is touched. The paths removed.
+pub(crate) fn remove_unowned(
+    dir: &Path,
+    owned: &[Owned],
+    written: &[String],
+) -> Result<Vec<PathBuf>> {
+    if owned.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .with_context(|| format!("could not list {}", dir.display()))?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| !written.contains(n) && owned.iter().any(|o| o.covers(n)))
+        .collect();
+    names.sort();
+    let mut removed = Vec::new();
+    for name in names {
+        let path = dir.join(&name);
+        let head = crate::safe_file::read_bounded(&path, 64).ok().flatten();
+        if head.is_some_and(|h| h.starts_with(b"# HELP crontainer_")) && remove(dir, &name)? {
+            removed.push(path);
+        }
+    }
+    Ok(removed)
 }
 
 /// Writes `text` to `dir/name` atomically: a temp file in the same directory (a name
@@ -140,6 +203,23 @@ mod tests {
             file_name(TargetKind::Crontab, "a", "b-c"),
             file_name(TargetKind::Crontab, "a-b", "c")
         );
+    }
+
+    #[test]
+    fn a_refresh_answers_for_its_own_targets_files_only() {
+        let every = Owned::new(TargetKind::Crontab, "alice", None);
+        assert!(every.covers("crontainer-crontab-alice+one.prom"));
+        assert!(!every.covers("crontainer-crontab-alice2+one.prom"));
+        assert!(!every.covers("crontainer-crontab-bob+one.prom"));
+        assert!(!every.covers("crontainer-crond+one.prom"));
+        assert!(!every.covers("crontainer-crontab-alice+.prom"));
+        assert!(!every.covers(".crontainer-crontab-alice+one.prom.XyZ"));
+        let crond = Owned::new(TargetKind::CronD, "root", None);
+        assert!(crond.covers("crontainer-crond+backup.prom"));
+        assert!(!crond.covers("crontainer-systemd+backup.prom"));
+        let one = Owned::new(TargetKind::Systemd, "root", Some("web"));
+        assert!(one.covers("crontainer-systemd+web.prom"));
+        assert!(!one.covers("crontainer-systemd+web2.prom"));
     }
 
     #[test]
