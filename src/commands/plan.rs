@@ -20,6 +20,8 @@ use crate::ui::{self, format_time};
 pub(crate) fn run(args: &PlanArgs) -> Result<ExitCode> {
     let config = commands::trust::load_required_config(args.config.config.as_deref())?;
     let (kind, user) = commands::installed::target_settings(Some(&config), &args.target);
+    // The keys that depend on the target are checked for the one `--target` chose.
+    let config = config.with_target(kind)?;
     let (resolved, refused) = Target::resolve_for_plan(kind, user.as_ref(), &config.name)?;
     // Plan works on a machine without Docker: a missing tool is a warning here, an error in
     // install, and the line shows the path it would use.

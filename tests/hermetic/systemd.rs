@@ -214,6 +214,14 @@ fn the_config_keeps_systemd_keys_to_systemd() {
              \"cron.d\"\n",
         ),
         (
+            "[cron]\ntarget = \"systemd\"\n[[job]]\nid = \"a\"\ncontainer = \"c\"\n\
+             command = [\"x\"]\nschedule = \"0 3 * * *\"\ncatch_up = \"6h\"\n",
+            "crontainer: error: {dir}/config.toml:8: `job \"a\": catch_up` is a window \
+             (\"6h\"), which a systemd timer cannot keep: its `Persistent=true` runs a missed \
+             firing however old; use `catch_up = true`, or target = \"crontab\" or \
+             \"cron.d\"\n",
+        ),
+        (
             "[cron]\ntarget = \"launchd\"\n",
             "crontainer: error: {dir}/config.toml:2: `cron.target` is \"launchd\"; accepted: \
              \"crontab\", \"cron.d\" or \"systemd\"\n",
@@ -224,6 +232,51 @@ fn the_config_keeps_systemd_keys_to_systemd() {
         let err = fails(env.cmd(["plan", "-c"]).arg(&c), 2);
         assert_eq!(masked(&env, &err), expected, "for {text}");
     }
+}
+
+/// `--target` overrides `[cron] target`, and the keys that depend on the target are judged for
+/// the one it chose: a config for cron does not reach systemd with a policy systemd drops.
+#[test]
+fn a_target_flag_is_judged_like_the_configs_target() {
+    let env = Env::new();
+    let for_cron = env.config(
+        "[[job]]\nid = \"a\"\ncontainer = \"c\"\ncommand = [\"x\"]\nevery = \"5m\"\n\
+         concurrency = \"allow\"\n",
+    );
+    ok(env.cmd(["plan", "-q", "-c"]).arg(&for_cron));
+    let expected = "crontainer: error: {dir}/config.toml:6: `job \"a\": concurrency` \"allow\" \
+                    needs a cron target: systemd starts a job's service only while it is not \
+                    running, so a firing during a run is dropped; use \"forbid\" or target = \
+                    \"crontab\" or \"cron.d\"\n";
+    for command in ["plan", "install"] {
+        let err = fails(
+            env.cmd([command, "--target", "systemd", "-c"])
+                .arg(&for_cron),
+            2,
+        );
+        assert_eq!(masked(&env, &err), expected, "{command}");
+    }
+    assert_eq!(
+        std::fs::read_dir(env.path("systemd")).map_or(0, |d| d.count()),
+        0,
+        "the refused install wrote no unit"
+    );
+
+    let for_systemd = env.config(
+        "[cron]\ntarget = \"systemd\"\n[[job]]\nid = \"a\"\ncontainer = \"c\"\n\
+         command = [\"x\"]\nevery = \"5h\"\njitter = \"1m\"\n",
+    );
+    ok(env.cmd(["plan", "-q", "-c"]).arg(&for_systemd));
+    let err = fails(
+        env.cmd(["plan", "--target", "crontab", "-c"])
+            .arg(&for_systemd),
+        2,
+    );
+    assert_eq!(
+        masked(&env, &err),
+        "crontainer: error: {dir}/config.toml:8: `job \"a\": jitter` needs target = \
+         \"systemd\" (a timer's `RandomizedDelaySec=`); cron has no random delay\n"
+    );
 }
 
 #[test]
