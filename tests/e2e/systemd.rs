@@ -224,6 +224,30 @@ fn a_job_under_systemd_fires_pauses_resumes_and_goes() {
             ""
         )
     );
+    // A timer stopped by hand: `status` sends to `install`, which starts it though no unit
+    // changes.
+    let stop = host.sh(&format!("systemctl stop {TIMER}"));
+    assert!(stop.status.success(), "{stop:?}");
+    let (code, out, err) = host.crontainer(&with(&["install"]));
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (
+            0,
+            format!(
+                "started timer {TIMER} (it was inactive, enabled)\nsystemd units \
+                 crontainer-e2e-* in /etc/systemd/system is up to date: block `e2e` with 1 job; \
+                 its units are unchanged.\n"
+            )
+            .as_str(),
+            ""
+        )
+    );
+    assert_eq!(
+        host.stdout(&format!(
+            "systemctl is-enabled {TIMER}; systemctl is-active {TIMER}"
+        )),
+        "enabled\nactive\n"
+    );
 
     // A user's own units, installed now so that they fire in the same minute as root's.
     user_installs(&host, &app);
