@@ -7,8 +7,8 @@
 //! **The store** is an append-only JSON-lines file per job (docs/ARCHITECTURE.md says why, not
 //! SQLite): each record is one `write(2)` of one line to a file opened `O_APPEND`, under an
 //! exclusive `flock` on the file itself, so concurrent writers (a run and the firings it makes
-//! skip) never interleave, and a crash leaves at most a torn last line, which the reader skips;
-//! no earlier record can be lost.
+//! skip) never interleave, and a crash leaves at most a torn last line, which the reader skips
+//! and the next writer ends with a newline before its own record; no other record can be lost.
 //!
 //! **Where**: `$CRONTAINER_HISTORY_DIR` (tests), else `/var/lib/crontainer/history` for root,
 //! else `$XDG_STATE_HOME/crontainer/history` or `~/.local/state/crontainer/history` of the user
@@ -292,15 +292,38 @@ pub fn append(dir: &Path, log: &Path, entry: &Entry, limits: Limits) -> Result<(
             Ok(now) if now.ino() == ours.ino() && now.dev() == ours.dev() => {}
             _ => continue,
         }
+        // A crash mid-write left a torn last line: end it first, in the same write, or this
+        // record would be glued onto it and the reader would drop both (as the log's
+        // `journal::write` does).
+        let torn = !ends_with_newline(&locked, ours.len())
+            .with_context(|| format!("could not read {}", path.display()))?;
+        let ended;
+        let bytes: &[u8] = match torn {
+            true => {
+                ended = [b"\n".as_slice(), &line].concat();
+                &ended
+            }
+            false => &line,
+        };
         (&*locked)
-            .write_all(&line)
+            .write_all(bytes)
             .with_context(|| format!("could not write {}", path.display()))?;
-        if ours.len() + line.len() as u64 > limits.compact_at() {
+        if ours.len() + bytes.len() as u64 > limits.compact_at() {
             compact(&path, &locked, limits)?;
         }
         return Ok(());
     }
     bail!("{} kept being replaced while writing", path.display())
+}
+
+/// Whether a file of `size` bytes is empty or ends with a newline.
+fn ends_with_newline(file: &File, size: u64) -> std::io::Result<bool> {
+    if size == 0 {
+        return Ok(true);
+    }
+    let mut last = [0u8; 1];
+    let n = std::os::unix::fs::FileExt::read_at(file, &mut last, size - 1)?;
+    Ok(n == 0 || last[0] == b'\n')
 }
 
 /// Rewrites the ledger with only what `limits` keeps, holding its lock.

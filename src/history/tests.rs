@@ -50,15 +50,22 @@ fn a_torn_last_line_is_skipped_and_loses_nothing_before_it() {
         read(&[dir.path().to_owned()], "j", log).unwrap(),
         Some(vec![first.clone()])
     );
-    // The next record starts on a line of its own only if the torn one ended; it did not, so
-    // the torn line swallows nothing but itself once a newline follows.
-    file.write_all(b"\n").unwrap();
+    // The next record ends the torn line first, so it starts on a line of its own: only the
+    // torn line is lost, and the records after it are read.
     let second = run("j", 2_000, 2, 1);
     append(dir.path(), log, &second, Limits::default()).unwrap();
+    let third = run("j", 3_000, 3, 0);
+    append(dir.path(), log, &third, Limits::default()).unwrap();
     assert_eq!(
         read(&[dir.path().to_owned()], "j", log).unwrap(),
-        Some(vec![first, second])
+        Some(vec![first, second, third])
     );
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        text.lines().nth(1),
+        Some("{\"kind\":\"run\",\"job\":\"j\",\"blo")
+    );
+    assert_eq!(text.lines().count(), 4, "{text}");
 }
 
 #[test]
