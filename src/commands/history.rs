@@ -64,11 +64,23 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<ExitCode> {
             Ok((source, entries)) => (source, entries, None),
             Err(e) => ("history", Vec::new(), Some(format!("{e:#}"))),
         };
-        let entries = entries
+        let entries: Vec<Entry> = entries
             .into_iter()
             .filter(|e| since.is_none_or(|s| e.start >= s))
-            .filter(|e| !args.failed || e.failed())
             .collect();
+        // A failed run is one whose last attempt failed; all its attempts are shown.
+        let entries = match args.failed {
+            true => {
+                let runs = of_run(&entries);
+                entries
+                    .into_iter()
+                    .zip(runs)
+                    .filter(|(_, run)| run.is_some_and(|r| !r.succeeded))
+                    .map(|(e, _)| e)
+                    .collect()
+            }
+            false => entries,
+        };
         jobs.push(JobHistory {
             job: id.clone(),
             block: block.to_owned(),
@@ -102,7 +114,7 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<ExitCode> {
                     "source": j.source,
                     "problem": j.problem,
                     "summary": Summary::of(&j.entries),
-                    "records": newest(&j.entries, args.lines),
+                    "records": records(&j.entries, args.lines),
                 })
             })
             .collect();
@@ -122,8 +134,53 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<ExitCode> {
 }
 
 /// The last `n` records.
-fn newest(entries: &[Entry], n: usize) -> &[Entry] {
+fn newest<T>(entries: &[T], n: usize) -> &[T] {
     &entries[entries.len().saturating_sub(n)..]
+}
+
+/// What a run record says of its run ([`history::runs`]).
+#[derive(Debug, Clone, Copy)]
+struct OfRun {
+    /// How many attempts its run made.
+    attempts: u32,
+    /// Whether it is its run's last attempt, the one that decides the run's result.
+    last: bool,
+    /// Whether its run succeeded.
+    succeeded: bool,
+}
+
+/// Per record, what it says of its run; None for a skip.
+fn of_run(entries: &[Entry]) -> Vec<Option<OfRun>> {
+    let mut out = vec![None; entries.len()];
+    for run in history::runs::runs(entries) {
+        let last = run.at[run.at.len() - 1];
+        for &at in &run.at {
+            out[at] = Some(OfRun {
+                attempts: run.attempts_made(),
+                last: at == last,
+                succeeded: run.succeeded(),
+            });
+        }
+    }
+    out
+}
+
+/// The last `n` records for `--json`: each as the ledger has it, and for a run's record how
+/// many attempts its run made and whether it is the last one (which decides the run's result).
+fn records(entries: &[Entry], n: usize) -> Vec<serde_json::Value> {
+    let runs = of_run(entries);
+    newest(entries, n)
+        .iter()
+        .zip(newest(&runs, n))
+        .map(|(e, run)| {
+            let mut record = serde_json::to_value(e).unwrap_or_default();
+            if let serde_json::Value::Object(fields) = &mut record {
+                fields.insert("attempts".into(), json!(run.map(|r| r.attempts)));
+                fields.insert("last_attempt".into(), json!(run.map(|r| r.last)));
+            }
+            record
+        })
+        .collect()
 }
 
 /// A job's table and summary; `place`: its header says where its block is (`--all-users`, where
@@ -150,9 +207,11 @@ fn job_text(j: &JobHistory, n: usize, now: &ZonedDateTime, utf8: bool, place: bo
         out.push_str("  no runs recorded\n");
         return out;
     }
+    let runs = of_run(&j.entries);
     let rows: Vec<[String; 5]> = newest(&j.entries, n)
         .iter()
-        .map(|e| {
+        .zip(newest(&runs, n))
+        .map(|(e, run)| {
             [
                 e.start
                     .to_zoned_datetime(now.time_zone().clone())
@@ -160,7 +219,7 @@ fn job_text(j: &JobHistory, n: usize, now: &ZonedDateTime, utf8: bool, place: bo
                     .to_string(),
                 printable(&e.trigger),
                 e.seconds.map(human_duration).unwrap_or_else(|| "-".into()),
-                printable(&result(e)),
+                printable(&result(e, run.filter(|r| r.attempts > 1))),
                 e.ping
                     .as_deref()
                     .map(printable)
@@ -202,11 +261,9 @@ fn job_text(j: &JobHistory, n: usize, now: &ZonedDateTime, utf8: bool, place: bo
             n => format!(", {n} skipped"),
         }
     ));
-    let recent: Vec<u64> = j
-        .entries
+    let recent: Vec<u64> = history::runs::runs(&j.entries)
         .iter()
-        .filter(|e| e.kind == Kind::Run)
-        .filter_map(|e| e.seconds)
+        .filter_map(|r| r.seconds())
         .collect();
     let recent = &recent[recent.len().saturating_sub(SPARK_RUNS)..];
     if !recent.is_empty() {
@@ -226,16 +283,23 @@ fn printable(text: &str) -> String {
         .collect()
 }
 
-/// "ok", "exit 3", "exit 124 (timeout)", "skipped (running)".
-fn result(e: &Entry) -> String {
-    match (e.kind, e.exit, &e.reason) {
-        (Kind::Skip, _, Some(reason)) => format!("skipped ({reason})"),
-        (Kind::Skip, _, None) => "skipped".to_owned(),
-        (Kind::Run, Some(0), None) => "ok".to_owned(),
-        (Kind::Run, Some(code), None) => format!("exit {code}"),
-        (Kind::Run, Some(code), Some(reason)) => format!("exit {code} ({reason})"),
-        (Kind::Run, None, Some(reason)) => reason.clone(),
-        (Kind::Run, None, None) => "-".to_owned(),
+/// "ok", "exit 3", "exit 124 (timeout)", "skipped (running)"; an attempt of a run that made
+/// several says which: "exit 3 (attempt 1/3)", "ok (attempt 3/3)".
+fn result(e: &Entry, retried: Option<OfRun>) -> String {
+    let (word, why) = match (e.kind, e.exit, &e.reason) {
+        (Kind::Skip, _, reason) => ("skipped".to_owned(), reason.clone()),
+        (Kind::Run, Some(0), None) => ("ok".to_owned(), None),
+        (Kind::Run, Some(code), reason) => (format!("exit {code}"), reason.clone()),
+        (Kind::Run, None, Some(reason)) => (reason.clone(), None),
+        (Kind::Run, None, None) => ("-".to_owned(), None),
+    };
+    let notes: Vec<String> = why
+        .into_iter()
+        .chain(retried.map(|r| format!("attempt {}/{}", e.attempt, r.attempts)))
+        .collect();
+    match notes.is_empty() {
+        true => word,
+        false => format!("{word} ({})", notes.join(", ")),
     }
 }
 

@@ -28,6 +28,7 @@
 //! must be a regular file owned by root; mode 0644 (no secrets: the ping URL is never recorded).
 
 pub mod from_log;
+pub mod runs;
 pub mod summary;
 #[cfg(test)]
 mod tests;
@@ -153,24 +154,35 @@ impl Limits {
         u64::try_from(records.max(1)).unwrap_or(u64::MAX) * 1024
     }
 
-    /// The newest records within the limits, in their order.
+    /// The newest records within the limits, in their order: the records of the newest
+    /// `succeeded` successful runs, of the newest `failed` failed runs and the newest `failed`
+    /// skipped firings. A run's records (its attempts, [`runs`]) are kept or dropped together,
+    /// as its last attempt's result says.
     pub fn keep(&self, entries: Vec<Entry>) -> Vec<Entry> {
-        let (mut ok, mut bad, mut skip) = (0usize, 0usize, 0usize);
-        let mut kept: Vec<Entry> = entries
+        let mut keep = vec![false; entries.len()];
+        let (mut ok, mut bad) = (0usize, 0usize);
+        for run in runs::runs(&entries).iter().rev() {
+            let (count, limit) = match run.succeeded() {
+                true => (&mut ok, self.succeeded),
+                false => (&mut bad, self.failed),
+            };
+            *count += 1;
+            for &at in &run.at {
+                keep[at] = *count <= limit;
+            }
+        }
+        let mut skips = 0usize;
+        for (at, entry) in entries.iter().enumerate().rev() {
+            if entry.kind == Kind::Skip {
+                skips += 1;
+                keep[at] = skips <= self.failed;
+            }
+        }
+        entries
             .into_iter()
-            .rev()
-            .filter(|e| {
-                let (count, limit) = match (e.kind, e.succeeded()) {
-                    (Kind::Skip, _) => (&mut skip, self.failed),
-                    (Kind::Run, true) => (&mut ok, self.succeeded),
-                    (Kind::Run, false) => (&mut bad, self.failed),
-                };
-                *count += 1;
-                *count <= limit
-            })
-            .collect();
-        kept.reverse();
-        kept
+            .zip(keep)
+            .filter_map(|(entry, keep)| keep.then_some(entry))
+            .collect()
     }
 }
 

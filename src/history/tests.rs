@@ -153,3 +153,31 @@ fn a_symlink_is_never_followed() {
     assert!(format!("{err:#}").starts_with("could not open "), "{err:#}");
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "");
 }
+
+#[test]
+fn keep_keeps_or_drops_a_runs_attempts_together_as_its_last_decides() {
+    let limits = Limits {
+        succeeded: 1,
+        failed: 1,
+    };
+    let attempt = |start: i64, exit: i32, run: &str, attempt: u32| Entry {
+        run: Some(run.to_owned()),
+        attempt,
+        ..super::tests::run("j", start, 1, exit)
+    };
+    let entries = vec![
+        attempt(1, 0, "1-1", 1),
+        attempt(2, 4, "2-2", 1),
+        attempt(3, 4, "2-2", 2),
+        // Succeeded on its third attempt: one successful run, its two failures kept with it.
+        attempt(4, 3, "3-3", 1),
+        attempt(5, 3, "3-3", 2),
+        attempt(6, 0, "3-3", 3),
+    ];
+    let kept: Vec<i64> = limits
+        .keep(entries)
+        .iter()
+        .map(|e| e.start.as_second())
+        .collect();
+    assert_eq!(kept, [2, 3, 4, 5, 6]);
+}

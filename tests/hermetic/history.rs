@@ -225,11 +225,13 @@ fn history_shows_the_runs_and_what_they_add_up_to() {
       "records": [
         {
           "attempt": 1,
+          "attempts": 1,
           "block": "",
           "end": "2026-11-29T17:41:00Z",
           "exit": 3,
           "job": "main_pipeline_v2",
           "kind": "run",
+          "last_attempt": true,
           "ping": "ok",
           "reason": null,
           "run": "42-1795971600",
@@ -243,6 +245,7 @@ fn history_shows_the_runs_and_what_they_add_up_to() {
         "failures": 2,
         "p50_seconds": 2460,
         "p95_seconds": 14400,
+        "retried": 0,
         "runs": 2,
         "skipped": 0,
         "success_rate": 0.0
@@ -636,4 +639,134 @@ fn policies_reach_the_line_and_a_bad_one_is_refused_whole() {
             bad.display(),
         ),
     );
+}
+
+/// The attempts of run `42-<first>` of `main_pipeline_v2`: `(start, seconds, exit)` each, the
+/// last with the ping.
+fn retried_run(attempts: &[(&str, u64, i32)]) -> Vec<Entry> {
+    let run = format!(
+        "42-{}",
+        attempts[0]
+            .0
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+            .as_second()
+    );
+    attempts
+        .iter()
+        .zip(1..)
+        .map(|(&(start, seconds, exit), attempt)| Entry {
+            run: Some(run.clone()),
+            attempt,
+            ping: (attempt == attempts.len() as u32).then(|| "ok".to_owned()),
+            ..pipeline_run(start, seconds, exit, None)
+        })
+        .collect()
+}
+
+/// A run that succeeded on its third attempt (07:00), one that failed both of its attempts
+/// (12:00), and five plain runs of 40 minutes the day before.
+fn retried_runs() -> Vec<Entry> {
+    let mut entries = usual_runs();
+    entries.push(pipeline_run("2026-11-29T02:00:00Z", 2400, 0, None));
+    entries.extend(retried_run(&[
+        ("2026-11-29T07:00:00Z", 60, 3),
+        ("2026-11-29T07:01:30Z", 60, 3),
+        ("2026-11-29T07:04:30Z", 2400, 0),
+    ]));
+    entries.extend(retried_run(&[
+        ("2026-11-29T12:00:00Z", 30, 1),
+        ("2026-11-29T12:01:00Z", 30, 1),
+    ]));
+    entries
+}
+
+#[test]
+fn a_retried_run_is_one_run_its_last_attempt_deciding() {
+    let g = going(retried_runs(), "", false);
+    let history = |args: &[&str]| {
+        g.env
+            .cmd(["history", "--since", "2026-11-29", "-c"])
+            .arg(&g.config)
+            .args(args)
+            .env("LANG", "C.UTF-8")
+            .env_remove("LC_ALL")
+            .env_remove("LC_CTYPE")
+            .output()
+            .unwrap()
+    };
+    // 07:00 to 07:44:30 is the retried run's duration: its attempts and the delays between.
+    assert_output(
+        &history(&[]),
+        0,
+        "crontainer/main_pipeline_v2\n\
+         \x20 START                    TRIGGER  DURATION  RESULT                PING\n\
+         \x20 2026-11-29 02:00:00 UTC  cron     40m       ok                    ok\n\
+         \x20 2026-11-29 07:00:00 UTC  cron     1m        exit 3 (attempt 1/3)  -\n\
+         \x20 2026-11-29 07:01:30 UTC  cron     1m        exit 3 (attempt 2/3)  -\n\
+         \x20 2026-11-29 07:04:30 UTC  cron     40m       ok (attempt 3/3)      ok\n\
+         \x20 2026-11-29 12:00:00 UTC  cron     30s       exit 1 (attempt 1/2)  -\n\
+         \x20 2026-11-29 12:01:00 UTC  cron     30s       exit 1 (attempt 2/2)  ok\n\
+         \x20 3 runs, 1 failed, 67% success, usually 40m (p95 44m)\n\
+         \x20 recent durations ▇█▁\n",
+        "",
+    );
+    assert_output(
+        &history(&["--failed"]),
+        0,
+        "crontainer/main_pipeline_v2\n\
+         \x20 START                    TRIGGER  DURATION  RESULT                PING\n\
+         \x20 2026-11-29 12:00:00 UTC  cron     30s       exit 1 (attempt 1/2)  -\n\
+         \x20 2026-11-29 12:01:00 UTC  cron     30s       exit 1 (attempt 2/2)  ok\n\
+         \x20 1 runs, 1 failed, 0% success, usually 1m (p95 1m)\n\
+         \x20 recent durations ▁\n",
+        "",
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&history(&["--json", "-n", "2"]).stdout).unwrap();
+    let job = &json["jobs"][0];
+    assert_eq!(
+        job["summary"],
+        serde_json::json!({
+            "runs": 3, "failures": 1, "skipped": 0, "retried": 2, "success_rate": 2.0 / 3.0,
+            "p50_seconds": 2400, "p95_seconds": 2670,
+        })
+    );
+    let attempts: Vec<_> = job["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                &r["start"],
+                &r["attempt"],
+                &r["attempts"],
+                &r["last_attempt"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        format!("{attempts:?}"),
+        "[(String(\"2026-11-29T12:00:00Z\"), Number(1), Number(2), Bool(false)), \
+         (String(\"2026-11-29T12:01:00Z\"), Number(2), Number(2), Bool(true))]"
+    );
+    // status and metrics count the failed run once, and the retried one's duration whole.
+    let (_, _, durations) = g.status();
+    assert_eq!(
+        durations,
+        serde_json::json!({
+            "usual": {"runs": 7, "p5_seconds": 2400, "p50_seconds": 2400, "p95_seconds": 2670},
+            "running_seconds": null,
+            "skipped_while_running": 0,
+            "last_succeeded_seconds": null,
+            "failures": 1,
+        })
+    );
+    let metrics = ok(g.env.cmd(["metrics", "-c"]).arg(&g.config));
+    let failures: Vec<&str> = metrics
+        .lines()
+        .filter(|l| l.starts_with("crontainer_job_history_failures{"))
+        .map(|l| l.rsplit(' ').next().unwrap())
+        .collect();
+    assert_eq!(failures, ["1"], "{metrics}");
 }
