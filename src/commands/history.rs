@@ -1,10 +1,10 @@
 //! `crontainer history [JOB]`: a job's past runs, from the run history the runner keeps
 //! (`crate::history`), or, for a job without one (0.1 and 0.2 lines keep none), from what its
-//! log still holds; then what they add up to. `--all-users` (root) covers every user's blocks
-//! and /etc/cron.d, as `status --all-users` does: a user's ledger and log are opened as any file
-//! a user may influence (`safe_file`: no symlink followed, a regular file only, a bounded read),
-//! parsed as data, and shown with their control characters escaped; one that cannot be read is
-//! said for its job, and the others are shown.
+//! log still holds, within the limits its line sets; then what they add up to. `--all-users`
+//! (root) covers every user's blocks and /etc/cron.d, as `status --all-users` does: a user's
+//! ledger and log are opened as any file a user may influence (`safe_file`: no symlink followed,
+//! a regular file only, a bounded read), parsed as data, and shown with their control characters
+//! escaped; one that cannot be read is said for its job, and the others are shown.
 
 use anyhow::Result;
 use jiff::{Timestamp, ZonedDateTime};
@@ -50,7 +50,14 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<ExitCode> {
         if only.as_ref().is_some_and(|o| *o != entry.marker.id) {
             continue;
         }
-        let run_as = line::parse_line(entry.active_line(), installed.target.with_user_column())
+        let parsed = line::parse_line(entry.active_line(), installed.target.with_user_column());
+        // What the ledger keeps, as the runner compacts it; a 0.1/0.2 line sets none.
+        let limits = parsed
+            .as_ref()
+            .and_then(|p| p.runner()?.ok())
+            .map(|runner| history::Limits::of_line(&runner.args))
+            .unwrap_or_default();
+        let run_as = parsed
             .and_then(|p| p.user)
             .unwrap_or_else(|| installed.run_as.clone());
         let id = &entry.marker.id;
@@ -64,7 +71,10 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<ExitCode> {
             Ok((source, entries)) => (source, entries, None),
             Err(e) => ("history", Vec::new(), Some(format!("{e:#}"))),
         };
-        let entries: Vec<Entry> = entries
+        // The file holds more than the limits between two compactions: shown are the records
+        // the limits keep, no more.
+        let entries: Vec<Entry> = limits
+            .keep(entries)
             .into_iter()
             .filter(|e| since.is_none_or(|s| e.start >= s))
             .collect();

@@ -20,7 +20,9 @@
 //! the lock) keeps the newest `succeeded` successful runs, the newest `failed` failed runs and
 //! the newest `failed` skipped firings (Kubernetes' successfulJobsHistoryLimit and
 //! failedJobsHistoryLimit), written to a temp file in the same directory and renamed over the
-//! file. A writer that locked the old file sees it was replaced (its inode is no longer the
+//! file. Between compactions the file holds up to a few times that (compacting at every record
+//! would rewrite the file each run); `history` applies the same [`Limits::keep`] when it reads,
+//! so what it shows and sums up is exactly what the limits promise. A writer that locked the old file sees it was replaced (its inode is no longer the
 //! path's) and opens the new one.
 //!
 //! **Safety**: for root the directory and everything above it must be root's and writable by
@@ -146,6 +148,16 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// The limits a runner line sets (`--history-limit`, `--failed-history-limit`), the
+    /// defaults where it sets none: what its ledger keeps, and what `history` shows of it.
+    pub fn of_line(args: &crate::runner_args::RunnerArgs) -> Limits {
+        let defaults = Limits::default();
+        Limits {
+            succeeded: args.history_limit.unwrap_or(defaults.succeeded),
+            failed: args.failed_history_limit.unwrap_or(defaults.failed),
+        }
+    }
+
     /// The file size past which a writer compacts: a record is 150 to 400 bytes, so at 1 KiB per
     /// kept record a compaction happens at most once per several limits' worth of runs, and the
     /// file stays within a few MiB at the default limits.

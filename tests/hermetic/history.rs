@@ -770,3 +770,61 @@ fn a_retried_run_is_one_run_its_last_attempt_deciding() {
         .collect();
     assert_eq!(failures, ["1"], "{metrics}");
 }
+
+#[test]
+fn history_shows_exactly_what_the_lines_limits_keep() {
+    let env = Env::new();
+    let config = env.simple_config("history_limit = 2\nfailed_history_limit = 1");
+    ok(env.cmd(["install", "-c"]).arg(&config));
+    let log = env.path("logs/main.log");
+    // Written under the default limits, so never compacted: the file holds all of them, as it
+    // does between two compactions under the line's limits.
+    let mut entries: Vec<Entry> = (0..4)
+        .map(|i| pipeline_run(&format!("2026-11-29T0{i}:00:00Z"), 60, i, None))
+        .collect();
+    entries.extend(retried_run(&[
+        ("2026-11-29T05:00:00Z", 60, 3),
+        ("2026-11-29T05:02:00Z", 60, 0),
+    ]));
+    for at in ["06:00", "06:10"] {
+        entries.push(Entry {
+            job: "main_pipeline_v2".to_owned(),
+            start: format!("2026-11-29T{at}:00Z").parse().unwrap(),
+            end: None,
+            seconds: None,
+            ..entry(Kind::Skip, None, Some("running"))
+        });
+    }
+    entries.push(pipeline_run("2026-11-29T07:00:00Z", 60, 0, None));
+    for entry in &entries {
+        history::append(
+            &env.path("history"),
+            &log,
+            entry,
+            history::Limits::default(),
+        )
+        .unwrap();
+    }
+    let out = env
+        .cmd(["history", "-c"])
+        .arg(&config)
+        .env("LC_ALL", "C")
+        .output()
+        .unwrap();
+    // The newest 2 successful runs (07:00, and 05:00 with its failed attempt), the newest
+    // failed run (03:00) and the newest skip.
+    assert_output(
+        &out,
+        0,
+        "crontainer/main_pipeline_v2\n\
+         \x20 START                    TRIGGER  DURATION  RESULT                PING\n\
+         \x20 2026-11-29 03:00:00 UTC  cron     1m        exit 3                ok\n\
+         \x20 2026-11-29 05:00:00 UTC  cron     1m        exit 3 (attempt 1/2)  -\n\
+         \x20 2026-11-29 05:02:00 UTC  cron     1m        ok (attempt 2/2)      ok\n\
+         \x20 2026-11-29 06:10:00 UTC  cron     -         skipped (running)     -\n\
+         \x20 2026-11-29 07:00:00 UTC  cron     1m        ok                    ok\n\
+         \x20 3 runs, 1 failed, 67% success, usually 1m (p95 3m), 1 skipped\n\
+         \x20 recent durations _#_\n",
+        "",
+    );
+}
