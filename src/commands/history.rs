@@ -30,6 +30,8 @@ struct JobHistory {
     /// "history" or "log".
     source: &'static str,
     entries: Vec<Entry>,
+    /// The run going now: the lock's run id, while the lock is held.
+    going: Option<String>,
     /// Why its records could not be read (its ledger or log refused, say).
     problem: Option<String>,
 }
@@ -78,14 +80,29 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<ExitCode> {
             .into_iter()
             .filter(|e| since.is_none_or(|s| e.start >= s))
             .collect();
-        // A failed run is one whose last attempt failed; all its attempts are shown.
+        // A run that has not ended is going now or did not finish: the lock says which (read
+        // only then: /proc/locks can stall for ~10 ms).
+        let going = history::runs::runs(&entries)
+            .iter()
+            .any(|r| !r.ended())
+            .then(|| {
+                crate::host::lock_holder(&entry.marker.lock)?;
+                crate::run_log::lock_run(&entry.marker.lock).map(|r| r.to_string())
+            })
+            .flatten();
+        // A failed run is one whose last attempt failed, or that did not finish; all its
+        // attempts are shown.
         let entries = match args.failed {
             true => {
-                let runs = of_run(&entries);
+                let runs = of_run(&entries, going.as_deref());
                 entries
                     .into_iter()
                     .zip(runs)
-                    .filter(|(_, run)| run.is_some_and(|r| !r.succeeded))
+                    .filter(|(_, run)| {
+                        run.is_some_and(|r| {
+                            matches!(r.result, RunResult::Failed | RunResult::DidNotFinish)
+                        })
+                    })
                     .map(|(e, _)| e)
                     .collect()
             }
@@ -97,6 +114,7 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<ExitCode> {
             place: installed.target.describe(),
             source,
             entries,
+            going,
             problem,
         });
     }
@@ -123,8 +141,8 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<ExitCode> {
                     "where": j.place,
                     "source": j.source,
                     "problem": j.problem,
-                    "summary": Summary::of(&j.entries),
-                    "records": records(&j.entries, args.lines),
+                    "summary": Summary::of(&j.entries, j.going.as_deref()),
+                    "records": records(&j.entries, j.going.as_deref(), args.lines),
                 })
             })
             .collect();
@@ -148,6 +166,28 @@ fn newest<T>(entries: &[T], n: usize) -> &[T] {
     &entries[entries.len().saturating_sub(n)..]
 }
 
+/// What a run's records add up to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RunResult {
+    Succeeded,
+    Failed,
+    /// Its last attempt has no end record, and the lock says it is the run going now.
+    Running,
+    /// Its last attempt has no end record, and it is not going: killed, or the host went down.
+    DidNotFinish,
+}
+
+impl RunResult {
+    fn word(self) -> &'static str {
+        match self {
+            RunResult::Succeeded => "ok",
+            RunResult::Failed => "failed",
+            RunResult::Running => "running",
+            RunResult::DidNotFinish => "did not finish",
+        }
+    }
+}
+
 /// What a run record says of its run ([`history::runs`]).
 #[derive(Debug, Clone, Copy)]
 struct OfRun {
@@ -155,30 +195,43 @@ struct OfRun {
     attempts: u32,
     /// Whether it is its run's last attempt, the one that decides the run's result.
     last: bool,
-    /// Whether its run succeeded.
-    succeeded: bool,
+    /// A start record whose attempt's end record supersedes it (not shown in the table).
+    superseded: bool,
+    result: RunResult,
 }
 
-/// Per record, what it says of its run; None for a skip.
-fn of_run(entries: &[Entry]) -> Vec<Option<OfRun>> {
+/// Per record, what it says of its run; None for a skip. `going`: the run going now.
+fn of_run(entries: &[Entry], going: Option<&str>) -> Vec<Option<OfRun>> {
     let mut out = vec![None; entries.len()];
     for run in history::runs::runs(entries) {
+        let result = match (run.ended(), run.succeeded()) {
+            (true, true) => RunResult::Succeeded,
+            (true, false) => RunResult::Failed,
+            (false, _) if going.is_some() && run.id() == going => RunResult::Running,
+            (false, _) => RunResult::DidNotFinish,
+        };
+        let of = |last, superseded| OfRun {
+            attempts: run.attempts_made(),
+            last,
+            superseded,
+            result,
+        };
         let last = run.at[run.at.len() - 1];
         for &at in &run.at {
-            out[at] = Some(OfRun {
-                attempts: run.attempts_made(),
-                last: at == last,
-                succeeded: run.succeeded(),
-            });
+            out[at] = Some(of(at == last, false));
+        }
+        for &at in &run.superseded {
+            out[at] = Some(of(false, true));
         }
     }
     out
 }
 
 /// The last `n` records for `--json`: each as the ledger has it, and for a run's record how
-/// many attempts its run made and whether it is the last one (which decides the run's result).
-fn records(entries: &[Entry], n: usize) -> Vec<serde_json::Value> {
-    let runs = of_run(entries);
+/// many attempts its run made, whether it is the last one (which decides the run's result) or a
+/// start record its end record superseded, and the run's result.
+fn records(entries: &[Entry], going: Option<&str>, n: usize) -> Vec<serde_json::Value> {
+    let runs = of_run(entries, going);
     newest(entries, n)
         .iter()
         .zip(newest(&runs, n))
@@ -187,6 +240,8 @@ fn records(entries: &[Entry], n: usize) -> Vec<serde_json::Value> {
             if let serde_json::Value::Object(fields) = &mut record {
                 fields.insert("attempts".into(), json!(run.map(|r| r.attempts)));
                 fields.insert("last_attempt".into(), json!(run.map(|r| r.last)));
+                fields.insert("superseded".into(), json!(run.map(|r| r.superseded)));
+                fields.insert("run_result".into(), json!(run.map(|r| r.result.word())));
             }
             record
         })
@@ -217,8 +272,14 @@ fn job_text(j: &JobHistory, n: usize, now: &ZonedDateTime, utf8: bool, place: bo
         out.push_str("  no runs recorded\n");
         return out;
     }
-    let runs = of_run(&j.entries);
-    let rows: Vec<[String; 5]> = newest(&j.entries, n)
+    // A start record its end record superseded is the same attempt: the end record is shown.
+    let (shown, runs): (Vec<&Entry>, Vec<Option<OfRun>>) = j
+        .entries
+        .iter()
+        .zip(of_run(&j.entries, j.going.as_deref()))
+        .filter(|(_, run)| !run.is_some_and(|r| r.superseded))
+        .unzip();
+    let rows: Vec<[String; 5]> = newest(&shown, n)
         .iter()
         .zip(newest(&runs, n))
         .map(|(e, run)| {
@@ -229,7 +290,7 @@ fn job_text(j: &JobHistory, n: usize, now: &ZonedDateTime, utf8: bool, place: bo
                     .to_string(),
                 printable(&e.trigger),
                 e.seconds.map(human_duration).unwrap_or_else(|| "-".into()),
-                printable(&result(e, run.filter(|r| r.attempts > 1))),
+                printable(&result(e, *run)),
                 e.ping
                     .as_deref()
                     .map(printable)
@@ -255,12 +316,16 @@ fn job_text(j: &JobHistory, n: usize, now: &ZonedDateTime, utf8: bool, place: bo
             .collect();
         out.push_str(&format!("  {}\n", cells.join("  ").trim_end()));
     }
-    let s = Summary::of(&j.entries);
+    let s = Summary::of(&j.entries, j.going.as_deref());
     let duration = |d: Option<u64>| d.map(human_duration).unwrap_or_else(|| "-".into());
     out.push_str(&format!(
-        "  {} runs, {} failed, {} success, usually {} (p95 {}){}\n",
+        "  {} runs, {} failed{}, {} success, usually {} (p95 {}){}\n",
         s.runs,
         s.failures,
+        match s.did_not_finish {
+            0 => String::new(),
+            n => format!(" ({n} did not finish)"),
+        },
         s.success_rate
             .map(|r| format!("{:.0}%", r * 100.0))
             .unwrap_or_else(|| "-".into()),
@@ -293,20 +358,28 @@ fn printable(text: &str) -> String {
         .collect()
 }
 
-/// "ok", "exit 3", "exit 124 (timeout)", "skipped (running)"; an attempt of a run that made
-/// several says which: "exit 3 (attempt 1/3)", "ok (attempt 3/3)".
-fn result(e: &Entry, retried: Option<OfRun>) -> String {
+/// "ok", "exit 3", "exit 124 (timeout)", "skipped (running)"; an attempt with no end record
+/// "running" or "did not finish"; an attempt of a run that made several says which: "exit 3
+/// (attempt 1/3)", "ok (attempt 3/3)".
+fn result(e: &Entry, run: Option<OfRun>) -> String {
     let (word, why) = match (e.kind, e.exit, &e.reason) {
         (Kind::Skip, _, reason) => ("skipped".to_owned(), reason.clone()),
+        // Not its run's last attempt, yet no end record: the record was not written.
+        (Kind::Run, _, _) if e.is_start() => (
+            run.filter(|r| r.last)
+                .map_or("no end recorded", |r| r.result.word())
+                .to_owned(),
+            None,
+        ),
         (Kind::Run, Some(0), None) => ("ok".to_owned(), None),
         (Kind::Run, Some(code), reason) => (format!("exit {code}"), reason.clone()),
         (Kind::Run, None, Some(reason)) => (reason.clone(), None),
         (Kind::Run, None, None) => ("-".to_owned(), None),
     };
-    let notes: Vec<String> = why
-        .into_iter()
-        .chain(retried.map(|r| format!("attempt {}/{}", e.attempt, r.attempts)))
-        .collect();
+    let attempt = run
+        .filter(|r| r.attempts > 1)
+        .map(|r| format!("attempt {}/{}", e.attempt, r.attempts));
+    let notes: Vec<String> = why.into_iter().chain(attempt).collect();
     match notes.is_empty() {
         true => word,
         false => format!("{word} ({})", notes.join(", ")),

@@ -118,7 +118,13 @@ impl Entry {
 
     /// True for a run that ended otherwise.
     pub fn failed(&self) -> bool {
-        self.kind == Kind::Run && !self.succeeded()
+        self.kind == Kind::Run && !self.is_start() && !self.succeeded()
+    }
+
+    /// True for the record of an attempt that started, written before it ends (no end, no
+    /// exit): its end record supersedes it ([`runs`]).
+    pub fn is_start(&self) -> bool {
+        self.kind == Kind::Run && self.end.is_none() && self.exit.is_none()
     }
 }
 
@@ -179,7 +185,7 @@ impl Limits {
                 false => (&mut bad, self.failed),
             };
             *count += 1;
-            for &at in &run.at {
+            for at in run.records() {
                 keep[at] = *count <= limit;
             }
         }

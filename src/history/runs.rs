@@ -4,15 +4,27 @@
 //! is from its first attempt's start to its last attempt's end, retry delays included: what the
 //! log's end line says (`seconds=`), what a log-only history reads, and what `status` measures
 //! of a run going now, so a run going now is compared with like.
+//!
+//! A runner may also record an attempt when it starts (a run record with no end, see
+//! [`Entry::is_start`]), so that a run whose runner was killed or whose host went down is not
+//! missing: the attempt's end record, once written, supersedes it; an attempt with none is going
+//! now (its run id is the lock's and the lock is held) or did not finish. Readers understand
+//! such records before any runner writes them (the runner's side, `exec::ledger`, is to come):
+//! a reader older than the records would count each start record as a failed run.
 
 use super::{Entry, Kind};
 
-/// The records of one run, oldest first; never empty.
+/// One run; never without an attempt.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Run<'a> {
+    /// One record per attempt, oldest first: its end record, or for an attempt without one
+    /// (going now, or killed) the record written when it started.
     pub attempts: Vec<&'a Entry>,
-    /// Where each attempt's record is in the records the run was found in.
+    /// Where each of `attempts` is in the records the run was found in.
     pub at: Vec<usize>,
+    /// Where the start records are that an end record supersedes (the run keeps them, but
+    /// shows and counts the end records).
+    pub superseded: Vec<usize>,
 }
 
 impl<'a> Run<'a> {
@@ -31,17 +43,27 @@ impl<'a> Run<'a> {
         self.first().run.as_deref()
     }
 
+    /// Whether its last attempt ended (else it is going now, or did not finish).
+    pub fn ended(&self) -> bool {
+        !self.last().is_start()
+    }
+
     pub fn succeeded(&self) -> bool {
         self.last().succeeded()
     }
 
+    /// Not succeeded: ended otherwise, or did not end (the caller leaves out a run going now).
     pub fn failed(&self) -> bool {
         !self.succeeded()
     }
 
-    /// First attempt's start to last attempt's end, in seconds; one attempt's own duration.
+    /// First attempt's start to last attempt's end, in seconds; one attempt's own duration;
+    /// None for a run that did not end.
     pub fn seconds(&self) -> Option<u64> {
         let (first, last) = (self.first(), self.last());
+        if !self.ended() {
+            return None;
+        }
         if self.attempts.len() == 1 {
             return last.seconds;
         }
@@ -55,42 +77,60 @@ impl<'a> Run<'a> {
     pub fn attempts_made(&self) -> u32 {
         self.attempts.iter().map(|e| e.attempt).max().unwrap_or(1)
     }
+
+    /// Every record of the run: its attempts' and the start records they supersede.
+    pub fn records(&self) -> impl Iterator<Item = usize> + '_ {
+        self.at.iter().chain(&self.superseded).copied()
+    }
 }
 
 /// The runs among `entries` (skips are not runs): records of one run id make one run, a record
-/// without a run id is a run of its own. Ordered by their last record, so the newest run to end
-/// is last.
+/// without a run id is a run of its own. Ordered by their last record, so the newest run to
+/// be recorded is last.
 pub fn runs(entries: &[Entry]) -> Vec<Run<'_>> {
-    indices(entries)
-        .into_iter()
-        .map(|at| Run {
-            attempts: at.iter().map(|&i| &entries[i]).collect(),
-            at,
-        })
-        .collect()
-}
-
-/// [`runs`], as the indices of each run's records in `entries`.
-fn indices(entries: &[Entry]) -> Vec<Vec<usize>> {
     let mut by_id: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    let mut groups: Vec<Vec<usize>> = Vec::new();
+    // Each run, and the index of its newest record.
+    let mut groups: Vec<(usize, Run<'_>)> = Vec::new();
     for (at, entry) in entries.iter().enumerate() {
         if entry.kind != Kind::Run {
             continue;
         }
-        match entry.run.as_deref() {
-            Some(id) if by_id.contains_key(id) => groups[by_id[id]].push(at),
+        let group = match entry.run.as_deref() {
+            Some(id) if by_id.contains_key(id) => by_id[id],
             id => {
                 if let Some(id) = id {
                     by_id.insert(id, groups.len());
                 }
-                groups.push(vec![at]);
+                let run = Run {
+                    attempts: Vec::new(),
+                    at: Vec::new(),
+                    superseded: Vec::new(),
+                };
+                groups.push((at, run));
+                groups.len() - 1
+            }
+        };
+        let (newest, run) = &mut groups[group];
+        *newest = at;
+        // The start record of the same attempt, which this end record supersedes.
+        let started = run
+            .attempts
+            .iter()
+            .position(|a| a.is_start() && a.attempt == entry.attempt);
+        match started {
+            Some(i) if !entry.is_start() => {
+                run.superseded.push(run.at[i]);
+                run.attempts[i] = entry;
+                run.at[i] = at;
+            }
+            _ => {
+                run.attempts.push(entry);
+                run.at.push(at);
             }
         }
     }
-    // A group's last index is its newest record.
-    groups.sort_by_key(|at| at[at.len() - 1]);
-    groups
+    groups.sort_by_key(|(newest, _)| *newest);
+    groups.into_iter().map(|(_, run)| run).collect()
 }
 
 #[cfg(test)]
@@ -153,6 +193,48 @@ mod tests {
                 // 10 to 110: three attempts and the delays between them.
                 "Some(\"1-1\") attempts=3 ok=true seconds=Some(100) made=3",
                 "None attempts=1 ok=true seconds=Some(1) made=1",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_end_record_supersedes_its_attempts_start_record() {
+        let started = |run: &str, start: i64, n: u32| Entry {
+            end: None,
+            seconds: None,
+            exit: None,
+            ..attempt(run, start, 0, 0, n)
+        };
+        let entries = vec![
+            started("1-1", 10, 1),
+            started("2-2", 12, 1),
+            attempt("1-1", 10, 3, 3, 1),
+            started("1-1", 43, 2),
+            attempt("1-1", 43, 3, 0, 2),
+            started("3-3", 60, 1),
+        ];
+        let runs = runs(&entries);
+        let summary: Vec<String> = runs
+            .iter()
+            .map(|r| {
+                format!(
+                    "{:?} at={:?} superseded={:?} ended={} ok={} seconds={:?}",
+                    r.id(),
+                    r.at,
+                    r.superseded,
+                    r.ended(),
+                    r.succeeded(),
+                    r.seconds(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                // Killed, or going now: the lock tells.
+                "Some(\"2-2\") at=[1] superseded=[] ended=false ok=false seconds=None",
+                "Some(\"1-1\") at=[2, 4] superseded=[0, 3] ended=true ok=true seconds=Some(36)",
+                "Some(\"3-3\") at=[5] superseded=[] ended=false ok=false seconds=None",
             ]
         );
     }

@@ -17,6 +17,9 @@ pub struct Summary {
     pub skipped: usize,
     /// Runs that took more than one attempt.
     pub retried: usize,
+    /// Runs that did not finish (their runner was killed, the host went down), among the
+    /// failures.
+    pub did_not_finish: usize,
     /// Successful runs over runs, 0 to 1; None without a run.
     pub success_rate: Option<f64>,
     /// The median duration of the runs, in seconds (nearest rank; a retried run's from its
@@ -27,8 +30,12 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn of(entries: &[Entry]) -> Summary {
-        let runs = runs(entries);
+    /// Of `entries`, leaving out run `going` (the lock's, while held): it has no result yet.
+    pub fn of(entries: &[Entry], going: Option<&str>) -> Summary {
+        let runs: Vec<_> = runs(entries)
+            .into_iter()
+            .filter(|r| going.is_none_or(|id| r.id() != Some(id)))
+            .collect();
         let failures = runs.iter().filter(|r| r.failed()).count();
         let mut durations: Vec<u64> = runs.iter().filter_map(|r| r.seconds()).collect();
         durations.sort_unstable();
@@ -37,6 +44,7 @@ impl Summary {
             failures,
             skipped: entries.iter().filter(|e| e.kind == Kind::Skip).count(),
             retried: runs.iter().filter(|r| r.attempts.len() > 1).count(),
+            did_not_finish: runs.iter().filter(|r| !r.ended()).count(),
             success_rate: (!runs.is_empty())
                 .then(|| (runs.len() - failures) as f64 / runs.len() as f64),
             p50_seconds: percentile(&durations, 50),

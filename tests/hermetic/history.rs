@@ -235,13 +235,16 @@ fn history_shows_the_runs_and_what_they_add_up_to() {
           "ping": "ok",
           "reason": null,
           "run": "42-1795971600",
+          "run_result": "failed",
           "seconds": 2460,
           "start": "2026-11-29T17:00:00Z",
+          "superseded": false,
           "trigger": "cron"
         }
       ],
       "source": "history",
       "summary": {
+        "did_not_finish": 0,
         "failures": 2,
         "p50_seconds": 2460,
         "p95_seconds": 14400,
@@ -728,7 +731,8 @@ fn a_retried_run_is_one_run_its_last_attempt_deciding() {
     assert_eq!(
         job["summary"],
         serde_json::json!({
-            "runs": 3, "failures": 1, "skipped": 0, "retried": 2, "success_rate": 2.0 / 3.0,
+            "runs": 3, "failures": 1, "skipped": 0, "retried": 2, "did_not_finish": 0,
+            "success_rate": 2.0 / 3.0,
             "p50_seconds": 2400, "p95_seconds": 2670,
         })
     );
@@ -827,4 +831,81 @@ fn history_shows_exactly_what_the_lines_limits_keep() {
          \x20 recent durations _#_\n",
         "",
     );
+}
+
+/// The record a runner writes when attempt `attempt` of run `run` starts: no end, no exit.
+fn started(run: &str, start: &str, attempt: u32) -> Entry {
+    Entry {
+        job: "main_pipeline_v2".to_owned(),
+        run: Some(run.to_owned()),
+        start: start.parse().unwrap(),
+        end: None,
+        seconds: None,
+        attempt,
+        ..entry(Kind::Run, None, None)
+    }
+}
+
+#[test]
+fn a_run_that_never_ended_did_not_finish_unless_it_holds_the_lock() {
+    let ended = pipeline_run("2026-11-29T02:00:00Z", 2400, 0, None);
+    let g = going(
+        vec![
+            started(ended.run.as_deref().unwrap(), "2026-11-29T02:00:00Z", 1),
+            ended,
+            // Its runner was killed (the lock names another run).
+            started("77-1795932000", "2026-11-29T06:00:00Z", 1),
+            // The run going now, which holds the lock.
+            started(&format!("4242-{STARTED}"), "2026-11-29T10:20:00Z", 1),
+        ],
+        RUN_GOING,
+        true,
+    );
+    let history = |args: &[&str]| {
+        g.env
+            .cmd(["history", "-c"])
+            .arg(&g.config)
+            .args(args)
+            .env("LC_ALL", "C")
+            .output()
+            .unwrap()
+    };
+    assert_output(
+        &history(&[]),
+        0,
+        "crontainer/main_pipeline_v2\n\
+         \x20 START                    TRIGGER  DURATION  RESULT          PING\n\
+         \x20 2026-11-29 02:00:00 UTC  cron     40m       ok              ok\n\
+         \x20 2026-11-29 06:00:00 UTC  cron     -         did not finish  -\n\
+         \x20 2026-11-29 10:20:00 UTC  cron     -         running         -\n\
+         \x20 2 runs, 1 failed (1 did not finish), 50% success, usually 40m (p95 40m)\n\
+         \x20 recent durations _\n",
+        "",
+    );
+    assert_output(
+        &history(&["--failed"]),
+        0,
+        "crontainer/main_pipeline_v2\n\
+         \x20 START                    TRIGGER  DURATION  RESULT          PING\n\
+         \x20 2026-11-29 06:00:00 UTC  cron     -         did not finish  -\n\
+         \x20 1 runs, 1 failed (1 did not finish), 0% success, usually - (p95 -)\n",
+        "",
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&history(&["--json", "-n", "2"]).stdout).unwrap();
+    let records: Vec<_> = json["jobs"][0]["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (&r["start"], &r["end"], &r["superseded"], &r["run_result"]))
+        .collect();
+    assert_eq!(
+        format!("{records:?}"),
+        "[(String(\"2026-11-29T06:00:00Z\"), Null, Bool(false), String(\"did not finish\")), \
+         (String(\"2026-11-29T10:20:00Z\"), Null, Bool(false), String(\"running\"))]"
+    );
+    assert_eq!(json["jobs"][0]["summary"]["did_not_finish"], 1);
+    // status and metrics count the run that did not finish as failed, not the one going.
+    let (_, _, durations) = g.status();
+    assert_eq!(durations["failures"], 1, "{durations}");
 }
