@@ -85,6 +85,10 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitCode> {
             place: &scope.label,
             config: config.as_ref().map(|c| c.path.as_path()),
             cron_daemon: cron.as_deref(),
+            scheduler: SchedulerDoc {
+                kind: scheduler.kind,
+                running: cron.as_deref(),
+            },
             runtime_answers,
             damaged: &damaged,
             metrics_problems: &metrics_problems,
@@ -167,13 +171,24 @@ struct StatusDoc<'a> {
     #[serde(rename = "where")]
     place: &'a str,
     config: Option<&'a Path>,
+    /// How the scheduler runs, whichever it is (the name is older than the systemd target:
+    /// kept as it was, `scheduler` says which).
     cron_daemon: Option<&'a str>,
+    scheduler: SchedulerDoc<'a>,
     runtime_answers: Option<bool>,
     /// Blocks (or whole targets) that could not be read.
     damaged: &'a [String],
     /// What keeps a block's metrics line from working, or its file fresh.
     metrics_problems: &'a [String],
     jobs: Vec<JobDoc<'a>>,
+}
+
+/// What fires the jobs: `kind` "cron" or "systemd", and how it runs (null: it does not, so
+/// nothing fires).
+#[derive(Serialize)]
+struct SchedulerDoc<'a> {
+    kind: crate::cron_table::SchedulerKind,
+    running: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -435,7 +450,7 @@ fn print_host(
 ) {
     println!(
         "host: {} {}; container runtime {}; jobs read from {}{}",
-        scheduler.name,
+        scheduler.kind.name(),
         match &scheduler.running {
             Some(how) => format!("running: {how}"),
             None => format!(

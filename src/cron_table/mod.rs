@@ -555,10 +555,28 @@ pub(crate) fn systemd_targets(user: Option<&UserName>) -> Result<Vec<Resolved>> 
         .collect()
 }
 
+/// Which program fires a target's jobs: a cron daemon (crontab, cron.d) or systemd's manager
+/// (its timers). `status --json` names it as `scheduler.kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum SchedulerKind {
+    Cron,
+    Systemd,
+}
+
+impl SchedulerKind {
+    /// In the user's words: "cron daemon", "systemd".
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            SchedulerKind::Cron => "cron daemon",
+            SchedulerKind::Systemd => "systemd",
+        }
+    }
+}
+
 /// What fires the jobs of some targets, and whether it runs.
 pub(crate) struct Scheduler {
-    /// "cron daemon" or "systemd".
-    pub(crate) name: &'static str,
+    pub(crate) kind: SchedulerKind,
     /// How it runs, in words; None: it does not, so nothing fires.
     pub(crate) running: Option<String>,
     /// How to start it.
@@ -572,14 +590,14 @@ pub(crate) fn scheduler<'a>(targets: impl IntoIterator<Item = &'a Target>) -> Sc
     match targets.first() {
         Some(Target::Systemd(units)) if targets.iter().all(|t| matches!(t, Target::Systemd(_))) => {
             Scheduler {
-                name: "systemd",
+                kind: SchedulerKind::Systemd,
                 running: units.manager_state(),
                 start: "boot with systemd as PID 1; for user units, log in or \
                         `loginctl enable-linger USER`",
             }
         }
         _ => Scheduler {
-            name: "cron daemon",
+            kind: SchedulerKind::Cron,
             running: crate::host::cron_daemon(),
             start: "`systemctl start cron` or `cron`",
         },

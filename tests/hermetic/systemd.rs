@@ -527,3 +527,55 @@ fn the_metrics_line_becomes_a_timer_read_back_and_removed_with_the_block() {
         format!("disable --now --no-reload {TIMER} {METRICS_TIMER}\ndaemon-reload\n")
     );
 }
+
+/// `status --json` says which scheduler fires the jobs (`scheduler.kind`) and how it runs;
+/// `cron_daemon` keeps saying the same as before the systemd target, for the readers of 0.2's
+/// document.
+#[test]
+fn status_json_names_systemd_as_the_scheduler_and_keeps_cron_daemon() {
+    let env = Env::new();
+    let c = config(&env, "");
+    ok(env.cmd(["install", "-c"]).arg(&c));
+    let out = env
+        .cmd(["status", "--json", "-c"])
+        .arg(&c)
+        .env("FAKE_TIMER_NEXT", "Mon 2026-11-30 03:00:17 UTC")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    insta::assert_snapshot!(
+        "status_json",
+        masked(&env, &String::from_utf8_lossy(&out.stdout))
+    );
+
+    // No manager: null, as `cron_daemon` is without a cron daemon.
+    let (code, doc) = crate::common::json_of(
+        env.cmd(["status", "--json", "-c"])
+            .arg(&c)
+            .env("FAKE_SYSTEMD_STATE", "offline"),
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        (&doc["scheduler"], &doc["cron_daemon"]),
+        (
+            &serde_json::json!({"kind": "systemd", "running": null}),
+            &serde_json::Value::Null
+        ),
+        "{doc:#}"
+    );
+
+    // A crontab's block: the cron daemon.
+    let cron = env.config(
+        "[cron]\nname = \"old\"\n[[job]]\nid = \"a\"\ncontainer = \"app\"\n\
+         command = [\"x\"]\nschedule = \"0 3 * * *\"\n",
+    );
+    ok(env.cmd(["install", "-c"]).arg(&cron));
+    let (_, doc) = crate::common::json_of(env.cmd(["status", "--json", "-c"]).arg(&cron));
+    let daemon = doc["cron_daemon"].as_str().expect("a cron daemon runs");
+    assert_eq!(
+        doc["scheduler"],
+        serde_json::json!({"kind": "cron", "running": daemon}),
+        "{doc:#}"
+    );
+}
