@@ -107,12 +107,9 @@ pub(crate) enum Command {
 #[derive(Debug, Args)]
 pub(crate) struct DoctorArgs {
     #[command(flatten)]
-    pub(crate) config: ConfigArg,
-    #[command(flatten)]
-    pub(crate) target: TargetArgs,
-    #[command(flatten)]
-    pub(crate) block: BlockArg,
-    /// Look in every user's crontab and in /etc/cron.d (root only), not only in one target.
+    pub(crate) scope: ScopeArgs,
+    /// Look in every user's crontab, /etc/cron.d and root's systemd units (root only), not only
+    /// in one target.
     #[arg(long, conflicts_with_all = ["target", "user"])]
     pub(crate) all_users: bool,
     /// Print one JSON document on stdout instead of text.
@@ -125,11 +122,7 @@ pub(crate) struct PauseArgs {
     /// The job's id; `BLOCK/JOB` when several blocks hold that id.
     pub(crate) job: JobSpec,
     #[command(flatten)]
-    pub(crate) config: ConfigArg,
-    #[command(flatten)]
-    pub(crate) target: TargetArgs,
-    #[command(flatten)]
-    pub(crate) block: BlockArg,
+    pub(crate) scope: ScopeArgs,
     /// Print one JSON document on stdout (with "changed": true/false) instead of text.
     #[arg(long)]
     pub(crate) json: bool,
@@ -140,12 +133,9 @@ pub(crate) struct StatusArgs {
     /// Only this job (`BLOCK/JOB` names it in one block).
     pub(crate) job: Option<JobSpec>,
     #[command(flatten)]
-    pub(crate) config: ConfigArg,
-    #[command(flatten)]
-    pub(crate) target: TargetArgs,
-    #[command(flatten)]
-    pub(crate) block: BlockArg,
-    /// Look in every user's crontab and in /etc/cron.d (root only), not only in one target.
+    pub(crate) scope: ScopeArgs,
+    /// Look in every user's crontab, /etc/cron.d and root's systemd units (root only), not only
+    /// in one target.
     #[arg(long, conflicts_with_all = ["target", "user"])]
     pub(crate) all_users: bool,
     /// Print one JSON document on stdout instead of text.
@@ -156,12 +146,9 @@ pub(crate) struct StatusArgs {
 #[derive(Debug, Args)]
 pub(crate) struct MetricsArgs {
     #[command(flatten)]
-    pub(crate) config: ConfigArg,
-    #[command(flatten)]
-    pub(crate) target: TargetArgs,
-    #[command(flatten)]
-    pub(crate) block: BlockArg,
-    /// Look in every user's crontab and in /etc/cron.d (root only), not only in one target.
+    pub(crate) scope: ScopeArgs,
+    /// Look in every user's crontab, /etc/cron.d and root's systemd units (root only), not only
+    /// in one target.
     #[arg(long, conflicts_with_all = ["target", "user"])]
     pub(crate) all_users: bool,
     /// Write each block's file in DIR, `crontainer-crontab-USER+BLOCK.prom` or
@@ -177,11 +164,7 @@ pub(crate) struct RunNowArgs {
     /// The job's id; `BLOCK/JOB` when several blocks hold that id.
     pub(crate) job: JobSpec,
     #[command(flatten)]
-    pub(crate) config: ConfigArg,
-    #[command(flatten)]
-    pub(crate) target: TargetArgs,
-    #[command(flatten)]
-    pub(crate) block: BlockArg,
+    pub(crate) scope: ScopeArgs,
     /// Start it in the background exactly as cron would and return at once; it goes on after
     /// this shell ends.
     #[arg(long)]
@@ -193,11 +176,7 @@ pub(crate) struct LogsArgs {
     /// The job's id; `BLOCK/JOB` when several blocks hold that id.
     pub(crate) job: JobSpec,
     #[command(flatten)]
-    pub(crate) config: ConfigArg,
-    #[command(flatten)]
-    pub(crate) target: TargetArgs,
-    #[command(flatten)]
-    pub(crate) block: BlockArg,
+    pub(crate) scope: ScopeArgs,
     /// The last N lines of the log instead of the last run's output.
     #[arg(short = 'n', long, value_name = "N")]
     pub(crate) lines: Option<usize>,
@@ -211,13 +190,9 @@ pub(crate) struct HistoryArgs {
     /// Only this job (`BLOCK/JOB` names it in one block); default: every job of the scope.
     pub(crate) job: Option<JobSpec>,
     #[command(flatten)]
-    pub(crate) config: ConfigArg,
-    #[command(flatten)]
-    pub(crate) target: TargetArgs,
-    #[command(flatten)]
-    pub(crate) block: BlockArg,
-    /// Every user's jobs and /etc/cron.d's (root only), not only one target's: their run
-    /// histories are read as data, never through a symlink.
+    pub(crate) scope: ScopeArgs,
+    /// Every user's jobs, /etc/cron.d's and root's systemd units' (root only), not only one
+    /// target's: their run histories are read as data, never through a symlink.
     #[arg(long, conflicts_with_all = ["target", "user"])]
     pub(crate) all_users: bool,
     /// Show the last N records of each job (the summary counts them all).
@@ -235,9 +210,14 @@ pub(crate) struct HistoryArgs {
     pub(crate) json: bool,
 }
 
-/// Which block to act on, when no config names it.
+/// Which installed blocks a command reads: the config's, overridden by the target flags, or the
+/// one `--name` gives. One struct, so every command that reads blocks takes the same flags.
 #[derive(Debug, Args, Clone, Default)]
-pub(crate) struct BlockArg {
+pub(crate) struct ScopeArgs {
+    #[command(flatten)]
+    pub(crate) config: ConfigArg,
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
     /// Only the block of this name (a config's `[cron] name`); default: the config's block, or
     /// every crontainer block in the target (in /etc/cron.d, every file holding one).
     #[arg(long, value_name = "BLOCK")]
@@ -257,11 +237,12 @@ pub(crate) struct ConfigArg {
 #[derive(Debug, Args, Clone, Default)]
 pub(crate) struct TargetArgs {
     /// `crontab`: a user's crontab through the crontab program; `cron.d`: the file
-    /// /etc/cron.d/<name> (root only).
+    /// /etc/cron.d/<name> (root only); `systemd`: a .service and .timer per job, root's in
+    /// /etc/systemd/system, a user's in ~/.config/systemd/user.
     #[arg(long, value_enum, value_name = "TARGET")]
     pub(crate) target: Option<TargetArg>,
-    /// Whose crontab (crontab target, needs root for another user), or the user the cron.d line
-    /// runs as.
+    /// Whose crontab (needs root for another user), or the user root's cron.d lines and
+    /// systemd units run as.
     #[arg(long, value_name = "USER")]
     pub(crate) user: Option<UserName>,
 }

@@ -47,7 +47,7 @@ pub(crate) fn run(args: &DoctorArgs) -> Result<ExitCode> {
     let mut checks = Vec::new();
     // Trusted before anything in it is used (its runtime runs below): as root, a config a user
     // may change is reported and left unread.
-    let located = match commands::trust::locate_trusted(args.config.config.as_deref()) {
+    let located = match commands::trust::locate_trusted(args.scope.config.config.as_deref()) {
         Ok(path) => Ok(path),
         Err(e) => {
             checks.push(check(
@@ -76,7 +76,7 @@ pub(crate) fn run(args: &DoctorArgs) -> Result<ExitCode> {
         }
     };
 
-    let (kind, user) = commands::installed::target_settings(config.as_ref(), &args.target);
+    let (kind, user) = commands::installed::target_settings(config.as_ref(), &args.scope.target);
     if kind == config::TargetKind::Systemd {
         // systemd fires these jobs: its checks stand for the cron daemon's.
         let name = config.as_ref().map_or("crontainer", |c| c.name.as_str());
@@ -130,7 +130,7 @@ pub(crate) fn run(args: &DoctorArgs) -> Result<ExitCode> {
 
     // With a config: every block of its crontab, or its own cron.d file (each cron.d file is
     // a target of its own; other files' blocks are checked against it for shared logs below).
-    let name = args.block.name.as_deref().or(config
+    let name = args.scope.name.as_deref().or(config
         .as_ref()
         .filter(|_| {
             matches!(
@@ -139,7 +139,7 @@ pub(crate) fn run(args: &DoctorArgs) -> Result<ExitCode> {
             )
         })
         .map(|c| c.name.as_str()));
-    match commands::installed::scope_at(config.as_ref(), &args.target, name, args.all_users) {
+    match commands::installed::scope_at(config.as_ref(), &args.scope.target, name, args.all_users) {
         Err(e) => checks.push(check(
             "installed blocks",
             Verdict::Fail,

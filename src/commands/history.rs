@@ -36,10 +36,10 @@ struct JobHistory {
 
 pub(crate) fn run(args: &HistoryArgs) -> Result<ExitCode> {
     let (name, only) =
-        commands::installed::lookup::block_and_job(args.job.as_ref(), args.block.name.as_deref())?;
+        commands::installed::lookup::block_and_job(args.job.as_ref(), args.scope.name.as_deref())?;
     let (_, scope) = commands::installed::config_and_installed(
-        args.config.config.as_deref(),
-        &args.target,
+        args.scope.config.config.as_deref(),
+        &args.scope.target,
         name.as_deref(),
         args.all_users,
     )?;

@@ -13,12 +13,7 @@ use crate::error::ExitCode;
 use crate::run_log;
 
 pub(crate) fn run(args: &LogsArgs) -> Result<ExitCode> {
-    let found = find_job(
-        &args.job,
-        args.config.config.as_deref(),
-        &args.target,
-        &args.block,
-    )?;
+    let found = find_job(&args.job, &args.scope)?;
     let log = &found.entry.marker.log;
     let bytes = match args.lines {
         Some(n) => run_log::tail_lines(log, n)?,

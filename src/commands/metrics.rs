@@ -161,9 +161,9 @@ fn kind_word(kind: TargetKind) -> &'static str {
 
 pub(crate) fn run(args: &MetricsArgs) -> Result<ExitCode> {
     let (config, mut scope) = commands::installed::config_and_installed(
-        args.config.config.as_deref(),
-        &args.target,
-        args.block.name.as_deref(),
+        args.scope.config.config.as_deref(),
+        &args.scope.target,
+        args.scope.name.as_deref(),
         args.all_users,
     )?;
     // A copy of a job in another block, wherever it is, makes both unhealthy.

@@ -24,10 +24,10 @@ pub(crate) fn run(args: &PauseArgs, action: Action) -> Result<ExitCode> {
         Action::Pause => "pause",
         Action::Resume => "resume",
     };
-    let config = commands::trust::load_config(args.config.config.as_deref())?;
-    let (name, id) = commands::installed::lookup::split_job(&args.job, args.block.name.as_deref())?;
+    let config = commands::trust::load_config(args.scope.config.config.as_deref())?;
+    let (name, id) = commands::installed::lookup::split_job(&args.job, args.scope.name.as_deref())?;
     // Which target and block hold the job, then that block read again under the target's lock.
-    let scope = commands::installed::scope(config.as_ref(), &args.target, name, false)?;
+    let scope = commands::installed::scope(config.as_ref(), &args.scope.target, name, false)?;
     let Some((installed, block_name, _)) = commands::installed::lookup::locate(&scope, id)? else {
         let mut message = format!(
             "job {id:?} is not installed in {}; `crontainer status` lists what is",

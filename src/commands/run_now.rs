@@ -25,12 +25,7 @@ use crate::ui;
 pub(crate) const ENV_BY: &str = "CRONTAINER_BY";
 
 pub(crate) fn run(args: &RunNowArgs) -> Result<ExitCode> {
-    let found = commands::installed::lookup::find_job(
-        &args.job,
-        args.config.config.as_deref(),
-        &args.target,
-        &args.block,
-    )?;
+    let found = commands::installed::lookup::find_job(&args.job, &args.scope)?;
     let entry = &found.entry;
     if !found.installed {
         // What runs is what is installed, never a config's job (issue 26: a planted config's

@@ -21,10 +21,10 @@ use crate::ui::{self, JSON_VERSION, format_time, human_bytes};
 
 pub(crate) fn run(args: &StatusArgs) -> Result<ExitCode> {
     let (name, only) =
-        commands::installed::lookup::block_and_job(args.job.as_ref(), args.block.name.as_deref())?;
+        commands::installed::lookup::block_and_job(args.job.as_ref(), args.scope.name.as_deref())?;
     let (config, mut scope) = commands::installed::config_and_installed(
-        args.config.config.as_deref(),
-        &args.target,
+        args.scope.config.config.as_deref(),
+        &args.scope.target,
         name.as_deref(),
         args.all_users,
     )?;

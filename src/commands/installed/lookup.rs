@@ -1,12 +1,10 @@
 //! The job a user names (`JOB` or `BLOCK/JOB`) among what is installed, and the same job
 //! elsewhere: a copy a rename left firing, or a log two jobs would share.
 
-use std::path::Path;
-
 use anyhow::Result;
 
 use super::{Installed, Scope, scope};
-use crate::cli::TargetArgs;
+use crate::cli::ScopeArgs;
 use crate::commands::trust;
 use crate::config::JobSpec;
 use crate::cron_table::Target;
@@ -86,15 +84,10 @@ pub(crate) fn locate<'a>(
 }
 
 /// Finds the job `spec` (`JOB` or `BLOCK/JOB`) in what is installed, falling back to the config.
-pub(crate) fn find_job(
-    spec: &JobSpec,
-    config_path: Option<&Path>,
-    flags: &TargetArgs,
-    block: &crate::cli::BlockArg,
-) -> Result<Found> {
-    let config = trust::load_config(config_path)?;
-    let (name, id) = split_job(spec, block.name.as_deref())?;
-    let scope = scope(config.as_ref(), flags, name, false)?;
+pub(crate) fn find_job(spec: &JobSpec, args: &ScopeArgs) -> Result<Found> {
+    let config = trust::load_config(args.config.config.as_deref())?;
+    let (name, id) = split_job(spec, args.name.as_deref())?;
+    let scope = scope(config.as_ref(), &args.target, name, false)?;
     if let Some((installed, _, entry)) = locate(&scope, id)? {
         let with_user_column = installed.target.with_user_column();
         let run_as = line::parse_line(entry.active_line(), with_user_column)
