@@ -583,23 +583,29 @@ pub(crate) struct Scheduler {
     pub(crate) start: &'static str,
 }
 
-/// systemd when every one of `targets` keeps its jobs as units (its manager fires them), else
-/// the cron daemon.
-pub(crate) fn scheduler<'a>(targets: impl IntoIterator<Item = &'a Target>) -> Scheduler {
+/// What fires the jobs of `targets`: the cron daemon for crontabs and cron.d files (and when
+/// there is no target), systemd for units; both, cron's first, when `targets` hold both (root's
+/// `--all-users`). A host that schedules only with systemd needs no cron daemon.
+pub(crate) fn schedulers<'a>(targets: impl IntoIterator<Item = &'a Target>) -> Vec<Scheduler> {
     let targets: Vec<&Target> = targets.into_iter().collect();
-    match targets.first() {
-        Some(Target::Systemd(units)) if targets.iter().all(|t| matches!(t, Target::Systemd(_))) => {
-            Scheduler {
-                kind: SchedulerKind::Systemd,
-                running: units.manager_state(),
-                start: "boot with systemd as PID 1; for user units, log in or \
-                        `loginctl enable-linger USER`",
-            }
-        }
-        _ => Scheduler {
+    let mut found = Vec::new();
+    if targets.is_empty() || targets.iter().any(|t| !matches!(t, Target::Systemd(_))) {
+        found.push(Scheduler {
             kind: SchedulerKind::Cron,
             running: crate::host::cron_daemon(),
             start: "`systemctl start cron` or `cron`",
-        },
+        });
     }
+    if let Some(units) = targets.iter().find_map(|t| match t {
+        Target::Systemd(units) => Some(units),
+        _ => None,
+    }) {
+        found.push(Scheduler {
+            kind: SchedulerKind::Systemd,
+            running: units.manager_state(),
+            start: "boot with systemd as PID 1; for user units, log in or \
+                    `loginctl enable-linger USER`",
+        });
+    }
+    found
 }
