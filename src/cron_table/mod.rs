@@ -18,7 +18,7 @@ use crate::error::bad_input;
 
 pub(crate) use cron_d::CronD;
 pub(crate) use crontab::Crontab;
-pub(crate) use systemd::{Finding, Systemd, TimerState};
+pub(crate) use systemd::{Finding, Systemd, TimerState, doctor_all as systemd_doctor};
 
 /// Environment overrides, for tests and unusual hosts.
 pub(crate) const ENV_CROND_DIR: &str = "CRONTAINER_CROND_DIR";

@@ -583,8 +583,9 @@ fn status_json_names_systemd_as_the_scheduler_and_keeps_cron_daemon() {
 
 /// `--all-users`, as root: root's systemd units are covered beside every user's crontab and
 /// cron.d, by each command that takes it (`status`, `doctor`, `metrics`, `history`), and
-/// `status` asks both schedulers when both have jobs: systemd's manager too, not only the cron
-/// daemon, which a host whose blocks are all units does not need.
+/// `status` and `doctor` ask both schedulers when both have jobs: systemd's manager (and
+/// `doctor` each block's units) too, not only the cron daemon, which a host whose blocks are all
+/// units does not need.
 #[test]
 #[ignore = "needs root (--all-users reads every user's crontab): see README"]
 fn all_users_covers_roots_systemd_units_and_asks_their_manager() {
@@ -620,6 +621,27 @@ fn all_users_covers_roots_systemd_units_and_asks_their_manager() {
                 "host: systemd running: the system manager is running; container runtime \
                  answers; {looked_in}"
             )
+        )
+    );
+    let doctor = |env: &Env, state: &str| {
+        let out = env
+            .cmd(["doctor", "--all-users"])
+            .env("FAKE_SYSTEMD_STATE", state)
+            .output()
+            .unwrap();
+        let text = masked(env, &String::from_utf8_lossy(&out.stdout));
+        let head: Vec<String> = text.lines().take(3).map(str::to_string).collect();
+        (out.status.code(), head)
+    };
+    assert_eq!(
+        doctor(&env, "running"),
+        (
+            Some(0),
+            vec![
+                "ok    systemd: the system manager is running".to_string(),
+                "ok    units: 2 unit files pass `systemd-analyze verify`".to_string(),
+                "ok    container runtime: {dir}/bin/docker answers (server 20.10.24)".to_string(),
+            ]
         )
     );
     std::fs::create_dir(env.path("proc/2")).unwrap();
@@ -684,6 +706,42 @@ fn all_users_covers_roots_systemd_units_and_asks_their_manager() {
         ),
         "{doc:#}"
     );
+
+    // doctor checks both as well, and a second block of units by its name.
+    let second = env.config(
+        "[cron]\ntarget = \"systemd\"\nname = \"two\"\n[[job]]\nid = \"b\"\n\
+         container = \"app\"\ncommand = [\"x\"]\nschedule = \"0 4 * * *\"\n\
+         log = \"{dir}/logs/two.log\"\n",
+    );
+    ok(env.cmd(["install", "-q", "-c"]).arg(&second));
+    std::fs::remove_file(&second).unwrap();
+    let out = env
+        .cmd(["doctor", "--all-users"])
+        .env("FAKE_SYSTEMD_STATE", "offline")
+        .output()
+        .unwrap();
+    let text = masked(&env, &String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        (
+            out.status.code(),
+            text.lines().take(6).collect::<Vec<_>>().join("\n")
+        ),
+        (
+            Some(1),
+            "ok    cron daemon: running: cron (pid 2)\n\
+             FAIL  systemd: no systemd system manager answers `systemctl is-system-running`: no \
+             timer fires\n      \
+             fix: boot with systemd as PID 1, or use target = \"crontab\" or \"cron.d\"; for \
+             user units, log in or `sudo loginctl enable-linger USER`\n\
+             ok    units of block `two`: 2 unit files pass `systemd-analyze verify`\n\
+             ok    units of block `web`: 2 unit files pass `systemd-analyze verify`\n\
+             ok    container runtime: {dir}/bin/docker answers (server 20.10.24)"
+                .to_string()
+        ),
+        "{text}"
+    );
+
+    ok(&mut env.cmd(["uninstall", "-q", "--name", "two", "--target", "systemd"]));
 
     // doctor, metrics and history see the units' block as well.
     let out = ok(&mut env.cmd(["doctor", "--all-users"]));
