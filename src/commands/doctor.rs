@@ -136,9 +136,7 @@ pub(crate) fn run(args: &DoctorArgs) -> Result<ExitCode> {
             scope
                 .installed
                 .into_iter()
-                .filter(|i| {
-                    !i.entries.is_empty() || !i.textfiles.is_empty() || !i.damaged.is_empty()
-                })
+                .filter(|i| i.holds_blocks())
                 .map(|i| i.target)
                 .collect()
         }
@@ -739,7 +737,7 @@ fn scheduler_checks(
     user: Option<&config::UserName>,
     config: Option<&config::Config>,
 ) -> Vec<Check> {
-    use crate::cron_table::{Finding, Resolved, Target};
+    use crate::cron_table::{Finding, Resolved, SchedulerKind, Target};
     let mut units: Vec<crate::cron_table::Systemd> = holding
         .iter()
         .filter_map(|t| match t {
@@ -747,13 +745,13 @@ fn scheduler_checks(
             _ => None,
         })
         .collect();
-    let cron = if holding.is_empty() {
-        kind != config::TargetKind::Systemd
-    } else {
-        units.len() < holding.len()
+    let kinds = match (holding.is_empty(), kind) {
+        (true, config::TargetKind::Systemd) => vec![SchedulerKind::Systemd],
+        (true, _) => vec![SchedulerKind::Cron],
+        (false, _) => crate::cron_table::scheduler_kinds(holding),
     };
     let mut checks = Vec::new();
-    if cron {
+    if kinds.contains(&SchedulerKind::Cron) {
         checks.push(cron_daemon_check());
     }
     if holding.is_empty() && kind == config::TargetKind::Systemd {

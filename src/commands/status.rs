@@ -70,7 +70,7 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitCode> {
     let holding: Vec<&crate::cron_table::Target> = scope
         .installed
         .iter()
-        .filter(|i| !i.entries.is_empty() || !i.textfiles.is_empty() || !i.damaged.is_empty())
+        .filter(|i| i.holds_blocks())
         .map(|i| &i.target)
         .collect();
     let schedulers = if holding.is_empty() {

@@ -556,7 +556,7 @@ pub(crate) fn systemd_targets(user: Option<&UserName>) -> Result<Vec<Resolved>> 
 }
 
 /// Which program fires a target's jobs: a cron daemon (crontab, cron.d) or systemd's manager
-/// (its timers). `status --json` names it as `scheduler.kind`.
+/// (its timers). `status --json` names it as `schedulers[].kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum SchedulerKind {
@@ -586,26 +586,43 @@ pub(crate) struct Scheduler {
 /// What fires the jobs of `targets`: the cron daemon for crontabs and cron.d files (and when
 /// there is no target), systemd for units; both, cron's first, when `targets` hold both (root's
 /// `--all-users`). A host that schedules only with systemd needs no cron daemon.
+pub(crate) fn scheduler_kinds<'a>(
+    targets: impl IntoIterator<Item = &'a Target>,
+) -> Vec<SchedulerKind> {
+    let targets: Vec<&Target> = targets.into_iter().collect();
+    let mut kinds = Vec::new();
+    if targets.is_empty() || targets.iter().any(|t| !matches!(t, Target::Systemd(_))) {
+        kinds.push(SchedulerKind::Cron);
+    }
+    if targets.iter().any(|t| matches!(t, Target::Systemd(_))) {
+        kinds.push(SchedulerKind::Systemd);
+    }
+    kinds
+}
+
+/// [`scheduler_kinds`] of `targets`, each asked whether it runs (systemd: the manager of the
+/// first block of units).
 pub(crate) fn schedulers<'a>(targets: impl IntoIterator<Item = &'a Target>) -> Vec<Scheduler> {
     let targets: Vec<&Target> = targets.into_iter().collect();
-    let mut found = Vec::new();
-    if targets.is_empty() || targets.iter().any(|t| !matches!(t, Target::Systemd(_))) {
-        found.push(Scheduler {
-            kind: SchedulerKind::Cron,
-            running: crate::host::cron_daemon(),
-            start: "`systemctl start cron` or `cron`",
-        });
-    }
-    if let Some(units) = targets.iter().find_map(|t| match t {
+    let units = targets.iter().find_map(|t| match t {
         Target::Systemd(units) => Some(units),
         _ => None,
-    }) {
-        found.push(Scheduler {
-            kind: SchedulerKind::Systemd,
-            running: units.manager_state(),
-            start: "boot with systemd as PID 1; for user units, log in or \
-                    `loginctl enable-linger USER`",
-        });
-    }
-    found
+    });
+    scheduler_kinds(targets.iter().copied())
+        .into_iter()
+        .map(|kind| Scheduler {
+            kind,
+            running: match kind {
+                SchedulerKind::Cron => crate::host::cron_daemon(),
+                SchedulerKind::Systemd => units.and_then(|u| u.manager_state()),
+            },
+            start: match kind {
+                SchedulerKind::Cron => "`systemctl start cron` or `cron`",
+                SchedulerKind::Systemd => {
+                    "boot with systemd as PID 1; for user units, log in or \
+                     `loginctl enable-linger USER`"
+                }
+            },
+        })
+        .collect()
 }

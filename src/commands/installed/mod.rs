@@ -36,6 +36,14 @@ pub(crate) struct Installed {
     pub(crate) damaged: Vec<Damaged>,
 }
 
+impl Installed {
+    /// Whether a block was found here, readable or not: then what fires this target (a cron
+    /// daemon, systemd) matters, which it does not for an empty crontab `--all-users` read.
+    pub(crate) fn holds_blocks(&self) -> bool {
+        !self.entries.is_empty() || !self.textfiles.is_empty() || !self.damaged.is_empty()
+    }
+}
+
 /// A block (None: the whole text) that could not be read, and why.
 pub(crate) struct Damaged {
     pub(crate) block: Option<String>,
