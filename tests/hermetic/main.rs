@@ -47,5 +47,6 @@ mod security;
 mod system_dirs;
 mod systemd;
 mod systemd_repair;
+mod systemd_scope;
 mod trust;
 mod upgrade;

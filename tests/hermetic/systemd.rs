@@ -1,7 +1,8 @@
 //! The systemd target (issue #23) against a fake `systemctl`: the units `install` writes and
 //! what it asks systemd, idempotence, pause kept across `install`, `uninstall` leaving no unit,
 //! a unit edited by hand, the config's systemd-only keys, a timer in the wrong state in
-//! `status`, and a block moved from a crontab to systemd with `--replace`.
+//! `status`, and a block moved from a crontab to systemd with `--replace` (what fires the jobs,
+//! and root's units under `--all-users`: `systemd_scope`).
 
 use crate::common::{Env, fails, ok};
 
