@@ -136,7 +136,7 @@ fn a_run_killed_on_the_host_is_a_failure_not_a_shrug() {
     );
     // The host goes down for this run: every process of it, the runner and the docker client
     // (which the runner starts in a process group of its own), killed at once.
-    let clients = clients_of_run(runner_pid(&read_log(&log), "killed"));
+    let clients = clients_of_run(&log);
     assert_eq!(clients.len(), 1, "one docker client: {clients:?}");
     nix::sys::signal::killpg(
         nix::unistd::Pid::from_raw(pid),
@@ -374,7 +374,7 @@ fn a_killed_line_shell_leaves_the_run_visible_and_the_next_firing_skipped_until_
         nix::unistd::Pid::from_raw(group),
         nix::sys::signal::Signal::SIGKILL,
     );
-    for client in clients_of_run(shell) {
+    for client in clients_of_run(&log) {
         let _ = nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(client),
             nix::sys::signal::Signal::SIGKILL,

@@ -14,11 +14,14 @@ use crate::common::Env;
 use crate::runner::{Runner, assert_output, client_pid};
 use crate::shared_runner::{normalize, processes_with};
 
-/// The processes whose environment carries the run mark `CRONTAINER_RUN=RUN`.
-fn marked(run: &str) -> Vec<i32> {
-    let mark = format!("CRONTAINER_RUN={run}");
+/// The processes whose environment carries the run mark `CRONTAINER_MARK=MARK`.
+fn marked(mark: &str) -> Vec<i32> {
+    let mark = format!("CRONTAINER_MARK={mark}");
     processes_with("environ", |var| var == mark.as_bytes())
 }
+
+/// A run's mark, as the runner keeps it on the second line of the lock file.
+const MARK: &str = "0123456789abcdef0123456789abcdef";
 
 /// Whether `pid` is gone (or a zombie: it runs nothing).
 fn gone(pid: i32) -> bool {
@@ -64,10 +67,19 @@ fn a_run_whose_runner_and_client_were_killed_holds_off_the_next_firing_or_is_rep
     wait_for("no run id in the lock file", || {
         !r.lock_text().trim().is_empty()
     });
-    let run = r.lock_text().trim().to_owned();
+    let lock = r.lock_text();
+    let run = lock.lines().next().unwrap().to_owned();
+    let mark = lock
+        .lines()
+        .nth(1)
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_owned();
     // The job's `sleep` (the client's loop forks a subshell or two before it, marked too).
     let sleeping = || {
-        marked(&run).into_iter().find(|pid| {
+        marked(&mark).into_iter().find(|pid| {
             std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c == b"sleep\x00300\x00")
         })
     };
@@ -91,7 +103,7 @@ fn a_run_whose_runner_and_client_were_killed_holds_off_the_next_firing_or_is_rep
         )
     );
     assert!(!gone(job), "the job was left alone");
-    assert_eq!(r.lock_text().trim(), run, "no new run started");
+    assert_eq!(r.lock_text(), lock, "no new run started");
 
     // `concurrency = "replace"` stops it, then runs.
     assert_output(
@@ -127,10 +139,14 @@ fn status_names_a_run_still_going_in_the_container_after_its_runner_was_killed()
         "[crontainer] 2026-11-29T10:00:00Z main_pipeline_v2 start pid=4242 by=cron\n",
     )
     .unwrap();
-    std::fs::write(env.path("logs/main.log.lock"), "4242-1795946400\n").unwrap();
+    std::fs::write(
+        env.path("logs/main.log.lock"),
+        format!("4242-1795946400\n4242-1795946400 {MARK}\n"),
+    )
+    .unwrap();
     let job = std::process::Command::new("sleep")
         .arg("300")
-        .env("CRONTAINER_RUN", "4242-1795946400")
+        .env("CRONTAINER_MARK", MARK)
         .spawn()
         .unwrap();
     let guard = KillOnDrop(job.id() as i32);

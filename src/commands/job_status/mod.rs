@@ -273,7 +273,8 @@ fn installed_status(
     }
     // The lock file names the newest run the line started: its records are the only ones that
     // count, whatever the job printed.
-    let lock_run = run_log::lock_run(&entry.marker.lock);
+    let lock = run_log::LockFile::read(&entry.marker.lock);
+    let lock_run = lock.run;
     let (last, last_error) =
         match run_log::last_run_of(&entry.marker.log, &entry.marker.id, lock_run) {
             Ok(last) => (last, None),
@@ -325,7 +326,7 @@ fn installed_status(
     };
     let orphan = match running {
         Some(_) => None,
-        None => orphaned::orphaned(entry, installed, parsed.as_ref(), lock_run, &last),
+        None => orphaned::orphaned(entry, installed, parsed.as_ref(), &lock, &last),
     };
     let user = match installed.target.kind() {
         TargetKind::CronD | TargetKind::Systemd => parsed.as_ref().and_then(|p| p.user.clone()),
