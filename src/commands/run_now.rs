@@ -45,7 +45,16 @@ pub(crate) fn run(args: &RunNowArgs) -> Result<ExitCode> {
     let parsed = line::parse_line(entry.active_line(), found.with_user_column)
         .with_context(|| format!("job {:?}: its installed line cannot be read", args.job))?;
 
-    if let Some(pid) = host::lock_holder(&entry.marker.lock) {
+    // The runner follows the line's overlap policy itself, as for cron's firing (`exec/mod.rs`):
+    // `replace` stops the run going, `allow` runs beside it. Only under `forbid` (the default,
+    // and every 0.1/0.2 line's) would it skip: say so here, plainly, before anything starts.
+    let overlaps = parsed.runner().and_then(Result::ok).is_some_and(|runner| {
+        matches!(
+            runner.args.concurrency.as_deref(),
+            Some("replace" | "allow")
+        )
+    });
+    if !overlaps && let Some(pid) = host::lock_holder(&entry.marker.lock) {
         let lock_run = run_log::lock_run(&entry.marker.lock);
         let since = run_log::last_run_of(&entry.marker.log, &entry.marker.id, lock_run)
             .ok()
