@@ -130,6 +130,17 @@ impl Journal {
         file.write_all_at(LockFile::text(run, mark).as_bytes(), 0)
     }
 
+    /// Takes the run's mark out of the lock file once its end line is written: a mark left
+    /// there says the runner never finished (`orphan::left_going`). Only while the file still
+    /// names `run` (an `allow` run beside it may have written its own since); line 1 stays as
+    /// it is, so the file is cut after it.
+    pub(crate) fn clear_mark(&self, run: RunId) -> io::Result<()> {
+        if self.lock_file().run != Some(run) {
+            return Ok(());
+        }
+        self.lock_handle().set_len(format!("{run}\n").len() as u64)
+    }
+
     /// Appends a record on a line of its own: after a newline when the job's output did not end
     /// with one, in a single write.
     pub(crate) fn write(&self, record: &Record) -> io::Result<()> {

@@ -298,6 +298,10 @@ pub(crate) fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
     if end.stopped == Some(false) {
         // The client still runs the job and holds the lock: the run stays visible as running.
         journal.keep_locked();
+    } else {
+        // The run is over: its mark goes, so that only a run whose runner never got here is
+        // looked for in the container (`orphan::left_going`).
+        let _ = journal.clear_mark(run);
     }
     Ok(ExitCode::Other(end.exit))
 }

@@ -7,9 +7,9 @@
 //! at once, as if the lock were still held), stops it under `"replace"`, and runs beside it under
 //! `"allow"`.
 //!
-//! It is looked for only when the job's last run (the one its lock file names) has no end line,
-//! or one saying it could not be stopped, and no one holds the lock: one `inspect` of the
-//! container then, nothing on a healthy firing or status.
+//! It is looked for only when the job's last run (the one its lock file names) was left by its
+//! runner (its mark is still in the lock file: [`left_going`]) and no one holds the lock: one
+//! `inspect` of the container then, nothing on a healthy firing or status.
 //!
 //! Where: on the host, not inside the container. Every exec carries the run's mark
 //! (`CRONTAINER_MARK=MARK`, `child::MARK_VAR`: random, kept in the lock file's second line, never
@@ -51,6 +51,16 @@ pub(crate) fn may_still_run(last: &run_log::LastRun) -> bool {
             }
         ),
     }
+}
+
+/// Whether the run the lock file names may have been left going by its runner: the runner takes
+/// its mark out of the lock file right after its end line (and keeps it when the job could not be
+/// stopped), so a mark still there says the runner never finished, whatever the log holds. A job
+/// that guessed its run id and printed an end line for it (the id is not secret: a pid and a
+/// second) hides nothing here. Without a mark (a 0.2 line's run), the log says
+/// ([`may_still_run`]).
+pub(crate) fn left_going(last: &run_log::LastRun, lock: &LockFile) -> bool {
+    (lock.run.is_some() && lock.mark.is_some()) || may_still_run(last)
 }
 
 /// The process of the run marked `mark` in the container whose first process is `init`: in that
@@ -97,7 +107,7 @@ pub(crate) fn of_last_run(
     last: &run_log::LastRun,
 ) -> Option<Orphan> {
     let (run, mark) = (lock.run?, lock.mark.as_deref()?);
-    if !may_still_run(last) {
+    if !left_going(last, lock) {
         return None;
     }
     let target = super::container::resolve(args, env).ok()?;
@@ -150,7 +160,7 @@ mod tests {
     }
 
     #[test]
-    fn only_a_run_without_an_end_or_one_not_stopped_may_still_run() {
+    fn only_a_run_without_an_end_or_one_not_stopped_or_still_marked_may_still_run() {
         let record = |event| run_log::Record {
             at: jiff::Timestamp::UNIX_EPOCH,
             job: "j".into(),
@@ -174,6 +184,15 @@ mod tests {
             run,
             ..Default::default()
         };
+        // A mark left in the lock file: the runner never finished, whatever the log says.
+        let lock = |mark: Option<&str>| LockFile {
+            run: Some(RUN),
+            mark: mark.map(str::to_owned),
+        };
+        let ended = last(Some(end(None)), Some(RUN));
+        assert!(left_going(&ended, &lock(Some(NONCE))));
+        assert!(!left_going(&ended, &lock(None)));
+        assert!(left_going(&last(None, Some(RUN)), &lock(None)));
         assert!(may_still_run(&last(None, Some(RUN))));
         assert!(may_still_run(&last(Some(end(Some(false))), Some(RUN))));
         assert!(!may_still_run(&last(Some(end(None)), Some(RUN))));

@@ -4,7 +4,9 @@
 //! processes carry in the container (`CRONTAINER_MARK=MARK`, `exec/orphan.rs`). The mark stays
 //! on the host, out of the job's reach, so the job cannot pass for its own run: it is not the run
 //! id (which the job could then print on a forged end line), and it names its run, so the rest
-//! of an older mark a 0.2 line's shorter write left behind names none.
+//! of an older mark a 0.2 line's shorter write left behind names none. The runner takes line 2
+//! away once its end line is written (`exec/journal.rs`): a mark left there says its runner
+//! never finished.
 
 use std::path::Path;
 

@@ -4,6 +4,7 @@
 //! test process stands for the container's first process (`inspect`'s pid), so the job is in "the
 //! container's" cgroup.
 
+use std::io::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
@@ -90,6 +91,18 @@ fn a_run_whose_runner_and_client_were_killed_holds_off_the_next_firing_or_is_rep
     first.wait().unwrap();
     kill(Pid::from_raw(client), Signal::SIGKILL).unwrap();
     wait_for("the client lives on", || gone(client));
+    // The job guessed its run id (a pid and a second: no secret) and printed an end line for
+    // it, as if it had ended well: the mark its killed runner left in the lock file still says
+    // the run was never finished.
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(r.log())
+        .unwrap()
+        .write_all(
+            format!("[crontainer] 2026-11-29T14:00:01Z j end exit=0 seconds=1 run={run} by=cron\n")
+                .as_bytes(),
+        )
+        .unwrap();
 
     // The next firing (`concurrency = "forbid"`, the default) waits for it, saying why.
     assert_output(&r.run(&[], &["app", "echo", "next"]), 75, "", "");
@@ -97,6 +110,7 @@ fn a_run_whose_runner_and_client_were_killed_holds_off_the_next_firing_or_is_rep
         r.normalized_log(),
         format!(
             "[crontainer] T j start pid=N by=cron\n\
+             [crontainer] T j end exit=0 seconds=N run=N-N by=cron\n\
              crontainer: the run {run} is still going in the container (pid {job}), though its \
              runner was killed; this firing is skipped until it ends\n\
              [crontainer] T j skip reason=orphaned run=N-N by=cron\n"

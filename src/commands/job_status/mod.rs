@@ -286,7 +286,7 @@ fn installed_status(
     // look when the last start has no end, or an end saying the job could not be stopped (its
     // client still holds the lock).
     let running = match last.ended {
-        Some(_) if !orphan::may_still_run(&last) => None,
+        Some(_) if !orphan::left_going(&last, &lock) => None,
         _ => host::lock_holder(&entry.marker.lock),
     };
     // systemd drops a firing that comes while the job's service still runs (where cron's runner

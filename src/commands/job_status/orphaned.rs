@@ -18,7 +18,7 @@ pub(super) fn orphaned(
     lock: &LockFile,
     last: &LastRun,
 ) -> Option<Orphan> {
-    if !orphan::may_still_run(last) {
+    if !orphan::left_going(last, lock) {
         return None;
     }
     // 0.1 and 0.2 lines mark no run: their own watcher stops the job.
