@@ -1,10 +1,10 @@
 //! `crontainer history [JOB]`: a job's past runs, from the run history the runner keeps
 //! (`crate::history`), or, for a job without one (0.1 and 0.2 lines keep none), from what its
-//! log still holds; then what they add up to. `--all-users` (root) covers every user's blocks
-//! and /etc/cron.d, as `status --all-users` does: a user's ledger and log are opened as any file
-//! a user may influence (`safe_file`: no symlink followed, a regular file only, a bounded read),
-//! parsed as data, and shown with their control characters escaped; one that cannot be read is
-//! said for its job, and the others are shown.
+//! log still holds, within the limits its line sets; then what they add up to. `--all-users`
+//! (root) covers every user's blocks and /etc/cron.d, as `status --all-users` does: a user's
+//! ledger and log are opened as any file a user may influence (`safe_file`: no symlink followed,
+//! a regular file only, a bounded read), parsed as data, and shown with their control characters
+//! escaped; one that cannot be read is said for its job, and the others are shown.
 
 use anyhow::Result;
 use jiff::{Timestamp, ZonedDateTime};
@@ -30,6 +30,8 @@ struct JobHistory {
     /// "history" or "log".
     source: &'static str,
     entries: Vec<Entry>,
+    /// The run going now: the lock's run id, while the lock is held.
+    going: Option<String>,
     /// Why its records could not be read (its ledger or log refused, say).
     problem: Option<String>,
 }
@@ -50,7 +52,14 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<ExitCode> {
         if only.as_ref().is_some_and(|o| *o != entry.marker.id) {
             continue;
         }
-        let run_as = line::parse_line(entry.active_line(), installed.target.with_user_column())
+        let parsed = line::parse_line(entry.active_line(), installed.target.with_user_column());
+        // What the ledger keeps, as the runner compacts it; a 0.1/0.2 line sets none.
+        let limits = parsed
+            .as_ref()
+            .and_then(|p| p.runner()?.ok())
+            .map(|runner| history::Limits::of_line(&runner.args))
+            .unwrap_or_default();
+        let run_as = parsed
             .and_then(|p| p.user)
             .unwrap_or_else(|| installed.run_as.clone());
         let id = &entry.marker.id;
@@ -64,17 +73,48 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<ExitCode> {
             Ok((source, entries)) => (source, entries, None),
             Err(e) => ("history", Vec::new(), Some(format!("{e:#}"))),
         };
-        let entries = entries
+        // The file holds more than the limits between two compactions: shown are the records
+        // the limits keep, no more.
+        let entries: Vec<Entry> = limits
+            .keep(entries)
             .into_iter()
             .filter(|e| since.is_none_or(|s| e.start >= s))
-            .filter(|e| !args.failed || e.failed())
             .collect();
+        // A run that has not ended is going now or did not finish: the lock says which (read
+        // only then: /proc/locks can stall for ~10 ms).
+        let going = history::runs::runs(&entries)
+            .iter()
+            .any(|r| !r.ended())
+            .then(|| {
+                crate::host::lock_holder(&entry.marker.lock)?;
+                crate::run_log::lock_run(&entry.marker.lock).map(|r| r.to_string())
+            })
+            .flatten();
+        // A failed run is one whose last attempt failed, or that did not finish; all its
+        // attempts are shown.
+        let entries = match args.failed {
+            true => {
+                let runs = of_run(&entries, going.as_deref());
+                entries
+                    .into_iter()
+                    .zip(runs)
+                    .filter(|(_, run)| {
+                        run.is_some_and(|r| {
+                            matches!(r.result, RunResult::Failed | RunResult::DidNotFinish)
+                        })
+                    })
+                    .map(|(e, _)| e)
+                    .collect()
+            }
+            false => entries,
+        };
         jobs.push(JobHistory {
             job: id.clone(),
             block: block.to_owned(),
             place: installed.target.describe(),
             source,
             entries,
+            going,
             problem,
         });
     }
@@ -101,8 +141,8 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<ExitCode> {
                     "where": j.place,
                     "source": j.source,
                     "problem": j.problem,
-                    "summary": Summary::of(&j.entries),
-                    "records": newest(&j.entries, args.lines),
+                    "summary": Summary::of(&j.entries, j.going.as_deref()),
+                    "records": records(&j.entries, j.going.as_deref(), args.lines),
                 })
             })
             .collect();
@@ -122,8 +162,90 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<ExitCode> {
 }
 
 /// The last `n` records.
-fn newest(entries: &[Entry], n: usize) -> &[Entry] {
+fn newest<T>(entries: &[T], n: usize) -> &[T] {
     &entries[entries.len().saturating_sub(n)..]
+}
+
+/// What a run's records add up to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RunResult {
+    Succeeded,
+    Failed,
+    /// Its last attempt has no end record, and the lock says it is the run going now.
+    Running,
+    /// Its last attempt has no end record, and it is not going: killed, or the host went down.
+    DidNotFinish,
+}
+
+impl RunResult {
+    fn word(self) -> &'static str {
+        match self {
+            RunResult::Succeeded => "ok",
+            RunResult::Failed => "failed",
+            RunResult::Running => "running",
+            RunResult::DidNotFinish => "did not finish",
+        }
+    }
+}
+
+/// What a run record says of its run ([`history::runs`]).
+#[derive(Debug, Clone, Copy)]
+struct OfRun {
+    /// How many attempts its run made.
+    attempts: u32,
+    /// Whether it is its run's last attempt, the one that decides the run's result.
+    last: bool,
+    /// A start record whose attempt's end record supersedes it (not shown in the table).
+    superseded: bool,
+    result: RunResult,
+}
+
+/// Per record, what it says of its run; None for a skip. `going`: the run going now.
+fn of_run(entries: &[Entry], going: Option<&str>) -> Vec<Option<OfRun>> {
+    let mut out = vec![None; entries.len()];
+    for run in history::runs::runs(entries) {
+        let result = match (run.ended(), run.succeeded()) {
+            (true, true) => RunResult::Succeeded,
+            (true, false) => RunResult::Failed,
+            (false, _) if going.is_some() && run.id() == going => RunResult::Running,
+            (false, _) => RunResult::DidNotFinish,
+        };
+        let of = |last, superseded| OfRun {
+            attempts: run.attempts_made(),
+            last,
+            superseded,
+            result,
+        };
+        let last = run.at[run.at.len() - 1];
+        for &at in &run.at {
+            out[at] = Some(of(at == last, false));
+        }
+        for &at in &run.superseded {
+            out[at] = Some(of(false, true));
+        }
+    }
+    out
+}
+
+/// The last `n` records for `--json`: each as the ledger has it, and for a run's record how
+/// many attempts its run made, whether it is the last one (which decides the run's result) or a
+/// start record its end record superseded, and the run's result.
+fn records(entries: &[Entry], going: Option<&str>, n: usize) -> Vec<serde_json::Value> {
+    let runs = of_run(entries, going);
+    newest(entries, n)
+        .iter()
+        .zip(newest(&runs, n))
+        .map(|(e, run)| {
+            let mut record = serde_json::to_value(e).unwrap_or_default();
+            if let serde_json::Value::Object(fields) = &mut record {
+                fields.insert("attempts".into(), json!(run.map(|r| r.attempts)));
+                fields.insert("last_attempt".into(), json!(run.map(|r| r.last)));
+                fields.insert("superseded".into(), json!(run.map(|r| r.superseded)));
+                fields.insert("run_result".into(), json!(run.map(|r| r.result.word())));
+            }
+            record
+        })
+        .collect()
 }
 
 /// A job's table and summary; `place`: its header says where its block is (`--all-users`, where
@@ -150,9 +272,17 @@ fn job_text(j: &JobHistory, n: usize, now: &ZonedDateTime, utf8: bool, place: bo
         out.push_str("  no runs recorded\n");
         return out;
     }
-    let rows: Vec<[String; 5]> = newest(&j.entries, n)
+    // A start record its end record superseded is the same attempt: the end record is shown.
+    let (shown, runs): (Vec<&Entry>, Vec<Option<OfRun>>) = j
+        .entries
         .iter()
-        .map(|e| {
+        .zip(of_run(&j.entries, j.going.as_deref()))
+        .filter(|(_, run)| !run.is_some_and(|r| r.superseded))
+        .unzip();
+    let rows: Vec<[String; 5]> = newest(&shown, n)
+        .iter()
+        .zip(newest(&runs, n))
+        .map(|(e, run)| {
             [
                 e.start
                     .to_zoned_datetime(now.time_zone().clone())
@@ -160,7 +290,7 @@ fn job_text(j: &JobHistory, n: usize, now: &ZonedDateTime, utf8: bool, place: bo
                     .to_string(),
                 printable(&e.trigger),
                 e.seconds.map(human_duration).unwrap_or_else(|| "-".into()),
-                printable(&result(e)),
+                printable(&result(e, *run)),
                 e.ping
                     .as_deref()
                     .map(printable)
@@ -186,12 +316,16 @@ fn job_text(j: &JobHistory, n: usize, now: &ZonedDateTime, utf8: bool, place: bo
             .collect();
         out.push_str(&format!("  {}\n", cells.join("  ").trim_end()));
     }
-    let s = Summary::of(&j.entries);
+    let s = Summary::of(&j.entries, j.going.as_deref());
     let duration = |d: Option<u64>| d.map(human_duration).unwrap_or_else(|| "-".into());
     out.push_str(&format!(
-        "  {} runs, {} failed, {} success, usually {} (p95 {}){}\n",
+        "  {} runs, {} failed{}, {} success, usually {} (p95 {}){}\n",
         s.runs,
         s.failures,
+        match s.did_not_finish {
+            0 => String::new(),
+            n => format!(" ({n} did not finish)"),
+        },
         s.success_rate
             .map(|r| format!("{:.0}%", r * 100.0))
             .unwrap_or_else(|| "-".into()),
@@ -202,11 +336,9 @@ fn job_text(j: &JobHistory, n: usize, now: &ZonedDateTime, utf8: bool, place: bo
             n => format!(", {n} skipped"),
         }
     ));
-    let recent: Vec<u64> = j
-        .entries
+    let recent: Vec<u64> = history::runs::runs(&j.entries)
         .iter()
-        .filter(|e| e.kind == Kind::Run)
-        .filter_map(|e| e.seconds)
+        .filter_map(|r| r.seconds())
         .collect();
     let recent = &recent[recent.len().saturating_sub(SPARK_RUNS)..];
     if !recent.is_empty() {
@@ -226,16 +358,31 @@ fn printable(text: &str) -> String {
         .collect()
 }
 
-/// "ok", "exit 3", "exit 124 (timeout)", "skipped (running)".
-fn result(e: &Entry) -> String {
-    match (e.kind, e.exit, &e.reason) {
-        (Kind::Skip, _, Some(reason)) => format!("skipped ({reason})"),
-        (Kind::Skip, _, None) => "skipped".to_owned(),
-        (Kind::Run, Some(0), None) => "ok".to_owned(),
-        (Kind::Run, Some(code), None) => format!("exit {code}"),
-        (Kind::Run, Some(code), Some(reason)) => format!("exit {code} ({reason})"),
-        (Kind::Run, None, Some(reason)) => reason.clone(),
-        (Kind::Run, None, None) => "-".to_owned(),
+/// "ok", "exit 3", "exit 124 (timeout)", "skipped (running)"; an attempt with no end record
+/// "running" or "did not finish"; an attempt of a run that made several says which: "exit 3
+/// (attempt 1/3)", "ok (attempt 3/3)".
+fn result(e: &Entry, run: Option<OfRun>) -> String {
+    let (word, why) = match (e.kind, e.exit, &e.reason) {
+        (Kind::Skip, _, reason) => ("skipped".to_owned(), reason.clone()),
+        // Not its run's last attempt, yet no end record: the record was not written.
+        (Kind::Run, _, _) if e.is_start() => (
+            run.filter(|r| r.last)
+                .map_or("no end recorded", |r| r.result.word())
+                .to_owned(),
+            None,
+        ),
+        (Kind::Run, Some(0), None) => ("ok".to_owned(), None),
+        (Kind::Run, Some(code), reason) => (format!("exit {code}"), reason.clone()),
+        (Kind::Run, None, Some(reason)) => (reason.clone(), None),
+        (Kind::Run, None, None) => ("-".to_owned(), None),
+    };
+    let attempt = run
+        .filter(|r| r.attempts > 1)
+        .map(|r| format!("attempt {}/{}", e.attempt, r.attempts));
+    let notes: Vec<String> = why.into_iter().chain(attempt).collect();
+    match notes.is_empty() {
+        true => word,
+        false => format!("{word} ({})", notes.join(", ")),
     }
 }
 

@@ -136,6 +136,8 @@ fn pin_projects(config: &mut config::Config, tools: &crate::line::Tools) -> Resu
 pub(crate) fn run(args: &InstallArgs) -> Result<ExitCode> {
     let mut config = commands::trust::load_required_config(args.config.config.as_deref())?;
     let (kind, user) = commands::installed::target_settings(Some(&config), &args.target);
+    // The keys that depend on the target are checked for the one `--target` chose.
+    config = config.with_target(kind)?;
     if kind == TargetKind::CronD
         && !host::is_root()
         && std::env::var_os(cron_table::ENV_CROND_DIR).is_none()

@@ -99,8 +99,9 @@ const GAUGES: &[Gauge] = &[
     },
     Gauge {
         name: "crontainer_job_history_failures",
-        help: "Failed runs in the job's run history (its newest records, about a thousand); \
-               absent without a run history.",
+        help: "Failed runs in the job's run history (its newest records, about a thousand; a \
+               run with retries counts once, as its last attempt ended); absent without a run \
+               history.",
         value: |j| j.durations.failures.map(|n| seconds(n as u64)),
     },
 ];

@@ -20,6 +20,8 @@ use crate::ui::{self, format_time};
 pub(crate) fn run(args: &PlanArgs) -> Result<ExitCode> {
     let config = commands::trust::load_required_config(args.config.config.as_deref())?;
     let (kind, user) = commands::installed::target_settings(Some(&config), &args.target);
+    // The keys that depend on the target are checked for the one `--target` chose.
+    let config = config.with_target(kind)?;
     let (resolved, refused) = Target::resolve_for_plan(kind, user.as_ref(), &config.name)?;
     // Plan works on a machine without Docker: a missing tool is a warning here, an error in
     // install, and the line shows the path it would use.
@@ -176,10 +178,43 @@ pub(crate) fn run(args: &PlanArgs) -> Result<ExitCode> {
         }
         println!("#   schedule:  {}", schedule::describe(&job.schedule));
         println!("#   log:       {}", job.log.display());
+        if let Some(timeout) = job.timeout {
+            println!(
+                "#   timeout:   stopped inside the container after {} (its end line says \
+                 reason=timeout)",
+                ui::human_duration(timeout)
+            );
+        }
         if job.catch_up {
+            let window = job.catch_up_within.map_or(String::new(), |w| {
+                format!(" and that slot is at most {} old", ui::human_duration(w))
+            });
             println!(
                 "#   catch-up:  after a boot, once the container runs, if the host was down at \
-                 the last slot"
+                 the last slot{window}"
+            );
+        }
+        match job.concurrency.as_deref() {
+            Some("replace") => println!(
+                "#   overlap:   a firing while a run goes stops that run (inside the container \
+                 too), then starts"
+            ),
+            Some("allow") => {
+                println!("#   overlap:   a firing while a run goes starts another beside it")
+            }
+            _ => {}
+        }
+        if let Some(retries) = job.retries.filter(|&n| n > 0) {
+            println!(
+                "#   retries:   up to {retries} more attempts while it fails, the first after {}, \
+                 each next wait doubled",
+                ui::human_duration(job.retry_delay.unwrap_or(crate::exec::DEFAULT_RETRY_DELAY))
+            );
+        }
+        if let Some(url) = &job.healthcheck {
+            println!(
+                "#   pings:     {} at the start and at the end of each run",
+                ui::mask_urls(url)
             );
         }
         if next.is_empty() {

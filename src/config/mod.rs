@@ -72,6 +72,9 @@ pub struct Config {
     /// the block's metrics file in `DIR` every minute for node_exporter's textfile collector.
     pub textfile_dir: Option<PathBuf>,
     pub jobs: Vec<Job>,
+    /// The text it was validated from: a `--target` flag that overrides `[cron] target`
+    /// validates it again for that target ([`Config::with_target`]).
+    source: String,
 }
 
 /// Log rotation settings: rotate a log when it exceeds `size`, keep `keep` old copies.
@@ -247,7 +250,21 @@ impl Config {
 
     /// Parses and validates config `text`, naming `path` in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Config> {
-        let ctx = Ctx { text, path };
+        Config::parse_as(text, path, None)
+    }
+
+    /// This config for target `kind` (a `--target` flag's): the keys that depend on the target
+    /// (`jitter`, `@reboot`, `concurrency`, a `catch_up` window) are checked again for it, with
+    /// the file and line of the one that does not fit.
+    pub fn with_target(&self, kind: TargetKind) -> Result<Config> {
+        if kind == self.target {
+            return Ok(self.clone());
+        }
+        Config::parse_as(&self.source, &self.path, Some(kind))
+    }
+
+    fn parse_as(text: &str, path: &Path, target: Option<TargetKind>) -> Result<Config> {
+        let ctx = Ctx { text, path, target };
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let message = plain_toml_message(e.message());
             match e.span() {

@@ -75,7 +75,7 @@ pub(super) struct RawJob {
 }
 
 /// `catch_up = true`, or a window such as `catch_up = "6h"`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub(super) enum RawCatchUp {
     On(bool),

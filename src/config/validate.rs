@@ -45,6 +45,8 @@ pub(super) fn plain_toml_message(message: &str) -> String {
 pub(super) struct Ctx<'a> {
     pub(super) text: &'a str,
     pub(super) path: &'a Path,
+    /// The target a `--target` flag chose over `[cron] target`.
+    pub(super) target: Option<TargetKind>,
 }
 
 impl Ctx<'_> {
@@ -94,6 +96,7 @@ impl Ctx<'_> {
                 }
             },
         };
+        let target = self.target.unwrap_or(target);
         let user = match raw.cron.user {
             None => None,
             Some(u) => match u.get_ref().parse::<UserName>() {
@@ -256,12 +259,28 @@ impl Ctx<'_> {
             let jitter = raw_job.jitter.clone();
             let reboot = raw_job.schedule.clone();
             let concurrency = raw_job.concurrency.clone();
+            let catch_up = raw_job.catch_up.clone();
             let mut job =
                 self.validate_job(raw_job, &log_dir, default_healthcheck.as_deref(), &jobs)?;
             job.runtime_env = runtime_env.clone();
             job.history_limit = job.history_limit.or(history_limit);
             job.failed_history_limit = job.failed_history_limit.or(failed_history_limit);
             self.systemd_keys(&job, target, jitter.as_ref(), reboot.as_ref())?;
+            if let Some(catch_up) = catch_up.filter(|_| target == TargetKind::Systemd)
+                && let RawCatchUp::Within(within) = catch_up.get_ref()
+            {
+                // `Persistent=true` runs a missed firing however old it is: systemd has no
+                // window, and the runner never sees a boot to judge one.
+                return Err(self.key_error(
+                    &catch_up,
+                    &format!("job {:?}: catch_up", job.id),
+                    &format!(
+                        "is a window ({within:?}), which a systemd timer cannot keep: its \
+                         `Persistent=true` runs a missed firing however old; use \
+                         `catch_up = true`, or target = \"crontab\" or \"cron.d\""
+                    ),
+                ));
+            }
             if let Some(policy) = concurrency.filter(|_| target == TargetKind::Systemd)
                 && policy.get_ref() != "forbid"
             {
@@ -290,6 +309,7 @@ impl Ctx<'_> {
             runtime_env,
             textfile_dir,
             jobs,
+            source: self.text.to_string(),
         })
     }
 

@@ -37,6 +37,9 @@ mod ping;
 mod replace;
 mod stop;
 
+/// `plan` says how long the first retry waits when a job sets no `retry_delay`.
+pub(crate) use firing::DEFAULT_RETRY_DELAY;
+
 use std::io::Write as _;
 use std::os::unix::process::ExitStatusExt as _;
 use std::time::{Duration, Instant};

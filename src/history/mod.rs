@@ -7,8 +7,8 @@
 //! **The store** is an append-only JSON-lines file per job (docs/ARCHITECTURE.md says why, not
 //! SQLite): each record is one `write(2)` of one line to a file opened `O_APPEND`, under an
 //! exclusive `flock` on the file itself, so concurrent writers (a run and the firings it makes
-//! skip) never interleave, and a crash leaves at most a torn last line, which the reader skips;
-//! no earlier record can be lost.
+//! skip) never interleave, and a crash leaves at most a torn last line, which the reader skips
+//! and the next writer ends with a newline before its own record; no other record can be lost.
 //!
 //! **Where**: `$CRONTAINER_HISTORY_DIR` (tests), else `/var/lib/crontainer/history` for root,
 //! else `$XDG_STATE_HOME/crontainer/history` or `~/.local/state/crontainer/history` of the user
@@ -20,7 +20,9 @@
 //! the lock) keeps the newest `succeeded` successful runs, the newest `failed` failed runs and
 //! the newest `failed` skipped firings (Kubernetes' successfulJobsHistoryLimit and
 //! failedJobsHistoryLimit), written to a temp file in the same directory and renamed over the
-//! file. A writer that locked the old file sees it was replaced (its inode is no longer the
+//! file. Between compactions the file holds up to a few times that (compacting at every record
+//! would rewrite the file each run); `history` applies the same [`Limits::keep`] when it reads,
+//! so what it shows and sums up is exactly what the limits promise. A writer that locked the old file sees it was replaced (its inode is no longer the
 //! path's) and opens the new one.
 //!
 //! **Safety**: for root the directory and everything above it must be root's and writable by
@@ -28,6 +30,7 @@
 //! must be a regular file owned by root; mode 0644 (no secrets: the ping URL is never recorded).
 
 pub mod from_log;
+pub mod runs;
 pub mod summary;
 #[cfg(test)]
 mod tests;
@@ -115,7 +118,13 @@ impl Entry {
 
     /// True for a run that ended otherwise.
     pub fn failed(&self) -> bool {
-        self.kind == Kind::Run && !self.succeeded()
+        self.kind == Kind::Run && !self.is_start() && !self.succeeded()
+    }
+
+    /// True for the record of an attempt that started, written before it ends (no end, no
+    /// exit): its end record supersedes it ([`runs`]).
+    pub fn is_start(&self) -> bool {
+        self.kind == Kind::Run && self.end.is_none() && self.exit.is_none()
     }
 }
 
@@ -145,6 +154,16 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// The limits a runner line sets (`--history-limit`, `--failed-history-limit`), the
+    /// defaults where it sets none: what its ledger keeps, and what `history` shows of it.
+    pub fn of_line(args: &crate::runner_args::RunnerArgs) -> Limits {
+        let defaults = Limits::default();
+        Limits {
+            succeeded: args.history_limit.unwrap_or(defaults.succeeded),
+            failed: args.failed_history_limit.unwrap_or(defaults.failed),
+        }
+    }
+
     /// The file size past which a writer compacts: a record is 150 to 400 bytes, so at 1 KiB per
     /// kept record a compaction happens at most once per several limits' worth of runs, and the
     /// file stays within a few MiB at the default limits.
@@ -153,24 +172,35 @@ impl Limits {
         u64::try_from(records.max(1)).unwrap_or(u64::MAX) * 1024
     }
 
-    /// The newest records within the limits, in their order.
+    /// The newest records within the limits, in their order: the records of the newest
+    /// `succeeded` successful runs, of the newest `failed` failed runs and the newest `failed`
+    /// skipped firings. A run's records (its attempts, [`runs`]) are kept or dropped together,
+    /// as its last attempt's result says.
     pub fn keep(&self, entries: Vec<Entry>) -> Vec<Entry> {
-        let (mut ok, mut bad, mut skip) = (0usize, 0usize, 0usize);
-        let mut kept: Vec<Entry> = entries
+        let mut keep = vec![false; entries.len()];
+        let (mut ok, mut bad) = (0usize, 0usize);
+        for run in runs::runs(&entries).iter().rev() {
+            let (count, limit) = match run.succeeded() {
+                true => (&mut ok, self.succeeded),
+                false => (&mut bad, self.failed),
+            };
+            *count += 1;
+            for at in run.records() {
+                keep[at] = *count <= limit;
+            }
+        }
+        let mut skips = 0usize;
+        for (at, entry) in entries.iter().enumerate().rev() {
+            if entry.kind == Kind::Skip {
+                skips += 1;
+                keep[at] = skips <= self.failed;
+            }
+        }
+        entries
             .into_iter()
-            .rev()
-            .filter(|e| {
-                let (count, limit) = match (e.kind, e.succeeded()) {
-                    (Kind::Skip, _) => (&mut skip, self.failed),
-                    (Kind::Run, true) => (&mut ok, self.succeeded),
-                    (Kind::Run, false) => (&mut bad, self.failed),
-                };
-                *count += 1;
-                *count <= limit
-            })
-            .collect();
-        kept.reverse();
-        kept
+            .zip(keep)
+            .filter_map(|(entry, keep)| keep.then_some(entry))
+            .collect()
     }
 }
 
@@ -292,15 +322,38 @@ pub fn append(dir: &Path, log: &Path, entry: &Entry, limits: Limits) -> Result<(
             Ok(now) if now.ino() == ours.ino() && now.dev() == ours.dev() => {}
             _ => continue,
         }
+        // A crash mid-write left a torn last line: end it first, in the same write, or this
+        // record would be glued onto it and the reader would drop both (as the log's
+        // `journal::write` does).
+        let torn = !ends_with_newline(&locked, ours.len())
+            .with_context(|| format!("could not read {}", path.display()))?;
+        let ended;
+        let bytes: &[u8] = match torn {
+            true => {
+                ended = [b"\n".as_slice(), &line].concat();
+                &ended
+            }
+            false => &line,
+        };
         (&*locked)
-            .write_all(&line)
+            .write_all(bytes)
             .with_context(|| format!("could not write {}", path.display()))?;
-        if ours.len() + line.len() as u64 > limits.compact_at() {
+        if ours.len() + bytes.len() as u64 > limits.compact_at() {
             compact(&path, &locked, limits)?;
         }
         return Ok(());
     }
     bail!("{} kept being replaced while writing", path.display())
+}
+
+/// Whether a file of `size` bytes is empty or ends with a newline.
+fn ends_with_newline(file: &File, size: u64) -> std::io::Result<bool> {
+    if size == 0 {
+        return Ok(true);
+    }
+    let mut last = [0u8; 1];
+    let n = std::os::unix::fs::FileExt::read_at(file, &mut last, size - 1)?;
+    Ok(n == 0 || last[0] == b'\n')
 }
 
 /// Rewrites the ledger with only what `limits` keeps, holding its lock.

@@ -5,32 +5,46 @@
 
 use serde::Serialize;
 
+use super::runs::runs;
 use super::{Entry, Kind};
 
-/// The numbers of a set of runs (skipped firings are not runs).
+/// The numbers of a set of runs (skipped firings are not runs; the attempts of a run with
+/// retries are one run, its last attempt deciding, see [`super::runs`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
     pub runs: usize,
     pub failures: usize,
     pub skipped: usize,
+    /// Runs that took more than one attempt.
+    pub retried: usize,
+    /// Runs that did not finish (their runner was killed, the host went down), among the
+    /// failures.
+    pub did_not_finish: usize,
     /// Successful runs over runs, 0 to 1; None without a run.
     pub success_rate: Option<f64>,
-    /// The median duration of the runs, in seconds (nearest rank).
+    /// The median duration of the runs, in seconds (nearest rank; a retried run's from its
+    /// first attempt's start to its last's end).
     pub p50_seconds: Option<u64>,
     /// The 95th percentile duration, in seconds (nearest rank).
     pub p95_seconds: Option<u64>,
 }
 
 impl Summary {
-    pub fn of(entries: &[Entry]) -> Summary {
-        let runs: Vec<&Entry> = entries.iter().filter(|e| e.kind == Kind::Run).collect();
-        let failures = runs.iter().filter(|e| e.failed()).count();
-        let mut durations: Vec<u64> = runs.iter().filter_map(|e| e.seconds).collect();
+    /// Of `entries`, leaving out run `going` (the lock's, while held): it has no result yet.
+    pub fn of(entries: &[Entry], going: Option<&str>) -> Summary {
+        let runs: Vec<_> = runs(entries)
+            .into_iter()
+            .filter(|r| going.is_none_or(|id| r.id() != Some(id)))
+            .collect();
+        let failures = runs.iter().filter(|r| r.failed()).count();
+        let mut durations: Vec<u64> = runs.iter().filter_map(|r| r.seconds()).collect();
         durations.sort_unstable();
         Summary {
             runs: runs.len(),
             failures,
-            skipped: entries.len() - runs.len(),
+            skipped: entries.iter().filter(|e| e.kind == Kind::Skip).count(),
+            retried: runs.iter().filter(|r| r.attempts.len() > 1).count(),
+            did_not_finish: runs.iter().filter(|r| !r.ended()).count(),
             success_rate: (!runs.is_empty())
                 .then(|| (runs.len() - failures) as f64 / runs.len() as f64),
             p50_seconds: percentile(&durations, 50),

@@ -50,15 +50,22 @@ fn a_torn_last_line_is_skipped_and_loses_nothing_before_it() {
         read(&[dir.path().to_owned()], "j", log).unwrap(),
         Some(vec![first.clone()])
     );
-    // The next record starts on a line of its own only if the torn one ended; it did not, so
-    // the torn line swallows nothing but itself once a newline follows.
-    file.write_all(b"\n").unwrap();
+    // The next record ends the torn line first, so it starts on a line of its own: only the
+    // torn line is lost, and the records after it are read.
     let second = run("j", 2_000, 2, 1);
     append(dir.path(), log, &second, Limits::default()).unwrap();
+    let third = run("j", 3_000, 3, 0);
+    append(dir.path(), log, &third, Limits::default()).unwrap();
     assert_eq!(
         read(&[dir.path().to_owned()], "j", log).unwrap(),
-        Some(vec![first, second])
+        Some(vec![first, second, third])
     );
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        text.lines().nth(1),
+        Some("{\"kind\":\"run\",\"job\":\"j\",\"blo")
+    );
+    assert_eq!(text.lines().count(), 4, "{text}");
 }
 
 #[test]
@@ -145,4 +152,32 @@ fn a_symlink_is_never_followed() {
     let err = append(dir.path(), log, &run("j", 1, 1, 0), Limits::default()).unwrap_err();
     assert!(format!("{err:#}").starts_with("could not open "), "{err:#}");
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "");
+}
+
+#[test]
+fn keep_keeps_or_drops_a_runs_attempts_together_as_its_last_decides() {
+    let limits = Limits {
+        succeeded: 1,
+        failed: 1,
+    };
+    let attempt = |start: i64, exit: i32, run: &str, attempt: u32| Entry {
+        run: Some(run.to_owned()),
+        attempt,
+        ..super::tests::run("j", start, 1, exit)
+    };
+    let entries = vec![
+        attempt(1, 0, "1-1", 1),
+        attempt(2, 4, "2-2", 1),
+        attempt(3, 4, "2-2", 2),
+        // Succeeded on its third attempt: one successful run, its two failures kept with it.
+        attempt(4, 3, "3-3", 1),
+        attempt(5, 3, "3-3", 2),
+        attempt(6, 0, "3-3", 3),
+    ];
+    let kept: Vec<i64> = limits
+        .keep(entries)
+        .iter()
+        .map(|e| e.start.as_second())
+        .collect();
+    assert_eq!(kept, [2, 3, 4, 5, 6]);
 }

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::runs::{Run, runs};
 use super::summary::percentile;
 use super::{Entry, Kind};
 use crate::ui::human_duration;
@@ -35,12 +36,14 @@ pub struct Usual {
 }
 
 impl Usual {
-    /// From the newest [`WINDOW`] successful runs of `entries`; None under [`MIN_RUNS`].
-    pub fn of<'a>(entries: impl DoubleEndedIterator<Item = &'a Entry>) -> Option<Usual> {
-        let mut durations: Vec<u64> = entries
+    /// From the newest [`WINDOW`] successful runs; None under [`MIN_RUNS`]. A retried run's
+    /// duration spans its attempts ([`super::runs`]): what a run going now is measured by.
+    pub fn of(runs: &[Run<'_>]) -> Option<Usual> {
+        let mut durations: Vec<u64> = runs
+            .iter()
             .rev()
-            .filter(|e| e.succeeded())
-            .filter_map(|e| e.seconds)
+            .filter(|r| r.succeeded())
+            .filter_map(|r| r.seconds())
             .take(WINDOW)
             .collect();
         if durations.len() < MIN_RUNS {
@@ -85,7 +88,8 @@ pub struct Durations {
     pub skipped_while_running: usize,
     /// How long the last run took, when it succeeded.
     pub last_succeeded_seconds: Option<u64>,
-    /// Failed runs in the history read; None without a run history.
+    /// Failed runs in the history read (a retried run once, by its last attempt; not the run
+    /// going now); None without a run history.
     pub failures: Option<usize>,
 }
 
@@ -93,17 +97,22 @@ impl Durations {
     /// From a job's records (oldest first) and, for a run going now, its id and how long it has
     /// been going.
     pub fn of(entries: &[Entry], running: Option<(&str, u64)>) -> Durations {
-        let newest = entries.iter().rposition(|e| e.kind == Kind::Run);
-        let (before, last) = match (running, newest) {
-            (None, Some(i)) => (&entries[..i], entries.get(i)),
-            _ => (entries, None),
+        let all = runs(entries);
+        // The run going now has no result yet: its failed attempts so far are not a failure.
+        let ended: Vec<Run<'_>> = all
+            .into_iter()
+            .filter(|r| running.is_none_or(|(id, _)| r.id() != Some(id)))
+            .collect();
+        let (before, last) = match (running, ended.split_last()) {
+            (None, Some((last, before))) => (before, Some(last)),
+            _ => (&ended[..], None),
         };
         Durations {
-            usual: Usual::of(before.iter()),
+            usual: Usual::of(before),
             running_seconds: running.map(|(_, elapsed)| elapsed),
             skipped_while_running: running.map_or(0, |(run, _)| skipped_for(entries, run)),
-            last_succeeded_seconds: last.filter(|e| e.succeeded()).and_then(|e| e.seconds),
-            failures: Some(entries.iter().filter(|e| e.failed()).count()),
+            last_succeeded_seconds: last.filter(|r| r.succeeded()).and_then(|r| r.seconds()),
+            failures: Some(ended.iter().filter(|r| r.failed()).count()),
         }
     }
 

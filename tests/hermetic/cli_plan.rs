@@ -249,3 +249,50 @@ fn plan_of_a_compose_service_shows_the_lookup_and_says_how_the_container_is_foun
             .starts_with("found each time it fires")
     );
 }
+
+/// What a job does beyond its schedule is said in its summary: the timeout, a catch-up window,
+/// the overlap policy, retries and pings (the URL masked), each only when set.
+#[test]
+fn plan_says_each_policy_a_job_sets() {
+    let env = Env::new();
+    let config = env.config(
+        "[[job]]\nid = \"report\"\ncontainer = \"app\"\ncommand = [\"python\", \"report.py\"]\n\
+         schedule = \"0 6 * * *\"\ntimeout = \"90m\"\ncatch_up = \"6h\"\n\
+         concurrency = \"replace\"\nretries = 2\n\
+         healthcheck = \"https://hc-ping.com/0f2a3c1e-7b5d-4e8f-9a61-3c2b1d0e4f5a\"\n\
+         log = \"/var/log/report.log\"\n\
+         [[job]]\nid = \"plain\"\ncontainer = \"app\"\ncommand = [\"true\"]\n\
+         schedule = \"0 7 * * *\"\nconcurrency = \"allow\"\nlog = \"/var/log/plain.log\"\n",
+    );
+    let out = ok(env.cmd(["plan", "--next", "1", "-c"]).arg(&config));
+    let summary: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("# report"))
+        .filter(|l| !l.starts_with("#   next runs:"))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            "# report",
+            "#   runs:      python report.py in app",
+            "#   schedule:  every day at 06:00",
+            "#   log:       /var/log/report.log",
+            "#   timeout:   stopped inside the container after 1h30m (its end line says \
+             reason=timeout)",
+            "#   catch-up:  after a boot, once the container runs, if the host was down at the \
+             last slot and that slot is at most 6h old",
+            "#   overlap:   a firing while a run goes stops that run (inside the container too), \
+             then starts",
+            "#   retries:   up to 2 more attempts while it fails, the first after 30s, each next \
+             wait doubled",
+            "#   pings:     https://hc-ping.com/…/4f5a at the start and at the end of each run",
+            "#",
+            "# plain",
+            "#   runs:      true in app",
+            "#   schedule:  every day at 07:00",
+            "#   log:       /var/log/plain.log",
+            "#   overlap:   a firing while a run goes starts another beside it",
+        ],
+        "{out}"
+    );
+}

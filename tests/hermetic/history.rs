@@ -6,8 +6,9 @@ use crontainer::history::{self, Entry, Kind};
 use crate::common::{Env, ok};
 use crate::runner::{Runner, assert_output};
 
-/// The ledger of the runner's job `j`, each record's times and run id replaced by `T` and
-/// `N-N` (the runner stamps them with the real clock).
+/// The ledger of the runner's job `j`, each record's times, duration and run id replaced by
+/// the epoch, 0 and `N-N` (the runner stamps them with the real clock, and under load a run of
+/// `true` may take a second).
 fn ledger(r: &Runner) -> Vec<Entry> {
     let dirs = [r.env.path("history")];
     let entries = history::read(&dirs, "j", &r.log())
@@ -18,13 +19,14 @@ fn ledger(r: &Runner) -> Vec<Entry> {
         .map(|mut e| {
             e.start = jiff::Timestamp::UNIX_EPOCH;
             e.end = e.end.map(|_| jiff::Timestamp::UNIX_EPOCH);
+            e.seconds = e.seconds.map(|_| 0);
             e.run = e.run.map(|_| "N-N".to_owned());
             e
         })
         .collect()
 }
 
-fn entry(kind: Kind, exit: Option<i32>, reason: Option<&str>) -> Entry {
+pub(crate) fn entry(kind: Kind, exit: Option<i32>, reason: Option<&str>) -> Entry {
     let ran = kind == Kind::Run;
     Entry {
         kind,
@@ -151,7 +153,7 @@ fn a_history_limit_on_the_line_bounds_the_ledger() {
 }
 
 /// A run of `main_pipeline_v2` in the installed simple config's ledger.
-fn pipeline_run(start: &str, seconds: u64, exit: i32, reason: Option<&str>) -> Entry {
+pub(crate) fn pipeline_run(start: &str, seconds: u64, exit: i32, reason: Option<&str>) -> Entry {
     let start: jiff::Timestamp = start.parse().unwrap();
     Entry {
         job: "main_pipeline_v2".to_owned(),
@@ -225,24 +227,30 @@ fn history_shows_the_runs_and_what_they_add_up_to() {
       "records": [
         {
           "attempt": 1,
+          "attempts": 1,
           "block": "",
           "end": "2026-11-29T17:41:00Z",
           "exit": 3,
           "job": "main_pipeline_v2",
           "kind": "run",
+          "last_attempt": true,
           "ping": "ok",
           "reason": null,
           "run": "42-1795971600",
+          "run_result": "failed",
           "seconds": 2460,
           "start": "2026-11-29T17:00:00Z",
+          "superseded": false,
           "trigger": "cron"
         }
       ],
       "source": "history",
       "summary": {
+        "did_not_finish": 0,
         "failures": 2,
         "p50_seconds": 2460,
         "p95_seconds": 14400,
+        "retried": 0,
         "runs": 2,
         "skipped": 0,
         "success_rate": 0.0
@@ -306,16 +314,16 @@ fn history_of_a_job_without_a_ledger_reads_its_log_in_ascii_where_the_locale_is_
 
 /// An installed seed job whose run history holds `entries`, whose log holds `log`, and whose
 /// lock file names run `4242-<10:20>`; `running` holds that lock, as a run going now does.
-struct Going {
-    env: Env,
-    config: std::path::PathBuf,
+pub(crate) struct Going {
+    pub(crate) env: Env,
+    pub(crate) config: std::path::PathBuf,
     _held: Option<nix::fcntl::Flock<std::fs::File>>,
 }
 
 /// 2026-11-29T10:20:00Z, 2h14m56s before the tests' `CRONTAINER_NOW`.
-const STARTED: i64 = 1_795_947_600;
+pub(crate) const STARTED: i64 = 1_795_947_600;
 
-fn going(entries: Vec<Entry>, log: &str, running: bool) -> Going {
+pub(crate) fn going(entries: Vec<Entry>, log: &str, running: bool) -> Going {
     let env = Env::new();
     let config = env.simple_config("");
     ok(env.cmd(["install", "-c"]).arg(&config));
@@ -348,7 +356,7 @@ fn going(entries: Vec<Entry>, log: &str, running: bool) -> Going {
 }
 
 /// Five successful runs of 40 minutes, the day before.
-fn usual_runs() -> Vec<Entry> {
+pub(crate) fn usual_runs() -> Vec<Entry> {
     (0..5)
         .map(|i| {
             pipeline_run(
@@ -361,12 +369,12 @@ fn usual_runs() -> Vec<Entry> {
         .collect()
 }
 
-const RUN_GOING: &str =
+pub(crate) const RUN_GOING: &str =
     "[crontainer] 2026-11-29T10:20:00Z main_pipeline_v2 start pid=4242 by=cron\n";
 
 impl Going {
     /// `status --json`'s exit code, the job's problems and its durations.
-    fn status(&self) -> (Option<i32>, serde_json::Value, serde_json::Value) {
+    pub(crate) fn status(&self) -> (Option<i32>, serde_json::Value, serde_json::Value) {
         let out = self
             .env
             .cmd(["status", "--json", "-c"])

@@ -31,6 +31,7 @@ mod hand_edits;
 mod healthcheck;
 mod history;
 mod history_all_users;
+mod history_runs;
 mod injection;
 mod let_no_one_in;
 mod many_blocks;

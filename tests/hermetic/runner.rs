@@ -419,28 +419,43 @@ fn sigterm_to_the_exec_client_is_not_read_as_success() {
     );
 }
 
+/// SIGINT (Ctrl-C), SIGTERM (cron or `systemctl stop`) and SIGHUP (a closed terminal) to the
+/// runner each stop the run, client included, and the end line names the signal.
 #[test]
-fn sigint_to_the_runner_stops_the_run_and_says_so() {
-    let r = Runner::new();
-    let child = r.command(&[], &["app", "sleep", "60"]).spawn().unwrap();
-    let client = client_pid(&r);
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap()),
-        nix::sys::signal::Signal::SIGINT,
-    )
-    .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_output(&out, 130, "", "");
-    assert_eq!(
-        r.normalized_log(),
-        "[crontainer] T j start pid=N by=cron\n\
-         [crontainer] T j end exit=130 seconds=N reason=interrupted signal=INT run=N-N by=cron\n"
-    );
-    // The client went too.
-    assert_eq!(
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(client), None),
-        Err(nix::errno::Errno::ESRCH)
-    );
+fn a_signal_to_the_runner_stops_the_run_and_says_so() {
+    use nix::sys::signal::Signal;
+    for (signal, name) in [
+        (Signal::SIGINT, "INT"),
+        (Signal::SIGTERM, "TERM"),
+        (Signal::SIGHUP, "HUP"),
+    ] {
+        let r = Runner::new();
+        let child = r.command(&[], &["app", "sleep", "60"]).spawn().unwrap();
+        let client = client_pid(&r);
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap()),
+            signal,
+        )
+        .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let code = 128 + signal as i32;
+        assert_output(&out, code, "", "");
+        assert_eq!(
+            r.normalized_log(),
+            format!(
+                "[crontainer] T j start pid=N by=cron\n\
+                 [crontainer] T j end exit={code} seconds=N reason=interrupted signal={name} \
+                 run=N-N by=cron\n"
+            ),
+            "{name}"
+        );
+        // The client went too.
+        assert_eq!(
+            nix::sys::signal::kill(nix::unistd::Pid::from_raw(client), None),
+            Err(nix::errno::Errno::ESRCH),
+            "{name}"
+        );
+    }
 }
 
 #[test]

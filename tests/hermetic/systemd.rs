@@ -214,6 +214,14 @@ fn the_config_keeps_systemd_keys_to_systemd() {
              \"cron.d\"\n",
         ),
         (
+            "[cron]\ntarget = \"systemd\"\n[[job]]\nid = \"a\"\ncontainer = \"c\"\n\
+             command = [\"x\"]\nschedule = \"0 3 * * *\"\ncatch_up = \"6h\"\n",
+            "crontainer: error: {dir}/config.toml:8: `job \"a\": catch_up` is a window \
+             (\"6h\"), which a systemd timer cannot keep: its `Persistent=true` runs a missed \
+             firing however old; use `catch_up = true`, or target = \"crontab\" or \
+             \"cron.d\"\n",
+        ),
+        (
             "[cron]\ntarget = \"launchd\"\n",
             "crontainer: error: {dir}/config.toml:2: `cron.target` is \"launchd\"; accepted: \
              \"crontab\", \"cron.d\" or \"systemd\"\n",
@@ -224,6 +232,89 @@ fn the_config_keeps_systemd_keys_to_systemd() {
         let err = fails(env.cmd(["plan", "-c"]).arg(&c), 2);
         assert_eq!(masked(&env, &err), expected, "for {text}");
     }
+}
+
+/// Root's system units are no place for a secret: any local user reads a unit's `ExecStart=`
+/// over D-Bus (`systemctl show`), whatever the file's mode. `plan` and `install` say so, for
+/// `env` values and a healthcheck URL, as they do for a cron.d file.
+#[test]
+fn secrets_in_root_units_are_said_to_be_readable_by_every_user() {
+    let env = Env::new();
+    let c = config(
+        &env,
+        "env = { TOKEN = \"s3cret\" }\nhealthcheck = \"https://hc-ping.com/0f2a3c1e-7b5d-4e8f-9a61-3c2b1d0e4f5a\"",
+    );
+    let out = env.cmd(["plan", "-c"]).arg(&c).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = masked(&env, &crate::common::stderr_of(&out));
+    let schedule = "crontainer: warning: job \"backup-db\": `0 3 1,15 * mon` restricts both \
+                    day-of-month and day-of-week, so cron runs it on the days of the month OR on \
+                    the days of the week (not only on days that are both).\n";
+    if !crate::common::is_root() {
+        // A user's own units are read by their manager alone: nothing to say of them.
+        assert_eq!(stderr, schedule);
+        return;
+    }
+    assert_eq!(
+        stderr
+            .strip_suffix(schedule)
+            .expect("the schedule's warning comes last"),
+        "crontainer: warning: job \"backup-db\": the values of `env` (TOKEN) are written into \
+         systemd units crontainer-web-* in {dir}/systemd, which every local user can read \
+         (`systemctl show -p ExecStart`, whatever the files' mode), and show in the process \
+         list while the job runs; keep secrets in a file only the job's user can read, named by \
+         `env_file`\n\
+         crontainer: warning: job \"backup-db\": its `healthcheck` URL is a secret and is written \
+         into systemd units crontainer-web-* in {dir}/systemd, whose `ExecStart=` every local \
+         user can read (`systemctl show -p ExecStart`, whatever the files' mode), and it shows \
+         in the process list (`ps`) while a job runs; for a URL only root can read, use target = \
+         \"cron.d\"\n"
+    );
+}
+
+/// `--target` overrides `[cron] target`, and the keys that depend on the target are judged for
+/// the one it chose: a config for cron does not reach systemd with a policy systemd drops.
+#[test]
+fn a_target_flag_is_judged_like_the_configs_target() {
+    let env = Env::new();
+    let for_cron = env.config(
+        "[[job]]\nid = \"a\"\ncontainer = \"c\"\ncommand = [\"x\"]\nevery = \"5m\"\n\
+         concurrency = \"allow\"\n",
+    );
+    ok(env.cmd(["plan", "-q", "-c"]).arg(&for_cron));
+    let expected = "crontainer: error: {dir}/config.toml:6: `job \"a\": concurrency` \"allow\" \
+                    needs a cron target: systemd starts a job's service only while it is not \
+                    running, so a firing during a run is dropped; use \"forbid\" or target = \
+                    \"crontab\" or \"cron.d\"\n";
+    for command in ["plan", "install"] {
+        let err = fails(
+            env.cmd([command, "--target", "systemd", "-c"])
+                .arg(&for_cron),
+            2,
+        );
+        assert_eq!(masked(&env, &err), expected, "{command}");
+    }
+    assert_eq!(
+        std::fs::read_dir(env.path("systemd")).map_or(0, |d| d.count()),
+        0,
+        "the refused install wrote no unit"
+    );
+
+    let for_systemd = env.config(
+        "[cron]\ntarget = \"systemd\"\n[[job]]\nid = \"a\"\ncontainer = \"c\"\n\
+         command = [\"x\"]\nevery = \"5h\"\njitter = \"1m\"\n",
+    );
+    ok(env.cmd(["plan", "-q", "-c"]).arg(&for_systemd));
+    let err = fails(
+        env.cmd(["plan", "--target", "crontab", "-c"])
+            .arg(&for_systemd),
+        2,
+    );
+    assert_eq!(
+        masked(&env, &err),
+        "crontainer: error: {dir}/config.toml:8: `job \"a\": jitter` needs target = \
+         \"systemd\" (a timer's `RandomizedDelaySec=`); cron has no random delay\n"
+    );
 }
 
 #[test]

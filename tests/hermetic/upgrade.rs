@@ -235,6 +235,34 @@ fn the_runner_lines_0_4_writes_are_pinned() {
     }
 }
 
+/// The fixture's promise, kept: every long flag of the runner's definition is on some pinned
+/// line of 0.4 (`--since` only on an installed catch-up line, so in `upgraded-from-v0.2.txt`).
+#[test]
+fn every_runner_flag_is_on_a_pinned_line() {
+    use clap::Args;
+    let pinned = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/runner-lines-v0.4");
+    let text: String = [
+        "plan-crontab.txt",
+        "plan-cron.d.txt",
+        "upgraded-from-v0.2.txt",
+    ]
+    .iter()
+    .map(|f| std::fs::read_to_string(pinned.join(f)).unwrap())
+    .collect();
+    let command = crontainer::runner_args::RunnerArgs::augment_args(clap::Command::new("exec"));
+    let missing: Vec<String> = command
+        .get_arguments()
+        .filter_map(|a| a.get_long())
+        .filter(|long| !text.contains(&format!(" --{long} ")))
+        .map(|long| format!("--{long}"))
+        .collect();
+    assert_eq!(
+        missing,
+        Vec::<String>::new(),
+        "flags no pinned line carries"
+    );
+}
+
 /// The words of a pinned line after `crontainer exec`, read by the runner's own definition.
 fn runner_args_of(line: &str) -> crontainer::runner_args::RunnerArgs {
     let command = line.split(" /usr/bin/crontainer exec ").nth(1).unwrap();

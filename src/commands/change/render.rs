@@ -27,10 +27,29 @@ pub(crate) fn render_entries(
         .collect()
 }
 
-/// `env` values are written into the line: a cron.d file is readable by every local user, and
-/// the `docker exec -e` command line is in everyone's process list while the job runs.
+/// Whether every local user can read the lines once installed: a cron.d file (0644 unless it
+/// holds a URL), and root's systemd units, whose `ExecStart=` any user reads over D-Bus
+/// (`systemctl show`) whatever the unit file's mode. A user's crontab and user units are theirs.
+fn readable_by_all(kind: TargetKind, target: &Target) -> bool {
+    match target {
+        Target::Systemd(units) => units.user().is_none(),
+        _ => kind == TargetKind::CronD,
+    }
+}
+
+/// How every local user reads what `target` holds, for the warnings below.
+fn how_all_read(target: &Target) -> &'static str {
+    match target {
+        Target::Systemd(_) => " (`systemctl show -p ExecStart`, whatever the files' mode)",
+        _ => "",
+    }
+}
+
+/// `env` values are written into the line: a cron.d file and root's systemd units are readable
+/// by every local user, and the `docker exec -e` command line is in everyone's process list
+/// while the job runs.
 pub(crate) fn env_warnings(config: &Config, kind: TargetKind, target: &Target) -> Vec<String> {
-    if kind != TargetKind::CronD {
+    if !readable_by_all(kind, target) {
         return Vec::new();
     }
     config
@@ -40,11 +59,12 @@ pub(crate) fn env_warnings(config: &Config, kind: TargetKind, target: &Target) -
         .map(|job| {
             format!(
                 "job {:?}: the values of `env` ({}) are written into {}, which every local user \
-                 can read, and show in the process list while the job runs; keep secrets in a \
+                 can read{}, and show in the process list while the job runs; keep secrets in a \
                  file only the job's user can read, named by `env_file`",
                 job.id,
                 job.env.keys().cloned().collect::<Vec<_>>().join(", "),
-                target.describe()
+                target.describe(),
+                how_all_read(target)
             )
         })
         .collect()
@@ -53,13 +73,13 @@ pub(crate) fn env_warnings(config: &Config, kind: TargetKind, target: &Target) -
 /// A healthcheck URL is a secret (whoever has it can report the check's runs, or silence an
 /// alert): in a cron.d file it would be readable by every local user, so the file is written
 /// 0600 (see `cron_table::cron_d`), but the line, URL included, still shows in the process list
-/// while the job runs.
+/// while the job runs. Root's systemd units cannot hide it: their `ExecStart=` is public.
 pub(crate) fn healthcheck_warnings(
     config: &Config,
     kind: TargetKind,
     target: &Target,
 ) -> Vec<String> {
-    if kind != TargetKind::CronD {
+    if !readable_by_all(kind, target) {
         return Vec::new();
     }
     // One warning for the file, whatever the number of jobs that ping.
@@ -77,6 +97,15 @@ pub(crate) fn healthcheck_warnings(
             ids.join(", ")
         ),
     };
+    if let Target::Systemd(_) = target {
+        return vec![format!(
+            "{who} written into {}, whose `ExecStart=` every local user can read{}, and it \
+             shows in the process list (`ps`) while a job runs; for a URL only root can read, \
+             use target = \"cron.d\"",
+            target.describe(),
+            how_all_read(target)
+        )];
+    }
     vec![format!(
         "{who} written into {}, which is therefore made readable by root alone (mode 0600; \
          cron still reads it); it still shows in the process list (`ps`) of every local user \
