@@ -222,22 +222,64 @@ pub(crate) fn existing_settings(owner: &Owner) -> Option<Rotate> {
         .find_map(|p| parse_settings(&std::fs::read_to_string(p).ok()?))
 }
 
-/// What to tell a user whose install cannot write /etc/logrotate.d: a file and a crontab line
-/// that rotate the logs as that user, working as printed (no `su`, which logrotate allows only
-/// as root; a state file of the user's own, since the system one is root's).
-pub(crate) fn advice_without_root(owner: &Owner, logs: &[PathBuf], rotate: &Rotate) -> String {
-    let file = format!("~/.config/crontainer/logrotate-{}.conf", owner.block);
+/// What to tell a user whose install cannot write /etc/logrotate.d: a file, and what runs
+/// logrotate on it every hour as that user, working as printed (no `su`, which logrotate allows
+/// only as root; a state file of the user's own, since the system one is root's). What runs it
+/// is what fires the block's jobs: a crontab line, or for a user's systemd units (hosts without
+/// a cron daemon) a timer of the user's own manager in `target`'s directory, its name outside
+/// crontainer's `crontainer-` units so no command takes it for a block.
+pub(crate) fn advice_without_root(
+    owner: &Owner,
+    target: &crate::cron_table::Target,
+    logs: &[PathBuf],
+    rotate: &Rotate,
+) -> String {
     let logrotate = crate::runtime::find("logrotate", "/usr/sbin/logrotate").path;
+    let conf = render_with(owner, logs, rotate, false);
+    match target {
+        crate::cron_table::Target::Systemd(units) if units.user().is_some() => {
+            advice_with_user_timer(owner, units.dir(), &conf, &logrotate)
+        }
+        _ => advice_with_crontab_line(owner, &conf, &logrotate),
+    }
+}
+
+fn advice_with_crontab_line(owner: &Owner, conf: &str, logrotate: &Path) -> String {
     format!(
         "logs are not rotated: /etc/logrotate.d is root's (`sudo crontainer install` writes \
          {}). To rotate them as {} instead, run\n  mkdir -p ~/.config/crontainer ~/.local/state \
-         && cat > {file} <<'EOF'\n{}EOF\nand add this line to your crontab (`crontab -e`):\n  \
-         17 * * * * {} -s $HOME/.local/state/crontainer-logrotate.state $HOME/.config/crontainer/logrotate-{}.conf",
+         && cat > ~/.config/crontainer/logrotate-{block}.conf <<'EOF'\n{conf}EOF\nand add this \
+         line to your crontab (`crontab -e`):\n  17 * * * * {} -s \
+         $HOME/.local/state/crontainer-logrotate.state \
+         $HOME/.config/crontainer/logrotate-{block}.conf",
         path(owner).display(),
         owner.user,
-        render_with(owner, logs, rotate, false),
         logrotate.display(),
-        owner.block
+        block = owner.block
+    )
+}
+
+/// For a user's systemd units: a service and a timer in `dir`, the user's unit directory.
+fn advice_with_user_timer(owner: &Owner, dir: &Path, conf: &str, logrotate: &Path) -> String {
+    let unit = format!("logrotate-crontainer-{}", owner.block);
+    let at = |name: String| crate::shell::quote(&dir.join(name).display().to_string());
+    format!(
+        "logs are not rotated: /etc/logrotate.d is root's. To rotate them as {user} with a \
+         timer of {user}'s systemd manager instead, run\n  mkdir -p ~/.config/crontainer \
+         ~/.local/state {dir} && cat > ~/.config/crontainer/logrotate-{block}.conf \
+         <<'EOF'\n{conf}EOF\n  cat > {service} <<'EOF'\n[Unit]\nDescription=Rotate the logs \
+         of crontainer block {block}\n\n[Service]\nType=oneshot\nExecStart={logrotate} -s \
+         %h/.local/state/crontainer-logrotate.state \
+         %h/.config/crontainer/logrotate-{block}.conf\nEOF\n  cat > {timer} <<'EOF'\n\
+         [Unit]\nDescription=Rotate the logs of crontainer block {block} every hour\n\n\
+         [Timer]\nOnCalendar=*-*-* *:17:00\n\n[Install]\nWantedBy=timers.target\nEOF\n  \
+         systemctl --user daemon-reload && systemctl --user enable --now {unit}.timer",
+        user = owner.user,
+        dir = crate::shell::quote(&dir.display().to_string()),
+        block = owner.block,
+        service = at(format!("{unit}.service")),
+        timer = at(format!("{unit}.timer")),
+        logrotate = logrotate.display(),
     )
 }
 
@@ -267,6 +309,63 @@ mod tests {
         key(Crontab, "a", "b-c", "crontainer-crontab-a+b-c");
         // Not a 0.1 name, whatever the block is called.
         key(Crontab, "u", "crond", "crontainer-crontab-u+crond");
+    }
+
+    /// A user's systemd units get a timer of the user's manager, not a crontab line (a host
+    /// that fires jobs with systemd may have no cron daemon), as text to paste whole.
+    #[test]
+    fn a_systemd_user_is_told_to_rotate_with_a_user_timer() {
+        let owner = Owner {
+            kind: TargetKind::Systemd,
+            user: "deploy".into(),
+            block: "web".into(),
+        };
+        let conf = "# conf\n";
+        assert_eq!(
+            advice_with_user_timer(
+                &owner,
+                Path::new("/home/deploy/.config/systemd/user"),
+                conf,
+                Path::new("/usr/sbin/logrotate")
+            ),
+            "logs are not rotated: /etc/logrotate.d is root's. To rotate them as deploy with a \
+             timer of deploy's systemd manager instead, run\n\
+             \x20 mkdir -p ~/.config/crontainer ~/.local/state /home/deploy/.config/systemd/user \
+             && cat > ~/.config/crontainer/logrotate-web.conf <<'EOF'\n\
+             # conf\n\
+             EOF\n\
+             \x20 cat > /home/deploy/.config/systemd/user/logrotate-crontainer-web.service <<'EOF'\n\
+             [Unit]\n\
+             Description=Rotate the logs of crontainer block web\n\
+             \n\
+             [Service]\n\
+             Type=oneshot\n\
+             ExecStart=/usr/sbin/logrotate -s %h/.local/state/crontainer-logrotate.state \
+             %h/.config/crontainer/logrotate-web.conf\n\
+             EOF\n\
+             \x20 cat > /home/deploy/.config/systemd/user/logrotate-crontainer-web.timer <<'EOF'\n\
+             [Unit]\n\
+             Description=Rotate the logs of crontainer block web every hour\n\
+             \n\
+             [Timer]\n\
+             OnCalendar=*-*-* *:17:00\n\
+             \n\
+             [Install]\n\
+             WantedBy=timers.target\n\
+             EOF\n\
+             \x20 systemctl --user daemon-reload && systemctl --user enable --now \
+             logrotate-crontainer-web.timer"
+        );
+        // Not a name crontainer's own units have: no command takes it for block `logrotate`.
+        assert_eq!(
+            crate::systemd::parse_unit_name("logrotate-crontainer-web.timer"),
+            None
+        );
+        // A directory with a space stays one word.
+        assert!(
+            advice_with_user_timer(&owner, Path::new("/home/a b/u"), conf, Path::new("/l"))
+                .contains("cat > '/home/a b/u/logrotate-crontainer-web.timer' <<'EOF'\n"),
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: crontainer
-short_description: Install or remove crontainer's cron jobs from a TOML config
+short_description: Install or remove crontainer's cron jobs or systemd timers from a TOML config
 description:
   - Runs C(crontainer install --json) (O(state=present)) or C(crontainer uninstall --json)
     (O(state=absent)) on the managed host with the config at O(config).
@@ -45,13 +45,20 @@ options:
     choices: [present, absent]
     default: present
   target:
-    description: Where the jobs go; overrides the config's C([cron] target).
+    description:
+      - Where the jobs go; overrides the config's C([cron] target).
+      - V(systemd) writes a service and a timer per job, in C(/etc/systemd/system) when the
+        module runs as root (use C(become)), else in the connecting user's
+        C(~/.config/systemd/user); crontainer refuses it, and the task fails with its message,
+        when no systemd manager runs on the host.
     type: str
-    choices: [crontab, cron.d]
+    choices: [crontab, cron.d, systemd]
   user:
     description:
-      - Whose crontab (target V(crontab)), or the user the V(cron.d) lines run as; overrides
-        the config's C([cron] user).
+      - Whose crontab (target V(crontab)), the user the V(cron.d) lines run as, or the user
+        the V(systemd) system units run as (C(User=)); overrides the config's C([cron] user).
+      - A user's own systemd units (not root) run as that user only, so for V(systemd) without
+        root it may only name the connecting user.
     type: str
   executable:
     description: The crontainer binary; by default the one on the managed host's PATH.
@@ -206,7 +213,7 @@ def main():
             config=dict(type="path", required=True),
             content=dict(type="str"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
-            target=dict(type="str", choices=["crontab", "cron.d"]),
+            target=dict(type="str", choices=["crontab", "cron.d", "systemd"]),
             user=dict(type="str"),
             executable=dict(type="path"),
         ),

@@ -77,32 +77,8 @@ pub(crate) fn run(args: &DoctorArgs) -> Result<ExitCode> {
     };
 
     let (kind, user) = commands::installed::target_settings(config.as_ref(), &args.scope.target);
-    if kind == config::TargetKind::Systemd {
-        // systemd fires these jobs: its checks stand for the cron daemon's.
-        let name = config.as_ref().map_or("crontainer", |c| c.name.as_str());
-        match crate::cron_table::Target::resolve(kind, user.as_ref(), name) {
-            Ok(crate::cron_table::Resolved {
-                target: crate::cron_table::Target::Systemd(units),
-                ..
-            }) => {
-                for (what, finding) in units.doctor() {
-                    checks.push(match finding {
-                        crate::cron_table::Finding::Ok(d) => check(what, Verdict::Ok, d, None),
-                        crate::cron_table::Finding::Warn(d, fix) => {
-                            check(what, Verdict::Warn, d, Some(fix))
-                        }
-                        crate::cron_table::Finding::Fail(d, fix) => {
-                            check(what, Verdict::Fail, d, Some(fix))
-                        }
-                    });
-                }
-            }
-            Ok(_) => {}
-            Err(e) => checks.push(check("systemd", Verdict::Fail, format!("{e:#}"), None)),
-        }
-    } else {
-        checks.push(cron_daemon_check());
-    }
+    // What fires the jobs is checked here, once the blocks read below say which.
+    let schedulers_at = checks.len();
 
     let runtime_name = config.as_ref().map_or("docker", |c| c.runtime.as_str());
     let (tools, _) = runtime::resolve_tools(runtime_name);
@@ -139,18 +115,34 @@ pub(crate) fn run(args: &DoctorArgs) -> Result<ExitCode> {
             )
         })
         .map(|c| c.name.as_str()));
-    match commands::installed::scope_at(config.as_ref(), &args.scope.target, name, args.all_users) {
-        Err(e) => checks.push(check(
-            "installed blocks",
-            Verdict::Fail,
-            format!("{e:#}"),
-            None,
-        )),
+    let holding = match commands::installed::scope_at(
+        config.as_ref(),
+        &args.scope.target,
+        name,
+        args.all_users,
+    ) {
+        Err(e) => {
+            checks.push(check(
+                "installed blocks",
+                Verdict::Fail,
+                format!("{e:#}"),
+                None,
+            ));
+            Vec::new()
+        }
         Ok(scope) => {
             block_checks(&mut checks, &scope, config.as_ref())?;
             checks.splice(legacy_tools_at..legacy_tools_at, legacy_tool_checks(&scope));
+            scope
+                .installed
+                .into_iter()
+                .filter(|i| i.holds_blocks())
+                .map(|i| i.target)
+                .collect()
         }
-    }
+    };
+    let schedulers = scheduler_checks(&holding, kind, user.as_ref(), config.as_ref());
+    checks.splice(schedulers_at..schedulers_at, schedulers);
 
     let healthy = checks.iter().all(|c| c.verdict != Verdict::Fail);
     if args.json {
@@ -734,6 +726,55 @@ struct DoctorDocument<'a> {
     /// No check failed.
     healthy: bool,
     checks: &'a [Check],
+}
+
+/// The checks of what fires the jobs of `holding` (the targets that hold blocks): the cron
+/// daemon for crontabs and cron.d files, systemd and each block's units for units, both when
+/// both hold blocks (`--all-users`). With no block installed, what the config or flags target.
+fn scheduler_checks(
+    holding: &[crate::cron_table::Target],
+    kind: config::TargetKind,
+    user: Option<&config::UserName>,
+    config: Option<&config::Config>,
+) -> Vec<Check> {
+    use crate::cron_table::{Finding, Resolved, SchedulerKind, Target};
+    let mut units: Vec<crate::cron_table::Systemd> = holding
+        .iter()
+        .filter_map(|t| match t {
+            Target::Systemd(u) => Some(u.clone()),
+            _ => None,
+        })
+        .collect();
+    let kinds = match (holding.is_empty(), kind) {
+        (true, config::TargetKind::Systemd) => vec![SchedulerKind::Systemd],
+        (true, _) => vec![SchedulerKind::Cron],
+        (false, _) => crate::cron_table::scheduler_kinds(holding),
+    };
+    let mut checks = Vec::new();
+    if kinds.contains(&SchedulerKind::Cron) {
+        checks.push(cron_daemon_check());
+    }
+    if holding.is_empty() && kind == config::TargetKind::Systemd {
+        let name = config.map_or("crontainer", |c| c.name.as_str());
+        match Target::resolve(kind, user, name) {
+            Ok(Resolved {
+                target: Target::Systemd(u),
+                ..
+            }) => units.push(u),
+            Ok(_) => {}
+            Err(e) => checks.push(check("systemd", Verdict::Fail, format!("{e:#}"), None)),
+        }
+    }
+    checks.extend(
+        crate::cron_table::systemd_doctor(&units).into_iter().map(
+            |(what, finding)| match finding {
+                Finding::Ok(d) => check(&what, Verdict::Ok, d, None),
+                Finding::Warn(d, fix) => check(&what, Verdict::Warn, d, Some(fix)),
+                Finding::Fail(d, fix) => check(&what, Verdict::Fail, d, Some(fix)),
+            },
+        ),
+    );
+    checks
 }
 
 /// The cron daemon fires every target but systemd's.

@@ -356,6 +356,7 @@ pub(crate) fn run(args: &InstallArgs) -> Result<ExitCode> {
     } else if changed {
         notes.push(logrotate::advice_without_root(
             &owner,
+            &target,
             &logs,
             &config.rotate,
         ));

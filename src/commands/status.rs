@@ -64,8 +64,22 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitCode> {
         )));
     }
 
-    let scheduler = crate::cron_table::scheduler(scope.installed.iter().map(|i| &i.target));
-    let cron = scheduler.running.clone();
+    // What fires the jobs found; when none is (nothing installed yet), what would fire the
+    // targets looked at. Every user's crontab is looked at by --all-users, but a host whose
+    // blocks are all systemd units needs no cron daemon.
+    let holding: Vec<&crate::cron_table::Target> = scope
+        .installed
+        .iter()
+        .filter(|i| i.holds_blocks())
+        .map(|i| &i.target)
+        .collect();
+    let schedulers = if holding.is_empty() {
+        crate::cron_table::schedulers(scope.installed.iter().map(|i| &i.target))
+    } else {
+        crate::cron_table::schedulers(holding)
+    };
+    // `cron_daemon` as before `schedulers`: the first one's state.
+    let cron = schedulers.first().and_then(|s| s.running.clone());
     let now_real = std::time::SystemTime::now();
     let metrics_problems: Vec<String> = scope
         .installed
@@ -75,7 +89,7 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitCode> {
     let healthy = jobs.iter().all(|j| j.problems().is_empty())
         && damaged.is_empty()
         && metrics_problems.is_empty()
-        && cron.is_some()
+        && schedulers.iter().all(|s| s.running.is_some())
         && !jobs.is_empty();
 
     if args.json {
@@ -85,6 +99,13 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitCode> {
             place: &scope.label,
             config: config.as_ref().map(|c| c.path.as_path()),
             cron_daemon: cron.as_deref(),
+            schedulers: schedulers
+                .iter()
+                .map(|s| SchedulerDoc {
+                    kind: s.kind,
+                    running: s.running.as_deref(),
+                })
+                .collect(),
             runtime_answers,
             damaged: &damaged,
             metrics_problems: &metrics_problems,
@@ -117,7 +138,7 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitCode> {
         for problem in &metrics_problems {
             println!("PROBLEM {problem}");
         }
-        print_host(&scope.label, &scheduler, runtime_answers, config.as_ref());
+        print_host(&scope.label, &schedulers, runtime_answers, config.as_ref());
     }
     Ok(if healthy {
         ExitCode::Success
@@ -167,13 +188,26 @@ struct StatusDoc<'a> {
     #[serde(rename = "where")]
     place: &'a str,
     config: Option<&'a Path>,
+    /// How the first of `schedulers` runs, whichever it is (the name is older than the systemd
+    /// target: kept as it was, `schedulers` says which).
     cron_daemon: Option<&'a str>,
+    /// What fires the jobs: the cron daemon, systemd, or both (`--all-users` on a host with
+    /// crontabs and units).
+    schedulers: Vec<SchedulerDoc<'a>>,
     runtime_answers: Option<bool>,
     /// Blocks (or whole targets) that could not be read.
     damaged: &'a [String],
     /// What keeps a block's metrics line from working, or its file fresh.
     metrics_problems: &'a [String],
     jobs: Vec<JobDoc<'a>>,
+}
+
+/// What fires the jobs: `kind` "cron" or "systemd", and how it runs (null: it does not, so
+/// nothing fires).
+#[derive(Serialize)]
+struct SchedulerDoc<'a> {
+    kind: crate::cron_table::SchedulerKind,
+    running: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -429,20 +463,31 @@ fn print_table(jobs: &[JobStatus], now: &ZonedDateTime) {
 
 fn print_host(
     label: &str,
-    scheduler: &crate::cron_table::Scheduler,
+    schedulers: &[crate::cron_table::Scheduler],
     runtime_answers: Option<bool>,
     config: Option<&Config>,
 ) {
+    // With two schedulers, one that is down stops its own jobs, not the other's.
+    let nothing = match schedulers.len() {
+        1 => "nothing will fire",
+        _ => "none of its jobs will fire",
+    };
+    let schedulers: Vec<String> = schedulers
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {}",
+                s.kind.name(),
+                match &s.running {
+                    Some(how) => format!("running: {how}"),
+                    None => format!("NOT running: {nothing} (start it: {})", s.start),
+                }
+            )
+        })
+        .collect();
     println!(
-        "host: {} {}; container runtime {}; jobs read from {}{}",
-        scheduler.name,
-        match &scheduler.running {
-            Some(how) => format!("running: {how}"),
-            None => format!(
-                "NOT running: nothing will fire (start it: {})",
-                scheduler.start
-            ),
-        },
+        "host: {}; container runtime {}; jobs read from {}{}",
+        schedulers.join("; "),
         match runtime_answers {
             Some(true) => "answers",
             Some(false) => "does NOT answer",

@@ -18,7 +18,7 @@ use crate::error::bad_input;
 
 pub(crate) use cron_d::CronD;
 pub(crate) use crontab::Crontab;
-pub(crate) use systemd::{Finding, Systemd, TimerState};
+pub(crate) use systemd::{Finding, Systemd, TimerState, doctor_all as systemd_doctor};
 
 /// Environment overrides, for tests and unusual hosts.
 pub(crate) const ENV_CROND_DIR: &str = "CRONTAINER_CROND_DIR";
@@ -555,33 +555,74 @@ pub(crate) fn systemd_targets(user: Option<&UserName>) -> Result<Vec<Resolved>> 
         .collect()
 }
 
+/// Which program fires a target's jobs: a cron daemon (crontab, cron.d) or systemd's manager
+/// (its timers). `status --json` names it as `schedulers[].kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum SchedulerKind {
+    Cron,
+    Systemd,
+}
+
+impl SchedulerKind {
+    /// In the user's words: "cron daemon", "systemd".
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            SchedulerKind::Cron => "cron daemon",
+            SchedulerKind::Systemd => "systemd",
+        }
+    }
+}
+
 /// What fires the jobs of some targets, and whether it runs.
 pub(crate) struct Scheduler {
-    /// "cron daemon" or "systemd".
-    pub(crate) name: &'static str,
+    pub(crate) kind: SchedulerKind,
     /// How it runs, in words; None: it does not, so nothing fires.
     pub(crate) running: Option<String>,
     /// How to start it.
     pub(crate) start: &'static str,
 }
 
-/// systemd when every one of `targets` keeps its jobs as units (its manager fires them), else
-/// the cron daemon.
-pub(crate) fn scheduler<'a>(targets: impl IntoIterator<Item = &'a Target>) -> Scheduler {
+/// What fires the jobs of `targets`: the cron daemon for crontabs and cron.d files (and when
+/// there is no target), systemd for units; both, cron's first, when `targets` hold both (root's
+/// `--all-users`). A host that schedules only with systemd needs no cron daemon.
+pub(crate) fn scheduler_kinds<'a>(
+    targets: impl IntoIterator<Item = &'a Target>,
+) -> Vec<SchedulerKind> {
     let targets: Vec<&Target> = targets.into_iter().collect();
-    match targets.first() {
-        Some(Target::Systemd(units)) if targets.iter().all(|t| matches!(t, Target::Systemd(_))) => {
-            Scheduler {
-                name: "systemd",
-                running: units.manager_state(),
-                start: "boot with systemd as PID 1; for user units, log in or \
-                        `loginctl enable-linger USER`",
-            }
-        }
-        _ => Scheduler {
-            name: "cron daemon",
-            running: crate::host::cron_daemon(),
-            start: "`systemctl start cron` or `cron`",
-        },
+    let mut kinds = Vec::new();
+    if targets.is_empty() || targets.iter().any(|t| !matches!(t, Target::Systemd(_))) {
+        kinds.push(SchedulerKind::Cron);
     }
+    if targets.iter().any(|t| matches!(t, Target::Systemd(_))) {
+        kinds.push(SchedulerKind::Systemd);
+    }
+    kinds
+}
+
+/// [`scheduler_kinds`] of `targets`, each asked whether it runs (systemd: the manager of the
+/// first block of units).
+pub(crate) fn schedulers<'a>(targets: impl IntoIterator<Item = &'a Target>) -> Vec<Scheduler> {
+    let targets: Vec<&Target> = targets.into_iter().collect();
+    let units = targets.iter().find_map(|t| match t {
+        Target::Systemd(units) => Some(units),
+        _ => None,
+    });
+    scheduler_kinds(targets.iter().copied())
+        .into_iter()
+        .map(|kind| Scheduler {
+            kind,
+            running: match kind {
+                SchedulerKind::Cron => crate::host::cron_daemon(),
+                SchedulerKind::Systemd => units.and_then(|u| u.manager_state()),
+            },
+            start: match kind {
+                SchedulerKind::Cron => "`systemctl start cron` or `cron`",
+                SchedulerKind::Systemd => {
+                    "boot with systemd as PID 1; for user units, log in or \
+                     `loginctl enable-linger USER`"
+                }
+            },
+        })
+        .collect()
 }

@@ -551,6 +551,27 @@ impl Systemd {
     }
 }
 
+/// `doctor`'s checks of several blocks' units: their manager and lingering once (the first
+/// block's: every block of one target shares them), the units of each block, named by block
+/// when there are several.
+pub(crate) fn doctor_all(blocks: &[Systemd]) -> Vec<(String, Finding)> {
+    let mut found = Vec::new();
+    for (n, block) in blocks.iter().enumerate() {
+        for (what, finding) in block.doctor() {
+            if n > 0 && what != "units" {
+                continue;
+            }
+            let what = if blocks.len() > 1 && what == "units" {
+                format!("units of block `{}`", block.name)
+            } else {
+                what.to_string()
+            };
+            found.push((what, finding));
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

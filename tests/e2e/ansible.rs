@@ -3,7 +3,8 @@
 //! the test user (not the test user's crontab: holding it for the ~10 playbook runs would make
 //! every crontab test wait): install (changed), again (ok),
 //! `--check` (nothing written), `state: absent`, a bad config (the task fails with crontainer's
-//! message); and `ansible-lint` on the shipped example playbook.
+//! message); `target: systemd` against a fake systemctl; the documentation against the argument
+//! spec; and `ansible-lint` on the shipped example playbook.
 //!
 //! ansible-core and ansible-lint come from PyPI, in a venv `.ci/run` creates and names in
 //! `CRONTAINER_ANSIBLE_VENV`. Needs a provisioned machine (`sudo scripts/provision-e2e`); run with
@@ -54,7 +55,7 @@ const PLAYBOOK: &str = r#"---
         config: "{{ config }}"
         content: "{{ content }}"
         state: "{{ state }}"
-        target: cron.d
+        target: "{{ target }}"
         user: "{{ cron_user }}"
         executable: "{{ executable }}"
 "#;
@@ -66,6 +67,11 @@ struct Ansible {
     tool: Crontainer,
     playbook: PathBuf,
     config: PathBuf,
+    /// The module's `target`.
+    target: &'static str,
+    /// A directory put first on the module's PATH (fake programs), and variables for it.
+    fake_bin: Option<PathBuf>,
+    env: Vec<(&'static str, String)>,
 }
 
 impl Ansible {
@@ -80,24 +86,96 @@ impl Ansible {
             tool,
             playbook,
             config,
+            target: "cron.d",
+            fake_bin: None,
+            env: Vec::new(),
         }
+    }
+
+    /// With `target: systemd`, the units in a directory of the test's own
+    /// (`CRONTAINER_SYSTEMD_DIR`) and a fake `systemctl` first on the module's PATH, which logs
+    /// its calls to `systemctl-calls` beside it and answers `is-system-running` with
+    /// $FAKE_SYSTEMD_STATE: the module's side of the target, not systemd's (tests/e2e/systemd.rs
+    /// runs the real one).
+    fn systemd(bin: PathBuf) -> Ansible {
+        let mut ansible = Ansible::new(bin);
+        let fake_bin = ansible.tool.dir().join("fake-bin");
+        std::fs::create_dir(&fake_bin).expect("fake bin dir");
+        let systemctl = fake_bin.join("systemctl");
+        std::fs::write(&systemctl, FAKE_SYSTEMCTL).expect("write the fake systemctl");
+        std::fs::set_permissions(&systemctl, std::fs::Permissions::from_mode(0o755))
+            .expect("chmod the fake systemctl");
+        ansible.target = "systemd";
+        ansible.env = vec![(
+            "CRONTAINER_SYSTEMD_DIR",
+            path_str(&ansible.units_dir()).to_owned(),
+        )];
+        ansible.fake_bin = Some(fake_bin);
+        ansible
+    }
+
+    fn units_dir(&self) -> PathBuf {
+        self.tool.dir().join("systemd")
+    }
+
+    /// The unit files in the units' directory, sorted.
+    fn units(&self) -> Vec<String> {
+        let mut names: Vec<String> = match std::fs::read_dir(self.units_dir()) {
+            Ok(entries) => entries
+                .map(|e| {
+                    e.expect("list units")
+                        .file_name()
+                        .to_string_lossy()
+                        .into_owned()
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        names.sort();
+        names
+    }
+
+    /// What the fake systemctl was asked since the last call, one call a line.
+    fn systemctl_calls(&self) -> String {
+        let Some(fake_bin) = &self.fake_bin else {
+            panic!("no fake systemctl in this test")
+        };
+        let file = fake_bin.join("systemctl-calls");
+        let calls = std::fs::read_to_string(&file).unwrap_or_default();
+        let _ = std::fs::remove_file(&file);
+        calls
     }
 
     /// `ansible-playbook` with `content` and `state`, plus `extra` options (`--check`).
     fn play(&self, content: &str, state: &str, extra: &[&str]) -> Play {
+        self.play_with(content, state, extra, &[])
+    }
+
+    /// [`Ansible::play`] with variables for this run (for the fake programs).
+    fn play_with(&self, content: &str, state: &str, extra: &[&str], env: &[(&str, &str)]) -> Play {
         let vars = serde_json::json!({
             "config": path_str(&self.config),
             "content": content,
             "state": state,
             "cron_user": TEST_USER,
+            "target": self.target,
             "executable": path_str(crate::support::crontainer_bin()),
             "ansible_python_interpreter": "{{ ansible_playbook_python }}",
         });
         let vars_file = self.tool.dir().join("vars.json");
         std::fs::write(&vars_file, vars.to_string()).expect("write the vars");
+        let fake_bin = match &self.fake_bin {
+            Some(dir) => format!("{}:", path_str(dir)),
+            None => String::new(),
+        };
         let out = Command::new(self.bin.join("ansible-playbook"))
             .current_dir(self.tool.dir())
-            .env("PATH", format!("{}:/usr/bin:/bin", path_str(&self.bin)))
+            .env(
+                "PATH",
+                format!("{fake_bin}{}:/usr/bin:/bin", path_str(&self.bin)),
+            )
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .envs(env.iter().copied())
             .env("ANSIBLE_LIBRARY", repo().join("ansible/library"))
             .env("ANSIBLE_NOCOLOR", "1")
             .env("ANSIBLE_LOCAL_TEMP", self.tool.dir().join("ansible-local"))
@@ -165,6 +243,16 @@ impl Play {
         );
     }
 }
+
+/// A fake `systemctl` for [`Ansible::systemd`].
+const FAKE_SYSTEMCTL: &str = r#"#!/bin/sh
+echo "$*" >> "${0%/*}/systemctl-calls"
+case "$1" in
+  is-system-running) state=${FAKE_SYSTEMD_STATE:-running}; echo "$state"; [ "$state" = running ] ;;
+  daemon-reload|enable|disable) ;;
+  *) echo "fake systemctl: unexpected $*" >&2; exit 99 ;;
+esac
+"#;
 
 fn config_toml(block: &str, log: &Path, schedule: &str) -> String {
     format!(
@@ -376,3 +464,169 @@ fn ansible_module_installs_a_monitored_block_for_a_normal_user_from_the_real_con
     play.expect(0, 1, 0);
     no_secret(&play);
 }
+
+/// `target: systemd` goes through to crontainer (a service and a timer per job, systemd asked
+/// to load and start them), check mode writes no unit, a second converge changes nothing, and
+/// crontainer's refusal (no systemd manager answers) fails the task with its message. systemd
+/// itself is a fake here: its real side is tests/e2e/systemd.rs.
+#[test]
+#[ignore = "needs root, and ansible-core in $CRONTAINER_ANSIBLE_VENV: see README"]
+fn ansible_module_passes_target_systemd_through_and_reports_a_refusal() {
+    support::require_provisioned();
+    let ansible = Ansible::systemd(venv_bin());
+    let dir = UserDir::new();
+    let content = config_toml("fleet", &dir.join("fleet.log"), NEVER);
+    const SERVICE: &str = "crontainer-fleet-fleet_job.service";
+    const TIMER: &str = "crontainer-fleet-fleet_job.timer";
+
+    // No manager: the task fails with crontainer's own message, and no unit is written.
+    let play = ansible.play_with(
+        &content,
+        "present",
+        &[],
+        &[("FAKE_SYSTEMD_STATE", "offline")],
+    );
+    play.expect(2, 0, 1);
+    assert!(
+        play.stdout.contains(
+            "Module failed: crontainer exited with 1: crontainer: error: no systemd system \
+             manager answers `systemctl is-system-running`, so no timer would fire; nothing \
+             changed. Boot with systemd as PID 1 (for user units: log in, or `sudo loginctl \
+             enable-linger USER`), or use target = \"crontab\" or \"cron.d\"\n"
+        ),
+        "the task shows crontainer's message:\n{}",
+        play.stdout
+    );
+    assert_eq!(ansible.units(), Vec::<String>::new());
+    assert_eq!(ansible.systemctl_calls(), "is-system-running\n");
+
+    // --check: the change and its diff, nothing written, systemd not asked to change anything.
+    let play = ansible.play(&content, "present", &["--check"]);
+    play.expect(0, 1, 0);
+    assert!(
+        play.stdout.contains(&format!(
+            "--- systemd units crontainer-fleet-* in {units} (before)\n\
+             +++ systemd units crontainer-fleet-* in {units} (after)\n",
+            units = path_str(&ansible.units_dir())
+        )) && play.stdout.contains("+# BEGIN crontainer:fleet\n"),
+        "{}",
+        play.stdout
+    );
+    assert_eq!(ansible.units(), Vec::<String>::new());
+    let check_calls = ansible.systemctl_calls();
+    assert!(
+        !check_calls.contains("enable") && !check_calls.contains("daemon-reload"),
+        "{check_calls}"
+    );
+
+    // Installs: a service and a timer, loaded and started, running as the module's `user`.
+    ansible.play(&content, "present", &[]).expect(0, 1, 0);
+    assert_eq!(ansible.units(), [SERVICE, TIMER]);
+    assert_eq!(
+        ansible.systemctl_calls(),
+        format!("is-system-running\ndaemon-reload\nenable --now {TIMER}\n")
+    );
+    let service = std::fs::read_to_string(ansible.units_dir().join(SERVICE)).unwrap();
+    assert!(
+        service.contains(&format!("\nUser={TEST_USER}\n")),
+        "{service}"
+    );
+
+    // Again: ok, and systemd is asked nothing.
+    ansible.play(&content, "present", &[]).expect(0, 0, 0);
+    assert_eq!(ansible.systemctl_calls(), "");
+
+    // absent: the timer stopped and both units gone; then ok.
+    ansible.play(&content, "absent", &[]).expect(0, 1, 0);
+    assert_eq!(ansible.units(), Vec::<String>::new());
+    assert_eq!(
+        ansible.systemctl_calls(),
+        format!("disable --now --no-reload {TIMER}\ndaemon-reload\n")
+    );
+    ansible.play(&content, "absent", &[]).expect(0, 0, 0);
+}
+
+/// The module's documentation parses (`ansible-doc`), and says what its argument spec accepts:
+/// every option's type, choices, default and `required`, as Ansible's validate-modules sanity
+/// test checks them (`ansible-test` itself needs the network to set up its own venv).
+#[test]
+#[ignore = "needs ansible-core in $CRONTAINER_ANSIBLE_VENV: see README"]
+fn ansible_doc_documents_the_options_as_the_module_takes_them() {
+    let bin = venv_bin();
+    let out = Command::new(bin.join("ansible-doc"))
+        .current_dir(repo())
+        .env("PATH", format!("{}:/usr/bin:/bin", path_str(&bin)))
+        .env("ANSIBLE_LIBRARY", repo().join("ansible/library"))
+        .env("ANSIBLE_NOCOLOR", "1")
+        .args(["--json", "-t", "module", "crontainer"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("start ansible-doc");
+    assert_eq!(
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).as_ref()
+        ),
+        (Some(0), ""),
+        "ansible-doc failed"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("ansible-doc's JSON");
+    let options = &doc["crontainer"]["doc"]["options"];
+    assert_eq!(
+        options["target"]["choices"],
+        serde_json::json!(["crontab", "cron.d", "systemd"]),
+        "{options:#}"
+    );
+
+    // The argument spec as `main` hands it to AnsibleModule, compared with the documentation.
+    let out = Command::new(bin.join("python"))
+        .current_dir(repo().join("ansible/library"))
+        .arg("-c")
+        .arg(COMPARE_SPEC)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("start python");
+    assert_eq!(
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).as_ref(),
+            String::from_utf8_lossy(&out.stderr).as_ref()
+        ),
+        (Some(0), "config content executable state target user\n", ""),
+        "the documentation and the argument spec differ"
+    );
+}
+
+/// Prints the options, sorted, when DOCUMENTATION says of each what the argument spec does;
+/// else each difference on stderr, exiting 1.
+const COMPARE_SPEC: &str = r#"
+import sys, yaml
+import ansible.module_utils.basic as basic
+import crontainer
+
+class Captured(Exception):
+    pass
+
+def capture(argument_spec, **kwargs):
+    raise Captured(argument_spec)
+
+basic.AnsibleModule = crontainer.AnsibleModule = capture
+try:
+    crontainer.main()
+    sys.exit("main() did not build an AnsibleModule")
+except Captured as e:
+    spec = e.args[0]
+documented = yaml.safe_load(crontainer.DOCUMENTATION)["options"]
+wrong = []
+for name in sorted(set(spec) | set(documented)):
+    s, d = spec.get(name), documented.get(name)
+    if s is None or d is None:
+        wrong.append("%s: only in the %s" % (name, "documentation" if s is None else "spec"))
+        continue
+    for key, default in (("type", "str"), ("choices", None), ("default", None), ("required", False)):
+        if s.get(key, default) != d.get(key, default):
+            wrong.append("%s: %s is %r in the spec, %r documented" % (name, key, s.get(key, default), d.get(key, default)))
+if wrong:
+    sys.exit("\n".join(wrong))
+print(" ".join(sorted(spec)))
+"#;

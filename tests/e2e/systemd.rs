@@ -508,6 +508,7 @@ fn user_installs(host: &SystemdHost, app: &Container) {
         host.stdout(&format!("ls {USER_UNITS} | grep crontainer")),
         "crontainer-mine-tock.service\ncrontainer-mine-tock.timer\n"
     );
+    rotation_advice_works_as_printed(host, &out);
     let (_, out, _) = host.as_user(
         "sh",
         &[
@@ -518,6 +519,67 @@ fn user_installs(host: &SystemdHost, app: &Container) {
         ],
     );
     assert_eq!(out, "enabled\nactive\n");
+}
+
+/// A user's install cannot write /etc/logrotate.d: it says how to rotate the logs with a timer
+/// of the user's own manager (this host has no cron daemon to take a crontab line), and what it
+/// says, pasted into a shell as the user, gives a timer that manager loads and starts. The
+/// timer is removed again, so `uninstall` leaves the directory empty.
+fn rotation_advice_works_as_printed(host: &SystemdHost, install_out: &str) {
+    let advice: Vec<&str> = install_out
+        .lines()
+        .skip_while(|l| !l.starts_with("logs are not rotated"))
+        .take_while(|l| !l.starts_with("--- "))
+        .collect();
+    assert_eq!(
+        advice.join("\n"),
+        format!(
+            "logs are not rotated: /etc/logrotate.d is root's. To rotate them as {USER} with a \
+             timer of {USER}'s systemd manager instead, run\n  \
+             mkdir -p ~/.config/crontainer ~/.local/state {USER_UNITS} && cat > \
+             ~/.config/crontainer/logrotate-mine.conf <<'EOF'\n\
+             # crontainer:mine target=systemd user={USER} size=10M keep=5\n\
+             # Managed by crontainer: rotates the logs of block `mine`; `crontainer uninstall` \
+             removes it.\n\
+             /home/{USER}/logs/tock.log {{\n\tsize 10M\n\trotate 5\n\tcopytruncate\n\
+             \tmissingok\n\tnotifempty\n\tcompress\n\tdelaycompress\n}}\n\
+             EOF\n  \
+             cat > {USER_UNITS}/logrotate-crontainer-mine.service <<'EOF'\n\
+             [Unit]\nDescription=Rotate the logs of crontainer block mine\n\n\
+             [Service]\nType=oneshot\nExecStart=/usr/sbin/logrotate -s \
+             %h/.local/state/crontainer-logrotate.state \
+             %h/.config/crontainer/logrotate-mine.conf\nEOF\n  \
+             cat > {USER_UNITS}/logrotate-crontainer-mine.timer <<'EOF'\n\
+             [Unit]\nDescription=Rotate the logs of crontainer block mine every hour\n\n\
+             [Timer]\nOnCalendar=*-*-* *:17:00\n\n[Install]\nWantedBy=timers.target\nEOF\n  \
+             systemctl --user daemon-reload && systemctl --user enable --now \
+             logrotate-crontainer-mine.timer"
+        ),
+        "{install_out}"
+    );
+    let script = advice[1..].join("\n");
+    let (code, out, err) = host.as_user("sh", &["-c", &format!("cd && {script}")]);
+    assert_eq!(code, 0, "{out}{err}");
+    let timer = "logrotate-crontainer-mine.timer";
+    let (_, out, _) = host.as_user(
+        "sh",
+        &[
+            "-c",
+            &format!("systemctl --user is-enabled {timer}; systemctl --user is-active {timer}"),
+        ],
+    );
+    assert_eq!(out, "enabled\nactive\n");
+    let (code, out, err) = host.as_user(
+        "sh",
+        &[
+            "-c",
+            &format!(
+                "systemctl --user disable --now {timer} && rm {USER_UNITS}/logrotate-crontainer-* \
+                 && systemctl --user daemon-reload"
+            ),
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
 }
 
 /// The user's timer fires into the app container; `status` reads it from the user's manager;

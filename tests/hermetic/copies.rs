@@ -1,7 +1,8 @@
 //! Hermetic CLI tests: a block renamed and left beside its copy fires every job twice, and
 //! `status` (and `doctor`, and `install`'s warning) must say so for both, wherever the copies
-//! are: one crontab, two cron.d files (a new name is a new file), a crontab and a cron.d file;
-//! two configs that merely share a job id are no copies (issue 25, item 7).
+//! are: one crontab, two cron.d files (a new name is a new file), a crontab and a cron.d file,
+//! two blocks of systemd units, a crontab and systemd units; two configs that merely share a job
+//! id are no copies (issue 25, item 7).
 
 use crate::common::{Env, ok, stdout_of};
 
@@ -230,4 +231,79 @@ fn two_cron_d_configs_that_merely_share_a_job_id_are_no_copies() {
     ok(env.cmd(["install", "-q", "-c"]).arg(&b));
     assert_eq!(problems(&env, &a), (Some(0), serde_json::json!([])));
     assert_eq!(problems(&env, &b), (Some(0), serde_json::json!([])));
+}
+
+/// The same for systemd units: each block is units of its own, and `status` looked at the
+/// cron.d files and crontabs beside a block but not at the other blocks' units, so a systemd
+/// block renamed and left beside its copy fired twice with `health: ok` (while `doctor` and
+/// `install` saw it). And a block moved from a crontab into units sees the crontab's copy, and
+/// the crontab's block sees the units'.
+#[test]
+fn a_renamed_systemd_block_left_beside_its_copy_is_unhealthy_for_both() {
+    let env = Env::new();
+    let old = config_in(&env, "old.toml", "systemd", "old", "p1job", "work", "logs");
+    ok(env.cmd(["install", "-q", "-c"]).arg(&old));
+    let new = config_in(&env, "new.toml", "systemd", "new", "p1job", "work", "logs2");
+    let out = env.cmd(["install", "-c"]).arg(&new).output().unwrap();
+    let units = |name: &str| {
+        format!(
+            "systemd units crontainer-{name}-* in {}",
+            env.path("systemd").display()
+        )
+    };
+    assert_eq!(
+        (out.status.code(), crate::common::stderr_of(&out)),
+        (
+            Some(0),
+            format!(
+                "crontainer: warning: block `old` in {old} also has job(s) p1job that block \
+                 `new` installs, and both will fire; if this config replaces block `old` \
+                 (renamed, or moved from {old}), run `crontainer install --replace old`; \
+                 otherwise remove it (`crontainer uninstall --name old --target systemd`); \
+                 commands without a config then need `new/JOB` or --name to tell them apart\n",
+                old = units("old")
+            )
+        )
+    );
+    assert_eq!(
+        problems(&env, &new),
+        (
+            Some(1),
+            copy_problem("old", &units("old"), "--target systemd")
+        )
+    );
+    assert_eq!(
+        problems(&env, &old),
+        (
+            Some(1),
+            copy_problem("new", &units("new"), "--target systemd")
+        )
+    );
+    ok(env
+        .cmd(["install", "-q", "--replace", "old", "-c"])
+        .arg(&new));
+    assert_eq!(problems(&env, &new), (Some(0), serde_json::json!([])));
+
+    // A crontab's block `cron` doing the same work as the same user, beside units `new`.
+    let user = Env::user();
+    let cron = config(&env, "cron.toml", "cron", "p1job", "work", "logs3");
+    ok(env.cmd(["install", "-q", "-c"]).arg(&cron));
+    assert_eq!(
+        problems(&env, &cron),
+        (
+            Some(1),
+            copy_problem("new", &units("new"), "--target systemd")
+        )
+    );
+    assert_eq!(
+        problems(&env, &new),
+        (
+            Some(1),
+            copy_problem(
+                "cron",
+                &format!("{user}'s crontab"),
+                &format!("--target crontab --user {user}")
+            )
+        )
+    );
 }

@@ -45,5 +45,6 @@ mod runner_line;
 mod security;
 mod system_dirs;
 mod systemd;
+mod systemd_scope;
 mod trust;
 mod upgrade;

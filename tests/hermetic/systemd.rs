@@ -1,11 +1,12 @@
 //! The systemd target (issue #23) against a fake `systemctl`: the units `install` writes and
 //! what it asks systemd, idempotence, pause kept across `install`, `uninstall` leaving no unit,
 //! a unit edited by hand, the config's systemd-only keys, a timer in the wrong state in
-//! `status`, and a block moved from a crontab to systemd with `--replace`.
+//! `status`, and a block moved from a crontab to systemd with `--replace` (what fires the jobs,
+//! and root's units under `--all-users`: `systemd_scope`).
 
 use crate::common::{Env, fails, ok};
 
-fn config(env: &Env, extra: &str) -> std::path::PathBuf {
+pub(crate) fn config(env: &Env, extra: &str) -> std::path::PathBuf {
     env.config(&format!(
         "[cron]\ntarget = \"systemd\"\nname = \"web\"\n[[job]]\nid = \"backup-db\"\n\
          container = \"app\"\ncommand = [\"python\", \"50% done\"]\nschedule = \"0 3 1,15 * mon\"\n\
@@ -29,7 +30,7 @@ fn units(env: &Env) -> Vec<String> {
 }
 
 /// `text` with the temp dir as `{dir}` and a backup's time as `TIME`.
-fn masked(env: &Env, text: &str) -> String {
+pub(crate) fn masked(env: &Env, text: &str) -> String {
     let text = text.replace(&env.dir.path().display().to_string(), "{dir}");
     text.lines()
         .map(|l| match l.split_once("/backups/systemd-web.") {

@@ -36,6 +36,14 @@ pub(crate) struct Installed {
     pub(crate) damaged: Vec<Damaged>,
 }
 
+impl Installed {
+    /// Whether a block was found here, readable or not: then what fires this target (a cron
+    /// daemon, systemd) matters, which it does not for an empty crontab `--all-users` read.
+    pub(crate) fn holds_blocks(&self) -> bool {
+        !self.entries.is_empty() || !self.textfiles.is_empty() || !self.damaged.is_empty()
+    }
+}
+
 /// A block (None: the whole text) that could not be read, and why.
 pub(crate) struct Damaged {
     pub(crate) block: Option<String>,
@@ -118,10 +126,11 @@ impl Scope {
 
     /// Gives each target read the jobs of the blocks elsewhere that could be copies of its own
     /// (`lookup::is_copy`: run as the same user), as [`Installed::neighbours`]: the other
-    /// targets of the scope, every cron.d file, and the crontab of each user its jobs run as.
-    /// A block renamed into a new cron.d file, or moved from a crontab into one, and left behind
-    /// fires every job twice, and `status` must see it from either side (issue 25). What cannot
-    /// be read here is left out: these are only the places a copy may be.
+    /// targets of the scope, every cron.d file, every block of the systemd units this user
+    /// keeps (root: the system units), and the crontab of each user its jobs run as.
+    /// A block renamed into a new cron.d file or new units, or moved from a crontab into one,
+    /// and left behind fires every job twice, and `status` must see it from either side (issue
+    /// 25). What cannot be read here is left out: these are only the places a copy may be.
     pub(crate) fn read_neighbours_elsewhere(&mut self) {
         let mut users: Vec<String> = Vec::new();
         for (installed, _, entry) in self.entries() {
@@ -138,6 +147,7 @@ impl Scope {
         let mut elsewhere: Vec<Target> = cron_d_targets(None, None)
             .unwrap_or_default()
             .into_iter()
+            .chain(crate::cron_table::systemd_targets(None).unwrap_or_default())
             .map(|r| r.target)
             .collect();
         for user in users {
