@@ -200,6 +200,7 @@ pub(crate) fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
     let mark = child::new_mark()?;
     journal.set_run(run, &mark)?;
     journal.write(&record(started, Event::Start { pid: Some(run.pid) }))?;
+    ledger.record(&journal, ledger.started(run, 1, started));
     let output_from = journal.size()?;
     let pinger = args.ping.as_deref().map(ping::Pinger::new);
     if let Some(pinger) = &pinger {
@@ -270,6 +271,7 @@ pub(crate) fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
         }
         attempt += 1;
         attempt_started = Timestamp::now();
+        ledger.record(&journal, ledger.started(run, attempt, attempt_started));
     };
 
     let ping = pinger.map(|p| {
