@@ -21,7 +21,8 @@ use crate::config::{BlockName, JobSpec, UserName};
 /// `crontainer status`, `crontainer run-now JOB`.
 ///
 /// Exit codes: 0 success; 1 failure or unhealthy; 2 bad usage or config (nothing changed);
-/// run-now: the job's own exit code, or 75 when the job is already running.
+/// run-now: the job's own exit code, or 75 when the job is already running (and its
+/// `concurrency` is forbid).
 #[derive(Debug, Parser)]
 #[command(name = "crontainer", version, max_term_width = 100)]
 pub(crate) struct Cli {
@@ -40,17 +41,20 @@ pub(crate) enum Command {
     /// Print what `install` would write (the managed block, or the whole /etc/cron.d file), the
     /// schedule in words and the next runs; changes nothing.
     Plan(PlanArgs),
-    /// Write the jobs into the crontab (or /etc/cron.d); idempotent, shows the change as a diff,
-    /// keeps a backup, touches nothing outside crontainer's block.
+    /// Write the jobs into the crontab (or /etc/cron.d, or systemd units); idempotent, shows the
+    /// change as a diff, keeps a backup, touches nothing outside crontainer's block.
     Install(InstallArgs),
-    /// Remove crontainer's block, or one job, from the crontab (or /etc/cron.d); logs stay.
+    /// Remove crontainer's block, or one job, from the crontab (or /etc/cron.d, or its systemd
+    /// units); logs stay.
     Uninstall(UninstallArgs),
     /// Show each job: installed and in step, schedule, next and last run, running now, the
-    /// container's state; and whether a cron daemon runs. Exit 0 only when all is healthy.
+    /// container's state; and whether its scheduler (cron or systemd) runs. Exit 0 only when all
+    /// is healthy.
     Status(StatusArgs),
     /// Run an installed job now, exactly as cron would (same line, lock and log), streaming its
-    /// output; exits with the job's exit code, or 75 when it is already running. Ctrl-C stops the
-    /// job, inside the container too (`--detach` leaves it running).
+    /// output; exits with the job's exit code. A run going already is treated as by the job's
+    /// `concurrency`: forbid exits 75, replace stops it first, allow runs beside it. Ctrl-C stops
+    /// the job, inside the container too (`--detach` leaves it running).
     #[command(name = "run-now")]
     RunNow(RunNowArgs),
     /// Print the output of a job's last run (or the log's last lines), optionally following it.
@@ -151,10 +155,10 @@ pub(crate) struct MetricsArgs {
     /// in one target.
     #[arg(long, conflicts_with_all = ["target", "user"])]
     pub(crate) all_users: bool,
-    /// Write each block's file in DIR, `crontainer-crontab-USER+BLOCK.prom` or
-    /// `crontainer-crond+BLOCK.prom` (through a temp file in DIR and a rename, so a reader never sees
-    /// half of it) instead of printing: the directory node_exporter's
-    /// `--collector.textfile.directory` reads.
+    /// Write each block's file in DIR, `crontainer-crontab-USER+BLOCK.prom`,
+    /// `crontainer-crond+BLOCK.prom` or `crontainer-systemd+BLOCK.prom` (through a temp file in
+    /// DIR and a rename, so a reader never sees half of it) instead of printing: the directory
+    /// node_exporter's `--collector.textfile.directory` reads.
     #[arg(long, value_name = "DIR")]
     pub(crate) textfile: Option<PathBuf>,
 }

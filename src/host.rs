@@ -12,6 +12,7 @@ use anyhow::Result;
 
 pub(crate) mod accounts;
 pub(crate) mod clock;
+pub(crate) mod group;
 
 /// Who is running crontainer (asked once per run: a target's name, its lock and the checks
 /// ask it again and again, and each asks nsswitch.conf and /etc/passwd).

@@ -38,6 +38,8 @@ options:
         shown with the config's real path.
       - Healthcheck URLs are shown masked in every diff (C(https://hc-ping.com/…/4f5a)), as
         crontainer shows them.
+      - The text is kept out of Ansible's logs and of the task's result (C(no_log)), since it
+        may hold secrets; the diff shows it as a unified diff.
     type: str
   state:
     description: Whether the config's jobs are installed (V(present)) or removed (V(absent)).
@@ -90,6 +92,7 @@ rc:
   type: int
 """
 
+import difflib
 import json
 import os
 import re
@@ -211,7 +214,10 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             config=dict(type="path", required=True),
-            content=dict(type="str"),
+            # The config may hold secrets (healthcheck URLs, `env` values): Ansible would
+            # otherwise log it on the managed host (syslog/journal) and return it in
+            # `invocation`, as ansible.builtin.copy's `content` is kept out.
+            content=dict(type="str", no_log=True),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             target=dict(type="str", choices=["crontab", "cron.d", "systemd"]),
             user=dict(type="str"),
@@ -264,12 +270,20 @@ def main():
 
     diffs = []
     if content_changed:
+        # A unified diff, never the text whole: Ansible masks `content` (no_log) wherever it
+        # appears in the result, which would blank a diff showing it as it is.
         diffs.append(
             dict(
-                before_header=config,
-                after_header=config,
-                before=mask_urls(to_text(before or b"")),
-                after=mask_urls(content),
+                prepared="\n".join(
+                    difflib.unified_diff(
+                        mask_urls(to_text(before or b"")).splitlines(),
+                        mask_urls(content).splitlines(),
+                        fromfile="%s (before)" % config,
+                        tofile="%s (after)" % config,
+                        lineterm="",
+                    )
+                )
+                + "\n"
             )
         )
     if answer.get("diff"):

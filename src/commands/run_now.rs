@@ -45,7 +45,17 @@ pub(crate) fn run(args: &RunNowArgs) -> Result<ExitCode> {
     let parsed = line::parse_line(entry.active_line(), found.with_user_column)
         .with_context(|| format!("job {:?}: its installed line cannot be read", args.job))?;
 
-    if let Some(pid) = host::lock_holder(&entry.marker.lock) {
+    // The runner follows the line's overlap policy itself, as for cron's firing (`exec/mod.rs`):
+    // `replace` stops the run going, `allow` runs beside it. Only under `forbid` (the default,
+    // and every 0.1/0.2 line's) would it skip: say so here, plainly, before anything starts.
+    let runner = parsed.runner().and_then(Result::ok);
+    let overlaps = runner.as_ref().is_some_and(|runner| {
+        matches!(
+            runner.args.concurrency.as_deref(),
+            Some("replace" | "allow")
+        )
+    });
+    if !overlaps && let Some(pid) = host::lock_holder(&entry.marker.lock) {
         let lock_run = run_log::lock_run(&entry.marker.lock);
         let since = run_log::last_run_of(&entry.marker.log, &entry.marker.id, lock_run)
             .ok()
@@ -112,7 +122,8 @@ pub(crate) fn run(args: &RunNowArgs) -> Result<ExitCode> {
     }
 
     let me = host::current_user();
-    let shell = if found.run_as == me {
+    let runuser = found.run_as != me;
+    let shell = if !runuser {
         Cmd::new("/bin/sh")
     } else if host::is_root() {
         // Run as the job's user, as cron would; runuser is util-linux's su for root.
@@ -128,7 +139,15 @@ pub(crate) fn run(args: &RunNowArgs) -> Result<ExitCode> {
             args.job, found.run_as
         )));
     };
-    let command = cron_environment(shell.arg("-c").arg(parsed.body()), &found.run_as)
+    // A runner line is one command, words crontainer quoted (`line::read_runner`): the shell
+    // becomes the runner (dash waits in a child otherwise), so that a signal passed on reaches
+    // the runner alone, never a shell that would die of it and let run-now return before the
+    // runner stopped the job and wrote its end line.
+    let body = match &runner {
+        Some(_) => format!("exec {}", parsed.body()),
+        None => parsed.body().to_owned(),
+    };
+    let command = cron_environment(shell.arg("-c").arg(body), &found.run_as)
         .env(ENV_BY, format!("run-now:{me}"));
 
     if args.detach {
@@ -151,9 +170,9 @@ pub(crate) fn run(args: &RunNowArgs) -> Result<ExitCode> {
     catch_interrupts()?;
     // Its own session (so its own process group, and no controlling terminal: cron gives it
     // none, and root's terminal must not reach a user's job), so that an interrupt reaches the
-    // job through us: we stop the line's shell and the runtime's client together, and the
-    // line's watcher then stops the job inside the container (a client killed alone leaves it
-    // running there, moby#9098).
+    // job through us: we pass it on to the runner, which stops the job inside the container (a
+    // client killed alone leaves it running there, moby#9098) and writes the end line.
+    let spawned = jiff::Timestamp::now().as_second();
     let mut child = command.spawn(new_session)?;
     let mut follower = commands::Follower { offset };
     let mut stopped = None;
@@ -161,8 +180,14 @@ pub(crate) fn run(args: &RunNowArgs) -> Result<ExitCode> {
         follower.pump(log)?;
         let signal = INTERRUPTED.load(Ordering::SeqCst);
         if signal != 0 && stopped.is_none() {
-            let group = nix::unistd::Pid::from_raw(child.id() as i32);
-            let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGTERM);
+            // A 0.1/0.2 line's shell gets TERM, as before: its watcher inside the container
+            // stops the job once the runtime's client is gone, which TERM makes sure of.
+            let passed = if runner.is_some() {
+                signal
+            } else {
+                nix::sys::signal::Signal::SIGTERM as i32
+            };
+            pass_on(child.id(), passed, runuser);
             stopped = Some(signal);
         }
         if let Some(status) = child.try_wait()? {
@@ -172,17 +197,87 @@ pub(crate) fn run(args: &RunNowArgs) -> Result<ExitCode> {
         std::thread::sleep(Duration::from_millis(50));
     };
     if let Some(signal) = stopped {
-        ui::notice(&format!(
-            "interrupted: job {:?} was stopped, inside the container too; its log has no end \
-             line for this run",
-            args.job
-        ));
+        ui::notice(&interrupted(&args.job, entry, spawned));
         return Ok(ExitCode::Other(128 + signal));
     }
     let code = status
         .code()
         .unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
     Ok(ExitCode::Other(code))
+}
+
+/// Passes the signal run-now got on to the job, the same signal (so the end line says what the
+/// person did: `reason=interrupted signal=INT` for a Ctrl-C): to each process of the session
+/// `leader` leads, the line's shell and the runner, which stops the job inside the container.
+/// Not to `runuser` leading it (root running a user's job, `spare_leader`): util-linux's runuser
+/// answers a TERM by killing its child 2 s later ("Session terminated, killing shell...
+/// ...killed."), before the runner could stop the job and write its end line; it ends by itself
+/// when its child does. When nothing but the leader runs yet, the leader gets it.
+fn pass_on(leader: u32, signal: i32, spare_leader: bool) {
+    use nix::sys::signal::{Signal, kill, killpg};
+    use nix::unistd::Pid;
+    let (Ok(signal), Ok(leader)) = (Signal::try_from(signal), i32::try_from(leader)) else {
+        return;
+    };
+    let others: Vec<i32> = match spare_leader {
+        true => host::group::members(leader)
+            .into_iter()
+            .filter(|pid| *pid != leader)
+            .collect(),
+        false => Vec::new(),
+    };
+    if others.is_empty() {
+        let _ = killpg(Pid::from_raw(leader), signal);
+    }
+    for pid in others {
+        let _ = kill(Pid::from_raw(pid), signal);
+    }
+}
+
+/// What run-now says once the job it interrupted ended: what the run's end line says (the
+/// runner writes one), read back from the log; `since` is when run-now started the line, so an
+/// earlier run's end line is never taken for this one's.
+fn interrupted(job: &dyn std::fmt::Debug, entry: &line::Entry, since: i64) -> String {
+    let ended = run_log::lock_run(&entry.marker.lock)
+        .filter(|run| run.started >= since)
+        .and_then(|run| {
+            run_log::last_run_of(&entry.marker.log, &entry.marker.id, Some(run))
+                .ok()?
+                .ended
+        });
+    let Some(run_log::Event::End {
+        exit,
+        reason,
+        signal,
+        stopped,
+        ..
+    }) = ended.map(|record| record.event)
+    else {
+        return format!(
+            "interrupted: job {job:?} was stopped; its log has no end line for this run"
+        );
+    };
+    let Some(reason) = reason else {
+        return format!(
+            "interrupted: job {job:?} ended before it could be stopped; its end line says \
+             exit={exit}"
+        );
+    };
+    let mut says = format!("reason={reason}");
+    if let Some(signal) = signal {
+        says.push_str(&format!(" signal={signal}"));
+    }
+    if stopped == Some(false) {
+        format!(
+            "interrupted: job {job:?} could not be stopped inside the container; its end line \
+             says {says} stopped=no"
+        )
+    } else {
+        format!(
+            "interrupted: job {job:?} was stopped, inside the container too; its end line says \
+             {says}"
+        )
+    }
 }
 
 /// The signal that interrupted `run-now` (0: none yet).
@@ -192,8 +287,8 @@ extern "C" fn note_interrupt(signal: i32) {
     INTERRUPTED.store(signal, Ordering::SeqCst);
 }
 
-/// Ctrl-C, a hang-up or a TERM no longer end `run-now` at once: they are noted, and the job's
-/// process group is stopped instead. The job's own processes start with the default actions,
+/// Ctrl-C, a hang-up or a TERM no longer end `run-now` at once: they are noted, and passed on to
+/// the job (`pass_on`). The job's own processes start with the default actions,
 /// since handlers do not survive `exec`.
 fn catch_interrupts() -> Result<()> {
     use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};

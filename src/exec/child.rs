@@ -16,7 +16,6 @@ use nix::sys::signal::Signal;
 
 use super::container::Target;
 use super::journal::Journal;
-use crate::run_log::RunId;
 use crate::runner_args::RunnerArgs;
 use crate::runtime::{self, Env};
 
@@ -150,18 +149,29 @@ pub(crate) struct Running {
     _stdin: OwnedFd,
 }
 
-/// `RUNTIME exec -i [-u U] [-w W] [--env-file F] [-e N=V].. ID COMMAND...`: the command by argv,
-/// never through a shell (none is needed in the container), never `-t` (cron has no TTY).
-/// The variable every exec of a run carries, `CRONTAINER_RUN=PID-EPOCH` (the run id): the one
-/// sure way to tell this run's process in the container from another run's of the same command
-/// (two jobs may run the same argv in one container), so the runner never stops another's.
-pub(crate) const RUN_VAR: &str = "CRONTAINER_RUN";
+/// The variable every exec of a run carries, `CRONTAINER_MARK=MARK`: 128 random bits, new for
+/// each run, kept on the host in the lock file's second line (`run_log::LockFile`). The one sure
+/// way to tell this run's process in the container from another run's of the same command (two
+/// jobs may run the same argv in one container), so the runner never stops another's, and to
+/// find a run whose runner was killed (`orphan.rs`). Never the run id: a job that knew it could
+/// print an end line for its own run (issue 21: a job's output cannot forge its records).
+pub(crate) const MARK_VAR: &str = "CRONTAINER_MARK";
 
-/// `CRONTAINER_RUN=ID`, as the exec sets it and `/proc/PID/environ` shows it.
-pub(crate) fn run_mark(run: RunId) -> String {
-    format!("{RUN_VAR}={run}")
+/// A new run's mark: [`crate::run_log::MARK_LEN`] hex digits from the kernel's random source.
+pub(crate) fn new_mark() -> Result<String> {
+    let mut bytes = [0u8; crate::run_log::MARK_LEN / 2];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("could not get random bytes: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// `CRONTAINER_MARK=MARK`, as the exec sets it and `/proc/PID/environ` shows it.
+pub(crate) fn mark_var(mark: &str) -> String {
+    format!("{MARK_VAR}={mark}")
+}
+
+/// `RUNTIME exec -i [-u U] [-w W] [--env-file F] [-e N=V].. -e CRONTAINER_MARK=M ID COMMAND...`:
+/// the command by argv, never through a shell (none is needed in the container), never `-t`
+/// (cron has no TTY). `mark` is [`mark_var`]'s.
 pub(crate) fn exec_words(args: &RunnerArgs, target: &Target, mark: &str) -> Vec<String> {
     let mut words = vec!["exec".to_owned(), "-i".to_owned()];
     if let Some(user) = &args.user {

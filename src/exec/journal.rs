@@ -1,7 +1,7 @@
 //! The job's log and lock as one firing holds them: the log opened for appending (the job's
 //! output goes straight into it), the lock file `LOG.lock` locked with `flock` (the file and the
 //! lock 0.2's line takes with `flock -n 9`, so a 0.2 run still going and a new firing exclude
-//! each other), the run id in the lock file, and the start, end and skip records, written by
+//! each other), the run id and its mark in the lock file, and the start, end and skip records, written by
 //! `run_log::Record`, the type `status` reads them with.
 
 use std::fs::{File, OpenOptions};
@@ -13,11 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail};
 use nix::fcntl::{Flock, FlockArg};
 
-use crate::run_log::{Record, RunId};
-
-/// The most of the lock file that is read for the run id: `PID-EPOCH` is at most 32 bytes, and a
-/// lock file someone filled with junk costs no more than this.
-const RUN_ID_READ: usize = 64;
+use crate::run_log::{LockFile, Record, RunId};
 
 /// The log and the lock file of one job, open.
 pub(crate) struct Journal {
@@ -111,23 +107,38 @@ impl Journal {
         self.lock_handle().as_raw_fd()
     }
 
-    /// The run the lock file names (the newest run that started), read from its start and
-    /// bounded: only what a runner (or a 0.2 line) wrote there parses.
-    pub(crate) fn lock_run(&self) -> Option<RunId> {
-        let mut buf = [0u8; RUN_ID_READ];
-        let n = self.lock_handle().read_at(&mut buf, 0).ok()?;
-        let text = std::str::from_utf8(&buf[..n]).ok()?;
-        // A 0.2 line after a shorter pid left the tail of a longer id behind: only the first
-        // line is its, and one that does not parse names no run.
-        RunId::parse(text.split('\n').next()?)
+    /// What the lock file says: the run it names (the newest run that started) and that run's
+    /// mark, read from its start and bounded (`run_log::LockFile`).
+    pub(crate) fn lock_file(&self) -> LockFile {
+        let mut buf = [0u8; crate::run_log::LOCK_READ];
+        match self.lock_handle().read_at(&mut buf, 0) {
+            Ok(n) => LockFile::parse(&buf[..n]),
+            Err(_) => LockFile::default(),
+        }
     }
 
-    /// Writes the run's id into the lock file so that it always parses: truncated, then written
-    /// at offset 0, whatever was there before.
-    pub(crate) fn set_run(&self, run: RunId) -> io::Result<()> {
+    /// The run the lock file names.
+    pub(crate) fn lock_run(&self) -> Option<RunId> {
+        self.lock_file().run
+    }
+
+    /// Writes the run's id and its mark into the lock file so that they always parse:
+    /// truncated, then written at offset 0, whatever was there before.
+    pub(crate) fn set_run(&self, run: RunId, mark: &str) -> io::Result<()> {
         let file = self.lock_handle();
         file.set_len(0)?;
-        file.write_all_at(format!("{run}\n").as_bytes(), 0)
+        file.write_all_at(LockFile::text(run, mark).as_bytes(), 0)
+    }
+
+    /// Takes the run's mark out of the lock file once its end line is written: a mark left
+    /// there says the runner never finished (`orphan::left_going`). Only while the file still
+    /// names `run` (an `allow` run beside it may have written its own since); line 1 stays as
+    /// it is, so the file is cut after it.
+    pub(crate) fn clear_mark(&self, run: RunId) -> io::Result<()> {
+        if self.lock_file().run != Some(run) {
+            return Ok(());
+        }
+        self.lock_handle().set_len(format!("{run}\n").len() as u64)
     }
 
     /// Appends a record on a line of its own: after a newline when the job's output did not end

@@ -57,6 +57,17 @@ impl Ledger {
         }
     }
 
+    /// The record written as an attempt of run `run` starts: with no end, so a run whose runner
+    /// is killed (or whose host goes down) is still in the history, as one that did not finish
+    /// (`history::runs`); the attempt's end record supersedes it.
+    pub(crate) fn started(&self, run: RunId, attempt: u32, at: Timestamp) -> history::Entry {
+        history::Entry {
+            run: Some(run.to_string()),
+            attempt,
+            ..self.entry(history::Kind::Run, at)
+        }
+    }
+
     /// The record of one attempt of run `run` (the only one without retries).
     pub(crate) fn attempt(
         &self,

@@ -10,7 +10,8 @@
 //! 3. for a catch-up line (`--catch-up`, the `@reboot` line): whether a firing was due since the
 //!    last run and the install, else `skip reason=no-missed-slot` and exit 0; then a bounded
 //!    wait for the container (`firing.rs`, `container.rs`);
-//! 4. the run id `PID-EPOCH` into the lock file, the start line, the `/start` ping;
+//! 4. the run id `PID-EPOCH` and the run's random mark into the lock file, the start line, the
+//!    `/start` ping;
 //! 5. the container, found exactly (`container.rs`): none is exit 69 `reason=no_container`, a
 //!    service in several projects exit 78 `reason=several_projects`;
 //! 6. the command by argv with the runtime's `exec -i`, its output appended to the log as it
@@ -22,8 +23,9 @@
 //!
 //! Every attempt and every skipped firing is also recorded in the run history (`ledger.rs`).
 //!
-//! A job's output cannot forge its records: the lines are paired by the run id, which the job
-//! does not know, and the end line starts on a line of its own.
+//! A job's output cannot forge its records: the lines are paired by the run id, which the job is
+//! never told (its processes carry a random mark instead, kept on the host: `child::MARK_VAR`),
+//! and the end line starts on a line of its own.
 
 mod child;
 mod container;
@@ -195,8 +197,10 @@ pub(crate) fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
         pid: std::process::id(),
         started: started.as_second(),
     };
-    journal.set_run(run)?;
+    let mark = child::new_mark()?;
+    journal.set_run(run, &mark)?;
     journal.write(&record(started, Event::Start { pid: Some(run.pid) }))?;
+    ledger.record(&journal, ledger.started(run, 1, started));
     let output_from = journal.size()?;
     let pinger = args.ping.as_deref().map(ping::Pinger::new);
     if let Some(pinger) = &pinger {
@@ -221,7 +225,7 @@ pub(crate) fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
                 &env,
                 &target,
                 &journal,
-                run,
+                &mark,
                 timeout,
                 events.try_clone()?,
             )?,
@@ -267,6 +271,7 @@ pub(crate) fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
         }
         attempt += 1;
         attempt_started = Timestamp::now();
+        ledger.record(&journal, ledger.started(run, attempt, attempt_started));
     };
 
     let ping = pinger.map(|p| {
@@ -298,6 +303,10 @@ pub(crate) fn run_as(args: &RunnerArgs, by: Trigger) -> Result<ExitCode> {
     if end.stopped == Some(false) {
         // The client still runs the job and holds the lock: the run stays visible as running.
         journal.keep_locked();
+    } else {
+        // The run is over: its mark goes, so that only a run whose runner never got here is
+        // looked for in the container (`orphan::left_going`).
+        let _ = journal.clear_mark(run);
     }
     Ok(ExitCode::Other(end.exit))
 }
@@ -310,9 +319,9 @@ fn left_running(
     env: &crate::runtime::Env,
     journal: &journal::Journal,
 ) -> Option<orphan::Orphan> {
-    let run = journal.lock_run()?;
-    let last = run_log::last_run_of(&args.log, &args.job, Some(run)).ok()?;
-    orphan::of_last_run(args, env, Some(run), &last)
+    let lock = journal.lock_file();
+    let last = run_log::last_run_of(&args.log, &args.job, Some(lock.run?)).ok()?;
+    orphan::of_last_run(args, env, &lock, &last)
 }
 
 /// Runs the command in `target` until it ends, its timeout, or a signal to the runner.
@@ -321,11 +330,11 @@ fn run_job(
     env: &crate::runtime::Env,
     target: &container::Target,
     journal: &journal::Journal,
-    run: RunId,
+    mark: &str,
     timeout: Option<u64>,
     events: child::Events,
 ) -> Result<End> {
-    let mark = child::run_mark(run);
+    let mark = child::mark_var(mark);
     let mut running = match child::spawn(args, env, target, journal, &mark, events) {
         Ok(running) => running,
         Err(e) => {

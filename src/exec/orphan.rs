@@ -7,24 +7,26 @@
 //! at once, as if the lock were still held), stops it under `"replace"`, and runs beside it under
 //! `"allow"`.
 //!
-//! It is looked for only when the job's last run (the one its lock file names) has no end line,
-//! or one saying it could not be stopped, and no one holds the lock: one `inspect` of the
-//! container then, nothing on a healthy firing or status.
+//! It is looked for only when the job's last run (the one its lock file names) was left by its
+//! runner (its mark is still in the lock file: [`left_going`]) and no one holds the lock: one
+//! `inspect` of the container then, nothing on a healthy firing or status.
 //!
 //! Where: on the host, not inside the container. Every exec carries the run's mark
-//! (`CRONTAINER_RUN=PID-EPOCH`, `child::run_mark`) in its environment, and the job's processes
+//! (`CRONTAINER_MARK=MARK`, `child::MARK_VAR`: random, kept in the lock file's second line, never
+//! the run id, so the job cannot print an end line for its run and escape this) in its environment, and the job's processes
 //! are in the cgroup of the container's first process (the pid `inspect` gives). Reading their
 //! `/proc/PID/environ` there works for any container, a distroless one with no program to run
 //! included (`RUNTIME exec C cat /proc/*/environ` needs a `cat` and a shell's glob), and for
 //! Docker and Podman alike, rootless ones included: the kernel lets root, and the user owning a
 //! rootless runtime's user namespace, read those files. A user who may not read them (a member of
 //! the `docker` group looking at a rootful container's processes) sees no orphan: the status says
-//! only that the run has no end line, as before.
+//! only that the run has no end line, as before. Neither does anyone for a run whose lock file
+//! holds no mark (a 0.2 line's, whose own watcher stops its job).
 
 use std::path::Path;
 
 use super::stop::{self, Found};
-use crate::run_log::{self, Event, RunId};
+use crate::run_log::{self, Event, LockFile, RunId};
 
 /// A run left in the container without its runner.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,11 +53,21 @@ pub(crate) fn may_still_run(last: &run_log::LastRun) -> bool {
     }
 }
 
-/// The process of `run` in the container whose first process is `init`: in that process's
-/// cgroup, with the run's mark in its environment; the earliest started of them. `proc` is
+/// Whether the run the lock file names may have been left going by its runner: the runner takes
+/// its mark out of the lock file right after its end line (and keeps it when the job could not be
+/// stopped), so a mark still there says the runner never finished, whatever the log holds. A job
+/// that guessed its run id and printed an end line for it (the id is not secret: a pid and a
+/// second) hides nothing here. Without a mark (a 0.2 line's run), the log says
+/// ([`may_still_run`]).
+pub(crate) fn left_going(last: &run_log::LastRun, lock: &LockFile) -> bool {
+    (lock.run.is_some() && lock.mark.is_some()) || may_still_run(last)
+}
+
+/// The process of the run marked `mark` in the container whose first process is `init`: in that
+/// process's cgroup, with the mark in its environment; the earliest started of them. `proc` is
 /// `/proc` and `sys` `/sys/fs/cgroup` (copies in tests).
-pub(crate) fn find(proc: &Path, sys: &Path, init: i32, run: RunId) -> Option<Found> {
-    let mark = super::child::run_mark(run);
+pub(crate) fn find(proc: &Path, sys: &Path, init: i32, mark: &str) -> Option<Found> {
+    let mark = super::child::mark_var(mark);
     stop::in_cgroup_of(proc, sys, init)?
         .into_iter()
         .filter(|(pid, _)| {
@@ -71,10 +83,11 @@ pub(crate) fn find(proc: &Path, sys: &Path, init: i32, run: RunId) -> Option<Fou
         })
 }
 
-/// The orphan of `run` in the container of `target`, looked for in the host's /proc.
-pub(crate) fn find_in(target: &super::container::Target, run: RunId) -> Option<Orphan> {
+/// The orphan of `run`, marked `mark`, in the container of `target`, looked for in the host's
+/// /proc.
+pub(crate) fn find_in(target: &super::container::Target, run: RunId, mark: &str) -> Option<Orphan> {
     let init = i32::try_from(target.init_pid).ok().filter(|p| *p > 0)?;
-    find(Path::new("/proc"), Path::new(stop::SYS_CGROUP), init, run)
+    find(Path::new("/proc"), Path::new(stop::SYS_CGROUP), init, mark)
         .filter(|found| stop::alive(found.pid))
         .map(|found| Orphan {
             run,
@@ -83,30 +96,30 @@ pub(crate) fn find_in(target: &super::container::Target, run: RunId) -> Option<O
         })
 }
 
-/// The orphan the last run of the job `args` describes left, if any: `run` is the run its lock
-/// file names, `last` what the log says of it. The caller knows no one holds the lock. `env` is
-/// the runtime's environment, `args.runtime` the runtime asked (for `status` as root, its own,
-/// never one a user's block names).
+/// The orphan the last run of the job `args` describes left, if any: `lock` is what its lock file
+/// says (the run and its mark), `last` what the log says of it. The caller knows no one holds the
+/// lock. `env` is the runtime's environment, `args.runtime` the runtime asked (for `status` as
+/// root, its own, never one a user's block names).
 pub(crate) fn of_last_run(
     args: &crate::runner_args::RunnerArgs,
     env: &crate::runtime::Env,
-    run: Option<RunId>,
+    lock: &LockFile,
     last: &run_log::LastRun,
 ) -> Option<Orphan> {
-    let run = run?;
-    if !may_still_run(last) {
+    let (run, mark) = (lock.run?, lock.mark.as_deref()?);
+    if !left_going(last, lock) {
         return None;
     }
     let target = super::container::resolve(args, env).ok()?;
-    find_in(&target, run)
+    find_in(&target, run, mark)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exec::stop::tests::{CONTAINER, MARK, SHIM_AND_INIT, environ, proc};
+    use crate::exec::stop::tests::{CONTAINER, MARK, NONCE, SHIM_AND_INIT, environ, proc};
 
-    /// The run whose mark is [`MARK`].
+    /// A run.
     const RUN: RunId = RunId {
         pid: 42,
         started: 1796400000,
@@ -128,7 +141,7 @@ mod tests {
         environ(&dir, 703, &format!("{MARK}1\0"));
         let no_sys = dir.path().join("no-sys");
         assert_eq!(
-            find(dir.path(), &no_sys, 501, RUN),
+            find(dir.path(), &no_sys, 501, NONCE),
             Some(Found {
                 pid: 701,
                 group: 701,
@@ -138,16 +151,16 @@ mod tests {
         );
         // Another container (another first process's cgroup) holds none of it.
         environ(&dir, 500, &format!("{MARK}\0"));
-        assert_eq!(find(dir.path(), &no_sys, 500, RUN).map(|f| f.pid), None);
+        assert_eq!(find(dir.path(), &no_sys, 500, NONCE).map(|f| f.pid), None);
         // Gone from the container: no orphan.
         for pid in [701, 702] {
             std::fs::remove_dir_all(dir.path().join(pid.to_string())).unwrap();
         }
-        assert_eq!(find(dir.path(), &no_sys, 501, RUN), None);
+        assert_eq!(find(dir.path(), &no_sys, 501, NONCE), None);
     }
 
     #[test]
-    fn only_a_run_without_an_end_or_one_not_stopped_may_still_run() {
+    fn only_a_run_without_an_end_or_one_not_stopped_or_still_marked_may_still_run() {
         let record = |event| run_log::Record {
             at: jiff::Timestamp::UNIX_EPOCH,
             job: "j".into(),
@@ -171,6 +184,15 @@ mod tests {
             run,
             ..Default::default()
         };
+        // A mark left in the lock file: the runner never finished, whatever the log says.
+        let lock = |mark: Option<&str>| LockFile {
+            run: Some(RUN),
+            mark: mark.map(str::to_owned),
+        };
+        let ended = last(Some(end(None)), Some(RUN));
+        assert!(left_going(&ended, &lock(Some(NONCE))));
+        assert!(!left_going(&ended, &lock(None)));
+        assert!(left_going(&last(None, Some(RUN)), &lock(None)));
         assert!(may_still_run(&last(None, Some(RUN))));
         assert!(may_still_run(&last(Some(end(Some(false))), Some(RUN))));
         assert!(!may_still_run(&last(Some(end(None)), Some(RUN))));

@@ -28,7 +28,7 @@ pub(crate) struct Found {
     pub(crate) group: i32,
     /// Its pid inside the container's pid namespace.
     pub(crate) ns_pid: Option<i32>,
-    /// Its environment carries this run's mark (`CRONTAINER_RUN=ID`): it is this run's, not
+    /// Its environment carries this run's mark (`CRONTAINER_MARK=MARK`): it is this run's, not
     /// another run's of the same command. False where the environment cannot be read (another
     /// user's process, for a runner that is not root).
     pub(crate) verified: bool,
@@ -47,7 +47,7 @@ pub(crate) fn start_ticks(pid: i32) -> Option<u64> {
 }
 
 /// The job's process in the container whose first process is `init`, started at or after
-/// `after` (ticks): one whose environment holds `mark` (this run's id) first; a process whose
+/// `after` (ticks): one whose environment holds `mark` (this run's) first; a process whose
 /// environment is readable and lacks it is another run's and never picked; then one whose
 /// command line is `argv`. `proc` is `/proc` and `sys`
 /// `/sys/fs/cgroup` (copies in tests).
@@ -331,8 +331,11 @@ fn signal_group(
 pub(crate) mod tests {
     use super::*;
 
+    /// This run's mark, as the lock file keeps it.
+    pub(crate) const NONCE: &str = "0123456789abcdef0123456789abcdef";
+
     /// This run's mark, as the exec sets it.
-    pub(crate) const MARK: &str = "CRONTAINER_RUN=42-1796400000";
+    pub(crate) const MARK: &str = "CRONTAINER_MARK=0123456789abcdef0123456789abcdef";
 
     /// The cgroup of the fake container, and its first process's.
     pub(crate) const CONTAINER: &str = "0::/system.slice/docker-abc.scope\n";
@@ -462,7 +465,11 @@ pub(crate) mod tests {
             (702, 500, 702, 101, CONTAINER, &["sleep", "60"]),
         ]);
         let dir = proc(&entries);
-        environ(&dir, 701, "PATH=/bin\0CRONTAINER_RUN=7-1796400000\0");
+        environ(
+            &dir,
+            701,
+            "PATH=/bin\0CRONTAINER_MARK=fedcba9876543210fedcba9876543210\0",
+        );
         environ(&dir, 702, &format!("PATH=/bin\0{MARK}\0"));
         let argv = ["sleep", "60"];
         let found = find_in(&dir, 501, 100, &argv);

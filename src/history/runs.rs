@@ -5,12 +5,10 @@
 //! log's end line says (`seconds=`), what a log-only history reads, and what `status` measures
 //! of a run going now, so a run going now is compared with like.
 //!
-//! A runner may also record an attempt when it starts (a run record with no end, see
-//! [`Entry::is_start`]), so that a run whose runner was killed or whose host went down is not
-//! missing: the attempt's end record, once written, supersedes it; an attempt with none is going
-//! now (its run id is the lock's and the lock is held) or did not finish. Readers understand
-//! such records before any runner writes them (the runner's side, `exec::ledger`, is to come):
-//! a reader older than the records would count each start record as a failed run.
+//! The runner also records an attempt when it starts (a run record with no end, see
+//! [`Entry::is_start`]; `exec::ledger`), so that a run whose runner was killed or whose host went
+//! down is not missing: the attempt's end record, once written, supersedes it; an attempt with
+//! none is going now (its run id is the lock's and the lock is held) or did not finish.
 
 use super::{Entry, Kind};
 

@@ -37,8 +37,11 @@ use anyhow::Context as _;
 use jiff::Timestamp;
 use serde::Serialize;
 
+mod lock_file;
 mod previous;
 mod rotated;
+
+pub use lock_file::{LOCK_READ, LockFile, MARK_LEN, lock_run};
 pub use previous::previous_end;
 
 /// What every record line starts with (the text before it on the same line, if any, is the
@@ -160,18 +163,6 @@ impl Serialize for RunId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
     }
-}
-
-/// The run a job's lock file names: the newest run the line started (it writes `PID-EPOCH`
-/// there once it holds the lock). Kept outside the log, so a rotation or a job's output cannot
-/// change it. None when the file is missing, empty (a line of crontainer 0.1 never writes it), or
-/// unreadable to us.
-pub fn lock_run(lock: &Path) -> Option<RunId> {
-    // A user may turn their lock into a FIFO or a link to /dev/zero: read a regular file's
-    // first bytes only, without waiting (issue 26).
-    let bytes = crate::safe_file::read_bounded(lock, crate::safe_file::SMALL_FILE_MAX).ok()??;
-    let text = String::from_utf8(bytes).ok()?;
-    RunId::parse(text.trim_end_matches('\n'))
 }
 
 /// Who started a run.

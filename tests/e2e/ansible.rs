@@ -448,9 +448,17 @@ fn ansible_module_installs_a_monitored_block_for_a_normal_user_from_the_real_con
     assert!(play.stdout.contains(&metrics_words), "{}", play.stdout);
     assert!(!ansible.config.exists(), "--check wrote the config");
 
-    let play = ansible.play(&content, "present", &["-v"]);
+    // -vvv shows the task's `invocation`: the config's text, URL included, stays out of it
+    // (no_log), as it stays out of the managed host's log.
+    let play = ansible.play(&content, "present", &["-vvv"]);
     play.expect(0, 1, 0);
     no_secret(&play);
+    assert!(
+        play.stdout
+            .contains("\"content\": \"VALUE_SPECIFIED_IN_NO_LOG_PARAMETER\""),
+        "{}",
+        play.stdout
+    );
     let installed = std::fs::read_to_string(file.path()).unwrap();
     assert!(installed.contains(&metrics_words), "{installed}");
     assert!(installed.contains(secret), "the real URL is installed");

@@ -13,8 +13,7 @@ use nix::unistd::Pid;
 
 use crate::support::{
     CronDGuard, Crontainer, NEVER, POLL, SLEEPS_A_MINUTE, clients_of_run, each_engine, job_toml,
-    mask_number_after, path_str, read_log, runner_pid, sleeps_in, start_detached, status_job,
-    wait_until,
+    mask_number_after, path_str, read_log, sleeps_in, start_detached, status_job, wait_until,
 };
 
 each_engine! {
@@ -43,8 +42,7 @@ each_engine! {
             read_log(&log)
         );
         let log_text = read_log(&log);
-        let runner = runner_pid(&log_text, "orphaned");
-        let clients = clients_of_run(runner);
+        let clients = clients_of_run(&log);
         assert_eq!(clients.len(), 1, "one runtime client: {clients:?}");
         killpg(Pid::from_raw(group), Signal::SIGKILL).expect("kill the runner's group");
         for client in clients {
@@ -75,9 +73,9 @@ each_engine! {
         assert!(in_container(), "the job goes on in the container");
 
         if engine == Engine::Podman {
-            let run = std::fs::read_to_string(format!("{}.lock", log.display()))
+            let lock = std::fs::read_to_string(format!("{}.lock", log.display()))
                 .expect("the lock file");
-            let run = run.trim();
+            let run = lock.lines().next().expect("the run id");
             let out = tool.output(["run-now", "orphaned", "-c", path_str(&config)]);
             let log_text = read_log(&log);
             assert_eq!(out.status.code(), Some(75), "{log_text}");

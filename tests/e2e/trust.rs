@@ -12,6 +12,9 @@
 
 use std::time::Duration;
 
+use nix::sys::signal::Signal;
+
+use crate::shared_runner::normalize;
 use crate::support::{
     self, CRON_FIRE_TIMEOUT, Container, CronDGuard, Crontainer, NEVER, POLL, SLEEPS_A_MINUTE,
     TEST_USER, TestCrontab, UserDir, clients_of_run, cron_d_config, job_toml, path_str,
@@ -136,7 +139,7 @@ fn a_run_killed_on_the_host_is_a_failure_not_a_shrug() {
     );
     // The host goes down for this run: every process of it, the runner and the docker client
     // (which the runner starts in a process group of its own), killed at once.
-    let clients = clients_of_run(runner_pid(&read_log(&log), "killed"));
+    let clients = clients_of_run(&log);
     assert_eq!(clients.len(), 1, "one docker client: {clients:?}");
     nix::sys::signal::killpg(
         nix::unistd::Pid::from_raw(pid),
@@ -281,6 +284,22 @@ fn long_job(
 #[test]
 #[ignore = "needs root, cron and docker: see README"]
 fn ctrl_c_on_run_now_stops_the_job_inside_the_container() {
+    interrupting_run_now_stops_the_job_inside_the_container(Signal::SIGINT);
+}
+
+/// A TERM to run-now (`kill`, a service manager) too: passed on to the runner and never to the
+/// `runuser` that starts a user's job as root, which would kill the runner 2 s later ("Session
+/// terminated, killing shell... ...killed.") before it could stop the job and write its end line.
+#[test]
+#[ignore = "needs root, cron and docker: see README"]
+fn sigterm_to_run_now_stops_the_job_inside_the_container() {
+    interrupting_run_now_stops_the_job_inside_the_container(Signal::SIGTERM);
+}
+
+/// `signal` to run-now, running a job of the test user as root: the runner gets that very
+/// signal, stops the job inside the container and writes its end line, and run-now says what the
+/// end line says.
+fn interrupting_run_now_stops_the_job_inside_the_container(signal: Signal) {
     support::require_provisioned();
     let container = Container::start();
     let dir = UserDir::new();
@@ -303,17 +322,46 @@ fn ctrl_c_on_run_now_stops_the_job_inside_the_container() {
         "the job did not start: {}",
         read_log(&log)
     );
-    nix::sys::signal::killpg(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGINT,
-    )
-    .expect("Ctrl-C");
+    nix::sys::signal::killpg(nix::unistd::Pid::from_raw(child.id() as i32), signal)
+        .expect("Ctrl-C");
     let out = child.wait_with_output().expect("run-now ends");
-    assert_eq!(out.status.code(), Some(130), "{out:?}");
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("interrupted: job \"long\" was stopped"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    // The runner got the signal itself (run-now passes on the one it got, never another): its
+    // end line says so, and run-now says what that end line says.
+    let (code, name) = (128 + signal as i32, &signal.as_str()[3..]);
+    let stdout = normalize(&String::from_utf8_lossy(&out.stdout));
+    let mut lines: Vec<&str> = stdout.lines().collect();
+    // The job's stdout and stderr reach the log through two pipes: in either order.
+    if let Some(output) = lines.get_mut(1..3) {
+        output.sort_unstable();
+    }
+    assert_eq!(
+        (
+            out.status.code(),
+            lines.join("\n"),
+            String::from_utf8_lossy(&out.stderr).as_ref()
+        ),
+        (
+            Some(code),
+            format!(
+                "[crontainer] T long start pid=N by=run-now:root\n\
+                 stderr: warning from python\n\
+                 stdout: hello from python main_v2.py\n\
+                 [crontainer] T long end exit={code} seconds=N reason=interrupted signal={name} \
+                 run=N-N by=run-now:root"
+            ),
+            format!(
+                "crontainer: notice: interrupted: job \"long\" was stopped, inside the \
+                 container too; its end line says reason=interrupted signal={name}\n"
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(
+        normalize(read_log(&log).lines().last().unwrap_or_default()),
+        format!(
+            "[crontainer] T long end exit={code} seconds=N reason=interrupted signal={name} \
+             run=N-N by=run-now:root\n"
+        )
     );
     assert!(
         wait_until(Duration::from_secs(15), POLL, || !sleeps_in(&container)),
@@ -328,7 +376,9 @@ fn ctrl_c_on_run_now_stops_the_job_inside_the_container() {
         "{job:#}"
     );
     assert!(
-        job["problems"].to_string().contains("interrupted by SIG"),
+        job["problems"]
+            .to_string()
+            .contains(&format!("interrupted by SIG{name}")),
         "{job:#}"
     );
     assert_eq!(code, Some(1));
@@ -374,7 +424,7 @@ fn a_killed_line_shell_leaves_the_run_visible_and_the_next_firing_skipped_until_
         nix::unistd::Pid::from_raw(group),
         nix::sys::signal::Signal::SIGKILL,
     );
-    for client in clients_of_run(shell) {
+    for client in clients_of_run(&log) {
         let _ = nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(client),
             nix::sys::signal::Signal::SIGKILL,

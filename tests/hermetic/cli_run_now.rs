@@ -56,12 +56,21 @@ fn run_now_of_a_running_job_exits_75_and_starts_nothing() {
     let _held = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock)
         .map_err(|(_, e)| e)
         .unwrap();
+    // `concurrency = "forbid"` (the default): the runner would skip; run-now says so first.
     let err = fails(
         env.cmd(["run-now", "main_pipeline_v2", "-c"]).arg(&config),
         75,
     );
-    assert!(err.contains("is already running"), "{err}");
+    assert_eq!(
+        err,
+        format!(
+            "crontainer: job \"main_pipeline_v2\" is already running, pid {}; nothing was \
+             started\n",
+            std::process::id()
+        )
+    );
     assert!(env.docker_calls().is_empty());
+    assert_eq!(env.read("logs/main.log"), "", "nothing was logged");
 }
 
 #[test]

@@ -55,13 +55,14 @@ case "$1" in
     shift
     if [ "$1" != -i ]; then echo "fake docker: exec without -i" >&2; exit 98; fi
     shift
-    # The runner's run mark (`-e CRONTAINER_RUN=ID`, a new id each run) is left out.
+    # The runner's run mark (`-e CRONTAINER_MARK=M`, new each run) is left out of the calls, and
+    # is in the job's environment, as in a container's process.
     e=
     for arg; do
       if [ -z "$e" ] && [ "$arg" = -e ]; then e=1; continue; fi
       if [ -n "$e" ]; then
         e=
-        case "$arg" in CRONTAINER_RUN=*) continue ;; esac
+        case "$arg" in CRONTAINER_MARK=*) export "$arg"; continue ;; esac
         printf '%s\n' -e
       fi
       printf '%s\n' "$arg"

@@ -44,6 +44,16 @@ pub(crate) fn entry(kind: Kind, exit: Option<i32>, reason: Option<&str>) -> Entr
     }
 }
 
+/// The record the runner writes as an attempt starts (no end, no exit).
+fn started(attempt: u32) -> Entry {
+    Entry {
+        end: None,
+        seconds: None,
+        attempt,
+        ..entry(Kind::Run, None, None)
+    }
+}
+
 #[test]
 fn every_run_is_recorded_with_its_exit_and_duration_and_kept_through_a_rotation() {
     let r = Runner::new();
@@ -61,8 +71,11 @@ fn every_run_is_recorded_with_its_exit_and_duration_and_kept_through_a_rotation(
     assert_eq!(
         ledger(&r),
         [
+            started(1),
             entry(Kind::Run, Some(3), None),
+            started(1),
             entry(Kind::Run, Some(0), None),
+            started(1),
             entry(Kind::Run, Some(7), None),
         ]
     );
@@ -105,7 +118,13 @@ fn a_run_records_the_block_its_installed_line_names() {
         .iter()
         .map(|e| (e.kind, e.block.as_str(), e.exit))
         .collect();
-    assert_eq!(recorded, [(Kind::Run, "crontainer", Some(0))]);
+    assert_eq!(
+        recorded,
+        [
+            (Kind::Run, "crontainer", None),
+            (Kind::Run, "crontainer", Some(0))
+        ]
+    );
     // A line written before `--block` (0.3's) names none: its records say no block, as
     // `every_run_is_recorded_...` shows; one that names a block records it, skips too.
     let r = Runner::new();
@@ -127,6 +146,7 @@ fn a_run_records_the_block_its_installed_line_names() {
         blocks,
         [
             (Kind::Skip, "nightly".to_owned()),
+            (Kind::Run, "nightly".to_owned()),
             (Kind::Run, "nightly".to_owned())
         ]
     );
@@ -508,7 +528,18 @@ fn retries_run_the_command_again_and_the_last_attempts_exit_is_the_runs() {
     );
     let attempts: Vec<(u32, Option<i32>)> =
         ledger(&r).iter().map(|e| (e.attempt, e.exit)).collect();
-    assert_eq!(attempts, [(1, Some(3)), (2, Some(3)), (3, Some(3))]);
+    // Each attempt's start record, then its end record.
+    assert_eq!(
+        attempts,
+        [
+            (1, None),
+            (1, Some(3)),
+            (2, None),
+            (2, Some(3)),
+            (3, None),
+            (3, Some(3))
+        ]
+    );
     let runs: Vec<Option<String>> = history::read(&[r.env.path("history")], "j", &r.log())
         .unwrap()
         .unwrap()
@@ -544,7 +575,7 @@ fn a_retry_that_succeeds_ends_the_run_with_exit_0() {
     );
     let attempts: Vec<(u32, Option<i32>)> =
         ledger(&r).iter().map(|e| (e.attempt, e.exit)).collect();
-    assert_eq!(attempts, [(1, Some(1)), (2, Some(0))]);
+    assert_eq!(attempts, [(1, None), (1, Some(1)), (2, None), (2, Some(0))]);
 }
 
 #[test]
@@ -644,4 +675,29 @@ fn policies_reach_the_line_and_a_bad_one_is_refused_whole() {
             bad.display(),
         ),
     );
+}
+
+/// A runner killed outright (SIGKILL, the OOM killer, a power cut) writes no end record: the
+/// record it wrote as the run started keeps the run in the history, as one that did not finish.
+#[test]
+fn a_run_whose_runner_is_killed_stays_in_the_history() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    let r = Runner::new();
+    let mut child = r.command(&[], &["app", "sleep", "60"]).spawn().unwrap();
+    let client = crate::runner::client_pid(&r);
+    kill(
+        Pid::from_raw(i32::try_from(child.id()).unwrap()),
+        Signal::SIGKILL,
+    )
+    .unwrap();
+    child.wait().unwrap();
+    let _ = kill(Pid::from_raw(client), Signal::SIGKILL);
+    assert_eq!(ledger(&r), [started(1)]);
+    let entries = history::read(&[r.env.path("history")], "j", &r.log())
+        .unwrap()
+        .unwrap();
+    let runs = history::runs::runs(&entries);
+    assert_eq!(runs.len(), 1);
+    assert!(!runs[0].ended(), "{runs:?}");
 }

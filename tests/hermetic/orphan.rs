@@ -4,6 +4,7 @@
 //! test process stands for the container's first process (`inspect`'s pid), so the job is in "the
 //! container's" cgroup.
 
+use std::io::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
@@ -14,11 +15,14 @@ use crate::common::Env;
 use crate::runner::{Runner, assert_output, client_pid};
 use crate::shared_runner::{normalize, processes_with};
 
-/// The processes whose environment carries the run mark `CRONTAINER_RUN=RUN`.
-fn marked(run: &str) -> Vec<i32> {
-    let mark = format!("CRONTAINER_RUN={run}");
+/// The processes whose environment carries the run mark `CRONTAINER_MARK=MARK`.
+fn marked(mark: &str) -> Vec<i32> {
+    let mark = format!("CRONTAINER_MARK={mark}");
     processes_with("environ", |var| var == mark.as_bytes())
 }
+
+/// A run's mark, as the runner keeps it on the second line of the lock file.
+const MARK: &str = "0123456789abcdef0123456789abcdef";
 
 /// Whether `pid` is gone (or a zombie: it runs nothing).
 fn gone(pid: i32) -> bool {
@@ -64,10 +68,19 @@ fn a_run_whose_runner_and_client_were_killed_holds_off_the_next_firing_or_is_rep
     wait_for("no run id in the lock file", || {
         !r.lock_text().trim().is_empty()
     });
-    let run = r.lock_text().trim().to_owned();
+    let lock = r.lock_text();
+    let run = lock.lines().next().unwrap().to_owned();
+    let mark = lock
+        .lines()
+        .nth(1)
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_owned();
     // The job's `sleep` (the client's loop forks a subshell or two before it, marked too).
     let sleeping = || {
-        marked(&run).into_iter().find(|pid| {
+        marked(&mark).into_iter().find(|pid| {
             std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c == b"sleep\x00300\x00")
         })
     };
@@ -78,6 +91,18 @@ fn a_run_whose_runner_and_client_were_killed_holds_off_the_next_firing_or_is_rep
     first.wait().unwrap();
     kill(Pid::from_raw(client), Signal::SIGKILL).unwrap();
     wait_for("the client lives on", || gone(client));
+    // The job guessed its run id (a pid and a second: no secret) and printed an end line for
+    // it, as if it had ended well: the mark its killed runner left in the lock file still says
+    // the run was never finished.
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(r.log())
+        .unwrap()
+        .write_all(
+            format!("[crontainer] 2026-11-29T14:00:01Z j end exit=0 seconds=1 run={run} by=cron\n")
+                .as_bytes(),
+        )
+        .unwrap();
 
     // The next firing (`concurrency = "forbid"`, the default) waits for it, saying why.
     assert_output(&r.run(&[], &["app", "echo", "next"]), 75, "", "");
@@ -85,13 +110,14 @@ fn a_run_whose_runner_and_client_were_killed_holds_off_the_next_firing_or_is_rep
         r.normalized_log(),
         format!(
             "[crontainer] T j start pid=N by=cron\n\
+             [crontainer] T j end exit=0 seconds=N run=N-N by=cron\n\
              crontainer: the run {run} is still going in the container (pid {job}), though its \
              runner was killed; this firing is skipped until it ends\n\
              [crontainer] T j skip reason=orphaned run=N-N by=cron\n"
         )
     );
     assert!(!gone(job), "the job was left alone");
-    assert_eq!(r.lock_text().trim(), run, "no new run started");
+    assert_eq!(r.lock_text(), lock, "no new run started");
 
     // `concurrency = "replace"` stops it, then runs.
     assert_output(
@@ -127,10 +153,14 @@ fn status_names_a_run_still_going_in_the_container_after_its_runner_was_killed()
         "[crontainer] 2026-11-29T10:00:00Z main_pipeline_v2 start pid=4242 by=cron\n",
     )
     .unwrap();
-    std::fs::write(env.path("logs/main.log.lock"), "4242-1795946400\n").unwrap();
+    std::fs::write(
+        env.path("logs/main.log.lock"),
+        format!("4242-1795946400\n4242-1795946400 {MARK}\n"),
+    )
+    .unwrap();
     let job = std::process::Command::new("sleep")
         .arg("300")
-        .env("CRONTAINER_RUN", "4242-1795946400")
+        .env("CRONTAINER_MARK", MARK)
         .spawn()
         .unwrap();
     let guard = KillOnDrop(job.id() as i32);

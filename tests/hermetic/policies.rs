@@ -1,6 +1,14 @@
-//! The runner's concurrency policies (`--concurrency replace|allow`) against the fake runtime.
+//! The runner's concurrency policies (`--concurrency replace|allow`) against the fake runtime,
+//! and `run-now` following them as cron's firing does.
 
+use std::process::Stdio;
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+use crate::common::Env;
 use crate::runner::{Runner, assert_output, client_pid};
+use crate::shared_runner::normalize;
 
 #[test]
 fn replace_stops_the_running_run_and_says_so_then_runs() {
@@ -77,4 +85,109 @@ fn allow_runs_side_by_side_each_with_its_own_run_id() {
          [crontainer] T j end exit=0 seconds=N run=N-N by=cron\n\
          [crontainer] T j end exit=0 seconds=N run=N-N by=cron\n"
     );
+}
+
+/// `run-now` of the installed job `main_pipeline_v2` whose config is `config`, its job sleeping
+/// `sleep` seconds in "the container" (the test process stands for its first process, so the
+/// runner finds the job by its mark and can stop it there).
+fn run_now(env: &Env, config: &std::path::Path, sleep: &str) -> std::process::Command {
+    let mut cmd = env.std_cmd(["run-now", "main_pipeline_v2", "-c"]);
+    cmd.arg(config)
+        .env("FAKE_SLEEP", sleep)
+        .env("FAKE_DOCKER_PID", std::process::id().to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Waits (bounded) until the job's log holds `text` `times` times.
+#[track_caller]
+fn wait_for_log(env: &Env, text: &str, times: usize) {
+    for _ in 0..1500 {
+        if env.read("logs/main.log").matches(text).count() >= times {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("no {text:?} in the log: {}", env.read("logs/main.log"));
+}
+
+/// Issue 21.6, "run-now runs the same code path as cron, so the two cannot differ": a `replace`
+/// job's run-now stops the run going and runs, as cron's firing would (it used to refuse with
+/// exit 75, "already running", whatever the job's policy).
+#[test]
+fn run_now_of_a_replace_job_stops_the_run_going_and_runs() {
+    let env = Env::new();
+    let config = env.simple_config("concurrency = \"replace\"");
+    env.install(&config);
+    let first = run_now(&env, &config, "60").spawn().unwrap();
+    wait_for_log(&env, "stderr: warning from the container", 1);
+    let second = run_now(&env, &config, "").output().unwrap();
+    let user = Env::user();
+    assert_eq!(
+        (
+            second.status.code(),
+            normalize(&String::from_utf8_lossy(&second.stdout)),
+            String::from_utf8_lossy(&second.stderr).as_ref()
+        ),
+        (
+            Some(0),
+            format!(
+                "[crontainer] T main_pipeline_v2 end exit=138 seconds=N reason=replaced run=N-N \
+                 by=run-now:{user}\n\
+                 [crontainer] T main_pipeline_v2 start pid=N by=run-now:{user}\n\
+                 stdout: hello from the container\n\
+                 stderr: warning from the container\n\
+                 [crontainer] T main_pipeline_v2 end exit=0 seconds=N run=N-N by=run-now:{user}\n"
+            ),
+            ""
+        )
+    );
+    let first = first.wait_with_output().unwrap();
+    assert_eq!(
+        (
+            first.status.code(),
+            String::from_utf8_lossy(&first.stderr).as_ref()
+        ),
+        (Some(138), "")
+    );
+}
+
+/// The same for an `allow` job: its run-now runs beside the run going, which goes on.
+#[test]
+fn run_now_of_an_allow_job_runs_beside_the_run_going() {
+    let env = Env::new();
+    let config = env.simple_config("concurrency = \"allow\"");
+    env.install(&config);
+    let first = run_now(&env, &config, "60").spawn().unwrap();
+    wait_for_log(&env, "stderr: warning from the container", 1);
+    let second = run_now(&env, &config, "").output().unwrap();
+    let user = Env::user();
+    assert_eq!(
+        (
+            second.status.code(),
+            normalize(&String::from_utf8_lossy(&second.stdout)),
+            String::from_utf8_lossy(&second.stderr).as_ref()
+        ),
+        (
+            Some(0),
+            format!(
+                "[crontainer] T main_pipeline_v2 start pid=N by=run-now:{user}\n\
+                 stdout: hello from the container\n\
+                 stderr: warning from the container\n\
+                 [crontainer] T main_pipeline_v2 end exit=0 seconds=N run=N-N by=run-now:{user}\n"
+            ),
+            ""
+        )
+    );
+    // The first run still goes: it has no end line yet.
+    assert_eq!(
+        env.read("logs/main.log").matches(" end ").count(),
+        1,
+        "{}",
+        env.read("logs/main.log")
+    );
+    let pid = Pid::from_raw(first.id() as i32);
+    kill(pid, Signal::SIGTERM).unwrap();
+    assert_eq!(first.wait_with_output().unwrap().status.code(), Some(143));
 }

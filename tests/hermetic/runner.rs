@@ -99,20 +99,21 @@ impl Runner {
         normalize(&std::fs::read_to_string(self.log()).unwrap_or_default())
     }
 
-    /// The exec's words, this run's mark (`CRONTAINER_RUN=PID-EPOCH`) as `CRONTAINER_RUN=RUN`.
+    /// The exec's words, this run's mark (`CRONTAINER_MARK=MARK`, random) as
+    /// `CRONTAINER_MARK=M`.
     fn exec_words(&self) -> String {
         let words = self.env.read("state/exec");
         words
             .lines()
-            .map(|w| match w.strip_prefix("CRONTAINER_RUN=") {
-                Some(_) => "CRONTAINER_RUN=RUN".to_owned(),
+            .map(|w| match w.strip_prefix("CRONTAINER_MARK=") {
+                Some(_) => "CRONTAINER_MARK=M".to_owned(),
                 None => w.to_owned(),
             })
             .map(|w| w + "\n")
             .collect()
     }
 
-    /// The run id the lock file holds, as written.
+    /// What the lock file holds (the run id, then the run id and its mark), as written.
     pub(crate) fn lock_text(&self) -> String {
         std::fs::read_to_string(self.lock()).unwrap()
     }
@@ -176,22 +177,53 @@ fn a_firing_streams_the_output_between_its_own_lines_and_passes_the_exit_code_on
     assert_eq!(
         r.exec_words(),
         format!(
-            "exec\n-i\n-u\napp\n-w\n/w\n--env-file\n/e.env\n-e\nA=1 2\n-e\nCRONTAINER_RUN=RUN\n\
+            "exec\n-i\n-u\napp\n-w\n/w\n--env-file\n/e.env\n-e\nA=1 2\n-e\nCRONTAINER_MARK=M\n\
              {ID}\nsh\n-c\necho out; echo err >&2; printf partial; exit 3\n"
         )
     );
     let log = std::fs::read_to_string(r.log()).unwrap();
     let run = started_run(&log);
-    assert_eq!(r.lock_text(), format!("{run}\n"));
     assert!(log.ends_with(&format!(" run={run} by=cron\n")), "{log}");
-    // The exec carries the run's id, by which the runner tells its process from another run's.
-    assert!(
-        r.env
-            .read("state/exec")
-            .contains(&format!("\n-e\nCRONTAINER_RUN={run}\n")),
-        "{}",
-        r.env.read("state/exec")
-    );
+}
+
+/// Issue 21 ("a job's output cannot forge its records"): the job is never told its run id, by
+/// which the start and end lines pair, or it could print `end exit=0 run=ID` and, its runner
+/// killed, pass for a run that ended well (and keep its orphan from being looked for). The exec
+/// carries a random mark instead, kept on the host in the lock file's second line.
+#[test]
+fn the_job_is_given_a_random_mark_never_its_run_id() {
+    let r = Runner::new();
+    // The job copies the lock file as it is while the run goes (the fake runtime runs it on the
+    // host: a container's job could not read it).
+    let during = r.env.path("state/lock-during");
+    let job = format!("cat '{}' > '{}'", r.lock().display(), during.display());
+    let mut marks = Vec::new();
+    for _ in 0..2 {
+        // The log of this run alone.
+        let _ = std::fs::remove_file(r.log());
+        assert_output(&r.run(&[], &["app", "sh", "-c", &job]), 0, "", "");
+        let run = started_run(&std::fs::read_to_string(r.log()).unwrap());
+        let lock = std::fs::read_to_string(&during).unwrap();
+        let mark = lock
+            .strip_prefix(&format!("{run}\n{run} "))
+            .and_then(|m| m.strip_suffix('\n'))
+            .unwrap_or_else(|| panic!("{lock}"));
+        assert!(
+            mark.len() == 32 && mark.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{mark}"
+        );
+        let exec = r.env.read("state/exec");
+        assert_eq!(
+            exec,
+            format!("exec\n-i\n-e\nCRONTAINER_MARK={mark}\n{ID}\nsh\n-c\n{job}\n")
+        );
+        let (pid, started) = run.split_once('-').unwrap();
+        assert!(!exec.contains(pid) && !exec.contains(started), "{exec}");
+        // Once the run ended, its mark goes: a mark left says the runner never finished.
+        assert_eq!(r.lock_text(), format!("{run}\n"));
+        marks.push(mark.to_owned());
+    }
+    assert_ne!(marks[0], marks[1], "each run has its own mark");
 }
 
 #[test]
@@ -340,7 +372,7 @@ fn a_compose_service_runs_in_its_own_project_never_in_a_one_off_container() {
     );
     assert_eq!(
         r.exec_words(),
-        "exec\n-i\n-e\nCRONTAINER_RUN=RUN\nccc\ntrue\n"
+        "exec\n-i\n-e\nCRONTAINER_MARK=M\nccc\ntrue\n"
     );
     assert_eq!(
         r.normalized_log(),
@@ -449,7 +481,8 @@ fn two_boots_in_one_slot_catch_up_once_and_a_slot_before_the_install_is_not_miss
          [crontainer] T j skip reason=no-missed-slot run=N-N by=catch-up\n"
     );
     let log = std::fs::read_to_string(r.log()).unwrap();
-    assert!(log.ends_with(&format!(" run={} by=catch-up\n", first.trim())));
+    let run = first.lines().next().unwrap();
+    assert!(log.ends_with(&format!(" run={run} by=catch-up\n")));
 
     // Installed after the last slot (now is 2026-11-29 for the tests): nothing was missed.
     let late = Runner::new();

@@ -273,7 +273,8 @@ fn installed_status(
     }
     // The lock file names the newest run the line started: its records are the only ones that
     // count, whatever the job printed.
-    let lock_run = run_log::lock_run(&entry.marker.lock);
+    let lock = run_log::LockFile::read(&entry.marker.lock);
+    let lock_run = lock.run;
     let (last, last_error) =
         match run_log::last_run_of(&entry.marker.log, &entry.marker.id, lock_run) {
             Ok(last) => (last, None),
@@ -285,7 +286,7 @@ fn installed_status(
     // look when the last start has no end, or an end saying the job could not be stopped (its
     // client still holds the lock).
     let running = match last.ended {
-        Some(_) if !orphan::may_still_run(&last) => None,
+        Some(_) if !orphan::left_going(&last, &lock) => None,
         _ => host::lock_holder(&entry.marker.lock),
     };
     // systemd drops a firing that comes while the job's service still runs (where cron's runner
@@ -325,7 +326,7 @@ fn installed_status(
     };
     let orphan = match running {
         Some(_) => None,
-        None => orphaned::orphaned(entry, installed, parsed.as_ref(), lock_run, &last),
+        None => orphaned::orphaned(entry, installed, parsed.as_ref(), &lock, &last),
     };
     let user = match installed.target.kind() {
         TargetKind::CronD | TargetKind::Systemd => parsed.as_ref().and_then(|p| p.user.clone()),

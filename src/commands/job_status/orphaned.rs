@@ -8,17 +8,17 @@ use crate::commands::trust;
 use crate::config::ContainerRef;
 use crate::exec::orphan::{self, Orphan};
 use crate::line::{Entry, ParsedLine};
-use crate::run_log::{self, LastRun, RunId};
+use crate::run_log::{self, LastRun, LockFile};
 
-/// The orphan `entry`'s last run (`run`, from its lock file; `last`, from its log) left, if any.
+/// The orphan `entry`'s last run (`lock`, its lock file; `last`, from its log) left, if any.
 pub(super) fn orphaned(
     entry: &Entry,
     installed: &Installed,
     parsed: Option<&ParsedLine>,
-    run: Option<RunId>,
+    lock: &LockFile,
     last: &LastRun,
 ) -> Option<Orphan> {
-    if !orphan::may_still_run(last) {
+    if !orphan::left_going(last, lock) {
         return None;
     }
     // 0.1 and 0.2 lines mark no run: their own watcher stops the job.
@@ -26,7 +26,7 @@ pub(super) fn orphaned(
     let (runtime, env) =
         trust::runtime_for(trust::written_by(&installed.target).as_deref(), entry).ok()?;
     args.runtime = runtime;
-    orphan::of_last_run(&args, &env, run, last)
+    orphan::of_last_run(&args, &env, lock, last)
 }
 
 /// The problem an orphan is, in words.

@@ -38,11 +38,18 @@ fn detached_group(out: &std::process::Output) -> i32 {
         .unwrap_or_else(|| panic!("no pid in {stdout:?}"))
 }
 
-/// The runtime clients a run started (in a process group of their own, apart from the runner's):
-/// the processes whose command line carries the run's mark, `CRONTAINER_RUN=RUNNER-EPOCH`.
-pub fn clients_of_run(runner: i32) -> Vec<i32> {
-    let mark = format!("CRONTAINER_RUN={runner}-");
-    crate::shared_runner::processes_with("cmdline", |arg| arg.starts_with(mark.as_bytes()))
+/// The runtime clients the run going now of the job whose log is `log` started (in a process
+/// group of their own, apart from the runner's): the processes whose command line carries the
+/// run's mark, `CRONTAINER_MARK=MARK`, the mark from the second line of the job's lock file.
+pub fn clients_of_run(log: &std::path::Path) -> Vec<i32> {
+    let lock = std::fs::read_to_string(format!("{}.lock", log.display())).expect("the lock file");
+    let mark = lock
+        .lines()
+        .nth(1)
+        .and_then(|line| line.split_once(' '))
+        .map(|(_, mark)| format!("CRONTAINER_MARK={mark}"))
+        .unwrap_or_else(|| panic!("no mark in the lock file: {lock:?}"));
+    crate::shared_runner::processes_with("cmdline", |arg| arg == mark.as_bytes())
 }
 
 /// The runner's pid, from the start line of `job` in `log`.
