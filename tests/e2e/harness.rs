@@ -84,7 +84,7 @@ fn stand_in_exits_with_exit_code_and_stop_makes_exec_fail() {
 }
 
 /// The run history a job leaves goes with the temp dir of its log, and nothing else does: a run
-/// of the runner as root (its container missing: one record, `no_container`) writes its ledger
+/// of the runner as root (its container missing: a run ended `no_container`) writes its ledger
 /// in /var/lib/crontainer/history, outside every temp dir; dropping the log's dir removes it,
 /// and a ledger of the same job id for a log elsewhere stays.
 #[test]

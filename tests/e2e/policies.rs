@@ -12,14 +12,33 @@ use std::process::Command;
 use crate::runner::{Job, Scenario, assert_exit, run_all, wait_for_process};
 use crate::support::{self, Bare, cmd, docker, podman, require_bare_image};
 
-/// The records of the job's run history (each a JSON object), in order.
+/// The records of the job's run history (each a JSON object), in order, but for the record
+/// the runner writes as each attempt starts (`"end": null`), which its end record supersedes:
+/// every attempt here ends, as `started_records` checks.
 fn ledger(job: &Job) -> Vec<serde_json::Value> {
+    all_records(job)
+        .into_iter()
+        .filter(|v| !(v["kind"] == "run" && v["end"].is_null()))
+        .collect()
+}
+
+/// Every record of the job's run history, in order.
+fn all_records(job: &Job) -> Vec<serde_json::Value> {
     std::fs::read_dir(job.dir.path().join("history"))
         .unwrap()
         .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap())
         .collect::<String>()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The attempts whose start was recorded, in order.
+fn started_records(job: &Job) -> Vec<u64> {
+    all_records(job)
+        .iter()
+        .filter(|v| v["kind"] == "run" && v["end"].is_null())
+        .map(|v| v["attempt"].as_u64().unwrap())
         .collect()
 }
 
@@ -90,6 +109,11 @@ fn retries_run_the_job_again_in_the_container_and_pass_the_last_exit_on(runtime:
         .map(|v| (v["attempt"].as_u64().unwrap(), v["exit"].as_i64().unwrap()))
         .collect();
     assert_eq!(attempts, [(1, 3), (2, 3), (3, 3)]);
+    assert_eq!(
+        started_records(&job),
+        [1, 2, 3],
+        "each attempt recorded as it started"
+    );
 }
 
 fn replace_stops_the_running_run_inside_the_container(runtime: &'static Path) {
