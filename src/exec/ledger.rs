@@ -24,18 +24,13 @@ pub(crate) struct Ledger {
 
 impl Ledger {
     pub(crate) fn new(args: &RunnerArgs, by: &Trigger) -> Ledger {
-        let defaults = history::Limits::default();
-        let limits = history::Limits {
-            succeeded: args.history_limit.unwrap_or(defaults.succeeded),
-            failed: args.failed_history_limit.unwrap_or(defaults.failed),
-        };
         Ledger {
             dir: history::own_dir().ok(),
             log: args.log.clone(),
             job: args.job.clone(),
             block: args.block.clone().unwrap_or_default(),
             trigger: history::trigger_word(by),
-            limits,
+            limits: history::Limits::of_line(args),
         }
     }
 
